@@ -1,0 +1,73 @@
+"""The Typer application: global options, error handling, and the subcommands' registration."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from junshi import __version__
+from junshi.errors import JunshiError
+from junshi.i18n import set_lang, tr
+
+app = typer.Typer(
+    name="junshi",
+    help="Junshi (军师): the data center for online shops. Use --lang zh for Chinese.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+err = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"junshi {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", envvar="JUNSHI_LANG", help="Language of messages: en or zh."),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Junshi (军师): the data center for online shops."""
+    set_lang(lang)
+
+
+def _register() -> None:
+    """Attach every subcommand module (each defines its commands on ``app``)."""
+    from junshi.cli import commands  # noqa: F401
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI; errors print as a message and a hint, never a traceback."""
+    _register()
+    try:
+        app(args=argv, standalone_mode=False)
+    except JunshiError as exc:
+        err.print(f"[bold red]{tr('Error', '错误')}:[/] {exc.message()}", highlight=False)
+        if exc.hint():
+            err.print(f"[yellow]{tr('What to do', '怎么办')}:[/] {exc.hint()}", highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print(tr("Interrupted; nothing half-done was kept.", "已中断；未完成的操作没有保留任何数据。"))
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click's usage errors
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        raise

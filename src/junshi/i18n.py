@@ -1,0 +1,66 @@
+"""Bilingual interface text (zh-CN and en).
+
+Text lives next to the code that shows it, as a pair: ``tr("Loaded {n} rows", "已加载 {n} 行", n=5)``.
+The language comes from :func:`set_lang`, else the ``JUNSHI_LANG`` variable, else English.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Literal
+
+Lang = Literal["en", "zh"]
+LANGS: tuple[Lang, ...] = ("en", "zh")
+
+_current: Lang | None = None
+
+
+def parse_lang(value: str) -> Lang:
+    """Map 'zh', 'zh-CN', 'zh_CN.UTF-8', 'en', 'en-US' ... to a supported language."""
+    low = value.strip().lower()
+    if low.startswith("zh"):
+        return "zh"
+    if low.startswith("en") or not low:
+        return "en"
+    from junshi.errors import ConfigError
+
+    raise ConfigError(
+        f"Unknown language {value!r}.",
+        f"未知语言 {value!r}。",
+        hint_en="Use 'zh' or 'en'.",
+        hint_zh="请使用 'zh' 或 'en'。",
+    )
+
+
+def set_lang(lang: str | None) -> None:
+    """Set the interface language for this process (None: back to JUNSHI_LANG / English)."""
+    global _current
+    _current = parse_lang(lang) if lang else None
+
+
+def get_lang() -> Lang:
+    """The interface language in force."""
+    if _current is not None:
+        return _current
+    return parse_lang(os.environ.get("JUNSHI_LANG", "en"))
+
+
+@dataclass(frozen=True)
+class Text:
+    """A piece of interface text in both languages."""
+
+    en: str
+    zh: str
+
+    def __call__(self, lang: Lang | None = None, **kwargs: object) -> str:
+        template = self.zh if (lang or get_lang()) == "zh" else self.en
+        return template.format(**kwargs) if kwargs else template
+
+    def __str__(self) -> str:
+        return self()
+
+
+def tr(en: str, zh: str, lang: Lang | None = None, **kwargs: object) -> str:
+    """Format the text of the language in force (or ``lang``)."""
+    return Text(en, zh)(lang, **kwargs)

@@ -1,0 +1,256 @@
+"""The canonical tables: the data contract every part of Junshi reads and writes.
+
+Types are SQL types as DuckDB names them; ``ibis_schema`` gives the Ibis equivalent for other engines.
+Timestamps are the shop's local wall-clock time (``shops.timezone``), without a zone: days, weeks and
+hours are then shop-local on every engine. Money is DECIMAL(18,2) in the shop's currency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.datatypes as dt
+
+SCHEMA_VERSION = 1
+
+MONEY = "DECIMAL(18,2)"
+_IBIS_TYPES: dict[str, dt.DataType] = {
+    "VARCHAR": dt.string,
+    "BIGINT": dt.int64,
+    "INTEGER": dt.int32,
+    "DOUBLE": dt.float64,
+    "BOOLEAN": dt.boolean,
+    "DATE": dt.date,
+    "TIMESTAMP": dt.timestamp,
+    MONEY: dt.Decimal(18, 2),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: name, SQL type, meaning in zh and en; ``required`` columns may not be null."""
+
+    name: str
+    type: str
+    zh: str
+    en: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """One canonical table; ``key`` identifies a row (re-loading a row with the same key replaces it)."""
+
+    name: str
+    zh: str
+    en: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.name}.{name}")
+
+    def ibis_schema(self) -> ibis.Schema:
+        return ibis.schema({c.name: _IBIS_TYPES[c.type] for c in self.columns})
+
+    def create_sql(self) -> str:
+        cols = ",\n  ".join(f'"{c.name}" {c.type}' for c in self.columns)
+        return f'CREATE TABLE IF NOT EXISTS "{self.name}" (\n  {cols}\n)'
+
+
+def _c(name: str, type_: str, zh: str, en: str, required: bool = False) -> Column:
+    return Column(name, type_, zh, en, required)
+
+
+SHOP_ID = _c("shop_id", "VARCHAR", "店铺ID", "Shop id; every row carries it", True)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in [
+        Table("shops", "店铺", "Shops in the warehouse", ("shop_id",), (
+            SHOP_ID,
+            _c("name", "VARCHAR", "店铺名称", "Shop name"),
+            _c("platform", "VARCHAR", "平台", "Platform: tmall, taobao, jd, pdd, douyin, shopify, own ..."),
+            _c("currency", "VARCHAR", "币种", "ISO 4217 currency of all money columns, e.g. CNY", True),
+            _c("timezone", "VARCHAR", "时区", "IANA time zone of all timestamps, e.g. Asia/Shanghai", True),
+        )),
+        Table("products", "商品", "Catalogue", ("shop_id", "product_id"), (
+            SHOP_ID,
+            _c("product_id", "VARCHAR", "商品ID", "Product id (SKU or listing id)", True),
+            _c("name", "VARCHAR", "商品名称", "Product title"),
+            _c("category", "VARCHAR", "类目", "Category"),
+            _c("brand", "VARCHAR", "品牌", "Brand"),
+            _c("price", MONEY, "售价", "List price"),
+            _c("cost", MONEY, "成本", "Unit cost of goods"),
+            _c("stock", "INTEGER", "库存", "Units in stock now"),
+            _c("is_presale", "BOOLEAN", "是否预售", "Sold by presale (deposit, then balance)"),
+        )),
+        Table("customers", "客户", "Customers (buyers and members)", ("shop_id", "customer_id"), (
+            SHOP_ID,
+            _c("customer_id", "VARCHAR", "客户ID", "Customer id (buyer account)", True),
+            _c("registered_at", "TIMESTAMP", "注册时间", "Registration time"),
+            _c("gender", "VARCHAR", "性别", "f, m or null"),
+            _c("birth_year", "INTEGER", "出生年份", "Year of birth"),
+            _c("region", "VARCHAR", "地区", "Province / state / country"),
+            _c("city", "VARCHAR", "城市", "City"),
+            _c("acquisition_source", "VARCHAR", "获客来源", "Traffic source of the first visit or order"),
+        )),
+        Table("sessions", "访问", "Visits (sessions)", ("shop_id", "session_id"), (
+            SHOP_ID,
+            _c("session_id", "VARCHAR", "访问ID", "Visit id", True),
+            _c("visitor_id", "VARCHAR", "访客ID", "Visitor (device or cookie) id", True),
+            _c("customer_id", "VARCHAR", "客户ID", "Logged-in customer, if known"),
+            _c("started_at", "TIMESTAMP", "开始时间", "Start of the visit", True),
+            _c("source", "VARCHAR", "流量来源", "Traffic source, e.g. 直通车, search, direct"),
+            _c("medium", "VARCHAR", "媒介", "Medium: organic, cpc, cpm, cps, email, sms, social ..."),
+            _c("campaign", "VARCHAR", "推广计划", "Campaign"),
+            _c("device", "VARCHAR", "设备", "mobile, pc, app ..."),
+            _c("landing_page", "VARCHAR", "着陆页", "First page of the visit"),
+            _c("region", "VARCHAR", "地区", "Region of the visitor"),
+        )),
+        Table("events", "行为", "What visitors did, one row per action", ("shop_id", "event_id"), (
+            SHOP_ID,
+            _c("event_id", "VARCHAR", "行为ID", "Event id", True),
+            _c("session_id", "VARCHAR", "访问ID", "Visit the event belongs to"),
+            _c("visitor_id", "VARCHAR", "访客ID", "Visitor id", True),
+            _c("customer_id", "VARCHAR", "客户ID", "Customer id, if logged in"),
+            _c("ts", "TIMESTAMP", "时间", "When it happened", True),
+            _c("event_type", "VARCHAR", "行为类型",
+               "page_view, product_view, search, add_to_cart, favorite, begin_checkout, order, payment", True),
+            _c("product_id", "VARCHAR", "商品ID", "Product concerned, if any"),
+            _c("page", "VARCHAR", "页面", "Page path or name"),
+            _c("query", "VARCHAR", "搜索词", "Search words (search events)"),
+        )),
+        Table("orders", "订单", "Orders; an order is paid when paid_at is set", ("shop_id", "order_id"), (
+            SHOP_ID,
+            _c("order_id", "VARCHAR", "订单编号", "Order id", True),
+            _c("customer_id", "VARCHAR", "客户ID", "Buyer (null for guest orders)"),
+            _c("visitor_id", "VARCHAR", "访客ID", "Visitor who ordered"),
+            _c("session_id", "VARCHAR", "访问ID", "Visit in which the order was placed"),
+            _c("created_at", "TIMESTAMP", "下单时间", "Order placed", True),
+            _c("paid_at", "TIMESTAMP", "付款时间", "Paid (null: unpaid)"),
+            _c("shipped_at", "TIMESTAMP", "发货时间", "Handed to the carrier"),
+            _c("delivered_at", "TIMESTAMP", "签收时间", "Delivered to the buyer"),
+            _c("cancelled_at", "TIMESTAMP", "取消时间", "Cancelled or closed"),
+            _c("status", "VARCHAR", "订单状态", "Platform order status as exported"),
+            _c("source", "VARCHAR", "流量来源", "Traffic source of the order"),
+            _c("device", "VARCHAR", "设备", "Device of the order"),
+            _c("region", "VARCHAR", "地区", "Delivery province / state / country"),
+            _c("city", "VARCHAR", "城市", "Delivery city"),
+            _c("item_amount", MONEY, "商品金额", "Sum of the line amounts before discounts"),
+            _c("discount_amount", MONEY, "优惠金额", "Discounts on the order"),
+            _c("shipping_fee", MONEY, "运费", "Shipping fee paid by the buyer"),
+            _c("pay_amount", MONEY, "实付金额", "Amount the buyer paid (支付金额)"),
+            _c("is_presale", "BOOLEAN", "是否预售", "Presale order (deposit, then balance)"),
+            _c("deposit_amount", MONEY, "定金", "Presale deposit"),
+            _c("payment_method", "VARCHAR", "支付方式", "Payment method"),
+            _c("address_hash", "VARCHAR", "地址指纹", "Hash of the delivery address"),
+            _c("ip_hash", "VARCHAR", "IP指纹", "Hash of the buyer's IP address"),
+            _c("device_hash", "VARCHAR", "设备指纹", "Hash of the buyer's device"),
+        )),
+        Table("order_items", "订单明细", "Order lines", ("shop_id", "order_id", "line_no"), (
+            SHOP_ID,
+            _c("order_id", "VARCHAR", "订单编号", "Order id", True),
+            _c("line_no", "INTEGER", "行号", "Line number within the order", True),
+            _c("product_id", "VARCHAR", "商品ID", "Product id", True),
+            _c("quantity", "INTEGER", "购买数量", "Units", True),
+            _c("unit_price", MONEY, "单价", "Price per unit"),
+            _c("amount", MONEY, "金额", "Line amount paid"),
+            _c("unit_cost", MONEY, "单位成本", "Cost per unit at the time of sale"),
+        )),
+        Table("refunds", "退款", "Refunds", ("shop_id", "refund_id"), (
+            SHOP_ID,
+            _c("refund_id", "VARCHAR", "退款编号", "Refund id", True),
+            _c("order_id", "VARCHAR", "订单编号", "Order refunded (null when unknown)"),
+            _c("product_id", "VARCHAR", "商品ID", "Product refunded"),
+            _c("created_at", "TIMESTAMP", "退款时间", "Refund time", True),
+            _c("amount", MONEY, "退款金额", "Amount refunded", True),
+            _c("quantity", "INTEGER", "退款数量", "Units returned"),
+            _c("reason", "VARCHAR", "退款原因", "Reason given"),
+        )),
+        Table("reviews", "评价", "Reviews and detailed seller ratings", ("shop_id", "review_id"), (
+            SHOP_ID,
+            _c("review_id", "VARCHAR", "评价ID", "Review id", True),
+            _c("order_id", "VARCHAR", "订单编号", "Order reviewed"),
+            _c("product_id", "VARCHAR", "商品ID", "Product reviewed"),
+            _c("customer_id", "VARCHAR", "客户ID", "Reviewer"),
+            _c("created_at", "TIMESTAMP", "评价时间", "Review time", True),
+            _c("rating", "INTEGER", "评分", "1-5 stars"),
+            _c("dsr_item", "INTEGER", "宝贝与描述相符", "DSR item as described, 1-5"),
+            _c("dsr_service", "INTEGER", "卖家服务", "DSR seller service, 1-5"),
+            _c("dsr_logistics", "INTEGER", "物流服务", "DSR logistics, 1-5"),
+            _c("text", "VARCHAR", "评价内容", "Review text"),
+        )),
+        Table("ad_spend", "推广花费", "Daily paid promotion per channel, campaign and creative",
+              ("shop_id", "date", "channel", "campaign", "ad_group", "creative"), (
+            SHOP_ID,
+            _c("date", "DATE", "日期", "Shop-local day", True),
+            _c("channel", "VARCHAR", "推广渠道", "直通车 (CPC), 钻展 (CPM), 淘宝客 (CPS), ...", True),
+            _c("campaign", "VARCHAR", "推广计划", "Campaign"),
+            _c("ad_group", "VARCHAR", "推广单元", "Ad group"),
+            _c("creative", "VARCHAR", "创意", "Creative"),
+            _c("impressions", "BIGINT", "展现量", "Impressions"),
+            _c("clicks", "BIGINT", "点击量", "Clicks"),
+            _c("cost", MONEY, "花费", "Spend", True),
+            _c("conversions", "BIGINT", "成交笔数", "Attributed orders"),
+            _c("conversion_value", MONEY, "成交金额", "Attributed sales"),
+        )),
+        Table("searches", "站内搜索", "On-site searches", ("shop_id", "search_id"), (
+            SHOP_ID,
+            _c("search_id", "VARCHAR", "搜索ID", "Search id", True),
+            _c("ts", "TIMESTAMP", "时间", "When searched", True),
+            _c("visitor_id", "VARCHAR", "访客ID", "Visitor id"),
+            _c("session_id", "VARCHAR", "访问ID", "Visit id"),
+            _c("query", "VARCHAR", "搜索词", "Search words", True),
+            _c("results_count", "INTEGER", "结果数", "Number of results shown"),
+            _c("clicked_product_id", "VARCHAR", "点击商品ID", "Product clicked from the results"),
+        )),
+        Table("inventory", "库存", "Daily stock per product", ("shop_id", "date", "product_id"), (
+            SHOP_ID,
+            _c("date", "DATE", "日期", "Shop-local day", True),
+            _c("product_id", "VARCHAR", "商品ID", "Product id", True),
+            _c("stock", "INTEGER", "库存", "Units in stock at the end of the day", True),
+        )),
+        Table("benchmarks", "同行对标", "Peer benchmarks (同行同层平均 / 优秀)",
+              ("shop_id", "date", "metric", "level"), (
+            SHOP_ID,
+            _c("date", "DATE", "日期", "Shop-local day", True),
+            _c("metric", "VARCHAR", "指标", "Metric id from the registry", True),
+            _c("level", "VARCHAR", "层级", "peer_avg (同行同层平均) or peer_top (同行同层优秀)", True),
+            _c("value", "DOUBLE", "数值", "Benchmark value", True),
+        )),
+        Table("quarantine", "隔离区", "Rows that could not be loaded, with why",
+              ("shop_id", "table_name", "source_file", "source_line"), (
+            SHOP_ID,
+            _c("table_name", "VARCHAR", "目标表", "Canonical table the row was meant for", True),
+            _c("source_file", "VARCHAR", "来源文件", "File the row came from", True),
+            _c("source_line", "BIGINT", "来源行号", "Line in that file (1 = first data row)", True),
+            _c("reason", "VARCHAR", "原因", "Why it was rejected", True),
+            _c("raw", "VARCHAR", "原始内容", "The row as read, as JSON"),
+            _c("run_id", "VARCHAR", "导入批次", "Ingest run that rejected it"),
+        )),
+        Table("loads", "导入记录", "One row per file per ingest run", ("shop_id", "run_id", "source_file"), (
+            SHOP_ID,
+            _c("run_id", "VARCHAR", "导入批次", "Ingest run id", True),
+            _c("source_file", "VARCHAR", "来源文件", "File loaded", True),
+            _c("file_sha256", "VARCHAR", "文件摘要", "SHA-256 of the file's bytes"),
+            _c("preset", "VARCHAR", "预设", "Preset used, if any"),
+            _c("table_name", "VARCHAR", "目标表", "Canonical table(s) written, comma-separated"),
+            _c("rows_loaded", "BIGINT", "已导入行数", "Rows written"),
+            _c("rows_quarantined", "BIGINT", "隔离行数", "Rows sent to quarantine"),
+            _c("started_at", "TIMESTAMP", "开始时间", "Start of the run (UTC)"),
+            _c("finished_at", "TIMESTAMP", "结束时间", "End of the run (UTC)"),
+        )),
+    ]
+}
+
+FACT_TABLES = ("sessions", "events", "orders", "order_items", "refunds", "reviews", "ad_spend",
+               "searches", "inventory", "benchmarks")

@@ -1,0 +1,143 @@
+"""Open a warehouse by URL and reach its canonical tables as Ibis tables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis
+
+from junshi.errors import ConfigError, WarehouseError
+from junshi.schema import TABLES
+from junshi.warehouse.migrate import ensure_schema
+
+DEFAULT_DB = "junshi.duckdb"
+
+
+def resolve_db(db: str | os.PathLike[str] | None) -> str:
+    """The warehouse URL in force: the argument, else ``JUNSHI_DB``, else ./junshi.duckdb."""
+    if db:
+        return os.fspath(db)
+    return os.environ.get("JUNSHI_DB") or DEFAULT_DB
+
+
+class Warehouse:
+    """One warehouse: an Ibis backend holding the canonical tables of one or more shops.
+
+    ``url`` is a DuckDB file path (``shop.duckdb``, ``duckdb:///abs/path.duckdb``, ``:memory:``).
+    Tables are created on first use and the schema version is checked.
+    """
+
+    def __init__(self, url: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
+        self.url = resolve_db(url)
+        self.read_only = read_only
+        path = self._duckdb_path(self.url)
+        if path is None:
+            raise ConfigError(
+                f"Unsupported warehouse URL {self.url!r}.",
+                f"不支持的数据仓库地址 {self.url!r}。",
+                hint_en="Give a DuckDB file path such as shop.duckdb, or duckdb:///path/to/file.duckdb.",
+                hint_zh="请给出 DuckDB 文件路径，如 shop.duckdb 或 duckdb:///path/to/file.duckdb。",
+            )
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.backend: Any = ibis.duckdb.connect(path, read_only=read_only)
+        except duckdb.IOException as exc:
+            raise WarehouseError(
+                f"Cannot open the warehouse {path}: {exc}",
+                f"无法打开数据仓库 {path}：{exc}",
+                hint_en="Another process may be writing to it; stop it or use another --db.",
+                hint_zh="可能有其他进程正在写入；请先停止该进程或换用其他 --db。",
+            ) from exc
+        self.engine = "duckdb"
+        if not read_only:
+            ensure_schema(self.con)
+
+    @staticmethod
+    def _duckdb_path(url: str) -> str | None:
+        if url.startswith("duckdb://"):
+            return url.removeprefix("duckdb://") or ":memory:"
+        if "://" in url:
+            return None
+        return url
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The raw DuckDB connection (for loading data; queries go through Ibis)."""
+        con: duckdb.DuckDBPyConnection = self.backend.con
+        return con
+
+    def table(self, name: str, shop_id: str | None = None) -> ibis.Table:
+        """A canonical table as an Ibis table, limited to one shop when ``shop_id`` is given."""
+        if name not in TABLES:
+            raise ConfigError(
+                f"Unknown table {name!r}.",
+                f"未知数据表 {name!r}。",
+                hint_en="Known tables: " + ", ".join(TABLES),
+                hint_zh="已知数据表：" + "、".join(TABLES),
+            )
+        t: ibis.Table = self.backend.table(name)
+        return t.filter(t.shop_id == shop_id) if shop_id is not None else t
+
+    def row_count(self, name: str, shop_id: str | None = None) -> int:
+        """Number of rows of a canonical table (of one shop)."""
+        return int(self.table(name, shop_id).count().execute())
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All writes inside happen together or not at all (also on Ctrl-C or a crash)."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+
+    def upsert(self, con: duckdb.DuckDBPyConnection, table: str, source: str) -> int:
+        """Write the rows of ``source`` (a relation name on ``con``) into a canonical table.
+
+        Rows whose key is already present are replaced, so loading the same data twice does not
+        duplicate it. Call inside :meth:`transaction`. Returns the number of rows written.
+        """
+        spec = TABLES[table]
+        cols = ", ".join(f'"{c}"' for c in spec.column_names)
+        match = " AND ".join(f't."{k}" IS NOT DISTINCT FROM s."{k}"' for k in spec.key)
+        keys = ", ".join(f'"{k}"' for k in spec.key)
+        con.execute(f'DELETE FROM "{table}" t USING (SELECT DISTINCT {keys} FROM {source}) s WHERE {match}')
+        con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM {source}')
+        row = con.execute(f"SELECT count(*) FROM {source}").fetchone()
+        return int(row[0]) if row else 0
+
+    def ensure_shop(
+        self,
+        shop_id: str,
+        *,
+        name: str | None = None,
+        platform: str | None = None,
+        currency: str = "CNY",
+        timezone: str = "Asia/Shanghai",
+    ) -> None:
+        """Register a shop if it is not there yet (an existing shop keeps its settings)."""
+        self.con.execute(
+            "INSERT INTO shops SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM shops WHERE shop_id = ?)",
+            [shop_id, name or shop_id, platform, currency, timezone, shop_id],
+        )
+
+    def shop_settings(self, shop_id: str) -> dict[str, str | None]:
+        """name, platform, currency and timezone of a shop (defaults when it is not registered)."""
+        row = self.con.execute(
+            "SELECT name, platform, currency, timezone FROM shops WHERE shop_id = ?", [shop_id]
+        ).fetchone()
+        if row is None:
+            return {"name": shop_id, "platform": None, "currency": "CNY", "timezone": "Asia/Shanghai"}
+        return dict(zip(("name", "platform", "currency", "timezone"), row, strict=True))
+
+    def close(self) -> None:
+        self.backend.disconnect()

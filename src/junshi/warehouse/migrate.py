@@ -1,0 +1,53 @@
+"""Create the canonical tables on first use and bring older warehouses up to SCHEMA_VERSION."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+from junshi.errors import WarehouseError
+from junshi.schema import SCHEMA_VERSION, TABLES
+
+# version -> step that brings a warehouse of (version - 1) to version. Empty until version 2 exists.
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {}
+
+
+def stored_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The schema version recorded in the warehouse, or None for an empty one."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'junshi_meta'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return None
+    row = con.execute("SELECT value FROM junshi_meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else None
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> int:
+    """Create missing tables and run pending migrations in one transaction; return the version."""
+    version = stored_version(con)
+    if version is not None and version > SCHEMA_VERSION:
+        raise WarehouseError(
+            f"This warehouse has schema version {version}; this Junshi knows up to {SCHEMA_VERSION}.",
+            f"该数据仓库的结构版本为 {version}，当前 Junshi 仅支持到 {SCHEMA_VERSION}。",
+            hint_en="Upgrade Junshi (pip install -U junshi).",
+            hint_zh="请升级 Junshi（pip install -U junshi）。",
+        )
+    if version == SCHEMA_VERSION:
+        return version
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("CREATE TABLE IF NOT EXISTS junshi_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        for step in range((version or SCHEMA_VERSION) + 1, SCHEMA_VERSION + 1):
+            MIGRATIONS[step](con)
+        for table in TABLES.values():
+            con.execute(table.create_sql())
+        con.execute(
+            "INSERT OR REPLACE INTO junshi_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return SCHEMA_VERSION

@@ -1,0 +1,91 @@
+"""The warehouse: tables created on first use, schema version stored and checked, shops kept apart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from junshi import connect
+from junshi.errors import ConfigError, WarehouseError
+from junshi.schema import SCHEMA_VERSION, TABLES
+from junshi.schema.docs import schema_markdown
+from junshi.warehouse import Warehouse
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_first_use_creates_every_canonical_table_with_documented_types(db_path: Path) -> None:
+    wh = Warehouse(db_path)
+    for name, spec in TABLES.items():
+        got = {row[0]: row[1] for row in wh.con.execute(f'DESCRIBE "{name}"').fetchall()}
+        assert got == {c.name: c.type for c in spec.columns}, name
+    assert wh.table("orders").schema()["pay_amount"].is_decimal()
+    wh.close()
+
+
+def test_schema_version_is_stored_and_a_newer_one_is_refused(db_path: Path) -> None:
+    wh = Warehouse(db_path)
+    row = wh.con.execute("SELECT value FROM junshi_meta WHERE key='schema_version'").fetchone()
+    assert row == (str(SCHEMA_VERSION),)
+    wh.con.execute("UPDATE junshi_meta SET value = ? WHERE key='schema_version'", [str(SCHEMA_VERSION + 1)])
+    wh.close()
+    with pytest.raises(WarehouseError, match="schema version"):
+        Warehouse(db_path)
+
+
+def test_reopening_keeps_data(db_path: Path) -> None:
+    wh = Warehouse(db_path)
+    wh.ensure_shop("a", currency="GBP", timezone="Europe/London")
+    wh.close()
+    with connect(db_path, shop="a") as shop:
+        assert shop.settings["currency"] == "GBP"
+        assert shop.settings["timezone"] == "Europe/London"
+
+
+def test_tables_are_limited_to_one_shop(db_path: Path) -> None:
+    wh = Warehouse(db_path)
+    wh.con.execute(
+        "INSERT INTO inventory VALUES ('a', DATE '2024-01-01', 'p1', 3), ('b', DATE '2024-01-01', 'p1', 5)"
+    )
+    assert wh.row_count("inventory") == 2
+    assert wh.row_count("inventory", "a") == 1
+    assert int(wh.table("inventory", "b").stock.sum().execute()) == 5
+    wh.close()
+
+
+def test_upsert_replaces_rows_with_the_same_key(db_path: Path) -> None:
+    wh = Warehouse(db_path)
+    with wh.transaction() as con:
+        con.execute(
+            "CREATE TEMP TABLE s AS SELECT 'a' AS shop_id, DATE '2024-01-01' AS date, 'p1' AS product_id, 3 AS stock"
+        )
+        wh.upsert(con, "inventory", "s")
+        con.execute("UPDATE s SET stock = 7")
+        wh.upsert(con, "inventory", "s")
+    assert wh.con.execute("SELECT stock FROM inventory").fetchall() == [(7,)]
+    wh.close()
+
+
+def test_a_failed_transaction_leaves_nothing(db_path: Path) -> None:
+    wh = Warehouse(db_path)
+    with pytest.raises(RuntimeError), wh.transaction() as con:
+        con.execute("INSERT INTO inventory VALUES ('a', DATE '2024-01-01', 'p1', 3)")
+        raise RuntimeError("crash mid-load")
+    assert wh.row_count("inventory") == 0
+    wh.close()
+
+
+def test_unknown_url_and_table_say_what_to_do(db_path: Path) -> None:
+    with pytest.raises(ConfigError, match="DuckDB file path"):
+        Warehouse("mysql://x")
+    wh = Warehouse(db_path)
+    with pytest.raises(ConfigError, match="Known tables"):
+        wh.table("nope")
+    wh.close()
+
+
+def test_docs_schema_is_generated_from_the_tables() -> None:
+    assert (ROOT / "docs" / "schema.md").read_text(encoding="utf-8") == schema_markdown(), (
+        "docs/schema.md is stale: run python -m junshi.schema.docs > docs/schema.md"
+    )
