@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 DEMO_DB ?= demo/junshi-demo.duckdb
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,14 +20,28 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev,spark]'
 	touch $@ $(VENV)/.runtime
 
-demo: $(VENV)/.runtime
+# The dashboard's charting library, from the npm registry (pinned by web/package-lock.json; no CDN).
+ECHARTS = src/junshi/web/static/vendor/echarts.min.js
+$(ECHARTS): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	mkdir -p $(dir $@)
+	cp web/node_modules/echarts/dist/echarts.min.js $@
+
+# Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium fonts-wqy-microhei; \
+	  else echo "Install chromium (sudo apt-get install chromium) for the browser tests." >&2; exit 1; fi; \
+	fi
+
+demo: $(VENV)/.runtime $(ECHARTS)
 	$(BIN)/junshi demo --db $(DEMO_DB)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
-unit: $(VENV)/.dev
+unit: $(VENV)/.dev $(ECHARTS) chromium
 	$(BIN)/pytest
 
 test: lint unit

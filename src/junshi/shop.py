@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import ibis
 
 from junshi.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from junshi.analysis.advice import Advice
+    from junshi.analysis.alerts import Alert
+    from junshi.analysis.diagnosis import Diagnosis
+    from junshi.customers import Customers
+    from junshi.ingest import IngestReport
+    from junshi.metrics import KpiResult
 
 
 class Shop:
@@ -29,6 +40,69 @@ class Shop:
         """name, platform, currency and timezone of this shop."""
         return self.warehouse.shop_settings(self.shop_id)
 
+    def kpi(
+        self,
+        metrics: str | Sequence[str],
+        by: str | Sequence[str] | None = None,
+        start: dt.date | str | None = None,
+        end: dt.date | str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        compare: str | None = None,
+    ) -> KpiResult:
+        """Metrics (registry ids) by dimensions over ``start``..``end`` (inclusive), optionally compared
+        with the ``previous`` period, a ``week`` or ``year`` before, or ``peer`` benchmarks.
+        See :mod:`junshi.metrics` and docs/metrics.md."""
+        from junshi.metrics import kpi
+
+        return kpi(self.warehouse, self.shop_id, metrics, by, start, end, filters, compare)
+
+    def ingest(
+        self,
+        paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+        preset: str | None = None,
+        table: str | None = None,
+        strict: bool = False,
+        mapping: Mapping[str, str] | Sequence[str] | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> IngestReport:
+        """Load files or folders (atomically, idempotently); bad rows go to quarantine. See docs/ingest.md.
+
+        ``mapping``: {source header: canonical column} or ["src=dst", ...]; ``progress`` gets each step."""
+        from junshi.ingest import ingest
+
+        many = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+        maps = dict(mapping) if isinstance(mapping, Mapping) else mapping
+        return ingest(self.warehouse, self.shop_id, [os.fspath(p) for p in many], preset=preset, table=table,
+                      strict=strict, mapping=maps, step=progress)
+
+    @property
+    def customers(self) -> Customers:
+        """Customer analyses: RFM, cohorts, repurchase, lifetime value, churn warning, audiences.
+        See docs/customers.md."""
+        from junshi.customers import Customers
+
+        return Customers(self)
+
+    def diagnose(self, date: dt.date | str | None = None, vs: dt.date | str | None = "week",
+                 metric: str = "sales", depth: int = 3) -> Diagnosis:
+        """Why ``metric`` (sales, refund_amount, gross_profit) moved on ``date`` against ``vs`` (week,
+        previous or a date): exact factor effects, cells per dimension, drill-down path. docs/diagnosis.md."""
+        from junshi.analysis.service import diagnose
+
+        return diagnose(self, date, vs, metric, depth)
+
+    def alerts(self, date: dt.date | str | None = None) -> list[Alert]:
+        """The alerts of ``date`` (default: last day with sales), worst first. docs/diagnosis.md."""
+        from junshi.analysis.service import alerts
+
+        return alerts(self, date)
+
+    def advise(self, date: dt.date | str | None = None) -> list[Advice]:
+        """Recommendations (建议) for ``date``, most urgent first, each with its numbers. docs/diagnosis.md."""
+        from junshi.analysis.service import recommendations
+
+        return recommendations(self, date)
+
     def close(self) -> None:
         self.warehouse.close()
 
@@ -40,5 +114,10 @@ class Shop:
 
 
 def connect(db: str | os.PathLike[str] | None = None, shop: str = "default") -> Shop:
-    """Open a warehouse (DuckDB file path or URL; default ``JUNSHI_DB`` or ./junshi.duckdb) at one shop."""
+    """Open a warehouse (DuckDB file path or URL, or ``spark://local``; default ``JUNSHI_DB`` or
+    ./junshi.duckdb) at one shop."""
+    if str(db or "").startswith("spark://"):
+        from junshi.warehouse.spark import SparkWarehouse
+
+        return Shop(SparkWarehouse(str(db)), shop)
     return Shop(Warehouse(db), shop)

@@ -51,7 +51,11 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI; errors print as a message and a hint, never a traceback."""
     _register()
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
+        if isinstance(code, int) and code:  # typer returns (not raises) an Exit's code, e.g. 130 on Ctrl-C
+            if code == 130:
+                err.print(tr("Interrupted; nothing half-done was kept.", "已中断；未完成的操作没有保留任何数据。"))
+            sys.exit(code)
     except JunshiError as exc:
         err.print(f"[bold red]{tr('Error', '错误')}:[/] {exc.message()}", highlight=False)
         if exc.hint():
@@ -62,12 +66,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except Exception as exc:  # click's usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        raise
+    except typer.Abort:
+        sys.exit(130)
+    except typer.TyperException as exc:  # usage errors from typer's bundled click
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(exc.format_message(), highlight=False)
+        sys.exit(exc.exit_code)

@@ -1,3 +1,11 @@
 """Imports every subcommand module so that its commands register on the app."""
 
 # Each module below defines its commands with ``@app.command()`` on junshi.cli.app.app.
+from junshi.cli import (
+    customers,  # noqa: F401  (junshi customers ...)
+    diagnose,  # noqa: F401  (junshi diagnose, junshi alerts, junshi advise)
+    ingest,  # noqa: F401  (junshi ingest, junshi quarantine)
+    kpi,  # noqa: F401  (junshi kpi, junshi metrics)
+    serve,  # noqa: F401  (junshi serve)
+    simulate,  # noqa: F401  (junshi simulate, junshi demo)
+)

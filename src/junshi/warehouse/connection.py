@@ -112,8 +112,8 @@ class Warehouse:
         keys = ", ".join(f'"{k}"' for k in spec.key)
         con.execute(f'DELETE FROM "{table}" t USING (SELECT DISTINCT {keys} FROM {source}) s WHERE {match}')
         con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM {source}')
-        row = con.execute(f"SELECT count(*) FROM {source}").fetchone()
-        return int(row[0]) if row else 0
+        rows = con.execute(f"SELECT count(*) FROM {source}").fetchall()  # not fetchone: see shop_settings
+        return int(rows[0][0]) if rows else 0
 
     def ensure_shop(
         self,
@@ -132,12 +132,12 @@ class Warehouse:
 
     def shop_settings(self, shop_id: str) -> dict[str, str | None]:
         """name, platform, currency and timezone of a shop (defaults when it is not registered)."""
-        row = self.con.execute(
+        rows = self.con.execute(
             "SELECT name, platform, currency, timezone FROM shops WHERE shop_id = ?", [shop_id]
-        ).fetchone()
-        if row is None:
+        ).fetchall()  # not fetchone: DuckDB 2 blocks the connection while a result is unfinished
+        if not rows:
             return {"name": shop_id, "platform": None, "currency": "CNY", "timezone": "Asia/Shanghai"}
-        return dict(zip(("name", "platform", "currency", "timezone"), row, strict=True))
+        return dict(zip(("name", "platform", "currency", "timezone"), rows[0], strict=True))
 
     def close(self) -> None:
         self.backend.disconnect()

@@ -17,11 +17,11 @@ def stored_version(con: duckdb.DuckDBPyConnection) -> int | None:
     """The schema version recorded in the warehouse, or None for an empty one."""
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'junshi_meta'"
-    ).fetchone()
-    if not exists or not exists[0]:
+    ).fetchall()  # not fetchone: DuckDB 2 blocks the connection while a result is unfinished
+    if not exists or not exists[0][0]:
         return None
-    row = con.execute("SELECT value FROM junshi_meta WHERE key = 'schema_version'").fetchone()
-    return int(row[0]) if row else None
+    rows = con.execute("SELECT value FROM junshi_meta WHERE key = 'schema_version'").fetchall()
+    return int(rows[0][0]) if rows else None
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> int:

@@ -1,0 +1,108 @@
+"""Simulator speed: events per second of wall time, against two hand-written baselines in the same run.
+
+1. write-only: the time DuckDB takes just to insert the same rows, already generated (all tables of the
+   shop, read back into Arrow), into a fresh warehouse: the floor for any generator that writes DuckDB;
+2. naive: a straightforward per-visit Python generator of the same kind of events (no numpy);
+and the simulator's generation alone (no writing). Usage: python bench/simulate.py [DAYS] [VISITORS_PER_DAY]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from junshi.simulate import simulate
+from junshi.simulate.run import Simulation
+from junshi.warehouse import Warehouse
+
+ROUNDS = 2
+TABLES = ("sessions", "events", "searches", "orders", "order_items", "refunds", "reviews", "ad_spend", "customers",
+          "inventory")
+
+
+def naive_events(n_visits: int, seed: int = 0) -> int:
+    """Per-visit loop: source, pages, funnel steps, one tuple per event (what a first version would do)."""
+    rnd = random.Random(seed)
+    rows: list[tuple[str, str, str, dt.datetime, str, str | None, str | None, int]] = []
+    t0 = dt.datetime(2025, 1, 1)
+    for v in range(n_visits):
+        src = rnd.choices(range(8), weights=(30, 20, 10, 15, 10, 7, 5, 3))[0]
+        start = t0 + dt.timedelta(seconds=rnd.randrange(86400))
+        pages = 1 if rnd.random() < 0.45 else 1 + int(rnd.expovariate(0.6))
+        k = 0
+        for _ in range(pages):
+            product = f"P{rnd.randrange(1, 51):04d}"
+            for etype in ("page_view", "product_view"):
+                rows.append((f"E{len(rows)}", f"S{v}", f"V{v}", start + dt.timedelta(seconds=30 * k), etype,
+                             product, f"item/{product}", src))
+                k += 1
+        if pages > 1 and rnd.random() < 0.03:
+            for etype in ("add_to_cart", "begin_checkout", "order", "payment"):
+                rows.append((f"E{len(rows)}", f"S{v}", f"V{v}", start + dt.timedelta(seconds=30 * k), etype,
+                             None, None, src))
+                k += 1
+    return len(rows)
+
+
+def one_round(days: int, vpd: float, end: dt.date) -> tuple[float, float, int, int]:
+    """Simulate into a fresh warehouse, then insert the same rows (read back into Arrow) into another."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "sim.duckdb"
+        t = time.perf_counter()
+        truth = simulate(db, days=days, visitors_per_day=vpd, seed=0, end_date=end)
+        t_sim = time.perf_counter() - t
+        with duckdb.connect(str(db), read_only=True) as con:
+            data = {name: con.sql(f"SELECT * FROM {name}").to_arrow_table() for name in TABLES}
+        base = Warehouse(Path(tmp) / "baseline.duckdb")
+        base.con.execute("SET enable_progress_bar = false")
+        t = time.perf_counter()
+        for name, table in data.items():
+            base.con.register("_rows", table)
+            base.con.execute(f"INSERT INTO {name} SELECT * FROM _rows")
+            base.con.unregister("_rows")
+        t_write = time.perf_counter() - t
+        base.close()
+        return t_sim, t_write, truth.n_events, sum(tbl.num_rows for tbl in data.values())
+
+
+def main() -> None:
+    days = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    vpd = float(sys.argv[2]) if len(sys.argv) > 2 else 150_000
+    end = dt.date(2025, 6, 30)
+    t_sims, t_writes = [], []
+    for _round in range(ROUNDS):  # alternate the two, keep the best of each (the machine is shared)
+        t, t_write, n, rows = one_round(days, vpd, end)
+        t_sims.append(t)
+        t_writes.append(t_write)
+    t_sim, t_write = min(t_sims), min(t_writes)
+
+    sim = Simulation(days=days, visitors_per_day=vpd, seed=0, lang="zh", end_date=end, btyd=None)
+    t = time.perf_counter()
+    n_gen = sum(out.n_events for _day, out in sim.run())
+    t_gen = time.perf_counter() - t
+
+    n_visits = 100_000
+    t = time.perf_counter()
+    n_naive = naive_events(n_visits)
+    t_naive = time.perf_counter() - t
+
+    rate = n / t_sim
+    print(f"simulate: {days} days x {vpd:,.0f} visits/day: {n:,} events ({rows:,} rows in all tables) "
+          f"in {t_sim:.1f} s = {rate:,.0f} events/s")
+    print(f"  generation alone:           {n_gen / t_gen:,.0f} events/s")
+    print(f"  baseline write-only:        {t_write:.1f} s for the same rows = {n / t_write:,.0f} events/s; "
+          f"simulate / write-only time = {t_sim / t_write:.2f}")
+    print(f"  baseline naive Python:      {n_naive / t_naive:,.0f} events/s (tuples only, nothing written); "
+          f"generation is {(n_gen / t_gen) / (n_naive / t_naive):.1f}x faster, simulate with writing "
+          f"{rate / (n_naive / t_naive):.1f}x")
+    print(f"  target 1,000,000 events/s: {'met' if rate >= 1e6 else 'not met on this run'}")
+
+
+if __name__ == "__main__":
+    main()

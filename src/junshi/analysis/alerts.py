@@ -1,0 +1,412 @@
+"""Alerts of a day: metric anomalies per shop / source / category / product, and data-quality alerts.
+
+Each alert carries the numbers that raised it and the diagnosis to open (``diagnose``: the arguments of
+``junshi diagnose`` / ``shop.diagnose``). Alerts of one series (e.g. source 搜索: visitors, buyers and
+sales all fell) are merged into one alert led by its worst metric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+import pandas as pd
+
+from junshi.analysis.anomalies import AnomalySettings, SeriesMatrix, is_alert, score
+from junshi.analysis.source import kpi_frame, plain, table_frame
+from junshi.errors import JunshiError
+from junshi.i18n import tr
+
+if TYPE_CHECKING:
+    from junshi.shop import Shop
+
+Severity = Literal["high", "medium", "low", "info"]
+SEVERITY_RANK: dict[str, int] = {"high": 0, "medium": 1, "low": 2, "info": 3}
+
+#: metric id -> (unit, weight metric) per level; ``direction`` comes from the metric registry.
+MONITORED: dict[str, tuple[str, str | None]] = {
+    "sales": ("money", "paid_buyers"),
+    "uv": ("count", None),
+    "paid_buyers": ("count", None),
+    "payment_conversion_rate": ("ratio", "uv"),
+    "spend_per_buyer": ("avg", "paid_buyers"),
+}
+SHOP_ONLY: dict[str, tuple[str, str | None]] = {"days_to_deliver": ("level", None)}
+#: additive metrics compared hour by hour for a day still in progress (cumulative to the last hour)
+INTRADAY: dict[str, str] = {"visits": "count", "paid_orders": "count", "sales": "money"}
+LEVELS: tuple[str, ...] = ("shop", "source", "category", "product")
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Thresholds of the alerts (all configurable)."""
+
+    anomaly: AnomalySettings = field(default_factory=AnomalySettings)
+    min_uv: float = 30.0  # smallest expected visitors of a series for it to be scored
+    min_buyers: float = 5.0  # smallest expected buyers for buyer, sales and spend-per-buyer series
+    silent_share: float = 0.9  # a source "always has data" when present on this share of days
+    quarantine_share: float = 0.05  # quarantined share of a day's loaded rows that alerts
+    quarantine_factor: float = 3.0  # ... and this many times its usual share
+    presale_ratio: float = 0.3  # payment conversion below this x order conversion: presale distortion
+    z_rise: float = 6.0  # a rise (good direction) alerts only beyond this many spreads
+    stockout_min_uv: int = 20  # visitors of an out-of-stock product that make a stock-out alert
+    stockout_new_days: int = 3  # ... when it was in stock within this many days (later: see advise)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert of a day, with the numbers that raised it."""
+
+    day: date
+    kind: Literal["anomaly", "data_quality"]
+    code: str
+    severity: Severity
+    score: float
+    level: str
+    key: str | None
+    metric: str | None
+    numbers: dict[str, Any]
+    text_en: str
+    text_zh: str
+    related: list[dict[str, Any]] = field(default_factory=list)
+    diagnose: dict[str, Any] | None = None
+
+    def text(self) -> str:
+        return tr(self.text_en, self.text_zh)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "day": self.day.isoformat(), "kind": self.kind, "code": self.code, "severity": self.severity,
+            "score": round(self.score, 3), "level": self.level, "key": self.key, "metric": self.metric,
+            "numbers": plain(self.numbers), "text": {"en": self.text_en, "zh": self.text_zh},
+            "related": plain(self.related), "diagnose": self.diagnose,
+        }
+
+
+def promotion_days(years: Iterable[int], *, before: int = 10, after: int = 3) -> set[date]:
+    """Default promotion calendar: 618, 双11 and 双12, each with its presale days before and days after."""
+    out: set[date] = set()
+    for y in years:
+        for m, d in ((6, 18), (11, 11), (12, 12)):
+            center = date(y, m, d)
+            out |= {center + timedelta(days=i) for i in range(-before, after + 1)}
+    return out
+
+
+def _direction(metric: str) -> str:
+    """Higher is better ('up') or worse ('down'), from the metric registry."""
+    from junshi.metrics.registry import REGISTRY
+
+    return str(REGISTRY[metric].direction)
+
+
+_NAMES = {
+    "sales": ("sales", "销售额"), "uv": ("visitors", "访客数"), "paid_buyers": ("paying buyers", "支付买家数"),
+    "payment_conversion_rate": ("payment conversion", "支付转化率"), "spend_per_buyer": ("spend per buyer", "客单价"),
+    "days_to_deliver": ("days to deliver", "平均配送天数"), "visits": ("visits", "访问次数"),
+    "paid_orders": ("paid orders", "支付订单数"),
+}
+_UNITS = {**{m: u for m, (u, _) in {**MONITORED, **SHOP_ONLY}.items()}, **INTRADAY}
+_LEVEL_NAMES = {"shop": ("Shop", "全店"), "source": ("Source", "来源"), "category": ("Category", "类目"),
+                "product": ("Product", "商品")}
+
+
+def _fmt(metric: str, v: float) -> str:
+    unit = _UNITS.get(metric)
+    return f"{v:.2%}" if unit == "ratio" else f"{v:,.0f}" if unit == "count" else f"{v:,.2f}"
+
+
+def _anomaly_alert(day: date, level: str, key: str | None, rows: list[dict[str, Any]]) -> Alert:
+    rows = sorted(rows, key=lambda r: -abs(r["score"]))
+    lead = rows[0]
+    metric = lead["metric"]
+    bad = (lead["score"] < 0) == (_direction(metric) == "up")
+    z = abs(lead["score"])
+    severity: Severity = ("high" if z >= 8 else "medium") if bad else "info"
+    if metric == "days_to_deliver" and bad:
+        severity = "high"
+    where_en = _LEVEL_NAMES[level][0] + (f" {key}" if key else "")
+    where_zh = _LEVEL_NAMES[level][1] + (f" {key}" if key else "")
+    rel = lead["rel_change"]
+    rel_txt = f"{rel:+.0%}" if rel == rel else ""
+    en, zh = _NAMES[metric]
+    text_en = (f"{where_en}: {en} {_fmt(metric, lead['actual'])} ({rel_txt}), expected {_fmt(metric, lead['expected'])}"
+               f" [{_fmt(metric, lead['lower'])} .. {_fmt(metric, lead['upper'])}]")
+    text_zh = (f"{where_zh}：{zh} {_fmt(metric, lead['actual'])}（{rel_txt}），预期 {_fmt(metric, lead['expected'])}"
+               f"（区间 {_fmt(metric, lead['lower'])} ~ {_fmt(metric, lead['upper'])}）")
+    if lead["promotion_day"]:
+        text_en += " (promotion period)"
+        text_zh += "（大促期间）"
+    focus = {level: key} if key else {}
+    numbers = {k: (None if v != v else v) for k, v in lead.items() if k not in ("metric",)}
+    return Alert(day, "anomaly", "metric_drop" if lead["score"] < 0 else "metric_rise", severity, z, level, key,
+                 metric, numbers, text_en, text_zh,
+                 related=[{"metric": r["metric"], "score": round(r["score"], 3), "actual": r["actual"],
+                           "expected": r["expected"]} for r in rows[1:]],
+                 diagnose={"date": day.isoformat(), "vs": "week", "metric": "sales", "focus": focus})
+
+
+class AlertEngine:
+    """Computes the alerts of a day for a shop (numbers from the metric layer).
+
+    Histories are fetched once per level (``prefetch`` a whole range to scan many days) and scored as
+    series x days arrays, so scanning a season costs a few queries, not one per day.
+    """
+
+    def __init__(self, shop: Shop, settings: AlertSettings | None = None,
+                 promo_days: Iterable[date] | None = None, levels: Sequence[str] = LEVELS) -> None:
+        self.shop = shop
+        self.settings = settings or AlertSettings()
+        self.promo_days = set(promo_days) if promo_days is not None else None
+        self.levels = tuple(levels)
+        self._history: dict[str, tuple[date, date, pd.DataFrame]] = {}
+        self._matrices: dict[tuple[str, str], SeriesMatrix] = {}
+        self._tables: dict[str, pd.DataFrame] = {}
+
+    def _promos(self, day: date) -> set[date]:
+        return self.promo_days if self.promo_days is not None else promotion_days({day.year - 1, day.year})
+
+    def _metrics(self, level: str) -> dict[str, tuple[str, str | None]]:
+        return {**MONITORED, **SHOP_ONLY} if level == "shop" else MONITORED
+
+    def _table(self, name: str) -> pd.DataFrame:
+        if name not in self._tables:
+            self._tables[name] = table_frame(self.shop, name)
+        return self._tables[name]
+
+    def history(self, level: str, start: date, end: date) -> pd.DataFrame:
+        """Daily monitored metrics of a level (cached by level; refetched when the range grows)."""
+        if level in self._history:
+            lo, hi, cached = self._history[level]
+            if lo <= start and hi >= end:
+                return cached
+        by = ["day"] if level == "shop" else ["day", level]
+        extra = ["order_conversion_rate"] if level == "product" else []
+        frame = kpi_frame(self.shop, [*self._metrics(level), *extra], by, start=start, end=end)
+        self._history[level] = (start, end, frame)
+        self._matrices = {k: v for k, v in self._matrices.items() if k[0] != level}
+        return frame
+
+    def prefetch(self, start: date, end: date) -> None:
+        """Load the history of every level for days start..end at once (for scans over many days)."""
+        for level in self.levels:
+            self.history(level, start - timedelta(weeks=self.settings.anomaly.weeks), end)
+
+    def _matrix(self, level: str, metric: str, frame: pd.DataFrame) -> SeriesMatrix | None:
+        if (level, metric) not in self._matrices:
+            unit, weight = self._metrics(level)[metric]
+            if metric not in frame.columns or (weight and weight not in frame.columns):
+                return None
+            key = None if level == "shop" else level
+            self._matrices[(level, metric)] = SeriesMatrix.from_frame(frame, key, metric, unit, weight)
+        return self._matrices[(level, metric)]
+
+    def anomalies(self, day: date) -> list[Alert]:
+        s = self.settings
+        promos = self._promos(day)
+        out: list[Alert] = []
+        for level in self.levels:
+            try:
+                frame = self.history(level, day - timedelta(weeks=s.anomaly.weeks), day)
+            except JunshiError:
+                continue
+            scored: dict[str, pd.DataFrame] = {}
+            for metric in self._metrics(level):
+                m = self._matrix(level, metric, frame)
+                if m is not None:
+                    scored[metric] = score(m, day, promo_days=promos, settings=s.anomaly)
+            out += self._collect(day, level, scored)
+        return out
+
+    def _collect(self, day: date, level: str, scored: dict[str, pd.DataFrame]) -> list[Alert]:
+        s = self.settings
+        volume: dict[str, dict[str, float]] = {}
+        for metric in ("uv", "paid_buyers"):
+            for r in scored.get(metric, pd.DataFrame(columns=["key", "expected"])).to_dict("records"):
+                volume.setdefault(str(r["key"]), {})[metric] = float(r["expected"])
+        found: dict[str, list[dict[str, Any]]] = {}
+        for metric, frame in scored.items():
+            for r in frame.to_dict("records"):
+                k = str(r["key"])
+                vol = volume.get(k, {})
+                if vol.get("uv", float("inf")) < s.min_uv:
+                    continue
+                if metric in ("paid_buyers", "spend_per_buyer", "sales") and vol.get("paid_buyers", 0) < s.min_buyers:
+                    continue
+                bad = (r["score"] < 0) == (_direction(metric) == "up")
+                limit = s.anomaly if bad else replace(s.anomaly, z_alert=s.z_rise)
+                if is_alert(r["score"], r["rel_change"], limit):
+                    found.setdefault(k, []).append({**{str(c): v for c, v in r.items()}, "metric": metric})
+        return [_anomaly_alert(day, level, k or None, rows) for k, rows in found.items()]
+
+    def stockouts(self, day: date) -> list[Alert]:
+        """Products newly out of stock (0 at the end of the day, in stock within ``stockout_new_days``)
+        that still received visitors; presale products (sold before stock exists) are left out."""
+        inv = self._table("inventory")
+        if inv.empty:
+            return []
+        if "_day" not in inv.columns:
+            inv["_day"] = pd.to_datetime(inv["date"]).dt.date
+        products = self._table("products")
+        presale = set(products[products["is_presale"].fillna(False).astype(bool)]["product_id"].astype(str)) \
+            if "is_presale" in products.columns else set()
+        recent = inv[(inv["_day"] < day) & (inv["_day"] >= day - timedelta(days=self.settings.stockout_new_days))]
+        in_stock = set(recent[recent["stock"] > 0]["product_id"].astype(str))
+        out_ids = set(inv[(inv["_day"] == day) & (inv["stock"] <= 0)]["product_id"].astype(str))
+        out_ids = (out_ids & in_stock) - presale
+        if not out_ids:
+            return []
+        try:
+            frame = self.history("product", day - timedelta(weeks=self.settings.anomaly.weeks), day)
+        except JunshiError:
+            return []
+        if "uv" not in frame.columns:
+            return []
+        today = frame[(frame["day"] == day) & frame["product"].astype(str).isin(out_ids)]
+        alerts = []
+        for r in today.to_dict("records"):
+            uv = float(r["uv"] or 0)
+            if uv < self.settings.stockout_min_uv:
+                continue
+            pid = str(r["product"])
+            alerts.append(Alert(
+                day, "anomaly", "stockout_traffic", "high", 20.0 + uv / 10, "product", pid, "uv",
+                {"visitors": uv, "stock": 0},
+                f"Product {pid} is out of stock but had {uv:,.0f} visitors today: every paid click on it is wasted",
+                f"商品 {pid} 已断货，今天仍有 {uv:,.0f} 个访客：引到它的付费点击全部浪费",
+                diagnose={"date": day.isoformat(), "vs": "week", "metric": "sales", "focus": {"product": pid}}))
+        return alerts
+
+    def _is_last_day(self, day: date) -> bool:
+        try:
+            frame = self.history("shop", day - timedelta(weeks=self.settings.anomaly.weeks), day)
+        except JunshiError:
+            return False
+        return bool(len(frame)) and max(frame["day"]) == day
+
+    def intraday(self, day: date) -> list[Alert]:
+        """A day still in progress (its last hour with visits before 23:00): visits, paid orders and
+        sales up to that hour against the same weekdays up to the same hour (shop level)."""
+        start = day - timedelta(weeks=self.settings.anomaly.weeks)
+        try:
+            f = kpi_frame(self.shop, list(INTRADAY), ["day", "hour"], start=start, end=day)
+        except JunshiError:
+            return []
+        today = f[(f["day"] == day) & (f.get("visits", pd.Series(0, index=f.index)).fillna(0) > 0)]
+        if f.empty or today.empty or int(today["hour"].max()) >= 23:
+            return []
+        hour = int(today["hour"].max())
+        upto = f[f["hour"] <= hour].groupby("day", as_index=False)[[m for m in INTRADAY if m in f.columns]].sum()
+        rows = []
+        for metric, unit in INTRADAY.items():
+            if metric not in upto.columns:
+                continue
+            m = SeriesMatrix.from_frame(upto, None, metric, unit)
+            for r in score(m, day, promo_days=self._promos(day), settings=self.settings.anomaly).to_dict("records"):
+                bad = (r["score"] < 0) == (_direction(metric) == "up")
+                if bad and is_alert(r["score"], r["rel_change"], self.settings.anomaly):
+                    rows.append({**{str(c): v for c, v in r.items()}, "metric": metric})
+        if not rows:
+            return []
+        alert = _anomaly_alert(day, "shop", None, rows)
+        suffix_en, suffix_zh = f" (today up to {hour}:59)", f"（今天截至 {hour}:59）"
+        return [replace(alert, code="intraday_drop", text_en=alert.text_en + suffix_en,
+                        text_zh=alert.text_zh + suffix_zh, numbers={**alert.numbers, "up_to_hour": hour})]
+
+    def silent_sources(self, day: date) -> list[Alert]:
+        """A source that had visitors on nearly every recent day and none on ``day``."""
+        try:
+            frame = self.history("source", day - timedelta(weeks=self.settings.anomaly.weeks), day)
+        except JunshiError:
+            return []
+        if "uv" not in frame.columns:
+            return []
+        window = frame[(frame["day"] < day) & (frame["day"] >= day - timedelta(days=28)) & (frame["uv"] > 0)]
+        n_days = window["day"].nunique()
+        today = set(frame[(frame["day"] == day) & (frame["uv"] > 0)]["source"].astype(str))
+        out = []
+        for src, present in window.groupby("source")["day"].nunique().items():
+            if n_days >= 7 and present >= self.settings.silent_share * n_days and str(src) not in today:
+                usual = float(window[window["source"] == src]["uv"].median())
+                out.append(Alert(
+                    day, "data_quality", "source_silent", "high", 100.0, "source", str(src), "uv",
+                    {"days_present": int(present), "days": int(n_days), "usual_uv": usual},
+                    f"No data from source {src} today, though it had visitors on {present} of the last {n_days} "
+                    f"days (usually {usual:,.0f}): check the tracking or the export before reading today's numbers",
+                    f"来源 {src} 今天没有任何数据，而过去 {n_days} 天中有 {present} 天有访客（通常 {usual:,.0f}）："
+                    "请先检查埋点或导出，再解读今天的数字",
+                    diagnose={"date": day.isoformat(), "vs": "week", "metric": "sales", "focus": {"source": src}}))
+        return out
+
+    def quarantine_jump(self, day: date) -> list[Alert]:
+        """A day's ingest runs sent an unusual share of rows to quarantine."""
+        loads = self._table("loads")
+        if loads.empty or "started_at" not in loads.columns:
+            return []
+        loads = loads.copy()
+        loads["day"] = pd.to_datetime(loads["started_at"]).dt.date
+        g = loads.groupby("day")[["rows_loaded", "rows_quarantined"]].sum()
+        g = g[g.index <= day]
+        if day not in g.index:
+            return []
+        share = g["rows_quarantined"] / (g["rows_loaded"] + g["rows_quarantined"]).where(lambda x: x > 0)
+        today = float(share.get(day, 0.0) or 0.0)
+        usual = float(share.drop(index=day).median()) if len(share) > 1 else 0.0
+        usual = 0.0 if usual != usual else usual
+        rows = int(g["rows_quarantined"].get(day, 0))
+        s = self.settings
+        if today < s.quarantine_share or today < s.quarantine_factor * usual:
+            return []
+        return [Alert(
+            day, "data_quality", "quarantine_jump", "high", 50.0 + 100 * today, "shop", None, None,
+            {"quarantined_rows": rows, "share": today, "usual_share": usual},
+            f"{rows:,} rows ({today:.1%}) of today's loads went to quarantine (usually {usual:.1%}): "
+            "see `junshi quarantine` and fix the source file",
+            f"今天导入的数据中有 {rows:,} 行（{today:.1%}）进入隔离区（通常 {usual:.1%}）：请查看隔离区并修正源文件")]
+
+    def presale_distortion(self, day: date) -> list[Alert]:
+        """Presale products whose payment conversion reads ~0 while their order conversion does not."""
+        products = self._table("products")
+        if products.empty or "is_presale" not in products.columns:
+            return []
+        presale = set(products[products["is_presale"].fillna(False).astype(bool)]["product_id"].astype(str))
+        if not presale:
+            return []
+        try:
+            f = self.history("product", day - timedelta(weeks=self.settings.anomaly.weeks), day)
+        except JunshiError:
+            return []
+        f = f[f["day"] == day]
+        if "order_conversion_rate" not in f.columns:
+            return []
+        f = f[f["product"].astype(str).isin(presale) & (f["uv"] >= self.settings.min_uv)]
+        f = f[f["payment_conversion_rate"].fillna(0) < self.settings.presale_ratio * f["order_conversion_rate"]]
+        if f.empty:
+            return []
+        ids = sorted(f["product"].astype(str))
+        ordc, payc = float(f["order_conversion_rate"].mean()), float(f["payment_conversion_rate"].fillna(0).mean())
+        return [Alert(
+            day, "data_quality", "presale_distortion", "low", 10.0, "product", None, "payment_conversion_rate",
+            {"products": ids, "order_conversion": ordc, "payment_conversion": payc},
+            f"Presale products {', '.join(ids)} show payment conversion {payc:.2%} against order conversion "
+            f"{ordc:.2%}: deposits are not payments yet; read order conversion for them",
+            f"预售商品 {'、'.join(ids)} 的支付转化率 {payc:.2%}，下单转化率 {ordc:.2%}：定金期尚未付尾款，"
+            "请看下单转化率")]
+
+    def run(self, day: date) -> list[Alert]:
+        """Every alert of ``day``, worst first (a silent source replaces its own anomaly alert)."""
+        quality = self.silent_sources(day) + self.quarantine_jump(day) + self.presale_distortion(day)
+        silent = {a.key for a in quality if a.code == "source_silent"}
+        stock = self.stockouts(day)
+        out_ids = {a.key for a in stock}
+        anomalies = [a for a in self.anomalies(day) if not (a.level == "source" and a.key in silent)
+                     and not (a.level == "product" and a.key in out_ids)]
+        anomalies += stock + (self.intraday(day) if self._is_last_day(day) else [])
+        return sort_alerts(quality + anomalies)
+
+
+def sort_alerts(alerts: Iterable[Alert]) -> list[Alert]:
+    """Worst first: severity, then score."""
+    return sorted(alerts, key=lambda a: (SEVERITY_RANK[a.severity], -a.score, a.level, a.key or ""))

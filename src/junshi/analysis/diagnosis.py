@@ -1,0 +1,378 @@
+"""Why a metric moved between two periods: factor effects, cell contributions per dimension, drill-down.
+
+The numbers come from a :data:`Fetch` function (in production :func:`junshi.analysis.source.kpi_fetch`,
+which asks the metric layer); this module only does the arithmetic, so it is tested on hand-made frames.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from junshi.analysis.decompose import Decomposition, decompose
+from junshi.errors import JunshiError, MetricError, MissingDataError
+
+OTHER = "(not allocated)"
+UNKNOWN = "(unknown)"
+DIMENSIONS = ("source", "product", "category", "region", "device", "customer_type")
+IMPLIED: dict[str, tuple[str, ...]] = {"product": ("category", "brand", "product_name")}
+
+
+@dataclass(frozen=True)
+class Period:
+    """Shop-local days ``start`` .. ``end``, both included."""
+
+    start: date
+    end: date
+
+    def label(self) -> str:
+        return self.start.isoformat() if self.start == self.end else f"{self.start}..{self.end}"
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A ratio tree: metric ids of the metric layer from the first count to the metric itself."""
+
+    metric: str
+    quantities: tuple[str, ...]
+    factors: tuple[str, ...]
+    counts: int = 2
+
+    def without_visitors(self) -> Chain:
+        """The chain when visits are missing: paid buyers x spend per buyer x ..."""
+        return Chain(self.metric, self.quantities[1:], ("buyers", *self.factors[2:]), max(self.counts - 1, 0))
+
+
+CHAINS: dict[str, Chain] = {
+    "sales": Chain("sales", ("uv", "paid_buyers", "sales"), ("visitors", "conversion", "spend_per_buyer")),
+    "refund_amount": Chain(
+        "refund_amount",
+        ("uv", "paid_buyers", "sales", "refund_amount"),
+        ("visitors", "conversion", "spend_per_buyer", "refund_rate"),
+    ),
+    "gross_profit": Chain(
+        "gross_profit",
+        ("uv", "paid_buyers", "sales", "net_sales", "gross_profit"),
+        ("visitors", "conversion", "spend_per_buyer", "net_share", "gross_margin"),
+    ),
+}
+
+#: fetch(metric ids, dimension or None, period, filters) -> frame with the dimension column (if any)
+#: and one column per metric id. Raises MissingDataError for a metric whose table has no data.
+Fetch = Callable[[Sequence[str], str | None, Period, Mapping[str, str]], pd.DataFrame]
+#: the same for both periods at once: (metric ids, dimension, current, baseline, filters) -> (current, baseline)
+PairFetch = Callable[
+    [Sequence[str], str | None, Period, Period, Mapping[str, str]], tuple[pd.DataFrame, pd.DataFrame]
+]
+
+
+def pair_of(fetch: Fetch) -> PairFetch:
+    """A :data:`PairFetch` that calls ``fetch`` once per period."""
+
+    def pair(metrics: Sequence[str], dim: str | None, cur: Period, base: Period, filters: Mapping[str, str]
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return fetch(metrics, dim, cur, filters), fetch(metrics, dim, base, filters)
+
+    return pair
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One value of a dimension: its metric in both periods, contribution and own factor effects."""
+
+    value: str
+    current: Decimal
+    baseline: Decimal
+    contribution: Decimal
+    effects: dict[str, Decimal]
+    factor_changes: dict[str, float | None]
+    excess: Decimal  # contribution beyond moving in proportion with its parent
+    surprise: float = 0.0  # excess over the cell's sampling noise (ranks the drill-down)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One link of the drill-down path."""
+
+    dimension: str
+    value: str
+    contribution: Decimal
+    share: float
+    current: Decimal
+    baseline: Decimal
+    effects: dict[str, Decimal]
+    factor_changes: dict[str, float | None]
+    main_factor: str
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    metric: str
+    current_period: Period
+    baseline_period: Period
+    total: Decomposition
+    factors: tuple[str, ...]
+    dimensions: dict[str, list[Cell]]
+    path: list[Step]
+    notes: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON shape (see :func:`to_json`)."""
+        return to_json(self)
+
+
+def _num(x: Any) -> Any:
+    return 0 if x is None or (isinstance(x, float) and x != x) else x
+
+
+def _cells(cur: pd.DataFrame, base: pd.DataFrame, dim: str, chain: Chain, parent: Decomposition) -> list[Cell]:
+    """Cells of one dimension; a ``(not allocated)`` cell closes the gap to the parent's change."""
+    qs = list(chain.quantities)
+    merged = pd.merge(
+        cur[[dim, *qs]].assign(**{dim: cur[dim].fillna(UNKNOWN).astype(str)}),
+        base[[dim, *qs]].assign(**{dim: base[dim].fillna(UNKNOWN).astype(str)}),
+        on=dim, how="outer", suffixes=("_1", "_0"),
+    )
+    cells = []
+    for values in merged.to_dict("records"):
+        q1 = [_num(values[f"{q}_1"]) for q in qs]
+        q0 = [_num(values[f"{q}_0"]) for q in qs]
+        d = decompose(q1, q0, chain.factors, counts=chain.counts)
+        cells.append((str(values[dim]), d))
+    gap = parent.change - sum((d.change for _, d in cells), Decimal(0))
+    base_gap = parent.baseline - sum((d.baseline for _, d in cells), Decimal(0))
+    if gap or base_gap:
+        cur_gap = parent.current - sum((d.current for _, d in cells), Decimal(0))
+        effects = dict.fromkeys(chain.factors, Decimal(0))
+        cells.append((OTHER, Decomposition(cur_gap, base_gap, gap, effects, dict.fromkeys(chain.factors), "lmdi")))
+    buyers = {v: q for v, q in zip(merged[dim], merged.to_dict("records"), strict=True)}
+    b = "paid_buyers" if "paid_buyers" in qs else None
+    out = []
+    for value, d in cells:
+        expected = d.baseline / parent.baseline * parent.change if parent.baseline else Decimal(0)
+        excess = (d.change - expected).quantize(Decimal("0.01"))
+        row = buyers.get(value, {})
+        n = float(_num(row.get(f"{b}_1")) + _num(row.get(f"{b}_0"))) if b and row else 0.0
+        money = float(abs(d.current) + abs(d.baseline))
+        noise = math.sqrt(money * money / n) if n >= 1 else math.sqrt(max(money, 1.0))
+        out.append(Cell(value, d.current, d.baseline, d.change, d.effects, d.factor_changes, excess,
+                        float(excess) / max(noise, 1.0)))
+    return sorted(out, key=lambda c: (-abs(c.contribution), c.value))
+
+
+def _main_factor(effects: Mapping[str, Decimal], change: Decimal) -> str:
+    sign = 1 if change >= 0 else -1
+    return max(effects, key=lambda k: effects[k] * sign)
+
+
+class Diagnoser:
+    """Runs a diagnosis with a :data:`PairFetch`; ``facts(dimension, value, period)`` adds context to steps;
+    ``causes(dimension, value, period)`` says a cell has a known cause of a drop (a product out of stock),
+    which ranks it first among the candidates of a falling change."""
+
+    def __init__(
+        self,
+        fetch: PairFetch,
+        *,
+        facts: Callable[[str, str, Period], dict[str, Any]] | None = None,
+        causes: Callable[[str, str, Period], bool] | None = None,
+        dimensions: Sequence[str] = DIMENSIONS,
+        min_share: float = 0.1,
+        min_excess: float = 0.05,
+        dominant: float = 0.8,
+    ) -> None:
+        self.fetch = fetch
+        self.facts = facts
+        self.causes = causes
+        self.dimensions = tuple(dimensions)
+        self.min_share = min_share
+        self.min_excess = min_excess
+        self.dominant = dominant
+
+    def _total(self, chain: Chain, cur: Period, base: Period, filters: Mapping[str, str]) -> Decomposition:
+        f1, f0 = self.fetch(list(chain.quantities), None, cur, base, filters)
+        q1 = [_num(f1[q].sum()) for q in chain.quantities]
+        q0 = [_num(f0[q].sum()) for q in chain.quantities]
+        return decompose(q1, q0, chain.factors, counts=chain.counts)
+
+    def _split(
+        self, chain: Chain, dim: str, cur: Period, base: Period, filters: Mapping[str, str], parent: Decomposition
+    ) -> list[Cell]:
+        f1, f0 = self.fetch(list(chain.quantities), dim, cur, base, filters)
+        return _cells(f1, f0, dim, chain, parent)
+
+    def run(self, metric: str, current: Period, baseline: Period, *, depth: int = 3) -> Diagnosis:
+        """Decompose ``metric`` between the periods, split it over every dimension, drill ``depth`` deep."""
+        chain = self._chain(metric)
+        notes: list[str] = []
+        try:
+            total = self._total(chain, current, baseline, {})
+        except MissingDataError:  # no visits: buyers x spend per buyer (any other missing table stands)
+            try:
+                self.fetch([chain.quantities[0]], None, current, baseline, {})
+            except MissingDataError:
+                chain = chain.without_visitors()
+            else:
+                raise
+            notes.append("needs_sessions")
+            total = self._total(chain, current, baseline, {})
+        notes += total.notes
+        dims: dict[str, list[Cell]] = {}
+        for dim in self.dimensions:
+            try:
+                dims[dim] = self._split(chain, dim, current, baseline, {}, total)
+                if all(c.value == OTHER for c in dims[dim]):
+                    del dims[dim]
+                    notes.append(f"no_dimension:{dim}")
+            except (MetricError, MissingDataError):
+                if chain.quantities[0] != "uv":
+                    notes.append(f"no_dimension:{dim}")
+                    continue
+                try:  # visitors cannot be split this way (e.g. new/returning): buyers x spend per buyer
+                    cells = self._split(chain.without_visitors(), dim, current, baseline, {}, total)
+                    if all(c.value == OTHER for c in cells):
+                        raise MetricError(f"{dim}: no cells", f"{dim}：没有数据")
+                    dims[dim] = cells
+                    notes.append(f"no_visitors:{dim}")
+                except JunshiError:
+                    notes.append(f"no_dimension:{dim}")
+            except JunshiError:
+                notes.append(f"no_dimension:{dim}")
+        path = self._drill(chain, current, baseline, total, dims, depth)
+        return Diagnosis(metric, current, baseline, total, chain.factors, dims, path, notes)
+
+    def _chain(self, metric: str) -> Chain:
+        if metric not in CHAINS:
+            raise MetricError(
+                f"Cannot diagnose {metric!r}: it is not a ratio-tree metric.",
+                f"无法诊断 {metric!r}：它不是可拆解的比率树指标。",
+                hint_en=f"Use one of: {', '.join(CHAINS)}.",
+                hint_zh=f"请使用：{', '.join(CHAINS)}。",
+            )
+        return CHAINS[metric]
+
+    def _drill(
+        self, chain: Chain, cur: Period, base: Period, total: Decomposition, dims: dict[str, list[Cell]], depth: int
+    ) -> list[Step]:
+        """Greedy path from the whole to the cell that explains the change.
+
+        At each level a candidate cell must carry at least ``min_share`` of the total change and either
+        concentrate its parent's change (excess beyond a proportional share of at least ``min_excess`` of
+        the parent's change) or carry at least ``dominant`` of it (the channel it went through, e.g. the
+        one product of a category that moved). The
+        best has the largest surprise: excess over the cell's sampling noise ``sqrt(spend per buyer x sales)``
+        of both periods (sales of n buyers vary like n spends), so a whole product vanishing outranks a
+        broad cell drifting by the same amount. Dimensions with one value in the whole
+        shop, and those implied by a step (category under a product), are not split.
+        """
+        path: list[Step] = []
+        if not total.change:
+            return path
+        informative = [d for d, cells in dims.items() if sum(c.value != OTHER for c in cells) > 1]
+        filters: dict[str, str] = {}
+        parent, level = total, {d: dims[d] for d in informative}
+        sign = 1 if total.change > 0 else -1
+        while len(path) < depth:
+            candidates = []
+            for d, cells in level.items():
+                real = [c for c in cells if c.value != OTHER]
+                for c in real:
+                    share = float(c.contribution / total.change)
+                    dominant = bool(path) and float(c.contribution / parent.change) >= self.dominant
+                    if share >= self.min_share and (
+                        float(c.excess * sign) >= self.min_excess * float(abs(parent.change)) or dominant
+                    ):
+                        candidates.append((d, c, share))
+            if not candidates:
+                break
+            def rank(x: tuple[str, Cell, float]) -> tuple[bool, float, Decimal]:
+                known = sign < 0 and self.causes is not None and self.causes(x[0], x[1].value, cur)
+                return known, x[1].surprise * sign, x[1].contribution * sign
+
+            dim, cell, share = max(candidates, key=rank)
+            facts = self.facts(dim, cell.value, cur) if self.facts else {}
+            path.append(Step(dim, cell.value, cell.contribution, share, cell.current, cell.baseline, cell.effects,
+                             cell.factor_changes, _main_factor(cell.effects, cell.contribution), facts))
+            if cell.value == UNKNOWN or len(path) >= depth:
+                break
+            filters = {**filters, dim: cell.value}
+            parent = Decomposition(cell.current, cell.baseline, cell.contribution, cell.effects,
+                                   cell.factor_changes, "lmdi")
+            skip = set(filters) | {i for f in filters for i in IMPLIED.get(f, ())}
+            level = {}
+            for d in informative:
+                if d in skip:
+                    continue
+                try:
+                    level[d] = self._split(chain, d, cur, base, filters, parent)
+                except JunshiError:
+                    continue
+        return path
+
+
+def _money(x: Decimal) -> float:
+    return float(x)
+
+
+def _effects_json(effects: Mapping[str, Decimal]) -> dict[str, float | None]:
+    """Effects by factor; the three sales factors are always present (null when not computable)."""
+    out: dict[str, float | None] = dict.fromkeys(("visitors", "conversion", "spend_per_buyer"))
+    out.update({k: _money(v) for k, v in effects.items()})
+    return out
+
+
+def to_json(diag: Diagnosis) -> dict[str, Any]:
+    """The documented JSON shape of a diagnosis (docs/diagnosis.md)."""
+    t = diag.total
+    return {
+        "metric": diag.metric,
+        "period": {"current": diag.current_period.label(), "baseline": diag.baseline_period.label()},
+        "current": _money(t.current),
+        "baseline": _money(t.baseline),
+        "change": _money(t.change),
+        "pct_change": t.pct_change,
+        "method": t.method,
+        "effects": _effects_json(t.effects),
+        "factor_changes": t.factor_changes,
+        "dimensions": [
+            {
+                "name": name,
+                "cells": [
+                    {
+                        "value": c.value,
+                        "current": _money(c.current),
+                        "baseline": _money(c.baseline),
+                        "contribution": _money(c.contribution),
+                        "share": float(c.contribution / t.change) if t.change else None,
+                        "effects": _effects_json(c.effects),
+                        "factor_changes": c.factor_changes,
+                    }
+                    for c in cells
+                ],
+            }
+            for name, cells in diag.dimensions.items()
+        ],
+        "path": [
+            {
+                "dimension": s.dimension,
+                "value": s.value,
+                "contribution": _money(s.contribution),
+                "share": s.share,
+                "current": _money(s.current),
+                "baseline": _money(s.baseline),
+                "main_factor": s.main_factor,
+                "main_factor_change": s.factor_changes.get(s.main_factor),
+                "effects": _effects_json(s.effects),
+                "facts": s.facts,
+            }
+            for s in diag.path
+        ],
+        "notes": diag.notes,
+    }

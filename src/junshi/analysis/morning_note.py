@@ -1,0 +1,121 @@
+"""Text output: a diagnosis, the alerts and the recommendations as an analyst's morning note (zh or en)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from junshi.analysis.advice import PRIORITY_NAMES, Advice
+from junshi.analysis.alerts import Alert
+from junshi.analysis.diagnosis import Diagnosis, Step
+from junshi.i18n import get_lang, tr
+
+FACTOR_NAMES = {
+    "visitors": ("visitors", "访客数"), "conversion": ("conversion", "转化率"),
+    "spend_per_buyer": ("spend per buyer", "客单价"), "buyers": ("buyers", "买家数"),
+    "refund_rate": ("refund rate", "退款率"), "net_share": ("share kept after refunds", "退款后留存比例"),
+    "gross_margin": ("gross margin", "毛利率"),
+}
+METRIC_NAMES = {"sales": ("Sales", "销售额"), "refund_amount": ("Refunds", "退款金额"),
+                "gross_profit": ("Gross profit", "毛利")}
+DIM_NAMES = {"source": ("source", "来源"), "product": ("product", "商品"), "category": ("category", "类目"),
+             "region": ("region", "地区"), "device": ("device", "设备"), "customer_type": ("new/returning", "新老客")}
+VALUE_NAMES = {"new": ("new", "新客"), "returning": ("returning", "老客"),
+               "(not allocated)": ("(not allocated)", "（未分摊）"), "(unknown)": ("(unknown)", "（未知）")}
+SEVERITY_NAMES = {"high": "高", "medium": "中", "low": "低", "info": "提示"}
+
+
+def _name(table: dict[str, tuple[str, str]], key: str) -> str:
+    en, zh = table.get(key, (key, key))
+    return tr(en, zh)
+
+
+def _money(x: Decimal | float) -> str:
+    return f"{float(x):+,.2f}"
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:+.1%}"
+
+
+def _step(step: Step) -> str:
+    factor = _name(FACTOR_NAMES, step.main_factor)
+    change = step.factor_changes.get(step.main_factor)
+    if change is not None:
+        fc = _pct(change)
+    elif not step.baseline:
+        fc = tr("(new)", "（新出现）")
+    else:
+        fc = tr("(none left)", "（降为零）")
+    text = tr("{dim} {value}: {c} ({share:.0%} of the change), mainly {factor} {fc}",
+              "{dim} {value}：{c}（占变化 {share:.0%}），主要是{factor} {fc}",
+              dim=_name(DIM_NAMES, step.dimension), value=_name(VALUE_NAMES, step.value), c=_money(step.contribution),
+              share=step.share, factor=factor, fc=fc)
+    since = step.facts.get("out_of_stock_since")
+    if since:
+        hour = step.facts.get("last_sale_hour")
+        text += tr(" - out of stock since {d}", "——自 {d} 起断货", d=since)
+        if hour is not None:
+            text += tr(", last sale at {h}:00", "，最后一笔成交在 {h} 点", h=hour)
+    return text
+
+
+def diagnosis_text(diag: Diagnosis, *, cells: int = 3) -> str:
+    """The diagnosis as a few lines: headline, factor effects, the path, the biggest movers per dimension."""
+    t = diag.total
+    lines = [tr("{m} {d} vs {b}: {cur:,.2f} against {base:,.2f} ({chg}, {pct})",
+                "{m} {d} 对比 {b}：{cur:,.2f}，基期 {base:,.2f}（{chg}，{pct}）",
+                m=_name(METRIC_NAMES, diag.metric), d=diag.current_period.label(), b=diag.baseline_period.label(),
+                cur=float(t.current), base=float(t.baseline), chg=_money(t.change), pct=_pct(t.pct_change))]
+    effects = tr("; ", "；").join(
+        f"{_name(FACTOR_NAMES, k)} {_money(v)} ({_pct(t.factor_changes.get(k))})" for k, v in t.effects.items())
+    lines.append(tr("  Effects: {e}", "  因素拆解：{e}", e=effects))
+    if "needs_sessions" in diag.notes:
+        lines.append(tr("  (no visit data: visitors and conversion cannot be separated; buyers shown instead)",
+                        "  （没有访问数据：无法区分访客数与转化率，改用买家数）"))
+    if diag.path:
+        lines.append(tr("Why:", "原因："))
+        for i, step in enumerate(diag.path):
+            lines.append(f"  {'  ' * i}{'<- ' if i else ''}{_step(step)}")
+    else:
+        lines.append(tr("No single cell explains the change: it is spread across the shop.",
+                        "没有单个维度值能解释这次变化：变化分散在全店。"))
+    lines.append(tr("Largest movers:", "变化最大的："))
+    for name, cs in diag.dimensions.items():
+        top = ", ".join(f"{_name(VALUE_NAMES, c.value)} {_money(c.contribution)}" for c in cs[:cells] if c.contribution)
+        if top:
+            lines.append(f"  {_name(DIM_NAMES, name)}: {top}")
+    return "\n".join(lines)
+
+
+def alerts_text(alerts: Sequence[Alert]) -> str:
+    if not alerts:
+        return tr("No alerts.", "没有预警。")
+    lines = []
+    for a in alerts:
+        sev = a.severity if get_lang() == "en" else SEVERITY_NAMES[a.severity]
+        lines.append(f"[{sev}] {a.text()}")
+        if a.diagnose:
+            focus = "".join(f"  [{_name(DIM_NAMES, k)} {v}]" for k, v in a.diagnose.get("focus", {}).items())
+            lines.append(f"    -> junshi diagnose --date {a.diagnose['date']} --vs {a.diagnose['vs']}{focus}")
+    return "\n".join(lines)
+
+
+def advice_text(advice: Sequence[Advice]) -> str:
+    if not advice:
+        return tr("Nothing to recommend today.", "今天没有建议。")
+    lines = []
+    for i, a in enumerate(advice, 1):
+        pri = PRIORITY_NAMES[a.priority][0 if get_lang() == "en" else 1]
+        lines.append(f"{i}. [{pri}] {a.title()}")
+        lines.append(f"   {a.text()}")
+    return "\n".join(lines)
+
+
+def morning_note(day: str, diag: Diagnosis | None, alerts: Sequence[Alert], advice: Sequence[Advice]) -> str:
+    """The whole note: yesterday's diagnosis, today's alerts, the recommendations."""
+    parts = [tr("Morning note for {d}", "{d} 晨报", d=day), ""]
+    if diag is not None:
+        parts += [diagnosis_text(diag, cells=2), ""]
+    parts += [tr("Alerts", "预警"), alerts_text(alerts[:8]), "", tr("Recommendations", "建议"), advice_text(advice)]
+    return "\n".join(parts)

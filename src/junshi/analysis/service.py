@@ -1,0 +1,133 @@
+"""The entry points behind ``Shop.diagnose`` / ``alerts`` / ``advise`` and the CLI: periods, defaults, facts."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from junshi.analysis.advice import Advice, AdviceSettings, advise
+from junshi.analysis.alerts import Alert, AlertEngine, AlertSettings
+from junshi.analysis.diagnosis import DIMENSIONS, Diagnoser, Diagnosis, Period
+from junshi.analysis.source import kpi_fetch, kpi_frame, table_frame
+from junshi.errors import ConfigError, JunshiError, MissingDataError
+
+if TYPE_CHECKING:
+    from junshi.shop import Shop
+
+
+def parse_day(value: date | str) -> date:
+    """A date or ISO string; a clear error otherwise."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ConfigError(
+            f"Not a date: {value!r}.", f"不是日期：{value!r}。",
+            hint_en="Write dates as YYYY-MM-DD.", hint_zh="日期请写成 YYYY-MM-DD。",
+        ) from exc
+
+
+def latest_day(shop: Shop) -> date:
+    """The last day with sales (the default day of every analysis)."""
+    f = kpi_frame(shop, ["sales"], ["day"], start=None, end=None)
+    f = f[f["sales"].fillna(0) > 0] if "sales" in f.columns else f
+    if f.empty:
+        raise MissingDataError(
+            "This shop has no paid orders yet.", "本店还没有已付款订单。",
+            hint_en="Load orders first (junshi ingest) or try junshi demo.",
+            hint_zh="请先导入订单（junshi ingest），或试试 junshi demo。",
+        )
+    return max(f["day"])  # type: ignore[no-any-return]
+
+
+def baseline_period(day: date, vs: date | str | None) -> Period:
+    """``week`` (default): the same weekday a week before; ``previous``: the day before; or a date."""
+    if vs is None or vs == "week":
+        d = day - timedelta(days=7)
+    elif vs == "previous":
+        d = day - timedelta(days=1)
+    else:
+        try:
+            d = parse_day(vs)
+        except ConfigError as exc:
+            raise ConfigError(
+                f"Unknown baseline {vs!r}.", f"未知的对比基期 {vs!r}。",
+                hint_en="Use --vs week, --vs previous or --vs YYYY-MM-DD.",
+                hint_zh="请使用 --vs week、--vs previous 或 --vs YYYY-MM-DD。",
+            ) from exc
+    return Period(d, d)
+
+
+class StockFacts:
+    """Stock context of product cells (from the daily ``inventory``, read once per diagnosis)."""
+
+    def __init__(self, shop: Shop) -> None:
+        self.shop = shop
+        inv = table_frame(shop, "inventory")
+        if not inv.empty:
+            inv["date"] = pd.to_datetime(inv["date"]).dt.date
+            inv["product_id"] = inv["product_id"].astype(str)
+        self.inventory = inv
+
+    def _product(self, value: str) -> pd.DataFrame:
+        return self.inventory[self.inventory["product_id"] == value] if not self.inventory.empty else self.inventory
+
+    def out_of_stock(self, dimension: str, value: str, period: Period) -> bool:
+        """A product whose stock was 0 at the end of a day of the period (a known cause of a drop)."""
+        if dimension != "product":
+            return False
+        inv = self._product(value)
+        return bool(len(inv)) and bool(((inv["date"] >= period.start) & (inv["date"] <= period.end)
+                                        & (inv["stock"] <= 0)).any())
+
+    def __call__(self, dimension: str, value: str, period: Period) -> dict[str, Any]:
+        """Facts of a product step: out of stock since (first day of the zero run), last hour with a sale."""
+        if dimension != "product":
+            return {}
+        inv = self._product(value)
+        if inv.empty:
+            return {}
+        on = inv[(inv["date"] >= period.start - timedelta(days=1)) & (inv["date"] <= period.end)]
+        zero = list(on[on["stock"] <= 0]["date"])
+        if not zero:
+            return {}
+        first = min(zero)
+        before = inv[inv["date"] < first]
+        positive = list(before[before["stock"] > 0]["date"])
+        since = max(positive) + timedelta(days=1) if positive else min([first, *before["date"]])
+        out: dict[str, Any] = {"out_of_stock_since": since.isoformat()}
+        try:
+            hours = kpi_frame(self.shop, ["paid_orders"], ["hour"], start=first, end=first, filters={"product": value})
+            sold = [int(h) for h in hours[hours["paid_orders"].fillna(0) > 0]["hour"]] \
+                if "paid_orders" in hours.columns else []
+            out["last_sale_hour"] = max(sold) if sold else None
+        except JunshiError:
+            pass
+        return out
+
+
+def diagnose(shop: Shop, day: date | str | None = None, vs: date | str | None = "week", metric: str = "sales",
+             depth: int = 3) -> Diagnosis:
+    """Why ``metric`` moved on ``day`` (default: the last day with sales) against ``vs``."""
+    if depth < 0:
+        raise ConfigError("--depth must be 0 or more.", "--depth 不能小于 0。")
+    d = parse_day(day) if day is not None else latest_day(shop)
+    stock = StockFacts(shop)
+    return Diagnoser(kpi_fetch(shop), facts=stock, causes=stock.out_of_stock, dimensions=DIMENSIONS).run(
+        metric, Period(d, d), baseline_period(d, vs), depth=depth)
+
+
+def alerts(shop: Shop, day: date | str | None = None, settings: AlertSettings | None = None) -> list[Alert]:
+    """The alerts of ``day`` (default: the last day with sales), worst first."""
+    d = parse_day(day) if day is not None else latest_day(shop)
+    return AlertEngine(shop, settings or AlertSettings()).run(d)
+
+
+def recommendations(shop: Shop, day: date | str | None = None, settings: AdviceSettings | None = None
+                    ) -> list[Advice]:
+    """The recommendations of ``day`` (default: the last day with sales), most urgent first."""
+    d = parse_day(day) if day is not None else latest_day(shop)
+    return advise(shop, d, settings)

@@ -1,0 +1,105 @@
+"""Where the analyses get their numbers: the metric layer (``shop.kpi``), as pandas frames.
+
+No metric is defined here: every figure is asked of the registry by id. Record-level look-ups that are
+not metrics (stock of a product on a day, the text of a negative review) read the canonical tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from junshi.analysis.diagnosis import PairFetch, Period
+from junshi.errors import MetricError, MissingDataError
+
+if TYPE_CHECKING:
+    from junshi.shop import Shop
+
+
+def kpi_frame(
+    shop: Shop,
+    metrics: Sequence[str],
+    by: Sequence[str] = (),
+    *,
+    start: date | None,
+    end: date | None,
+    filters: Mapping[str, Any] | None = None,
+    compare: str | None = None,
+) -> pd.DataFrame:
+    """``shop.kpi`` as a pandas frame with one column per dimension and per metric id.
+
+    A metric whose data this shop lacks is dropped from the frame (its column would be all empty);
+    ``frame.attrs["missing"]`` maps them to the metric layer's note (en, zh); ``attrs["unsupported"]``
+    likewise for metrics that cannot be split by a dimension asked for.
+    """
+    result: Any = shop.kpi(
+        metrics=list(metrics), by=list(by), start=start, end=end, filters=dict(filters or {}), compare=compare
+    )
+    frame: pd.DataFrame = result.to_pandas()
+    missing = {n.metric: (n.en, n.zh) for n in result.notes if n.code == "missing_data" and n.metric}
+    unsplit = {n.metric: (n.en, n.zh) for n in result.notes if n.code == "unsupported_dimension" and n.metric}
+    frame = frame.drop(columns=[m for m in (*missing, *unsplit) if m in frame.columns])
+    frame.attrs["missing"] = missing
+    frame.attrs["unsupported"] = unsplit
+    if "day" in frame.columns:
+        frame["day"] = pd.to_datetime(frame["day"]).dt.date
+    return frame
+
+
+def _check(frame: pd.DataFrame, metrics: Sequence[str], dim: str | None) -> pd.DataFrame:
+    for m in metrics:
+        if m in frame.attrs["unsupported"]:
+            en, zh = frame.attrs["unsupported"][m]
+            raise MetricError(en, zh)
+        if m not in frame.columns:
+            en, zh = frame.attrs["missing"].get(m, (f"{m}: no data.", f"{m}：没有数据。"))
+            raise MissingDataError(en, zh, hint_en="Load the table it needs (junshi ingest).",
+                                   hint_zh="请导入它需要的数据表（junshi ingest）。")
+    return frame
+
+
+def kpi_fetch(shop: Shop) -> PairFetch:
+    """A diagnosis :data:`PairFetch` backed by the metric layer: one query for two single days."""
+
+    def fetch(metrics: Sequence[str], dim: str | None, cur: Period, base: Period, filters: Mapping[str, str]
+              ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        by = [dim] if dim else []
+        if cur.start == cur.end and base.start == base.end:
+            lo, hi = min(cur.start, base.start), max(cur.start, base.start)
+            both = kpi_frame(shop, metrics, ["day", *by], start=lo, end=hi,
+                             filters={**filters, "day": [cur.start.isoformat(), base.start.isoformat()]})
+            _check(both, metrics, dim)
+            return (both[both["day"] == cur.start].drop(columns="day"),
+                    both[both["day"] == base.start].drop(columns="day"))
+        f1 = kpi_frame(shop, metrics, by, start=cur.start, end=cur.end, filters=filters)
+        f0 = kpi_frame(shop, metrics, by, start=base.start, end=base.end, filters=filters)
+        return _check(f1, metrics, dim), _check(f0, metrics, dim)
+
+    return fetch
+
+
+def table_frame(shop: Shop, name: str, **where: object) -> pd.DataFrame:
+    """Rows of a canonical table of this shop (optionally ``column=value`` filtered) as pandas."""
+    t = shop.table(name)
+    for col, value in where.items():
+        t = t.filter(t[col] == value)
+    out: pd.DataFrame = t.execute()
+    return out
+
+
+def plain(x: Any) -> Any:
+    """JSON-ready: numpy scalars to Python, NaN to None, dates to ISO strings, recursively."""
+    if isinstance(x, dict):
+        return {str(k): plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [plain(v) for v in x]
+    if hasattr(x, "item"):
+        x = x.item()
+    if isinstance(x, float) and x != x:
+        return None
+    if isinstance(x, (date, pd.Timestamp)):
+        return x.isoformat()[:10]
+    return x

@@ -1,0 +1,75 @@
+"""The FastAPI application: JSON API under /api, the dashboard's pages, static files, token access."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from junshi import __version__
+from junshi.api.auth import TokenAuth
+from junshi.api.config import check_token
+from junshi.api.engine import Engine, warm_up
+from junshi.api.errors import install_error_handlers
+from junshi.api.uploads import DEFAULT_MAX_UPLOAD_BYTES, BodyLimit
+from junshi.web import STATIC_DIR
+
+DESCRIPTION = """The JSON API of Junshi (军师): every analysis of the Python API over HTTP.
+
+Every call needs the access token: `Authorization: Bearer <token>`, `?token=<token>`, or the cookie
+set by the dashboard's login. Errors share one shape: `{"error": {"type", "status", "message", "hint",
+"en", "zh", "details"}}`. Add `?lang=en` or `?lang=zh` to choose the language of messages.
+"""
+
+
+def create_app(
+    db: str | os.PathLike[str],
+    token: str,
+    *,
+    shop: str = "default",
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    warm: bool = False,
+) -> FastAPI:
+    """The app serving one shop of the warehouse ``db``; every request must carry ``token``.
+
+    ``warm``: compute the overview, alerts and advice of the last day in the background at start-up, so
+    that the first visit of the dashboard finds them ready.
+    """
+    from junshi.api.routes import router as api_router
+    from junshi.web.pages import router as page_router
+
+    engine = Engine(os.fspath(db), shop)
+    if warm:
+        engine.after_write = warm_up  # recompute what the first visit shows after every load
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            threading.Thread(target=warm_up, args=(engine,), name="junshi-warm-up", daemon=True).start()
+        yield
+        engine.close()
+
+    app = FastAPI(
+        title="Junshi API",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.token = check_token(token)
+    app.state.max_upload_bytes = max_upload_bytes
+    install_error_handlers(app)
+    app.include_router(api_router)
+    app.include_router(page_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(BodyLimit, max_bytes=max_upload_bytes)
+    app.add_middleware(TokenAuth, token=app.state.token)
+    return app

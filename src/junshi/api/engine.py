@@ -1,0 +1,145 @@
+"""The server's access to the engine: one Shop per worker thread, one ingest at a time, cached reads.
+
+DuckDB lets one process write a database file. Inside the server every worker thread gets its own
+connection to the same database (DuckDB shares the database between them), so readers run in parallel
+and each sees a consistent snapshot: an ingest in progress is invisible until it commits. A second
+ingest while one runs is refused with :class:`~junshi.api.errors.Busy`. Read results are cached per
+data version; the version moves on after every ingest.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import functools
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+import ibis
+
+from junshi import Shop, connect
+from junshi.api.errors import Busy
+
+T = TypeVar("T")
+log = logging.getLogger("junshi.api")
+CACHE_SIZE = 512
+WARM_BLOCKS = 12  # blocks of 30 days whose overview the warm-up computes
+
+
+class Engine:
+    """Per-thread shops on one warehouse, a single-writer gate and a small result cache."""
+
+    def __init__(self, db: str, shop_id: str = "default") -> None:
+        self.db, self.shop_id = db, shop_id
+        self._local = threading.local()
+        self._base: Shop | None = None
+        self._generation = 0  # moves on at close(): threads then open new connections when used again
+        self._shops: list[Shop] = []
+        self._guard = threading.Lock()
+        self._writer = threading.Lock()
+        self._cache: OrderedDict[Hashable, Any] = OrderedDict()
+        self._flights: dict[Hashable, threading.Lock] = {}
+        self.after_write: Callable[[Engine], None] | None = None
+        self.version = 0
+        self.shop()  # open now so that a locked or invalid warehouse fails at start-up
+
+    def shop(self) -> Shop:
+        """This thread's Shop: its own DuckDB connection (a cursor) to the one shared database."""
+        shop: Shop | None = getattr(self._local, "shop", None)
+        if shop is None or getattr(self._local, "generation", -1) != self._generation:
+            with self._guard:
+                if self._base is None:
+                    self._base = connect(self.db, self.shop_id)
+                    shop = self._base
+                else:
+                    warehouse = copy.copy(self._base.warehouse)
+                    warehouse.backend = ibis.duckdb.from_connection(self._base.warehouse.con.cursor())
+                    shop = Shop(warehouse, self.shop_id)
+                self._shops.append(shop)
+            self._local.shop, self._local.generation = shop, self._generation
+        return shop
+
+    def cached(self, key: Hashable, compute: Callable[[Shop], T]) -> T:
+        """``compute(shop)``, remembered for this data version; concurrent asks for one key compute it once."""
+        full = (self.version, key)
+        with self._guard:
+            if full in self._cache:
+                self._cache.move_to_end(full)
+                return self._cache[full]  # type: ignore[no-any-return]  # values are whatever compute returned
+            flight = self._flights.setdefault(full, threading.Lock())
+        with flight:  # the first asker computes; the others wait here, then find the value
+            with self._guard:
+                if full in self._cache:
+                    return self._cache[full]  # type: ignore[no-any-return]
+            try:
+                value = compute(self.shop())
+                with self._guard:
+                    self._cache[full] = value
+                    while len(self._cache) > CACHE_SIZE:
+                        self._cache.popitem(last=False)
+            finally:
+                with self._guard:
+                    self._flights.pop(full, None)
+        return value
+
+    @property
+    def ingesting(self) -> bool:
+        return self._writer.locked()
+
+    def write(self, action: Callable[[Shop], T]) -> T:
+        """Run one write (an ingest); refuse a second while one runs; new reads see it once committed."""
+        if not self._writer.acquire(blocking=False):
+            raise Busy(
+                "Another ingest is running; only one runs at a time.",
+                "已有一个导入正在进行；同一时间只能运行一个导入。",
+                hint_en="Wait until it finishes (the dashboard keeps working meanwhile), then upload again.",
+                hint_zh="请等待其完成（期间看板照常可用），然后重新上传。",
+            )
+        try:
+            return action(self.shop())
+        finally:
+            with self._guard:
+                self.version += 1
+                self._cache.clear()
+            self._writer.release()
+            if self.after_write is not None:
+                threading.Thread(target=self.after_write, args=(self,), name="junshi-after-write", daemon=True).start()
+
+    def close(self) -> None:
+        with self._guard:
+            for shop in reversed(self._shops):  # the base connection last
+                shop.close()
+            self._shops.clear()
+            self._base = None
+            self._generation += 1
+
+
+def _block_numbers(shop: Shop, block: int) -> dict[str, Any]:
+    from junshi.api import views
+
+    return views.overview_numbers(shop, block)
+
+
+def warm_up(engine: Engine) -> None:
+    """Compute what the first visit shows into the cache: the last day's overview, alerts and advice, then
+    the overview of every day of the last year with data (30 days per query)."""
+    from junshi.api import views
+    from junshi.errors import JunshiError
+
+    try:
+        last = engine.cached(("shop_info",), views.shop_info)["last_day"]
+        if last is None:
+            return
+        day = dt.date.fromisoformat(last)
+        block = views.overview_block(day)
+        engine.cached(("overview", block), lambda shop: views.overview_numbers(shop, block))
+        engine.cached(("alerts", day), lambda shop: views.alerts(shop, day))
+        engine.cached(("advice", day), lambda shop: views.advice(shop, day))
+        first = views.overview_block(dt.date.fromisoformat(engine.cached(("shop_info",), views.shop_info)["first_day"]))
+        for older in range(block - 1, max(first, block - WARM_BLOCKS) - 1, -1):  # the date picker's other days
+            engine.cached(("overview", older), functools.partial(_block_numbers, block=older))
+    except JunshiError as exc:  # a shop the analyses cannot handle yet: the pages will say why
+        log.warning("warm-up stopped: %s", exc)

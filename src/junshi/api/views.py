@@ -1,0 +1,422 @@
+"""Engine calls shaped for JSON: each function takes a Shop (and validated arguments) and returns plain data.
+
+Route and page handlers call these; no metric or rule is defined here: numbers come from the metric
+layer (``shop.kpi``), explanations from the analysis package, loads from ingest. The views only choose
+which registered metrics each page shows and arrange the results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from junshi import Shop
+from junshi.analysis import service as analysis
+from junshi.analysis.diagnosis import DIMENSIONS as analysis_dims
+from junshi.analysis.diagnosis import to_json as analysis_to_json
+from junshi.i18n import Lang, Text
+from junshi.ingest import PRESETS
+from junshi.metrics import REGISTRY, all_dimensions
+from junshi.metrics.compiler import closure
+from junshi.metrics.facts import FACTS
+
+DIMENSION_LABELS: dict[str, Text] = {
+    "day": Text("Day", "日期"),
+    "week": Text("Week", "周"),
+    "month": Text("Month", "月"),
+    "hour": Text("Hour", "小时"),
+    "weekday": Text("Weekday", "星期"),
+    "source": Text("Source", "流量来源"),
+    "medium": Text("Medium", "媒介"),
+    "campaign": Text("Campaign", "推广计划"),
+    "device": Text("Device", "终端"),
+    "region": Text("Region", "地区"),
+    "city": Text("City", "城市"),
+    "product": Text("Product", "商品"),
+    "category": Text("Category", "类目"),
+    "brand": Text("Brand", "品牌"),
+    "customer_type": Text("New / returning", "新老买家"),
+    "landing_page": Text("Landing page", "落地页"),
+    "channel": Text("Channel", "推广渠道"),
+}
+
+CARDS = (
+    "sales", "uv", "payment_conversion_rate", "spend_per_buyer", "paid_buyers",
+    "refund_amount", "spend_ratio", "dsr_item", "dsr_service", "dsr_logistics",
+)
+TREE = ("sales", "uv", "payment_conversion_rate", "spend_per_buyer")
+TREND = ("sales", "uv", "payment_conversion_rate")
+SOURCE_METRICS = ("uv", "payment_conversion_rate", "spend_per_buyer", "uv_value", "visitor_cost", "roas", "sales")
+LANDING_METRICS = ("uv", "bounce_rate", "second_click_rate")
+PRODUCT_METRICS = ("uv", "add_to_cart_rate", "payment_conversion_rate", "sales", "units", "gross_margin")
+FUNNEL = ("uv", "cart_visitors", "order_buyers", "paid_buyers")
+FUNNEL_TABLE = ("uv", "order_buyers", "paid_buyers", "order_conversion_rate", "payment_conversion_rate", "sales")
+ORDER_TREND = ("paid_orders", "refund_amount", "sales")
+SERVICE_CARDS = ("dsr_item", "dsr_service", "dsr_logistics", "positive_review_rate", "hours_to_ship", "days_to_deliver")
+DSR = ("dsr_item", "dsr_service", "dsr_logistics")
+SHIPPING = ("hours_to_ship", "days_to_deliver")
+TREND_DAYS = 30
+
+
+def _day(value: Any) -> str | None:
+    if value is None or value != value:  # None or NaT/NaN
+        return None
+    return value.date().isoformat() if isinstance(value, dt.datetime) else str(value)[:10]
+
+
+def _num(value: Any) -> float | int | None:
+    if value is None or value != value:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    return value if isinstance(value, int) else float(value)
+
+
+def shop_info(shop: Shop) -> dict[str, Any]:
+    """The shop's settings and the first and last day it has orders on (shop-local)."""
+    orders = shop.table("orders")
+    row = orders.aggregate(first=orders.created_at.min(), last=orders.created_at.max()).execute().iloc[0]
+    return {
+        "id": shop.shop_id,
+        **shop.settings,
+        "first_day": _day(row["first"]),
+        "last_day": _day(row["last"]),
+    }
+
+
+def catalogue(shop: Shop, lang: Lang) -> dict[str, Any]:
+    """Every public metric with its definition (口径), and the dimensions queries accept."""
+    metrics = []
+    for m in REGISTRY.values():
+        if not m.public:
+            continue
+        facts = sorted({t for mid in closure([m.id]) for s in REGISTRY[mid].sources for t in FACTS[s.fact].tables})
+        metrics.append({
+            "id": m.id, "name": m.name(lang), "definition": m.definition(lang),
+            "name_en": m.en, "name_zh": m.zh, "definition_en": m.definition_en, "definition_zh": m.definition_zh,
+            "unit": m.unit, "direction": m.direction, "additive": m.additive, "needs": facts,
+        })
+    dims = [
+        {"id": d, "name": DIMENSION_LABELS[d](lang) if d in DIMENSION_LABELS else d, "definition": ""}
+        for d in all_dimensions()
+    ]
+    return {"currency": shop.settings.get("currency") or "CNY", "metrics": metrics, "dimensions": dims}
+
+
+def kpi(
+    shop: Shop,
+    metrics: Sequence[str],
+    by: Sequence[str] = (),
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    filters: dict[str, list[str]] | None = None,
+    compare: str | None = None,
+) -> dict[str, Any]:
+    """``shop.kpi`` as JSON: period, metrics with definitions, rows, notes."""
+    result = shop.kpi(metrics=list(metrics), by=list(by), start=start, end=end, filters=filters or {}, compare=compare)
+    out: dict[str, Any] = result.to_dict()
+    return out
+
+
+def _one_day(shop: Shop, day: dt.date, metrics: Sequence[str], compare: str | None = None) -> dict[str, Any]:
+    rows = shop.kpi(metrics=list(metrics), start=day, end=day, compare=compare).records()
+    return rows[0] if rows else {}
+
+
+def _series(shop: Shop, metrics: Sequence[str], start: dt.date, end: dt.date, by: str | None = None) -> dict[str, Any]:
+    """Daily values of ``metrics`` from ``start`` to ``end`` (one series per metric, or per ``by`` value)."""
+    result = shop.kpi(metrics=list(metrics), by=["day", *([by] if by else [])], start=start, end=end)
+    rows = result.records()
+    days = [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
+    index = {d: i for i, d in enumerate(days)}
+    series: list[dict[str, Any]] = []
+    if by is None:
+        for m in metrics:
+            values: list[float | int | None] = [None] * len(days)
+            for r in rows:
+                values[index[str(r["day"])[:10]]] = _num(r.get(m))
+            series.append({"metric": m, "name": m, "values": values})
+    else:
+        groups: dict[str, list[float | int | None]] = {}
+        for r in rows:
+            values = groups.setdefault(str(r[by]), [None] * len(days))
+            values[index[str(r["day"])[:10]]] = _num(r.get(metrics[0]))
+        series = [{"metric": metrics[0], "name": k, "values": v} for k, v in groups.items()]
+    return {"days": days, "series": series}
+
+
+def _names(lang: Lang, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    return {
+        i: {"name": REGISTRY[i].name(lang), "unit": REGISTRY[i].unit, "direction": REGISTRY[i].direction}
+        for i in ids
+    }
+
+
+def _change_pct(current: float | int | None, previous: float | int | None) -> float | None:
+    """(current - previous) / |previous|, as the metric layer's comparisons define it (None when undefined)."""
+    if current is None or previous is None or previous == 0:
+        return None
+    return (current - previous) / abs(previous)
+
+
+def overview_block(day: dt.date) -> int:
+    """The block of 30 days ``day`` falls in: one query serves the overview of every day of a block."""
+    return day.toordinal() // TREND_DAYS
+
+
+def overview_numbers(shop: Shop, block: int) -> dict[str, Any]:
+    """The figures of 首页 for every day of a block in one query: the card metrics per day from 29 days
+    before the block's first day to its last (each day's 30-day trend), with the peer benchmarks."""
+    first = dt.date.fromordinal(block * TREND_DAYS)
+    start, end = first - dt.timedelta(days=TREND_DAYS - 1), first + dt.timedelta(days=TREND_DAYS - 1)
+    result = shop.kpi(metrics=list(CARDS), by=["day"], start=start, end=end, compare="peer")
+    rows = {str(r["day"])[:10]: r for r in result.records()}
+    return {"rows": rows, "notes": [n.to_dict() for n in result.notes]}
+
+
+def overview(numbers: dict[str, Any], day: dt.date, lang: Lang) -> dict[str, Any]:
+    """首页 of ``day`` from its block's figures: KPI cards with changes vs yesterday / last week / peers,
+    the KPI tree and the 30-day trends."""
+    rows: dict[str, dict[str, Any]] = numbers["rows"]
+    days = [(day - dt.timedelta(days=TREND_DAYS - 1 - i)).isoformat() for i in range(TREND_DAYS)]
+    today = rows.get(day.isoformat(), {})
+    yesterday = rows.get((day - dt.timedelta(days=1)).isoformat(), {})
+    last_week = rows.get((day - dt.timedelta(days=7)).isoformat(), {})
+    info = _names(lang, CARDS)
+    cards = []
+    for m in CARDS:
+        value = _num(today.get(m))
+        before, week = _num(yesterday.get(m)), _num(last_week.get(m))
+        compare = {
+            "yesterday": {"value": before, "change_pct": _change_pct(value, before)},
+            "last_week": {"value": week, "change_pct": _change_pct(value, week)},
+            "peer": {"value": _num(today.get(f"{m}_peer_avg")), "change_pct": _num(today.get(f"{m}_change_pct"))},
+        }
+        cards.append({"metric": m, **info[m], "value": value, "compare": compare})
+    by_id = {c["metric"]: c for c in cards}
+    tree = [{**by_id[m], "change_pct": by_id[m]["compare"]["last_week"]["change_pct"]} for m in TREE]
+    series = [
+        {"metric": m, "name": info[m]["name"], "values": [_num(rows.get(d, {}).get(m)) for d in days]}
+        for m in TREND
+    ]
+    return {
+        "date": day.isoformat(),
+        "cards": cards,
+        "tree": tree,
+        "trend": {"days": days, "series": series},
+        "notes": [{"metric": n["metric"], "code": n["code"], "text": n[lang]} for n in numbers["notes"]],
+    }
+
+
+SEVERITY_LABELS: dict[str, Text] = {
+    "high": Text("High", "高"), "medium": Text("Medium", "中"), "low": Text("Low", "低"), "info": Text("Info", "提示"),
+}
+PRIORITIES = {1: "high", 2: "medium", 3: "low"}
+FACTOR_LABELS: dict[str, Text] = {
+    "visitors": Text("Visitors", "访客数"),
+    "conversion": Text("Conversion", "支付转化率"),
+    "spend_per_buyer": Text("Spend per buyer", "客单价"),
+    "buyers": Text("Paying buyers", "支付买家数"),
+    "refund_rate": Text("Refund rate", "退款率"),
+    "net_share": Text("Net share", "净销售占比"),
+    "gross_margin": Text("Gross margin", "毛利率"),
+}
+
+
+def alerts(shop: Shop, day: dt.date) -> list[dict[str, Any]]:
+    """The day's alerts, worst first (from :mod:`junshi.analysis`), in both languages."""
+    return [a.to_json() for a in analysis.alerts(shop, day)]
+
+
+def advice(shop: Shop, day: dt.date) -> list[dict[str, Any]]:
+    """Recommended actions, most urgent first (from :mod:`junshi.analysis`), in both languages."""
+    return [a.to_json() for a in analysis.recommendations(shop, day)]
+
+
+def localise_alerts(items: list[dict[str, Any]], lang: Lang) -> list[dict[str, Any]]:
+    """Alerts with ``text`` and ``priority_label`` in ``lang`` (the rest unchanged)."""
+    return [
+        {**a, "id": a["code"], "text": a["text"][lang], "text_all": a["text"], "priority": a["severity"],
+         "priority_label": SEVERITY_LABELS[a["severity"]](lang)}
+        for a in items
+    ]
+
+
+def localise_advice(items: list[dict[str, Any]], lang: Lang) -> list[dict[str, Any]]:
+    """Recommendations with ``text`` (title: text) and ``priority_label`` in ``lang``."""
+    out = []
+    for a in items:
+        level = PRIORITIES.get(a["priority"], "low")
+        out.append({**a, "id": a["rule"], "text": f"{a['title'][lang]}: {a['text'][lang]}", "text_all": a["text"],
+                    "priority": level, "priority_label": SEVERITY_LABELS[level](lang)})
+    return out
+
+
+def diagnosis(shop: Shop, day: dt.date, vs: str, metric: str, depth: int, lang: Lang) -> dict[str, Any]:
+    """Why ``metric`` moved on ``day`` against ``vs`` (the exact decomposition of :mod:`junshi.analysis`)."""
+    out: dict[str, Any] = analysis_to_json(analysis.diagnose(shop, day, vs, metric=metric, depth=depth))
+    labels = {name: (DIMENSION_LABELS[name](lang) if name in DIMENSION_LABELS else name) for name in analysis_dims}
+    for d in out["dimensions"]:
+        d["label"] = labels.get(d["name"], d["name"])
+    for step in out["path"]:
+        step["label"] = labels.get(step["dimension"], step["dimension"])
+    out["factor_labels"] = {k: v(lang) for k, v in FACTOR_LABELS.items()}
+    return out
+
+
+def _period(day: dt.date, days: int = 7) -> tuple[dt.date, dt.date]:
+    return day - dt.timedelta(days=days - 1), day
+
+
+def traffic(shop: Shop, day: dt.date) -> dict[str, Any]:
+    """流量: sources over the last 7 days, visitors per source per day (30 days), landing pages."""
+    start, end = _period(day)
+    sources = shop.kpi(metrics=list(SOURCE_METRICS), by=["source"], start=start, end=end).records()
+    sources.sort(key=lambda r: -(r.get("uv") or 0))
+    landing = shop.kpi(metrics=list(LANDING_METRICS), by=["landing_page"], start=start, end=end).records()
+    landing.sort(key=lambda r: -(r.get("uv") or 0))
+    return {
+        "start": start.isoformat(), "end": end.isoformat(),
+        "metrics": list(SOURCE_METRICS), "sources": sources,
+        "trend": _series(shop, ["uv"], day - dt.timedelta(days=TREND_DAYS - 1), day, by="source"),
+        "landing_metrics": list(LANDING_METRICS), "landing": landing[:20],
+    }
+
+
+def _lookup(shop: Shop, table: str, key: str, value: str, **where: Any) -> dict[str, Any]:
+    """``key -> value`` of a canonical table's rows (record look-ups, not metrics)."""
+    t = shop.table(table)
+    for col, wanted in where.items():
+        t = t.filter(t[col] == wanted)
+    frame = t.select(key, value).execute()
+    return {str(k): v for k, v in zip(frame[key], frame[value], strict=True) if v == v}
+
+
+def products(shop: Shop, day: dt.date) -> dict[str, Any]:
+    """商品: products over 7 days with stock and days of cover, movers up and down against the 7 days before.
+
+    Stock is the product's row in ``inventory`` on ``day`` (else ``products.stock``); days of cover is
+    that stock over the average units sold per day of the period.
+    """
+    start, end = _period(day)
+    days = (end - start).days + 1
+    result = shop.kpi(metrics=list(PRODUCT_METRICS), by=["product"], start=start, end=end, compare="previous")
+    names = _lookup(shop, "products", "product_id", "name")
+    stock = _lookup(shop, "products", "product_id", "stock")
+    stock |= _lookup(shop, "inventory", "product_id", "stock", date=day)
+    rows: list[dict[str, Any]] = []
+    movers: list[dict[str, Any]] = []
+    for r in result.records():
+        pid = str(r["product"])
+        units, on_hand = r.get("units") or 0, stock.get(pid)
+        rows.append({
+            "product": pid, "name": f"{names.get(pid, pid)} ({pid})", **{m: r.get(m) for m in PRODUCT_METRICS},
+            "stock": None if on_hand is None else int(on_hand),
+            "days_of_cover": None if on_hand is None or not units else round(float(on_hand) / (units / days), 1),
+        })
+        if r.get("sales_change"):
+            movers.append({"product": pid, "name": rows[-1]["name"], "change": _num(r["sales_change"])})
+    rows.sort(key=lambda r: -(r.get("sales") or 0))
+    movers.sort(key=lambda r: r["change"] or 0)
+    return {
+        "start": start.isoformat(), "end": end.isoformat(), "metrics": list(PRODUCT_METRICS), "rows": rows,
+        "movers_up": [m for m in reversed(movers[-10:]) if (m["change"] or 0) > 0],
+        "movers_down": [m for m in movers[:10] if (m["change"] or 0) < 0],
+    }
+
+
+def transactions(shop: Shop, day: dt.date) -> dict[str, Any]:
+    """交易: the funnel of the last 7 days, per source and device, and daily orders and refunds."""
+    start, end = _period(day)
+    total = shop.kpi(metrics=list(FUNNEL), start=start, end=end).records()
+    row = total[0] if total else {}
+    by_source = shop.kpi(metrics=list(FUNNEL_TABLE), by=["source"], start=start, end=end).records()
+    by_device = shop.kpi(metrics=list(FUNNEL_TABLE), by=["device"], start=start, end=end).records()
+    return {
+        "start": start.isoformat(), "end": end.isoformat(),
+        "funnel": [{"metric": m, "value": _num(row.get(m))} for m in FUNNEL],
+        "metrics": list(FUNNEL_TABLE), "by_source": by_source, "by_device": by_device,
+        "trend": _series(shop, ORDER_TREND, day - dt.timedelta(days=TREND_DAYS - 1), day),
+    }
+
+
+def service(shop: Shop, day: dt.date, lang: Lang) -> dict[str, Any]:
+    """服务: DSR and shipping cards and trends, the rating distribution, the latest negative reviews."""
+    current = _one_day(shop, day, SERVICE_CARDS)
+    info = _names(lang, SERVICE_CARDS)
+    start = day - dt.timedelta(days=TREND_DAYS - 1)
+    reviews = shop.table("reviews")
+    window = reviews.filter(reviews.created_at.date().between(start, day))
+    ratings = window.group_by("rating").aggregate(reviews=window.count()).order_by("rating").execute()
+    worst = (
+        window.filter(window.rating <= 2)
+        .order_by(window.created_at.desc())
+        .select("created_at", "rating", product="product_id", text="text")
+        .limit(20)
+        .execute()
+    )
+    return {
+        "cards": [{"metric": m, **info[m], "value": _num(current.get(m))} for m in SERVICE_CARDS],
+        "dsr": _series(shop, DSR, start, day),
+        "shipping": _series(shop, SHIPPING, start, day),
+        "ratings": [
+            {"rating": int(r.rating), "reviews": int(r.reviews)} for r in ratings.itertuples() if r.rating == r.rating
+        ],
+        "negative": [
+            {"created_at": str(r.created_at)[:16], "rating": int(r.rating), "product": r.product, "text": r.text}
+            for r in worst.itertuples()
+        ],
+    }
+
+
+def quarantine(shop: Shop, limit: int, offset: int) -> dict[str, Any]:
+    """Rows that could not be loaded, newest runs first, with file, line and reason."""
+    q = shop.table("quarantine")
+    total = int(q.count().execute())
+    frame = (
+        q.select("source_file", "source_line", "reason", "raw", table="table_name")
+        .order_by(["source_file", "source_line"])
+        .limit(limit, offset=offset)
+        .execute()
+    )
+    rows = [{k: (None if v != v else v) for k, v in r.items()} for r in frame.to_dict(orient="records")]
+    return {"total": total, "limit": limit, "offset": offset, "rows": rows}
+
+
+def presets() -> list[str]:
+    """Names of the ingest presets offered on the Data page."""
+    return sorted(PRESETS)
+
+
+def ingest(shop: Shop, paths: Sequence[Path], preset: str | None, table: str | None) -> dict[str, Any]:
+    """Load uploaded files (all or nothing) and summarise the run per table; files are named as uploaded."""
+    report = shop.ingest(list(paths), preset=preset, table=table)
+    out: dict[str, Any] = report.to_dict()
+    names_of = {str(p): p.name for p in paths}
+    for f in out["files"]:
+        f["source_file"] = names_of.get(f["source_file"], f["source_file"])
+    for reason in out["quarantined"]:
+        for example in reason["examples"]:
+            example["source_file"] = names_of.get(example["source_file"], example["source_file"])
+    quarantined: dict[str, int] = {}
+    for reason in report.quarantined:
+        quarantined[reason.table] = quarantined.get(reason.table, 0) + reason.rows
+    names = sorted(set(report.tables) | set(quarantined))
+    out["summary"] = [
+        {"table": t, "loaded": report.tables.get(t, 0), "quarantined": quarantined.get(t, 0)} for t in names
+    ]
+    return out
+
+
+def customers(shop: Shop, day: dt.date, lang: Lang) -> dict[str, Any]:
+    """客户: the eight RFM groups as of ``day`` and repurchase over the 90 days to it (from :mod:`junshi.customers`)."""
+    groups = shop.customers.rfm_groups(day)
+    rows = [
+        {"group": g["group"], "name": g[f"group_{lang}"], "customers": int(g["customers"]), "share": g["share"],
+         "revenue": g["revenue"], "revenue_share": g["revenue_share"], "action": g[f"action_{lang}"]}
+        for g in groups.to_dict(orient="records")
+    ]
+    again = shop.customers.repurchase(day - dt.timedelta(days=89), day).to_dict()
+    return {"date": day.isoformat(), "groups": rows, "repurchase": again}

@@ -1,0 +1,295 @@
+"""``junshi customers rfm|cohorts|repurchase|clv|validate|churn|audience``: customer analyses."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from junshi.cli.app import app
+from junshi.cli.options import DbOption, FormatOption, ShopOption
+from junshi.customers import Audience
+from junshi.customers.cohorts import BREAKDOWNS
+from junshi.customers.summary import last_purchase_day
+from junshi.errors import ConfigError
+from junshi.i18n import get_lang, tr
+from junshi.shop import connect
+
+customers_app = typer.Typer(
+    name="customers",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Customers (客户): RFM groups, cohorts, repurchase, lifetime value, churn warning, audiences.",
+)
+app.add_typer(customers_app)
+out = Console()
+
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", help="Day to judge at, YYYY-MM-DD [default: last purchase day].")
+]
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("table", "csv", "json"):
+        raise ConfigError(
+            f"Unknown format {fmt!r}.",
+            f"未知的输出格式 {fmt!r}。",
+            hint_en="Use table, csv or json.",
+            hint_zh="请使用 table、csv 或 json。",
+        )
+
+
+def _clean(value: Any) -> Any:
+    """JSON-ready: NaN -> None, dates -> ISO strings, numpy scalars -> Python."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return _clean(value.item())
+    return value
+
+
+def _emit_json(data: Any) -> None:
+    print(json.dumps(_clean(data), ensure_ascii=False, indent=2))
+
+
+def _emit_frame(frame: pd.DataFrame, fmt: str, title: str) -> None:
+    if fmt == "json":
+        _emit_json(json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False)))
+    elif fmt == "csv":
+        frame.to_csv(sys.stdout, index=False)
+    else:
+        table = Table(title=title)
+        for col in frame.columns:
+            table.add_column(str(col), overflow="fold")  # wrap, never cut names or ids
+        for row in frame.itertuples(index=False):
+            table.add_row(*[f"{v:,.3f}" if isinstance(v, float) else str(v) for v in row])
+        out.print(table)
+
+
+@customers_app.command("rfm")
+def rfm_cmd(
+    as_of: AsOfOption = None,
+    movement_from: Annotated[
+        str | None, typer.Option("--movement-from", help="Also show how customers moved between groups since this day.")
+    ] = None,
+    per_customer: Annotated[
+        bool, typer.Option("--per-customer", help="One row per customer instead of groups.")
+    ] = False,
+    shop: ShopOption = "default",
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """RFM groups (重要价值客户 champions ... 一般挽留客户 lost): sizes, revenue, what to do."""
+    _check_format(fmt)
+    with connect(db, shop) as s:
+        if per_customer:
+            _emit_frame(s.customers.rfm(as_of), fmt, tr("RFM per customer", "客户 RFM"))
+            return
+        groups = s.customers.rfm_groups(as_of)
+        name_col = "group_zh" if get_lang() == "zh" else "group_en"
+        action_col = "action_zh" if get_lang() == "zh" else "action_en"
+        shown = groups[[name_col, "customers", "share", "revenue", "revenue_share", action_col]]
+        end = as_of or last_purchase_day(s.table("orders")).isoformat()
+        movement = s.customers.rfm_movement(movement_from, end) if movement_from else None
+    if fmt == "json":
+        data: dict[str, Any] = {"groups": json.loads(groups.to_json(orient="records", force_ascii=False))}
+        if movement is not None:
+            data["movement"] = json.loads(movement.to_json(orient="records", force_ascii=False))
+        _emit_json(data)
+        return
+    _emit_frame(shown if fmt == "table" else groups, fmt, tr("RFM groups", "RFM 客户分群"))
+    if movement is not None:
+        _emit_frame(movement[["from_group", "to_group", "customers"]], fmt, tr("Movement", "分群迁移"))
+
+
+@customers_app.command("cohorts")
+def cohorts_cmd(
+    period: Annotated[str, typer.Option("--period", help="month or week.")] = "month",
+    by: Annotated[str | None, typer.Option("--by", help="Breakdown: " + ", ".join(BREAKDOWNS) + ".")] = None,
+    as_of: AsOfOption = None,
+    shop: ShopOption = "default",
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Cohorts by first-purchase month/week: share buying in each later period, share that bought
+    again, cumulative revenue per customer."""
+    _check_format(fmt)
+    with connect(db, shop) as s:
+        frame = s.customers.cohorts(period, as_of, by)  # type: ignore[arg-type]  # validated inside
+    _emit_frame(frame, fmt, tr("Cohorts", "同期群"))
+
+
+@customers_app.command("repurchase")
+def repurchase_cmd(
+    start: Annotated[str | None, typer.Option("--start", help="First day, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last day, YYYY-MM-DD.")] = None,
+    shop: ShopOption = "default",
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Repurchase rate, days between purchases and the distribution of order counts."""
+    _check_format(fmt)
+    with connect(db, shop) as s:
+        r = s.customers.repurchase(start, end)
+    if fmt == "json":
+        _emit_json(r.to_dict())
+        return
+    out.print(
+        tr(
+            "Buyers {n:,}, bought again {k:,}: repurchase rate {rate:.1%}; median {m} days between purchases.",
+            "购买客户 {n:,}，复购 {k:,}：复购率 {rate:.1%}；两次购买间隔中位数 {m} 天。",
+            n=r.customers,
+            k=r.repeat_customers,
+            rate=r.repurchase_rate,
+            m=r.median_days_between,
+        )
+    )
+    _emit_frame(pd.DataFrame(r.order_counts), fmt, tr("Orders per customer", "客户订单数分布"))
+    _emit_frame(pd.DataFrame(r.gap_histogram), fmt, tr("Days between purchases", "购买间隔天数"))
+
+
+@customers_app.command("clv")
+def clv_cmd(
+    calibration_end: Annotated[
+        str | None,
+        typer.Option("--calibration-end", help="Fit on purchases up to this day [default: last purchase day]."),
+    ] = None,
+    days: Annotated[float, typer.Option("--days", help="Prediction horizon in days.")] = 90.0,
+    per_customer: Annotated[bool, typer.Option("--per-customer", help="Print per-customer predictions.")] = False,
+    pareto: Annotated[bool, typer.Option("--pareto", help="Also fit Pareto/NBD.")] = False,
+    shop: ShopOption = "default",
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Lifetime value: BG/NBD + Gamma-Gamma parameters with standard errors, or per-customer predictions."""
+    _check_format(fmt)
+    from junshi.customers.clv import predict
+
+    with connect(db, shop) as s:
+        fit = s.customers.fit_clv(calibration_end, pareto=pareto)
+    if per_customer:
+        _emit_frame(predict(fit, days), fmt, tr("Customer lifetime value", "客户终身价值"))
+        return
+    data = fit.to_dict()
+    if fmt == "json":
+        _emit_json(data)
+        return
+    rows: list[dict[str, Any]] = []
+    for model in ("bgnbd", "gamma_gamma", "pareto_nbd"):
+        part = data.get(model)
+        if part:
+            rows.extend(
+                {"model": model, "parameter": k, "value": v, "se": part["se"].get(k)}
+                for k, v in part.items()
+                if k in part["se"]
+            )
+            rows.append({"model": model, "parameter": "loglik", "value": part["loglik"], "se": None})
+    _emit_frame(pd.DataFrame(rows), fmt, tr("Fitted customer models", "客户模型参数"))
+
+
+@customers_app.command("validate")
+def validate_cmd(
+    calibration_end: Annotated[str, typer.Option("--calibration-end", help="Last day of the fitting period.")],
+    holdout_end: Annotated[str, typer.Option("--holdout-end", help="Last day of the holdout period.")],
+    shop: ShopOption = "default",
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Calibration / holdout report: predicted vs actual purchases by calibration frequency, correlation."""
+    _check_format(fmt)
+    with connect(db, shop) as s:
+        v = s.customers.validate(calibration_end, holdout_end)
+    if fmt == "json":
+        _emit_json(v.to_dict())
+        return
+    _emit_frame(
+        pd.DataFrame([r.__dict__ for r in v.by_frequency]),
+        fmt,
+        tr("Holdout purchases by calibration frequency", "按校准期购买次数：验证期实际与预测"),
+    )
+    out.print(
+        tr(
+            "Actual {a:,.0f}, predicted {p:,.1f}; correlation {c:.3f}. Churn ranking AUC: {auc}",
+            "实际 {a:,.0f}，预测 {p:,.1f}；相关系数 {c:.3f}。流失排序 AUC：{auc}",
+            a=v.actual_total,
+            p=v.predicted_total,
+            c=v.correlation,
+            auc=", ".join(f"{k} {x:.3f}" for k, x in v.churn_auc.items()),
+        )
+    )
+
+
+@customers_app.command("churn")
+def churn_cmd(
+    as_of: AsOfOption = None,
+    threshold: Annotated[float, typer.Option("--threshold", help="Warn below this probability of being active.")] = 0.5,
+    days: Annotated[float, typer.Option("--days", help="Horizon of the value at stake, in days.")] = 365.0,
+    model: Annotated[str, typer.Option("--model", help="pareto or bgnbd.")] = "pareto",
+    top: Annotated[int, typer.Option("--top", help="Show the first N customers (0: all).")] = 20,
+    shop: ShopOption = "default",
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Churn warning (流失预警): customers probably gone, ranked by the value at stake."""
+    _check_format(fmt)
+    with connect(db, shop) as s:
+        frame = s.customers.churn(as_of, threshold, days, model)
+    _emit_frame(frame.head(top) if top else frame, fmt, tr("Churn warning", "流失预警"))
+
+
+def _load_spec(spec: str) -> dict[str, Any]:
+    text = Path(spec[1:]).read_text(encoding="utf-8") if spec.startswith("@") else spec
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"The audience spec is not valid JSON: {exc}.",
+            f"人群定义不是有效的 JSON：{exc}。",
+            hint_en='E.g. {"name": "vip", "conditions": [{"kind": "rfm_group", "groups": ["champions"]}]}',
+            hint_zh='例如 {"name": "vip", "conditions": [{"kind": "rfm_group", "groups": ["champions"]}]}',
+        ) from exc
+    if not isinstance(data, dict):
+        raise ConfigError("The audience spec must be a JSON object.", "人群定义必须是 JSON 对象。")
+    return data
+
+
+@customers_app.command("audience")
+def audience_cmd(
+    spec: Annotated[str, typer.Argument(help="Audience as JSON, or @file.json (see docs/customers.md).")],
+    export: Annotated[Path | None, typer.Option("--export", help="Write members to this .csv or .xlsx file.")] = None,
+    control: Annotated[float, typer.Option("--control", help="Share held out as a control group.")] = 0.1,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the control group draw.")] = 0,
+    shop: ShopOption = "default",
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Audience (人群): size and expected value; with --export, a file plus a recorded control group."""
+    _check_format(fmt)
+    audience = Audience.from_dict(_load_spec(spec))
+    with connect(db, shop) as s:
+        result = (
+            s.customers.export_audience(audience, export, control, seed)
+            if export
+            else s.customers.preview_audience(audience)
+        )
+    if fmt == "json":
+        _emit_json(result.to_dict())
+        return
+    _emit_frame(
+        pd.DataFrame([result.to_dict()]).drop(columns=["sample"], errors="ignore"),
+        fmt,
+        tr("Audience {name}", "人群 {name}", name=audience.name),
+    )

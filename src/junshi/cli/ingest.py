@@ -1,0 +1,112 @@
+"""``junshi ingest`` (load shop exports) and ``junshi quarantine`` (rows that could not be loaded)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from junshi.cli.app import app
+from junshi.cli.options import DbOption, FormatOption, ShopOption
+from junshi.errors import ConfigError
+from junshi.i18n import tr
+from junshi.ingest import IngestReport
+from junshi.ingest.reasons import show
+from junshi.shop import connect
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _print_report(report: IngestReport) -> None:
+    files = len(report.files)
+    out.print(tr("Loaded {rows} rows from {files} file(s) into shop {shop} in {s:.1f}s (run {run}).",
+                 "已从 {files} 个文件导入 {rows} 行到店铺 {shop}，用时 {s:.1f} 秒（批次 {run}）。",
+                 rows=report.rows_loaded, files=files, shop=report.shop_id, s=report.seconds, run=report.run_id))
+    written = Table(tr("table", "数据表"), tr("rows written", "写入行数"), title=tr("Written", "已写入"))
+    for name, n in report.tables.items():
+        written.add_row(name, f"{n:,}")
+    out.print(written)
+    if report.quarantined:
+        q = Table(tr("table", "数据表"), tr("reason", "原因"), tr("rows", "行数"), tr("first example", "首个示例"),
+                  title=tr("Quarantined ({n} rows; see junshi quarantine)", "已隔离（{n} 行；见 junshi quarantine）",
+                           n=report.rows_quarantined))
+        for r in report.quarantined:
+            ex = r.examples[0] if r.examples else None
+            where = f"{Path(ex.source_file).name}:{ex.source_line} {ex.raw[:80]}" if ex else ""
+            q.add_row(r.table, show(r.reason), f"{r.rows:,}", where)
+        out.print(q)
+
+
+@app.command("ingest")
+def ingest_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (every file in a folder is loaded).")],
+    preset: Annotated[str | None, typer.Option(
+        "--preset", help="Source format: online-retail, cdnow, taobao-userbehavior, olist, shopify, taobao-orders."
+    )] = None,
+    table: Annotated[str | None, typer.Option(
+        "--table", help="Canonical table to load into (without a preset; default: guessed from the headers).")] = None,
+    shop: ShopOption = "default",
+    db: DbOption = None,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Load nothing (exit code 3) if any row would be quarantined.")] = False,
+    mapping: Annotated[list[str] | None, typer.Option(
+        "--map", help="Header mapping SOURCE=COLUMN (or SOURCE=table.column); repeatable.")] = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Load shop exports (CSV/TSV, XLSX, Parquet, JSON Lines; UTF-8 or GBK) into the warehouse.
+
+    All or nothing: a failed or interrupted run leaves the warehouse as it was. Loading the same file
+    again replaces its rows instead of adding copies. Bad rows go to quarantine with a reason.
+    """
+    if fmt not in ("table", "json"):
+        raise ConfigError(f"--format must be table or json, not {fmt!r}.",
+                          f"--format 只能是 table 或 json，不能是 {fmt!r}。")
+    with connect(db, shop) as s:
+        if err.is_terminal:
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                          console=err, transient=True) as progress:
+                task = progress.add_task(tr("loading", "导入中"), total=None)
+                report = s.ingest([str(p) for p in paths], preset=preset, table=table, strict=strict,
+                                  mapping=mapping, progress=lambda text: progress.update(task, description=text))
+        else:  # a log, not a terminal: one line per step
+            report = s.ingest([str(p) for p in paths], preset=preset, table=table, strict=strict, mapping=mapping,
+                              progress=lambda text: err.print(text, highlight=False))
+    if fmt == "json":
+        print(report.to_json())
+    else:
+        _print_report(report)
+
+
+@app.command("quarantine")
+def quarantine_cmd(
+    shop: ShopOption = "default",
+    db: DbOption = None,
+    file: Annotated[str | None, typer.Option("--file", help="Only rows from this source file.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Rows to show.")] = 50,
+    fmt: FormatOption = "table",
+) -> None:
+    """List rows that could not be loaded: source file, line, reason and the raw row."""
+    with connect(db, shop) as s:
+        t = s.table("quarantine")
+        if file:
+            t = t.filter(t.source_file == str(Path(file).resolve()))
+        total = int(t.count().execute())
+        rows = t.order_by([t.source_file, t.source_line]).limit(limit).execute()
+    if fmt == "json":
+        print(rows.to_json(orient="records", force_ascii=False))
+        return
+    if fmt == "csv":
+        print(rows.to_csv(index=False), end="")
+        return
+    view = Table(tr("table", "数据表"), tr("file", "文件"), tr("line", "行"), tr("reason", "原因"),
+                 tr("raw row", "原始内容"),
+                 title=tr("Quarantine: {n} of {total} rows", "隔离区：{total} 行中的 {n} 行", n=len(rows), total=total))
+    for r in rows.itertuples():
+        view.add_row(str(r.table_name), Path(str(r.source_file)).name, str(r.source_line), show(str(r.reason)),
+                     str(r.raw)[:100])
+    out.print(view)

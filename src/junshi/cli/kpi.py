@@ -1,0 +1,148 @@
+"""``junshi kpi`` (metrics by dimensions over a period) and ``junshi metrics`` (the registry, 口径)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from junshi.cli.app import app
+from junshi.cli.options import DbOption, FormatOption, ShopOption
+from junshi.errors import ConfigError, MetricError
+from junshi.i18n import get_lang, set_lang, tr
+from junshi.metrics import REGISTRY, KpiResult, explain, public_metrics
+from junshi.metrics.result import format_value
+from junshi.shop import connect
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
+
+
+def _where(clauses: list[str] | None) -> dict[str, list[str]]:
+    filters: dict[str, list[str]] = {}
+    for clause in clauses or []:
+        name, sep, value = clause.partition("=")
+        if not sep or not name.strip():
+            raise MetricError(
+                f"--where {clause!r} is not DIMENSION=VALUE.", f"--where {clause!r} 不是 维度=值 的形式。",
+                hint_en="Write e.g. --where source=直通车 (repeat for more; a,b for either).",
+                hint_zh="例如 --where source=直通车（可重复；a,b 表示任一）。",
+            )
+        filters.setdefault(name.strip(), []).extend(v.strip() for v in value.split(","))
+    return filters
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("table", "csv", "json"):
+        raise ConfigError(f"Unknown format {fmt!r}.", f"未知格式 {fmt!r}。",
+                          hint_en="Use table, csv or json.", hint_zh="请使用 table、csv 或 json。")
+
+
+def _cell(result: KpiResult, column: str, value: Any) -> str:
+    for m in result.metrics:
+        if column == m.id or column.startswith(m.id + "_"):
+            suffix = column[len(m.id):]
+            if suffix == "_change_pct":
+                return format_value(value, "ratio", change=True)
+            return format_value(value, m.unit, result.currency, change=suffix == "_change")
+    return "—" if value is None else str(value)
+
+
+def _header(result: KpiResult, column: str) -> str:
+    labels = {"_previous": tr("prev.", "对比期"), "_change": "Δ", "_change_pct": "Δ%",
+              "_peer_avg": tr("peer avg", "同行平均"), "_peer_top": tr("peer top", "同行优秀")}
+    for m in result.metrics:
+        if column == m.id:
+            return m.name()
+        if column.startswith(m.id + "_") and column[len(m.id):] in labels:
+            return labels[column[len(m.id):]]
+    return column
+
+
+def _print_table(result: KpiResult) -> None:
+    period = f"{result.start or '…'} ~ {result.end or '…'}"
+    if result.compare:
+        period += tr(" vs {c}", " 对比 {c}", c=result.compare)
+        if result.previous_start:
+            period += f" ({result.previous_start} ~ {result.previous_end})"
+    table = Table(title=period, show_lines=False)
+    for column in result.columns:
+        table.add_column(_header(result, column), justify="left" if column in result.by else "right")
+    for row in result.records():
+        table.add_row(*(_cell(result, c, row[c]) for c in result.columns))
+    out.print(table)
+    for note in result.notes:
+        out.print(f"[yellow]{tr('Note', '注意')}:[/] {note.text()}", highlight=False)
+
+
+@app.command("kpi")
+def kpi_cmd(
+    metrics: Annotated[list[str], typer.Option(
+        "--metrics", "-m", help="Metric ids, comma-separated (see junshi metrics).")],
+    by: Annotated[list[str] | None, typer.Option(
+        "--by", help="Dimension(s): day, week, month, hour, source, device, region, product, category ...")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD), shop-local.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD), included.")] = None,
+    where: Annotated[list[str] | None, typer.Option(
+        "--where", help="Filter DIMENSION=VALUE (a,b for either); repeatable.")] = None,
+    compare: Annotated[str | None, typer.Option("--compare", help="previous, week, year or peer.")] = None,
+    fmt: FormatOption = "table",
+    explain_: Annotated[bool, typer.Option(
+        "--explain", help="Print the compiled query instead of running it.")] = False,
+    shop: ShopOption = "default",
+    db: DbOption = None,
+) -> None:
+    """Metrics (口径) by dimensions over a period, optionally compared."""
+    _check_format(fmt)
+    with connect(db, shop) as s:
+        if explain_:
+            print(explain(s.warehouse, s.shop_id, _split(metrics), _split(by), start, end, _where(where)))
+            return
+        result = s.kpi(_split(metrics), _split(by), start, end, _where(where), compare)
+    if fmt == "json":
+        print(result.to_json())
+    elif fmt == "csv":
+        result.to_pandas().to_csv(sys.stdout, index=False)
+        for note in result.notes:
+            err.print(f"{tr('Note', '注意')}: {note.text()}", highlight=False)
+    else:
+        _print_table(result)
+
+
+@app.command("metrics")
+def metrics_cmd(
+    lang: Annotated[str | None, typer.Option("--lang", help="Language: en or zh.")] = None,
+    fmt: FormatOption = "table",
+    all_: Annotated[bool, typer.Option("--all", help="Also list the building blocks of other metrics.")] = False,
+) -> None:
+    """List the metrics (口径): id, name, unit, definition."""
+    _check_format(fmt)
+    if lang:
+        set_lang(lang)
+    chosen = list(REGISTRY.values()) if all_ else public_metrics()
+    if fmt == "json":
+        import json
+
+        rows = [{"id": m.id, "zh": m.zh, "en": m.en, "unit": m.unit, "direction": m.direction,
+                 "additive": m.additive, "definition_zh": m.definition_zh, "definition_en": m.definition_en}
+                for m in chosen]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        print("id,name,unit,definition")
+        for m in chosen:
+            name, definition = m.name(get_lang()), m.definition(get_lang()).replace('"', '""')
+            print(f'{m.id},"{name}",{m.unit},"{definition}"')
+        return
+    table = Table(tr("id", "指标ID"), tr("name", "名称"), tr("unit", "单位"), tr("definition", "定义"),
+                  title=tr("Metrics", "指标口径"), show_lines=True)
+    for m in chosen:
+        table.add_row(m.id, m.name(get_lang()), m.unit, m.definition(get_lang()))
+    out.print(table)

@@ -1,0 +1,101 @@
+"""Repurchase (复购): the share of buyers who bought again, the time between purchases, and how many
+orders customers place."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from junshi.customers.summary import TableSource, as_date, last_purchase_day, purchase_days, purchases
+from junshi.errors import MissingDataError
+
+GAP_BINS = (0, 7, 14, 30, 60, 90, 180, 365)
+
+
+@dataclass(frozen=True)
+class Repurchase:
+    """Repurchase over purchases from ``start`` to ``end`` (inclusive).
+
+    repurchase_rate = customers with >= 2 paid orders / customers with >= 1. Days between purchases
+    are between consecutive purchase *days* of a customer (same-day orders are one visit to the shop).
+    ``order_counts``: [{"orders": n, "customers": c, "share": s}] with the last row "10+" pooled;
+    ``gap_histogram``: [{"from_days", "to_days" (None = open), "gaps"}].
+    """
+
+    start: str | None
+    end: str
+    customers: int
+    repeat_customers: int
+    repurchase_rate: float
+    orders: int
+    orders_per_customer: float
+    gaps: int
+    mean_days_between: float | None
+    median_days_between: float | None
+    days_between_quantiles: dict[str, float]
+    order_counts: list[dict[str, Any]]
+    gap_histogram: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def repurchase(
+    src: TableSource, start: dt.date | str | None = None, end: dt.date | str | None = None, *, max_orders: int = 10
+) -> Repurchase:
+    """Repurchase rate, time between purchases and order-count distribution, from the warehouse."""
+    orders = src.table("orders")
+    stop = as_date(end, "end date") if end is not None else last_purchase_day(orders)
+    begin = as_date(start, "start date") if start is not None else None
+    p = purchases(orders)
+    p = p.filter(p.day <= stop)
+    if begin is not None:
+        p = p.filter(p.day >= begin)
+    per = p.group_by("customer_id").aggregate(n=p.order_id.nunique())
+    counts: pd.DataFrame = per.group_by("n").aggregate(customers=per.count()).order_by("n").execute()
+    if counts.empty:
+        raise MissingDataError(
+            "No paid orders of known customers in the period.",
+            "该时间段内没有已知客户的已付款订单。",
+            hint_en="Choose another period or load orders (junshi ingest).",
+            hint_zh="请选择其他时间段或导入订单（junshi ingest）。",
+        )
+    d = purchase_days(p)
+    w = ibis.window(group_by="customer_id", order_by="day")
+    gaps_expr = d.mutate(gap=d.day.delta(d.day.lag().over(w), unit="day"))
+    gaps = gaps_expr.filter(gaps_expr.gap.notnull()).gap.name("gap").as_table().execute()["gap"].to_numpy(np.float64)
+    customers = int(counts.customers.sum())
+    n_orders = int((counts.n * counts.customers).sum())
+    repeat = int(counts.customers[counts.n >= 2].sum())
+    pooled = counts.assign(bucket=np.minimum(counts.n, max_orders)).groupby("bucket").customers.sum()
+    order_counts = [
+        {"orders": f"{k}+" if k == max_orders else str(k), "customers": int(v), "share": int(v) / customers}
+        for k, v in pooled.items()
+    ]
+    edges = [*GAP_BINS, np.inf]
+    hist, _ = np.histogram(gaps, bins=edges)
+    gap_histogram = [
+        {"from_days": int(lo), "to_days": None if np.isinf(hi) else int(hi), "gaps": int(c)}
+        for lo, hi, c in zip(edges[:-1], edges[1:], hist, strict=True)
+    ]
+    quant = {f"p{int(q * 100)}": float(np.quantile(gaps, q)) for q in (0.1, 0.25, 0.5, 0.75, 0.9)} if len(gaps) else {}
+    return Repurchase(
+        start=begin.isoformat() if begin else None,
+        end=stop.isoformat(),
+        customers=customers,
+        repeat_customers=repeat,
+        repurchase_rate=repeat / customers,
+        orders=n_orders,
+        orders_per_customer=n_orders / customers,
+        gaps=len(gaps),
+        mean_days_between=float(gaps.mean()) if len(gaps) else None,
+        median_days_between=float(np.median(gaps)) if len(gaps) else None,
+        days_between_quantiles=quant,
+        order_counts=order_counts,
+        gap_histogram=gap_histogram,
+    )

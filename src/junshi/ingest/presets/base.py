@@ -1,0 +1,39 @@
+"""What a preset is: a named way to load one platform's export, with the shop settings it implies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from junshi.errors import IngestError
+from junshi.ingest.loader import Loader
+from junshi.ingest.readers import RawTable
+
+
+@dataclass(frozen=True)
+class Preset:
+    """``load(loader, files, mapping)`` writes the files' rows; currency/timezone None = keep the shop's."""
+
+    name: str
+    en: str
+    zh: str
+    platform: str | None
+    currency: str | None
+    timezone: str | None
+    load: Callable[[Loader, list[Path], dict[str, str]], None]
+
+
+def require(raw: RawTable, preset: str, expected: Sequence[str]) -> None:
+    """Fail naming the expected and the found columns when ``raw`` lacks any of ``expected``."""
+    missing = [c for c in expected if c not in raw.columns]
+    if missing:
+        found = ", ".join(raw.columns) or "-"
+        raise IngestError(
+            f"{raw.source} is not a {preset} file: missing columns {', '.join(missing)}. "
+            f"Expected: {', '.join(expected)}. Found: {found}.",
+            f"{raw.source} 不是 {preset} 格式：缺少列 {', '.join(missing)}。"
+            f"应有：{', '.join(expected)}。实际列：{found}。",
+            hint_en="Check the file and the --preset, or rename columns with --map SOURCE=EXPECTED.",
+            hint_zh="请检查文件和 --preset，或用 --map 源列=应有列 重命名。",
+        )

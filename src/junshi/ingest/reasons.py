@@ -1,0 +1,33 @@
+"""Why rows are quarantined: each reason is stored in English and shown in the interface language."""
+
+from __future__ import annotations
+
+from junshi.i18n import tr
+
+ZH: dict[str, str] = {
+    "missing value": "缺少必填值",
+    "not a number": "不是数字",
+    "not a whole number": "不是整数",
+    "not a date/time": "不是日期时间",
+    "not true/false": "不是是/否值",
+    "negative quantity": "数量为负（且不是退款）",
+    "negative price": "单价为负",
+    "negative amount": "金额为负",
+    "paid before created": "付款时间早于下单时间",
+    "rating outside 1-5": "评分不在 1-5 之间",
+    "unknown event type": "未知行为类型",
+    "duplicate key": "主键重复（同一文件中后面有相同主键的行）",
+    "adjustment invoice": "调整单（A 开头的发票，非销售）",
+    "positive quantity in a cancellation": "退货单中数量为正",
+    "malformed row": "行格式错误（字段数不对）",
+}
+
+
+def show(reason: str) -> str:
+    """A stored reason (``code`` or ``code: column``) in the interface language."""
+    parts = []
+    for one in reason.split("; "):
+        code, _, col = one.partition(": ")
+        zh = ZH.get(code, code) + (f"：{col}" if col else "")
+        parts.append(tr(one, zh))
+    return "; ".join(parts)

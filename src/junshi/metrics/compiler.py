@@ -1,0 +1,370 @@
+"""Compile a metric query into one Ibis expression: one aggregate per fact, unioned, then derived metrics.
+
+Each base metric is aggregated from its fact at the grain asked for (so distinct counts and means are
+exact in every cell), the per-fact aggregates are stacked and collapsed by dimension, and derived
+metrics are computed from those totals (a ratio is never an average of ratios).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from graphlib import TopologicalSorter
+from typing import Any
+
+import ibis
+
+from junshi.errors import MetricError
+from junshi.metrics.facts import FACTS, TIME_DIMS, Ctx, Fact
+from junshi.metrics.model import Metric, Source
+from junshi.metrics.notes import Note
+from junshi.metrics.registry import REGISTRY
+from junshi.schema import TABLES
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to compute: metric ids, dimensions, the period (inclusive dates), filters (dimension -> values)."""
+
+    metrics: tuple[str, ...]
+    by: tuple[str, ...] = ()
+    start: dt.date | None = None
+    end: dt.date | None = None
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    shift: tuple[str, int] | None = None  # ("days" | "years", n): move the data forward by this much
+
+
+@dataclass
+class Plan:
+    """The compiled query (None when no metric can be computed) and the caveats found on the way."""
+
+    expr: Any
+    notes: list[Note] = field(default_factory=list)
+    unavailable: set[str] = field(default_factory=set)
+
+
+def unbound_ctx() -> Ctx:
+    """Facts over unbound tables with the canonical schema: for validation and listing columns."""
+    return Ctx(lambda name: ibis.table(TABLES[name].ibis_schema(), name=name))
+
+
+@cache
+def fact_columns(fact: str) -> frozenset[str]:
+    """The columns a fact has before lookups (helper columns starting with '_' excluded)."""
+    return frozenset(c for c in FACTS[fact].build(unbound_ctx()).columns if not c.startswith("_"))
+
+
+def resolvable(fact: Fact, name: str) -> bool:
+    """Whether the dimension or column ``name`` can be had on ``fact``."""
+    return (
+        name in TIME_DIMS
+        or name in fact.aliases
+        or name in fact_columns(fact.name)
+        or any(name in lk.provides for lk in fact.lookups)
+    )
+
+
+@cache
+def all_dimensions() -> tuple[str, ...]:
+    """Every dimension name some metric can be split or filtered by."""
+    names: set[str] = set(TIME_DIMS)
+    for fact in FACTS.values():
+        names |= set(fact.aliases) | fact_columns(fact.name)
+        for lk in fact.lookups:
+            names |= set(lk.provides)
+    return tuple(sorted(names - {"shop_id", "buyer", "product_cost"}))
+
+
+def required_tables(metric_id: str) -> tuple[str, ...]:
+    """The tables a metric needs in the usual case (its first source not limited to product splits)."""
+    metric = REGISTRY[metric_id]
+    if metric.derived:
+        return tuple(sorted({t for p in metric.parts for t in required_tables(p)}))
+    main = next((s for s in metric.sources if not s.when), metric.sources[0])
+    return FACTS[main.fact].tables
+
+
+def closure(ids: Iterable[str]) -> list[str]:
+    """The metrics needed to compute ``ids`` (parts first), in dependency order."""
+    graph: dict[str, tuple[str, ...]] = {}
+    todo = list(ids)
+    while todo:
+        mid = todo.pop()
+        if mid not in graph:
+            graph[mid] = REGISTRY[mid].parts
+            todo.extend(graph[mid])
+    return list(TopologicalSorter(graph).static_order())
+
+
+def with_columns(fact: Fact, t: Any, ctx: Ctx, names: Iterable[str]) -> Any:
+    """Add the lookup columns among ``names`` that the fact lacks (each lookup joined once)."""
+    have = set(t.columns)
+    for lk in fact.lookups:
+        wanted = tuple(n for n in lk.provides if n in names and n not in have and n not in fact.aliases)
+        if wanted:
+            t = lk.build(ctx, t, wanted)
+            have |= set(wanted)
+    return t
+
+
+def dimension_value(fact: Fact, t: Any, name: str) -> Any:
+    """The value of dimension ``name`` on a fact row (time dimensions are shop-local)."""
+    ts = t._t
+    if name == "day":
+        return ts.date()
+    if name == "week":
+        return ts.truncate("W").date()
+    if name == "month":
+        return ts.truncate("M").date()
+    if name == "hour":
+        return ts.hour().cast("int32")
+    if name == "weekday":
+        return (ts.day_of_week.index() + 1).cast("int32")
+    return t[fact.aliases.get(name, name)].cast("string")
+
+
+def _measure_type(metric: Metric, src: Source) -> str:
+    integral = src.agg in ("count", "nunique") or (src.agg == "sum" and metric.unit == "count")
+    return "int64" if integral else "float64"
+
+
+def aggregate(metric: Metric, src: Source, t: Any) -> Any:
+    where = src.where(t) if src.where is not None else None
+    if src.agg == "count":
+        value = t.count(where=where)
+    else:
+        assert src.column is not None
+        column = src.column(t)
+        if src.agg == "sum":
+            value = column.sum(where=where)
+        elif src.agg == "nunique":
+            value = column.nunique(where=where)
+        else:
+            value = column.cast("float64").mean(where=where)
+    return value.cast(_measure_type(metric, src))
+
+
+def _period_bounds(q: Query, rolling_days: int | None) -> tuple[dt.datetime | None, dt.datetime | None]:
+    lo = dt.datetime.combine(q.start, dt.time()) if q.start else None
+    hi = dt.datetime.combine(q.end + dt.timedelta(days=1), dt.time()) if q.end else None
+    if rolling_days:
+        lo = hi - dt.timedelta(days=rolling_days) if hi else None
+        if q.start and any(d in TIME_DIMS for d in q.by):
+            lo = dt.datetime.combine(q.start - dt.timedelta(days=rolling_days), dt.time())
+    return lo, hi
+
+
+def _shifted(t: Any, shift: tuple[str, int] | None) -> Any:
+    if shift is None:
+        return t
+    unit, n = shift
+    return t.mutate(_t=t._t + (ibis.interval(years=n) if unit == "years" else ibis.interval(days=n)))
+
+
+def _calendar(q: Query, time_dims: Sequence[str]) -> Any:
+    """One row per time cell of the period with the cell's last day (for rolling metrics)."""
+    assert q.start is not None and q.end is not None
+    cells: dict[tuple[Any, ...], dt.date] = {}
+    day = q.start
+    while day <= q.end:
+        key = tuple(_python_bucket(day, d) for d in time_dims)
+        cells[key] = day
+        day += dt.timedelta(days=1)
+    rows = [dict(zip(time_dims, key, strict=True), _last=last) for key, last in cells.items()]
+    schema = {d: "date" for d in time_dims} | {"_last": "date"}
+    return ibis.memtable(rows, schema=schema)
+
+
+def _python_bucket(day: dt.date, dim: str) -> dt.date:
+    if dim == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if dim == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _branch(ctx: Ctx, q: Query, fact: Fact, members: list[tuple[Metric, Source]], rolling: int | None,
+            all_measures: dict[str, str]) -> Any:
+    """The aggregate of one fact for the metrics sourced from it, with every measure column present."""
+    filter_names = [name for name, _ in q.filters]
+    needs = {n for _, src in members for n in src.needs}
+    t = fact.build(ctx)
+    t = with_columns(fact, t, ctx, [*q.by, *filter_names, *needs])
+    t = _shifted(t, q.shift)
+    lo, hi = _period_bounds(q, rolling)
+    if lo is not None:
+        t = t.filter(t._t >= lo)
+    if hi is not None:
+        t = t.filter(t._t < hi)
+    for name, wanted in q.filters:
+        t = t.filter(dimension_value(fact, t, name).cast("string").isin(list(wanted)))
+    wheres = [src.where for _, src in members]
+    if all(w is not None for w in wheres):
+        conditions = [w(t) for w in wheres if w is not None]
+        t = t.filter(ibis.or_(*conditions) if len(conditions) > 1 else conditions[0])
+    time_dims = [d for d in q.by if d in TIME_DIMS]
+    if rolling and time_dims:
+        agg = _rolling_by_time(q, fact, t, members, time_dims)
+    else:
+        keys = {d: dimension_value(fact, t, d) for d in q.by}
+        values = {m.id: aggregate(m, src, t) for m, src in members}
+        agg = t.group_by(**keys).aggregate(**values) if keys else t.aggregate(**values)
+    ours = {m.id for m, _ in members}
+    return agg.select(
+        *q.by,
+        **{mid: (agg[mid] if mid in ours else ibis.null(typ)) for mid, typ in all_measures.items()},
+    )
+
+
+def _rolling_by_time(q: Query, fact: Fact, t: Any, members: list[tuple[Metric, Source]],
+                     time_dims: list[str]) -> Any:
+    """Rolling means per time cell: the rows of the ``rolling_days`` days up to each cell's last day."""
+    other = [d for d in q.by if d not in TIME_DIMS]
+    days = members[0][0].rolling_days or 0
+    sums: dict[str, Any] = {}
+    for m, src in members:
+        assert src.column is not None
+        where = src.where(t) if src.where is not None else None
+        column = src.column(t).cast("float64")
+        sums[f"_s_{m.id}"] = column.sum(where=where)
+        sums[f"_n_{m.id}"] = column.count(where=where)
+    daily = t.group_by(_day=t._t.date(), **{d: dimension_value(fact, t, d) for d in other}).aggregate(**sums)
+    cal = _calendar(q, time_dims)
+    joined = daily.inner_join(
+        cal, (daily._day <= cal._last) & (daily._day > cal._last - ibis.interval(days=days))
+    )
+    return joined.group_by(*q.by).aggregate(
+        **{m.id: (joined[f"_s_{m.id}"].sum() / joined[f"_n_{m.id}"].sum().nullif(0)).cast("float64")
+           for m, _ in members}
+    )
+
+
+def choose_source(metric: Metric, names: set[str], has_data: Callable[[str], bool]) -> tuple[
+        Source | None, tuple[str, ...]]:
+    """The source to use and, when none has data, the tables the first eligible one needs."""
+    eligible = [
+        s for s in metric.sources
+        if (not s.when or names & set(s.when)) and not names & set(s.unless)
+        and all(resolvable(FACTS[s.fact], n) for n in names | set(s.needs))
+    ]
+    for src in eligible:
+        if all(has_data(tbl) for tbl in FACTS[src.fact].tables):
+            return src, ()
+    return None, (FACTS[eligible[0].fact].tables if eligible else ())
+
+
+def check_names(q: Query) -> None:
+    """Unknown metric or dimension names -> MetricError listing the valid ones."""
+    unknown = [m for m in q.metrics if m not in REGISTRY]
+    if unknown:
+        valid = ", ".join(m.id for m in REGISTRY.values() if m.public)
+        raise MetricError(
+            f"Unknown metric(s): {', '.join(unknown)}.", f"未知指标：{'、'.join(unknown)}。",
+            hint_en=f"Valid metrics: {valid}.", hint_zh=f"可用指标：{valid}。",
+        )
+    dims = all_dimensions()
+    bad = [d for d in [*q.by, *(n for n, _ in q.filters)] if d not in dims]
+    if bad:
+        raise MetricError(
+            f"Unknown dimension(s): {', '.join(bad)}.", f"未知维度：{'、'.join(bad)}。",
+            hint_en=f"Valid dimensions: {', '.join(dims)}.", hint_zh=f"可用维度：{', '.join(dims)}。",
+        )
+    if len(set(q.by)) != len(q.by):
+        raise MetricError("A dimension is repeated in --by.", "--by 中有重复的维度。",
+                          hint_en="Give each dimension once.", hint_zh="每个维度只写一次。")
+
+
+def _drop_unsplittable_rolling(q: Query, chosen: dict[str, Source], plan: Plan) -> None:
+    """Rolling scores split by time need the period's dates, and mean nothing by hour or weekday."""
+    time_dims = [d for d in q.by if d in TIME_DIMS]
+    if not time_dims or (q.start and q.end and not set(time_dims) & {"hour", "weekday"}):
+        return
+    for mid in [m for m in chosen if REGISTRY[m].rolling_days]:
+        del chosen[mid]
+        plan.unavailable.add(mid)
+        metric = REGISTRY[mid]
+        plan.notes.append(Note(
+            "rolling_needs_period",
+            f"{metric.en} is a {metric.rolling_days}-day rolling score: it can be split by day, week or month "
+            "(with --from and --to), not by hour or weekday.",
+            f"{metric.zh}是近 {metric.rolling_days} 天滚动评分：可按日、周、月拆分（需给出 --from 和 --to），"
+            "不能按小时或星期拆分。",
+            mid,
+        ))
+
+
+def compile_query(ctx: Ctx, q: Query, has_data: Callable[[str], bool]) -> Plan:
+    """Build the Ibis expression for ``q`` on ``ctx``; unavailable metrics become notes and empty columns."""
+    check_names(q)
+    names = set(q.by) | {n for n, _ in q.filters}
+    plan = Plan(expr=None)
+    order = closure(q.metrics)
+    chosen: dict[str, Source] = {}
+    for mid in order:
+        metric = REGISTRY[mid]
+        if metric.derived:
+            continue
+        src, tables = choose_source(metric, names, has_data)
+        if src is not None:
+            chosen[mid] = src
+            continue
+        plan.unavailable.add(mid)
+        if tables:
+            plan.notes.append(_missing_note(metric, tables, has_data))
+        else:
+            split = sorted(n for n in names if not any(resolvable(FACTS[s.fact], n) for s in metric.sources))
+            split = split or sorted(names)
+            plan.notes.append(Note(
+                "unsupported_dimension",
+                f"{metric.en} cannot be split or filtered by {', '.join(split)}; it is left empty.",
+                f"{metric.zh}不能按 {'、'.join(split)} 拆分或筛选，此处留空。",
+                mid,
+            ))
+    _drop_unsplittable_rolling(q, chosen, plan)
+    for mid in order:  # a derived metric is unavailable when one of its parts is
+        if REGISTRY[mid].derived and any(p in plan.unavailable for p in REGISTRY[mid].parts):
+            plan.unavailable.add(mid)
+    if not chosen:
+        return plan
+    measures = {mid: _measure_type(REGISTRY[mid], src) for mid, src in chosen.items()}
+    groups: dict[tuple[str, int | None], list[tuple[Metric, Source]]] = {}
+    for mid, src in chosen.items():
+        groups.setdefault((src.fact, REGISTRY[mid].rolling_days), []).append((REGISTRY[mid], src))
+    branches = [
+        _branch(ctx, q, FACTS[fact], members, rolling, measures) for (fact, rolling), members in groups.items()
+    ]
+    stacked = branches[0] if len(branches) == 1 else ibis.union(*branches, distinct=False)
+    if len(branches) > 1:
+        collapse = {mid: stacked[mid].max() for mid in measures}
+        stacked = stacked.group_by(*q.by).aggregate(**collapse) if q.by else stacked.aggregate(**collapse)
+    fills = {
+        mid: stacked[mid].coalesce(0) for mid, src in chosen.items() if src.agg in ("count", "nunique", "sum")
+    }
+    expr = stacked.mutate(**fills) if fills else stacked
+    for mid in order:
+        metric = REGISTRY[mid]
+        if metric.derived:
+            assert metric.combine is not None
+            if mid in plan.unavailable:
+                value = ibis.null("float64")
+            else:
+                value = metric.combine(*(expr[p] for p in metric.parts)).cast("float64")
+            expr = expr.mutate(**{mid: value})
+        elif mid in plan.unavailable:
+            expr = expr.mutate(**{mid: ibis.null("float64")})
+    expr = expr.select(*q.by, *q.metrics)
+    plan.expr = expr.order_by(*q.by) if q.by else expr
+    return plan
+
+
+def _missing_note(metric: Metric, tables: tuple[str, ...], has_data: Callable[[str], bool]) -> Note:
+    empty = [t for t in tables if not has_data(t)]
+    return Note(
+        "missing_data",
+        f"{metric.en} needs {' and '.join(empty)} data, which this shop does not have; it is left empty, not 0.",
+        f"{metric.zh}需要{'和'.join(TABLES[t].zh for t in empty)}数据（{', '.join(empty)}），"
+        "本店没有，此处留空而非 0。",
+        metric.id,
+    )

@@ -1,0 +1,214 @@
+"""Facts: the canonical tables shaped for aggregation, with a time column ``_t`` and their dimensions.
+
+A fact is a canonical table (or a join that keeps its grain, e.g. order lines with their order) whose
+rows are counted into the period by ``_t``. Lookups add dimension columns from other tables by key,
+and are joined only when a query asks for one of their columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+
+PV_TYPES = ("page_view", "product_view")
+PRODUCT_DIMS = ("product", "product_id", "category", "brand", "product_name")
+TIME_DIMS = ("day", "week", "month", "hour", "weekday")
+
+
+class Ctx:
+    """Where facts read canonical tables from: a shop in a warehouse, or unbound tables for validation."""
+
+    def __init__(self, table: Callable[[str], ibis.Table]) -> None:
+        self._table = table
+        self._cache: dict[str, ibis.Table] = {}
+
+    def table(self, name: str) -> ibis.Table:
+        if name not in self._cache:
+            self._cache[name] = self._table(name)
+        return self._cache[name]
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """Dimension columns another table adds to a fact, joined by ``key`` only when needed."""
+
+    table: str
+    key: str
+    provides: tuple[str, ...]
+    build: Callable[[Ctx, Any, tuple[str, ...]], Any]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A fact table: ``build`` returns it with ``_t``; ``aliases`` map dimension names to its columns."""
+
+    name: str
+    table: str
+    time_en: str
+    time_zh: str
+    build: Callable[[Ctx], Any]
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    lookups: tuple[Lookup, ...] = ()
+    also: tuple[str, ...] = ()
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The canonical tables that must hold data for this fact."""
+        return (self.table, *self.also)
+
+
+def _keyed_lookup(table: str, key: str, lookup_key: str, columns: Mapping[str, str]) -> Lookup:
+    """A left join on ``fact.key == table.lookup_key`` adding ``columns`` (dimension -> column of ``table``)."""
+
+    def build(ctx: Ctx, fact: Any, needed: tuple[str, ...]) -> Any:
+        lk = ctx.table(table)
+        lk = lk.select(_lk=lk[lookup_key], **{n: lk[columns[n]] for n in needed})
+        return fact.left_join(lk, fact[key] == lk._lk).drop("_lk")
+
+    return Lookup(table, key, tuple(columns), build)
+
+
+PRODUCT = _keyed_lookup(
+    "products", "product_id", "product_id",
+    {"category": "category", "brand": "brand", "product_name": "name", "product_cost": "cost"},
+)
+SESSION = _keyed_lookup(
+    "sessions", "session_id", "session_id",
+    {"source": "source", "medium": "medium", "campaign": "campaign", "device": "device",
+     "region": "region", "landing_page": "landing_page"},
+)
+ORDER = _keyed_lookup(
+    "orders", "order_id", "order_id",
+    {"source": "source", "device": "device", "region": "region", "city": "city",
+     "payment_method": "payment_method"},
+)
+CUSTOMER = _keyed_lookup(
+    "customers", "customer_id", "customer_id",
+    {"gender": "gender", "birth_year": "birth_year", "acquisition_source": "acquisition_source"},
+)
+
+
+def buyer_key(o: Any) -> Any:
+    """The buyer of an order: customer_id, else visitor_id, else the order itself (an anonymous guest)."""
+    return ibis.coalesce(o.customer_id, o.visitor_id, o.order_id)
+
+
+def _customer_type(time_column: str) -> Lookup:
+    """new: the order falls on the buyer's first paid day; returning: the buyer paid on an earlier day."""
+
+    def build(ctx: Ctx, fact: Any, needed: tuple[str, ...]) -> Any:
+        o = ctx.table("orders")
+        paid = o.filter(o.paid_at.notnull())
+        first = paid.group_by(_fb=buyer_key(paid)).aggregate(_first_paid_day=paid.paid_at.min().date())
+        joined = fact.left_join(first, fact.buyer == first._fb).drop("_fb")
+        day = joined[time_column].date()
+        new = joined._first_paid_day.isnull() | (joined._first_paid_day >= day)
+        return joined.mutate(customer_type=ibis.ifelse(new, "new", "returning")).drop("_first_paid_day")
+
+    return Lookup("orders", "buyer", ("customer_type",), build)
+
+
+def _events(ctx: Ctx) -> Any:
+    t = ctx.table("events")
+    return t.mutate(_t=t.ts)
+
+
+def _sessions(ctx: Ctx) -> Any:
+    t = ctx.table("sessions")
+    return t.mutate(_t=t.started_at)
+
+
+def _visits(ctx: Ctx) -> Any:
+    """Sessions with their page views, events and first/last event time (from events)."""
+    s, e = ctx.table("sessions"), ctx.table("events")
+    per = e.group_by(_sid=e.session_id).aggregate(
+        _pv=e.count(where=e.event_type.isin(PV_TYPES)),
+        _events=e.count(),
+        _span=(e.ts.max().epoch_seconds() - e.ts.min().epoch_seconds()),
+    )
+    j = s.left_join(per, s.session_id == per._sid).drop("_sid")
+    return j.mutate(
+        _t=j.started_at,
+        page_views=ibis.coalesce(j._pv, 0),
+        visit_seconds=ibis.ifelse(j._events > 0, j._span, ibis.null("int64")),
+    ).drop("_pv", "_events", "_span")
+
+
+def _orders(time_column: str) -> Callable[[Ctx], Any]:
+    def build(ctx: Ctx) -> Any:
+        o = ctx.table("orders")
+        if time_column != "created_at":
+            o = o.filter(o[time_column].notnull())
+        return o.mutate(_t=o[time_column], buyer=buyer_key(o))
+
+    return build
+
+
+_LINE_ORDER_COLS = ("source", "device", "region", "city", "customer_id", "visitor_id", "session_id",
+                    "payment_method", "created_at", "paid_at", "status")
+
+
+def _lines(time_column: str) -> Callable[[Ctx], Any]:
+    """Order lines with their order's time, buyer and dimensions (one row per line: no fan-out)."""
+
+    def build(ctx: Ctx) -> Any:
+        o = _orders(time_column)(ctx)
+        o = o.select("_t", "buyer", _oid=o.order_id, _opresale=o.is_presale,
+                     **{c: o[c] for c in _LINE_ORDER_COLS})
+        i = ctx.table("order_items")
+        j = i.inner_join(o, i.order_id == o._oid).drop("_oid")
+        return j.mutate(is_presale=j._opresale).drop("_opresale")
+
+    return build
+
+
+def _refunds(ctx: Ctx) -> Any:
+    t = ctx.table("refunds")
+    return t.mutate(_t=t.created_at)
+
+
+def _ad_spend(ctx: Ctx) -> Any:
+    t = ctx.table("ad_spend")
+    return t.mutate(_t=t.date.cast("timestamp"))
+
+
+def _reviews(ctx: Ctx) -> Any:
+    t = ctx.table("reviews")
+    return t.mutate(_t=t.created_at)
+
+
+_PRODUCT_ALIAS = {"product": "product_id"}
+
+FACTS: dict[str, Fact] = {
+    f.name: f
+    for f in [
+        Fact("sessions", "sessions", "visit start (started_at)", "访问开始时间 (started_at)", _sessions,
+             lookups=(CUSTOMER,)),
+        Fact("visits", "sessions", "visit start (started_at)", "访问开始时间 (started_at)", _visits,
+             lookups=(CUSTOMER,), also=("events",)),
+        Fact("events", "events", "event time (ts)", "行为时间 (ts)", _events, _PRODUCT_ALIAS,
+             (SESSION, PRODUCT, CUSTOMER)),
+        Fact("orders_placed", "orders", "order time (created_at)", "下单时间 (created_at)",
+             _orders("created_at"), {}, (SESSION, CUSTOMER, _customer_type("created_at"))),
+        Fact("orders_paid", "orders", "payment time (paid_at)", "付款时间 (paid_at)",
+             _orders("paid_at"), {}, (SESSION, CUSTOMER, _customer_type("paid_at"))),
+        Fact("orders_shipped", "orders", "shipping time (shipped_at)", "发货时间 (shipped_at)",
+             _orders("shipped_at"), {}, (SESSION, CUSTOMER)),
+        Fact("orders_delivered", "orders", "delivery time (delivered_at)", "签收时间 (delivered_at)",
+             _orders("delivered_at"), {}, (SESSION, CUSTOMER)),
+        Fact("lines_placed", "order_items", "order time (orders.created_at)", "下单时间 (orders.created_at)",
+             _lines("created_at"), _PRODUCT_ALIAS, (PRODUCT, SESSION, CUSTOMER, _customer_type("created_at")),
+             ("orders",)),
+        Fact("lines_paid", "order_items", "payment time (orders.paid_at)", "付款时间 (orders.paid_at)",
+             _lines("paid_at"), _PRODUCT_ALIAS, (PRODUCT, SESSION, CUSTOMER, _customer_type("paid_at")),
+             ("orders",)),
+        Fact("refunds", "refunds", "refund time (created_at)", "退款时间 (created_at)", _refunds,
+             _PRODUCT_ALIAS, (ORDER, PRODUCT)),
+        Fact("ad_spend", "ad_spend", "spend day (date)", "花费日期 (date)", _ad_spend, {"source": "channel"}),
+        Fact("reviews", "reviews", "review time (created_at)", "评价时间 (created_at)", _reviews,
+             _PRODUCT_ALIAS, (PRODUCT, CUSTOMER)),
+    ]
+}

@@ -1,0 +1,91 @@
+"""The shape of a metric declaration: plain data plus small Ibis expression builders (never SQL strings)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import ibis
+
+Unit = Literal["money", "count", "ratio", "seconds", "hours", "days", "score"]
+Direction = Literal["up", "down", "none"]
+Agg = Literal["count", "sum", "nunique", "mean"]
+
+UNITS: tuple[Unit, ...] = ("money", "count", "ratio", "seconds", "hours", "days", "score")
+DIRECTIONS: tuple[Direction, ...] = ("up", "down", "none")
+
+Column = Callable[[ibis.Table], Any]
+"""Builds a column expression from a fact table, e.g. ``lambda t: t.pay_amount``."""
+
+
+def col(name: str) -> Column:
+    """The column ``name`` of the fact table."""
+
+    def build(t: ibis.Table) -> Any:
+        return t[name]
+
+    build.__name__ = name
+    return build
+
+
+@dataclass(frozen=True)
+class Source:
+    """How a base metric aggregates one fact: ``agg(column) where ...`` over the rows of the period.
+
+    ``when``: the source is used only when the query splits or filters by one of these dimensions
+    (e.g. the product-level source of sales); ``unless``: never when it does. ``needs``: lookup columns
+    the expressions use.
+    """
+
+    fact: str
+    agg: Agg
+    column: Column | None = None
+    where: Column | None = None
+    when: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric (口径). Base metrics have ``sources``; derived ones combine other metrics (``parts``)."""
+
+    id: str
+    zh: str
+    en: str
+    definition_zh: str
+    definition_en: str
+    unit: Unit
+    direction: Direction
+    additive: bool
+    sources: tuple[Source, ...] = ()
+    parts: tuple[str, ...] = ()
+    combine: Callable[..., Any] | None = None
+    rolling_days: int | None = None
+    public: bool = True
+
+    @property
+    def derived(self) -> bool:
+        return bool(self.parts)
+
+    def name(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def definition(self, lang: str) -> str:
+        return self.definition_zh if lang == "zh" else self.definition_en
+
+
+def ratio(scale: float = 1.0) -> Callable[[Any, Any], Any]:
+    """``numerator / denominator`` (x scale), empty when the denominator is 0 or empty."""
+
+    def combine(num: Any, den: Any) -> Any:
+        value = num.cast("float64") / den.cast("float64").nullif(0.0)
+        return value * scale if scale != 1.0 else value
+
+    return combine
+
+
+def difference(a: Any, b: Any) -> Any:
+    """``a - b`` (as float)."""
+    return a.cast("float64") - b.cast("float64")

@@ -1,0 +1,292 @@
+"""The query API: ``kpi(warehouse, shop_id, metrics, by, start, end, filters, compare)``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from junshi.errors import MetricError
+from junshi.metrics.compiler import Plan, Query, closure, compile_query
+from junshi.metrics.facts import FACTS, PRODUCT_DIMS, TIME_DIMS, Ctx
+from junshi.metrics.notes import Note
+from junshi.metrics.registry import REGISTRY
+from junshi.metrics.result import KpiResult, MetricInfo
+from junshi.warehouse import Warehouse
+
+COMPARES = ("previous", "week", "year", "peer")
+DateLike = dt.date | str | None
+
+
+def _as_tuple(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    return tuple(value)
+
+
+def _as_date(value: DateLike, what: str) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value.date() if isinstance(value, dt.datetime) else value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise MetricError(
+            f"{what} {value!r} is not a date.", f"{what} {value!r} 不是日期。",
+            hint_en="Write dates as YYYY-MM-DD.", hint_zh="日期请写成 YYYY-MM-DD。",
+        ) from None
+
+
+def _filters(filters: Mapping[str, Any] | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    out = []
+    for name, value in (filters or {}).items():
+        values = (value,) if isinstance(value, (str, int, float, dt.date)) else tuple(value)
+        out.append((name, tuple(str(v) for v in values)))
+    return tuple(out)
+
+
+PRESALE = "orders:presale"  # a probe: does the shop have presale orders at all?
+
+
+class _DataCheck:
+    """Whether a canonical table has rows for the shop (asked once per table; ``PRESALE`` probes orders)."""
+
+    def __init__(self, warehouse: Warehouse, shop_id: str) -> None:
+        self.warehouse, self.shop_id = warehouse, shop_id
+        self.known: dict[str, bool] = {}
+
+    def __call__(self, table: str) -> bool:
+        if table not in self.known:
+            self.prefetch([table])
+        return self.known[table]
+
+    def prefetch(self, tables: Sequence[str]) -> None:
+        """Ask about several tables in one query (one job on Spark)."""
+        todo = sorted(set(tables) - set(self.known))
+        if not todo:
+            return
+        probes = [self._probe(n).select(name=ibis.literal(n)).limit(1) for n in todo]
+        found = set(ibis.union(*probes).to_pyarrow().column("name").to_pylist()) if len(probes) > 1 else set(
+            probes[0].to_pyarrow().column("name").to_pylist())
+        self.known.update({n: n in found for n in todo})
+
+    def _probe(self, name: str) -> Any:
+        if name == PRESALE:
+            orders = self.warehouse.table("orders", self.shop_id)
+            return orders.filter(orders.is_presale.fill_null(False))
+        return self.warehouse.table(name, self.shop_id)
+
+
+def build_query(metrics: str | Sequence[str], by: str | Sequence[str] | None, start: DateLike, end: DateLike,
+                filters: Mapping[str, Any] | None) -> Query:
+    """Normalise the arguments of :func:`kpi` (strings may be comma-separated)."""
+    q = Query(_as_tuple(metrics), _as_tuple(by), _as_date(start, "start"), _as_date(end, "end"),
+              _filters(filters))
+    if not q.metrics:
+        raise MetricError("No metric asked for.", "没有指定指标。",
+                          hint_en="Name at least one metric, e.g. sales,uv.",
+                          hint_zh="请至少指定一个指标，如 sales,uv。")
+    if q.start and q.end and q.start > q.end:
+        raise MetricError(f"The period starts ({q.start}) after it ends ({q.end}).",
+                          f"开始日期（{q.start}）晚于结束日期（{q.end}）。",
+                          hint_en="Swap --from and --to.", hint_zh="请交换 --from 和 --to。")
+    return q
+
+
+def compile_kpi(warehouse: Warehouse, shop_id: str, q: Query) -> tuple[Plan, _DataCheck]:
+    check = _DataCheck(warehouse, shop_id)
+    if all(m in REGISTRY for m in q.metrics):
+        check.prefetch(sorted({t for mid in closure(q.metrics) for s in REGISTRY[mid].sources
+                               for t in FACTS[s.fact].tables} | {"orders", PRESALE}))
+    ctx = Ctx(lambda name: warehouse.table(name, shop_id))
+    return compile_query(ctx, q, check), check
+
+
+def explain(warehouse: Warehouse, shop_id: str, metrics: str | Sequence[str], by: str | Sequence[str] | None = None,
+            start: DateLike = None, end: DateLike = None, filters: Mapping[str, Any] | None = None) -> str:
+    """The compiled query as SQL of the warehouse's engine (what :func:`kpi` would run)."""
+    plan, _ = compile_kpi(warehouse, shop_id, build_query(metrics, by, start, end, filters))
+    if plan.expr is None:
+        return "-- " + "\n-- ".join(n.en for n in plan.notes)
+    return str(ibis.to_sql(plan.expr, dialect=warehouse.backend.name))
+
+
+def _run(plan: Plan, q: Query) -> pd.DataFrame:
+    if plan.expr is None:
+        columns = [*q.by, *q.metrics]
+        return pd.DataFrame([dict.fromkeys(columns)] if not q.by else [], columns=columns)
+    frame: pd.DataFrame = plan.expr.to_pyarrow().to_pandas()
+    return frame
+
+
+def _shift_for(compare: str, q: Query) -> tuple[tuple[str, int], dt.date, dt.date]:
+    """The shift moving the comparison period onto ``q``'s period, and the comparison period's dates."""
+    assert q.start is not None and q.end is not None
+    if compare == "previous":
+        days = (q.end - q.start).days + 1
+        return ("days", days), q.start - dt.timedelta(days=days), q.end - dt.timedelta(days=days)
+    if compare == "week":
+        return ("days", 7), q.start - dt.timedelta(days=7), q.end - dt.timedelta(days=7)
+    return ("years", 1), _year_before(q.start), _year_before(q.end)
+
+
+def _year_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _change(frame: pd.DataFrame, metric: str, other: str) -> None:
+    cur = pd.to_numeric(frame[metric], errors="coerce").astype("float64")
+    prev = pd.to_numeric(frame[other], errors="coerce").astype("float64")
+    frame[f"{metric}_change"] = cur - prev
+    frame[f"{metric}_change_pct"] = (cur - prev) / prev.abs().where(prev != 0)
+
+
+def _compare_periods(warehouse: Warehouse, shop_id: str, q: Query, compare: str, current: pd.DataFrame,
+                     unavailable: set[str]) -> tuple[pd.DataFrame, dt.date, dt.date]:
+    shift, p_start, p_end = _shift_for(compare, q)
+    plan, _ = compile_kpi(warehouse, shop_id, Query(q.metrics, q.by, q.start, q.end, q.filters, shift))
+    previous = _run(plan, q).rename(columns={m: f"{m}_previous" for m in q.metrics})
+    merged = current.merge(previous, on=list(q.by), how="outer") if q.by else pd.concat(
+        [current.reset_index(drop=True), previous.reset_index(drop=True)], axis=1)
+    for mid in q.metrics:
+        metric = REGISTRY[mid]
+        if mid not in unavailable and not metric.derived and metric.sources[0].agg in ("count", "nunique", "sum"):
+            # a cell present in one period only had none of it in the other
+            for column in (mid, f"{mid}_previous"):
+                filled = merged[column].fillna(0)
+                merged[column] = filled.astype("int64") if current[mid].dtype.kind == "i" else filled
+        _change(merged, mid, f"{mid}_previous")
+    order = list(q.by)
+    merged = merged.sort_values(order, na_position="last").reset_index(drop=True) if order else merged
+    return merged[[*q.by, *_compare_columns(q.metrics, "_previous")]], p_start, p_end
+
+
+def _compare_columns(metrics: Sequence[str], second: str) -> list[str]:
+    cols: list[str] = []
+    for m in metrics:
+        cols += [m, f"{m}{second}", f"{m}_change", f"{m}_change_pct"]
+    return cols
+
+
+def _compare_peer(warehouse: Warehouse, shop_id: str, q: Query, current: pd.DataFrame) -> pd.DataFrame:
+    """Join the benchmarks (同行同层平均 / 优秀) of the period, averaged per time cell."""
+    b = warehouse.table("benchmarks", shop_id)
+    b = b.filter(b.metric.isin(list(q.metrics)))
+    if q.start:
+        b = b.filter(b.date >= q.start)
+    if q.end:
+        b = b.filter(b.date <= q.end)
+    bench = b.to_pyarrow().to_pandas()
+    time_dims = [d for d in q.by if d in ("day", "week", "month")]
+    frame = current.copy()
+    if not bench.empty:
+        dates = pd.to_datetime(bench["date"])
+        keys = {"day": dates.dt.date, "week": (dates - pd.to_timedelta(dates.dt.weekday, unit="D")).dt.date,
+                "month": dates.dt.to_period("M").dt.start_time.dt.date}
+        for d in time_dims:
+            bench[d] = keys[d]
+        wide = bench.pivot_table(index=time_dims or None, columns=["metric", "level"], values="value",
+                                 aggfunc="mean") if time_dims else bench.groupby(["metric", "level"])["value"].mean()
+    for mid in q.metrics:
+        for level in ("peer_avg", "peer_top"):
+            column = f"{mid}_{level}"
+            if bench.empty or (mid, level) not in (wide.columns if time_dims else wide.index):
+                frame[column] = float("nan")
+            elif time_dims:
+                series = wide[(mid, level)].rename(column).reset_index()
+                series.columns = [*time_dims, column]
+                frame = frame.merge(series, on=time_dims, how="left")
+            else:
+                frame[column] = float(wide[(mid, level)])
+        _change(frame, mid, f"{mid}_peer_avg")
+    cols: list[str] = []
+    for m in q.metrics:
+        cols += [m, f"{m}_peer_avg", f"{m}_peer_top", f"{m}_change", f"{m}_change_pct"]
+    return frame[[*q.by, *cols]]
+
+
+def _caveats(warehouse: Warehouse, shop_id: str, q: Query, check: Any, unavailable: set[str]) -> list[Note]:
+    notes: list[Note] = []
+    wanted = set(q.metrics)
+    paid_side = wanted & {"payment_conversion_rate", "paid_buyers", "sales", "spend_per_buyer", "uv_value"}
+    if paid_side and check(PRESALE):
+        o = warehouse.table("orders", shop_id)
+        waiting = o.filter(o.is_presale.fill_null(False))
+        if q.start:
+            waiting = waiting.filter(waiting.created_at >= dt.datetime.combine(q.start, dt.time()))
+        if q.end:  # unpaid and not cancelled by the end of the period
+            hi = dt.datetime.combine(q.end + dt.timedelta(days=1), dt.time())
+            waiting = waiting.filter(waiting.created_at < hi, waiting.paid_at.isnull() | (waiting.paid_at >= hi),
+                                     waiting.cancelled_at.isnull() | (waiting.cancelled_at >= hi))
+        else:
+            waiting = waiting.filter(waiting.paid_at.isnull(), waiting.cancelled_at.isnull())
+        count = int(waiting.count().execute())
+        if count:
+            notes.append(Note(
+                "presale_deposit",
+                f"{count} presale orders of the period were in the deposit period at its end (balance unpaid): payment "
+                "conversion, paying buyers and sales understate demand. Read order_conversion_rate instead.",
+                f"本期有 {count} 笔预售订单在期末仍处于定金期（尾款未付）：支付转化率、支付买家数和支付金额会偏低，"
+                "请改看下单转化率 order_conversion_rate。",
+                "payment_conversion_rate" if "payment_conversion_rate" in wanted else sorted(paid_side)[0],
+            ))
+    if q.by:
+        for mid in q.metrics:
+            m = REGISTRY[mid]
+            if not m.additive and m.unit == "count" and mid not in unavailable:
+                notes.append(Note(
+                    "not_additive",
+                    f"{m.en} is a distinct count: the rows do not add up to the total of the whole period.",
+                    f"{m.zh}是去重计数：各行相加不等于整体的数值。", mid,
+                ))
+    if "sales" in wanted and set(q.by) & set(PRODUCT_DIMS):
+        notes.append(Note(
+            "sales_by_product",
+            "Split by product, sales are order-line amounts (no shipping or order-level discounts).",
+            "按商品拆分时，支付金额为订单行金额（不含运费和整单优惠）。", "sales",
+        ))
+    return notes
+
+
+def kpi(warehouse: Warehouse, shop_id: str, metrics: str | Sequence[str], by: str | Sequence[str] | None = None,
+        start: DateLike = None, end: DateLike = None, filters: Mapping[str, Any] | None = None,
+        compare: str | None = None) -> KpiResult:
+    """Compute metrics of one shop by dimensions over a period (inclusive dates), optionally compared.
+
+    ``compare``: ``previous`` (the period of the same length just before), ``week`` (a week before),
+    ``year`` (a year before), ``peer`` (the benchmarks table). Raises MetricError on unknown names.
+    """
+    q = build_query(metrics, by, start, end, filters)
+    if compare is not None and compare not in COMPARES:
+        raise MetricError(f"Unknown comparison {compare!r}.", f"未知的对比方式 {compare!r}。",
+                          hint_en=f"Use one of: {', '.join(COMPARES)}.", hint_zh=f"可选：{', '.join(COMPARES)}。")
+    if compare in ("previous", "week", "year") and (q.start is None or q.end is None):
+        raise MetricError("Comparing periods needs a start and an end date.", "对比需要给出开始和结束日期。",
+                          hint_en="Give --from and --to (start= and end=).", hint_zh="请给出 --from 和 --to。")
+    plan, check = compile_kpi(warehouse, shop_id, q)
+    frame = _run(plan, q)
+    notes = list(plan.notes) + _caveats(warehouse, shop_id, q, check, plan.unavailable)
+    p_start = p_end = None
+    if compare == "peer":
+        frame = _compare_peer(warehouse, shop_id, q, frame)
+        if not check("benchmarks"):
+            notes.append(Note("missing_data", "Peer comparison needs benchmarks data, which this shop does not have.",
+                              "同行对比需要同行对标数据（benchmarks），本店没有。"))
+    elif compare is not None:
+        frame, p_start, p_end = _compare_periods(warehouse, shop_id, q, compare, frame, plan.unavailable)
+    currency = warehouse.shop_settings(shop_id).get("currency") or "CNY"
+    return KpiResult(
+        frame=frame, metrics=tuple(MetricInfo.of(REGISTRY[m]) for m in q.metrics), by=q.by,
+        start=q.start, end=q.end, compare=compare, previous_start=p_start, previous_end=p_end,
+        currency=currency, notes=notes,
+    )
+
+
+__all__ = ["COMPARES", "TIME_DIMS", "explain", "kpi"]

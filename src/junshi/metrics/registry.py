@@ -1,0 +1,295 @@
+"""The metric registry (口径): every metric Junshi shows, declared once, as data.
+
+Base metrics aggregate a fact (see ``facts.py``) over the rows whose time falls in the period;
+derived metrics are computed from other metrics *after* aggregation, so a ratio is always the ratio
+of its totals in each cell, never an average of ratios.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from junshi.metrics.facts import PRODUCT_DIMS, PV_TYPES
+from junshi.metrics.model import Metric, Source, col, difference, ratio
+
+PD = PRODUCT_DIMS
+
+
+def _is_pv(t: Any) -> Any:
+    return t.event_type.isin(PV_TYPES)
+
+
+def _is_product_view(t: Any) -> Any:
+    return t.event_type.isin(PV_TYPES) & t.product_id.notnull()
+
+
+def _event(kind: str) -> Any:
+    def where(t: Any) -> Any:
+        return t.event_type == kind
+
+    return where
+
+
+def _is_paid(t: Any) -> Any:
+    return t.paid_at.notnull()
+
+
+def _is_new(t: Any) -> Any:
+    return t.customer_type == "new"
+
+
+def _is_returning(t: Any) -> Any:
+    return t.customer_type == "returning"
+
+
+def _line_amount(t: Any) -> Any:
+    return t.amount.cast("decimal(38, 2)").coalesce((t.quantity * t.unit_price).cast("decimal(38, 2)"))
+
+
+def _line_cost(t: Any) -> Any:
+    return (t.quantity * t.unit_cost.coalesce(t.product_cost)).cast("decimal(38, 2)")
+
+
+def _hours_to_ship(t: Any) -> Any:
+    return (t.shipped_at.epoch_seconds() - t.paid_at.epoch_seconds()) / 3600.0
+
+
+def _days_to_deliver(t: Any) -> Any:
+    return (t.delivered_at.epoch_seconds() - t.shipped_at.epoch_seconds()) / 86400.0
+
+
+def _positive(t: Any) -> Any:
+    return (t.rating >= 4).cast("float64")
+
+
+def _rated(t: Any) -> Any:
+    return t.rating.notnull()
+
+
+def _second_click(pv: Any, visits_with_pv: Any) -> Any:
+    return ratio()(difference(pv, visits_with_pv), pv)
+
+
+def _buyers(fact: str, lines: str, where: Any = None, needs: tuple[str, ...] = ()) -> tuple[Source, ...]:
+    """Distinct buyers: from order lines when split by product, else from orders."""
+    return (Source(lines, "nunique", col("buyer"), where, when=PD, needs=needs),
+            Source(fact, "nunique", col("buyer"), where, needs=needs))
+
+
+M = Metric
+METRICS: tuple[Metric, ...] = (
+    # --- traffic 流量 ---
+    M("pv", "浏览量", "Page views",
+      "访客浏览页面的次数：行为表中类型为 page_view 或 product_view 的行为数，按行为时间计入。",
+      "Pages viewed: events of type page_view or product_view, counted on the event's day.",
+      "count", "up", True, (Source("events", "count", where=_is_pv),)),
+    M("uv", "访客数", "Visitors",
+      "期间内去重的访客数：访问表 sessions 中不同 visitor_id 的个数（按访问开始时间）；按商品拆分时为浏览该商品的"
+      "不同访客数；店铺没有访问数据时用行为表的 visitor_id。各天、各来源的访客数不能相加。",
+      "Distinct visitors in the period: distinct visitor_id of sessions started in it; split by product, "
+      "the distinct visitors who viewed that product; from events when the shop has no sessions. "
+      "Visitors of days or sources do not add up to the visitors of the whole.",
+      "count", "up", False,
+      (Source("events", "nunique", col("visitor_id"), _is_product_view, when=PD),
+       Source("sessions", "nunique", col("visitor_id")),
+       Source("events", "nunique", col("visitor_id"), unless=PD))),
+    M("visits", "访问次数", "Visits",
+      "期间内开始的访问（会话）数。", "Visits (sessions) started in the period.",
+      "count", "up", True,
+      (Source("sessions", "count"), Source("events", "nunique", col("session_id"), unless=PD))),
+    M("bounced_visits", "跳失访问数", "Bounced visits",
+      "只浏览了一个页面（恰好一次 page_view/product_view）的访问数。",
+      "Visits with exactly one page view (page_view/product_view event).",
+      "count", "down", True, (Source("visits", "count", where=lambda t: t.page_views == 1),)),
+    M("bounce_rate", "跳失率", "Bounce rate",
+      "跳失访问数 / 访问次数：只看了一个页面就离开的访问占比。",
+      "Bounced visits / visits: the share of visits that viewed one page and left.",
+      "ratio", "down", False, parts=("bounced_visits", "visits"), combine=ratio()),
+    M("visit_page_views", "访问浏览量", "Page views in visits",
+      "各访问的页面浏览次数之和（只含属于某次访问的浏览）。",
+      "Sum of the page views of the visits (page views that belong to a visit).",
+      "count", "up", True, (Source("visits", "sum", col("page_views")),), public=False),
+    M("visits_with_pv", "有浏览的访问数", "Visits with a page view",
+      "至少有一次页面浏览的访问数。", "Visits with at least one page view.",
+      "count", "up", True, (Source("visits", "count", where=lambda t: t.page_views >= 1),), public=False),
+    M("second_click_rate", "二跳率", "Second-click rate",
+      "（访问浏览量 - 有浏览的访问数）/ 访问浏览量：页面浏览之后在同一访问中还有下一次浏览的比例。",
+      "(page views in visits - visits with a page view) / page views in visits: the share of page "
+      "views followed by another page view in the same visit.",
+      "ratio", "up", False, parts=("visit_page_views", "visits_with_pv"), combine=_second_click),
+    M("pages_per_visit", "平均访问深度", "Pages per visit",
+      "浏览量 / 访问次数。", "Page views / visits.",
+      "count", "up", False, parts=("pv", "visits"), combine=ratio()),
+    M("avg_visit_seconds", "平均停留时长", "Average visit duration",
+      "有行为的访问中，第一次到最后一次行为之间的秒数的平均值（只有一次行为的访问记 0 秒）。",
+      "Mean seconds from the first to the last event of a visit, over visits with events "
+      "(a one-event visit counts 0 seconds).",
+      "seconds", "up", False, (Source("visits", "mean", col("visit_seconds")),)),
+    M("cart_visitors", "加购人数", "Add-to-cart visitors",
+      "有 add_to_cart 行为的不同访客数。", "Distinct visitors with an add_to_cart event.",
+      "count", "up", False, (Source("events", "nunique", col("visitor_id"), _event("add_to_cart")),)),
+    M("add_to_cart_rate", "加购率", "Add-to-cart rate",
+      "加购人数 / 访客数。", "Add-to-cart visitors / visitors.",
+      "ratio", "up", False, parts=("cart_visitors", "uv"), combine=ratio()),
+    M("favorite_visitors", "收藏人数", "Favouriting visitors",
+      "有 favorite 行为的不同访客数。", "Distinct visitors with a favorite event.",
+      "count", "up", False, (Source("events", "nunique", col("visitor_id"), _event("favorite")),)),
+    M("favorite_rate", "收藏率", "Favourite rate",
+      "收藏人数 / 访客数。", "Favouriting visitors / visitors.",
+      "ratio", "up", False, parts=("favorite_visitors", "uv"), combine=ratio()),
+    # --- conversion 转化 ---
+    M("placed_orders", "下单笔数", "Orders placed",
+      "期间内创建的订单数（含之后取消或未付款的）。",
+      "Orders created in the period (including ones later cancelled or never paid).",
+      "count", "up", True,
+      (Source("lines_placed", "nunique", col("order_id"), when=PD), Source("orders_placed", "count"))),
+    M("order_buyers", "下单买家数", "Ordering buyers",
+      "期间内下过单的不同买家数；买家 = customer_id，没有时用 visitor_id，都没有时每笔订单算一位买家。",
+      "Distinct buyers who placed an order in the period; a buyer is the customer_id, else the "
+      "visitor_id, else the order itself.",
+      "count", "up", False, _buyers("orders_placed", "lines_placed")),
+    M("order_conversion_rate", "下单转化率", "Order conversion rate",
+      "下单买家数 / 访客数。预售定金期内用它代替支付转化率。",
+      "Ordering buyers / visitors. Use it instead of payment conversion while presale deposits run.",
+      "ratio", "up", False, parts=("order_buyers", "uv"), combine=ratio()),
+    M("paid_buyers", "支付买家数", "Paying buyers",
+      "期间内付款（paid_at 在期间内）的不同买家数；买家的认定同下单买家数。",
+      "Distinct buyers of the orders paid in the period (paid_at in it); buyers as for ordering buyers.",
+      "count", "up", False, _buyers("orders_paid", "lines_paid")),
+    M("paid_orders", "支付订单数", "Paid orders",
+      "期间内付款的订单数。", "Orders paid in the period.",
+      "count", "up", True,
+      (Source("lines_paid", "nunique", col("order_id"), when=PD), Source("orders_paid", "count"))),
+    M("payment_conversion_rate", "支付转化率", "Payment conversion rate",
+      "支付买家数 / 访客数。", "Paying buyers / visitors.",
+      "ratio", "up", False, parts=("paid_buyers", "uv"), combine=ratio()),
+    M("order_paid_buyers", "下单且支付买家数", "Ordering buyers who paid",
+      "期间内下单、且该订单已付款（至今）的不同买家数。",
+      "Distinct buyers who placed an order in the period that has been paid (by now).",
+      "count", "up", False, _buyers("orders_placed", "lines_placed", _is_paid), public=False),
+    M("order_to_payment_rate", "下单-支付转化率", "Order-to-payment rate",
+      "下单且支付买家数 / 下单买家数。", "Ordering buyers who paid / ordering buyers.",
+      "ratio", "up", False, parts=("order_paid_buyers", "order_buyers"), combine=ratio()),
+    # --- sales 销售 ---
+    M("sales", "支付金额", "Sales",
+      "期间内付款订单的实付金额 pay_amount 之和，计入付款日；按商品拆分时为订单行金额 amount 之和"
+      "（不含运费和整单优惠，故各商品之和不必等于店铺支付金额）。",
+      "Sum of pay_amount of the orders paid in the period, on the day paid; split by product, the sum "
+      "of the order lines' amount (without shipping and order-level discounts, so products need not add "
+      "up to the shop's sales).",
+      "money", "up", True,
+      (Source("lines_paid", "sum", _line_amount, when=PD), Source("orders_paid", "sum", col("pay_amount")))),
+    M("units", "支付件数", "Units sold",
+      "期间内付款订单的商品件数（订单行 quantity 之和）。",
+      "Units in the order lines of the orders paid in the period.",
+      "count", "up", True, (Source("lines_paid", "sum", col("quantity")),)),
+    M("spend_per_buyer", "客单价", "Spend per buyer",
+      "支付金额 / 支付买家数（使 支付金额 = 访客数 x 支付转化率 x 客单价 成立）。",
+      "Sales / paying buyers (so that sales = visitors x payment conversion x spend per buyer).",
+      "money", "up", False, parts=("sales", "paid_buyers"), combine=ratio()),
+    M("avg_order_value", "笔单价", "Average order value",
+      "支付金额 / 支付订单数。", "Sales / paid orders.",
+      "money", "up", False, parts=("sales", "paid_orders"), combine=ratio()),
+    M("uv_value", "UV价值", "Visitor value",
+      "支付金额 / 访客数。", "Sales / visitors.",
+      "money", "up", False, parts=("sales", "uv"), combine=ratio()),
+    M("refund_amount", "退款金额", "Refunds",
+      "期间内发生（created_at）的退款金额之和。", "Sum of the refunds made in the period (created_at).",
+      "money", "down", True, (Source("refunds", "sum", col("amount")),)),
+    M("refund_rate", "退款率", "Refund rate",
+      "退款金额 / 支付金额（同一期间）。", "Refunds / sales (of the same period).",
+      "ratio", "down", False, parts=("refund_amount", "sales"), combine=ratio()),
+    M("net_sales", "净支付金额", "Net sales",
+      "支付金额 - 退款金额。", "Sales - refunds.",
+      "money", "up", True, parts=("sales", "refund_amount"), combine=difference),
+    M("cogs", "商品成本", "Cost of goods sold",
+      "期间内付款订单行的 件数 x 单位成本（订单行 unit_cost，没有时用商品表 cost）之和。",
+      "Sum over the lines of the orders paid in the period of quantity x unit cost (the line's "
+      "unit_cost, else the product's cost).",
+      "money", "down", True, (Source("lines_paid", "sum", _line_cost, needs=("product_cost",)),)),
+    M("gross_profit", "毛利", "Gross profit",
+      "净支付金额 - 商品成本。", "Net sales - cost of goods sold.",
+      "money", "up", True, parts=("net_sales", "cogs"), combine=difference),
+    M("gross_margin", "毛利率", "Gross margin",
+      "毛利 / 净支付金额。", "Gross profit / net sales.",
+      "ratio", "up", False, parts=("gross_profit", "net_sales"), combine=ratio()),
+    # --- customers 客户 ---
+    M("new_buyers", "新买家数", "New buyers",
+      "期间内在首次付款当天付款的不同买家数（首次付款日在期间内）。",
+      "Distinct paying buyers whose order was paid on their first paid day (first purchase in the period).",
+      "count", "up", False, _buyers("orders_paid", "lines_paid", _is_new, ("customer_type",))),
+    M("returning_buyers", "老买家数", "Returning buyers",
+      "期间内付款、且在更早的某天已付过款的不同买家数。",
+      "Distinct buyers who paid in the period and had already paid on an earlier day.",
+      "count", "up", False, _buyers("orders_paid", "lines_paid", _is_returning, ("customer_type",))),
+    M("repurchase_rate", "复购率", "Repurchase rate",
+      "老买家数 / 支付买家数：期间付款的买家中以前买过的占比。",
+      "Returning buyers / paying buyers: the share of the period's buyers who had bought before.",
+      "ratio", "up", False, parts=("returning_buyers", "paid_buyers"), combine=ratio()),
+    # --- promotion 推广 ---
+    M("impressions", "展现量", "Impressions",
+      "推广花费表的展现量之和。", "Sum of impressions in ad spend.",
+      "count", "up", True, (Source("ad_spend", "sum", col("impressions")),)),
+    M("clicks", "点击量", "Clicks",
+      "推广花费表的点击量之和。", "Sum of clicks in ad spend.",
+      "count", "up", True, (Source("ad_spend", "sum", col("clicks")),)),
+    M("ctr", "点击率", "Click-through rate",
+      "点击量 / 展现量。", "Clicks / impressions.",
+      "ratio", "up", False, parts=("clicks", "impressions"), combine=ratio()),
+    M("ad_cost", "推广花费", "Ad spend",
+      "推广花费表的花费之和；按来源拆分时来源即推广渠道 channel。",
+      "Sum of ad spend cost; split by source, the source is the ad channel.",
+      "money", "none", True, (Source("ad_spend", "sum", col("cost")),)),
+    M("ad_conversions", "推广成交笔数", "Ad conversions",
+      "推广平台归因的成交笔数之和。", "Sum of the orders the ad platform attributes to the ads.",
+      "count", "up", True, (Source("ad_spend", "sum", col("conversions")),)),
+    M("ad_sales", "推广成交金额", "Ad-attributed sales",
+      "推广平台归因的成交金额之和。", "Sum of the sales the ad platform attributes to the ads.",
+      "money", "up", True, (Source("ad_spend", "sum", col("conversion_value")),)),
+    M("cpc", "平均点击花费", "Cost per click",
+      "推广花费 / 点击量。", "Ad spend / clicks.",
+      "money", "down", False, parts=("ad_cost", "clicks"), combine=ratio()),
+    M("cpm", "千次展现花费", "Cost per mille",
+      "推广花费 / 展现量 x 1000。", "Ad spend / impressions x 1000.",
+      "money", "down", False, parts=("ad_cost", "impressions"), combine=ratio(1000.0)),
+    M("cpa", "每笔成交花费", "Cost per acquisition",
+      "推广花费 / 推广成交笔数。", "Ad spend / ad conversions.",
+      "money", "down", False, parts=("ad_cost", "ad_conversions"), combine=ratio()),
+    M("roas", "投入产出比", "Return on ad spend",
+      "推广成交金额 / 推广花费（ROI）。", "Ad-attributed sales / ad spend (ROI).",
+      "ratio", "up", False, parts=("ad_sales", "ad_cost"), combine=ratio()),
+    M("spend_ratio", "推广费占比", "Promotion spend ratio",
+      "推广花费 / 支付金额（同一期间）。3-5% 常见，超过 10% 需要警惕。",
+      "Ad spend / sales of the same period. 3-5% is usual; above 10% is a warning.",
+      "ratio", "down", False, parts=("ad_cost", "sales"), combine=ratio()),
+    M("visitor_cost", "访客成本", "Visitor cost",
+      "推广花费 / 访客数。", "Ad spend / visitors.",
+      "money", "down", False, parts=("ad_cost", "uv"), combine=ratio()),
+    # --- service 服务 ---
+    M("dsr_item", "宝贝与描述相符", "DSR item as described",
+      "截至期末（或各时间格末）近 180 天评价的 dsr_item 平均分（1-5）。",
+      "Mean dsr_item (1-5) of the reviews of the 180 days up to the end of the period (or of each time cell).",
+      "score", "up", False, (Source("reviews", "mean", col("dsr_item")),), rolling_days=180),
+    M("dsr_service", "卖家服务", "DSR seller service",
+      "截至期末（或各时间格末）近 180 天评价的 dsr_service 平均分（1-5）。",
+      "Mean dsr_service (1-5) of the reviews of the 180 days up to the end of the period (or of each time cell).",
+      "score", "up", False, (Source("reviews", "mean", col("dsr_service")),), rolling_days=180),
+    M("dsr_logistics", "物流服务", "DSR logistics",
+      "截至期末（或各时间格末）近 180 天评价的 dsr_logistics 平均分（1-5）。",
+      "Mean dsr_logistics (1-5) of the reviews of the 180 days up to the end of the period (or of each time cell).",
+      "score", "up", False, (Source("reviews", "mean", col("dsr_logistics")),), rolling_days=180),
+    M("positive_review_rate", "好评率", "Positive review rate",
+      "期间内评分 4-5 星的评价 / 有评分的评价。", "Reviews of the period rated 4-5 / reviews with a rating.",
+      "ratio", "up", False, (Source("reviews", "mean", _positive, _rated),)),
+    M("hours_to_ship", "平均发货时长", "Hours to ship",
+      "期间内发货的订单从付款到发货的平均小时数。",
+      "Mean hours from payment to shipping of the orders shipped in the period.",
+      "hours", "down", False, (Source("orders_shipped", "mean", _hours_to_ship, _is_paid),)),
+    M("days_to_deliver", "平均配送天数", "Days to deliver",
+      "期间内签收的订单从发货到签收的平均天数。",
+      "Mean days from shipping to delivery of the orders delivered in the period.",
+      "days", "down", False,
+      (Source("orders_delivered", "mean", _days_to_deliver, lambda t: t.shipped_at.notnull()),)),
+)
+
+REGISTRY: dict[str, Metric] = {m.id: m for m in METRICS}

@@ -1,0 +1,170 @@
+"""The typed result of a KPI query: the table plus each metric's definition, unit and caveats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from junshi.errors import ConfigError, MissingDataError
+from junshi.i18n import Lang, get_lang
+from junshi.metrics.model import Direction, Metric, Unit
+from junshi.metrics.notes import Note
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """What a column means: names, definition (zh/en), unit, direction, whether it adds up, tables it needs."""
+
+    id: str
+    zh: str
+    en: str
+    definition_zh: str
+    definition_en: str
+    unit: Unit
+    direction: Direction
+    additive: bool
+    tables: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, m: Metric) -> MetricInfo:
+        from junshi.metrics.compiler import required_tables
+
+        return cls(m.id, m.zh, m.en, m.definition_zh, m.definition_en, m.unit, m.direction, m.additive,
+                   required_tables(m.id))
+
+    def name(self, lang: Lang | None = None) -> str:
+        return self.zh if (lang or get_lang()) == "zh" else self.en
+
+    def definition(self, lang: Lang | None = None) -> str:
+        return self.definition_zh if (lang or get_lang()) == "zh" else self.definition_en
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "tables": list(self.tables)}
+
+
+@dataclass
+class KpiResult:
+    """Rows of dimension values and metric values.
+
+    Columns: the dimensions (``by``), then each metric id; with ``compare`` also ``<id>_previous``,
+    ``<id>_change`` and ``<id>_change_pct`` (with ``compare="peer"``: ``<id>_peer_avg``,
+    ``<id>_peer_top``, and change / change % against the peer average). Empty (null) means the value
+    cannot be computed; ``notes`` say why.
+    """
+
+    frame: pd.DataFrame
+    metrics: tuple[MetricInfo, ...]
+    by: tuple[str, ...]
+    start: dt.date | None
+    end: dt.date | None
+    compare: str | None = None
+    previous_start: dt.date | None = None
+    previous_end: dt.date | None = None
+    currency: str = "CNY"
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def columns(self) -> list[str]:
+        return [str(c) for c in self.frame.columns]
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def to_pandas(self) -> pd.DataFrame:
+        return self.frame.copy()
+
+    def to_arrow(self) -> pa.Table:
+        return pa.Table.from_pandas(self.frame, preserve_index=False)
+
+    def to_polars(self) -> Any:
+        """A polars DataFrame (needs the optional polars package)."""
+        try:
+            import polars as pl  # type: ignore[import-not-found]  # optional, not always installed
+        except ImportError as exc:
+            raise ConfigError(
+                "polars is not installed.", "未安装 polars。",
+                hint_en="pip install polars, or use to_pandas() / to_arrow().",
+                hint_zh="请 pip install polars，或使用 to_pandas() / to_arrow()。",
+            ) from exc
+        return pl.from_arrow(self.to_arrow())
+
+    def info(self, metric: str) -> MetricInfo:
+        return next(m for m in self.metrics if m.id == metric)
+
+    def notes_for(self, metric: str) -> list[Note]:
+        return [n for n in self.notes if n.metric in (metric, None)]
+
+    def require(self, metric: str) -> None:
+        """Raise MissingDataError when ``metric`` is empty for want of data (its note says which tables)."""
+        for note in self.notes:
+            if note.metric == metric and note.code == "missing_data":
+                raise MissingDataError(note.en, note.zh, hint_en="Load the missing data with junshi ingest.",
+                                       hint_zh="请用 junshi ingest 导入缺少的数据。")
+
+    def value(self, metric: str, **dims: Any) -> Any:
+        """The single value of ``metric`` in the row matching ``dims`` (None when empty or absent)."""
+        frame = self.frame
+        for name, wanted in dims.items():
+            frame = frame[frame[name].astype(str) == str(wanted)]
+        if len(frame) != 1:
+            if frame.empty:
+                return None
+            raise KeyError(f"{len(frame)} rows match {dims}; name every dimension")
+        value = frame.iloc[0][metric]
+        return None if pd.isna(value) else value.item() if hasattr(value, "item") else value
+
+    def records(self) -> list[dict[str, Any]]:
+        """Rows as plain Python values (dates as ISO strings, empty as None)."""
+        out: list[dict[str, Any]] = []
+        for row in self.frame.to_dict(orient="records"):
+            out.append({str(k): _plain(v) for k, v in row.items()})
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, JSON-ready: period, compare, metrics (with definitions), rows, notes."""
+        return {
+            "start": _plain(self.start), "end": _plain(self.end), "compare": self.compare,
+            "previous_start": _plain(self.previous_start), "previous_end": _plain(self.previous_end),
+            "currency": self.currency, "by": list(self.by),
+            "metrics": [m.to_dict() for m in self.metrics],
+            "rows": self.records(),
+            "notes": [n.to_dict() for n in self.notes],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready Python value: dates as ISO strings, NaN/NaT as None, numpy scalars as Python ones."""
+    if isinstance(value, (dt.datetime, pd.Timestamp)):
+        return None if pd.isna(value) else value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+_SYMBOLS = {"CNY": "¥", "USD": "$", "GBP": "£", "EUR": "€", "JPY": "¥", "HKD": "HK$"}
+
+
+def format_value(value: Any, unit: Unit, currency: str = "CNY", *, change: bool = False) -> str:
+    """A value for people: ¥1,234.50, 3.45%, 1,234, 97.5 s ... ('—' when empty)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    sign = "-" if value < 0 else "+" if change and value > 0 else ""
+    size = abs(value)
+    if unit == "money":
+        return f"{sign}{_SYMBOLS.get(currency, currency + ' ')}{size:,.2f}"
+    if unit == "ratio":
+        return f"{sign}{size * 100:,.2f}%"
+    if unit == "count":
+        return f"{sign}{size:,.0f}" if float(size).is_integer() else f"{sign}{size:,.2f}"
+    suffix = {"seconds": " s", "hours": " h", "days": " d", "score": ""}[unit]
+    return f"{sign}{size:,.2f}{suffix}"

@@ -1,0 +1,134 @@
+"""The Spark engine: the canonical tables in a Spark session, read through Ibis's pyspark backend.
+
+Optional (``pip install junshi[spark]``). Metric formulas are Ibis expressions, so the metric layer
+runs unchanged here. ``SparkWarehouse("spark://local")`` starts (or reuses) a local session; tables
+are read from the session's catalog, and canonical tables it lacks appear as empty views.
+Timestamps are TIMESTAMP_NTZ (shop-local wall clock), as in DuckDB.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import ibis
+import pandas as pd
+import pyarrow as pa
+
+from junshi.errors import ConfigError, WarehouseError
+from junshi.schema import TABLES
+from junshi.warehouse.connection import Warehouse
+
+_SPARK_TYPES = {
+    "VARCHAR": "STRING", "BIGINT": "BIGINT", "INTEGER": "INT", "DOUBLE": "DOUBLE", "BOOLEAN": "BOOLEAN",
+    "DATE": "DATE", "TIMESTAMP": "TIMESTAMP_NTZ", "DECIMAL(18,2)": "DECIMAL(18,2)",
+}
+
+
+def spark_session(master: str = "local[2]") -> Any:
+    """A Spark session for Junshi (reused when one is running): small shuffles, no UI, UTC session time."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise ConfigError(
+            "The Spark engine needs pyspark.", "Spark 引擎需要 pyspark。",
+            hint_en="pip install 'junshi[spark]' (and a Java 17+ runtime).",
+            hint_zh="请 pip install 'junshi[spark]'（并安装 Java 17+）。",
+        ) from exc
+    return (
+        SparkSession.builder.master(master).appName("junshi")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.default.parallelism", "4")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.driver.extraJavaOptions", "-Dlog4j.rootLogger=ERROR")
+        .getOrCreate()
+    )
+
+
+def spark_schema(table: str) -> str:
+    """The DDL schema string of a canonical table for Spark."""
+    return ", ".join(f"`{c.name}` {_SPARK_TYPES[c.type]}" for c in TABLES[table].columns)
+
+
+class SparkWarehouse(Warehouse):
+    """A read-only warehouse on Spark. ``url``: ``spark://local``, ``spark://local[4]`` or a master URL.
+
+    Load data with :meth:`load` (a pandas DataFrame per table) or :meth:`copy_from` (a DuckDB warehouse).
+    """
+
+    def __init__(self, url: str = "spark://local", *, session: Any = None) -> None:
+        if not url.startswith("spark://"):
+            raise ConfigError(f"Not a Spark URL: {url!r}.", f"不是 Spark 地址：{url!r}。",
+                              hint_en="Use spark://local or spark://host:7077.",
+                              hint_zh="请使用 spark://local 或 spark://host:7077。")
+        rest = url.removeprefix("spark://")
+        master = "local[2]" if rest in ("", "local") else rest if rest.startswith("local") else url
+        self.url = url
+        self.read_only = True
+        self.engine = "spark"
+        self.session = session if session is not None else spark_session(master)
+        self.backend: Any = ibis.pyspark.connect(self.session)
+        self._settings: dict[str, dict[str, str | None]] = {}
+        self._views: set[str] = set()  # views this warehouse made, and those of them holding rows
+        self._filled: set[str] = set()
+        existing = {t.name for t in self.session.catalog.listTables()}
+        for name in TABLES:
+            if name not in existing:
+                self.load(name, TABLES[name].ibis_schema().to_pyarrow().empty_table())
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        raise WarehouseError(
+            "A Spark warehouse has no DuckDB connection; it is read through Ibis.",
+            "Spark 数据仓库没有 DuckDB 连接，只能通过 Ibis 读取。",
+            hint_en="Load data with SparkWarehouse.load or copy_from.",
+            hint_zh="请用 SparkWarehouse.load 或 copy_from 加载数据。",
+        )
+
+    def load(self, table: str, data: pa.Table | pd.DataFrame) -> None:
+        """Make ``data`` (columns of the canonical table; missing ones become null) the table ``table``.
+
+        Goes through Arrow, so rows never pass through Python workers.
+        """
+        schema = TABLES[table].ibis_schema().to_pyarrow()
+        if isinstance(data, pd.DataFrame):
+            data = pa.Table.from_pandas(data, preserve_index=False)
+        if table == "shops":
+            self._settings.clear()
+        if data.num_rows == 0:
+            if table in self._filled or table not in self._views:  # an empty view is cheap: no rows to ship
+                self.session.createDataFrame([], schema=spark_schema(table)).createOrReplaceTempView(table)
+                self._filled.discard(table)
+                self._views.add(table)
+            return
+        columns = [data.column(n).cast(schema.field(n).type) if n in data.column_names
+                   else pa.nulls(data.num_rows, schema.field(n).type) for n in schema.names]
+        frame = pa.Table.from_arrays(columns, schema=schema).to_pandas()
+        self.session.createDataFrame(frame, schema=spark_schema(table)).createOrReplaceTempView(table)
+        self._filled.add(table)
+        self._views.add(table)
+
+    def copy_from(self, warehouse: Warehouse, tables: list[str] | None = None) -> None:
+        """Copy canonical tables (all by default) from another warehouse."""
+        for name in tables or list(TABLES):
+            self.load(name, warehouse.backend.table(name).to_pyarrow())
+
+    def shop_settings(self, shop_id: str) -> dict[str, str | None]:
+        """name, platform, currency and timezone of a shop (read once: each Spark query costs a job)."""
+        if shop_id not in self._settings:
+            self._settings[shop_id] = self._read_settings(shop_id)
+        return self._settings[shop_id]
+
+    def _read_settings(self, shop_id: str) -> dict[str, str | None]:
+        t = self.table("shops")
+        rows = t.filter(t.shop_id == shop_id).to_pyarrow().to_pylist()
+        if not rows:
+            return {"name": shop_id, "platform": None, "currency": "CNY", "timezone": "Asia/Shanghai"}
+        return {k: rows[0][k] for k in ("name", "platform", "currency", "timezone")}
+
+    def close(self) -> None:
+        """Leave the Spark session running (it is shared and slow to start)."""

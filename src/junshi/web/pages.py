@@ -1,0 +1,84 @@
+"""The dashboard's pages: shells rendered on the server, filled by /static/junshi.js from the JSON API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from junshi.api.auth import set_token_cookie
+from junshi.api.lang import LANG_COOKIE, request_lang
+from junshi.api.state import engine_of, token_of
+from junshi.api.views import presets, shop_info
+from junshi.schema import TABLES
+from junshi.web import TEMPLATE_DIR
+from junshi.web.strings import PAGES, ui_text
+
+templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
+router = APIRouter(include_in_schema=False)
+
+
+def _render(request: Request, template: str, context: dict[str, object], status: int = 200) -> HTMLResponse:
+    lang = request_lang(request)
+    response = templates.TemplateResponse(
+        request, template, {"lang": lang, "t": ui_text(lang), **context}, status_code=status
+    )
+    if "lang" in request.query_params:
+        response.set_cookie(LANG_COOKIE, lang, samesite="strict", path="/", max_age=365 * 24 * 3600)
+    return response
+
+
+def _page(key: str) -> None:
+    def handler(request: Request, date: Annotated[dt.date | None, Query()] = None) -> Response:
+        lang = request_lang(request)
+        info = engine_of(request).cached(("shop_info",), shop_info)
+        pages = [(k, href, label(lang)) for k, href, label in PAGES]
+        title = next(text for k, _, text in pages if k == key)
+        chosen = date.isoformat() if date else info["last_day"]
+        context: dict[str, object] = {
+            "page": key,
+            "title": title,
+            "pages": pages,
+            "shop": info,
+            "date": chosen,
+            "date_q": f"&date={chosen}" if chosen else "",
+            "first_day": info["first_day"],
+            "last_day": info["last_day"],
+            "presets": presets(),
+            "tables": [name for name in TABLES if name not in {"shops", "quarantine"}],
+        }
+        return _render(request, f"{key}.html", context)
+
+    path = next(href for k, href, _ in PAGES if k == key)
+    router.add_api_route(path, handler, methods=["GET"], response_class=HTMLResponse, name=f"page_{key}")
+
+
+for _page_key in [k for k, _, _ in PAGES]:
+    _page(_page_key)
+
+
+def _safe_next(target: str) -> str:
+    """Only a local path may follow the login (no open redirect)."""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_form(request: Request, next: str = "/", failed: str = "") -> Response:
+    return _render(request, "login.html", {"next": _safe_next(next), "failed": bool(failed)})
+
+
+@router.post("/login")
+async def login(request: Request, token: Annotated[str, Form()], next: Annotated[str, Form()] = "/") -> Response:
+    if not secrets.compare_digest(token.encode(), token_of(request).encode()):
+        return _render(request, "login.html", {"next": _safe_next(next), "failed": True}, status=401)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    set_token_cookie(response, token_of(request))
+    return response

@@ -1,0 +1,75 @@
+"""Anomaly scores on hand-made series."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+
+from junshi.analysis.anomalies import AnomalySettings, is_alert, score_day
+
+DAY = date(2026, 11, 20)  # a Friday
+
+
+def _series(values_by_weekday: dict[int, float], days: int = 42, key: str | None = None) -> list[dict[str, object]]:
+    rows = []
+    for i in range(1, days + 1):
+        d = DAY - timedelta(days=i)
+        row: dict[str, object] = {"day": d, "value": values_by_weekday.get(d.weekday(), 100.0) + (i % 3)}
+        if key:
+            row["source"] = key
+        rows.append(row)
+    return rows
+
+
+def test_expected_is_same_weekday_median_and_drop_scores_low() -> None:
+    """Fridays were 500 + (i % 3) for i = 7, 14, ..., 42 -> values 501, 502, 500, 501, 502, 500:
+    median 501. Other days 100..102. Today 200: far below the range."""
+    h = pd.DataFrame([*_series({4: 500.0}), {"day": DAY, "value": 200.0}])
+    out = score_day(h, DAY, keys=[], unit="count")
+    row = out.iloc[0]
+    assert row["expected"] == 501.0
+    assert row["actual"] == 200.0
+    assert row["score"] < -4 and row["lower"] > 200
+    assert row["rel_change"] == pytest.approx(200 / 501 - 1)
+    assert is_alert(row["score"], row["rel_change"])
+
+
+def test_normal_day_is_not_an_alert() -> None:
+    h = pd.DataFrame([*_series({4: 500.0}), {"day": DAY, "value": 503.0}])
+    row = score_day(h, DAY, keys=[], unit="count").iloc[0]
+    assert row["lower"] <= 503 <= row["upper"]
+    assert not is_alert(row["score"], row["rel_change"])
+
+
+def test_promotion_days_are_left_out_of_history() -> None:
+    """Two of the six Fridays were promotion days at 5000: without them the median stays 500-ish."""
+    rows = _series({4: 500.0})
+    promos = [DAY - timedelta(days=7), DAY - timedelta(days=14)]
+    rows = [{**r, "value": 5000.0} if r["day"] in promos else r for r in rows]
+    h = pd.DataFrame([*rows, {"day": DAY, "value": 500.0}])
+    with_promo = score_day(h, DAY, keys=[], unit="count", promo_days=promos).iloc[0]
+    assert with_promo["expected"] < 510 and not is_alert(with_promo["score"], with_promo["rel_change"])
+
+
+def test_a_silent_series_scores_as_zero_and_missing_days_count_as_zero() -> None:
+    """Source B had 30 every day and nothing today -> actual 0; source C had 50 on 3 of the 6
+    Fridays and no rows on the other 3 (zeros): median of 0, 0, 0, 50, 50, 50 = 25."""
+    rows = _series({}, key="A") + [{**r, "value": 30.0} for r in _series({}, key="B")]
+    rows += [{"day": DAY - timedelta(days=7 * i), "value": 50.0, "source": "C"} for i in (1, 2, 3)]
+    rows += [{"day": DAY, "value": 100.0, "source": "A"}]
+    out = score_day(pd.DataFrame(rows), DAY, keys=["source"], unit="count").set_index("source")
+    assert out.loc["B", "actual"] == 0 and out.loc["B", "expected"] == 30
+    b = out[out.index == "B"].iloc[0]
+    assert is_alert(b["score"], b["rel_change"])
+    assert out.loc["C", "expected"] == 25
+
+def test_rate_floor_uses_visitors() -> None:
+    """Conversion 5% on 20 visitors: the binomial floor sqrt(.05*.95/20) = 0.0487 keeps 0% from alerting."""
+    rows = [{"day": DAY - timedelta(days=i), "value": 0.05} for i in range(1, 43)]
+    h = pd.DataFrame([*rows, {"day": DAY, "value": 0.0}])
+    w = pd.DataFrame([{"day": DAY, "n": 20}])
+    row = score_day(h, DAY, keys=[], unit="ratio", weights=w).iloc[0]
+    assert row["score"] == pytest.approx(-0.05 / (0.05 * 0.95 / 20) ** 0.5)
+    assert not is_alert(row["score"], row["rel_change"], AnomalySettings())

@@ -1,0 +1,195 @@
+"""The dashboard in headless Chromium (Debian's, driven by Playwright) against a real server on localhost.
+
+Logs in with the token URL, opens every page in both languages, changes the date, drills into a diagnosis,
+uploads a file by drag and drop, and checks that the charts drew and the numbers equal the API's.
+Screenshots of every page go to test-artifacts/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from playwright.sync_api import sync_playwright
+
+from junshi.api import create_app
+from junshi.web.strings import PAGES
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+TOKEN = "browser-token-0123456789abcdef"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+DAY, OTHER_DAY = "2024-11-20", "2024-11-11"
+PAGE_PATHS = {key: href for key, href, _ in PAGES}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def base_url(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real uvicorn server in a thread on a free localhost port, serving a copy of the demo shop."""
+    db = tmp_path_factory.mktemp("browser") / "demo.duckdb"
+    shutil.copy(demo_db, db)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(db, TOKEN), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    assert Path(CHROMIUM).exists(), "install Debian's chromium (make chromium)"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, base_url: str) -> Iterator[Any]:
+    """A logged-in page: the token URL sets the cookie and redirects to the clean address."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.goto(f"{base_url}/?token={TOKEN}")
+    assert pg.url == f"{base_url}/"
+    yield pg
+    context.close()
+    assert not errors, errors
+
+
+def open_page(pg: Any, url: str) -> None:
+    pg.goto(url)
+    pg.wait_for_function("document.body.dataset.ready", timeout=60_000)
+    assert pg.evaluate("document.body.dataset.ready") == "1", pg.inner_text("#error")
+
+
+def drawn_charts(pg: Any) -> dict[str, int]:
+    """Chart id -> number of series with data, for every chart on the page (a canvas must be present)."""
+    result: dict[str, int] = pg.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('.chart')].map((el) => {
+            const c = echarts.getInstanceByDom(el);
+            const series = c ? c.getOption().series.filter((s) => (s.data || []).length) : [];
+            return [el.id, el.querySelector('canvas') ? series.length : -1];
+        }))"""
+    )
+    return result
+
+
+def api(pg: Any, base_url: str, path: str) -> Any:
+    """An API call with the page's cookie (the same login)."""
+    response = pg.request.get(base_url + path)
+    assert response.ok, response.text()
+    return response.json()
+
+
+def test_every_page_in_both_languages_draws_its_charts(page: Any, base_url: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    for lang, title in [("zh", "首页"), ("en", "Overview")]:
+        for key, path in PAGE_PATHS.items():
+            open_page(page, f"{base_url}{path}?lang={lang}&date={DAY}")
+            assert page.get_attribute("body", "data-lang") == lang
+            if key == "overview":
+                assert page.inner_text("h1") == title
+                page.wait_for_function("document.getElementById('alerts').dataset.ready", timeout=60_000)
+            charts = drawn_charts(page)
+            assert all(n > 0 for n in charts.values()), (key, lang, charts)
+            page.screenshot(path=str(ARTIFACTS / f"{key}-{lang}.png"), full_page=True)
+
+
+def test_overview_numbers_equal_the_api_and_show_their_definition(page: Any, base_url: str) -> None:
+    open_page(page, f"{base_url}/?date={DAY}")
+    overview = api(page, base_url, f"/api/overview?date={DAY}")
+    catalogue = {m["id"]: m for m in api(page, base_url, "/api/metrics?lang=zh")["metrics"]}
+    for card in overview["cards"]:
+        node = page.locator(f"[data-card={card['metric']}] .val [data-metric]")
+        raw = node.get_attribute("data-value")
+        assert (float(raw) if raw else None) == card["value"], card["metric"]
+        assert catalogue[card["metric"]]["definition"] in node.get_attribute("title")
+    sales = page.locator("[data-card=sales] .val").inner_text()
+    assert sales.startswith("¥") and f"{overview['cards'][0]['value']:,.2f}" in sales
+    assert drawn_charts(page) == {"chart-trend": 3}
+
+
+def test_changing_the_date_reloads_the_figures_of_that_day(page: Any, base_url: str) -> None:
+    open_page(page, f"{base_url}/?date={DAY}")
+    with page.expect_navigation():
+        page.fill("#date", OTHER_DAY)
+        page.dispatch_event("#date", "change")
+    page.wait_for_function("document.body.dataset.ready")
+    assert f"date={OTHER_DAY}" in page.url
+    expected = api(page, base_url, f"/api/overview?date={OTHER_DAY}")["cards"][0]["value"]
+    assert float(page.get_attribute("[data-card=sales] .val [data-metric]", "data-value")) == expected
+
+
+def test_clicking_a_bar_of_the_waterfall_drills_into_that_cell(page: Any, base_url: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    open_page(page, f"{base_url}/diagnosis?date={DAY}&lang=en")
+    diag = api(page, base_url, f"/api/diagnosis?date={DAY}&vs=week&lang=en")
+    first = diag["dimensions"][0]["cells"][0]
+    x, y = page.evaluate(
+        """(value) => {
+            const c = echarts.getInstanceByDom(document.getElementById('chart-waterfall'));
+            const box = document.getElementById('chart-waterfall').getBoundingClientRect();
+            const [px, py] = c.convertToPixel({ seriesIndex: 0 }, [1, value]);
+            return [box.left + px, box.top + py];
+        }""",
+        diag["baseline"] + first["contribution"] / 2,
+    )
+    page.mouse.click(x, y)
+    page.wait_for_function("document.getElementById('drill').dataset.cell")
+    assert page.get_attribute("#drill", "data-cell") == first["value"]
+    option = page.evaluate(
+        "echarts.getInstanceByDom(document.getElementById('chart-waterfall')).getOption().xAxis[0].data"
+    )
+    assert option[1:-1] == [diag["factor_labels"][k] for k in first["effects"]]
+    steps = page.locator("#diag-path li").count()
+    assert steps == len(diag["path"])
+    page.screenshot(path=str(ARTIFACTS / "diagnosis-drill-en.png"), full_page=True)
+
+
+def test_a_file_dropped_on_the_data_page_is_loaded_and_summarised(page: Any, base_url: str) -> None:
+    open_page(page, f"{base_url}/data?lang=en")
+    page.select_option("#table", "orders")
+    page.evaluate(
+        """() => {
+            const csv = 'order_id,customer_id,created_at,paid_at,pay_amount\\n' +
+                'BR1,CB1,2024-11-30 10:00:00,2024-11-30 10:05:00,88.00\\n' +
+                'BR2,CB2,2024-11-30 11:00:00,2024-11-29 11:01:00,12.00\\n';
+            const dt = new DataTransfer();
+            dt.items.add(new File([csv], 'dropped-orders.csv', { type: 'text/csv' }));
+            const drop = new DragEvent('drop', { dataTransfer: dt, bubbles: true });
+            document.getElementById('dropzone').dispatchEvent(drop);
+        }"""
+    )
+    page.wait_for_function("document.getElementById('load-summary').dataset.done", timeout=60_000)
+    cells = page.locator("#load-summary tbody tr").first.locator("td").all_inner_texts()
+    assert cells == ["orders", "1", "1"]
+    page.wait_for_function("document.querySelectorAll('#table-quarantine tbody tr').length > 0")
+    assert "dropped-orders.csv" in page.inner_text("#table-quarantine")
+    assert page.locator("#table-catalogue tbody tr").count() == len(api(page, base_url, "/api/metrics")["metrics"])
+    page.screenshot(path=str(ARTIFACTS / "data-after-upload.png"), full_page=True)
