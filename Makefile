@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 DEMO_DB ?= demo/junshi-demo.duckdb
 
-.PHONY: demo test lint typecheck unit bench clean chromium
+.PHONY: demo test lint unit bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ $(ECHARTS): web/package.json web/package-lock.json
 # Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`).
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium fonts-wqy-microhei; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-wqy-microhei; \
 	  else echo "Install chromium (sudo apt-get install chromium) for the browser tests." >&2; exit 1; fi; \
 	fi
 

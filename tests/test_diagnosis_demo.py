@@ -50,7 +50,7 @@ def test_stockout_days_are_explained_by_the_landing_product(demo_shop: Shop, dem
     assert step.main_factor == "conversion"
     set_lang("zh")
     try:
-        text = diagnosis_text(diag)
+        text = diagnosis_text(diag, "CNY")
     finally:
         set_lang(None)
     assert f"商品 {ev.product_id}" in text and f"自 {ev.start.isoformat()} 起断货" in text

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from junshi.analysis.alerts import promotion_days
-from junshi.analysis.source import kpi_frame, plain, table_frame
+from junshi.analysis.source import kpi_frame, table_frame
 from junshi.errors import JunshiError
 from junshi.i18n import tr
+from junshi.jsonable import jsonable
 
 if TYPE_CHECKING:
     from junshi.shop import Shop
@@ -86,7 +87,7 @@ class Advice:
     def to_json(self) -> dict[str, Any]:
         return {
             "rule": self.rule, "priority": self.priority, "priority_name": PRIORITY_NAMES[self.priority][0],
-            "subject": self.subject, "numbers": plain(self.numbers), "value": self.value,
+            "subject": self.subject, "numbers": jsonable(self.numbers), "value": self.value,
             "title": {"en": self.title_en, "zh": self.title_zh}, "text": {"en": self.text_en, "zh": self.text_zh},
         }
 

@@ -15,9 +15,12 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from junshi.analysis.anomalies import AnomalySettings, SeriesMatrix, is_alert, score
-from junshi.analysis.source import kpi_frame, plain, table_frame
+from junshi.analysis.source import kpi_frame, table_frame
 from junshi.errors import JunshiError
 from junshi.i18n import tr
+from junshi.jsonable import jsonable
+from junshi.metrics import REGISTRY
+from junshi.metrics.result import format_value
 
 if TYPE_CHECKING:
     from junshi.shop import Shop
@@ -80,8 +83,8 @@ class Alert:
         return {
             "day": self.day.isoformat(), "kind": self.kind, "code": self.code, "severity": self.severity,
             "score": round(self.score, 3), "level": self.level, "key": self.key, "metric": self.metric,
-            "numbers": plain(self.numbers), "text": {"en": self.text_en, "zh": self.text_zh},
-            "related": plain(self.related), "diagnose": self.diagnose,
+            "numbers": jsonable(self.numbers), "text": {"en": self.text_en, "zh": self.text_zh},
+            "related": jsonable(self.related), "diagnose": self.diagnose,
         }
 
 
@@ -102,23 +105,15 @@ def _direction(metric: str) -> str:
     return str(REGISTRY[metric].direction)
 
 
-_NAMES = {
-    "sales": ("sales", "销售额"), "uv": ("visitors", "访客数"), "paid_buyers": ("paying buyers", "支付买家数"),
-    "payment_conversion_rate": ("payment conversion", "支付转化率"), "spend_per_buyer": ("spend per buyer", "客单价"),
-    "days_to_deliver": ("days to deliver", "平均配送天数"), "visits": ("visits", "访问次数"),
-    "paid_orders": ("paid orders", "支付订单数"),
-}
-_UNITS = {**{m: u for m, (u, _) in {**MONITORED, **SHOP_ONLY}.items()}, **INTRADAY}
 _LEVEL_NAMES = {"shop": ("Shop", "全店"), "source": ("Source", "来源"), "category": ("Category", "类目"),
                 "product": ("Product", "商品")}
 
 
-def _fmt(metric: str, v: float) -> str:
-    unit = _UNITS.get(metric)
-    return f"{v:.2%}" if unit == "ratio" else f"{v:,.0f}" if unit == "count" else f"{v:,.2f}"
+def _fmt(metric: str, v: float, currency: str) -> str:
+    return format_value(v, REGISTRY[metric].unit, currency)
 
 
-def _anomaly_alert(day: date, level: str, key: str | None, rows: list[dict[str, Any]]) -> Alert:
+def _anomaly_alert(day: date, level: str, key: str | None, rows: list[dict[str, Any]], currency: str) -> Alert:
     rows = sorted(rows, key=lambda r: -abs(r["score"]))
     lead = rows[0]
     metric = lead["metric"]
@@ -131,11 +126,10 @@ def _anomaly_alert(day: date, level: str, key: str | None, rows: list[dict[str, 
     where_zh = _LEVEL_NAMES[level][1] + (f" {key}" if key else "")
     rel = lead["rel_change"]
     rel_txt = f"{rel:+.0%}" if rel == rel else ""
-    en, zh = _NAMES[metric]
-    text_en = (f"{where_en}: {en} {_fmt(metric, lead['actual'])} ({rel_txt}), expected {_fmt(metric, lead['expected'])}"
-               f" [{_fmt(metric, lead['lower'])} .. {_fmt(metric, lead['upper'])}]")
-    text_zh = (f"{where_zh}：{zh} {_fmt(metric, lead['actual'])}（{rel_txt}），预期 {_fmt(metric, lead['expected'])}"
-               f"（区间 {_fmt(metric, lead['lower'])} ~ {_fmt(metric, lead['upper'])}）")
+    en, zh = REGISTRY[metric].en.lower(), REGISTRY[metric].zh
+    actual, expected, lower, upper = (_fmt(metric, lead[k], currency) for k in ("actual", "expected", "lower", "upper"))
+    text_en = f"{where_en}: {en} {actual} ({rel_txt}), expected {expected} [{lower} .. {upper}]"
+    text_zh = f"{where_zh}：{zh} {actual}（{rel_txt}），预期 {expected}（区间 {lower} ~ {upper}）"
     if lead["promotion_day"]:
         text_en += " (promotion period)"
         text_zh += "（大促期间）"
@@ -158,6 +152,7 @@ class AlertEngine:
     def __init__(self, shop: Shop, settings: AlertSettings | None = None,
                  promo_days: Iterable[date] | None = None, levels: Sequence[str] = LEVELS) -> None:
         self.shop = shop
+        self.currency = str(shop.settings["currency"])
         self.settings = settings or AlertSettings()
         self.promo_days = set(promo_days) if promo_days is not None else None
         self.levels = tuple(levels)
@@ -239,7 +234,7 @@ class AlertEngine:
                 limit = s.anomaly if bad else replace(s.anomaly, z_alert=s.z_rise)
                 if is_alert(r["score"], r["rel_change"], limit):
                     found.setdefault(k, []).append({**{str(c): v for c, v in r.items()}, "metric": metric})
-        return [_anomaly_alert(day, level, k or None, rows) for k, rows in found.items()]
+        return [_anomaly_alert(day, level, k or None, rows, self.currency) for k, rows in found.items()]
 
     def stockouts(self, day: date) -> list[Alert]:
         """Products newly out of stock (0 at the end of the day, in stock within ``stockout_new_days``)
@@ -250,7 +245,7 @@ class AlertEngine:
         if "_day" not in inv.columns:
             inv["_day"] = pd.to_datetime(inv["date"]).dt.date
         products = self._table("products")
-        presale = set(products[products["is_presale"].fillna(False).astype(bool)]["product_id"].astype(str)) \
+        presale = set(products[products["is_presale"].eq(True)]["product_id"].astype(str)) \
             if "is_presale" in products.columns else set()
         recent = inv[(inv["_day"] < day) & (inv["_day"] >= day - timedelta(days=self.settings.stockout_new_days))]
         in_stock = set(recent[recent["stock"] > 0]["product_id"].astype(str))
@@ -310,7 +305,7 @@ class AlertEngine:
                     rows.append({**{str(c): v for c, v in r.items()}, "metric": metric})
         if not rows:
             return []
-        alert = _anomaly_alert(day, "shop", None, rows)
+        alert = _anomaly_alert(day, "shop", None, rows, self.currency)
         suffix_en, suffix_zh = f" (today up to {hour}:59)", f"（今天截至 {hour}:59）"
         return [replace(alert, code="intraday_drop", text_en=alert.text_en + suffix_en,
                         text_zh=alert.text_zh + suffix_zh, numbers={**alert.numbers, "up_to_hour": hour})]
@@ -371,7 +366,7 @@ class AlertEngine:
         products = self._table("products")
         if products.empty or "is_presale" not in products.columns:
             return []
-        presale = set(products[products["is_presale"].fillna(False).astype(bool)]["product_id"].astype(str))
+        presale = set(products[products["is_presale"].eq(True)]["product_id"].astype(str))
         if not presale:
             return []
         try:

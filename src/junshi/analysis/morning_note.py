@@ -9,6 +9,7 @@ from junshi.analysis.advice import PRIORITY_NAMES, Advice
 from junshi.analysis.alerts import Alert
 from junshi.analysis.diagnosis import Diagnosis, Step
 from junshi.i18n import get_lang, tr
+from junshi.metrics.result import format_value
 
 FACTOR_NAMES = {
     "visitors": ("visitors", "访客数"), "conversion": ("conversion", "转化率"),
@@ -30,15 +31,15 @@ def _name(table: dict[str, tuple[str, str]], key: str) -> str:
     return tr(en, zh)
 
 
-def _money(x: Decimal | float) -> str:
-    return f"{float(x):+,.2f}"
+def _money(x: Decimal | float, currency: str, *, signed: bool = True) -> str:
+    return format_value(float(x), "money", currency, change=signed)
 
 
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x:+.1%}"
 
 
-def _step(step: Step) -> str:
+def _step(step: Step, currency: str) -> str:
     factor = _name(FACTOR_NAMES, step.main_factor)
     change = step.factor_changes.get(step.main_factor)
     if change is not None:
@@ -49,8 +50,8 @@ def _step(step: Step) -> str:
         fc = tr("(none left)", "（降为零）")
     text = tr("{dim} {value}: {c} ({share:.0%} of the change), mainly {factor} {fc}",
               "{dim} {value}：{c}（占变化 {share:.0%}），主要是{factor} {fc}",
-              dim=_name(DIM_NAMES, step.dimension), value=_name(VALUE_NAMES, step.value), c=_money(step.contribution),
-              share=step.share, factor=factor, fc=fc)
+              dim=_name(DIM_NAMES, step.dimension), value=_name(VALUE_NAMES, step.value),
+              c=_money(step.contribution, currency), share=step.share, factor=factor, fc=fc)
     since = step.facts.get("out_of_stock_since")
     if since:
         hour = step.facts.get("last_sale_hour")
@@ -60,15 +61,20 @@ def _step(step: Step) -> str:
     return text
 
 
-def diagnosis_text(diag: Diagnosis, *, cells: int = 3) -> str:
-    """The diagnosis as a few lines: headline, factor effects, the path, the biggest movers per dimension."""
+def diagnosis_text(diag: Diagnosis, currency: str, *, cells: int = 3) -> str:
+    """The diagnosis as a few lines: headline, factor effects, the path, the biggest movers per dimension.
+
+    Money is shown in ``currency``, the shop's.
+    """
     t = diag.total
-    lines = [tr("{m} {d} vs {b}: {cur:,.2f} against {base:,.2f} ({chg}, {pct})",
-                "{m} {d} 对比 {b}：{cur:,.2f}，基期 {base:,.2f}（{chg}，{pct}）",
+    lines = [tr("{m} {d} vs {b}: {cur} against {base} ({chg}, {pct})",
+                "{m} {d} 对比 {b}：{cur}，基期 {base}（{chg}，{pct}）",
                 m=_name(METRIC_NAMES, diag.metric), d=diag.current_period.label(), b=diag.baseline_period.label(),
-                cur=float(t.current), base=float(t.baseline), chg=_money(t.change), pct=_pct(t.pct_change))]
+                cur=_money(t.current, currency, signed=False), base=_money(t.baseline, currency, signed=False),
+                chg=_money(t.change, currency), pct=_pct(t.pct_change))]
     effects = tr("; ", "；").join(
-        f"{_name(FACTOR_NAMES, k)} {_money(v)} ({_pct(t.factor_changes.get(k))})" for k, v in t.effects.items())
+        f"{_name(FACTOR_NAMES, k)} {_money(v, currency)} ({_pct(t.factor_changes.get(k))})"
+        for k, v in t.effects.items())
     lines.append(tr("  Effects: {e}", "  因素拆解：{e}", e=effects))
     if "needs_sessions" in diag.notes:
         lines.append(tr("  (no visit data: visitors and conversion cannot be separated; buyers shown instead)",
@@ -76,13 +82,14 @@ def diagnosis_text(diag: Diagnosis, *, cells: int = 3) -> str:
     if diag.path:
         lines.append(tr("Why:", "原因："))
         for i, step in enumerate(diag.path):
-            lines.append(f"  {'  ' * i}{'<- ' if i else ''}{_step(step)}")
+            lines.append(f"  {'  ' * i}{'<- ' if i else ''}{_step(step, currency)}")
     else:
         lines.append(tr("No single cell explains the change: it is spread across the shop.",
                         "没有单个维度值能解释这次变化：变化分散在全店。"))
     lines.append(tr("Largest movers:", "变化最大的："))
     for name, cs in diag.dimensions.items():
-        top = ", ".join(f"{_name(VALUE_NAMES, c.value)} {_money(c.contribution)}" for c in cs[:cells] if c.contribution)
+        top = ", ".join(f"{_name(VALUE_NAMES, c.value)} {_money(c.contribution, currency)}"
+                        for c in cs[:cells] if c.contribution)
         if top:
             lines.append(f"  {_name(DIM_NAMES, name)}: {top}")
     return "\n".join(lines)
@@ -112,10 +119,12 @@ def advice_text(advice: Sequence[Advice]) -> str:
     return "\n".join(lines)
 
 
-def morning_note(day: str, diag: Diagnosis | None, alerts: Sequence[Alert], advice: Sequence[Advice]) -> str:
+def morning_note(
+    day: str, currency: str, diag: Diagnosis | None, alerts: Sequence[Alert], advice: Sequence[Advice]
+) -> str:
     """The whole note: yesterday's diagnosis, today's alerts, the recommendations."""
     parts = [tr("Morning note for {d}", "{d} 晨报", d=day), ""]
     if diag is not None:
-        parts += [diagnosis_text(diag, cells=2), ""]
+        parts += [diagnosis_text(diag, currency, cells=2), ""]
     parts += [tr("Alerts", "预警"), alerts_text(alerts[:8]), "", tr("Recommendations", "建议"), advice_text(advice)]
     return "\n".join(parts)

@@ -88,18 +88,3 @@ def table_frame(shop: Shop, name: str, **where: object) -> pd.DataFrame:
         t = t.filter(t[col] == value)
     out: pd.DataFrame = t.execute()
     return out
-
-
-def plain(x: Any) -> Any:
-    """JSON-ready: numpy scalars to Python, NaN to None, dates to ISO strings, recursively."""
-    if isinstance(x, dict):
-        return {str(k): plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [plain(v) for v in x]
-    if hasattr(x, "item"):
-        x = x.item()
-    if isinstance(x, float) and x != x:
-        return None
-    if isinstance(x, (date, pd.Timestamp)):
-        return x.isoformat()[:10]
-    return x

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,7 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from junshi.cli.app import app
-from junshi.cli.options import DbOption, FormatOption, ShopOption
+from junshi.cli.options import DbOption, FormatOption, ShopOption, TableFormat
+from junshi.cli.output import print_json
 from junshi.customers import Audience
 from junshi.customers.cohorts import BREAKDOWNS
 from junshi.customers.summary import last_purchase_day
@@ -36,38 +36,9 @@ AsOfOption = Annotated[
 ]
 
 
-def _check_format(fmt: str) -> None:
-    if fmt not in ("table", "csv", "json"):
-        raise ConfigError(
-            f"Unknown format {fmt!r}.",
-            f"未知的输出格式 {fmt!r}。",
-            hint_en="Use table, csv or json.",
-            hint_zh="请使用 table、csv 或 json。",
-        )
-
-
-def _clean(value: Any) -> Any:
-    """JSON-ready: NaN -> None, dates -> ISO strings, numpy scalars -> Python."""
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return _clean(value.item())
-    return value
-
-
-def _emit_json(data: Any) -> None:
-    print(json.dumps(_clean(data), ensure_ascii=False, indent=2))
-
-
 def _emit_frame(frame: pd.DataFrame, fmt: str, title: str) -> None:
     if fmt == "json":
-        _emit_json(json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False)))
+        print_json(json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False)))
     elif fmt == "csv":
         frame.to_csv(sys.stdout, index=False)
     else:
@@ -90,10 +61,9 @@ def rfm_cmd(
     ] = False,
     shop: ShopOption = "default",
     db: DbOption = None,
-    fmt: FormatOption = "table",
+    fmt: FormatOption = TableFormat.table,
 ) -> None:
     """RFM groups (重要价值客户 champions ... 一般挽留客户 lost): sizes, revenue, what to do."""
-    _check_format(fmt)
     with connect(db, shop) as s:
         if per_customer:
             _emit_frame(s.customers.rfm(as_of), fmt, tr("RFM per customer", "客户 RFM"))
@@ -108,7 +78,7 @@ def rfm_cmd(
         data: dict[str, Any] = {"groups": json.loads(groups.to_json(orient="records", force_ascii=False))}
         if movement is not None:
             data["movement"] = json.loads(movement.to_json(orient="records", force_ascii=False))
-        _emit_json(data)
+        print_json(data)
         return
     _emit_frame(shown if fmt == "table" else groups, fmt, tr("RFM groups", "RFM 客户分群"))
     if movement is not None:
@@ -122,11 +92,10 @@ def cohorts_cmd(
     as_of: AsOfOption = None,
     shop: ShopOption = "default",
     db: DbOption = None,
-    fmt: FormatOption = "table",
+    fmt: FormatOption = TableFormat.table,
 ) -> None:
     """Cohorts by first-purchase month/week: share buying in each later period, share that bought
     again, cumulative revenue per customer."""
-    _check_format(fmt)
     with connect(db, shop) as s:
         frame = s.customers.cohorts(period, as_of, by)  # type: ignore[arg-type]  # validated inside
     _emit_frame(frame, fmt, tr("Cohorts", "同期群"))
@@ -138,14 +107,13 @@ def repurchase_cmd(
     end: Annotated[str | None, typer.Option("--end", help="Last day, YYYY-MM-DD.")] = None,
     shop: ShopOption = "default",
     db: DbOption = None,
-    fmt: FormatOption = "table",
+    fmt: FormatOption = TableFormat.table,
 ) -> None:
     """Repurchase rate, days between purchases and the distribution of order counts."""
-    _check_format(fmt)
     with connect(db, shop) as s:
         r = s.customers.repurchase(start, end)
     if fmt == "json":
-        _emit_json(r.to_dict())
+        print_json(r.to_dict())
         return
     out.print(
         tr(
@@ -172,10 +140,9 @@ def clv_cmd(
     pareto: Annotated[bool, typer.Option("--pareto", help="Also fit Pareto/NBD.")] = False,
     shop: ShopOption = "default",
     db: DbOption = None,
-    fmt: FormatOption = "table",
+    fmt: FormatOption = TableFormat.table,
 ) -> None:
     """Lifetime value: BG/NBD + Gamma-Gamma parameters with standard errors, or per-customer predictions."""
-    _check_format(fmt)
     from junshi.customers.clv import predict
 
     with connect(db, shop) as s:
@@ -185,7 +152,7 @@ def clv_cmd(
         return
     data = fit.to_dict()
     if fmt == "json":
-        _emit_json(data)
+        print_json(data)
         return
     rows: list[dict[str, Any]] = []
     for model in ("bgnbd", "gamma_gamma", "pareto_nbd"):
@@ -206,14 +173,13 @@ def validate_cmd(
     holdout_end: Annotated[str, typer.Option("--holdout-end", help="Last day of the holdout period.")],
     shop: ShopOption = "default",
     db: DbOption = None,
-    fmt: FormatOption = "table",
+    fmt: FormatOption = TableFormat.table,
 ) -> None:
     """Calibration / holdout report: predicted vs actual purchases by calibration frequency, correlation."""
-    _check_format(fmt)
     with connect(db, shop) as s:
         v = s.customers.validate(calibration_end, holdout_end)
     if fmt == "json":
-        _emit_json(v.to_dict())
+        print_json(v.to_dict())
         return
     _emit_frame(
         pd.DataFrame([r.__dict__ for r in v.by_frequency]),
@@ -241,10 +207,9 @@ def churn_cmd(
     top: Annotated[int, typer.Option("--top", help="Show the first N customers (0: all).")] = 20,
     shop: ShopOption = "default",
     db: DbOption = None,
-    fmt: FormatOption = "table",
+    fmt: FormatOption = TableFormat.table,
 ) -> None:
     """Churn warning (流失预警): customers probably gone, ranked by the value at stake."""
-    _check_format(fmt)
     with connect(db, shop) as s:
         frame = s.customers.churn(as_of, threshold, days, model)
     _emit_frame(frame.head(top) if top else frame, fmt, tr("Churn warning", "流失预警"))
@@ -274,10 +239,9 @@ def audience_cmd(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the control group draw.")] = 0,
     shop: ShopOption = "default",
     db: DbOption = None,
-    fmt: FormatOption = "table",
+    fmt: FormatOption = TableFormat.table,
 ) -> None:
     """Audience (人群): size and expected value; with --export, a file plus a recorded control group."""
-    _check_format(fmt)
     audience = Audience.from_dict(_load_spec(spec))
     with connect(db, shop) as s:
         result = (
@@ -286,7 +250,7 @@ def audience_cmd(
             else s.customers.preview_audience(audience)
         )
     if fmt == "json":
-        _emit_json(result.to_dict())
+        print_json(result.to_dict())
         return
     _emit_frame(
         pd.DataFrame([result.to_dict()]).drop(columns=["sample"], errors="ignore"),

@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from junshi.analysis.source import plain
 from junshi.cli.app import app
-from junshi.cli.options import DbOption, ShopOption
-from junshi.errors import ConfigError
+from junshi.cli.options import DbOption, NoteFormat, NoteFormatOption, ShopOption
+from junshi.cli.output import print_json
 from junshi.shop import connect
 
 DateOption = Annotated[
     str | None, typer.Option("--date", help="Day to look at, YYYY-MM-DD [default: the last day with sales].")
 ]
-TextFormat = Annotated[str, typer.Option("--format", help="Output format: text or json.")]
-
-
-def _check(fmt: str) -> None:
-    if fmt not in ("text", "json"):
-        raise ConfigError(f"Unknown format {fmt!r}.", f"未知的输出格式 {fmt!r}。",
-                          hint_en="Use text or json.", hint_zh="请使用 text 或 json。")
-
-
-def _json(data: Any) -> None:
-    print(json.dumps(plain(data), ensure_ascii=False, indent=2))
 
 
 @app.command()
@@ -36,42 +23,42 @@ def diagnose(
                                                  "(the day before) or a date YYYY-MM-DD.")] = "week",
     metric: Annotated[str, typer.Option("--metric", help="sales, refund_amount or gross_profit.")] = "sales",
     depth: Annotated[int, typer.Option("--depth", help="Steps of the drill-down path.")] = 3,
-    fmt: TextFormat = "text",
+    fmt: NoteFormatOption = NoteFormat.text,
     db: DbOption = None,
     shop: ShopOption = "default",
 ) -> None:
     """Why a metric moved: visitor / conversion / spend-per-buyer effects, per dimension, and the path."""
-    _check(fmt)
     from junshi.analysis.morning_note import diagnosis_text
 
     with connect(db, shop) as s:
         diag = s.diagnose(date, vs=vs, metric=metric, depth=depth)
+        currency = str(s.settings["currency"])
     if fmt == "json":
-        _json(diag.to_json())
+        print_json(diag.to_json())
     else:
-        print(diagnosis_text(diag))
+        print(diagnosis_text(diag, currency))
 
 
 @app.command()
-def alerts(date: DateOption = None, fmt: TextFormat = "text", db: DbOption = None, shop: ShopOption = "default"
-           ) -> None:
+def alerts(
+    date: DateOption = None, fmt: NoteFormatOption = NoteFormat.text, db: DbOption = None, shop: ShopOption = "default"
+) -> None:
     """Today's alerts, worst first: metric anomalies and data-quality problems, each with its diagnosis."""
-    _check(fmt)
     from junshi.analysis.morning_note import alerts_text
 
     with connect(db, shop) as s:
         found = s.alerts(date)
     if fmt == "json":
-        _json({"alerts": [a.to_json() for a in found]})
+        print_json({"alerts": [a.to_json() for a in found]})
     else:
         print(alerts_text(found))
 
 
 @app.command()
-def advise(date: DateOption = None, fmt: TextFormat = "text", db: DbOption = None, shop: ShopOption = "default"
-           ) -> None:
+def advise(
+    date: DateOption = None, fmt: NoteFormatOption = NoteFormat.text, db: DbOption = None, shop: ShopOption = "default"
+) -> None:
     """Recommendations (建议) with the numbers behind them; text is the analyst's morning note."""
-    _check(fmt)
     from junshi.analysis.morning_note import morning_note
     from junshi.analysis.service import latest_day, parse_day
 
@@ -79,6 +66,6 @@ def advise(date: DateOption = None, fmt: TextFormat = "text", db: DbOption = Non
         day = parse_day(date) if date else latest_day(s)
         recs = s.advise(day)
         if fmt == "json":
-            _json({"date": day.isoformat(), "recommendations": [a.to_json() for a in recs]})
+            print_json({"date": day.isoformat(), "recommendations": [a.to_json() for a in recs]})
             return
-        print(morning_note(day.isoformat(), s.diagnose(day), s.alerts(day), recs))
+        print(morning_note(day.isoformat(), str(s.settings["currency"]), s.diagnose(day), s.alerts(day), recs))

@@ -11,8 +11,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from junshi.cli.app import app
-from junshi.cli.options import DbOption, FormatOption, ShopOption
-from junshi.errors import ConfigError
+from junshi.cli.options import DbOption, FormatOption, ReportFormat, ReportFormatOption, ShopOption, TableFormat
 from junshi.i18n import tr
 from junshi.ingest import IngestReport
 from junshi.ingest.reasons import show
@@ -56,16 +55,13 @@ def ingest_cmd(
         "--strict", help="Load nothing (exit code 3) if any row would be quarantined.")] = False,
     mapping: Annotated[list[str] | None, typer.Option(
         "--map", help="Header mapping SOURCE=COLUMN (or SOURCE=table.column); repeatable.")] = None,
-    fmt: FormatOption = "table",
+    fmt: ReportFormatOption = ReportFormat.table,
 ) -> None:
     """Load shop exports (CSV/TSV, XLSX, Parquet, JSON Lines; UTF-8 or GBK) into the warehouse.
 
     All or nothing: a failed or interrupted run leaves the warehouse as it was. Loading the same file
     again replaces its rows instead of adding copies. Bad rows go to quarantine with a reason.
     """
-    if fmt not in ("table", "json"):
-        raise ConfigError(f"--format must be table or json, not {fmt!r}.",
-                          f"--format 只能是 table 或 json，不能是 {fmt!r}。")
     with connect(db, shop) as s:
         if err.is_terminal:
             with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
@@ -88,7 +84,7 @@ def quarantine_cmd(
     db: DbOption = None,
     file: Annotated[str | None, typer.Option("--file", help="Only rows from this source file.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Rows to show.")] = 50,
-    fmt: FormatOption = "table",
+    fmt: FormatOption = TableFormat.table,
 ) -> None:
     """List rows that could not be loaded: source file, line, reason and the raw row."""
     with connect(db, shop) as s:

@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from junshi.cli.app import app
-from junshi.cli.options import DbOption, FormatOption, ShopOption
-from junshi.errors import ConfigError, MetricError
+from junshi.cli.options import DbOption, FormatOption, ShopOption, TableFormat
+from junshi.errors import MetricError
 from junshi.i18n import get_lang, set_lang, tr
 from junshi.metrics import REGISTRY, KpiResult, explain, public_metrics
 from junshi.metrics.result import format_value
@@ -37,12 +37,6 @@ def _where(clauses: list[str] | None) -> dict[str, list[str]]:
             )
         filters.setdefault(name.strip(), []).extend(v.strip() for v in value.split(","))
     return filters
-
-
-def _check_format(fmt: str) -> None:
-    if fmt not in ("table", "csv", "json"):
-        raise ConfigError(f"Unknown format {fmt!r}.", f"未知格式 {fmt!r}。",
-                          hint_en="Use table, csv or json.", hint_zh="请使用 table、csv 或 json。")
 
 
 def _cell(result: KpiResult, column: str, value: Any) -> str:
@@ -93,14 +87,13 @@ def kpi_cmd(
     where: Annotated[list[str] | None, typer.Option(
         "--where", help="Filter DIMENSION=VALUE (a,b for either); repeatable.")] = None,
     compare: Annotated[str | None, typer.Option("--compare", help="previous, week, year or peer.")] = None,
-    fmt: FormatOption = "table",
+    fmt: FormatOption = TableFormat.table,
     explain_: Annotated[bool, typer.Option(
         "--explain", help="Print the compiled query instead of running it.")] = False,
     shop: ShopOption = "default",
     db: DbOption = None,
 ) -> None:
     """Metrics (口径) by dimensions over a period, optionally compared."""
-    _check_format(fmt)
     with connect(db, shop) as s:
         if explain_:
             print(explain(s.warehouse, s.shop_id, _split(metrics), _split(by), start, end, _where(where)))
@@ -119,11 +112,10 @@ def kpi_cmd(
 @app.command("metrics")
 def metrics_cmd(
     lang: Annotated[str | None, typer.Option("--lang", help="Language: en or zh.")] = None,
-    fmt: FormatOption = "table",
+    fmt: FormatOption = TableFormat.table,
     all_: Annotated[bool, typer.Option("--all", help="Also list the building blocks of other metrics.")] = False,
 ) -> None:
     """List the metrics (口径): id, name, unit, definition."""
-    _check_format(fmt)
     if lang:
         set_lang(lang)
     chosen = list(REGISTRY.values()) if all_ else public_metrics()

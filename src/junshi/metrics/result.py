@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from junshi.errors import ConfigError, MissingDataError
 from junshi.i18n import Lang, get_lang
+from junshi.jsonable import jsonable
 from junshi.metrics.model import Direction, Metric, Unit
 from junshi.metrics.notes import Note
 
@@ -122,14 +123,14 @@ class KpiResult:
         """Rows as plain Python values (dates as ISO strings, empty as None)."""
         out: list[dict[str, Any]] = []
         for row in self.frame.to_dict(orient="records"):
-            out.append({str(k): _plain(v) for k, v in row.items()})
+            out.append({str(k): jsonable(v) for k, v in row.items()})
         return out
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, JSON-ready: period, compare, metrics (with definitions), rows, notes."""
         return {
-            "start": _plain(self.start), "end": _plain(self.end), "compare": self.compare,
-            "previous_start": _plain(self.previous_start), "previous_end": _plain(self.previous_end),
+            "start": jsonable(self.start), "end": jsonable(self.end), "compare": self.compare,
+            "previous_start": jsonable(self.previous_start), "previous_end": jsonable(self.previous_end),
             "currency": self.currency, "by": list(self.by),
             "metrics": [m.to_dict() for m in self.metrics],
             "rows": self.records(),
@@ -138,17 +139,6 @@ class KpiResult:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-ready Python value: dates as ISO strings, NaN/NaT as None, numpy scalars as Python ones."""
-    if isinstance(value, (dt.datetime, pd.Timestamp)):
-        return None if pd.isna(value) else value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    return value.item() if hasattr(value, "item") else value
 
 
 _SYMBOLS = {"CNY": "¥", "USD": "$", "GBP": "£", "EUR": "€", "JPY": "¥", "HKD": "HK$"}

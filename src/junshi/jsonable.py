@@ -1,0 +1,35 @@
+"""One conversion of analysis results to JSON-ready Python values, used by every face."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+
+def jsonable(value: Any) -> Any:
+    """Recursively: numpy scalars to Python, NaN/NaT/NA to None, Decimal to float, dates to ISO strings.
+
+    A timestamp at midnight is shown as its day (day, week and month values are days); any other
+    timestamp keeps its time.
+    """
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, dt.datetime):  # pd.Timestamp too
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if hasattr(value, "item"):  # numpy scalar
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
