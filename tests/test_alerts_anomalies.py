@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
+from junshi.analysis.alerts import promotion_days
 from junshi.analysis.anomalies import AnomalySettings, is_alert, score_day
 
 DAY = date(2026, 11, 20)  # a Friday
@@ -51,6 +52,18 @@ def test_promotion_days_are_left_out_of_history() -> None:
     h = pd.DataFrame([*rows, {"day": DAY, "value": 500.0}])
     with_promo = score_day(h, DAY, keys=[], unit="count", promo_days=promos).iloc[0]
     assert with_promo["expected"] < 510 and not is_alert(with_promo["score"], with_promo["rel_change"])
+
+
+def test_the_default_promotion_calendar_follows_the_shops_market() -> None:
+    """CNY shops: 618, 双11, 双12 (10 days before to 3 after). Others: Black Friday 2011 was 25 November
+    (Thanksgiving, the fourth Thursday, was the 24th) and Cyber Monday the 28th."""
+    cny = promotion_days({2011}, "CNY")
+    gbp = promotion_days({2011}, "GBP")
+    assert {date(2011, 11, 1), date(2011, 11, 11), date(2011, 11, 14), date(2011, 6, 18)} <= cny
+    assert date(2011, 11, 15) not in cny and date(2011, 10, 31) not in cny
+    assert {date(2011, 11, 15), date(2011, 11, 25), date(2011, 12, 1)} <= gbp
+    assert date(2011, 11, 11) not in gbp and date(2011, 12, 2) not in gbp and date(2011, 6, 18) not in gbp
+    assert len(cny) == 3 * 14 and len(gbp) == 14 + 3
 
 
 def test_a_silent_series_scores_as_zero_and_missing_days_count_as_zero() -> None:

@@ -166,7 +166,7 @@ def snapshot(shop: Shop, day: date, settings: AdviceSettings) -> Snapshot:
     if not products.empty and "category" in products.columns and "sales_now" in products.columns:
         by_cat = products.groupby("category")["sales_now"].sum()
         main_cat = str(by_cat.idxmax()) if len(by_cat) else None
-    promo = promotion_days({day.year - 1, day.year})
+    promo = promotion_days({day.year - 1, day.year}, str(shop.settings["currency"]))
     base_start, _ = win(2)
     in_promo = any(base_start + timedelta(days=i) in promo for i in range((day - base_start).days + 1))
     return Snapshot(day, w, products, sources, shop_now, shop_day, dsr_before, stock_today, ps, reviews, main_cat,

@@ -88,14 +88,21 @@ class Alert:
         }
 
 
-def promotion_days(years: Iterable[int], *, before: int = 10, after: int = 3) -> set[date]:
-    """Default promotion calendar: 618, 双11 and 双12, each with its presale days before and days after."""
-    out: set[date] = set()
-    for y in years:
-        for m, d in ((6, 18), (11, 11), (12, 12)):
-            center = date(y, m, d)
-            out |= {center + timedelta(days=i) for i in range(-before, after + 1)}
-    return out
+def _peak_days(year: int, currency: str) -> tuple[date, ...]:
+    """The big shopping days of a year: 618, 双11 and 双12 for shops selling in CNY (China's platforms);
+    Black Friday and Cyber Monday (the Friday after the fourth Thursday of November, and the Monday after)
+    elsewhere."""
+    if currency == "CNY":
+        return date(year, 6, 18), date(year, 11, 11), date(year, 12, 12)
+    first = date(year, 11, 1)
+    thanksgiving = first + timedelta(days=(3 - first.weekday()) % 7 + 21)
+    return thanksgiving + timedelta(days=1), thanksgiving + timedelta(days=4)
+
+
+def promotion_days(years: Iterable[int], currency: str = "CNY", *, before: int = 10, after: int = 3) -> set[date]:
+    """Default promotion calendar for the shop's market, each peak with its presale days before and days after."""
+    return {center + timedelta(days=i) for y in years for center in _peak_days(y, currency)
+            for i in range(-before, after + 1)}
 
 
 def _direction(metric: str) -> str:
@@ -161,7 +168,9 @@ class AlertEngine:
         self._tables: dict[str, pd.DataFrame] = {}
 
     def _promos(self, day: date) -> set[date]:
-        return self.promo_days if self.promo_days is not None else promotion_days({day.year - 1, day.year})
+        if self.promo_days is not None:
+            return self.promo_days
+        return promotion_days({day.year - 1, day.year}, self.currency)
 
     def _metrics(self, level: str) -> dict[str, tuple[str, str | None]]:
         return {**MONITORED, **SHOP_ONLY} if level == "shop" else MONITORED
