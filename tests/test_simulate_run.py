@@ -112,7 +112,7 @@ def test_headline_comes_from_the_metrics(demo_db: Path, demo_truth: GroundTruth,
     out = capsys.readouterr().out
     with junshi.connect(demo_db) as s:
         sales = s.kpi(["sales"], start=demo_truth.end, end=demo_truth.end).value("sales")
-    assert f"{float(sales):,.2f}" in out and "%" in out
+    assert f"¥{float(sales):,.2f}" in out and "%" in out  # in the shop's currency (CNY)
 
 
 def test_demo_is_current(small: tuple[Path, GroundTruth]) -> None:

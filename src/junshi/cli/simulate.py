@@ -16,6 +16,7 @@ from junshi.cli.app import app
 from junshi.cli.options import DbOption, ShopOption
 from junshi.errors import ConfigError
 from junshi.i18n import get_lang, tr
+from junshi.metrics.result import format_value
 from junshi.simulate import GroundTruth, simulate, yesterday
 from junshi.simulate.truth import VERSION
 
@@ -144,7 +145,7 @@ def print_headline(db: str, shop: str, day: dt.date) -> None:
 
     with junshi.connect(db, shop) as s:
         result = s.kpi(list(HEADLINE), start=day, end=day, compare="week")
-        currency = s.settings.get("currency") or "CNY"
+        currency = str(s.settings["currency"])
     table = Table(title=tr("Yesterday ({day}) vs a week before", "昨日（{day}）与上周同日对比", day=day))
     for col in (tr("metric", "指标"), tr("yesterday", "昨日"), tr("a week before", "上周同日"), tr("change", "变化")):
         table.add_column(col, justify="left" if col in ("metric", "指标") else "right")
@@ -152,16 +153,6 @@ def print_headline(db: str, shop: str, day: dt.date) -> None:
         info = result.info(metric)
         now, before = result.value(metric), result.value(f"{metric}_previous")
         pct = result.value(f"{metric}_change_pct")
-        table.add_row(info.name(), _fmt(metric, now, currency), _fmt(metric, before, currency),
-                      "" if pct is None else f"{pct:+.1%}")
+        table.add_row(info.name(), format_value(now, info.unit, currency), format_value(before, info.unit, currency),
+                      format_value(pct, "ratio", change=True))
     console.print(table)
-
-
-def _fmt(metric: str, value: Any, currency: str) -> str:
-    if value is None:
-        return "-"
-    if metric == "payment_conversion_rate":
-        return f"{float(value):.2%}"
-    if metric == "uv":
-        return f"{int(value):,}"
-    return f"{float(value):,.2f} {currency}"
