@@ -98,6 +98,21 @@ def test_every_format_loads_the_same_rows(shop: Shop, tmp_path: Path) -> None:
         .isoformat() == "2024-02-02T09:30:00"
 
 
+def test_a_line_with_too_many_fields_is_named_and_nothing_is_lost(shop: Shop, tmp_path: Path) -> None:
+    """Line 3 of the file (the second order) has four fields under a three-column header: the run names
+    that line and its text, loads nothing, and the one order loaded earlier is still there."""
+    (tmp_path / "ok.csv").write_text("order_id,created_at,pay_amount\nA0,2024-01-01 09:00:00,5.00\n")
+    shop.ingest(tmp_path / "ok.csv")
+    (tmp_path / "bad.csv").write_text(
+        "order_id,created_at,pay_amount\nA1,2024-01-01 10:00:00,10.00\n"
+        "A2,2024-01-02 10:00:00,20.00,extra\nA3,2024-01-03 10:00:00,30.00\n"
+    )
+    with pytest.raises(IngestError, match=r"1 malformed line.*line 3: .*Found: 4 \[A2,2024-01-02") as info:
+        shop.ingest(tmp_path / "bad.csv")
+    assert "Nothing was loaded" in info.value.en and "Fix or delete" in info.value.hint_en
+    assert shop.table("orders").order_id.execute().tolist() == ["A0"]
+
+
 def test_offsets_and_unix_seconds_become_shop_local_time(shop: Shop, tmp_path: Path) -> None:
     """Shop in Asia/Shanghai (UTC+8): 00:00Z -> 08:00; 10:00 -0500 -> 23:00; 1700000000 (2023-11-14 22:13:20Z)
     -> 2023-11-15 06:13:20; a naive time stays as written."""

@@ -86,6 +86,24 @@ def _unreadable(path: Path, exc: Exception) -> IngestError:
     )
 
 
+def _refuse_malformed_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Fail with the file's malformed lines (line number, what is wrong, the text) if it has any."""
+    bad = con.execute(
+        "SELECT line, error_message, csv_line FROM _ji_rejects ORDER BY line"
+    ).fetchall()
+    if not bad:
+        return
+    shown = "; ".join(f"line {line}: {msg} [{(text or '')[:80]}]" for line, msg, text in bad[:3])
+    shown_zh = "；".join(f"第 {line} 行：{msg} [{(text or '')[:80]}]" for line, msg, text in bad[:3])
+    raise IngestError(
+        f"{path.name} has {len(bad)} malformed line(s) that cannot be split into columns: {shown}. "
+        "Nothing was loaded.",
+        f"{path.name} 有 {len(bad)} 行格式错误，无法拆分成列：{shown_zh}。未导入任何数据。",
+        hint_en="Fix or delete those lines (often an unquoted delimiter inside a value), then load the file again.",
+        hint_zh="请修正或删除这些行（常见原因是值里含有未加引号的分隔符），然后重新导入。",
+    )
+
+
 def read_raw(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -127,8 +145,14 @@ def read_raw(
                     opts.append(f"delim={quote_str(delim)}")
                 if suffix == ".tsv" and delim is None:
                     opts.append("delim='\\t'")
+                # rows DuckDB cannot split (wrong number of fields, broken quotes) are collected, not
+                # allowed to derail the sniffer, and then refused by name below
+                opts += ["store_rejects=true", "ignore_errors=true",
+                         "rejects_table='_ji_rejects'", "rejects_scan='_ji_reject_scans'"]
                 src = f"read_csv({quote_str(str(text.path))}, {', '.join(opts)})"
+                con.execute("DROP TABLE IF EXISTS _ji_rejects; DROP TABLE IF EXISTS _ji_reject_scans")
                 con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {src}")
+                _refuse_malformed_lines(con, path)
     except (IngestError, duckdb.InterruptException):
         raise
     except (duckdb.Error, OSError, ValueError, KeyError, pa.ArrowException) as exc:
