@@ -40,7 +40,8 @@ def latest_day(shop: Shop) -> date:
             hint_en="Load orders first (junshi ingest) or try junshi demo.",
             hint_zh="请先导入订单（junshi ingest），或试试 junshi demo。",
         )
-    return max(f["day"])  # type: ignore[no-any-return]
+    last: date = max(f["day"])  # day values are dates (the metric layer's day dimension)
+    return last
 
 
 def baseline_period(day: date, vs: date | str | None) -> Period:

@@ -73,7 +73,7 @@ class Engine:
         with flight:  # the first asker computes; the others wait here, then find the value
             with self._guard:
                 if full in self._cache:
-                    return self._cache[full]  # type: ignore[no-any-return]
+                    return self._cache[full]  # type: ignore[no-any-return]  # as above
             try:
                 value = compute(self.shop())
                 with self._guard:
