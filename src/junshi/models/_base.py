@@ -54,6 +54,18 @@ def compress(*columns: Array, weights: Array | None = None) -> tuple[list[Array]
     return [keys[c].to_numpy(np.float64) for c in keys.columns], grouped.to_numpy(np.float64)
 
 
+def triples(frequency: Any, recency: Any, T: Any) -> tuple[Array, Array, Array]:
+    """Per-customer (frequency, recency, T) as checked float arrays."""
+    return as_array(frequency, "frequency"), as_array(recency, "recency"), as_array(T, "T")
+
+
+def distinct_triples(frequency: Any, recency: Any, T: Any, sample_weight: Any) -> tuple[Array, Array, Array, Array]:
+    """The distinct (frequency, recency, T) rows and how many customers (``sample_weight``) share each."""
+    w = None if sample_weight is None else as_array(sample_weight, "sample_weight")
+    (x, tx, t), counts = compress(*triples(frequency, recency, T), weights=w)
+    return x, tx, t, counts
+
+
 def numeric_hessian(grad: Callable[[Array], Array], x: Array, step: float = 1e-5) -> Array:
     """Hessian at ``x`` by central differences of the analytic gradient, symmetrised."""
     n = len(x)

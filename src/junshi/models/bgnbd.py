@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 from scipy.special import betaln, expit, gammaln, hyp2f1, psi
 
-from junshi.models._base import Array, CustomerModel, Index, as_array, compress, wsum
+from junshi.models._base import Array, CustomerModel, Index, as_array, distinct_triples, triples, wsum
 
 
 class BetaGeoModel(CustomerModel):
@@ -28,9 +28,7 @@ class BetaGeoModel(CustomerModel):
 
     def fit(self, frequency: Any, recency: Any, T: Any, *, sample_weight: Any = None) -> Self:
         """Fit on per-customer (frequency, recency, T); ``sample_weight`` counts customers per row."""
-        x, tx, t = (as_array(v, n) for v, n in ((frequency, "frequency"), (recency, "recency"), (T, "T")))
-        w = None if sample_weight is None else as_array(sample_weight, "sample_weight")
-        (x, tx, t), w = compress(x, tx, t, weights=w)
+        x, tx, t, w = distinct_triples(frequency, recency, T, sample_weight)
         self.n_customers_ = float(w.sum())
         start = np.log([1.0, max(float(np.average(t, weights=w)), 1e-3) / 10, 1.0, 1.0])
         ux, ix = np.unique(x, return_inverse=True)
@@ -78,7 +76,7 @@ class BetaGeoModel(CustomerModel):
     def loglik(self, frequency: Any, recency: Any, T: Any) -> Array:
         """Per-customer log-likelihood under the fitted parameters."""
         self._check_fitted()
-        x, tx, t = (as_array(v, n) for v, n in ((frequency, "frequency"), (recency, "recency"), (T, "T")))
+        x, tx, t = triples(frequency, recency, T)
         r, alpha, a, b = (self.params_[k] for k in self.param_names)
         rep = x > 0
         a3 = -(r + x) * np.log(alpha + t)
@@ -89,7 +87,7 @@ class BetaGeoModel(CustomerModel):
     def p_alive(self, frequency: Any, recency: Any, T: Any) -> Array:
         """P(still active at T | x, t_x, T); 1 for customers with no repeat purchase (a model property)."""
         self._check_fitted()
-        x, tx, t = (as_array(v, n) for v, n in ((frequency, "frequency"), (recency, "recency"), (T, "T")))
+        x, tx, t = triples(frequency, recency, T)
         r, alpha, a, b = (self.params_[k] for k in self.param_names)
         rep = x > 0
         log_ratio = (
@@ -101,7 +99,7 @@ class BetaGeoModel(CustomerModel):
     def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> Array:
         """E[purchases in the next ``t`` time units | x, t_x, T] (FHL 2005, eq. 10)."""
         self._check_fitted()
-        x, tx, age = (as_array(v, n) for v, n in ((frequency, "frequency"), (recency, "recency"), (T, "T")))
+        x, tx, age = triples(frequency, recency, T)
         h = as_array(t, "t")
         r, alpha, a, b = (self.params_[k] for k in self.param_names)
         z = h / (alpha + age + h)

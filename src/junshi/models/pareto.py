@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 from scipy.special import gammaln, psi
 
-from junshi.models._base import Array, CustomerModel, as_array, compress, wsum
+from junshi.models._base import Array, CustomerModel, as_array, distinct_triples, triples, wsum
 
 
 class ParetoNBDModel(CustomerModel):
@@ -23,9 +23,7 @@ class ParetoNBDModel(CustomerModel):
 
     def fit(self, frequency: Any, recency: Any, T: Any, *, sample_weight: Any = None) -> Self:
         """Fit on per-customer (frequency, recency, T); ``sample_weight`` counts customers per row."""
-        x, tx, t = (as_array(v, n) for v, n in ((frequency, "frequency"), (recency, "recency"), (T, "T")))
-        w = None if sample_weight is None else as_array(sample_weight, "sample_weight")
-        (x, tx, t), w = compress(x, tx, t, weights=w)
+        x, tx, t, w = distinct_triples(frequency, recency, T, sample_weight)
         self.n_customers_ = float(w.sum())
         scale = max(float(np.average(t, weights=w)), 1e-3) / 4
         start = np.log([1.0, scale, 1.0, scale])
@@ -39,12 +37,12 @@ class ParetoNBDModel(CustomerModel):
     def loglik(self, frequency: Any, recency: Any, T: Any) -> Array:
         """Per-customer log-likelihood under the fitted parameters."""
         self._check_fitted()
-        return _loglik(self._p(), as_array(frequency, "frequency"), as_array(recency, "recency"), as_array(T, "T"))
+        return _loglik(self._p(), *triples(frequency, recency, T))
 
     def p_alive(self, frequency: Any, recency: Any, T: Any) -> Array:
         """P(still active at T | x, t_x, T)."""
         self._check_fitted()
-        x, tx, t = as_array(frequency, "frequency"), as_array(recency, "recency"), as_array(T, "T")
+        x, tx, t = triples(frequency, recency, T)
         r, alpha, s, beta = self._p()
         log_term = _log_dead(self._p(), x, tx, t)[0] + (r + x) * np.log(alpha + t) + s * np.log(beta + t)
         out: Array = 1.0 / (1.0 + np.exp(log_term))
