@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -160,36 +161,31 @@ def condition_from_dict(data: dict[str, Any]) -> Condition:
     return cond
 
 
+def _unknown(kind_en: str, kind_zh: str, value: str, known: Iterable[str]) -> ConfigError:
+    names = list(known)
+    return ConfigError(
+        f"Unknown {kind_en} {value}.",
+        f"未知{kind_zh} {value}。",
+        hint_en="Known: " + ", ".join(names),
+        hint_zh="可用：" + "、".join(names),
+    )
+
+
 def _check(cond: Condition) -> None:
     if isinstance(cond, Attribute | Predicted) and cond.op not in OPS:
         raise ConfigError(
             f"Unknown operator {cond.op!r}.", f"未知运算符 {cond.op!r}。", hint_en="Use: " + " ".join(OPS)
         )
     if isinstance(cond, Attribute) and cond.column not in ATTRIBUTES:
-        raise ConfigError(
-            f"Unknown customer attribute {cond.column!r}.",
-            f"未知客户属性 {cond.column!r}。",
-            hint_en="Known: " + ", ".join(ATTRIBUTES),
-            hint_zh="可用：" + "、".join(ATTRIBUTES),
-        )
+        raise _unknown("customer attribute", "客户属性", repr(cond.column), ATTRIBUTES)
     if isinstance(cond, Predicted) and cond.column not in PREDICTED:
-        raise ConfigError(
-            f"Unknown predicted value {cond.column!r}.",
-            f"未知预测值 {cond.column!r}。",
-            hint_en="Known: " + ", ".join(PREDICTED),
-            hint_zh="可用：" + "、".join(PREDICTED),
-        )
+        raise _unknown("predicted value", "预测值", repr(cond.column), PREDICTED)
     if isinstance(cond, InRFMGroup):
         from junshi.customers.rfm import GROUP_BY_KEY
 
         bad = [g for g in cond.groups if g not in GROUP_BY_KEY]
         if bad:
-            raise ConfigError(
-                f"Unknown RFM group(s) {bad}.",
-                f"未知的 RFM 分群 {bad}。",
-                hint_en="Known: " + ", ".join(GROUP_BY_KEY),
-                hint_zh="可用：" + "、".join(GROUP_BY_KEY),
-            )
+            raise _unknown("RFM group(s)", "RFM 分群", str(bad), GROUP_BY_KEY)
     if isinstance(cond, Not):
         _check(cond.condition)
 

@@ -66,6 +66,27 @@ def distinct_triples(frequency: Any, recency: Any, T: Any, sample_weight: Any) -
     return x, tx, t, counts
 
 
+def purchase_clock(rng: np.random.Generator, lam: Array, end: Array, limit: Array) -> tuple[Array, Array]:
+    """Each customer buys as a Poisson process of rate ``lam`` until time ``end``, at most ``limit`` times.
+
+    Returns the number of purchases and the time of the last one (0 when none): the shared core of the
+    BG/NBD and Pareto/NBD simulators, which differ only in what stops a customer.
+    """
+    n = len(lam)
+    x, tx, clock = np.zeros(n), np.zeros(n), np.zeros(n)
+    active = limit > 0
+    while active.any():
+        idx = np.flatnonzero(active)
+        clock[idx] += rng.exponential(1.0 / lam[idx])
+        inside = clock[idx] <= end[idx]
+        done = idx[inside]
+        x[done] += 1
+        tx[done] = clock[done]
+        active[idx[~inside]] = False
+        active[done] = x[done] < limit[done]
+    return x, tx
+
+
 def numeric_hessian(grad: Callable[[Array], Array], x: Array, step: float = 1e-5) -> Array:
     """Hessian at ``x`` by central differences of the analytic gradient, symmetrised."""
     n = len(x)

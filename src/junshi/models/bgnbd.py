@@ -12,7 +12,16 @@ from typing import Any, ClassVar, Self
 import numpy as np
 from scipy.special import betaln, expit, gammaln, hyp2f1, psi
 
-from junshi.models._base import Array, CustomerModel, Index, as_array, distinct_triples, triples, wsum
+from junshi.models._base import (
+    Array,
+    CustomerModel,
+    Index,
+    as_array,
+    distinct_triples,
+    purchase_clock,
+    triples,
+    wsum,
+)
 
 
 class BetaGeoModel(CustomerModel):
@@ -144,17 +153,5 @@ def simulate_bgnbd(params: dict[str, float], T: Array, seed: int = 0) -> dict[st
     # alive until the first repeat purchase; after each repeat purchase drops out w.p. p, so the
     # number of repeat purchases made before dropping out (time permitting) is geometric on 1, 2, ...
     max_purchases = rng.geometric(p)
-    x = np.zeros(n)
-    tx = np.zeros(n)
-    clock = np.zeros(n)
-    active = max_purchases > 0
-    while active.any():
-        idx = np.flatnonzero(active)
-        clock[idx] += rng.exponential(1.0 / lam[idx])
-        inside = clock[idx] <= T[idx]
-        done = idx[inside]
-        x[done] += 1
-        tx[done] = clock[done]
-        active[idx[~inside]] = False
-        active[done] = x[done] < max_purchases[done]
+    x, tx = purchase_clock(rng, lam, T, max_purchases.astype(np.float64))
     return {"frequency": x, "recency": tx, "T": T.astype(np.float64)}

@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 from scipy.special import gammaln, psi
 
-from junshi.models._base import Array, CustomerModel, as_array, distinct_triples, triples, wsum
+from junshi.models._base import Array, CustomerModel, as_array, distinct_triples, purchase_clock, triples, wsum
 
 
 class ParetoNBDModel(CustomerModel):
@@ -143,16 +143,5 @@ def simulate_pareto_nbd(params: dict[str, float], T: Array, seed: int = 0) -> di
     lam = rng.gamma(params["r"], 1.0 / params["alpha"], n)
     mu = rng.gamma(params["s"], 1.0 / params["beta"], n)
     end = np.minimum(rng.exponential(1.0 / mu), T)
-    x = np.zeros(n)
-    tx = np.zeros(n)
-    clock = np.zeros(n)
-    active = np.ones(n, dtype=bool)
-    while active.any():
-        idx = np.flatnonzero(active)
-        clock[idx] += rng.exponential(1.0 / lam[idx])
-        inside = clock[idx] <= end[idx]
-        done = idx[inside]
-        x[done] += 1
-        tx[done] = clock[done]
-        active[idx[~inside]] = False
+    x, tx = purchase_clock(rng, lam, end, np.full(n, np.inf))
     return {"frequency": x, "recency": tx, "T": T.astype(np.float64)}
