@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -12,8 +13,9 @@ from typer.testing import CliRunner
 
 from junshi.cli.app import _register, app
 from junshi.errors import ConfigError
-from junshi.simulate import GroundTruth, simulate
+from junshi.simulate import GroundTruth, run, simulate
 from junshi.simulate.truth import TRUTH_TABLES
+from junshi.simulate.writer import Writer
 
 TABLES = ("shops", "products", "customers", "sessions", "events", "orders", "order_items", "refunds", "reviews",
           "ad_spend", "searches", "inventory", "benchmarks", *TRUTH_TABLES)
@@ -133,3 +135,33 @@ def test_truth_readable_while_the_warehouse_is_open(small: tuple[Path, GroundTru
     with junshi.connect(path) as s:
         assert s.table("orders").count().execute() > 0
         assert len(GroundTruth.load(path).customers()) == len(truth.customers())
+
+
+def test_chunks_written_concurrently_give_the_same_rows(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Many small chunks, written by the writer threads while later days are generated, hold exactly the
+    rows of one chunk written at the end."""
+    args = {"days": 20, "visitors_per_day": 300, "end_date": dt.date(2025, 3, 31), "seed": 2}
+    monkeypatch.setattr(run, "CHUNK_EVENTS", 10**9)
+    simulate(tmp_path / "one.duckdb", **args)  # type: ignore[arg-type]  # valid keyword values
+    monkeypatch.setattr(run, "CHUNK_EVENTS", 500)  # about one chunk a day
+    simulate(tmp_path / "many.duckdb", **args)  # type: ignore[arg-type]  # valid keyword values
+    assert fingerprint(tmp_path / "many.duckdb") == fingerprint(tmp_path / "one.duckdb")
+
+
+def test_a_failing_insert_stops_the_run_with_its_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An INSERT that fails in a writer thread is raised by simulate, after the other writes have stopped;
+    the warehouse is closed cleanly and other shops keep their rows."""
+    db = tmp_path / "w.duckdb"
+    simulate(db, days=5, visitors_per_day=50, end_date=dt.date(2025, 3, 31), shop="kept")
+    before = fingerprint(db, "kept")
+    insert = Writer._insert
+
+    def failing(self: Writer, table: str, data: dict[str, Any], select: str) -> None:
+        if table == "searches":
+            select = select.replace("$1, ", "coalesce(error('disk on fire'), $1), ", 1)
+        insert(self, table, data, select)
+
+    monkeypatch.setattr(Writer, "_insert", failing)
+    with pytest.raises(duckdb.Error, match="disk on fire"):
+        simulate(db, days=5, visitors_per_day=50, end_date=dt.date(2025, 3, 31), shop="broken")
+    assert fingerprint(db, "kept") == before
