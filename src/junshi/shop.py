@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import ibis
 
@@ -39,6 +39,16 @@ class Shop:
     def settings(self) -> dict[str, str | None]:
         """name, platform, currency and timezone of this shop."""
         return self.warehouse.shop_settings(self.shop_id)
+
+    def configure(self, *, name: str | None = None, platform: str | None = None, currency: str | None = None,
+                  timezone: str | None = None, times: Literal["shift", "keep"] | None = None
+                  ) -> dict[str, str | None]:
+        """Change the given settings; a new time zone over loaded data needs ``times`` ("shift" or "keep",
+        see :func:`junshi.warehouse.shops.set_shop`). Returns the settings."""
+        from junshi.warehouse.shops import set_shop
+
+        return set_shop(self.warehouse, self.shop_id, name=name, platform=platform, currency=currency,
+                        timezone=timezone, times=times)
 
     def kpi(
         self,

@@ -7,5 +7,6 @@ from junshi.cli import (
     ingest,  # noqa: F401  (junshi ingest, junshi quarantine)
     kpi,  # noqa: F401  (junshi kpi, junshi metrics)
     serve,  # noqa: F401  (junshi serve)
+    shop,  # noqa: F401  (junshi shop show, junshi shop set)
     simulate,  # noqa: F401  (junshi simulate, junshi demo)
 )

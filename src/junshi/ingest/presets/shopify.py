@@ -15,7 +15,8 @@ Refunded Amount > 0 -> one ``refunds`` row (refund_id = Name-refund; the export 
 created_at = Cancelled at, else Paid at, else Created at). ``customers``: Email with billing province/city.
 
 Shop settings: the currency of the file's Currency column; the time zone stays the shop's (Asia/Shanghai
-for a new shop, like every shop by default).
+for a new shop, like every shop by default): set the store's zone first (``junshi shop set --timezone
+America/New_York``), or afterwards with ``--shift-times``, which moves the loaded times to it.
 """
 
 from __future__ import annotations
