@@ -150,7 +150,7 @@ def test_chunks_written_concurrently_give_the_same_rows(monkeypatch: pytest.Monk
 
 def test_a_failing_insert_stops_the_run_with_its_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """An INSERT that fails in a writer thread is raised by simulate, after the other writes have stopped;
-    the warehouse is closed cleanly and other shops keep their rows."""
+    the rows the run wrote are removed, the warehouse is closed cleanly and other shops keep their rows."""
     db = tmp_path / "w.duckdb"
     simulate(db, days=5, visitors_per_day=50, end_date=dt.date(2025, 3, 31), shop="kept")
     before = fingerprint(db, "kept")
@@ -165,3 +165,5 @@ def test_a_failing_insert_stops_the_run_with_its_error(monkeypatch: pytest.Monke
     with pytest.raises(duckdb.Error, match="disk on fire"):
         simulate(db, days=5, visitors_per_day=50, end_date=dt.date(2025, 3, 31), shop="broken")
     assert fingerprint(db, "kept") == before
+    left = {t: n for t, (n, _h) in fingerprint(db, "broken").items() if t != "shops"}
+    assert set(left.values()) == {0}, left  # no half shop: what the run wrote is gone

@@ -57,6 +57,7 @@ class Simulation:
                  btyd: BTYD | None) -> None:
         _check(days, visitors_per_day, lang)
         self.days, self.seed, self.lang = days, seed, lang
+        self.visitors_per_day = float(visitors_per_day)
         self.end = end_date or yesterday()
         self.start = start = self.end - dt.timedelta(days=days - 1)
         self.btyd = btyd or BTYD()
@@ -121,10 +122,10 @@ def simulate(
     ``visitors_per_day`` is the mean number of visits of new (not yet buying) visitors on an ordinary
     day; returning customers come on top. ``end_date`` defaults to yesterday in Asia/Shanghai.
     ``progress(day, days, events_so_far)`` is called after each day. Same arguments, same data.
+    A run that fails or is interrupted removes what it wrote: no half shop is left.
     """
     sim = Simulation(days=days, visitors_per_day=visitors_per_day, seed=seed, lang=lang, end_date=end_date,
                      btyd=btyd)
-    catalog, st = sim.catalog, sim.state
     wh = Warehouse(db)
     con = wh.con
     try:
@@ -136,46 +137,58 @@ def simulate(
         con.execute(f"SET threads = {max(1, (os.cpu_count() or 2) - N_WRITERS)}")
         create_truth_tables(con)
         _clear(con, shop)
-        wh.ensure_shop(shop, name="云裳女装旗舰店" if lang == "zh" else "Yunshang Womenswear", platform="tmall")
-        with Writer(con, shop, lang, catalog, sim.creatives) as writer:
-            buf: dict[str, list[dict[str, np.ndarray]]] = {t: [] for t in (*DAY_TABLES, "customers", "inventory")}
-            buffered = total_events = 0
-            daily: list[tuple[dt.date, int, int, int]] = []  # date, uv, paid buyers, sales cents
-            fakes: list[np.ndarray] = []
-            for i, (day, out) in enumerate(sim.run()):
-                _buffer(buf, out, day, st)
-                if out.fake_orders is not None:
-                    fakes.append(out.fake_orders)
-                daily.append((day, out.uv, out.paid_buyers, out.sales_cents))
-                buffered += out.n_events
-                total_events += out.n_events
-                if buffered >= CHUNK_EVENTS or i == days - 1:
-                    writer.write(buf)  # queued: the next days are generated while it is written
-                    buf = {t: [] for t in buf}
-                    buffered = 0
-                if progress:
-                    progress(i + 1, days, total_events)
-            categories = [CATEGORIES[c][0 if lang == "zh" else 1] for c in catalog.category]
-            writer.products_table(catalog, catalog.names, categories, st.stock)
-            writer.flush()
-        _write_benchmarks(con, shop, daily, np.random.default_rng([seed, 99]))
-        truth = GroundTruth(
-            db=os.fspath(wh.url), shop=shop, seed=seed, days=days, visitors_per_day=float(visitors_per_day),
-            lang=lang, start=sim.start, end=sim.end, btyd=sim.btyd, events=sim.plan.events,
-            promotion=sim.plan.promotion, incremental_sales=sum(a - b for _d, _p, a, b in sim.promo_rows) / 100,
-            n_events=total_events)
-        _write_truth(con, truth, st, sim.start_us, sim.promo_rows, fakes)
-        truth.fake_order_ids = [r[0] for r in con.execute(
-            "SELECT order_id FROM sim_truth_fake_orders WHERE shop_id = ? ORDER BY order_id", [shop]).fetchall()]
+        try:
+            return _write_shop(wh, sim, shop, progress)
+        except BaseException:
+            _clear(con, shop)  # the writers have stopped: remove the rows of the unfinished run
+            raise
     finally:
         con.execute("RESET memory_limit")
         con.execute("RESET threads")
         wh.close()
+
+
+def _write_shop(wh: Warehouse, sim: Simulation, shop: str, progress: Callable[[int, int, int], None] | None
+                ) -> GroundTruth:
+    """Generate the days, write them through the writer threads, then the products, peers and truth."""
+    con, catalog, st, lang = wh.con, sim.catalog, sim.state, sim.lang
+    wh.ensure_shop(shop, name="云裳女装旗舰店" if lang == "zh" else "Yunshang Womenswear", platform="tmall")
+    with Writer(con, shop, lang, catalog, sim.creatives) as writer:
+        buf: dict[str, list[dict[str, np.ndarray]]] = {t: [] for t in (*DAY_TABLES, "customers", "inventory")}
+        buffered = total_events = 0
+        daily: list[tuple[dt.date, int, int, int]] = []  # date, uv, paid buyers, sales cents
+        fakes: list[np.ndarray] = []
+        for i, (day, out) in enumerate(sim.run()):
+            _buffer(buf, out, day, st)
+            if out.fake_orders is not None:
+                fakes.append(out.fake_orders)
+            daily.append((day, out.uv, out.paid_buyers, out.sales_cents))
+            buffered += out.n_events
+            total_events += out.n_events
+            if buffered >= CHUNK_EVENTS or i == sim.days - 1:
+                writer.write(buf)  # queued: the next days are generated while it is written
+                buf = {t: [] for t in buf}
+                buffered = 0
+            if progress:
+                progress(i + 1, sim.days, total_events)
+        categories = [CATEGORIES[c][0 if lang == "zh" else 1] for c in catalog.category]
+        writer.products_table(catalog, catalog.names, categories, st.stock)
+        writer.flush()
+    _write_benchmarks(con, shop, daily, np.random.default_rng([sim.seed, 99]))
+    truth = GroundTruth(
+        db=os.fspath(wh.url), shop=shop, seed=sim.seed, days=sim.days, visitors_per_day=sim.visitors_per_day,
+        lang=lang, start=sim.start, end=sim.end, btyd=sim.btyd, events=sim.plan.events,
+        promotion=sim.plan.promotion, incremental_sales=sum(a - b for _d, _p, a, b in sim.promo_rows) / 100,
+        n_events=total_events)
+    _write_truth(con, truth, st, sim.start_us, sim.promo_rows, fakes)
+    truth.fake_order_ids = [r[0] for r in con.execute(
+        "SELECT order_id FROM sim_truth_fake_orders WHERE shop_id = ? ORDER BY order_id", [shop]).fetchall()]
     return truth
 
 
 def _clear(con: duckdb.DuckDBPyConnection, shop: str) -> None:
-    """Remove every row of the shop (canonical and truth tables) before simulating it again."""
+    """Remove every row of the shop (canonical and truth tables): before simulating it again, and after a
+    run that did not finish."""
     from junshi.simulate.truth import TRUTH_TABLES
 
     for table in (*FACT_TABLES, "customers", "products", *TRUTH_TABLES):
