@@ -4,7 +4,8 @@
    shop, read back into Arrow), into a fresh warehouse, one INSERT per table: the floor for any generator
    that writes DuckDB;
 2. naive: a straightforward per-visit Python generator of the same kind of events (no numpy);
-and the simulator's generation alone (no writing), and the CPU cores each kept busy.
+and the simulator's two halves apart: generation alone (nothing written), and its writer alone (all days
+generated beforehand, then written), with the CPU cores each kept busy.
 Usage: python bench/simulate.py [DAYS] [VISITORS_PER_DAY]  (default 10 days x 400,000: about 11M events)
 """
 
@@ -17,11 +18,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from junshi.simulate import simulate
-from junshi.simulate.run import Simulation
+from junshi.simulate.run import CHUNK_EVENTS, DAY_TABLES, Simulation, _buffer, bulk_write_settings
+from junshi.simulate.writer import Writer
 from junshi.warehouse import Warehouse
 
 ROUNDS = 2
@@ -88,6 +91,31 @@ def one_round(days: int, vpd: float, end: dt.date) -> tuple[Timed, Timed, int, i
         return sim, write, truth.n_events, sum(tbl.num_rows for tbl in data.values())
 
 
+def halves(days: int, vpd: float, end: dt.date) -> tuple[int, Timed, Timed]:
+    """Generation alone (chunks kept in memory), then the writer alone writing those chunks."""
+    sim = Simulation(days=days, visitors_per_day=vpd, seed=0, lang="zh", end_date=end, btyd=None)
+    chunks: list[dict[str, list[dict[str, Any]]]] = []
+    buf: dict[str, list[dict[str, Any]]] = {t: [] for t in (*DAY_TABLES, "customers", "inventory")}
+    n = buffered = 0
+    with Timed() as gen:
+        for day, out in sim.run():
+            _buffer(buf, out, day, sim.state)
+            n, buffered = n + out.n_events, buffered + out.n_events
+            if buffered >= CHUNK_EVENTS:
+                chunks.append(buf)
+                buf, buffered = {t: [] for t in buf}, 0
+    chunks.append(buf)
+    with tempfile.TemporaryDirectory() as tmp:
+        wh = Warehouse(Path(tmp) / "writer.duckdb")
+        with Timed() as write:
+            with bulk_write_settings(wh.con), Writer(wh.con, "default", "zh", sim.catalog, sim.creatives) as writer:
+                for chunk in chunks:
+                    writer.write(chunk)
+                writer.flush()
+            wh.close()
+    return n, gen, write
+
+
 def main() -> None:
     days = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     vpd = float(sys.argv[2]) if len(sys.argv) > 2 else 400_000
@@ -100,10 +128,8 @@ def main() -> None:
     best_sim, best_write = min(sims, key=lambda x: x.wall), min(writes, key=lambda x: x.wall)
     t_sim, t_write = best_sim.wall, best_write.wall
 
-    sim = Simulation(days=days, visitors_per_day=vpd, seed=0, lang="zh", end_date=end, btyd=None)
-    t = time.perf_counter()
-    n_gen = sum(out.n_events for _day, out in sim.run())
-    t_gen = time.perf_counter() - t
+    n_gen, gen, writer = halves(days, vpd, end)
+    t_gen = gen.wall
 
     n_visits = 100_000
     t = time.perf_counter()
@@ -114,6 +140,8 @@ def main() -> None:
     print(f"simulate: {days} days x {vpd:,.0f} visits/day: {n:,} events ({rows:,} rows in all tables) "
           f"in {t_sim:.1f} s = {rate:,.0f} events/s, {best_sim.cpu / t_sim:.2f} cores busy")
     print(f"  generation alone:           {n_gen / t_gen:,.0f} events/s")
+    print(f"  writer alone:               {n_gen / writer.wall:,.0f} events/s (the days generated beforehand), "
+          f"{writer.cpu / writer.wall:.2f} cores busy")
     print(f"  baseline write-only:        {t_write:.1f} s for the same rows = {n / t_write:,.0f} events/s, "
           f"{best_write.cpu / t_write:.2f} cores busy; simulate / write-only time = {t_sim / t_write:.2f}")
     print(f"  baseline naive Python:      {n_naive / t_naive:,.0f} events/s (tuples only, nothing written); "

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import zoneinfo
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import duckdb
 import numpy as np
@@ -129,23 +130,32 @@ def simulate(
     wh = Warehouse(db)
     con = wh.con
     try:
-        con.execute("SET enable_progress_bar = false")
-        con.execute("SET preserve_insertion_order = false")
-        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        # each writer thread runs its own INSERT: DuckDB's helper threads only for the cores left over
-        # (measured on 2 cores: splitting one INSERT over both cores costs about 10% more CPU)
-        con.execute(f"SET threads = {max(1, (os.cpu_count() or 2) - N_WRITERS)}")
-        create_truth_tables(con)
-        _clear(con, shop)
-        try:
-            return _write_shop(wh, sim, shop, progress)
-        except BaseException:
-            _clear(con, shop)  # the writers have stopped: remove the rows of the unfinished run
-            raise
+        with bulk_write_settings(con):
+            create_truth_tables(con)
+            _clear(con, shop)
+            try:
+                return _write_shop(wh, sim, shop, progress)
+            except BaseException:
+                _clear(con, shop)  # the writers have stopped: remove the rows of the unfinished run
+                raise
+    finally:
+        wh.close()
+
+
+@contextmanager
+def bulk_write_settings(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB settings for the writer threads while a simulation runs; the defaults come back after."""
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    # each writer thread runs its own INSERT: DuckDB's helper threads only for the cores left over
+    # (measured on 2 cores: splitting one INSERT over both cores costs about 10% more CPU)
+    con.execute(f"SET threads = {max(1, (os.cpu_count() or 2) - N_WRITERS)}")
+    try:
+        yield
     finally:
         con.execute("RESET memory_limit")
         con.execute("RESET threads")
-        wh.close()
 
 
 def _write_shop(wh: Warehouse, sim: Simulation, shop: str, progress: Callable[[int, int, int], None] | None
