@@ -131,7 +131,10 @@ class Writer:
         if whole < arrow.num_rows:
             self.carry[table] = (arrow.slice(whole), select)
         if whole:
-            self.queued.append(self.pool.submit(self._execute, table, arrow.slice(0, whole), select))
+            self._submit(table, arrow.slice(0, whole), select)
+
+    def _submit(self, table: str, arrow: pa.Table, select: str) -> None:
+        self.queued.append(self.pool.submit(self._execute, table, arrow, select))
 
     def _execute(self, table: str, arrow: pa.Table, select: str) -> None:
         cur = self.cursors.get()  # a cursor no other thread is using
@@ -155,7 +158,7 @@ class Writer:
     def flush(self) -> None:
         """Queue the rows held back, wait for every queued insert; raise the first error."""
         for table, (arrow, select) in self.carry.items():
-            self.queued.append(self.pool.submit(self._execute, table, arrow, select))
+            self._submit(table, arrow, select)
         self.carry = {}
         self._end_chunk(0)
 

@@ -61,24 +61,22 @@ def set_shop(wh: Warehouse, shop_id: str, *, name: str | None = None, platform: 
     wh.ensure_shop(shop_id)
     moving = timezone is not None and timezone != old["timezone"]
     tables = _local_tables()
+    rows = sum(wh.row_count(t, shop_id) for t in tables) if moving else 0
+    if rows and times is None:
+        raise ConfigError(
+            f"Shop {shop_id} has {rows:,} rows whose times are clock times in {old['timezone']}.",
+            f"店铺 {shop_id} 已有 {rows:,} 行数据，其时间是 {old['timezone']} 的本地时间。",
+            hint_en="If the files gave times with an offset or as Unix time, add --shift-times "
+                    "(times=\"shift\") to move them to the new zone; if they gave local clock times, add "
+                    "--keep-times (times=\"keep\").",
+            hint_zh="若文件中的时间带时区偏移或为 Unix 时间，请加 --shift-times（times=\"shift\"）将其换算到"
+                    "新时区；若为不带偏移的本地时间，请加 --keep-times（times=\"keep\"）。")
     with wh.transaction() as con:
-        if moving:
-            rows = sum(int(con.execute(f'SELECT count(*) FROM "{t}" WHERE shop_id = ?', [shop_id]).fetchall()[0][0])
-                       for t in tables)
-            if rows and times is None:
-                raise ConfigError(
-                    f"Shop {shop_id} has {rows:,} rows whose times are clock times in {old['timezone']}.",
-                    f"店铺 {shop_id} 已有 {rows:,} 行数据，其时间是 {old['timezone']} 的本地时间。",
-                    hint_en="If the files gave times with an offset or as Unix time, add --shift-times "
-                            "(times=\"shift\") to move them to the new zone; if they gave local clock times, add "
-                            "--keep-times (times=\"keep\").",
-                    hint_zh="若文件中的时间带时区偏移或为 Unix 时间，请加 --shift-times（times=\"shift\"）将其换算到"
-                            "新时区；若为不带偏移的本地时间，请加 --keep-times（times=\"keep\"）。")
-            if times == "shift":
-                for table, cols in tables.items():
-                    moved = ", ".join(f'"{c}" = timezone(?, timezone(?, "{c}"))' for c in cols)
-                    params = [p for _c in cols for p in (timezone, old["timezone"])]
-                    con.execute(f'UPDATE "{table}" SET {moved} WHERE shop_id = ?', [*params, shop_id])
+        if moving and times == "shift":
+            for table, cols in tables.items():
+                moved = ", ".join(f'"{c}" = timezone(?, timezone(?, "{c}"))' for c in cols)
+                params = [p for _c in cols for p in (timezone, old["timezone"])]
+                con.execute(f'UPDATE "{table}" SET {moved} WHERE shop_id = ?', [*params, shop_id])
         changes = {"name": name, "platform": platform, "currency": currency, "timezone": timezone}
         for column, value in changes.items():
             if value is not None:
