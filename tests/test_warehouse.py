@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,36 @@ def test_schema_version_is_stored_and_a_newer_one_is_refused(db_path: Path) -> N
     wh.close()
     with pytest.raises(WarehouseError, match="schema version"):
         Warehouse(db_path)
+
+
+def test_a_version_1_warehouse_is_migrated_keeping_its_rows(db_path: Path) -> None:
+    """Version 1 had no daily_* tables, no orders.promised_at/carrier and no ad_spend attribution columns."""
+    wh = Warehouse(db_path)
+    con = wh.con
+    for name in ("daily_shop", "daily_source", "daily_product"):
+        con.execute(f'DROP TABLE "{name}"')
+    con.execute('ALTER TABLE orders DROP COLUMN carrier')
+    con.execute('ALTER TABLE orders DROP COLUMN promised_at')
+    v1_ad = TABLES["ad_spend"].column_names[:11]
+    for column in TABLES["ad_spend"].column_names[11:]:
+        con.execute(f'ALTER TABLE ad_spend DROP COLUMN "{column}"')
+    assert tuple(r[0] for r in con.execute("DESCRIBE ad_spend").fetchall()) == v1_ad
+    con.execute("INSERT INTO orders (shop_id, order_id, created_at, pay_amount) "
+                "VALUES ('s', 'o1', TIMESTAMP '2024-01-01 10:00', 12.5)")
+    con.execute("INSERT INTO ad_spend VALUES ('s', DATE '2024-01-01', '直通车', 'p', NULL, NULL, 100, 5, 9.9, 1, 20)")
+    con.execute("UPDATE junshi_meta SET value = '1' WHERE key = 'schema_version'")
+    wh.close()
+
+    wh = Warehouse(db_path)
+    for name, spec in TABLES.items():
+        got = [row[0] for row in wh.con.execute(f'DESCRIBE "{name}"').fetchall()]
+        assert got == list(spec.column_names), name
+    assert wh.con.execute("SELECT order_id, pay_amount, promised_at FROM orders").fetchall() == [
+        ("o1", Decimal("12.50"), None)]
+    assert wh.con.execute("SELECT cost, attribution_window FROM ad_spend").fetchall() == [(Decimal("9.90"), None)]
+    assert wh.con.execute("SELECT value FROM junshi_meta WHERE key='schema_version'").fetchall() == [
+        (str(SCHEMA_VERSION),)]
+    wh.close()
 
 
 def test_reopening_keeps_data(db_path: Path) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.datatypes as dt
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 MONEY = "DECIMAL(18,2)"
 _IBIS_TYPES: dict[str, dt.DataType] = {
@@ -71,6 +71,44 @@ def _c(name: str, type_: str, zh: str, en: str, required: bool = False) -> Colum
 
 
 SHOP_ID = _c("shop_id", "VARCHAR", "店铺ID", "Shop id; every row carries it", True)
+
+# Daily facts: what platforms report per day (生意参谋, 京东商智, 罗盘), at the grain they report it. A row
+# covers ``days`` days from ``date`` (1 for a daily report; a period report gives the platform's own figure
+# for the whole period, the only correct multi-day distinct count). Measure columns carry metric ids.
+_PERIOD = (
+    _c("date", "DATE", "统计日期", "First shop-local day the row covers", True),
+    _c("days", "INTEGER", "统计天数", "Days the row covers from date (1 = one day)", True),
+)
+
+
+def _measures(*names: str) -> tuple[Column, ...]:
+    return tuple(_DAILY_MEASURES[n] for n in names)
+
+
+_DAILY_MEASURES: dict[str, Column] = {c.name: c for c in (
+    _c("uv", "BIGINT", "访客数", "Distinct visitors (the platform's figure for the row's days)"),
+    _c("pv", "BIGINT", "浏览量", "Page views"),
+    _c("paid_buyers", "BIGINT", "支付买家数", "Distinct paying buyers"),
+    _c("paid_orders", "BIGINT", "支付订单数", "Paid orders (支付子订单数 / 成交单量)"),
+    _c("sales", MONEY, "支付金额", "Amount paid"),
+    _c("units", "BIGINT", "支付件数", "Units paid"),
+    _c("order_buyers", "BIGINT", "下单买家数", "Distinct buyers who placed an order"),
+    _c("placed_orders", "BIGINT", "下单笔数", "Orders placed"),
+    _c("order_units", "BIGINT", "下单件数", "Units ordered"),
+    _c("order_amount", MONEY, "下单金额", "Amount ordered"),
+    _c("cart_visitors", "BIGINT", "加购人数", "Distinct visitors who added to cart"),
+    _c("cart_units", "BIGINT", "加购件数", "Units added to cart"),
+    _c("favorite_visitors", "BIGINT", "收藏人数", "Distinct visitors who favourited"),
+    _c("new_visitors", "BIGINT", "新访客数", "Visitors on their first visit"),
+    _c("returning_visitors", "BIGINT", "老访客数", "Visitors who had visited before"),
+    _c("new_buyers", "BIGINT", "支付新买家数", "Paying buyers buying for the first time"),
+    _c("returning_buyers", "BIGINT", "支付老买家数", "Paying buyers who had bought before"),
+    _c("refund_amount", MONEY, "成功退款金额", "Refunds completed"),
+    _c("avg_visit_seconds", "DOUBLE", "平均停留时长", "Mean seconds on the pages (seconds)"),
+    _c("bounce_rate", "DOUBLE", "跳失率", "Share of visitors who left after one page (0-1)"),
+    _c("search_uv", "BIGINT", "搜索引导访客数", "Visitors brought by on-platform search"),
+    _c("search_paid_buyers", "BIGINT", "搜索引导支付买家数", "Paying buyers brought by on-platform search"),
+)}
 
 TABLES: dict[str, Table] = {
     t.name: t
@@ -155,6 +193,9 @@ TABLES: dict[str, Table] = {
             _c("address_hash", "VARCHAR", "地址指纹", "Hash of the delivery address"),
             _c("ip_hash", "VARCHAR", "IP指纹", "Hash of the buyer's IP address"),
             _c("device_hash", "VARCHAR", "设备指纹", "Hash of the buyer's device"),
+            _c("promised_at", "TIMESTAMP", "承诺送达时间",
+               "Latest delivery time promised to the buyer (预计送达 / Olist order_estimated_delivery_date)"),
+            _c("carrier", "VARCHAR", "物流公司", "Carrier (courier company) that shipped the order"),
         )),
         Table("order_items", "订单明细", "Order lines", ("shop_id", "order_id", "line_no"), (
             SHOP_ID,
@@ -189,19 +230,34 @@ TABLES: dict[str, Table] = {
             _c("dsr_logistics", "INTEGER", "物流服务", "DSR logistics, 1-5"),
             _c("text", "VARCHAR", "评价内容", "Review text"),
         )),
-        Table("ad_spend", "推广花费", "Daily paid promotion per channel, campaign and creative",
-              ("shop_id", "date", "channel", "campaign", "ad_group", "creative"), (
+        Table("ad_spend", "推广花费",
+              "Daily paid promotion per channel, campaign, unit, keyword, creative and item, under the "
+              "platform's attribution setting (rows of different settings must never be added together)",
+              ("shop_id", "date", "channel", "campaign", "ad_group", "creative", "keyword", "product_id",
+               "attribution_model", "attribution_basis", "attribution_window"), (
             SHOP_ID,
             _c("date", "DATE", "日期", "Shop-local day", True),
             _c("channel", "VARCHAR", "推广渠道", "直通车 (CPC), 钻展 (CPM), 淘宝客 (CPS), ...", True),
-            _c("campaign", "VARCHAR", "推广计划", "Campaign"),
-            _c("ad_group", "VARCHAR", "推广单元", "Ad group"),
+            _c("campaign", "VARCHAR", "推广计划", "Campaign (plan) name"),
+            _c("ad_group", "VARCHAR", "推广单元", "Ad group (unit)"),
             _c("creative", "VARCHAR", "创意", "Creative"),
             _c("impressions", "BIGINT", "展现量", "Impressions"),
             _c("clicks", "BIGINT", "点击量", "Clicks"),
             _c("cost", MONEY, "花费", "Spend", True),
-            _c("conversions", "BIGINT", "成交笔数", "Attributed orders"),
-            _c("conversion_value", MONEY, "成交金额", "Attributed sales"),
+            _c("conversions", "BIGINT", "成交笔数", "Attributed orders (总成交笔数)"),
+            _c("conversion_value", MONEY, "成交金额", "Attributed sales (总成交金额)"),
+            _c("campaign_id", "VARCHAR", "计划ID", "Campaign (plan) id as the platform gives it"),
+            _c("keyword", "VARCHAR", "关键词", "Keyword bought (search ads)"),
+            _c("product_id", "VARCHAR", "商品ID", "Item promoted (主体ID of item reports)"),
+            _c("attribution_model", "VARCHAR", "效果模型",
+               "Platform attribution model (万相台 效果模型, e.g. 点击/展现+点击); null when the platform has one"),
+            _c("attribution_basis", "VARCHAR", "统计口径",
+               "What the sales are counted by (万相台 统计口径, e.g. 转化时间 or 触发时间)"),
+            _c("attribution_window", "VARCHAR", "转化周期", "Attribution window, e.g. 1天, 7天, 15天, 30天"),
+            _c("direct_conversion_value", MONEY, "直接成交金额", "Sales of the promoted item itself"),
+            _c("indirect_conversion_value", MONEY, "间接成交金额", "Sales of other items after the ad"),
+            _c("cart_adds", "BIGINT", "加购数", "Add-to-carts attributed to the ad (总购物车数)"),
+            _c("favorites", "BIGINT", "收藏数", "Favourites attributed to the ad (收藏宝贝数)"),
         )),
         Table("searches", "站内搜索", "On-site searches", ("shop_id", "search_id"), (
             SHOP_ID,
@@ -226,6 +282,33 @@ TABLES: dict[str, Table] = {
             _c("metric", "VARCHAR", "指标", "Metric id from the registry", True),
             _c("level", "VARCHAR", "层级", "peer_avg (同行同层平均) or peer_top (同行同层优秀)", True),
             _c("value", "DOUBLE", "数值", "Benchmark value", True),
+        )),
+        Table("daily_shop", "店铺日报", "Shop per day as the platform reports it (生意参谋 整体看板 / 取数)",
+              ("shop_id", "date", "days"), (
+            SHOP_ID, *_PERIOD,
+            *_measures("uv", "pv", "paid_buyers", "paid_orders", "sales", "units", "order_buyers", "placed_orders",
+                       "order_amount", "cart_visitors", "favorite_visitors", "new_visitors", "returning_visitors",
+                       "new_buyers", "returning_buyers", "refund_amount", "avg_visit_seconds", "bounce_rate"),
+        )),
+        Table("daily_source", "来源日报", "Traffic source per day (生意参谋 店铺来源, 京东商智 来源); a visitor "
+              "arriving from two sources counts in both", ("shop_id", "date", "days", "device", "source_1",
+                                                          "source", "source_3"), (
+            SHOP_ID, *_PERIOD,
+            _c("device", "VARCHAR", "终端", "Terminal as the platform names it (无线, PC); null = all"),
+            _c("source_1", "VARCHAR", "流量来源", "Source level 1 (淘内免费, 付费流量, 自主访问, 淘外流量 ...)"),
+            _c("source", "VARCHAR", "来源明细", "Source level 2, the source name (手淘搜索, 直通车, 购物车 ...)", True),
+            _c("source_3", "VARCHAR", "三级来源", "Source level 3 where the platform gives it"),
+            *_measures("uv", "pv", "paid_buyers", "paid_orders", "sales", "order_buyers", "cart_visitors",
+                       "favorite_visitors", "new_visitors"),
+        )),
+        Table("daily_product", "商品日报", "Product per day (生意参谋 商品效果 / 商品360, 京东商智 SKU)",
+              ("shop_id", "date", "days", "product_id"), (
+            SHOP_ID, *_PERIOD,
+            _c("product_id", "VARCHAR", "商品ID", "Item id (kept as text: 12-digit ids)", True),
+            *_measures("uv", "pv", "avg_visit_seconds", "bounce_rate", "cart_visitors", "cart_units",
+                       "favorite_visitors", "order_buyers", "order_units", "order_amount", "paid_buyers",
+                       "paid_orders", "units", "sales", "new_buyers", "returning_buyers", "refund_amount",
+                       "search_uv", "search_paid_buyers"),
         )),
         Table("quarantine", "隔离区", "Rows that could not be loaded, with why",
               ("shop_id", "table_name", "source_file", "source_line"), (
@@ -252,5 +335,8 @@ TABLES: dict[str, Table] = {
     ]
 }
 
+DAILY_TABLES = ("daily_shop", "daily_source", "daily_product")
+"""Daily fact tables: per-day aggregates as platforms report them (see the note above ``_PERIOD``)."""
+
 FACT_TABLES = ("sessions", "events", "orders", "order_items", "refunds", "reviews", "ad_spend",
-               "searches", "inventory", "benchmarks")
+               "searches", "inventory", "benchmarks", *DAILY_TABLES)

@@ -213,7 +213,7 @@ class Writer:
         }, "$1, 'O' || oid, 'C' || cid, 'V' || vid, 'S' || sid, created_at, paid_at, shipped_at, delivered_at, "
            "cancelled_at, status, source, device, region, city, item, discount, shipping, pay, presale, deposit, "
            "method, left(md5($1 || ':addr:' || addr), 16), left(md5($1 || ':ip:' || sid), 16), "
-           "left(md5($1 || ':dev:' || dev), 16)")
+           "left(md5($1 || ':dev:' || dev), 16), NULL, NULL")
 
     def _order_items(self, c: dict[str, np.ndarray]) -> None:
         self._insert("order_items", {
@@ -249,7 +249,8 @@ class Writer:
             "creative": codes(cr, self.creatives), "impressions": ints(c["impressions"]),
             "clicks": ints(c["clicks"]), "cost": money(c["cost"]), "conversions": ints(c["conversions"]),
             "value": money(c["value"]),
-        }, "$1, date, channel, campaign, ad_group, creative, impressions, clicks, cost, conversions, value")
+        }, "$1, date, channel, campaign, ad_group, creative, impressions, clicks, cost, conversions, value, "
+           "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL")
 
     def _customers(self, c: dict[str, np.ndarray]) -> None:
         self._insert("customers", {

@@ -9,8 +9,34 @@ import duckdb
 from junshi.errors import WarehouseError
 from junshi.schema import SCHEMA_VERSION, TABLES
 
-# version -> step that brings a warehouse of (version - 1) to version. Empty until version 2 exists.
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {}
+
+def _append_new_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Add the columns a table's declaration has and the stored table lacks.
+
+    New columns are only ever declared at the end of a table, so the stored column order stays the
+    declared one (loads insert by position).
+    """
+    for table in TABLES.values():
+        have = [r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            [table.name]).fetchall()]
+        if not have:
+            continue  # a table new in this version: created below
+        if list(table.column_names[:len(have)]) != have:
+            raise WarehouseError(
+                f"Table {table.name} has columns {have}, which are not a prefix of {list(table.column_names)}.",
+                f"数据表 {table.name} 的列 {have} 与声明的列不一致。",
+                hint_en="The warehouse was changed by hand; load the data into a new warehouse.",
+                hint_zh="数据仓库被手工修改过；请把数据导入新的数据仓库。",
+            )
+        for column in table.columns[len(have):]:
+            con.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {column.type}')
+
+
+# version -> step that brings a warehouse of (version - 1) to version.
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
+    2: _append_new_columns,  # orders.promised_at/carrier, ad_spend attribution columns; daily_* tables
+}
 
 
 def stored_version(con: duckdb.DuckDBPyConnection) -> int | None:

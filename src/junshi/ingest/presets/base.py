@@ -11,9 +11,26 @@ from junshi.ingest.loader import Loader
 from junshi.ingest.readers import RawTable
 
 
+@dataclass(frozen=True, kw_only=True)
+class FileKind:
+    """One kind of file a preset reads, recognised by the headers it always has.
+
+    ``headers``: every one must be present for a file to be taken as this kind; the kind whose headers
+    match most wins when a folder of mixed exports is loaded without a preset.
+    """
+
+    name: str
+    zh: str
+    en: str
+    headers: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Preset:
-    """``load(loader, files, mapping)`` writes the files' rows; currency/timezone None = keep the shop's."""
+    """``load(loader, files, mapping)`` writes the files' rows; currency/timezone None = keep the shop's.
+
+    ``kinds``: the kinds of file the preset reads, for recognising a file without ``--preset``.
+    """
 
     name: str
     en: str
@@ -22,6 +39,7 @@ class Preset:
     currency: str | None
     timezone: str | None
     load: Callable[[Loader, list[Path], dict[str, str]], None]
+    kinds: tuple[FileKind, ...] = ()
 
 
 def require(raw: RawTable, preset: str, expected: Sequence[str]) -> None:
