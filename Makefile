@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 DEMO_DB ?= demo/junshi-demo.duckdb
 
-.PHONY: demo test lint unit bench clean chromium
+.PHONY: demo test lint unit bench clean chromium echarts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,12 +20,10 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev,spark]'
 	touch $@ $(VENV)/.runtime
 
-# The dashboard's charting library, from the npm registry (pinned by web/package-lock.json; no CDN).
-ECHARTS = src/junshi/web/static/vendor/echarts.min.js
-$(ECHARTS): web/package.json web/package-lock.json
-	cd web && npm ci --no-audit --no-fund
-	mkdir -p $(dir $@)
-	cp web/node_modules/echarts/dist/echarts.min.js $@
+# The dashboard's charting library is vendored in src/junshi/web/static/vendor (committed, so that any install
+# serves working charts). `make echarts` refreshes it from the npm registry at the version web/package-lock.json pins.
+echarts:
+	web/refresh-echarts.sh
 
 # Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`).
 chromium:
@@ -34,14 +32,14 @@ chromium:
 	  else echo "Install chromium (sudo apt-get install chromium) for the browser tests." >&2; exit 1; fi; \
 	fi
 
-demo: $(VENV)/.runtime $(ECHARTS)
+demo: $(VENV)/.runtime
 	$(BIN)/junshi demo --db $(DEMO_DB)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
-unit: $(VENV)/.dev $(ECHARTS) chromium
+unit: $(VENV)/.dev chromium
 	$(BIN)/pytest
 
 test: lint unit

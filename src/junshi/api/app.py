@@ -17,7 +17,7 @@ from junshi.api.config import check_token
 from junshi.api.engine import Engine, warm_up
 from junshi.api.errors import install_error_handlers
 from junshi.api.uploads import DEFAULT_MAX_UPLOAD_BYTES, BodyLimit
-from junshi.web import STATIC_DIR
+from junshi.web import STATIC_DIR, check_assets
 
 DESCRIPTION = """The JSON API of Junshi (军师): every analysis of the Python API over HTTP.
 
@@ -38,8 +38,10 @@ def create_app(
     """The app serving one shop of the warehouse ``db``; every request must carry ``token``.
 
     ``warm``: compute the overview, alerts and advice of the last day in the background at start-up, so
-    that the first visit of the dashboard finds them ready.
+    that the first visit of the dashboard finds them ready. Raises ConfigError, naming the file, when an
+    asset the pages load is missing from the installed package.
     """
+    check_assets()
     from junshi.api.routes import router as api_router
     from junshi.web.pages import router as page_router
 
