@@ -67,11 +67,23 @@ def simulate_cmd(
     end_date: Annotated[
         str | None, typer.Option("--end-date", help="Last simulated day, YYYY-MM-DD [default: yesterday].")
     ] = None,
+    as_platform: Annotated[
+        str | None, typer.Option("--as", help="Also write the shop as this platform's export files: taobao "
+                                 "(生意参谋, order and item reports, 直通车/万相台 reports), for junshi ingest.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for the --as files [default: ./PLATFORM-files].")
+    ] = None,
 ) -> None:
-    """Simulate a shop (clothing and cosmetics) with planted events and its ground truth (sim_truth_* tables)."""
+    """Simulate a shop (clothing and cosmetics) with planted events and its ground truth (sim_truth_* tables).
+
+    With --as taobao the shop is also written as the files its seller would download, into --out."""
+    from junshi.simulate.export import check_platform
     from junshi.warehouse import resolve_db
 
     end = _parse_date(end_date)
+    if as_platform is not None:
+        check_platform(as_platform)
     truth = _run(resolve_db(db), days=days, visitors=visitors_per_day, seed=seed, lang=_data_lang(lang), shop=shop,
                  end_date=end)
     console.print(tr("Simulated {days} days ({start} to {end}) of shop {shop}: {n:,} events in {db}.",
@@ -88,6 +100,18 @@ def simulate_cmd(
         table.add_row("promotion", str(p.presale_start), str(p.end), p.name,
                       tr("incremental sales {x:,.2f}", "增量销售额 {x:,.2f}", x=truth.incremental_sales))
     console.print(table)
+    if as_platform is not None:
+        _export(truth.db, shop, as_platform, out or Path(f"{as_platform}-files"))
+
+
+def _export(db: str, shop: str, platform: str, out: Path) -> None:
+    from junshi.simulate.export import export_shop
+
+    with console.status(tr("Writing the {p} files", "正在写出 {p} 文件", p=platform)):
+        files = export_shop(db, out, shop=shop, platform=platform)
+    console.print(tr("Wrote {n} {p} files into {out}; load them with: junshi ingest {out} --shop NAME",
+                     "已写出 {n} 个 {p} 文件到 {out}；导入：junshi ingest {out} --shop 店铺名",
+                     n=len(files), p=platform, out=out))
 
 
 def _parse_date(value: str | None) -> dt.date | None:
