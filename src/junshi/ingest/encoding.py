@@ -18,6 +18,7 @@ from pathlib import Path
 from junshi.errors import IngestError
 
 CHUNK = 1 << 24
+HEAD_BYTES = 1 << 16  # enough for a report's preamble, header and first rows
 _GB2312_MIN_SHARE = 0.8
 
 
@@ -94,6 +95,24 @@ def prepare_text(path: Path, workdir: Path) -> TextFile:
     if ok:
         return TextFile(path, "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8", sha)
     return _transcode(path, "gb18030", workdir, sha)
+
+
+def head_text(path: Path, size: int = HEAD_BYTES) -> tuple[str, bool]:
+    """The start of a text file decoded as :func:`prepare_text` would, and whether it is the whole file."""
+    with path.open("rb") as f:
+        data = f.read(size + 1)
+    complete = len(data) <= size
+    data = data[:size]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings: tuple[str, ...] = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            return codecs.getincrementaldecoder(encoding)("strict").decode(data, final=complete), complete
+        except UnicodeDecodeError:
+            continue
+    raise _undecodable(path)
 
 
 def _transcode(path: Path, encoding: str, workdir: Path, sha: str | None = None) -> TextFile:

@@ -1,31 +1,43 @@
 """Read any supported file into a DuckDB temp table of text columns, in file order.
 
 Formats by extension: ``.csv .tsv .txt .tab`` and unknown extensions are delimited text (DuckDB's
-sniffer finds the delimiter), ``.xlsx .xlsm`` (first sheet), ``.parquet``, ``.jsonl .ndjson .json``
-(JSON Lines). Every column is read as text so that validation, not the reader, decides what is wrong;
-the temp table keeps file order, so ``rowid - min(rowid) + 1`` is the row's position in the file
-(rowids inside a transaction do not start at 0).
+sniffer finds the delimiter), ``.xlsx .xlsm .xls`` (first sheet; legacy ``.xls`` too, read by calamine;
+a "workbook" that is really text, as some platforms export, is read as text), ``.parquet``,
+``.jsonl .ndjson .json`` (JSON Lines). Every column is read as text so that validation, not the reader,
+decides what is wrong; the temp table keeps file order, so ``rowid - min(rowid) + 1`` is the row's
+position in the file (rowids inside a transaction do not start at 0).
+
+Platform reports put a preamble (title, shop, ``统计时间：…``) above the header: the header row is the
+first of the file's first rows that is as wide as the widest and holds no number (see :func:`header_row`);
+the rows above it are kept as ``RawTable.preamble`` (a report's date may be there).
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from junshi.errors import IngestError
-from junshi.ingest.encoding import file_sha256, prepare_text
+from junshi.ingest.encoding import file_sha256, head_text, prepare_text
 from junshi.ingest.sqlfuncs import quote_str
 
-EXCEL = {".xlsx", ".xlsm"}
+EXCEL = {".xlsx", ".xlsm", ".xls"}
 PARQUET = {".parquet", ".pq"}
 JSONL = {".jsonl", ".ndjson", ".json"}
 TEXT = {".csv", ".tsv", ".txt", ".tab"}
 KNOWN = EXCEL | PARQUET | JSONL | TEXT
+HEAD_ROWS = 30  # rows searched for the header below a preamble
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # xlsx (zip), xls (OLE2 compound file)
+_DELIMITERS = (",", "\t", ";", "|")
 
 
 @dataclass(frozen=True)
@@ -39,11 +51,117 @@ class RawTable:
     encoding: str
     sha256: str
     base: int = 0
+    preamble: tuple[str, ...] = ()  # the rows above the header, cells joined by spaces
 
     @property
     def line(self) -> str:
         """SQL for the row's position in the file (1 = first data row) on the alias ``r``."""
         return f"(r.rowid - {self.base} + 1)"
+
+
+@dataclass(frozen=True)
+class Head:
+    """A file's header and the preamble rows above it, read without loading the file."""
+
+    columns: tuple[str, ...]
+    preamble: tuple[str, ...]
+
+
+def _filled(cell: object) -> bool:
+    return cell is not None and str(cell).strip() != ""
+
+
+def _numeric(cell: object) -> bool:
+    if isinstance(cell, bool) or not _filled(cell):
+        return False
+    if isinstance(cell, int | float):
+        return True
+    try:
+        float(str(cell).replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def header_row(rows: Sequence[Sequence[object]]) -> int:
+    """Index of the header among a file's first rows (0 when no row qualifies).
+
+    The header is the first row with the most filled cells that holds no number: a preamble row (title,
+    ``统计时间：…``) is narrower, a data row carries numbers. (A file whose header has blank names, as
+    pandas writes an index, has wider data rows and keeps row 0.)
+    """
+    widths = [sum(map(_filled, r)) for r in rows]
+    top = max(widths, default=0)
+    for i, (r, w) in enumerate(zip(rows, widths, strict=True)):
+        if w == top and not any(map(_numeric, r)):
+            return i
+    return 0
+
+
+def _line(cells: Sequence[object]) -> str:
+    return " ".join(str(c).strip() for c in cells if _filled(c))
+
+
+def _split_text(text: str, delim: str | None, complete: bool) -> tuple[list[list[str]], list[int], str]:
+    """The first rows of delimited ``text``, the physical line each ends on, and the delimiter used.
+
+    Without ``delim`` the delimiter is the one that splits the most rows into the widest shape.
+    ``complete``: ``text`` is the whole file (else its last row may be cut and is dropped).
+    """
+    best: tuple[tuple[bool, int, int], list[list[str]], list[int], str] | None = None
+    for d in (delim,) if delim else _DELIMITERS:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=d)
+        rows: list[list[str]] = []
+        ends: list[int] = []
+        try:
+            for row in reader:
+                rows.append(row)
+                ends.append(reader.line_num)
+                if len(rows) > HEAD_ROWS:
+                    break
+        except csv.Error:
+            continue
+        if not complete and len(rows) <= HEAD_ROWS and rows:
+            rows, ends = rows[:-1], ends[:-1]
+        widest = max((len(r) for r in rows), default=0)
+        score = (widest > 1, sum(len(r) == widest for r in rows), widest)
+        if best is None or score > best[0]:
+            best = (score, rows[:HEAD_ROWS], ends[:HEAD_ROWS], d)
+    if best is None:
+        return [], [], delim or ","
+    return best[1], best[2], best[3]
+
+
+def _is_workbook(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(4) in _WORKBOOK_MAGIC
+
+
+def peek(path: Path, *, delim: str | None = None) -> Head:
+    """The header (and preamble) of a file, reading only its start (for recognising what it is)."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in EXCEL and _is_workbook(path):
+            rows = _sheet_rows(path)[: HEAD_ROWS + 1]
+            k = header_row(rows)
+            return Head(tuple(_names(rows[k] if rows else [])), tuple(_line(r) for r in rows[:k] if _filled_row(r)))
+        if suffix in PARQUET:
+            return Head(tuple(pq.read_schema(path).names), ())
+        text, complete = head_text(path)
+        if suffix in JSONL:
+            first = text.split("\n", 1)[0].strip()
+            return Head(tuple(json.loads(first)) if first.startswith("{") else (), ())
+        lines, _, _ = _split_text(text, "\t" if suffix == ".tsv" and delim is None else delim, complete)
+    except IngestError:
+        raise
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise _unreadable(path, exc) from exc
+    k = header_row(lines)
+    return Head(tuple(lines[k]) if lines else (), tuple(_line(r) for r in lines[:k] if _filled_row(r)))
+
+
+def _filled_row(row: Sequence[object]) -> bool:
+    return any(map(_filled, row))
 
 
 def expand(paths: Iterable[str | Path]) -> list[Path]:
@@ -117,12 +235,13 @@ def read_raw(
     """Read ``path`` into the temp table ``name``; ``columns`` names a headerless file's columns."""
     suffix = path.suffix.lower()
     encoding = "binary"
+    preamble: tuple[str, ...] = ()
     try:
-        if suffix in EXCEL:
+        if suffix in EXCEL and _is_workbook(path):
             sha = file_sha256(path)
             try:
-                table = _excel_table(path)
-            except Exception as exc:  # openpyxl raises zip, XML and its own errors on damaged workbooks
+                table, preamble = _excel_table(path)
+            except Exception as exc:  # calamine raises its own errors (and zip/OLE ones) on damaged workbooks
                 raise _unreadable(path, exc) from exc
             con.register("_ji_arrow", table)
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _ji_arrow")
@@ -138,13 +257,18 @@ def read_raw(
                 src = f"read_json({quote_str(str(text.path))}, format='newline_delimited')"
                 con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT COLUMNS(*)::VARCHAR FROM {src}")
             else:
+                if suffix == ".tsv" and delim is None:
+                    delim = "\t"
                 opts = ["all_varchar=true", f"header={'true' if header else 'false'}"]
+                if header and columns is None:
+                    skip, preamble, found = _text_preamble(text.path, delim)
+                    if skip:  # a report's title rows: skip them, with the delimiter of the rows below
+                        opts.append(f"skip={skip}")
+                        delim = found
                 if columns is not None:
                     opts.append("columns={" + ", ".join(f"{quote_str(c)}: 'VARCHAR'" for c in columns) + "}")
                 if delim is not None:
                     opts.append(f"delim={quote_str(delim)}")
-                if suffix == ".tsv" and delim is None:
-                    opts.append("delim='\\t'")
                 # rows DuckDB cannot split (wrong number of fields, broken quotes) are collected, not
                 # allowed to derail the sniffer, and then refused by name below
                 opts += ["store_rejects=true", "ignore_errors=true",
@@ -159,40 +283,70 @@ def read_raw(
         raise _unreadable(path, exc) from exc
     cols = tuple(r[0] for r in con.execute(f"DESCRIBE {name}").fetchall())
     count, base = con.execute(f"SELECT count(*), coalesce(min(rowid), 0) FROM {name}").fetchall()[0]
-    return RawTable(name, path, cols, int(count), encoding, sha, int(base))
+    return RawTable(name, path, cols, int(count), encoding, sha, int(base), preamble)
+
+
+def _text_preamble(path: Path, delim: str | None) -> tuple[int, tuple[str, ...], str | None]:
+    """(lines above the header, the preamble rows' text, the delimiter) of a UTF-8 text file."""
+    text, complete = head_text(path)
+    rows, ends, found = _split_text(text, delim, complete)
+    k = header_row(rows)
+    if k == 0:
+        return 0, (), delim
+    return ends[k - 1], tuple(_line(r) for r in rows[:k] if _filled_row(r)), found
 
 
 def _cell(value: object) -> str | None:
-    if value is None:
+    """A workbook cell as text: whole numbers without ``.0`` (12-digit item ids stay ids), times in ISO."""
+    if value is None or value == "":
         return None
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return _cell(value.total_seconds())
     return str(value)
 
 
-def _excel_table(path: Path) -> pa.Table:
-    """The first sheet of a workbook as a table of text columns (first row = headers)."""
-    import openpyxl
+def _sheet_rows(path: Path) -> list[list[object]]:
+    """The first sheet's rows as calamine gives them (a well-kept Rust reader of .xls and .xlsx)."""
+    from python_calamine import CalamineWorkbook
 
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    book = CalamineWorkbook.from_path(str(path))
     try:
-        rows = book.worksheets[0].iter_rows(values_only=True)
-        head = next(rows, None)
-        if head is None:
-            raise ValueError("the first sheet is empty")
-        names: list[str] = []
-        for i, h in enumerate(head):
-            n = _cell(h) or f"column{i}"
-            names.append(n if n not in names else f"{n}_{i}")
-        data: list[list[str | None]] = [[] for _ in names]
-        for r in rows:
-            if all(v is None for v in r):
-                continue
-            for i in range(len(names)):
-                data[i].append(_cell(r[i]) if i < len(r) else None)
+        if not book.sheet_names:
+            raise ValueError("the workbook has no sheet")
+        rows: list[list[object]] = [list(r) for r in book.get_sheet_by_index(0).to_python(skip_empty_area=False)]
     finally:
         book.close()
-    return pa.table({n: pa.array(col, pa.string()) for n, col in zip(names, data, strict=True)})
+    return rows
 
+
+def _names(head: Sequence[object]) -> list[str]:
+    names: list[str] = []
+    for i, h in enumerate(head):
+        n = (_cell(h) or "").strip() or f"column{i}"
+        names.append(n if n not in names else f"{n}_{i}")
+    return names
+
+
+def _excel_table(path: Path) -> tuple[pa.Table, tuple[str, ...]]:
+    """The first sheet of a workbook as a table of text columns, and the preamble above its header."""
+    rows = _sheet_rows(path)
+    k = header_row(rows[: HEAD_ROWS + 1])
+    if not rows or not _filled_row(rows[k]):
+        raise ValueError("the first sheet is empty")
+    names = _names(rows[k])
+    data: list[list[str | None]] = [[] for _ in names]
+    for r in rows[k + 1:]:
+        if not _filled_row(r):
+            continue
+        for i in range(len(names)):
+            data[i].append(_cell(r[i]) if i < len(r) else None)
+    table = pa.table({n: pa.array(col, pa.string()) for n, col in zip(names, data, strict=True)})
+    return table, tuple(_line(r) for r in rows[:k] if _filled_row(r))

@@ -20,6 +20,9 @@ ZH: dict[str, str] = {
     "adjustment invoice": "调整单（A 开头的发票，非销售）",
     "positive quantity in a cancellation": "退货单中数量为正",
     "malformed row": "行格式错误（字段数不对）",
+    "negative value": "数值为负",
+    "period ends before it starts": "统计时间的结束早于开始",
+    "id in scientific notation": "ID 被表格软件写成了科学计数法（数字已丢失）",
 }
 
 

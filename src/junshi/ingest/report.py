@@ -9,7 +9,11 @@ from typing import Any
 
 @dataclass
 class FileLoad:
-    """One file of a run: rows read, accepted and quarantined, and the tables they fed."""
+    """One file of a run: what it was taken as, rows read, accepted, quarantined and skipped, the tables fed.
+
+    ``preset`` and ``kind`` say what the file was taken as (``sycm`` / ``sources``; None for a file loaded
+    through the alias table into ``tables``); ``rows_skipped`` are a report's total rows (合计).
+    """
 
     source_file: str
     sha256: str
@@ -19,6 +23,9 @@ class FileLoad:
     rows_quarantined: int = 0
     tables: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    preset: str | None = None
+    kind: str | None = None
+    rows_skipped: int = 0
 
 
 @dataclass

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from junshi.errors import ConfigError
-from junshi.ingest.presets import cdnow, olist, online_retail, shopify, taobao_orders, taobao_userbehavior
+from junshi.ingest.presets import (
+    cdnow,
+    olist,
+    online_retail,
+    shopify,
+    sycm,
+    taobao_orders,
+    taobao_userbehavior,
+)
 from junshi.ingest.presets.base import Preset
 
 PRESETS: dict[str, Preset] = {p.name: p for p in [online_retail.PRESET, cdnow.PRESET, taobao_userbehavior.PRESET,
-                                             taobao_orders.PRESET, shopify.PRESET, olist.PRESET]}
+                                             taobao_orders.PRESET, shopify.PRESET, olist.PRESET,
+                                             sycm.PRESET]}
 
 
 def get_preset(name: str) -> Preset:

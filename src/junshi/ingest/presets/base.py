@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from junshi.errors import IngestError
+from junshi.ingest.aliases import normalise
 from junshi.ingest.loader import Loader
 from junshi.ingest.readers import RawTable
 
@@ -15,14 +16,34 @@ from junshi.ingest.readers import RawTable
 class FileKind:
     """One kind of file a preset reads, recognised by the headers it always has.
 
-    ``headers``: every one must be present for a file to be taken as this kind; the kind whose headers
-    match most wins when a folder of mixed exports is loaded without a preset.
+    ``headers``: every one must be present for a file to be taken as this kind (compared after
+    :func:`~junshi.ingest.aliases.normalise`, so ``支付金额(元)`` is ``支付金额``); the kind whose headers
+    match most wins when a folder of mixed exports is loaded without a preset, and between kinds that
+    match as many, the one with a word of ``names`` in the file name (e.g. ``店铺来源``).
     """
 
     name: str
     zh: str
     en: str
     headers: tuple[str, ...]
+    names: tuple[str, ...] = ()
+
+    def missing(self, headers: Sequence[str]) -> list[str]:
+        """This kind's headers that ``headers`` lacks."""
+        have = {normalise(h) for h in headers}
+        return [h for h in self.headers if normalise(h) not in have]
+
+    def score(self, headers: Sequence[str], file_name: str) -> tuple[int, bool] | None:
+        """How well a file matches (headers matched, file name hint), None when a header is missing."""
+        if self.missing(headers):
+            return None
+        return len(self.headers), any(n.lower() in file_name.lower() for n in self.names)
+
+
+def best_kind(kinds: Sequence[FileKind], headers: Sequence[str], file_name: str) -> FileKind | None:
+    """The kind a file with ``headers`` called ``file_name`` is (see :class:`FileKind`), or None."""
+    scored = [(s, i) for i, k in enumerate(kinds) if (s := k.score(headers, file_name)) is not None]
+    return kinds[max(scored, key=lambda si: (si[0], -si[1]))[1]] if scored else None
 
 
 @dataclass(frozen=True)
