@@ -234,3 +234,154 @@ def test_sycm_id_in_scientific_notation_is_quarantined(shop: Shop, tmp_path: Pat
     report = shop.ingest(write_csv(tmp_path / "p.csv", data, "utf-8"), preset="sycm")
     assert [r.reason for r in report.quarantined] == ["id in scientific notation: product_id"]
     assert rows(shop, "SELECT product_id FROM daily_product WHERE shop_id = ?") == [("650123456790",)]
+
+
+# ------------------------------------------------------------------------------------------------- alimama
+
+WXT_HEAD = words("日期 效果模型 统计口径 转化周期 计划ID 计划名称 消耗 曝光量 点击量 点击率 点击成本 "
+                 "直接加购数 间接加购数 总加购数 收藏宝贝量 直接成交笔数 间接成交笔数 总成交笔数 "
+                 "直接成交金额 间接成交金额 总成交金额 投入产出比")
+
+
+def test_alimama_wanxiangtai_gbk_keeps_settings_apart_and_drops_total(shop: Shop, tmp_path: Path) -> None:
+    """万相台 plan report (GBK CSV). Plan 春季上新 on 03-01 under 转化周期 15天 and 7天: two rows (the setting is part
+    of the key, never added together). A 合计 row is skipped.
+
+    cost 1,200.50 + 1,200.50 + 300.00 = 2,701.00 over 3 rows; under 15天 only: 1,200.50 + 300.00 = 1,500.50;
+    conversion_value 15天: 5,000.00 + 900.00 = 5,900.00. cart_adds = 总加购数 (12 + 3), favorites = 收藏宝贝量.
+    """
+    data = [WXT_HEAD,
+            ["2026-03-01", "展现+点击", "触发时间", "15天", "100000001", "春季上新", "1,200.50", "50,000", "1,000",
+             "2.00%", "1.20", 10, 2, 12, 8, 20, 5, 25, "4,000.00", "1,000.00", "5,000.00", "4.16"],
+            ["2026-03-01", "展现+点击", "触发时间", "7天", "100000001", "春季上新", "1,200.50", "50,000", "1,000",
+             "2.00%", "1.20", 9, 1, 10, 8, 18, 4, 22, "3,600.00", "800.00", "4,400.00", "3.67"],
+            ["2026-03-01", "展现+点击", "触发时间", "15天", "100000002", "清仓", "300.00", "8,000", "200", "2.50%",
+             "1.50", 3, 0, 3, 1, 5, 1, 6, "800.00", "100.00", "900.00", "3.00"],
+            ["合计", "", "", "", "", "", "2,701.00", "108,000", "2,200", "", "", 22, 3, 25, 17, 43, 10, 53, "", "",
+             "", ""]]
+    report = shop.ingest(write_csv(tmp_path / "万相台_计划报表_2026-03-01_2026-03-01.csv", data, "gbk"),
+                         preset="alimama")
+    f = report.files[0]
+    assert (f.kind, f.rows_loaded, f.rows_skipped, report.rows_quarantined) == ("wanxiangtai", 3, 1, 0)
+    assert rows(shop, "SELECT count(*), sum(cost), sum(impressions), sum(clicks) FROM ad_spend WHERE shop_id = ?") == [
+        (3, Decimal("2701.00"), 108000, 2200)]
+    assert rows(shop, "SELECT sum(cost), sum(conversion_value), sum(conversions), sum(cart_adds), sum(favorites) "
+                      "FROM ad_spend WHERE shop_id = ? AND attribution_window = '15天'") == [
+        (Decimal("1500.50"), Decimal("5900.00"), 31, 15, 9)]
+    assert rows(shop, "SELECT DISTINCT channel, attribution_model, attribution_basis FROM ad_spend "
+                      "WHERE shop_id = ?") == [("万相台", "展现+点击", "触发时间")]
+    assert rows(shop, "SELECT campaign_id, direct_conversion_value, indirect_conversion_value FROM ad_spend "
+                      "WHERE shop_id = ? AND campaign = '清仓'") == [("100000002", Decimal("800.00"),
+                                                                      Decimal("100.00"))]
+
+
+def test_alimama_item_report_one_row_per_item_and_plan(shop: Shop, tmp_path: Path) -> None:
+    """商品报表 (UTF-8 with BOM) with the 商品, 计划 breakdown: item 650123456789 in two plans on 03-02 -> two rows.
+
+    cost 80.00 + 20.00 + 50.00 = 150.00; conversion_value = 总成交金额 400 + 0 + 250 = 650.00; the item's cost 100.00.
+    """
+    head = words("日期 主体ID 主体名称 主体类型 计划ID 计划名称 展现量 点击量 花费 点击率 平均点击花费 千次展现花费 "
+                 "直接成交金额 间接成交金额 总成交金额 净成交金额 实际投产比 总购物车数 收藏宝贝数")
+    data = [head,
+            ["2026-03-02", "650123456789", "春季连衣裙", "商品", "1001", "计划A", "4000", "100", "80.00", "2.50%",
+             "0.80",
+             "20.00", "300.00", "100.00", "400.00", "380.00", "5.00", "12", "4"],
+            ["2026-03-02", "650123456789", "春季连衣裙", "商品", "1002", "计划B", "1000", "25", "20.00", "2.50%",
+             "0.80",
+             "20.00", "0.00", "0.00", "0.00", "0.00", "0.00", "2", "-"],
+            ["2026-03-02", "650123456790", "纯棉T恤", "商品", "1001", "计划A", "3000", "60", "50.00", "2.00%", "0.83",
+             "16.67", "200.00", "50.00", "250.00", "250.00", "5.00", "5", "1"],
+            ["总计", "", "", "", "", "", "8000", "185", "150.00", "", "", "", "", "", "650.00", "", "", "19", "5"]]
+    report = shop.ingest(write_csv(tmp_path / "商品报表_20260302.csv", data, "utf-8-sig"), preset="alimama")
+    assert (report.files[0].kind, report.files[0].rows_skipped) == ("items", 1)
+    assert rows(shop, "SELECT sum(cost), sum(conversion_value), count(*) FROM ad_spend WHERE shop_id = ?") == [
+        (Decimal("150.00"), Decimal("650.00"), 3)]
+    assert rows(shop, "SELECT campaign, cost, favorites FROM ad_spend WHERE shop_id = ? "
+                      "AND product_id = '650123456789' ORDER BY campaign") == [
+        ("计划A", Decimal("80.00"), 4), ("计划B", Decimal("20.00"), None)]
+    assert rows(shop, "SELECT DISTINCT channel FROM ad_spend WHERE shop_id = ?") == [("万相台",)]
+
+
+def test_alimama_ztc_plan_report_xls_and_yinli_settings_in_preamble(shop: Shop, tmp_path: Path) -> None:
+    """A 直通车 plan report (.xls, 合计 row) and a 引力魔方 one whose settings are in the preamble.
+
+    直通车: cost 100.00 + 60.00 = 160.00, 总成交金额 500.00 + 0.00; 引力魔方 cost 40.00 with 效果模型 点击,
+    统计口径 转化时间, 转化周期 7天; the channel of each comes from its file name.
+    """
+    head = words("日期 场景ID 场景名字 计划ID 计划名字 展现量 点击量 花费 直接成交金额 间接成交金额 总成交金额 "
+                 "总成交笔数")
+    ztc = write_xls(tmp_path / "直通车_计划报表_2026-03-03_2026-03-03.xls", [
+        head, ["2026-03-03", 1, "日常推广", 200000001, "连衣裙-搜索", 10000, 300, 100.0, 400.0, 100.0, 500.0, 5],
+        ["2026-03-03", 1, "日常推广", 200000002, "T恤-搜索", 5000, 100, "60.00", "0.00", "0.00", "0.00", 0],
+        ["合计", "", "", "", "", 15000, 400, 160.0, 400.0, 100.0, 500.0, 5]])
+    yinli = write_csv(tmp_path / "引力魔方_计划报表.csv", [
+        ["效果模型：点击 统计口径：转化时间 转化周期：7天"],
+        ["统计时间：2026-03-03 ~ 2026-03-03"],
+        head[3:9],
+        ["300000001", "拉新人群", "20000", "150", "40.00", "120.00"]], "gbk")
+    report = shop.ingest([ztc, yinli], preset="alimama")
+    assert [f.kind for f in report.files] == ["plans", "plans"]
+    assert rows(shop, "SELECT channel, sum(cost), sum(conversion_value), count(*) FROM ad_spend WHERE shop_id = ? "
+                      "GROUP BY channel ORDER BY channel") == [
+        ("引力魔方", Decimal("40.00"), Decimal("120.00"), 1), ("直通车", Decimal("160.00"), Decimal("500.00"), 2)]
+    assert rows(shop, "SELECT date, campaign_id, attribution_model, attribution_basis, attribution_window "
+                      "FROM ad_spend WHERE shop_id = ? AND channel = '引力魔方'") == [
+        (dt.date(2026, 3, 3), "300000001", "点击", "转化时间", "7天")]
+
+
+def test_alimama_period_without_daily_rows_is_quarantined(shop: Shop, tmp_path: Path) -> None:
+    """Ad rows are days: a report for 03-01 ~ 03-07 without a 日期 column cannot be split into days."""
+    data = [["统计时间：2026-03-01 ~ 2026-03-07"], ["计划名称", "消耗"], ["春季上新", "700.00"]]
+    report = shop.ingest(write_csv(tmp_path / "万相台.csv", data, "utf-8"), preset="alimama")
+    assert [r.reason for r in report.quarantined] == ["several days in one row"]
+    assert rows(shop, "SELECT count(*) FROM ad_spend WHERE shop_id = ?") == [(0,)]
+
+
+# --------------------------------------------------------------------------------------------- jd-shangzhi
+
+JD_HEAD = words("时间 SKU SKU名称 一级类目 二级类目 三级类目 成交金额 成交商品件数 成交单量 成交客户数 "
+                "商品访客数 商品浏览量 搜索曝光次数 搜索点击次数 商品曝光次数 商品曝光人数 加购客户数 "
+                "下单金额 下单单量 下单客户数 取消及售后退款金额")
+
+
+def test_jd_shangzhi_sku_daily_xls_with_total_row(shop: Shop, tmp_path: Path) -> None:
+    """SKU daily (.xls; SKUs as number cells): 2 SKUs x 2 days and a 合计 row (skipped).
+
+    sales 1,999.00 + 299.00 + 3,998.00 + 0.00 = 6,296.00; units 1 + 1 + 2 + 0 = 4; paid_orders 1 + 1 + 2 + 0 = 4;
+    refunds 299.00 on 03-01 (取消及售后退款金额); category 一级 > 二级 > 三级.
+    """
+    data = [JD_HEAD,
+            ["2026-03-01", 100012345678, "智能手表 黑色", "数码", "智能设备", "智能手表", "1,999.00", 1, 1, 1, 300, 900,
+             5000, 200, 8000, 3000, 20, "3,998.00", 2, 2, "0.00"],
+            ["2026-03-01", 100012345679, "表带 白色", "数码", "智能设备", "配件", "299.00", 1, 1, 1, 100, 150, 800, 30,
+             1200, 600, 5, "299.00", 1, 1, "299.00"],
+            ["2026-03-02", 100012345678, "智能手表 黑色", "数码", "智能设备", "智能手表", "3,998.00", 2, 2, 2, 400,
+             1000,
+             5200, 210, 8100, 3100, 25, "3,998.00", 2, 2, "-"],
+            ["2026-03-02", 100012345679, "表带 白色", "数码", "智能设备", "配件", "0.00", 0, 0, 0, 50, 60, 700, 10,
+             1000,
+             500, 1, "0.00", 0, 0, "0.00"],
+            ["合计", "", "", "", "", "", "6,296.00", 4, 4, 4, 850, 2110, "", "", "", "", 51, "8,295.00", 5, 5,
+             "299.00"]]
+    report = shop.ingest(write_xls(tmp_path / "商智_商品明细_2026-03-01_2026-03-02.xls", data), preset="jd-shangzhi")
+    f = report.files[0]
+    assert (f.preset, f.kind, f.rows_loaded, f.rows_skipped) == ("jd-shangzhi", "sku", 4, 1)
+    assert rows(shop, "SELECT sum(sales), sum(units), sum(paid_orders), sum(refund_amount), sum(uv), min(days), "
+                      "max(days) FROM daily_product WHERE shop_id = ?") == [
+        (Decimal("6296.00"), 4, 4, Decimal("299.00"), 850, 1, 1)]
+    assert rows(shop, "SELECT product_id, name, category FROM products WHERE shop_id = ? ORDER BY 1") == [
+        ("100012345678", "智能手表 黑色", "数码 > 智能设备 > 智能手表"), ("100012345679", "表带 白色",
+                                                                          "数码 > 智能设备 > 配件")]
+    assert shop.settings["currency"] == "CNY"
+
+
+def test_jd_shangzhi_sources(shop: Shop, tmp_path: Path) -> None:
+    """Traffic sources by 一级/二级来源, the date in the file name: uv 500 + 120 = 620, sales 800.00 + 150.50."""
+    data = [words("一级来源 二级来源 三级来源 访客数 浏览量 成交金额 成交客户数"),
+            ["京东站内", "搜索", "关键词搜索", "500", "1,500", "800.00", "4"],
+            ["京东站外", "广告", "-", "120", "200", "150.50", "1"]]
+    shop.ingest(write_csv(tmp_path / "流量来源_2026-03-04.csv", data, "utf-8-sig"), preset="jd-shangzhi")
+    assert rows(shop, "SELECT date, source_1, source, source_3, uv, sales FROM daily_source WHERE shop_id = ? "
+                      "ORDER BY uv DESC") == [
+        (dt.date(2026, 3, 4), "京东站内", "搜索", "关键词搜索", 500, Decimal("800.00")),
+        (dt.date(2026, 3, 4), "京东站外", "广告", None, 120, Decimal("150.50"))]

@@ -21,6 +21,7 @@ ZH: dict[str, str] = {
     "positive quantity in a cancellation": "退货单中数量为正",
     "malformed row": "行格式错误（字段数不对）",
     "negative value": "数值为负",
+    "several days in one row": "一行覆盖多天（推广数据按天导入）",
     "period ends before it starts": "统计时间的结束早于开始",
     "id in scientific notation": "ID 被表格软件写成了科学计数法（数字已丢失）",
 }

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from junshi.errors import ConfigError
 from junshi.ingest.presets import (
+    alimama,
     cdnow,
+    jd_shangzhi,
     olist,
     online_retail,
     shopify,
@@ -16,7 +18,8 @@ from junshi.ingest.presets.base import Preset
 
 PRESETS: dict[str, Preset] = {p.name: p for p in [online_retail.PRESET, cdnow.PRESET, taobao_userbehavior.PRESET,
                                              taobao_orders.PRESET, shopify.PRESET, olist.PRESET,
-                                             sycm.PRESET]}
+                                             sycm.PRESET, alimama.PRESET,
+                                             jd_shangzhi.PRESET]}
 
 
 def get_preset(name: str) -> Preset:
