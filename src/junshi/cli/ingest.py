@@ -45,7 +45,8 @@ def _print_report(report: IngestReport) -> None:
 def ingest_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (every file in a folder is loaded).")],
     preset: Annotated[str | None, typer.Option(
-        "--preset", help="Source format: online-retail, cdnow, taobao-userbehavior, olist, shopify, taobao-orders."
+        "--preset", help="Source format: online-retail, cdnow, taobao-userbehavior, olist, shopify, taobao-orders, "
+        "jd-orders, pdd-orders, douyin-orders, douyin-settlement, woocommerce, ga4-bigquery."
     )] = None,
     table: Annotated[str | None, typer.Option(
         "--table", help="Canonical table to load into (without a preset; default: guessed from the headers).")] = None,

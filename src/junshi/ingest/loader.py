@@ -84,7 +84,6 @@ class Loader:
         self.step(tr("reading {name}", "读取 {name}", name=path.name))
         name = self.temp_name("raw")
         raw = read_raw(self.con, path, name, self.workdir, header=header, columns=columns, delim=delim)
-        self._temps.append(("TABLE", name))
         for src, dst in (rename or {}).items():
             if src in raw.columns and src != dst:
                 if dst in raw.columns:
@@ -93,9 +92,16 @@ class Loader:
         if rename:
             cols = tuple(r[0] for r in self.con.execute(f"DESCRIBE {name}").fetchall())
             raw = RawTable(name, raw.source, cols, raw.rows, raw.encoding, raw.sha256, raw.base)
+        return self.adopt(raw)
+
+    def adopt(self, raw: RawTable) -> RawTable:
+        """Take a file read into the temp table ``raw.name`` into the run (by :meth:`read`, or by a preset
+        that reads nested data itself): the table is dropped at the end, the file's earlier quarantine rows
+        are replaced and its rows counted."""
+        self._temps.append(("TABLE", raw.name))
         self.con.execute("DELETE FROM quarantine WHERE shop_id = ? AND source_file = ?",
-                         [self.shop_id, str(path)])
-        self.files[path] = FileLoad(str(path), raw.sha256, raw.encoding, rows_read=raw.rows)
+                         [self.shop_id, str(raw.source)])
+        self.files[raw.source] = FileLoad(str(raw.source), raw.sha256, raw.encoding, rows_read=raw.rows)
         return raw
 
     def file(self, raw: RawTable) -> FileLoad:

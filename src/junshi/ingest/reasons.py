@@ -24,6 +24,11 @@ ZH: dict[str, str] = {
     "several days in one row": "一行覆盖多天（推广数据按天导入）",
     "period ends before it starts": "统计时间的结束早于开始",
     "id in scientific notation": "ID 被表格软件写成了科学计数法（数字已丢失）",
+    "order amounts differ between rows": "同一订单各行的订单金额不一致",
+    "unpaid order without a time": "未成交订单（没有成交时间，无法归入某一天）",
+    "unknown direction (入账/出账)": "动账方向不是入账或出账",
+    "bad line item": "订单明细无法读取（数量或金额不对）",
+    "repeated purchase event": "重复的购买事件（同一 transaction_id 已出现）",
 }
 
 

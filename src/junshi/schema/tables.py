@@ -310,6 +310,28 @@ TABLES: dict[str, Table] = {
                        "paid_orders", "units", "sales", "new_buyers", "returning_buyers", "refund_amount",
                        "search_uv", "search_paid_buyers"),
         )),
+        Table("settlements", "结算流水",
+              "Money moved in or out of the shop's platform account (抖店 动账明细 / 结算账单): sales settled, "
+              "refunds taken back, fees and commissions charged", ("shop_id", "settlement_id"), (
+            SHOP_ID,
+            _c("settlement_id", "VARCHAR", "动账流水号", "Movement id as the platform gives it", True),
+            _c("ts", "TIMESTAMP", "动账时间", "When the money moved", True),
+            _c("amount", MONEY, "动账金额", "Amount moved: positive into the shop's account, negative out of it", True),
+            _c("account", "VARCHAR", "动账账户", "Account moved (e.g. 聚合账户, 微信, 支付宝)"),
+            _c("scene", "VARCHAR", "动账场景", "What moved it (e.g. 订单结算, 退款, 保证金)"),
+            _c("billing_type", "VARCHAR", "计费类型", "Billing type as the platform names it"),
+            _c("order_id", "VARCHAR", "订单号", "Order concerned (the main order)"),
+            _c("sub_order_id", "VARCHAR", "子订单号", "Sub-order concerned"),
+            _c("order_amount", MONEY, "订单实付应结", "Buyer's payment settled for the order"),
+            _c("shipping_amount", MONEY, "运费实付", "Shipping fee the buyer paid, settled"),
+            _c("platform_subsidy", MONEY, "实际平台补贴", "Platform subsidy paid to the shop"),
+            _c("refund_amount", MONEY, "订单退款", "Refund taken back from the shop (positive)"),
+            _c("platform_fee", MONEY, "平台服务费", "Platform service fee charged (positive)"),
+            _c("commission", MONEY, "佣金", "Commission charged for influencers or affiliates (positive)"),
+            _c("service_fee", MONEY, "招商服务费", "Service fee charged for the promoter (团长/招商, positive)"),
+            _c("promotion_fee", MONEY, "站外推广费", "Off-platform promotion fee charged (positive)"),
+            _c("note", "VARCHAR", "备注", "Platform note"),
+        )),
         Table("quarantine", "隔离区", "Rows that could not be loaded, with why",
               ("shop_id", "table_name", "source_file", "source_line"), (
             SHOP_ID,
@@ -339,4 +361,4 @@ DAILY_TABLES = ("daily_shop", "daily_source", "daily_product")
 """Daily fact tables: per-day aggregates as platforms report them (see the note above ``_PERIOD``)."""
 
 FACT_TABLES = ("sessions", "events", "orders", "order_items", "refunds", "reviews", "ad_spend",
-               "searches", "inventory", "benchmarks", *DAILY_TABLES)
+               "searches", "inventory", "benchmarks", *DAILY_TABLES, "settlements")

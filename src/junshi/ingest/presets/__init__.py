@@ -6,20 +6,27 @@ from junshi.errors import ConfigError
 from junshi.ingest.presets import (
     alimama,
     cdnow,
+    douyin_orders,
+    douyin_settlement,
+    ga4_bigquery,
+    jd_orders,
     jd_shangzhi,
     olist,
     online_retail,
+    pdd_orders,
     shopify,
     sycm,
     taobao_orders,
     taobao_userbehavior,
+    woocommerce,
 )
 from junshi.ingest.presets.base import Preset
 
 PRESETS: dict[str, Preset] = {p.name: p for p in [online_retail.PRESET, cdnow.PRESET, taobao_userbehavior.PRESET,
                                              taobao_orders.PRESET, shopify.PRESET, olist.PRESET,
-                                             sycm.PRESET, alimama.PRESET,
-                                             jd_shangzhi.PRESET]}
+                                             sycm.PRESET, alimama.PRESET, jd_shangzhi.PRESET, jd_orders.PRESET,
+                                             pdd_orders.PRESET, douyin_orders.PRESET, douyin_settlement.PRESET,
+                                             woocommerce.PRESET, ga4_bigquery.PRESET]}
 
 
 def get_preset(name: str) -> Preset:
