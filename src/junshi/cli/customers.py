@@ -19,6 +19,7 @@ from junshi.customers import Audience
 from junshi.customers.cohorts import BREAKDOWNS
 from junshi.customers.summary import last_purchase_day
 from junshi.errors import ConfigError
+from junshi.exports import write_csv
 from junshi.i18n import get_lang, tr
 from junshi.shop import connect
 
@@ -40,7 +41,7 @@ def _emit_frame(frame: pd.DataFrame, fmt: str, title: str) -> None:
     if fmt == "json":
         print_json(json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False)))
     elif fmt == "csv":
-        frame.to_csv(sys.stdout, index=False)
+        write_csv(frame, sys.stdout)
     else:
         table = Table(title=title)
         for col in frame.columns:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from rich.table import Table
 
 from junshi.cli.app import app
 from junshi.cli.options import DbOption, FormatOption, ReportFormat, ReportFormatOption, ShopOption, TableFormat
+from junshi.exports import write_csv
 from junshi.i18n import tr
 from junshi.ingest import IngestReport
 from junshi.ingest.reasons import show
@@ -98,7 +100,7 @@ def quarantine_cmd(
         print(rows.to_json(orient="records", force_ascii=False))
         return
     if fmt == "csv":
-        print(rows.to_csv(index=False), end="")
+        write_csv(rows, sys.stdout)
         return
     view = Table(tr("table", "数据表"), tr("file", "文件"), tr("line", "行"), tr("reason", "原因"),
                  tr("raw row", "原始内容"),

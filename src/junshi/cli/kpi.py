@@ -12,6 +12,7 @@ from rich.table import Table
 from junshi.cli.app import app
 from junshi.cli.options import DbOption, FormatOption, ShopOption, TableFormat
 from junshi.errors import MetricError
+from junshi.exports import write_csv
 from junshi.i18n import get_lang, set_lang, tr
 from junshi.metrics import REGISTRY, KpiResult, explain, public_metrics
 from junshi.metrics.result import format_value
@@ -102,7 +103,7 @@ def kpi_cmd(
     if fmt == "json":
         print(result.to_json())
     elif fmt == "csv":
-        result.to_pandas().to_csv(sys.stdout, index=False)
+        write_csv(result.to_pandas(), sys.stdout)
         for note in result.notes:
             err.print(f"{tr('Note', '注意')}: {note.text()}", highlight=False)
     else:
@@ -128,10 +129,11 @@ def metrics_cmd(
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if fmt == "csv":
-        print("id,name,unit,definition")
-        for m in chosen:
-            name, definition = m.name(get_lang()), m.definition(get_lang()).replace('"', '""')
-            print(f'{m.id},"{name}",{m.unit},"{definition}"')
+        import pandas as pd
+
+        rows = [{"id": m.id, "name": m.name(get_lang()), "unit": m.unit, "definition": m.definition(get_lang())}
+                for m in chosen]
+        write_csv(pd.DataFrame(rows, columns=["id", "name", "unit", "definition"]), sys.stdout)
         return
     table = Table(tr("id", "指标ID"), tr("name", "名称"), tr("unit", "单位"), tr("definition", "定义"),
                   title=tr("Metrics", "指标口径"), show_lines=True)

@@ -29,6 +29,7 @@ import pandas as pd
 
 from junshi.customers.summary import TableSource, as_date, last_purchase_day, purchases
 from junshi.errors import ConfigError, MissingDataError, ModelError
+from junshi.exports import export_path, write_table
 
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "contains"]
 OPS: tuple[str, ...] = ("==", "!=", "<", "<=", ">", ">=", "in", "contains")
@@ -259,10 +260,24 @@ def _window(t: ibis.Table, ts: ibis.Value, since: dt.date | None, until: dt.date
     return t
 
 
+def _require(src: TableSource, tables: tuple[str, ...], what_en: str, what_zh: str) -> None:
+    """A MissingDataError when the shop has no rows in any of ``tables``: a condition on them would
+    silently select nobody (an orders-only shop has no visits, reviews or customer attributes)."""
+    if all(int(src.table(t).count().execute()) == 0 for t in tables):
+        names = " / ".join(tables)
+        raise MissingDataError(
+            f"This shop has no {names} data, so a condition on {what_en} cannot be judged.",
+            f"本店没有 {names} 数据，无法判断关于{what_zh}的条件。",
+            hint_en=f"Load a file with {names} (junshi ingest), or drop the condition.",
+            hint_zh=f"请导入含 {names} 的文件（junshi ingest），或去掉该条件。",
+        )
+
+
 def _ids(ctx: _Context, cond: Condition) -> ibis.Table:
     """A one-column table (customer_id) of the customers meeting ``cond`` (Not is handled by the caller)."""
     src = ctx.src
     if isinstance(cond, Attribute):
+        _require(src, ("customers",), "customer attributes", "客户属性")
         c = src.table("customers")
         col = (ctx.as_of.year - c.birth_year) if cond.column == "age" else c[cond.column]
         value = (
@@ -281,23 +296,30 @@ def _ids(ctx: _Context, cond: Condition) -> ibis.Table:
             frame = pred[_compare(pred[cond.column], cond.op, cond.value)]
         return ibis.memtable({"customer_id": frame.customer_id.astype(str).tolist()}, schema={"customer_id": "string"})
     if isinstance(cond, Bought):
-        p = purchases(src.table("orders")).select("customer_id", "order_id", "ts")
-        items = src.table("order_items")
-        items = items.select(
-            "order_id", "product_id", line_amount=ibis.coalesce(items.amount, items.unit_price * items.quantity)
-        )
-        j = p.join(items, "order_id")
-        if cond.categories:
-            prods = src.table("products").select("product_id", "category")
-            j = j.join(prods, "product_id").filter(lambda t: t.category.isin(list(cond.categories)))
-        if cond.product_ids:
-            j = j.filter(j.product_id.isin(list(cond.product_ids)))
-        j = _window(j, j.ts, ctx.day(cond.since), ctx.day(cond.until) or ctx.as_of)
+        since, until = ctx.day(cond.since), ctx.day(cond.until) or ctx.as_of
+        p = purchases(src.table("orders"))
+        if cond.product_ids or cond.categories:
+            _require(src, ("order_items",), "products bought", "所购商品")
+            items = src.table("order_items")
+            items = items.select(
+                "order_id", "product_id", line_amount=ibis.coalesce(items.amount, items.unit_price * items.quantity)
+            )
+            j = p.select("customer_id", "order_id", "ts").join(items, "order_id")
+            if cond.categories:
+                _require(src, ("products",), "product categories", "商品类目")
+                prods = src.table("products").select("product_id", "category")
+                j = j.join(prods, "product_id").filter(lambda t: t.category.isin(list(cond.categories)))
+            if cond.product_ids:
+                j = j.filter(j.product_id.isin(list(cond.product_ids)))
+        else:  # any product: the paid orders themselves (an orders-only shop has no order lines)
+            j = p.select("customer_id", "ts", line_amount=p.amount)
+        j = _window(j, j.ts, since, until)
         agg = j.group_by("customer_id").aggregate(spent=j.line_amount.sum())
         if cond.min_amount is not None:
             agg = agg.filter(agg.spent >= cond.min_amount)
         return agg.select("customer_id")
     if isinstance(cond, Visited):
+        _require(src, ("sessions",), "visits", "访问")
         s = src.table("sessions")
         s = _window(
             s.filter(s.customer_id.notnull()), s.started_at, ctx.day(cond.since), ctx.day(cond.until) or ctx.as_of
@@ -307,6 +329,7 @@ def _ids(ctx: _Context, cond: Condition) -> ibis.Table:
     if isinstance(cond, Searched):
         return _searchers(ctx, cond)
     if isinstance(cond, Reviewed):
+        _require(src, ("reviews",), "reviews", "评价")
         r = src.table("reviews")
         r = r.filter(r.customer_id.notnull() & r.rating.between(cond.min_rating, cond.max_rating))
         r = _window(r, r.created_at, ctx.day(cond.since), ctx.day(cond.until) or ctx.as_of)
@@ -316,6 +339,7 @@ def _ids(ctx: _Context, cond: Condition) -> ibis.Table:
 
 def _searchers(ctx: _Context, cond: Searched) -> ibis.Table:
     src = ctx.src
+    _require(src, ("searches", "events"), "searches", "搜索")
     since, until = ctx.day(cond.since), ctx.day(cond.until) or ctx.as_of
     links = []
     for name in ("sessions", "orders", "events"):
@@ -477,21 +501,17 @@ def export_audience(
     File columns: customer_id, best_hour (shop-local hour to contact; the shop's best hour when the
     customer has no paid order), gender, region, city, rfm_group, rfm_group_zh.
     """
-    out = Path(path)
-    if out.suffix.lower() not in (".csv", ".xlsx"):
-        raise ConfigError(
-            f"Cannot export to {out.name}: use a .csv or .xlsx file.",
-            f"无法导出为 {out.name}：请使用 .csv 或 .xlsx 文件。",
-        )
+    out = export_path(path)
     ids = members(src, audience).customer_id.astype(str).tolist()
     control = split_control(ids, control_share, seed)
     hours = best_hours(src).set_index("customer_id").best_hour
     default_hour = shop_best_hour(src)
-    frame = pd.DataFrame({"customer_id": ids})
+    frame = pd.DataFrame({"customer_id": pd.Series(ids, dtype=object)})  # object also when empty
     frame["is_control"] = frame.customer_id.isin(control)
     frame["best_hour"] = frame.customer_id.map(hours).fillna(-1 if default_hour is None else default_hour).astype(int)
     frame["best_hour"] = frame.best_hour.where(frame.best_hour >= 0, None)
     attrs: pd.DataFrame = src.table("customers").select("customer_id", "gender", "region", "city").execute()
+    attrs["customer_id"] = attrs.customer_id.astype(object)  # an empty result comes back as float64
     frame = frame.merge(attrs.drop_duplicates("customer_id"), on="customer_id", how="left")
     try:
         from junshi.customers.rfm import rfm
@@ -504,11 +524,7 @@ def export_audience(
         frame["rfm_group"] = frame["rfm_group_zh"] = None
     value, _ = _expected(src, audience, pd.Series(ids, dtype=str), horizon_days)
     treatment = frame[~frame.is_control].drop(columns=["is_control"])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".csv":
-        treatment.to_csv(out, index=False, encoding="utf-8-sig")
-    else:
-        treatment.to_excel(out, index=False)
+    write_table(treatment, out)
     audience_id = uuid.uuid4().hex[:12]
     _record(src, audience, audience_id, frame, control_share, seed, value, str(out))
     return AudienceExport(
