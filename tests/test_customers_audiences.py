@@ -29,7 +29,7 @@ from junshi.customers import (
     Visited,
 )
 from junshi.customers.audiences import best_hours, condition_from_dict, members, split_control
-from junshi.errors import ConfigError
+from junshi.errors import ConfigError, MissingDataError
 from test_customers import load_tiny
 
 AS_OF = "2024-03-31"
@@ -154,3 +154,47 @@ def test_control_share_is_seeded_and_about_ten_percent() -> None:
     ids_ = [f"c{i:04d}" for i in range(1000)]
     a, b, c = split_control(ids_, 0.1, 7), split_control(list(reversed(ids_)), 0.1, 7), split_control(ids_, 0.1, 8)
     assert len(a) == 100 and a == b and a != c
+
+
+@pytest.fixture
+def orders_only(db_path: Path) -> Iterator[Shop]:
+    """The tiny shop's orders alone: no customers, order lines, products, visits or reviews."""
+    from test_customers import ORDERS
+
+    with junshi.connect(db_path) as shop:
+        for oid, cid, paid, cancelled, amount, source in ORDERS:
+            shop.warehouse.con.execute(
+                "INSERT INTO orders (shop_id, order_id, customer_id, created_at, paid_at, cancelled_at, pay_amount,"
+                " source) VALUES ('default', ?, ?, ?, ?, ?, ?, ?)",
+                [oid, cid, paid or "2024-03-10 10:00", paid, cancelled, amount, source])
+        yield shop
+
+
+def test_orders_only_shop_audiences(orders_only: Shop, tmp_path: Path) -> None:
+    """Everyone = the buyers A-F. Bought in the 90 days to 03-31 (from 01-02): A, B, C, D; spending >= 300:
+    A (350), C (540); in the last 30 days (from 03-02): A (03-30), D (03-25). Champions: A (see
+    test_customers). Conditions on data the shop lacks are errors naming the table, not empty audiences."""
+    assert ids(orders_only) == ["A", "B", "C", "D", "E", "F"]
+    assert ids(orders_only, Bought(since="90d")) == ["A", "B", "C", "D"]
+    assert ids(orders_only, Bought(min_amount=300)) == ["A", "C"]
+    assert ids(orders_only, Bought(since="30d")) == ["A", "D"]
+    assert ids(orders_only, InRFMGroup(("champions",))) == ["A"]
+    for cond, table in [
+        (Attribute("gender", "==", "f"), "customers"),
+        (Bought(product_ids=("P1",)), "order_items"),
+        (Visited(), "sessions"),
+        (Searched("lipstick"), "searches"),
+        (Reviewed(), "reviews"),
+    ]:
+        with pytest.raises(MissingDataError, match=table):
+            ids(orders_only, cond)
+    preview = orders_only.customers.preview_audience(Audience("recent", (Bought(since="30d"),), AS_OF))
+    assert preview.size == 2 and preview.sample == ["A", "D"]
+    nobody = Audience("nobody", (Bought(min_amount=10_000),), AS_OF)
+    for suffix in (".csv", ".xlsx"):
+        done = orders_only.customers.export_audience(nobody, tmp_path / f"none{suffix}")
+        assert (done.size, done.treatment) == (0, 0) and Path(done.path).stat().st_size > 0
+    done = orders_only.customers.export_audience(Audience("all", (), AS_OF), tmp_path / "all.csv", control_share=0)
+    sent = pd.read_csv(tmp_path / "all.csv", dtype={"customer_id": str})
+    assert done.size == 6 and sent.customer_id.tolist() == ["A", "B", "C", "D", "E", "F"]
+    assert sent.rfm_group.tolist()[:4] == ["champions", "lost", "at_risk", "new"]
