@@ -71,7 +71,8 @@ def visits_data() -> Rows:
 
     sessions: s1 v1 day1 a, s2 v2 day1 a, s3 v1 day2 b, s4 v3 day2 b (+ one of shop "other").
     events (page views): s1 has 3 page views at 10:00, 10:01, 10:05; s2 one; s3 two (10:00, 10:00:30);
-    s4 only an add_to_cart. v1 adds to cart in s1.
+    s4 only an add_to_cart. v1 adds to cart in s1. A visitor is someone with a page view (生意参谋): v3, who
+    only added to cart, is not one.
     """
     def ev(i: int, sid: str, vid: str, ts: str, kind: str = "page_view",
            product: str | None = None) -> dict[str, Any]:
@@ -158,18 +159,18 @@ def test_category_comes_from_products(make_shop: Any) -> None:
 
 
 def test_distinct_counts_do_not_add_up(make_shop: Any) -> None:
-    """uv day1 = {v1, v2} = 2, day2 = {v1, v3} = 2, but the week = {v1, v2, v3} = 3 (not 4).
+    """uv (visitors with a page view) day1 = {v1, v2} = 2, day2 = {v1} = 1, but the week = {v1, v2} = 2 (not 3).
 
-    by source: a = {v1, v2} = 2, b = {v1, v3} = 2; the whole = 3. Visits do add: 2 + 2 = 4.
+    by source: a = {v1, v2} = 2, b = {v1} = 1; the whole = 2. Visits do add: 2 + 2 = 4.
     """
     shop = make_shop(visits_data())
     days = shop.kpi("uv,visits", by="day")
     assert [(str(r["day"]), r["uv"], r["visits"]) for r in days.records()] == [
-        ("2024-01-01", 2, 2), ("2024-01-02", 2, 2)]
+        ("2024-01-01", 2, 2), ("2024-01-02", 1, 2)]
     week = shop.kpi("uv,visits", by="week")
-    assert [(str(r["week"]), r["uv"], r["visits"]) for r in week.records()] == [("2024-01-01", 3, 4)]
-    assert shop.kpi("uv", by="source").to_pandas()["uv"].tolist() == [2, 2]
-    assert shop.kpi("uv").value("uv") == 3
+    assert [(str(r["week"]), r["uv"], r["visits"]) for r in week.records()] == [("2024-01-01", 2, 4)]
+    assert shop.kpi("uv", by="source").to_pandas()["uv"].tolist() == [2, 1]
+    assert shop.kpi("uv").value("uv") == 2
     assert any(n.code == "not_additive" and n.metric == "uv" for n in days.notes)
 
 
@@ -198,7 +199,7 @@ def test_missing_table_is_a_note_not_a_zero(make_shop: Any) -> None:
     assert row["sales"] == 170.0
     assert row["uv"] is None and row["payment_conversion_rate"] is None and row["ad_cost"] is None
     missing = {n.metric: n.en for n in r.notes if n.code == "missing_data"}
-    assert "needs sessions data" in missing["uv"] and "ad_spend" in missing["ad_cost"]
+    assert "needs sessions and events data" in missing["uv"] and "ad_spend" in missing["ad_cost"]
     assert "sessions" in next(n.zh for n in r.notes if n.metric == "uv")
     r.require("sales")
     with pytest.raises(MissingDataError):
@@ -218,13 +219,13 @@ def test_traffic_metrics(make_shop: Any) -> None:
     visits 4; bounced = s2 (one page view) = 1 (s4 has none, s1 three, s3 two) -> bounce_rate 1/4.
     second_click_rate = (6 - 3 visits with a page view) / 6 = 0.5. pages_per_visit = 6 / 4 = 1.5.
     avg_visit_seconds over visits with events: s1 360 s, s2 0, s3 30, s4 0 -> 390 / 4 = 97.5.
-    add_to_cart_rate = {v1, v3} / {v1, v2, v3} = 2/3.
+    add_to_cart_rate = {v1, v3} / {v1, v2} = 1 (v3 carted without viewing a page: not a visitor).
     """
     shop = make_shop(visits_data())
     row = shop.kpi("pv,visits,bounce_rate,second_click_rate,pages_per_visit,avg_visit_seconds,add_to_cart_rate,"
                    "favorite_rate").records()[0]
     assert row == {"pv": 6, "visits": 4, "bounce_rate": 0.25, "second_click_rate": 0.5, "pages_per_visit": 1.5,
-                   "avg_visit_seconds": 97.5, "add_to_cart_rate": pytest.approx(2 / 3), "favorite_rate": 0.0}
+                   "avg_visit_seconds": 97.5, "add_to_cart_rate": 1.0, "favorite_rate": 0.0}
 
 
 def test_uv_by_product_counts_product_viewers(make_shop: Any) -> None:
@@ -240,10 +241,10 @@ def test_uv_by_product_counts_product_viewers(make_shop: Any) -> None:
 
 
 def test_uv_falls_back_to_events(make_shop: Any) -> None:
-    """Without sessions, uv = distinct visitor_id of events = {v1, v2, v3} = 3; visits = 4 session ids."""
+    """Without sessions, uv = distinct visitor_id of page views = {v1, v2} = 2; visits = 4 session ids."""
     data = visits_data()
     del data["sessions"]
-    assert make_shop(data).kpi("uv,visits").records() == [{"uv": 3, "visits": 4}]
+    assert make_shop(data).kpi("uv,visits").records() == [{"uv": 2, "visits": 4}]
 
 
 def test_conversion_funnel(make_shop: Any) -> None:
@@ -266,12 +267,16 @@ def test_conversion_funnel(make_shop: Any) -> None:
 def test_new_and_returning_buyers(make_shop: Any) -> None:
     """c1 first paid 2024-01-01 (o1) and again 2024-01-02 (o3); c2 paid only 2024-01-01.
 
-    Day 1: new {c1, c2} = 2, returning 0. Day 2: new 0, returning {c1} = 1, repurchase = 1/1.
+    Day 1: new {c1, c2} = 2, returning 0. Day 2: new 0, returning {c1} = 1, returning-buyer share = 1/1, but
+    repurchase rate 0/1 (c1 paid once that day). Both days: c1 paid on two days -> repurchase = 1/2.
     By customer_type over both days: new = o1 + o2 = 150 sales, returning = o3 = 20.
     """
     shop = make_shop(orders_data())
-    days = shop.kpi("new_buyers,returning_buyers,repurchase_rate", by="day").records()
-    assert [(r["new_buyers"], r["returning_buyers"], r["repurchase_rate"]) for r in days] == [(2, 0, 0.0), (0, 1, 1.0)]
+    days = shop.kpi("new_buyers,returning_buyers,returning_buyer_share,repurchase_rate", by="day").records()
+    assert [(r["new_buyers"], r["returning_buyers"], r["returning_buyer_share"], r["repurchase_rate"])
+            for r in days] == [(2, 0, 0.0, 0.0), (0, 1, 1.0, 0.0)]
+    both = shop.kpi("repeat_buyers,paid_buyers,repurchase_rate", start="2024-01-01", end="2024-01-02")
+    assert both.records() == [{"repeat_buyers": 1, "paid_buyers": 2, "repurchase_rate": 0.5}]
     types = shop.kpi("sales", by="customer_type").records()
     assert types == [{"customer_type": "new", "sales": 150.0}, {"customer_type": "returning", "sales": 20.0}]
 
@@ -388,25 +393,25 @@ def test_presale_deposit_caveat(make_shop: Any) -> None:
 
 
 def test_filters_and_time_dimensions(make_shop: Any) -> None:
-    """filters device=mobile: sessions s1, s3, s4 -> uv {v1, v3} = 2, pv = s1 3 + s3 2 = 5.
+    """filters device=mobile: sessions s1, s3, s4 -> uv {v1} = 1 (v3 viewed no page), pv = s1 3 + s3 2 = 5.
 
-    by hour on 2024-01-01: 10h: s1 (v1) -> uv 1; 11h: s2 (v2) -> 1. weekday: Mon 1 (2 uv), Tue 2 (2 uv).
+    by hour on 2024-01-01: 10h: s1 (v1) -> uv 1; 11h: s2 (v2) -> 1. weekday: Mon 1 (2 uv), Tue 2 (1 uv).
     filtered to hour 10 of 2024-01-02: s3 (v1) -> uv 1.
     """
     shop = make_shop(visits_data())
-    assert shop.kpi("uv,pv", filters={"device": "mobile"}).records() == [{"uv": 2, "pv": 5}]
-    assert shop.kpi("uv", filters={"device": ["mobile", "pc"]}).value("uv") == 3
+    assert shop.kpi("uv,pv", filters={"device": "mobile"}).records() == [{"uv": 1, "pv": 5}]
+    assert shop.kpi("uv", filters={"device": ["mobile", "pc"]}).value("uv") == 2
     hours = shop.kpi("uv", by="hour", start="2024-01-01", end="2024-01-01").records()
     assert hours == [{"hour": 10, "uv": 1}, {"hour": 11, "uv": 1}]
     assert shop.kpi("uv", filters={"hour": 10, "day": "2024-01-02"}).records() == [{"uv": 1}]
-    assert shop.kpi("uv", by="weekday").records() == [{"weekday": 1, "uv": 2}, {"weekday": 2, "uv": 2}]
+    assert shop.kpi("uv", by="weekday").records() == [{"weekday": 1, "uv": 2}, {"weekday": 2, "uv": 1}]
 
 
 def test_other_shops_never_count(make_shop: Any) -> None:
-    """Shop "other" has a visitor v9 on 2024-01-01 and a 999 order: our uv stays 3, sales 170."""
+    """Shop "other" has a visitor v9 on 2024-01-01 and a 999 order: our uv stays 2, sales 170."""
     data = visits_data()
     data.update(orders_data())
-    assert make_shop(data).kpi("uv,sales").records() == [{"uv": 3, "sales": 170.0}]
+    assert make_shop(data).kpi("uv,sales").records() == [{"uv": 2, "sales": 170.0}]
 
 
 def test_unknown_names_list_the_valid_ones(make_shop: Any) -> None:
@@ -437,3 +442,35 @@ def test_spark_url_reuses_the_shared_session(spark_warehouse: Any) -> None:
     assert "GROUP BY" in sql and "`orders`" in sql
     with pytest.raises(WarehouseError):
         shop.warehouse.con  # noqa: B018
+
+
+def test_visitors_count_on_each_day_they_viewed(make_shop: Any) -> None:
+    """访客数 by view time (生意参谋). Visit m1 of v1 (source a) views at 23:50 on 01-01 and 00:10 on 01-02; visit
+    m2 of v2 (source b) starts 01-01 23:58 with only an add_to_cart, then views at 00:05 on 01-02; visit m3 of v3
+    (source a) runs 01-02 23:40 to 01-04 00:20, viewing on all three days (a long visit).
+
+    day 01-01: {v1} = 1 (v2 had no view yet); 01-02: {v1, v2, v3} = 3; 01-03: {v3}; 01-04: {v3}.
+    01-02 by source: a {v1, v3} = 2, b {v2} = 1. Visits still count on their start day: 01-01 2, 01-02 1.
+    """
+    def ev(i: int, sid: str, vid: str, ts: str, kind: str = "page_view") -> dict[str, Any]:
+        return dict(event_id=f"m{i}", session_id=sid, visitor_id=vid, ts=ts, event_type=kind)
+
+    shop = make_shop({
+        "sessions": [
+            dict(session_id="m1", visitor_id="v1", started_at="2024-01-01 23:50", source="a"),
+            dict(session_id="m2", visitor_id="v2", started_at="2024-01-01 23:58", source="b"),
+            dict(session_id="m3", visitor_id="v3", started_at="2024-01-02 23:40", source="a"),
+        ],
+        "events": [
+            ev(1, "m1", "v1", "2024-01-01 23:50"), ev(2, "m1", "v1", "2024-01-02 00:10"),
+            ev(3, "m2", "v2", "2024-01-01 23:58", "add_to_cart"), ev(4, "m2", "v2", "2024-01-02 00:05"),
+            ev(5, "m3", "v3", "2024-01-02 23:40"), ev(6, "m3", "v3", "2024-01-03 12:00"),
+            ev(7, "m3", "v3", "2024-01-04 00:20"),
+        ],
+    })
+    days = shop.kpi("uv,visits", by="day").records()
+    assert [(str(r["day"]), r["uv"], r["visits"]) for r in days] == [
+        ("2024-01-01", 1, 2), ("2024-01-02", 3, 1), ("2024-01-03", 1, 0), ("2024-01-04", 1, 0)]
+    by_source = shop.kpi("uv", by="source", start="2024-01-02", end="2024-01-02").records()
+    assert by_source == [{"source": "a", "uv": 2}, {"source": "b", "uv": 1}]
+    assert shop.kpi("uv", start="2024-01-01", end="2024-01-02").value("uv") == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,13 +42,18 @@ def test_additive_and_distinct_totals(demo: Shop) -> None:
 
 
 def test_matches_hand_written_sql(demo_db: Path, demo: Shop) -> None:
-    """Sales, paying buyers and visitors by source, against SQL written independently of the registry."""
+    """Sales, paying buyers and visitors by source, against SQL written independently of the registry.
+
+    Visitors (生意参谋): distinct visitors with a page view in the period, by view time, in visits of the source.
+    """
     sql = f"""
         WITH paid AS (SELECT source, sum(pay_amount)::DOUBLE AS sales, count(DISTINCT customer_id) AS buyers
                       FROM orders WHERE shop_id = 'default' AND paid_at >= DATE '{START}'
                         AND paid_at < DATE '{END}' + 1 GROUP BY source),
-             vis AS (SELECT source, count(DISTINCT visitor_id) AS uv FROM sessions WHERE shop_id = 'default'
-                       AND started_at >= DATE '{START}' AND started_at < DATE '{END}' + 1 GROUP BY source)
+             vis AS (SELECT s.source, count(DISTINCT s.visitor_id) AS uv
+                     FROM events e JOIN sessions s ON s.shop_id = e.shop_id AND s.session_id = e.session_id
+                     WHERE e.shop_id = 'default' AND e.event_type IN ('page_view', 'product_view')
+                       AND e.ts >= DATE '{START}' AND e.ts < DATE '{END}' + 1 GROUP BY s.source)
         SELECT coalesce(vis.source, paid.source) AS source, coalesce(sales, 0) AS sales,
                coalesce(buyers, 0) AS buyers, coalesce(uv, 0) AS uv
         FROM vis FULL JOIN paid ON vis.source IS NOT DISTINCT FROM paid.source ORDER BY 1"""
@@ -55,6 +61,20 @@ def test_matches_hand_written_sql(demo_db: Path, demo: Shop) -> None:
         expected = con.execute(sql).fetchall()
     got = demo.kpi("sales,paid_buyers,uv", by="source", start=START, end=END).records()
     assert [(r["source"], pytest.approx(r["sales"]), r["paid_buyers"], r["uv"]) for r in got] == expected
+
+
+def test_visitors_by_day_are_counted_on_each_day_they_viewed(demo_db: Path, demo: Shop) -> None:
+    """uv by day and by device against SQL over the page views themselves (not the visits' start days)."""
+    views = """FROM events e JOIN sessions s ON s.shop_id = e.shop_id AND s.session_id = e.session_id
+               WHERE e.shop_id = 'default' AND e.event_type IN ('page_view', 'product_view')"""
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        by_day = con.execute(f"""SELECT CAST(e.ts AS DATE), count(DISTINCT s.visitor_id) {views}
+            AND e.ts >= DATE '{START}' AND e.ts < DATE '{END}' + 1 GROUP BY 1 ORDER BY 1""").fetchall()
+        by_device = con.execute(f"""SELECT s.device, count(DISTINCT s.visitor_id) {views}
+            AND e.ts >= DATE '{START}' AND e.ts < DATE '{END}' + 1 GROUP BY 1 ORDER BY 1""").fetchall()
+    got = demo.kpi("uv", by="day", start=START, end=END).records()
+    assert [(dt.date.fromisoformat(r["day"]), r["uv"]) for r in got] == by_day
+    assert [(r["device"], r["uv"]) for r in demo.kpi("uv", by="device", start=START, end=END).records()] == by_device
 
 
 def test_presale_caveat_during_the_deposit_period(demo: Shop) -> None:

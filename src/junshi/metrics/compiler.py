@@ -43,6 +43,10 @@ class Plan:
     expr: Any
     notes: list[Note] = field(default_factory=list)
     unavailable: set[str] = field(default_factory=set)
+    sources: dict[str, Source] = field(default_factory=dict)
+    flags: dict[str, str] = field(default_factory=dict)
+    """Hidden result columns -> the metric whose daily figures they flag as summed over days or rows."""
+    summed: set[str] = field(default_factory=set)
 
 
 def unbound_ctx() -> Ctx:
@@ -52,15 +56,21 @@ def unbound_ctx() -> Ctx:
 
 @cache
 def fact_columns(fact: str) -> frozenset[str]:
-    """The columns a fact has before lookups (helper columns starting with '_' excluded)."""
-    return frozenset(c for c in FACTS[fact].build(unbound_ctx()).columns if not c.startswith("_"))
+    """The columns a fact has before lookups (helper columns starting with '_' excluded).
+
+    Of a daily report only the text columns: its numbers are measures, not dimensions.
+    """
+    t = FACTS[fact].build(unbound_ctx())
+    daily = FACTS[fact].daily
+    return frozenset(c for c in t.columns if not c.startswith("_") and not (daily and not t[c].type().is_string()))
 
 
 def resolvable(fact: Fact, name: str) -> bool:
     """Whether the dimension or column ``name`` can be had on ``fact``."""
+    if name in TIME_DIMS:
+        return name in fact.times
     return (
-        name in TIME_DIMS
-        or name in fact.aliases
+        name in fact.aliases
         or name in fact_columns(fact.name)
         or any(name in lk.provides for lk in fact.lookups)
     )
@@ -126,12 +136,19 @@ def dimension_value(fact: Fact, t: Any, name: str) -> Any:
 
 
 def _measure_type(metric: Metric, src: Source) -> str:
-    integral = src.agg in ("count", "nunique") or (src.agg == "sum" and metric.unit == "count")
+    integral = src.agg in ("count", "nunique", "reported", "repeat") or (src.agg == "sum" and metric.unit == "count")
     return "int64" if integral else "float64"
 
 
+def _and(a: Any, b: Any) -> Any:
+    return b if a is None else a & b
+
+
 def aggregate(metric: Metric, src: Source, t: Any) -> Any:
+    """The aggregate of one source over the rows of a cell (daily reports: see ``DAILY_RULES``)."""
     where = src.where(t) if src.where is not None else None
+    if FACTS[src.fact].daily and src.agg != "reported":
+        where = _and(where, t.days == 1)
     if src.agg == "count":
         value = t.count(where=where)
     else:
@@ -141,9 +158,60 @@ def aggregate(metric: Metric, src: Source, t: Any) -> Any:
             value = column.sum(where=where)
         elif src.agg == "nunique":
             value = column.nunique(where=where)
+        elif src.agg == "reported":
+            value = column.max(where=_and(where, t._match)).coalesce(column.sum(where=_and(where, t.days == 1)))
+        elif src.agg == "repeat":
+            value = column.nunique(where=_and(where, _repeat(t, column)))
         else:
             value = column.cast("float64").mean(where=where)
     return value.cast(_measure_type(metric, src))
+
+
+def _repeat(t: Any, column: Any) -> Any:
+    """Whether the row's value of ``column`` occurs on two or more days (of its cell, once keyed)."""
+    if "_repeat" in t.columns:
+        return t._repeat
+    day = t._t.date()
+    return day.min().over(group_by=column) != day.max().over(group_by=column)
+
+
+def _summed(metric: Metric, src: Source, t: Any) -> Any:
+    """1 when a reported distinct count of the cell had to add several rows (no period row fits), else 0."""
+    assert src.column is not None
+    column = src.column(t)
+    where = src.where(t) if src.where is not None else None
+    no_period = column.max(where=_and(where, t._match)).isnull()
+    rows = column.count(where=_and(where, t.days == 1))
+    return ibis.ifelse(no_period & (rows > 1), 1, 0).cast("int64")
+
+
+def _cell_match(q: Query, t: Any) -> Any:
+    """Whether a daily row is a period row (days > 1) covering exactly the days of its time cell.
+
+    A cell of one day, of weekdays or of the whole history (no --from/--to) has no such row.
+    """
+    time_dims = {d for d in q.by if d in TIME_DIMS}
+    never = ibis.literal(False)
+    if time_dims & {"day", "hour", "weekday"}:
+        return never
+    day = t._t.date()
+    lo: Any = ibis.literal(q.start) if q.start else None
+    hi: Any = ibis.literal(q.end) if q.end else None
+    one = ibis.interval(days=1)
+    if "week" in time_dims:
+        week = t._t.truncate("W")
+        lo, hi = _narrow(lo, hi, week.date(), (week + ibis.interval(days=6)).date())
+    if "month" in time_dims:
+        month = t._t.truncate("M")
+        lo, hi = _narrow(lo, hi, month.date(), (month + ibis.interval(months=1) - one).date())
+    if lo is None or hi is None:
+        return never
+    last = (t._t + t.days.as_interval("D") - one).date()
+    return (t.days > 1) & (day == lo) & (last == hi)
+
+
+def _narrow(lo: Any, hi: Any, cell_lo: Any, cell_hi: Any) -> tuple[Any, Any]:
+    return (cell_lo if lo is None else ibis.greatest(lo, cell_lo)), (cell_hi if hi is None else ibis.least(hi, cell_hi))
 
 
 def _period_bounds(q: Query, rolling_days: int | None) -> tuple[dt.datetime | None, dt.datetime | None]:
@@ -193,13 +261,17 @@ def _branch(ctx: Ctx, q: Query, fact: Fact, members: list[tuple[Metric, Source]]
     t = fact.build(ctx)
     t = with_columns(fact, t, ctx, [*q.by, *filter_names, *needs])
     t = _shifted(t, q.shift)
+    for name, wanted in q.filters:
+        t = t.filter(dimension_value(fact, t, name).cast("string").isin(list(wanted)))
+    if fact.settle is not None:
+        t = fact.settle(t)
     lo, hi = _period_bounds(q, rolling)
     if lo is not None:
         t = t.filter(t._t >= lo)
     if hi is not None:
         t = t.filter(t._t < hi)
-    for name, wanted in q.filters:
-        t = t.filter(dimension_value(fact, t, name).cast("string").isin(list(wanted)))
+    if fact.daily:
+        t = t.mutate(_match=_cell_match(q, t))
     wheres = [src.where for _, src in members]
     if all(w is not None for w in wheres):
         conditions = [w(t) for w in wheres if w is not None]
@@ -209,12 +281,19 @@ def _branch(ctx: Ctx, q: Query, fact: Fact, members: list[tuple[Metric, Source]]
         agg = _rolling_by_time(q, fact, t, members, time_dims)
     else:
         keys = {d: dimension_value(fact, t, d) for d in q.by}
+        repeat = [src for _, src in members if src.agg == "repeat"]
+        if repeat:  # whether a value repeats is decided within its cell: key the rows first
+            t = t.mutate(**keys) if keys else t
+            keys = {d: t[d] for d in q.by}
+            assert repeat[0].column is not None
+            group, day = [*keys.values(), repeat[0].column(t)], t._t.date()
+            t = t.mutate(_repeat=day.min().over(group_by=group) != day.max().over(group_by=group))
         values = {m.id: aggregate(m, src, t) for m, src in members}
+        values |= {f"_summed_{m.id}": _summed(m, src, t) for m, src in members if src.agg == "reported"}
         agg = t.group_by(**keys).aggregate(**values) if keys else t.aggregate(**values)
-    ours = {m.id for m, _ in members}
     return agg.select(
         *q.by,
-        **{mid: (agg[mid] if mid in ours else ibis.null(typ)) for mid, typ in all_measures.items()},
+        **{mid: (agg[mid] if mid in agg.columns else ibis.null(typ)) for mid, typ in all_measures.items()},
     )
 
 
@@ -241,18 +320,32 @@ def _rolling_by_time(q: Query, fact: Fact, t: Any, members: list[tuple[Metric, S
     )
 
 
-def choose_source(metric: Metric, names: set[str], has_data: Callable[[str], bool]) -> tuple[
-        Source | None, tuple[str, ...]]:
-    """The source to use and, when none has data, the tables the first eligible one needs."""
+HasValues = Callable[[Fact, tuple[str, ...]], bool]
+"""Whether a fact has rows with a value for each of these dimensions (for the shop)."""
+
+
+def choose_source(metric: Metric, names: set[str], has_data: Callable[[str], bool],
+                  has_values: HasValues | None = None) -> tuple[Source | None, tuple[str, ...], tuple[str, ...]]:
+    """The source to use; when none has data, the tables the first eligible one needs; when the sources
+    with data have no value for the split, its dimensions.
+
+    The first eligible source whose tables hold data answers; when the query splits or filters by a
+    dimension that source leaves empty (e.g. orders without a traffic source), a later source with
+    values answers instead (e.g. the daily source report), so that a split never comes out all empty.
+    """
     eligible = [
         s for s in metric.sources
         if (not s.when or names & set(s.when)) and not names & set(s.unless)
         and all(resolvable(FACTS[s.fact], n) for n in names | set(s.needs))
     ]
-    for src in eligible:
-        if all(has_data(tbl) for tbl in FACTS[src.fact].tables):
-            return src, ()
-    return None, (FACTS[eligible[0].fact].tables if eligible else ())
+    with_data = [s for s in eligible if all(has_data(tbl) for tbl in FACTS[s.fact].tables)]
+    if not with_data:
+        return None, (FACTS[eligible[0].fact].tables if eligible else ()), ()
+    split = tuple(sorted(names - set(TIME_DIMS)))
+    if split and has_values is not None:
+        valued = [s for s in with_data if has_values(FACTS[s.fact], split)]
+        return (valued[0], (), ()) if valued else (None, (), split)
+    return with_data[0], (), ()
 
 
 def check_names(q: Query) -> None:
@@ -295,23 +388,31 @@ def _drop_unsplittable_rolling(q: Query, chosen: dict[str, Source], plan: Plan) 
         ))
 
 
-def compile_query(ctx: Ctx, q: Query, has_data: Callable[[str], bool]) -> Plan:
+def compile_query(ctx: Ctx, q: Query, has_data: Callable[[str], bool], has_values: HasValues | None = None) -> Plan:
     """Build the Ibis expression for ``q`` on ``ctx``; unavailable metrics become notes and empty columns."""
     check_names(q)
     names = set(q.by) | {n for n, _ in q.filters}
     plan = Plan(expr=None)
     order = closure(q.metrics)
-    chosen: dict[str, Source] = {}
+    chosen = plan.sources
     for mid in order:
         metric = REGISTRY[mid]
         if metric.derived:
             continue
-        src, tables = choose_source(metric, names, has_data)
+        src, tables, empty = choose_source(metric, names, has_data, has_values)
         if src is not None:
             chosen[mid] = src
             continue
         plan.unavailable.add(mid)
-        if tables:
+        if empty:
+            plan.notes.append(Note(
+                "unsupported_dimension",
+                f"{metric.en} cannot be split or filtered by {', '.join(empty)}: the shop's data for it has no "
+                "such values; it is left empty.",
+                f"{metric.zh}不能按 {'、'.join(empty)} 拆分或筛选：本店相应数据没有这些值，此处留空。",
+                mid,
+            ))
+        elif tables:
             plan.notes.append(_missing_note(metric, tables, has_data))
         else:
             split = sorted(n for n in names if not any(resolvable(FACTS[s.fact], n) for s in metric.sources))
@@ -328,7 +429,10 @@ def compile_query(ctx: Ctx, q: Query, has_data: Callable[[str], bool]) -> Plan:
             plan.unavailable.add(mid)
     if not chosen:
         return plan
+    plan.notes += mixed_grain_notes(q.metrics, chosen)
     measures = {mid: _measure_type(REGISTRY[mid], src) for mid, src in chosen.items()}
+    plan.flags = {f"_summed_{mid}": mid for mid, src in chosen.items() if src.agg == "reported"}
+    measures |= dict.fromkeys(plan.flags, "int64")
     groups: dict[tuple[str, int | None], list[tuple[Metric, Source]]] = {}
     for mid, src in chosen.items():
         groups.setdefault((src.fact, REGISTRY[mid].rolling_days), []).append((REGISTRY[mid], src))
@@ -340,8 +444,9 @@ def compile_query(ctx: Ctx, q: Query, has_data: Callable[[str], bool]) -> Plan:
         collapse = {mid: stacked[mid].max() for mid in measures}
         stacked = stacked.group_by(*q.by).aggregate(**collapse) if q.by else stacked.aggregate(**collapse)
     fills = {
-        mid: stacked[mid].coalesce(0) for mid, src in chosen.items() if src.agg in ("count", "nunique", "sum")
-    }
+        mid: stacked[mid].coalesce(0) for mid, src in chosen.items()
+        if src.agg in ("count", "nunique", "sum", "reported", "repeat")
+    } | {flag: stacked[flag].coalesce(0) for flag in plan.flags}
     expr = stacked.mutate(**fills) if fills else stacked
     for mid in order:
         metric = REGISTRY[mid]
@@ -354,9 +459,30 @@ def compile_query(ctx: Ctx, q: Query, has_data: Callable[[str], bool]) -> Plan:
             expr = expr.mutate(**{mid: value})
         elif mid in plan.unavailable:
             expr = expr.mutate(**{mid: ibis.null("float64")})
-    expr = expr.select(*q.by, *q.metrics)
+    expr = expr.select(*q.by, *q.metrics, *plan.flags)
     plan.expr = expr.order_by(*q.by) if q.by else expr
     return plan
+
+
+def grain(src: Source) -> str:
+    """Where a source's figures come from, for notes: 'orders (订单)', 'daily_shop (店铺日报)' ..."""
+    table = FACTS[src.fact].table
+    return f"{table} ({TABLES[table].zh})"
+
+
+def mixed_grain_notes(metrics: Sequence[str], chosen: dict[str, Source]) -> list[Note]:
+    """A note per asked ratio whose parts come from raw rows and from daily reports at once."""
+    notes: list[Note] = []
+    for mid in metrics:
+        metric = REGISTRY[mid]
+        parts = [p for p in closure([mid]) if p in chosen and p != mid]
+        if not metric.derived or len({FACTS[chosen[p].fact].daily for p in parts}) < 2:
+            continue
+        en = "; ".join(f"{REGISTRY[p].en.lower()} from {grain(chosen[p])}" for p in parts)
+        zh = "；".join(f"{REGISTRY[p].zh}取自 {grain(chosen[p])}" for p in parts)
+        notes.append(Note("mixed_grain", f"{metric.en} combines raw rows and a daily report: {en}.",
+                          f"{metric.zh}由明细数据和平台日报共同算出：{zh}。", mid))
+    return notes
 
 
 def _missing_note(metric: Metric, tables: tuple[str, ...], has_data: Callable[[str], bool]) -> Note:
@@ -368,3 +494,12 @@ def _missing_note(metric: Metric, tables: tuple[str, ...], has_data: Callable[[s
         "本店没有，此处留空而非 0。",
         metric.id,
     )
+
+
+def source_aggregate(ctx: Ctx, q: Query, metric_id: str, fact: str) -> Any:
+    """One base metric from one fact's source only, by ``q.by`` over ``q``'s period (filters and shift
+    apply): to compare what two grains say of the same metric (e.g. sales from orders and from the daily report).
+    """
+    metric = REGISTRY[metric_id]
+    src = next(s for s in metric.sources if s.fact == fact and not s.when)
+    return _branch(ctx, q, FACTS[fact], [(metric, src)], None, {metric_id: _measure_type(metric, src)})

@@ -8,7 +8,7 @@ from typing import Any
 import ibis
 
 from junshi.metrics.compiler import aggregate, required_tables, unbound_ctx, with_columns
-from junshi.metrics.facts import FACTS, PRODUCT_DIMS, TIME_DIMS
+from junshi.metrics.facts import DAILY_RULES, FACTS, PRODUCT_DIMS, TIME_DIMS
 from junshi.metrics.model import Metric, Source
 from junshi.metrics.registry import METRICS
 
@@ -76,11 +76,24 @@ def render() -> str:
         "(distinct counts in split rows),",
         "`sales_by_product` (line amounts), `rolling_needs_period` (DSR by day/week/month needs dates).",
         "",
+        "## Daily reports and ad settings (平台日报与归因设置)",
+        "",
+        DAILY_RULES,
+        "Ad rows of different attribution settings (`attribution_model` 效果模型, `attribution_basis` 统计口径,",
+        "`attribution_window` 转化周期) are never added together: per channel, the setting most rows use answers",
+        "(ties: the first by name), among the rows the filters keep; filter by the three columns to choose",
+        "another. Notes: `daily_sum` (a distinct count summed over days or rows), `mixed_grain` (a ratio whose",
+        "parts come from raw rows and a daily report), `attribution_setting` (the setting ad figures are under).",
+        "`junshi kpi --explain` starts with the grain that answers each metric.",
+        "",
         "## Dimensions (维度)",
         "",
         f"- time (shop-local): {', '.join(f'`{d}`' for d in TIME_DIMS)} (week starts Monday; weekday 1 = Monday)",
         "- `source`, `medium`, `campaign`, `device`, `region`, `city`, `landing_page` (visits; orders carry their",
-        "  own source, device, region and city; for ad spend `source` is the ad channel)",
+        "  own source, device, region and city; for ad spend `source` is the ad channel; the daily source report",
+        "  has `source` (来源明细), `source_1` (流量来源), `source_3` and `device`). A split by a dimension the",
+        "  data leaves empty (e.g. orders without a source) is answered by a later source that has it, else left",
+        "  empty with a note",
         f"- product level: {', '.join(f'`{d}`' for d in PRODUCT_DIMS)}: traffic from the",
         "  product's views, orders from the order lines (sales = line amounts)",
         "- `customer_type` (new / returning), `gender`, `acquisition_source`, plus any column of the fact table",

@@ -43,7 +43,12 @@ class Lookup:
 
 @dataclass(frozen=True)
 class Fact:
-    """A fact table: ``build`` returns it with ``_t``; ``aliases`` map dimension names to its columns."""
+    """A fact table: ``build`` returns it with ``_t``; ``aliases`` map dimension names to its columns.
+
+    ``times``: the time dimensions it can be split by. ``daily``: a platform's daily report (rows of
+    ``days`` days from ``date``; see :data:`DAILY_RULES`). ``settle``: keeps the rows that may be added
+    together (applied after filters, before the period), e.g. one attribution setting per ad channel.
+    """
 
     name: str
     table: str
@@ -53,6 +58,9 @@ class Fact:
     aliases: Mapping[str, str] = field(default_factory=dict)
     lookups: tuple[Lookup, ...] = ()
     also: tuple[str, ...] = ()
+    times: tuple[str, ...] = TIME_DIMS
+    daily: bool = False
+    settle: Callable[[Any], Any] | None = None
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -121,6 +129,22 @@ def _sessions(ctx: Ctx) -> Any:
     return t.mutate(_t=t.started_at)
 
 
+def _visit_days(ctx: Ctx) -> Any:
+    """Visits with a page view, one row per shop-local day the visit viewed pages on.
+
+    A visit's first and last page view bound the days it touched (a visit has no gap long enough to
+    skip a day), so a visit crossing midnight counts on both days without scanning its views twice.
+    ``_t`` is the first view on the first day and midnight on the later ones.
+    """
+    s, e = ctx.table("sessions"), ctx.table("events")
+    pv = e.filter(e.event_type.isin(PV_TYPES))
+    per = pv.group_by(_sid=pv.session_id).aggregate(_first=pv.ts.min(), _last=pv.ts.max())
+    j = s.inner_join(per, s.session_id == per._sid).drop("_sid")
+    one_day = ibis.interval(days=1)
+    j = j.mutate(_day=ibis.range(j._first.truncate("D"), j._last.truncate("D") + one_day, one_day).unnest())
+    return j.mutate(_t=ibis.greatest(j._day, j._first)).drop("_day", "_first", "_last")
+
+
 def _visits(ctx: Ctx) -> Any:
     """Sessions with their page views, events and first/last event time (from events)."""
     s, e = ctx.table("sessions"), ctx.table("events")
@@ -175,6 +199,51 @@ def _ad_spend(ctx: Ctx) -> Any:
     return t.mutate(_t=t.date.cast("timestamp"))
 
 
+ATTRIBUTION = ("attribution_model", "attribution_basis", "attribution_window")
+"""The attribution setting of an ad row (效果模型, 统计口径, 转化周期): rows of two settings never add up."""
+
+
+def attribution_setting(t: Any) -> Any:
+    """The row's attribution setting as one string (empty parts for settings the platform lacks)."""
+    return ibis.literal("|").join([t[c].fill_null("") for c in ATTRIBUTION])
+
+
+def one_attribution(t: Any) -> Any:
+    """Per channel, the rows of one attribution setting: the one most rows use (ties: the first by name).
+
+    Filter by attribution_model / attribution_basis / attribution_window to choose another: the
+    choice is made among the rows the filters keep.
+    """
+    t = t.mutate(_setting=attribution_setting(t))
+    counts = t.group_by(_ch=t.channel, _set=t._setting).aggregate(_n=t.count())
+    ranked = counts.mutate(_r=ibis.row_number().over(group_by=counts._ch, order_by=[counts._n.desc(), counts._set]))
+    best = ranked.filter(ranked._r == 0).select("_ch", "_set")
+    joined = t.inner_join(best, (t.channel == best._ch) & (t._setting == best._set))
+    return joined.drop("_ch", "_set", "_setting")
+
+
+def _daily(table: str) -> Callable[[Ctx], Any]:
+    """A daily report; ``_match``: the row is a period row covering exactly its cell (set per query)."""
+
+    def build(ctx: Ctx) -> Any:
+        t = ctx.table(table)
+        return t.mutate(_t=t.date.cast("timestamp"), _match=ibis.literal(False))
+
+    return build
+
+
+SOURCE_DIMS = ("source", "source_1", "source_3", "device")
+"""The dimensions of the daily traffic-source report (来源明细, 流量来源, 三级来源, 终端)."""
+DAILY_TIMES = ("day", "week", "month", "weekday")
+DAILY_RULES = (
+    "Daily reports (daily_shop, daily_source, daily_product): sums (page views, sales, orders, units) add the "
+    "one-day rows. A distinct count (visitors, buyers) in a cell of one day is that day's figure; over several "
+    "days it is the platform's own period row when one covers exactly the cell's days, else the sum of the "
+    "daily figures with a note (a visitor on two days counts twice). Raw rows (events, orders) win where the "
+    "shop has them; daily_source answers only splits by source, daily_product only splits by product."
+)
+
+
 def _reviews(ctx: Ctx) -> Any:
     t = ctx.table("reviews")
     return t.mutate(_t=t.created_at)
@@ -207,7 +276,16 @@ FACTS: dict[str, Fact] = {
              ("orders",)),
         Fact("refunds", "refunds", "refund time (created_at)", "退款时间 (created_at)", _refunds,
              _PRODUCT_ALIAS, (ORDER, PRODUCT)),
-        Fact("ad_spend", "ad_spend", "spend day (date)", "花费日期 (date)", _ad_spend, {"source": "channel"}),
+        Fact("visit_days", "sessions", "page view time (events.ts)", "浏览时间 (events.ts)", _visit_days,
+             lookups=(CUSTOMER,), also=("events",)),
+        Fact("ad_spend", "ad_spend", "spend day (date)", "花费日期 (date)", _ad_spend, {"source": "channel"},
+             times=DAILY_TIMES, settle=one_attribution),
+        Fact("daily_shop", "daily_shop", "report day (date)", "统计日期 (date)", _daily("daily_shop"),
+             times=DAILY_TIMES, daily=True),
+        Fact("daily_source", "daily_source", "report day (date)", "统计日期 (date)", _daily("daily_source"),
+             times=DAILY_TIMES, daily=True),
+        Fact("daily_product", "daily_product", "report day (date)", "统计日期 (date)", _daily("daily_product"),
+             _PRODUCT_ALIAS, (PRODUCT,), times=DAILY_TIMES, daily=True),
         Fact("reviews", "reviews", "review time (created_at)", "评价时间 (created_at)", _reviews,
              _PRODUCT_ALIAS, (PRODUCT, CUSTOMER)),
     ]

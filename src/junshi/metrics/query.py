@@ -10,11 +10,12 @@ import ibis
 import pandas as pd
 
 from junshi.errors import MetricError
-from junshi.metrics.compiler import Plan, Query, closure, compile_query
-from junshi.metrics.facts import FACTS, PRODUCT_DIMS, TIME_DIMS, Ctx
+from junshi.metrics.compiler import Plan, Query, closure, compile_query, dimension_value, grain, with_columns
+from junshi.metrics.facts import ATTRIBUTION, FACTS, PRODUCT_DIMS, TIME_DIMS, Ctx, Fact, one_attribution
 from junshi.metrics.notes import Note
 from junshi.metrics.registry import REGISTRY
 from junshi.metrics.result import KpiResult, MetricInfo
+from junshi.schema import TABLES
 from junshi.warehouse import Warehouse
 
 COMPARES = ("previous", "week", "year", "peer")
@@ -55,9 +56,10 @@ PRESALE = "orders:presale"  # a probe: does the shop have presale orders at all?
 class _DataCheck:
     """Whether a canonical table has rows for the shop (asked once per table; ``PRESALE`` probes orders)."""
 
-    def __init__(self, warehouse: Warehouse, shop_id: str) -> None:
-        self.warehouse, self.shop_id = warehouse, shop_id
+    def __init__(self, warehouse: Warehouse, shop_id: str, ctx: Ctx) -> None:
+        self.warehouse, self.shop_id, self.ctx = warehouse, shop_id, ctx
         self.known: dict[str, bool] = {}
+        self.valued: dict[tuple[str, tuple[str, ...]], bool] = {}
 
     def __call__(self, table: str) -> bool:
         if table not in self.known:
@@ -73,6 +75,19 @@ class _DataCheck:
         found = set(ibis.union(*probes).to_pyarrow().column("name").to_pylist()) if len(probes) > 1 else set(
             probes[0].to_pyarrow().column("name").to_pylist())
         self.known.update({n: n in found for n in todo})
+
+    def has_values(self, fact: Fact, dims: tuple[str, ...]) -> bool:
+        """Whether some row of ``fact`` has a value for every dimension in ``dims``."""
+        key = (fact.name, dims)
+        columns = TABLES[fact.table]
+        if all(fact.aliases.get(d, d) in columns.column_names and columns.column(fact.aliases.get(d, d)).required
+               for d in dims):
+            return True
+        if key not in self.valued:
+            t = with_columns(fact, fact.build(self.ctx), self.ctx, dims)
+            t = t.filter(*[dimension_value(fact, t, d).notnull() for d in dims])
+            self.valued[key] = bool(t.limit(1).count().execute())
+        return self.valued[key]
 
     def _probe(self, name: str) -> Any:
         if name == PRESALE:
@@ -98,29 +113,86 @@ def build_query(metrics: str | Sequence[str], by: str | Sequence[str] | None, st
 
 
 def compile_kpi(warehouse: Warehouse, shop_id: str, q: Query) -> tuple[Plan, _DataCheck]:
-    check = _DataCheck(warehouse, shop_id)
+    ctx = Ctx(lambda name: warehouse.table(name, shop_id))
+    check = _DataCheck(warehouse, shop_id, ctx)
     if all(m in REGISTRY for m in q.metrics):
         check.prefetch(sorted({t for mid in closure(q.metrics) for s in REGISTRY[mid].sources
                                for t in FACTS[s.fact].tables} | {"orders", PRESALE}))
-    ctx = Ctx(lambda name: warehouse.table(name, shop_id))
-    return compile_query(ctx, q, check), check
+    return compile_query(ctx, q, check, check.has_values), check
 
 
 def explain(warehouse: Warehouse, shop_id: str, metrics: str | Sequence[str], by: str | Sequence[str] | None = None,
             start: DateLike = None, end: DateLike = None, filters: Mapping[str, Any] | None = None) -> str:
-    """The compiled query as SQL of the warehouse's engine (what :func:`kpi` would run)."""
+    """The compiled query as SQL of the warehouse's engine (what :func:`kpi` would run), after comment lines
+    saying which grain (raw rows or a daily report) answers each metric."""
     plan, _ = compile_kpi(warehouse, shop_id, build_query(metrics, by, start, end, filters))
+    answered = [f"-- {mid}: from {grain(src)}, fact {src.fact}" for mid, src in plan.sources.items()]
     if plan.expr is None:
         return "-- " + "\n-- ".join(n.en for n in plan.notes)
-    return str(ibis.to_sql(plan.expr, dialect=warehouse.backend.name))
+    return "\n".join([*answered, str(ibis.to_sql(plan.expr, dialect=warehouse.backend.name))])
 
 
 def _run(plan: Plan, q: Query) -> pd.DataFrame:
+    """Run the plan; the metrics whose daily figures had to be summed go to ``plan.summed``."""
     if plan.expr is None:
         columns = [*q.by, *q.metrics]
         return pd.DataFrame([dict.fromkeys(columns)] if not q.by else [], columns=columns)
     frame: pd.DataFrame = plan.expr.to_pyarrow().to_pandas()
-    return frame
+    plan.summed |= {mid for flag, mid in plan.flags.items() if frame[flag].fillna(0).astype(bool).any()}
+    return frame.drop(columns=list(plan.flags))
+
+
+def _summed_notes(q: Query, summed: set[str]) -> list[Note]:
+    """Say, for each asked metric resting on a summed daily distinct count, that it was summed."""
+    notes: list[Note] = []
+    for mid in q.metrics:
+        parts = sorted(p for p in closure([mid]) if p in summed)
+        if not parts:
+            continue
+        en = ", ".join(REGISTRY[p].en.lower() for p in parts)
+        zh = "、".join(REGISTRY[p].zh for p in parts)
+        notes.append(Note(
+            "daily_sum",
+            f"{REGISTRY[mid].en}: {en} over several days (or report rows) is the sum of the reported figures, "
+            "as no platform period figure covers the cell: a visitor or buyer on two days counts twice.",
+            f"{REGISTRY[mid].zh}：多天（或多行）的{zh}是平台日报数字之和（没有恰好覆盖该时段的平台周期数据），"
+            "两天都来的访客或买家计两次。",
+            mid,
+        ))
+    return notes
+
+
+def _attribution_notes(warehouse: Warehouse, shop_id: str, q: Query, plan: Plan) -> list[Note]:
+    """Which attribution setting the ad figures are under, per channel (see ``facts.one_attribution``)."""
+    ads = sorted(m for m in closure(q.metrics) if m in plan.sources and plan.sources[m].fact == "ad_spend")
+    if not ads:
+        return []
+    fact = FACTS["ad_spend"]
+    t = fact.build(Ctx(lambda name: warehouse.table(name, shop_id)))
+    for name, wanted in q.filters:
+        t = t.filter(dimension_value(fact, t, name).cast("string").isin(list(wanted)))
+    settings = t.select("channel", *ATTRIBUTION).distinct().to_pyarrow().to_pylist()
+    kept = one_attribution(t).select("channel", *ATTRIBUTION).distinct().to_pyarrow().to_pylist()
+    notes: list[Note] = []
+    for row in sorted(kept, key=lambda r: str(r["channel"])):
+        if all(row[c] is None for c in ATTRIBUTION):
+            continue
+        others = sum(1 for r in settings if r["channel"] == row["channel"]) - 1
+        parts = [(zh, en, row[c]) for c, zh, en in zip(
+            ATTRIBUTION, ("效果模型", "统计口径", "转化周期"), ("model", "basis", "window"), strict=True) if row[c]]
+        en = ", ".join(f"{e} {v}" for _, e, v in parts)
+        zh = "，".join(f"{z} {v}" for z, _, v in parts)
+        more_en = (f"; {others} other setting(s) left out (settings are never added together)" if others else "")
+        more_zh = f"；另有 {others} 种设置未计入（不同设置不相加）" if others else ""
+        notes.append(Note(
+            "attribution_setting",
+            f"Ad figures of {row['channel']} are under attribution {en}{more_en}. Filter by attribution_model, "
+            "attribution_basis or attribution_window to choose another.",
+            f"{row['channel']} 的推广数据按归因设置 {zh} 计算{more_zh}。可按 attribution_model、attribution_basis、"
+            "attribution_window 筛选以选择其他设置。",
+            ads[0] if len(ads) == 1 else None,
+        ))
+    return notes
 
 
 def _shift_for(compare: str, q: Query) -> tuple[tuple[str, int], dt.date, dt.date]:
@@ -273,6 +345,7 @@ def kpi(warehouse: Warehouse, shop_id: str, metrics: str | Sequence[str], by: st
     plan, check = compile_kpi(warehouse, shop_id, q)
     frame = _run(plan, q)
     notes = list(plan.notes) + _caveats(warehouse, shop_id, q, check, plan.unavailable)
+    notes += _summed_notes(q, plan.summed) + _attribution_notes(warehouse, shop_id, q, plan)
     p_start = p_end = None
     if compare == "peer":
         frame = _compare_peer(warehouse, shop_id, q, frame)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from junshi.metrics.facts import PRODUCT_DIMS, PV_TYPES
-from junshi.metrics.model import Metric, Source, col, difference, ratio
+from junshi.metrics.facts import PRODUCT_DIMS, PV_TYPES, SOURCE_DIMS
+from junshi.metrics.model import Agg, Metric, Source, col, difference, ratio
+from junshi.schema import TABLES
 
 PD = PRODUCT_DIMS
 
@@ -76,23 +77,46 @@ def _buyers(fact: str, lines: str, where: Any = None, needs: tuple[str, ...] = (
             Source(fact, "nunique", col("buyer"), where, needs=needs))
 
 
+def _daily(column: str, agg: Agg = "reported") -> tuple[Source, ...]:
+    """The daily reports' ``column`` (named after the metric): the shop report; by source the source
+    report, by product the product report. ``reported``: a distinct count (see ``facts.DAILY_RULES``)."""
+    return tuple(
+        Source(fact, agg, col(column), when=when)
+        for fact, when in (("daily_shop", ()), ("daily_source", SOURCE_DIMS), ("daily_product", PD))
+        if column in TABLES[fact].column_names
+    )
+
+
+_DAILY_NOTE_ZH = ("只有平台日报（生意参谋等）时取日报数字：单日为当天数字，多日为恰好覆盖该时段的平台周期数字，"
+                  "否则为每日数字之和并加注（同一人在两天出现计两次）。")
+_DAILY_NOTE_EN = ("From the platform's daily reports when the shop has only those: one day's figure; over several "
+                  "days the platform's period figure covering exactly those days, else the sum of the daily "
+                  "figures with a note (a person on two days counts twice).")
+_DAILY_SUM_ZH = "只有平台日报时为日报每日数字之和。"
+_DAILY_SUM_EN = "From the platform's daily reports when the shop has only those: the sum of the daily figures."
+
 M = Metric
 METRICS: tuple[Metric, ...] = (
     # --- traffic 流量 ---
     M("pv", "浏览量", "Page views",
       "访客浏览页面的次数：行为表中类型为 page_view 或 product_view 的行为数，按行为时间计入。",
       "Pages viewed: events of type page_view or product_view, counted on the event's day.",
-      "count", "up", True, (Source("events", "count", where=_is_pv),)),
+      "count", "up", True, (Source("events", "count", where=_is_pv), *_daily("pv", "sum"))),
     M("uv", "访客数", "Visitors",
-      "期间内去重的访客数：访问表 sessions 中不同 visitor_id 的个数（按访问开始时间）；按商品拆分时为浏览该商品的"
-      "不同访客数；店铺没有访问数据时用行为表的 visitor_id。各天、各来源的访客数不能相加。",
-      "Distinct visitors in the period: distinct visitor_id of sessions started in it; split by product, "
-      "the distinct visitors who viewed that product; from events when the shop has no sessions. "
-      "Visitors of days or sources do not add up to the visitors of the whole.",
+      "期间内浏览过店铺页面或商品页（page_view 或 product_view）的去重访客数，按浏览时间计入（生意参谋口径）："
+      "跨零点的访问在两天都计入；按来源拆分时为其浏览属于该来源访问的访客；按商品拆分时为浏览该商品的访客。"
+      "没有访问表时用行为表的浏览，没有行为表时用访问开始时间。各天、各来源的访客数不能相加。" + _DAILY_NOTE_ZH,
+      "Distinct visitors with a page view (page_view or product_view) in the period, by the time of the view "
+      "(as 生意参谋 defines it): a visit crossing midnight counts on both days; split by source, the visitors "
+      "whose views belong to visits from that source; split by product, the visitors who viewed that product. "
+      "Without sessions, from the events' views; without events, by visit start. Visitors of days or sources "
+      "do not add up to the visitors of the whole. " + _DAILY_NOTE_EN,
       "count", "up", False,
       (Source("events", "nunique", col("visitor_id"), _is_product_view, when=PD),
+       Source("visit_days", "nunique", col("visitor_id")),
+       Source("events", "nunique", col("visitor_id"), _is_pv, unless=PD),
        Source("sessions", "nunique", col("visitor_id")),
-       Source("events", "nunique", col("visitor_id"), unless=PD))),
+       *_daily("uv"))),
     M("visits", "访问次数", "Visits",
       "期间内开始的访问（会话）数。", "Visits (sessions) started in the period.",
       "count", "up", True,
@@ -127,13 +151,15 @@ METRICS: tuple[Metric, ...] = (
       "seconds", "up", False, (Source("visits", "mean", col("visit_seconds")),)),
     M("cart_visitors", "加购人数", "Add-to-cart visitors",
       "有 add_to_cart 行为的不同访客数。", "Distinct visitors with an add_to_cart event.",
-      "count", "up", False, (Source("events", "nunique", col("visitor_id"), _event("add_to_cart")),)),
+      "count", "up", False,
+      (Source("events", "nunique", col("visitor_id"), _event("add_to_cart")), *_daily("cart_visitors"))),
     M("add_to_cart_rate", "加购率", "Add-to-cart rate",
       "加购人数 / 访客数。", "Add-to-cart visitors / visitors.",
       "ratio", "up", False, parts=("cart_visitors", "uv"), combine=ratio()),
     M("favorite_visitors", "收藏人数", "Favouriting visitors",
       "有 favorite 行为的不同访客数。", "Distinct visitors with a favorite event.",
-      "count", "up", False, (Source("events", "nunique", col("visitor_id"), _event("favorite")),)),
+      "count", "up", False,
+      (Source("events", "nunique", col("visitor_id"), _event("favorite")), *_daily("favorite_visitors"))),
     M("favorite_rate", "收藏率", "Favourite rate",
       "收藏人数 / 访客数。", "Favouriting visitors / visitors.",
       "ratio", "up", False, parts=("favorite_visitors", "uv"), combine=ratio()),
@@ -142,12 +168,13 @@ METRICS: tuple[Metric, ...] = (
       "期间内创建的订单数（含之后取消或未付款的）。",
       "Orders created in the period (including ones later cancelled or never paid).",
       "count", "up", True,
-      (Source("lines_placed", "nunique", col("order_id"), when=PD), Source("orders_placed", "count"))),
+      (Source("lines_placed", "nunique", col("order_id"), when=PD), Source("orders_placed", "count"),
+       *_daily("placed_orders", "sum"))),
     M("order_buyers", "下单买家数", "Ordering buyers",
       "期间内下过单的不同买家数；买家 = customer_id，没有时用 visitor_id，都没有时每笔订单算一位买家。",
       "Distinct buyers who placed an order in the period; a buyer is the customer_id, else the "
       "visitor_id, else the order itself.",
-      "count", "up", False, _buyers("orders_placed", "lines_placed")),
+      "count", "up", False, (*_buyers("orders_placed", "lines_placed"), *_daily("order_buyers"))),
     M("order_conversion_rate", "下单转化率", "Order conversion rate",
       "下单买家数 / 访客数。预售定金期内用它代替支付转化率。",
       "Ordering buyers / visitors. Use it instead of payment conversion while presale deposits run.",
@@ -155,11 +182,12 @@ METRICS: tuple[Metric, ...] = (
     M("paid_buyers", "支付买家数", "Paying buyers",
       "期间内付款（paid_at 在期间内）的不同买家数；买家的认定同下单买家数。",
       "Distinct buyers of the orders paid in the period (paid_at in it); buyers as for ordering buyers.",
-      "count", "up", False, _buyers("orders_paid", "lines_paid")),
+      "count", "up", False, (*_buyers("orders_paid", "lines_paid"), *_daily("paid_buyers"))),
     M("paid_orders", "支付订单数", "Paid orders",
       "期间内付款的订单数。", "Orders paid in the period.",
       "count", "up", True,
-      (Source("lines_paid", "nunique", col("order_id"), when=PD), Source("orders_paid", "count"))),
+      (Source("lines_paid", "nunique", col("order_id"), when=PD), Source("orders_paid", "count"),
+       *_daily("paid_orders", "sum"))),
     M("payment_conversion_rate", "支付转化率", "Payment conversion rate",
       "支付买家数 / 访客数。", "Paying buyers / visitors.",
       "ratio", "up", False, parts=("paid_buyers", "uv"), combine=ratio()),
@@ -178,11 +206,12 @@ METRICS: tuple[Metric, ...] = (
       "of the order lines' amount (without shipping and order-level discounts, so products need not add "
       "up to the shop's sales).",
       "money", "up", True,
-      (Source("lines_paid", "sum", _line_amount, when=PD), Source("orders_paid", "sum", col("pay_amount")))),
+      (Source("lines_paid", "sum", _line_amount, when=PD), Source("orders_paid", "sum", col("pay_amount")),
+       *_daily("sales", "sum"))),
     M("units", "支付件数", "Units sold",
       "期间内付款订单的商品件数（订单行 quantity 之和）。",
       "Units in the order lines of the orders paid in the period.",
-      "count", "up", True, (Source("lines_paid", "sum", col("quantity")),)),
+      "count", "up", True, (Source("lines_paid", "sum", col("quantity")), *_daily("units", "sum"))),
     M("spend_per_buyer", "客单价", "Spend per buyer",
       "支付金额 / 支付买家数（使 支付金额 = 访客数 x 支付转化率 x 客单价 成立）。",
       "Sales / paying buyers (so that sales = visitors x payment conversion x spend per buyer).",
@@ -195,7 +224,7 @@ METRICS: tuple[Metric, ...] = (
       "money", "up", False, parts=("sales", "uv"), combine=ratio()),
     M("refund_amount", "退款金额", "Refunds",
       "期间内发生（created_at）的退款金额之和。", "Sum of the refunds made in the period (created_at).",
-      "money", "down", True, (Source("refunds", "sum", col("amount")),)),
+      "money", "down", True, (Source("refunds", "sum", col("amount")), *_daily("refund_amount", "sum"))),
     M("refund_rate", "退款率", "Refund rate",
       "退款金额 / 支付金额（同一期间）。", "Refunds / sales (of the same period).",
       "ratio", "down", False, parts=("refund_amount", "sales"), combine=ratio()),
@@ -217,15 +246,30 @@ METRICS: tuple[Metric, ...] = (
     M("new_buyers", "新买家数", "New buyers",
       "期间内在首次付款当天付款的不同买家数（首次付款日在期间内）。",
       "Distinct paying buyers whose order was paid on their first paid day (first purchase in the period).",
-      "count", "up", False, _buyers("orders_paid", "lines_paid", _is_new, ("customer_type",))),
+      "count", "up", False,
+      (*_buyers("orders_paid", "lines_paid", _is_new, ("customer_type",)), *_daily("new_buyers"))),
     M("returning_buyers", "老买家数", "Returning buyers",
       "期间内付款、且在更早的某天已付过款的不同买家数。",
       "Distinct buyers who paid in the period and had already paid on an earlier day.",
-      "count", "up", False, _buyers("orders_paid", "lines_paid", _is_returning, ("customer_type",))),
-    M("repurchase_rate", "复购率", "Repurchase rate",
-      "老买家数 / 支付买家数：期间付款的买家中以前买过的占比。",
-      "Returning buyers / paying buyers: the share of the period's buyers who had bought before.",
+      "count", "up", False,
+      (*_buyers("orders_paid", "lines_paid", _is_returning, ("customer_type",)), *_daily("returning_buyers"))),
+    M("returning_buyer_share", "老买家占比", "Returning-buyer share",
+      "老买家数 / 支付买家数：期间付款的买家中，在更早某天已付过款的占比（不是复购率）。",
+      "Returning buyers / paying buyers: the share of the period's buyers who had paid on an earlier day "
+      "(not the repurchase rate).",
       "ratio", "up", False, parts=("returning_buyers", "paid_buyers"), combine=ratio()),
+    M("repeat_buyers", "重复购买买家数", "Repeat buyers",
+      "期间内在两个或以上不同日期付款的不同买家数（同一天付款的多笔订单，如一次下单被拆成多笔，只算一次购买）。",
+      "Distinct buyers who paid on two or more different days of the period (orders paid on one day, e.g. one "
+      "checkout split into several orders, are one purchase).",
+      "count", "up", False,
+      (Source("lines_paid", "repeat", col("buyer"), when=PD), Source("orders_paid", "repeat", col("buyer")))),
+    M("repurchase_rate", "复购率", "Repurchase rate",
+      "重复购买买家数 / 支付买家数：期间付款的买家中，在期间内两个或以上不同日期付款的占比（生意参谋口径）。"
+      "按天而非按订单计：同一天的多笔订单算一次购买。",
+      "Repeat buyers / paying buyers: the share of the period's buyers who paid on two or more different days "
+      "of it (as 生意参谋 counts it). Counted by days, not orders: orders paid on one day are one purchase.",
+      "ratio", "up", False, parts=("repeat_buyers", "paid_buyers"), combine=ratio()),
     # --- promotion 推广 ---
     M("impressions", "展现量", "Impressions",
       "推广花费表的展现量之和。", "Sum of impressions in ad spend.",

@@ -1,0 +1,194 @@
+"""The metric layer on a shop as platforms give it: orders + daily reports + ad reports, no clickstream.
+
+A tiny hand-made shop loaded with INSERTs; the expected arithmetic is in each docstring. Monday
+2024-03-04 to Wednesday 2024-03-06.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from junshi import Shop
+from junshi.metrics.reconcile import sales_mismatches
+from junshi.warehouse import Warehouse
+from test_metrics import Rows, S, load_duckdb
+
+D1, D2, D3 = "2024-03-04", "2024-03-05", "2024-03-06"
+
+
+def daily_data() -> Rows:
+    """daily_shop (days = 1): uv 100 / 120 / 80, pv 300 / 360 / 200, sales 500 / 600 / 400, paid_buyers 5 / 6 / 4;
+    period rows (the platform's own figure): 2024-03-04 + 3 days uv 250, + 2 days uv 190.
+
+    daily_source on D1: 手淘搜索 uv 60 pv 180 paid_buyers 3 sales 300; 直通车 uv 45 pv 120 paid_buyers 2 sales 200
+    (60 + 45 = 105 > 100: a visitor from two sources counts in both); on D2: 手淘搜索 uv 70, 直通车 uv 55.
+    daily_product on D1: p1 uv 50 sales 300 paid_buyers 3; p2 uv 40 sales 200 paid_buyers 2.
+    orders (no source, no lines): D1 c1 300 + c2 200 = 500; D2 c1 350.50 + c3 250 = 600.50 (0.50 more than the
+    report); D3 c4 400.01 (one cent off: within tolerance). Shop "other" has a daily row that must not count.
+    """
+    def shop_day(date: str, days: int = 1, **m: Any) -> dict[str, Any]:
+        return dict(date=date, days=days, **m)
+
+    def src(date: str, s1: str, name: str, **m: Any) -> dict[str, Any]:
+        return dict(date=date, days=1, source_1=s1, source=name, **m)
+
+    def order(oid: str, cust: str, paid: str, amount: float) -> dict[str, Any]:
+        return dict(order_id=oid, customer_id=cust, created_at=paid, paid_at=paid, pay_amount=amount)
+
+    return {
+        "daily_shop": [
+            shop_day(D1, uv=100, pv=300, sales=500, paid_buyers=5, paid_orders=6, cart_visitors=20),
+            shop_day(D2, uv=120, pv=360, sales=600, paid_buyers=6, paid_orders=6, cart_visitors=24),
+            shop_day(D3, uv=80, pv=200, sales=400, paid_buyers=4, paid_orders=4, cart_visitors=10),
+            shop_day(D1, 3, uv=250, paid_buyers=14),
+            shop_day(D1, 2, uv=190),
+            dict(shop_day(D1, uv=999, sales=999), shop_id="other"),
+        ],
+        "daily_source": [
+            src(D1, "淘内免费", "手淘搜索", uv=60, pv=180, paid_buyers=3, sales=300),
+            src(D1, "付费流量", "直通车", uv=45, pv=120, paid_buyers=2, sales=200),
+            src(D2, "淘内免费", "手淘搜索", uv=70, pv=200, paid_buyers=4, sales=400),
+            src(D2, "付费流量", "直通车", uv=55, pv=160, paid_buyers=2, sales=200),
+        ],
+        "daily_product": [
+            dict(date=D1, days=1, product_id="p1", uv=50, sales=300, paid_buyers=3),
+            dict(date=D1, days=1, product_id="p2", uv=40, sales=200, paid_buyers=2),
+        ],
+        "products": [dict(product_id="p1", category="shoes"), dict(product_id="p2", category="hats")],
+        "orders": [
+            order("o1", "c1", f"{D1} 10:00", 300), order("o2", "c2", f"{D1} 11:00", 200),
+            order("o3", "c1", f"{D2} 09:00", 350.50), order("o4", "c3", f"{D2} 20:00", 250),
+            order("o5", "c4", f"{D3} 12:00", 400.01),
+        ],
+    }
+
+
+def ads_data() -> Rows:
+    """万相台 plan A under two attribution settings (展现+点击 / 转化时间 / 15天 on 3 rows, 7天 on 2 rows):
+    D1 A 15天 cost 50 clicks 100 sales 250, A 7天 cost 50 sales 180; D2 A 15天 cost 60 clicks 120 sales 300,
+    B 15天 cost 40 clicks 50 sales 100, A 7天 cost 60 sales 200. 直通车 (no setting): D1 kw plan cost 30 sales 90.
+    """
+    def ad(date: str, channel: str, plan: str, cost: float, sales: float, window: str | None,
+           clicks: int = 0) -> dict[str, Any]:
+        setting = dict(attribution_model="展现+点击", attribution_basis="转化时间",
+                       attribution_window=window) if window else {}
+        return dict(date=date, channel=channel, campaign=plan, cost=cost, conversion_value=sales, clicks=clicks,
+                    impressions=clicks * 20, **setting)
+
+    return {"ad_spend": [
+        ad(D1, "万相台", "A", 50, 250, "15天", 100), ad(D1, "万相台", "A", 50, 180, "7天", 100),
+        ad(D2, "万相台", "A", 60, 300, "15天", 120), ad(D2, "万相台", "B", 40, 100, "15天", 50),
+        ad(D2, "万相台", "A", 60, 200, "7天", 120), ad(D1, "直通车", "kw plan", 30, 90, None, 60),
+    ]}
+
+
+@pytest.fixture
+def daily_shop() -> Any:
+    warehouse = Warehouse(":memory:")
+    data = daily_data()
+    data.update(ads_data())
+    load_duckdb(warehouse, data)
+    yield Shop(warehouse, S)
+    warehouse.close()
+
+
+def test_by_day_mixes_daily_visitors_with_order_sales(daily_shop: Shop) -> None:
+    """uv and pv from daily_shop (no events); sales and paid_buyers from orders (raw rows win).
+
+    D1: uv 100, pv 300, sales 500, buyers {c1, c2} = 2 -> conversion 2/100, spend per buyer 250.
+    D2: 120, 360, 600.50, 2 -> 2/120, 300.25. D3: 80, 200, 400.01, 1 -> 1/80, 400.01.
+    """
+    r = daily_shop.kpi("uv,pv,sales,paid_buyers,payment_conversion_rate,spend_per_buyer", by="day",
+                       start=D1, end=D3)
+    rows = [(str(x["day"]), x["uv"], x["pv"], x["sales"], x["paid_buyers"], x["payment_conversion_rate"],
+             x["spend_per_buyer"]) for x in r.records()]
+    assert rows == [(D1, 100, 300, 500.0, 2, 0.02, 250.0), (D2, 120, 360, 600.5, 2, 2 / 120, 300.25),
+                    (D3, 80, 200, 400.01, 1, 1 / 80, 400.01)]
+    mixed = next(n for n in r.notes if n.code == "mixed_grain" and n.metric == "payment_conversion_rate")
+    assert "daily_shop" in mixed.en and "orders" in mixed.en and "店铺日报" in mixed.zh
+    assert not any(n.code == "daily_sum" for n in r.notes)  # every cell is one day
+
+
+def test_period_visitors_are_the_platforms_period_figure(daily_shop: Shop) -> None:
+    """D1-D3: the 3-day row says 250 (not 100 + 120 + 80 = 300); D1-D2: the 2-day row, 190 (not 220).
+
+    D2-D3 has no period row: 120 + 80 = 200 with a daily_sum note. By week (D1-D3 is the week's part in the
+    period): 250. pv always adds the one-day rows: 300 + 360 + 200 = 860.
+    """
+    whole = daily_shop.kpi("uv,pv", start=D1, end=D3)
+    assert whole.records() == [{"uv": 250, "pv": 860}]
+    assert not any(n.code == "daily_sum" for n in whole.notes)
+    assert daily_shop.kpi("uv", start=D1, end=D2).value("uv") == 190
+    summed = daily_shop.kpi("uv,uv_value", start=D2, end=D3)
+    assert summed.value("uv") == 200
+    notes = {n.metric: n for n in summed.notes if n.code == "daily_sum"}
+    assert set(notes) == {"uv", "uv_value"} and "counts twice" in notes["uv"].en and "计两次" in notes["uv"].zh
+    week = daily_shop.kpi("uv", by="week", start=D1, end=D3)
+    assert week.records() == [{"week": D1, "uv": 250}]
+
+
+def test_split_by_source_uses_the_source_report(daily_shop: Shop) -> None:
+    """Orders carry no source, so every metric split by source comes from daily_source (来源明细).
+
+    D1 手淘搜索: uv 60, sales 300, paid_buyers 3 -> conversion 3/60 = 0.05, spend per buyer 100;
+    直通车: 45, 200, 2 -> 2/45, 100.
+    """
+    r = daily_shop.kpi("uv,pv,sales,paid_buyers,payment_conversion_rate,spend_per_buyer", by="day,source",
+                       start=D1, end=D1)
+    rows = [(x["source"], x["uv"], x["pv"], x["sales"], x["paid_buyers"], x["payment_conversion_rate"],
+             x["spend_per_buyer"]) for x in r.records()]
+    assert rows == [("手淘搜索", 60, 180, 300.0, 3, 0.05, 100.0), ("直通车", 45, 120, 200.0, 2, 2 / 45, 100.0)]
+    level1 = daily_shop.kpi("pv", by="source_1", start=D1, end=D2).records()
+    assert level1 == [{"source_1": "付费流量", "pv": 280}, {"source_1": "淘内免费", "pv": 380}]
+
+
+def test_split_by_product_uses_the_product_report(daily_shop: Shop) -> None:
+    """No order lines: by product, p1 uv 50 sales 300 buyers 3; p2 40, 200, 2; category from products."""
+    r = daily_shop.kpi("uv,sales,paid_buyers", by="day,product", start=D1, end=D1)
+    assert [(x["product"], x["uv"], x["sales"], x["paid_buyers"]) for x in r.records()] == [
+        ("p1", 50, 300.0, 3), ("p2", 40, 200.0, 2)]
+    cats = daily_shop.kpi("sales", by="category", start=D1, end=D1).records()
+    assert cats == [{"category": "hats", "sales": 200.0}, {"category": "shoes", "sales": 300.0}]
+
+
+def test_visitors_summed_over_sources_carry_a_note(daily_shop: Shop) -> None:
+    """By source_1 over D1-D2: 淘内免费 uv 60 + 70 = 130, summed over two days: noted, never silent."""
+    r = daily_shop.kpi("uv", by="source_1", start=D1, end=D2)
+    assert r.value("uv", source_1="淘内免费") == 130
+    assert any(n.code == "daily_sum" and n.metric == "uv" for n in r.notes)
+
+
+def test_explain_says_which_grain_answered(daily_shop: Shop) -> None:
+    from junshi.metrics import explain
+
+    text = explain(daily_shop.warehouse, S, "uv,sales", by="day")
+    assert "-- uv: from daily_shop (店铺日报)" in text and "-- sales: from orders (订单)" in text
+
+
+def test_ad_rows_of_one_attribution_setting(daily_shop: Shop) -> None:
+    """万相台 uses 15天 on 3 rows and 7天 on 2: the 15天 rows answer (never 15天 + 7天).
+
+    D1: A cost 50 sales 250 -> roas 5; kw plan (直通车) 30, 90 -> 3. D2: A 60, 300 -> 5; B 40, 100 -> 2.5.
+    spend_ratio D1 = (50 + 30) / orders' sales 500 = 0.16. Filtered to 7天: D1 A 50, 180; D2 A 60, 200.
+    """
+    r = daily_shop.kpi("ad_cost,clicks,impressions,ad_sales,roas,spend_ratio", by="day,campaign", start=D1, end=D2)
+    rows = [(str(x["day"]), x["campaign"], x["ad_cost"], x["clicks"], x["ad_sales"], x["roas"])
+            for x in r.records()]
+    assert rows == [(D1, "A", 50.0, 100, 250.0, 5.0), (D1, "kw plan", 30.0, 60, 90.0, 3.0),
+                    (D2, "A", 60.0, 120, 300.0, 5.0), (D2, "B", 40.0, 50, 100.0, 2.5)]
+    assert daily_shop.kpi("spend_ratio", start=D1, end=D1).value("spend_ratio") == pytest.approx(0.16)
+    note = next(n for n in r.notes if n.code == "attribution_setting")
+    assert "万相台" in note.en and "15天" in note.en and "1 other setting" in note.en and "7天" not in note.en
+    seven = daily_shop.kpi("ad_cost,ad_sales", by="day", start=D1, end=D2,
+                           filters={"attribution_window": "7天"}).records()
+    assert [(str(x["day"]), x["ad_cost"], x["ad_sales"]) for x in seven] == [(D1, 50.0, 180.0), (D2, 60.0, 200.0)]
+
+
+def test_orders_and_the_daily_report_disagree(daily_shop: Shop) -> None:
+    """Orders' sales vs daily_shop.sales: D2 600.50 vs 600 (0.50 off) is listed; D3 400.01 vs 400 is a cent."""
+    found = sales_mismatches(daily_shop.warehouse, S)
+    assert [(m.day, m.orders, m.reported) for m in found] == [(dt.date(2024, 3, 5), 600.5, 600.0)]
+    assert sales_mismatches(daily_shop.warehouse, S, start=D3, end=D3) == []
