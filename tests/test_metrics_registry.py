@@ -27,13 +27,26 @@ REQUIRED = """pv uv visits bounce_rate second_click_rate pages_per_visit avg_vis
 favorite_rate order_buyers order_conversion_rate paid_buyers paid_orders payment_conversion_rate
 order_to_payment_rate sales units
 spend_per_buyer avg_order_value uv_value refund_amount refund_rate net_sales cogs gross_profit gross_margin new_buyers
-returning_buyers repurchase_rate impressions clicks ctr ad_cost cpc cpm cpa roas spend_ratio visitor_cost dsr_item
+returning_buyers repurchase_rate returning_buyer_share repeat_buyers impressions clicks ctr ad_cost cpc cpm cpa roas spend_ratio visitor_cost dsr_item
 dsr_service dsr_logistics positive_review_rate hours_to_ship days_to_deliver""".split()  # noqa: SIM905
 
 
 def test_registry_has_every_required_metric_and_is_valid() -> None:
     assert set(REQUIRED) <= {m.id for m in public_metrics()}
     assert validate(METRICS) == []
+
+
+def test_two_metrics_never_share_a_name() -> None:
+    """One name, one definition: 复购率 (buyers paying on 2+ days) and 老买家占比 (buyers who had bought before)
+    are two metrics with two names; a twin named 复购率 or "Repurchase rate" (any case) is refused."""
+    for lang in ("zh", "en"):
+        names = [m.name(lang).casefold() for m in METRICS]
+        assert len(names) == len(set(names)), lang
+    assert REGISTRY["repurchase_rate"].zh == "复购率" and REGISTRY["returning_buyer_share"].zh == "老买家占比"
+    twin_zh = dataclasses.replace(REGISTRY["returning_buyer_share"], id="twin_zh", zh="复购率", en="Twin")
+    twin_en = dataclasses.replace(REGISTRY["sales"], id="twin_en", zh="双胞胎", en="repurchase rate")
+    problems = [p for p in validate([*METRICS, twin_zh, twin_en]) if p.rule == "unique_names"]
+    assert [(p.metric, "repurchase_rate" in p.message) for p in problems] == [("twin_zh", True), ("twin_en", True)]
 
 
 def test_validation_reports_every_problem_at_once() -> None:

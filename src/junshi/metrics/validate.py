@@ -72,6 +72,17 @@ def translations(metrics: Sequence[Metric]) -> Iterable[Problem]:
                 yield Problem(m.id, "translations", f"{field} is missing or not English")
 
 
+def unique_names(metrics: Sequence[Metric]) -> Iterable[Problem]:
+    """No two metrics share a zh or an en name: one name, one definition (口径)."""
+    for lang in ("zh", "en"):
+        seen: dict[str, str] = {}
+        for m in metrics:
+            name = m.name(lang).strip().casefold()
+            if name in seen:
+                yield Problem(m.id, "unique_names", f"{lang} name {m.name(lang)!r} is also the name of {seen[name]}")
+            seen.setdefault(name, m.id)
+
+
 def kinds(metrics: Sequence[Metric]) -> Iterable[Problem]:
     for m in metrics:
         if m.unit not in UNITS:
@@ -133,7 +144,7 @@ def parts(metrics: Sequence[Metric]) -> Iterable[Problem]:
         yield Problem(cycle[0], "parts", "cycle: " + " -> ".join(cycle))
 
 
-RULES: tuple[Rule, ...] = (unique_ids, translations, kinds, sources, parts)
+RULES: tuple[Rule, ...] = (unique_ids, unique_names, translations, kinds, sources, parts)
 
 
 def validate(metrics: Sequence[Metric]) -> list[Problem]:
