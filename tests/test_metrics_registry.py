@@ -27,7 +27,8 @@ REQUIRED = """pv uv visits bounce_rate second_click_rate pages_per_visit avg_vis
 favorite_rate order_buyers order_conversion_rate paid_buyers paid_orders payment_conversion_rate
 order_to_payment_rate sales units
 spend_per_buyer avg_order_value uv_value refund_amount refund_rate net_sales cogs gross_profit gross_margin new_buyers
-returning_buyers repurchase_rate returning_buyer_share repeat_buyers impressions clicks ctr ad_cost cpc cpm cpa roas spend_ratio visitor_cost dsr_item
+returning_buyers repurchase_rate returning_buyer_share repeat_buyers
+impressions clicks ctr ad_cost cpc cpm cpa roas spend_ratio visitor_cost dsr_item
 dsr_service dsr_logistics positive_review_rate hours_to_ship days_to_deliver""".split()  # noqa: SIM905
 
 
