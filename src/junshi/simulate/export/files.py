@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -49,6 +50,14 @@ def count(value: float | None) -> int:
 def excel_id(value: str) -> str:
     """A long id as Taobao writes it into CSV so that Excel keeps every digit: ``="3000000000000000123"``."""
     return f'="{value}"'
+
+
+def item_id(product_id: str) -> str:
+    """A 12-digit Taobao item id (商品ID) for a product; the seller's own code stays in 货号 / 商家编码."""
+    digits = "".join(ch for ch in product_id if ch.isdigit())
+    if not digits:
+        digits = str(int(hashlib.sha256(product_id.encode()).hexdigest(), 16) % 10**11)
+    return "6" + digits.zfill(11)[-11:]
 
 
 def stamp(value: dt.datetime | None) -> str:

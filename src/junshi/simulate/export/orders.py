@@ -3,7 +3,8 @@
 Made from ``orders``, ``order_items``, ``refunds`` and ``products`` with the platform's shapes: long
 numeric order ids written as ``="..."``, masked buyer contact fields, an address ``省 市 区 详细地址``
 whose masked detail is the same for the same address, money as ``1,234.50``, and an unpaid order paying
-0.00. The seller's own product code is 商家编码 (the shop's product_id).
+0.00. The seller's own product code is 商家编码 (the shop's product_id); 商品ID, which newer item
+reports carry, is the item id 生意参谋 uses.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from junshi.simulate.export.files import excel_id, money, stamp, write_gbk_csv
+from junshi.simulate.export.files import excel_id, item_id, money, stamp, write_gbk_csv
 
 ORDER_HEADER = (
     "订单编号", "买家会员名", "买家支付宝账号", "买家应付货款", "买家应付邮费", "买家支付积分", "总金额",
@@ -27,7 +28,7 @@ ORDER_HEADER = (
 ITEM_HEADER = (
     "子订单编号", "主订单编号", "标题", "价格", "购买数量", "外部系统编号", "商品属性", "套餐信息", "备注",
     "订单状态", "商家编码", "支付单号", "买家应付货款", "买家实际支付金额", "退款状态", "退款金额", "订单创建时间",
-    "订单付款时间",
+    "订单付款时间", "商品ID",
 )
 
 # Taobao ids are long numbers: the shop's ids keep their digits behind a fixed prefix
@@ -98,6 +99,7 @@ def _item_row(r: tuple[Any, ...]) -> list[str | int]:
         excel_id(sub_id), excel_id(oid), title, money(unit_price), quantity, "", "", "", "", status or "",
         product_id, "", money(amount), money(amount if paid_at is not None else 0),
         "退款成功" if refunded else "没有申请退款", money(refunded or 0), stamp(created), stamp(paid_at),
+        item_id(product_id),
     ]
 
 

@@ -9,7 +9,6 @@ preamble) and 商品效果 is one file per day, as the platform downloads them.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from junshi.shop import Shop
-from junshi.simulate.export.files import Cell, count, money, percent, sycm_name, write_sycm_xlsx
+from junshi.simulate.export.files import Cell, count, item_id, money, percent, sycm_name, write_sycm_xlsx
 
 Format = Callable[[Any], Cell]
 Column = tuple[str, str, Format]  # header, metric id, how the platform writes it
@@ -52,14 +51,6 @@ PRODUCTS: tuple[Column, ...] = (
 )
 # rows where all of these are zero are not listed (the platform lists what had traffic or sales)
 ACTIVITY = ("uv", "pv", "paid_buyers", "order_buyers", "refund_amount")
-
-
-def item_id(product_id: str) -> str:
-    """A 12-digit Taobao item id (商品ID) for a product; the seller's own code stays in 货号 / 商家编码."""
-    digits = "".join(ch for ch in product_id if ch.isdigit())
-    if not digits:
-        digits = str(int(hashlib.sha256(product_id.encode()).hexdigest(), 16) % 10**11)
-    return "6" + digits.zfill(11)[-11:]
 
 
 def _kpi(shop: Shop, columns: tuple[Column, ...], by: list[str], start: dt.date, end: dt.date) -> pd.DataFrame:
