@@ -342,3 +342,63 @@ def test_ga4_refuses_a_csv(shop: Shop, tmp_path: Path) -> None:
     (tmp_path / "events.csv").write_text("event_date,event_name\n20240601,page_view\n")
     with pytest.raises(IngestError, match="not a Parquet or JSON Lines file"):
         shop.ingest(tmp_path / "events.csv", preset="ga4-bigquery")
+
+
+# --- Recognising the files, the report, the CLI ------------------------------------------------------------
+
+@pytest.mark.parametrize(("fixture", "preset", "kind"), [
+    ("jd_orders_gbk.csv", "jd-orders", "orders"), ("pdd_orders_bom.csv", "pdd-orders", "orders"),
+    ("douyin_orders_bom.csv", "douyin-orders", "orders"),
+    ("douyin_settlement_bom.csv", "douyin-settlement", "settlement"),
+    ("woocommerce_webtoffee.csv", "woocommerce", "webtoffee"), ("woocommerce_algolplus.csv", "woocommerce", "algolplus"),
+])
+def test_each_export_is_recognised_by_its_headers_among_every_presets_kinds(fixture: str, preset: str,
+                                                                             kind: str) -> None:
+    """Of all presets' kinds, the one these headers match best is the file's own (no other preset claims it)."""
+    from junshi.ingest.presets import PRESETS
+    from junshi.ingest.presets.base import best_kind
+    from junshi.ingest.readers import peek
+
+    kinds = [(name, k) for name, p in PRESETS.items() for k in p.kinds]
+    head = peek(FIXTURES / fixture)
+    best = best_kind([k for _, k in kinds], head.columns, fixture)
+    assert best is not None and [(n, k.name) for n, k in kinds if k is best] == [(preset, kind)]
+
+
+def test_ga4_files_are_recognised_by_their_columns(tmp_path: Path) -> None:
+    from junshi.ingest.presets import PRESETS
+    from junshi.ingest.presets.base import best_kind
+    from junshi.ingest.readers import peek
+
+    kinds = [k for p in PRESETS.values() for k in p.kinds]
+    for suffix in (".parquet", ".jsonl"):
+        path = _write(_day1(), tmp_path / f"events_20240601{suffix}")
+        assert best_kind(kinds, peek(path).columns, path.name) is PRESETS["ga4-bigquery"].kinds[0]
+
+
+def test_report_says_what_each_file_was_taken_as(shop: Shop) -> None:
+    """The settlement's description row is counted as skipped (5 read = 3 loaded + 1 quarantined + 1 skipped);
+    the columns no field reads are listed (商家实收金额 has no canonical column)."""
+    report = shop.ingest(FIXTURES / "douyin_settlement_bom.csv", preset="douyin-settlement")
+    f = report.files[0]
+    assert (f.preset, f.kind, f.rows_read, f.rows_loaded, f.rows_quarantined, f.rows_skipped) == (
+        "douyin-settlement", "settlement", 5, 3, 1, 1)
+    pdd = Shop(shop.warehouse, "pdd").ingest(FIXTURES / "pdd_orders_bom.csv", preset="pdd-orders").files[0]
+    assert (pdd.preset, pdd.kind) == ("pdd-orders", "orders")
+    assert "商家实收金额(元)" in pdd.ignored_columns and "用户实付金额(元)" not in pdd.ignored_columns
+
+
+def test_cli_ingest_jd_orders_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`junshi ingest FILE --preset jd-orders --format json`: exit 0, 3 orders written, 2 rows quarantined."""
+    from junshi.cli import main
+    from junshi.i18n import set_lang
+
+    try:
+        main(["ingest", str(FIXTURES / "jd_orders_gbk.csv"), "--preset", "jd-orders", "--db",
+              str(tmp_path / "w.duckdb"), "--format", "json"])
+    except SystemExit as exc:
+        assert not exc.code
+    finally:
+        set_lang(None)
+    out = json.loads(capsys.readouterr().out)
+    assert (out["tables"]["orders"], out["rows_quarantined"], out["committed"]) == (3, 2, True)

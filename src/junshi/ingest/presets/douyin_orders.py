@@ -39,12 +39,17 @@ from junshi.ingest.presets.export_columns import (
     region_of,
     unmasked,
 )
+from junshi.ingest.presets.reportfile import finish, taken_as
 from junshi.ingest.rules import table_rules
 from junshi.ingest.sqlfuncs import quote_str
 
 NAME = "douyin-orders"
 ORDER_COLUMNS = ("主订单编号", "子订单编号", "商品数量", "订单提交时间", "订单应付金额")
 _DISCOUNTS = ("平台实际承担优惠金额", "商家实际承担优惠金额", "达人实际承担优惠金额")
+
+
+KIND = FileKind(name="orders", zh="抖店订单导出", en="Douyin shop order export",
+                headers=("主订单编号", "子订单编号", "选购商品", "商品数量", "订单应付金额"))
 
 
 def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
@@ -88,6 +93,8 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
                  ("refund < 0", "negative amount: refund"),
                  ("row_number() OVER (PARTITION BY sub_order_id ORDER BY __line DESC) > 1", "duplicate key")]
         g = loader.check(raw, "order_items", fields, rules)
+        taken_as(loader, raw, NAME, KIND)
+        finish(loader, raw, fields)
         firsts = ", ".join(f"arg_min({x}, (sub_order_id, __line)) AS {x}" for x in (
             "customer_id", "status", "payment_method", "source", "carrier", "region", "city", "address_hash"))
         sums = ", ".join(f"sum({x}) AS {x}" for x in ("item_amount", "shipping_fee", "pay_amount"))
@@ -117,5 +124,4 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
 
 PRESET = Preset(NAME, "Douyin shop (抖店) order export, one row per sub-order", "抖店 订单导出（每个子订单一行）",
                 "douyin", "CNY", "Asia/Shanghai", load,
-                kinds=(FileKind(name="douyin-orders", zh="抖店订单导出", en="Douyin shop order export",
-                                headers=("主订单编号", "子订单编号", "选购商品", "商品数量", "订单应付金额")),))
+                kinds=(KIND,))

@@ -24,6 +24,7 @@ from pathlib import Path
 from junshi.ingest.loader import Field, Loader
 from junshi.ingest.presets.base import FileKind, Preset
 from junshi.ingest.presets.export_columns import Columns
+from junshi.ingest.presets.reportfile import finish, taken_as
 from junshi.ingest.sqlfuncs import quote_str
 
 NAME = "douyin-settlement"
@@ -33,6 +34,10 @@ COLUMNS: tuple[str | tuple[str, ...], ...] = ("动账时间", ID, "动账金额"
 _CHARGES = {"refund_amount": "订单退款", "platform_fee": "平台服务费", "commission": "佣金",
             "service_fee": "招商服务费", "promotion_fee": "站外推广费"}
 _AMOUNTS = {"order_amount": "订单实付应结", "shipping_amount": "运费实付", "platform_subsidy": "实际平台补贴"}
+
+
+KIND = FileKind(name="settlement", zh="抖店动账明细", en="Douyin shop settlement export",
+                headers=("动账时间", "动账方向", "动账金额", "动账场景", "订单退款", "平台服务费"))
 
 
 def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
@@ -59,6 +64,8 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
         rules = [("direction IS NOT NULL AND direction NOT IN ('入账', '出账')", "unknown direction (入账/出账)"),
                  ("row_number() OVER (PARTITION BY settlement_id ORDER BY __line DESC) > 1", "duplicate key")]
         g = loader.check(raw, "settlements", fields, rules, where=f"NOT {header_like}")
+        taken_as(loader, raw, NAME, KIND)
+        finish(loader, raw, fields)
         signed = "CASE direction WHEN '出账' THEN -abs(moved) WHEN '入账' THEN abs(moved) ELSE moved END"
         charges = ", ".join(f"abs({col}) AS {col}" for col in _CHARGES)
         loader.write("settlements", f"""SELECT settlement_id, ts, {signed} AS amount, account, scene, billing_type,
@@ -74,5 +81,4 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
 
 PRESET = Preset(NAME, "Douyin shop (抖店) settlement export (动账明细)", "抖店 动账明细 / 结算账单", "douyin", "CNY",
                 "Asia/Shanghai", load,
-                kinds=(FileKind(name="douyin-settlement", zh="抖店动账明细", en="Douyin shop settlement export",
-                                headers=("动账时间", "动账方向", "动账金额", "动账场景", "订单退款", "平台服务费")),))
+                kinds=(KIND,))

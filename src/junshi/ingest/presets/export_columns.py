@@ -3,7 +3,7 @@
 - Headers are found by their normalised text (:func:`junshi.ingest.aliases.normalise`), so ``商品总价(元)``,
   ``商品总价（元）`` and ``商品总价`` are the same column, and a preset can list the names a column has had.
 - Values lose the protection exports add to keep spreadsheets from mangling long ids: a leading tab or
-  ``'`` and Excel's ``="..."``.
+  ``'`` and Excel's ``="..."``; ``-`` and ``--`` are none.
 - Masked buyer data (``##密文``, ``$$密文``, ``138****0000``, ``****``) are opaque tokens: kept as text,
   never parsed into a region and never hashed into a shared address fingerprint.
 """
@@ -12,43 +12,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from junshi.ingest.aliases import normalise
 from junshi.ingest.presets.base import require
+from junshi.ingest.presets.reportfile import NULL, cell, header
 from junshi.ingest.readers import RawTable
-from junshi.ingest.sqlfuncs import quote_ident
 
-NULL = "CAST(NULL AS VARCHAR)"
 # Province-level names that are cities themselves (their city is the province).
 _MUNICIPALITIES = ("北京", "上海", "天津", "重庆")
 
 
 class Columns:
-    """The columns of one export, looked up by any of their names."""
+    """The columns of one export, looked up by any of their names (through :mod:`.reportfile`)."""
 
     def __init__(self, raw: RawTable) -> None:
         self.raw = raw
-        self._by_norm: dict[str, str] = {}
-        for c in raw.columns:
-            self._by_norm.setdefault(normalise(c), c)
 
     def find(self, *names: str) -> str | None:
         """The header of the first of ``names`` the export has."""
-        for n in names:
-            if n in self.raw.columns:
-                return n
-            if normalise(n) in self._by_norm:
-                return self._by_norm[normalise(n)]
-        return None
+        return header(self.raw, *names)
 
     def has(self, *names: str) -> bool:
         return self.find(*names) is not None
 
     def sql(self, *names: str) -> str:
-        """SQL for the column (over ``r``) without id protection; NULL when the export lacks it."""
-        header = self.find(*names)
-        if header is None:
-            return NULL
-        return f"regexp_replace(r.{quote_ident(header)}, '^\\s*(?:=\"(.*)\"|''(.*)|(.*?))\\s*$', '\\1\\2\\3')"
+        """SQL for the column (over ``r``) cleaned as :func:`.reportfile.cell` cleans it, and a leading ``'``
+        removed too; NULL when the export lacks it."""
+        c = cell(self.raw, *names)
+        return c if c == NULL else f"regexp_replace({c}, '^''', '')"
 
     def require(self, preset: str, expected: Sequence[str | tuple[str, ...]]) -> None:
         """Fail naming the expected and found columns when a column (or all of a tuple's spellings) is missing."""

@@ -45,6 +45,7 @@ from junshi.ingest.encoding import file_sha256
 from junshi.ingest.loader import Field, Loader
 from junshi.ingest.presets.base import FileKind, Preset
 from junshi.ingest.presets.currency import adopt_currency
+from junshi.ingest.presets.reportfile import taken_as
 from junshi.ingest.readers import JSONL, PARQUET, RawTable
 from junshi.ingest.sqlfuncs import quote_str
 
@@ -69,6 +70,10 @@ SCHEMA = {
 EVENT_TYPES = {"page_view": "page_view", "view_item": "product_view", "view_search_results": "search",
                "search": "search", "add_to_cart": "add_to_cart", "add_to_wishlist": "favorite",
                "begin_checkout": "begin_checkout", "purchase": "payment"}
+
+
+KIND = FileKind(name="events", zh="GA4 BigQuery 事件导出", en="GA4 BigQuery events export",
+                headers=("event_date", "event_timestamp", "event_name", "event_params", "user_pseudo_id"))
 
 
 def _param(key: str) -> str:
@@ -161,6 +166,7 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
              "(PARTITION BY event_name, transaction_id ORDER BY ts, __line) > 1", "repeated purchase event"),
         ]
         g = loader.check(raw, "events", fields, rules)
+        taken_as(loader, raw, NAME, KIND)
         adopt_currency(loader, g)
         _delete_days(loader, g)
         ev = loader.temp_name("ga4ev")
@@ -215,6 +221,4 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
 
 PRESET = Preset(NAME, "Google Analytics 4 BigQuery export (events_YYYYMMDD as Parquet or JSON Lines)",
                 "Google Analytics 4 BigQuery 导出（events_YYYYMMDD，Parquet 或 JSON Lines）", "own", None, None, load,
-                kinds=(FileKind(name="ga4-bigquery", zh="GA4 BigQuery 事件导出", en="GA4 BigQuery events export",
-                                headers=("event_date", "event_timestamp", "event_name", "event_params",
-                                         "user_pseudo_id")),))
+                kinds=(KIND,))

@@ -23,12 +23,17 @@ from pathlib import Path
 from junshi.ingest.loader import Field, Loader
 from junshi.ingest.presets.base import FileKind, Preset
 from junshi.ingest.presets.export_columns import Columns, address_hash, buyer, city_of, region_of
+from junshi.ingest.presets.reportfile import finish, taken_as
 from junshi.ingest.rules import table_rules
 
 NAME = "jd-orders"
 ORDER_COLUMNS = ("订单号", "商品ID", "订购数量", "下单时间", "订单金额", "应付金额")
 # Order-level amounts that JD repeats on each SKU row: they must agree within an order.
 _REPEATED = ("item_amount", "payable", "balance", "shipping_fee")
+
+
+KIND = FileKind(name="orders", zh="京东订单导出", en="JD order export",
+                headers=("订单号", "商品ID", "订购数量", "京东价", "应付金额"))
 
 
 def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
@@ -66,6 +71,8 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
                  ("payable < 0 OR balance < 0", "negative amount: 应付金额/余额支付"),
                  (differ, "order amounts differ between rows")]
         g = loader.check(raw, "order_items", fields, rules)
+        taken_as(loader, raw, NAME, KIND)
+        finish(loader, raw, fields)
         pay = "max(payable) + coalesce(max(balance), 0)"
         firsts = ", ".join(f"arg_min({x}, __line) AS {x}" for x in (
             "customer_id", "paid_at", "delivered_at", "status", "source", "payment_method", "carrier", "region",
@@ -86,5 +93,4 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
 
 PRESET = Preset(NAME, "JD (京东) POP order export, one row per SKU", "京东商家后台 订单导出（每个SKU一行）", "jd",
                 "CNY", "Asia/Shanghai", load,
-                kinds=(FileKind(name="jd-orders", zh="京东订单导出", en="JD order export",
-                                headers=("订单号", "商品ID", "订购数量", "京东价", "应付金额")),))
+                kinds=(KIND,))

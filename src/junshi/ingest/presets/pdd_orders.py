@@ -27,11 +27,16 @@ from pathlib import Path
 from junshi.ingest.loader import Field, Loader
 from junshi.ingest.presets.base import FileKind, Preset
 from junshi.ingest.presets.export_columns import Columns, address_hash, buyer, refunded, unmasked
+from junshi.ingest.presets.reportfile import finish, taken_as
 from junshi.ingest.rules import table_rules
 
 NAME = "pdd-orders"
 PAID = ("订单成交时间", "成交时间", "支付时间", "拼单成功时间")
 ORDER_COLUMNS: tuple[str | tuple[str, ...], ...] = ("订单号", "商品数量(件)", "商品总价(元)", "用户实付金额(元)", PAID)
+
+
+KIND = FileKind(name="orders", zh="拼多多订单导出", en="Pinduoduo order export",
+                headers=("订单号", "商品总价(元)", "用户实付金额(元)", "商品数量(件)", "售后状态"))
 
 
 def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
@@ -75,6 +80,8 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
                  ("created_at IS NULL", "unpaid order without a time"),
                  ("row_number() OVER (PARTITION BY order_id ORDER BY __line DESC) > 1", "duplicate key")]
         g = loader.check(raw, "orders", fields, rules)
+        taken_as(loader, raw, NAME, KIND)
+        finish(loader, raw, fields)
         discount = ("CASE WHEN coalesce(shop_discount, platform_discount, pay_discount) IS NOT NULL THEN "
                     "coalesce(shop_discount, 0) + coalesce(platform_discount, 0) + coalesce(pay_discount, 0) END")
         loader.write("orders", f"""SELECT order_id, customer_id, created_at, paid_at, shipped_at, delivered_at,
@@ -94,5 +101,4 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
 
 
 PRESET = Preset(NAME, "Pinduoduo (拼多多) order export", "拼多多商家后台 订单导出", "pdd", "CNY", "Asia/Shanghai", load,
-                kinds=(FileKind(name="pdd-orders", zh="拼多多订单导出", en="Pinduoduo order export",
-                                headers=("订单号", "商品总价(元)", "用户实付金额(元)", "商品数量(件)", "售后状态")),))
+                kinds=(KIND,))

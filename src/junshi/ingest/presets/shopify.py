@@ -25,6 +25,7 @@ from pathlib import Path
 
 from junshi.ingest.loader import Field, Loader
 from junshi.ingest.presets.base import Preset, require
+from junshi.ingest.presets.currency import adopt_currency
 from junshi.ingest.readers import RawTable
 from junshi.ingest.rules import table_rules
 from junshi.ingest.sqlfuncs import quote_ident
@@ -74,9 +75,7 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
         rules = [*table_rules("orders", names), *table_rules("order_items", names),
                  ("min(created_at) OVER (PARTITION BY order_id) IS NULL", "missing value: created_at")]
         g = loader.check(raw, "order_items", fields, rules)
-        currency = loader.con.execute(f"SELECT max(currency) FROM {g}").fetchall()[0][0]
-        if currency:
-            loader.con.execute("UPDATE shops SET currency = ? WHERE shop_id = ?", [currency, loader.shop_id])
+        adopt_currency(loader, g)
         first = ", ".join(f"max({c}) AS {c}" for c in (
             "customer_id", "paid_at", "shipped_at", "cancelled_at", "status", "item_amount", "discount_amount",
             "shipping_fee", "pay_amount", "payment_method", "source", "region", "city", "address_hash"))

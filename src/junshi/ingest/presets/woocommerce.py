@@ -29,9 +29,10 @@ from pathlib import Path
 
 from junshi.errors import ConfigError
 from junshi.ingest.loader import Field, Loader
-from junshi.ingest.presets.base import FileKind, Preset
+from junshi.ingest.presets.base import FileKind, Preset, best_kind
 from junshi.ingest.presets.currency import adopt_currency
 from junshi.ingest.presets.export_columns import Columns
+from junshi.ingest.presets.reportfile import finish, taken_as
 from junshi.ingest.readers import RawTable
 from junshi.ingest.rules import table_rules
 from junshi.ingest.sqlfuncs import quote_ident, quote_str
@@ -78,6 +79,15 @@ _MONEY = "DECIMAL(18,2)"
 _TYPES = {"created_at": "TIMESTAMP", "paid_at": "TIMESTAMP", "shipped_at": "TIMESTAMP", "quantity": "INTEGER",
           **{f: _MONEY for f in ("item_amount", "discount_amount", "shipping_fee", "pay_amount", "refunded",
                                  "unit_price", "line_total")}}
+
+
+# The plugin exports recognised by their headers (a file mapped with --map is taken as MAPPED).
+KINDS = (FileKind(name="webtoffee", zh="WooCommerce 订单导出（WebToffee）", en="WooCommerce order export (WebToffee)",
+                  headers=("order_number", "order_date", "order_total")),
+         FileKind(name="algolplus", zh="WooCommerce 订单导出（Advanced Order Export）",
+                  en="WooCommerce order export (Advanced Order Export)",
+                  headers=("Order Number", "Order Date", "Order Total Amount")))
+MAPPED = FileKind(name="mapped", zh="按 --map 映射的订单导出", en="order export mapped with --map", headers=())
 
 
 def _check_mapping(mapping: dict[str, str]) -> None:
@@ -127,6 +137,8 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
                           f"({_part(li, 'total')} IS NOT NULL AND _ji_money({_part(li, 'total')}) IS NULL))",
                           f"bad line item: {col}"))
         g = loader.check(raw, "order_items" if per_row else "orders", fields, rules)
+        taken_as(loader, raw, NAME, best_kind(KINDS, raw.columns, path.name) or MAPPED)
+        finish(loader, raw, fields)
         adopt_currency(loader, g)
         customer = ("coalesce(lower(email), CASE WHEN customer_user NOT IN ('', '0') THEN customer_user END)")
         region = "coalesce(state, country)"
@@ -174,9 +186,4 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
 
 PRESET = Preset(NAME, "WooCommerce order CSV (plugin exports; documented default mapping, --map overrides)",
                 "WooCommerce 订单 CSV（各插件导出；有文档的默认映射，可用 --map 覆盖）", "woocommerce", None, None,
-                load,
-                kinds=(FileKind(name="woocommerce", zh="WooCommerce 订单导出", en="WooCommerce order export",
-                                headers=("order_number", "order_date", "order_total")),
-                       FileKind(name="woocommerce-algolplus", zh="WooCommerce 订单导出（Advanced Order Export）",
-                                en="WooCommerce order export (Advanced Order Export)",
-                                headers=("Order Number", "Order Date", "Order Total Amount"))))
+                load, kinds=KINDS)
