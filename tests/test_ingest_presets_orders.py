@@ -350,7 +350,8 @@ def test_ga4_refuses_a_csv(shop: Shop, tmp_path: Path) -> None:
     ("jd_orders_gbk.csv", "jd-orders", "orders"), ("pdd_orders_bom.csv", "pdd-orders", "orders"),
     ("douyin_orders_bom.csv", "douyin-orders", "orders"),
     ("douyin_settlement_bom.csv", "douyin-settlement", "settlement"),
-    ("woocommerce_webtoffee.csv", "woocommerce", "webtoffee"), ("woocommerce_algolplus.csv", "woocommerce", "algolplus"),
+    ("woocommerce_webtoffee.csv", "woocommerce", "webtoffee"),
+    ("woocommerce_algolplus.csv", "woocommerce", "algolplus"),
 ])
 def test_each_export_is_recognised_by_its_headers_among_every_presets_kinds(fixture: str, preset: str,
                                                                              kind: str) -> None:

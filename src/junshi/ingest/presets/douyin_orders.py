@@ -34,6 +34,7 @@ from junshi.ingest.presets.export_columns import (
     Columns,
     address_hash,
     buyer,
+    buyers,
     city_of,
     refunded,
     region_of,
@@ -117,9 +118,7 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
             FROM {g} g LEFT JOIN refunds e ON e.shop_id = {quote_str(loader.shop_id)}
               AND e.refund_id = g.sub_order_id || '-refund'
             WHERE {refunded('g.after_sale')} AND coalesce(g.refund, e.amount, g.pay_amount) > 0""")
-        loader.write("customers", f"""SELECT customer_id, arg_max(region, (created_at, __line)) AS region,
-            arg_max(city, (created_at, __line)) AS city FROM {g} WHERE customer_id IS NOT NULL
-            GROUP BY customer_id""")
+        loader.write("customers", buyers(g))
 
 
 PRESET = Preset(NAME, "Douyin shop (抖店) order export, one row per sub-order", "抖店 订单导出（每个子订单一行）",

@@ -80,6 +80,13 @@ def city_of(address: str) -> str:
             f"ELSE NULLIF(regexp_extract({rest}, '^(.+?(市|自治州|地区|盟))', 1), '') END")
 
 
+def buyers(good: str) -> str:
+    """SQL for ``customers``: the buyers of the orders in ``good``, with the region and city of their latest order
+    (orders-only shops get their customers this way)."""
+    return f"""SELECT customer_id, arg_max(region, (created_at, __line)) AS region,
+        arg_max(city, (created_at, __line)) AS city FROM {good} WHERE customer_id IS NOT NULL GROUP BY customer_id"""
+
+
 def refunded(status: str) -> str:
     """SQL condition: an after-sale status (售后状态) says a refund went through (退款成功, 退货退款成功 …)."""
     return f"coalesce(strpos({status}, '退款成功') > 0 OR strpos({status}, '已退款') > 0, false)"
@@ -91,4 +98,5 @@ def buyer(expr: str) -> str:
     return f"CASE WHEN strpos(coalesce({expr}, ''), '**') > 0 THEN NULL ELSE {expr} END"
 
 
-__all__ = ["NULL", "Columns", "address_hash", "buyer", "city_of", "masked", "refunded", "region_of", "unmasked"]
+__all__ = ["NULL", "Columns", "address_hash", "buyer", "buyers", "city_of", "masked", "refunded", "region_of",
+           "unmasked"]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from junshi.ingest.loader import Field, Loader
 from junshi.ingest.presets.base import FileKind, Preset
-from junshi.ingest.presets.export_columns import Columns, address_hash, buyer, city_of, region_of
+from junshi.ingest.presets.export_columns import Columns, address_hash, buyer, buyers, city_of, region_of
 from junshi.ingest.presets.reportfile import finish, taken_as
 from junshi.ingest.rules import table_rules
 
@@ -86,9 +86,7 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
             AS line_no, product_id, quantity, unit_price, unit_price * quantity AS amount FROM {g}""")
         loader.write("products", f"""SELECT product_id, arg_max(name, __line) AS name,
             arg_max(unit_price, __line) AS price FROM {g} GROUP BY product_id""")
-        loader.write("customers", f"""SELECT customer_id, arg_max(region, (created_at, __line)) AS region,
-            arg_max(city, (created_at, __line)) AS city FROM {g} WHERE customer_id IS NOT NULL
-            GROUP BY customer_id""")
+        loader.write("customers", buyers(g))
 
 
 PRESET = Preset(NAME, "JD (京东) POP order export, one row per SKU", "京东商家后台 订单导出（每个SKU一行）", "jd",

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from junshi.ingest.loader import Field, Loader
 from junshi.ingest.presets.base import FileKind, Preset
-from junshi.ingest.presets.export_columns import Columns, address_hash, buyer, refunded, unmasked
+from junshi.ingest.presets.export_columns import Columns, address_hash, buyer, buyers, refunded, unmasked
 from junshi.ingest.presets.reportfile import finish, taken_as
 from junshi.ingest.rules import table_rules
 
@@ -95,9 +95,7 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
         loader.write("refunds", f"""SELECT order_id || '-refund' AS refund_id, order_id, product_id,
             coalesce(paid_at, created_at) AS created_at, coalesce(refund, pay_amount) AS amount, quantity
             FROM {g} WHERE {refunded('after_sale')} AND coalesce(refund, pay_amount) > 0""")
-        loader.write("customers", f"""SELECT customer_id, arg_max(region, (created_at, __line)) AS region,
-            arg_max(city, (created_at, __line)) AS city FROM {g} WHERE customer_id IS NOT NULL
-            GROUP BY customer_id""")
+        loader.write("customers", buyers(g))
 
 
 PRESET = Preset(NAME, "Pinduoduo (拼多多) order export", "拼多多商家后台 订单导出", "pdd", "CNY", "Asia/Shanghai", load,
