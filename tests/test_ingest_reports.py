@@ -385,3 +385,100 @@ def test_jd_shangzhi_sources(shop: Shop, tmp_path: Path) -> None:
                       "ORDER BY uv DESC") == [
         (dt.date(2026, 3, 4), "京东站内", "搜索", "关键词搜索", 500, Decimal("800.00")),
         (dt.date(2026, 3, 4), "京东站外", "广告", None, 120, Decimal("150.50"))]
+
+
+# ------------------------------------------------------------------------------ a folder without --preset
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+
+
+def mixed_folder(folder: Path) -> Path:
+    """生意参谋 overview (.xls) and sources (GBK CSV), a 万相台 report, a 京东商智 SKU report, a Taobao order
+    report and a plain orders file for the alias table."""
+    folder.mkdir()
+    write_xls(folder / "生意参谋_整体看板_2026-03-01_2026-03-03.xls", overview_rows())
+    write_csv(folder / "生意参谋_店铺来源_2026-03-05_2026-03-05.csv", source_rows(), "gbk")
+    write_csv(folder / "万相台_计划报表.csv", [WXT_HEAD[:7], ["2026-03-01", "点击", "转化时间", "7天", "1", "计划",
+                                                              "9.90"]],
+              "gbk")
+    write_csv(folder / "商品明细.csv", [JD_HEAD[:7], ["2026-03-01", "100012345678", "手表", "数码", "-", "-", "10.00"]],
+              "utf-8-sig")
+    (folder / "taobao_orders_gbk.csv").write_bytes((FIXTURES / "taobao_orders_gbk.csv").read_bytes())
+    (folder / "my_orders.csv").write_text("order_id,created_at,pay_amount\nM1,2026-03-01 10:00,5.50\n")
+    return folder
+
+
+def test_a_folder_of_mixed_exports_loads_without_a_preset(shop: Shop, tmp_path: Path) -> None:
+    """Each file is taken as its kind; the figures are the ones the presets load (sums as in the tests above:
+    uv 3000 over 3 days, 1550 over the sources; 万相台 cost 9.90; JD sales 10.00; Taobao pay 1,766.00 + 5.50)."""
+    report = shop.ingest(mixed_folder(tmp_path / "exports"))
+    taken = {Path(f.source_file).name: (f.preset, f.kind, f.tables) for f in report.files}
+    assert taken == {
+        "生意参谋_整体看板_2026-03-01_2026-03-03.xls": ("sycm", "overview", ["daily_shop"]),
+        "生意参谋_店铺来源_2026-03-05_2026-03-05.csv": ("sycm", "sources", ["daily_source"]),
+        "万相台_计划报表.csv": ("alimama", "wanxiangtai", ["ad_spend"]),
+        "商品明细.csv": ("jd-shangzhi", "sku", ["daily_product", "products"]),
+        "taobao_orders_gbk.csv": ("taobao-orders", "orders", ["orders", "refunds", "customers"]),
+        "my_orders.csv": (None, None, ["orders"]),
+    }
+    assert rows(shop, "SELECT (SELECT sum(uv) FROM daily_shop WHERE shop_id = $1), "
+                      "(SELECT sum(uv) FROM daily_source WHERE shop_id = $1), "
+                      "(SELECT sum(cost) FROM ad_spend WHERE shop_id = $1), "
+                      "(SELECT sum(sales) FROM daily_product WHERE shop_id = $1), "
+                      "(SELECT sum(pay_amount) FROM orders WHERE shop_id = $1)") == [
+        (3000, 1550, Decimal("9.90"), Decimal("10.00"), Decimal("1771.50"))]
+    assert rows(shop, "SELECT DISTINCT preset FROM loads WHERE shop_id = ? ORDER BY 1") == [
+        ("alimama",), ("jd-shangzhi",), ("sycm",), ("taobao-orders",), (None,)]
+
+
+def test_a_file_of_no_known_kind_names_the_kinds_and_their_missing_headers(shop: Shop, tmp_path: Path) -> None:
+    """One unknown file in the folder: the run fails naming the kinds compared and what each lacked; nothing of
+    the other files is kept."""
+    folder = mixed_folder(tmp_path / "exports")
+    write_csv(folder / "unknown.csv", [["统计日期", "曝光人数"], ["2026-03-01", "5"]], "utf-8")
+    with pytest.raises(IngestError) as e:
+        shop.ingest(folder)
+    text = e.value.en
+    assert "unknown.csv" in text and "sycm/overview" in text and "alimama/wanxiangtai" in text
+    assert "jd-shangzhi/sku (京东商智 SKU daily report) lacks SKU, SKU名称, 成交金额" in text
+    assert "曝光人数" in text and "不是任何已知的文件类型" in e.value.zh
+    assert rows(shop, "SELECT (SELECT count(*) FROM daily_shop WHERE shop_id = $1) + "
+                      "(SELECT count(*) FROM orders WHERE shop_id = $1)") == [(0,)]
+
+
+def test_files_of_shops_in_different_currencies_are_refused(shop: Shop, tmp_path: Path) -> None:
+    """Online Retail (GBP, Europe/London) beside 生意参谋 (CNY, Asia/Shanghai): different shops."""
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "retail.csv").write_text("InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,"
+                                       "Country\n536365,85123A,HEART,6,2010-12-01 08:26,2.55,17850,United Kingdom\n")
+    write_xls(folder / "整体看板_2026-03-01_2026-03-03.xls", overview_rows())
+    with pytest.raises(IngestError, match="different currencies"):
+        shop.ingest(folder)
+
+
+def test_existing_presets_are_recognised_too(shop: Shop, tmp_path: Path) -> None:
+    """The Olist fixture folder without --preset writes what the olist preset writes; a CDNOW master file with
+    its header (whitespace-separated) is taken as cdnow."""
+    Shop(shop.warehouse, "preset").ingest(FIXTURES / "olist", preset="olist")
+    report = shop.ingest(FIXTURES / "olist")
+    assert {f.preset for f in report.files} == {"olist"}
+    sql = ("SELECT (SELECT count(*) FROM orders WHERE shop_id = $1), (SELECT sum(pay_amount) FROM orders "
+           "WHERE shop_id = $1), (SELECT count(*) FROM reviews WHERE shop_id = $1)")
+    assert rows(shop, sql) == shop.warehouse.con.execute(sql, ["preset"]).fetchall()
+    cd = tmp_path / "CDNOW_master.txt"
+    cd.write_text(" customer_id  date number_of_cds  dollar_value\r\n 00001 19970101  1   11.77\r\n")
+    other = Shop(shop.warehouse, "cd")
+    report = other.ingest(cd)
+    assert (report.files[0].preset, report.files[0].kind) == ("cdnow", "master")
+    assert other.settings["currency"] == "USD"
+
+
+def test_docs_list_every_kind_of_file() -> None:
+    """docs/ingest.md has a row per preset kind (what a folder without --preset is compared with)."""
+    from junshi.ingest.presets import PRESETS
+
+    doc = (Path(__file__).parents[1] / "docs" / "ingest.md").read_text(encoding="utf-8")
+    missing = [f"{p.name}/{k.name}" for p in PRESETS.values() for k in p.kinds
+               if f"| `{p.name}` | `{k.name}` ({k.en}) | {', '.join(k.headers)} |" not in doc]
+    assert not missing, f"document these kinds in docs/ingest.md: {missing}"

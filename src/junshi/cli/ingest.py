@@ -16,6 +16,8 @@ from junshi.cli.options import DbOption, FormatOption, ReportFormat, ReportForma
 from junshi.exports import write_csv
 from junshi.i18n import tr
 from junshi.ingest import IngestReport
+from junshi.ingest.detect import kind_label
+from junshi.ingest.presets import PRESETS
 from junshi.ingest.reasons import show
 from junshi.shop import connect
 
@@ -28,6 +30,15 @@ def _print_report(report: IngestReport) -> None:
     out.print(tr("Loaded {rows} rows from {files} file(s) into shop {shop} in {s:.1f}s (run {run}).",
                  "已从 {files} 个文件导入 {rows} 行到店铺 {shop}，用时 {s:.1f} 秒（批次 {run}）。",
                  rows=report.rows_loaded, files=files, shop=report.shop_id, s=report.seconds, run=report.run_id))
+    taken = Table(tr("file", "文件"), tr("taken as", "识别为"), tr("tables", "数据表"), tr("loaded", "导入"),
+                  tr("quarantined", "隔离"), tr("skipped (totals)", "跳过（合计行）"),
+                  title=tr("Files", "文件"))
+    for f in report.files:
+        en, zh = kind_label(f.preset, f.kind)
+        as_ = tr(en, zh) if en else tr("alias table", "别名表")
+        taken.add_row(Path(f.source_file).name, as_, ", ".join(f.tables), f"{f.rows_loaded:,}",
+                      f"{f.rows_quarantined:,}", f"{f.rows_skipped:,}")
+    out.print(taken)
     written = Table(tr("table", "数据表"), tr("rows written", "写入行数"), title=tr("Written", "已写入"))
     for name, n in report.tables.items():
         written.add_row(name, f"{n:,}")
@@ -47,8 +58,8 @@ def _print_report(report: IngestReport) -> None:
 def ingest_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (every file in a folder is loaded).")],
     preset: Annotated[str | None, typer.Option(
-        "--preset", help="Source format: online-retail, cdnow, taobao-userbehavior, olist, shopify, taobao-orders, "
-        "jd-orders, pdd-orders, douyin-orders, douyin-settlement, woocommerce, ga4-bigquery."
+        "--preset", help="Source format: " + ", ".join(PRESETS) + " (see docs/ingest.md). Without it each file's "
+        "kind is recognised from its headers; a file of no kind goes through the alias table."
     )] = None,
     table: Annotated[str | None, typer.Option(
         "--table", help="Canonical table to load into (without a preset; default: guessed from the headers).")] = None,
@@ -60,7 +71,7 @@ def ingest_cmd(
         "--map", help="Header mapping SOURCE=COLUMN (or SOURCE=table.column); repeatable.")] = None,
     fmt: ReportFormatOption = ReportFormat.table,
 ) -> None:
-    """Load shop exports (CSV/TSV, XLSX, Parquet, JSON Lines; UTF-8 or GBK) into the warehouse.
+    """Load shop exports (CSV/TSV, XLS/XLSX, Parquet, JSON Lines; UTF-8 or GBK) into the warehouse.
 
     All or nothing: a failed or interrupted run leaves the warehouse as it was. Loading the same file
     again replaces its rows instead of adding copies. Bad rows go to quarantine with a reason.

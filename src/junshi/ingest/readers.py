@@ -156,6 +156,8 @@ def peek(path: Path, *, delim: str | None = None) -> Head:
         raise
     except (OSError, ValueError, pa.ArrowException) as exc:
         raise _unreadable(path, exc) from exc
+    if all(len(r) <= 1 for r in lines):  # text in columns separated by spaces (CDNOW): its words
+        lines = [r[0].split() if r else [] for r in lines]
     k = header_row(lines)
     return Head(tuple(lines[k]) if lines else (), tuple(_line(r) for r in lines[:k] if _filled_row(r)))
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from junshi.errors import ConfigError, IngestError, StrictIngestError
+from junshi.ingest.detect import Batch, plan, settings_preset
 from junshi.ingest.generic import load_generic
 from junshi.ingest.loader import Loader, Step
 from junshi.ingest.presets import PRESETS, Preset, get_preset
@@ -97,7 +98,7 @@ def _record_loads(con: duckdb.DuckDBPyConnection, report: IngestReport, started:
     for f in report.files:
         con.execute(
             "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [report.shop_id, report.run_id, f.source_file, f.sha256, report.preset, ",".join(f.tables),
+            [report.shop_id, report.run_id, f.source_file, f.sha256, f.preset or report.preset, ",".join(f.tables),
              f.rows_loaded, f.rows_quarantined, started, finished],
         )
 
@@ -164,6 +165,12 @@ def _run(warehouse: Warehouse, report: IngestReport, chosen: Preset | None, file
          maps: dict[str, str], step: Step | None) -> None:
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     shop_id, strict = report.shop_id, report.strict
+    if chosen is not None:
+        batches = [Batch(chosen, files)]
+    elif table is not None or maps:  # the user chose the alias table's mapping
+        batches = [Batch(None, files)]
+    else:
+        batches = plan(files)
     with _CtrlC() as ctrl_c, tempfile.TemporaryDirectory(prefix="junshi-ingest-") as tmp, \
             warehouse.transaction() as con:
 
@@ -172,14 +179,20 @@ def _run(warehouse: Warehouse, report: IngestReport, chosen: Preset | None, file
             if step is not None:
                 step(text)
 
-        tz = _settle_shop(warehouse, con, shop_id, chosen)
+        tz = _settle_shop(warehouse, con, shop_id, chosen or settings_preset(batches))
         install_macros(con, tz)
         loader = Loader(warehouse, con, report, Path(tmp), checked_step)
-        if chosen is not None:
-            chosen.load(loader, files, maps)
-        else:
-            for path in files:
-                load_generic(loader, path, table, maps)
+        for batch in batches:
+            if batch.preset is None:
+                for path in batch.files:
+                    load_generic(loader, path, table, maps)
+                continue
+            batch.preset.load(loader, batch.files, maps)
+            for path in batch.files:  # what each file was taken as, where the preset did not say
+                load = loader.files.get(path)
+                if load is not None and load.preset is None:
+                    load.preset = batch.preset.name
+                    load.kind = batch.kinds[path].name if path in batch.kinds else None
         report.files = list(loader.files.values())
         loader.drop_temps()
         _summarise(con, report)

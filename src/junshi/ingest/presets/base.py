@@ -63,6 +63,28 @@ class Preset:
     kinds: tuple[FileKind, ...] = ()
 
 
+def not_a_kind(path: Path, headers: Sequence[str], compared: Sequence[tuple[str, FileKind]], *,
+               generic: bool = False) -> IngestError:
+    """A file that is none of the ``compared`` kinds: name them and the headers each lacked.
+
+    ``generic``: the alias table (loading without a preset) could not take the file either.
+    """
+    lack_en = "; ".join(f"{p}/{k.name} ({k.en}) lacks {', '.join(k.missing(headers))}" for p, k in compared)
+    lack_zh = "；".join(f"{p}/{k.name}（{k.zh}）缺少 {'、'.join(k.missing(headers))}" for p, k in compared)
+    found = ", ".join(headers) or "-"
+    lead_en, lead_zh = (f"No usable columns in {path.name}: it", f"{path.name} 中没有可用的列：它") if generic \
+        else (path.name, path.name + " ")
+    also_en = ", nor has it the required columns of any table of the alias table" if generic else ""
+    also_zh = "，也没有别名表中任何数据表的必填列" if generic else ""
+    return IngestError(
+        f"{lead_en} is none of the known kinds of file: {lack_en}{also_en}. Its headers: {found}. Nothing was loaded.",
+        f"{lead_zh}不是任何已知的文件类型：{lack_zh}{also_zh}。它的表头：{found}。未导入任何数据。",
+        hint_en="Check that the file is a complete export with its header row, or choose --preset / --table "
+                "and rename headers with --map SOURCE=COLUMN.",
+        hint_zh="请确认文件是带表头的完整导出，或指定 --preset / --table，并用 --map 源列=目标列 重命名表头。",
+    )
+
+
 def require(raw: RawTable, preset: str, expected: Sequence[str]) -> None:
     """Fail naming the expected and the found columns when ``raw`` lacks any of ``expected``."""
     missing = [c for c in expected if c not in raw.columns]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from junshi.ingest.loader import Field, Loader
-from junshi.ingest.presets.base import Preset
+from junshi.ingest.presets.base import FileKind, Preset
 
 
 def _has_header(path: Path) -> bool:
@@ -62,4 +62,6 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
 
 
 PRESET = Preset("cdnow", "CDNOW master/sample transaction files", "CDNOW 交易文件（完整版/样本）",
-                "own", "USD", "America/New_York", load)
+                "own", "USD", "America/New_York", load,
+                kinds=(FileKind(name="master", zh="CDNOW 完整版（带表头）", en="CDNOW master file (with header)",
+                                headers=("customer_id", "date", "number_of_cds", "dollar_value"), names=("CDNOW",)),))

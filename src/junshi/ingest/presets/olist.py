@@ -30,7 +30,7 @@ from pathlib import Path
 from junshi.errors import IngestError
 from junshi.ingest.encoding import file_sha256
 from junshi.ingest.loader import Field, Loader
-from junshi.ingest.presets.base import Preset, require
+from junshi.ingest.presets.base import FileKind, Preset, require
 from junshi.ingest.report import FileLoad
 from junshi.ingest.rules import table_rules
 
@@ -173,4 +173,7 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
 
 
 PRESET = Preset("olist", "Olist Brazilian e-commerce dataset folder", "Olist 巴西电商公开数据集文件夹",
-                "olist", "BRL", "America/Sao_Paulo", load)
+                "olist", "BRL", "America/Sao_Paulo", load,
+                kinds=tuple(FileKind(name=kind, zh=f"Olist {kind} 文件", en=f"Olist {kind} file",
+                                     headers=cols or (mark,), names=(f"olist_{kind}",))
+                            for kind, (mark, cols) in KINDS.items()))

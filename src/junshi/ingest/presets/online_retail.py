@@ -27,7 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from junshi.ingest.loader import Field, Loader
-from junshi.ingest.presets.base import Preset, require
+from junshi.ingest.presets.base import FileKind, Preset, require
 
 COLUMNS = ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country")
 NON_PRODUCT = r"^(POST|DOT|C2|M|D|S|B|BANK CHARGES|AMAZONFEE|CRUK|gift_.*)$"
@@ -84,4 +84,6 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
 PRESET = Preset(
     "online-retail", "UCI Online Retail (UK gift-ware retailer) invoice lines",
     "UCI Online Retail（英国礼品零售商）发票明细", "own", "GBP", "Europe/London", load,
+    kinds=(FileKind(name="invoice_lines", zh="UCI Online Retail 发票明细", en="UCI Online Retail invoice lines",
+                    headers=COLUMNS[:6], names=("online_retail",)),),
 )

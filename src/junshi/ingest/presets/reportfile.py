@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from junshi.errors import IngestError
 from junshi.ingest.aliases import normalise
 from junshi.ingest.loader import Field, Loader
-from junshi.ingest.presets.base import FileKind, best_kind
+from junshi.ingest.presets.base import FileKind, best_kind, not_a_kind
 from junshi.ingest.readers import RawTable
 from junshi.ingest.sqlfuncs import quote_ident, quote_str
 from junshi.schema import TABLES
@@ -176,20 +175,6 @@ def kind_of(raw: RawTable, kinds: Sequence[FileKind], preset: str) -> FileKind:
     if kind is None:
         raise not_a_kind(raw.source, raw.columns, [(preset, k) for k in kinds])
     return kind
-
-
-def not_a_kind(path: Path, headers: Sequence[str], compared: Sequence[tuple[str, FileKind]]) -> IngestError:
-    """A file that is none of the ``compared`` kinds: name them and the headers each lacked."""
-    lack_en = "; ".join(f"{p}/{k.name} ({k.en}) lacks {', '.join(k.missing(headers))}" for p, k in compared)
-    lack_zh = "；".join(f"{p}/{k.name}（{k.zh}）缺少 {'、'.join(k.missing(headers))}" for p, k in compared)
-    found = ", ".join(headers) or "-"
-    return IngestError(
-        f"{path.name} is none of the known kinds of file: {lack_en}. Its headers: {found}. Nothing was loaded.",
-        f"{path.name} 不是任何已知的文件类型：{lack_zh}。它的表头：{found}。未导入任何数据。",
-        hint_en="Check that the file is a complete export with its header row, or choose --preset / --table "
-                "and rename headers with --map SOURCE=COLUMN.",
-        hint_zh="请确认文件是带表头的完整导出，或指定 --preset / --table，并用 --map 源列=目标列 重命名表头。",
-    )
 
 
 def load_daily(loader: Loader, raw: RawTable, table: str, dims: list[Field], measures: Mapping[str, Sequence[str]],

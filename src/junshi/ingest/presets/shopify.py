@@ -24,7 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from junshi.ingest.loader import Field, Loader
-from junshi.ingest.presets.base import Preset, require
+from junshi.ingest.presets.base import FileKind, Preset, require
 from junshi.ingest.presets.currency import adopt_currency
 from junshi.ingest.readers import RawTable
 from junshi.ingest.rules import table_rules
@@ -92,4 +92,6 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
             arg_max(billing_city, __line) AS city FROM {g} WHERE customer_id IS NOT NULL GROUP BY customer_id""")
 
 
-PRESET = Preset("shopify", "Shopify orders export CSV", "Shopify 订单导出 CSV", "shopify", None, None, load)
+PRESET = Preset("shopify", "Shopify orders export CSV", "Shopify 订单导出 CSV", "shopify", None, None, load,
+                kinds=(FileKind(name="orders", zh="Shopify 订单导出", en="Shopify orders export", headers=COLUMNS,
+                                names=("orders_export",)),))

@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from junshi.ingest.loader import Field, Loader
-from junshi.ingest.presets.base import Preset, require
+from junshi.ingest.presets.base import FileKind, Preset, require
 
 COLUMNS = ("user_id", "item_id", "category_id", "behavior_type", "timestamp")
 GAP = "INTERVAL 30 MINUTE"
@@ -77,4 +77,6 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
 
 
 PRESET = Preset("taobao-userbehavior", "Alibaba Tianchi UserBehavior (user_id,item_id,category_id,behavior_type,"
-                "timestamp)", "阿里天池淘宝用户行为数据集 UserBehavior", "taobao", "CNY", "Asia/Shanghai", load)
+                "timestamp)", "阿里天池淘宝用户行为数据集 UserBehavior", "taobao", "CNY", "Asia/Shanghai", load,
+                kinds=(FileKind(name="behavior", zh="淘宝用户行为（带表头）", en="Taobao user behaviour (with header)",
+                                headers=COLUMNS, names=("UserBehavior",)),))
