@@ -94,3 +94,9 @@ def kind_label(preset: str | None, kind: str | None) -> tuple[str, str]:
         if k.name == kind:
             return k.en, k.zh
     return (f"{preset}/{kind}", f"{preset}/{kind}") if preset else ("", "")
+
+
+def kinds_table() -> str:
+    """The Markdown table of every preset's kinds, as docs/ingest.md shows it (a test keeps them equal)."""
+    rows = [f"| `{p.name}` | `{k.name}` ({k.en}) | {', '.join(k.headers)} |" for p in PRESETS.values() for k in p.kinds]
+    return "\n".join(["| preset | kind | recognised by the headers |", "|---|---|---|", *rows]) + "\n"
