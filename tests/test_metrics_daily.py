@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from junshi import Shop
+from junshi.analysis.diagnosis import OTHER
 from junshi.metrics.reconcile import sales_mismatches
 from junshi.warehouse import Warehouse
 from test_metrics import Rows, S, load_duckdb
@@ -192,3 +193,83 @@ def test_orders_and_the_daily_report_disagree(daily_shop: Shop) -> None:
     found = sales_mismatches(daily_shop.warehouse, S)
     assert [(m.day, m.orders, m.reported) for m in found] == [(dt.date(2024, 3, 5), 600.5, 600.0)]
     assert sales_mismatches(daily_shop.warehouse, S, start=D3, end=D3) == []
+
+
+SOURCES = {"手淘搜索": ("淘内免费", 400, 0.03), "直通车": ("付费流量", 200, 0.025), "购物车": ("自主访问", 100, 0.08)}
+LAST = dt.date(2024, 4, 4)
+
+
+def month_data() -> Rows:
+    """35 days (2024-03-01 .. 04-04) of a platform shop: daily_source per source (uv = base x 1.1 on weekends
+    + day % 3, buyers = round(uv x conversion), 100 a buyer), daily_shop (uv 95% of the sources' sum: a visitor
+    from two sources counts in both), daily_product, one 100 order per buyer (no source, one line), 直通车 spend.
+
+    On the last day 手淘搜索 brings 40% of its visitors (conversion unchanged), and one more order of 100 was
+    paid than the reports say (orders' sales 1,900 against the report's 1,800).
+    """
+    start = dt.date(2024, 3, 1)
+    data: Rows = {k: [] for k in ("daily_shop", "daily_source", "daily_product", "orders", "order_items",
+                                  "ad_spend")}
+    n = 0
+    for i in range((LAST - start).days + 1):
+        day = start + dt.timedelta(days=i)
+        uv_all = buyers_all = 0
+        for name, (level1, base, rate) in SOURCES.items():
+            drop = 0.4 if (day == LAST and name == "手淘搜索") else 1.0
+            uv = int(base * (1.1 if day.weekday() >= 5 else 1.0) * drop) + i % 3
+            buyers = max(1, round(uv * rate))
+            data["daily_source"].append(dict(date=day, days=1, source_1=level1, source=name, uv=uv, pv=uv * 3,
+                                             paid_buyers=buyers, paid_orders=buyers, sales=buyers * 100))
+            uv_all, buyers_all = uv_all + uv, buyers_all + buyers
+        extra = 1 if day == LAST else 0
+        for _ in range(buyers_all + extra):
+            n += 1
+            data["orders"].append(dict(order_id=f"o{n}", customer_id=f"c{n % 500}", created_at=f"{day} 10:00",
+                                       paid_at=f"{day} 10:05", pay_amount=100))
+            data["order_items"].append(dict(order_id=f"o{n}", line_no=1, product_id=f"p{n % 2 + 1}", quantity=1,
+                                            amount=100, unit_price=100))
+        data["daily_shop"].append(dict(date=day, days=1, uv=int(uv_all * 0.95), pv=uv_all * 3,
+                                       paid_buyers=buyers_all, paid_orders=buyers_all, sales=buyers_all * 100))
+        for product in ("p1", "p2"):
+            data["daily_product"].append(dict(date=day, days=1, product_id=product, uv=uv_all // 3,
+                                              sales=buyers_all * 50, paid_buyers=buyers_all // 2))
+        data["ad_spend"].append(dict(date=day, channel="直通车", campaign="plan A", cost=150, clicks=200,
+                                     impressions=4000, conversion_value=500))
+    data["products"] = [dict(product_id="p1", category="shoes", cost=40), dict(product_id="p2", category="hats",
+                                                                                  cost=30)]
+    return data
+
+
+@pytest.fixture(scope="module")
+def month_shop() -> Any:
+    warehouse = Warehouse(":memory:")
+    load_duckdb(warehouse, month_data())
+    yield Shop(warehouse, S)
+    warehouse.close()
+
+
+def test_diagnosis_by_source_uses_the_source_report(month_shop: Shop) -> None:
+    """Last day vs a week before: sales = visitors x conversion x spend per buyer, with visitors from the
+    reports (no "needs sessions"); by source, 手淘搜索 lost 700 (12 buyers -> 5), mostly through its visitors;
+    the extra order no source report knows is the (not allocated) +100."""
+    d = month_shop.diagnose(LAST)
+    assert d.factors == ("visitors", "conversion", "spend_per_buyer") and "needs_sessions" not in d.notes
+    cells = {c.value: c for c in d.dimensions["source"]}
+    assert set(cells) == {*SOURCES, OTHER} and float(cells[OTHER].contribution) == 100.0
+    search = cells["手淘搜索"]
+    assert (float(search.current), float(search.baseline), float(search.contribution)) == (500.0, 1200.0, -700.0)
+    assert search.effects["visitors"] < -650 and d.path[0].value == "手淘搜索"
+
+
+def test_alerts_and_advice_on_a_report_shop(month_shop: Shop) -> None:
+    """The source drop is a visitors alert of 手淘搜索; the extra order is a sales_mismatch alert (1,900 vs 1,800);
+    advice compares the sources' conversion with the shop's from the reports' visitors."""
+    alerts = month_shop.alerts(LAST)
+    assert any(a.level == "source" and a.key == "手淘搜索" and a.metric == "uv" for a in alerts)
+    mismatch = next(a for a in alerts if a.code == "sales_mismatch")
+    assert mismatch.kind == "data_quality" and mismatch.numbers == {"orders": 1900.0, "reported": 1800.0,
+                                                                   "difference": 100.0}
+    assert "¥1,900.00" in mismatch.text_en and "日报" in mismatch.text_zh
+    advice = month_shop.advise(LAST)
+    sources = [a for a in advice if "source" in a.subject]
+    assert sources and all(a.numbers["visitors"] > 0 for a in sources)

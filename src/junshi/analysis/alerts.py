@@ -20,6 +20,7 @@ from junshi.errors import JunshiError
 from junshi.i18n import tr
 from junshi.jsonable import jsonable
 from junshi.metrics import REGISTRY
+from junshi.metrics.reconcile import sales_mismatches
 from junshi.metrics.result import format_value
 
 if TYPE_CHECKING:
@@ -399,9 +400,22 @@ class AlertEngine:
             f"预售商品 {'、'.join(ids)} 的支付转化率 {payc:.2%}，下单转化率 {ordc:.2%}：定金期尚未付尾款，"
             "请看下单转化率")]
 
+    def sales_mismatch(self, day: date) -> list[Alert]:
+        """Orders and the platform's daily report disagree on the day's sales by more than a cent."""
+        return [Alert(
+            day, "data_quality", "sales_mismatch", "medium", 30.0, "shop", None, "sales",
+            {"orders": m.orders, "reported": m.reported, "difference": m.difference},
+            f"Sales from orders {_fmt('sales', m.orders, self.currency)} differ from the daily report's "
+            f"{_fmt('sales', m.reported, self.currency)}: figures use the orders; look for missing orders or a "
+            "report of another scope",
+            f"订单的支付金额 {_fmt('sales', m.orders, self.currency)} 与平台日报的 "
+            f"{_fmt('sales', m.reported, self.currency)} 不一致：指标按订单计算；请检查是否缺少订单或日报口径不同",
+        ) for m in sales_mismatches(self.shop.warehouse, self.shop.shop_id, day, day)]
+
     def run(self, day: date) -> list[Alert]:
         """Every alert of ``day``, worst first (a silent source replaces its own anomaly alert)."""
         quality = self.silent_sources(day) + self.quarantine_jump(day) + self.presale_distortion(day)
+        quality += self.sales_mismatch(day)
         silent = {a.key for a in quality if a.code == "source_silent"}
         stock = self.stockouts(day)
         out_ids = {a.key for a in stock}
