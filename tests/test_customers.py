@@ -133,10 +133,13 @@ def test_rfm_without_orders_is_a_clear_error(shop: Shop) -> None:
 
 
 def test_repurchase(tiny: Shop) -> None:
-    """4 buyers, A and C have >= 2 orders: rate 0.5; 8 orders. Gaps between purchase days:
-    A 01-05 -> 02-10 = 36, 02-10 -> 03-30 = 49; C 02-01 -> 02-15 = 14: mean 33, median 36."""
+    """The rates are the registry's: paying buyers A, B, C, D, E (paid, cancelled later) and the guest order =
+    6; A (3 days) and C (2 days) paid on two or more days: 复购率 2/6. 4 known customers with 8 purchases.
+    Gaps between purchase days: A 01-05 -> 02-10 = 36, 02-10 -> 03-30 = 49; C 02-01 -> 02-15 = 14: mean 33,
+    median 36."""
     r = repurchase(tiny, end="2024-03-31")
-    assert (r.customers, r.repeat_customers, r.repurchase_rate, r.orders) == (4, 2, 0.5, 8)
+    assert (r.buyers, r.repeat_buyers, r.repurchase_rate, r.customers, r.orders) == (6, 2, pytest.approx(1 / 3), 4, 8)
+    assert r.repurchase_rate == tiny.kpi("repurchase_rate", end="2024-03-31").value("repurchase_rate")
     assert (r.gaps, r.mean_days_between, r.median_days_between) == (3, 33.0, 36.0)
     assert r.order_counts == [
         {"orders": "1", "customers": 2, "share": 0.5},
@@ -145,9 +148,18 @@ def test_repurchase(tiny: Shop) -> None:
     ]
     hist = {h["from_days"]: h["gaps"] for h in r.gap_histogram}
     assert hist[14] == 1 and hist[30] == 2 and sum(hist.values()) == 3
-    # a window: February only -> A (o3), C (o6, o7): C repeats
+    # a window: February only -> A (o3), C (o6, o7): C repeats (1/2), but both had paid before a purchase of
+    # the month (A in January, C on 02-01 before 02-15): 老买家占比 2/2
     feb = repurchase(tiny, "2024-02-01", "2024-02-29")
-    assert (feb.customers, feb.repeat_customers, feb.gaps) == (2, 1, 1)
+    assert (feb.buyers, feb.repeat_buyers, feb.repurchase_rate, feb.returning_buyer_share, feb.gaps) == (
+        2, 1, 0.5, 1.0, 1)
+
+
+def test_repurchase_counts_days_not_orders(tiny: Shop) -> None:
+    """January: A paid o1 and o2 on the same day (one checkout split in two), B once: nobody repurchased
+    (0 of 2), although A has two orders."""
+    jan = repurchase(tiny, "2024-01-01", "2024-01-31")
+    assert (jan.buyers, jan.repeat_buyers, jan.repurchase_rate, jan.orders) == (2, 0, 0.0, 3)
 
 
 def test_cohorts_by_month(tiny: Shop) -> None:
@@ -213,7 +225,7 @@ def test_cli_faces(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and {g["group"]: g["customers"] for g in data["groups"]}["champions"] == 1
     assert {(m["from_group"], m["to_group"]) for m in data["movement"]} >= {("none", "new")}
     code, out = _cli(["customers", "repurchase", "--end", "2024-03-31", "--format", "json", *db], capsys)
-    assert code == 0 and json.loads(out)["repurchase_rate"] == 0.5
+    assert code == 0 and json.loads(out)["repurchase_rate"] == pytest.approx(1 / 3)
     code, out = _cli(["customers", "cohorts", "--as-of", "2024-03-31", "--format", "csv", *db], capsys)
     assert code == 0 and out.splitlines()[0].startswith("segment,cohort,period,customers")
     code, out = _cli(["--lang", "zh", "customers", "rfm", "--as-of", "2024-03-31", *db], capsys)

@@ -21,6 +21,8 @@ from junshi.customers.summary import last_purchase_day
 from junshi.errors import ConfigError
 from junshi.exports import write_csv
 from junshi.i18n import get_lang, tr
+from junshi.metrics import REGISTRY
+from junshi.metrics.result import format_value
 from junshi.shop import connect
 
 customers_app = typer.Typer(
@@ -116,13 +118,19 @@ def repurchase_cmd(
     if fmt == "json":
         print_json(r.to_dict())
         return
+    rate, share = REGISTRY["repurchase_rate"], REGISTRY["returning_buyer_share"]
     out.print(
         tr(
-            "Buyers {n:,}, bought again {k:,}: repurchase rate {rate:.1%}; median {m} days between purchases.",
-            "购买客户 {n:,}，复购 {k:,}：复购率 {rate:.1%}；两次购买间隔中位数 {m} 天。",
-            n=r.customers,
-            k=r.repeat_customers,
-            rate=r.repurchase_rate,
+            "Buyers {n:,}, bought on 2+ days {k:,}: {rate_name} {rate}, {share_name} {share}; "
+            "median {m} days between purchases.",
+            "购买买家 {n:,}，两天及以上购买 {k:,}：{rate_name} {rate}，{share_name} {share}；"
+            "两次购买间隔中位数 {m} 天。",
+            n=r.buyers,
+            k=r.repeat_buyers,
+            rate_name=rate.name(get_lang()),
+            rate=format_value(r.repurchase_rate, "ratio"),
+            share_name=share.name(get_lang()),
+            share=format_value(r.returning_buyer_share, "ratio"),
             m=r.median_days_between,
         )
     )

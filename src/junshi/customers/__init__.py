@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -34,7 +34,10 @@ from junshi.customers.clv import CLVFit, Validation, churn_warning, fit_clv, pre
 from junshi.customers.cohorts import Breakdown, Period, cohorts
 from junshi.customers.repurchase import Repurchase, repurchase
 from junshi.customers.rfm import GROUPS, rfm, rfm_groups, rfm_movement
-from junshi.customers.summary import TableSource, customer_summary
+from junshi.customers.summary import customer_summary
+
+if TYPE_CHECKING:
+    from junshi.shop import Shop
 
 Day = dt.date | str | None
 
@@ -42,7 +45,7 @@ Day = dt.date | str | None
 class Customers:
     """The customer analyses of one shop (``shop.customers``)."""
 
-    def __init__(self, shop: TableSource) -> None:
+    def __init__(self, shop: Shop) -> None:
         self.shop = shop
 
     def summary(self, calibration_end: dt.date | str, holdout_end: Day = None, unit_days: float = 7.0) -> pd.DataFrame:

@@ -1,18 +1,22 @@
 """Repurchase (复购): the share of buyers who bought again, the time between purchases, and how many
-orders customers place."""
+orders customers place. The rates are the metric registry's (复购率 ``repurchase_rate``, 老买家占比
+``returning_buyer_share``), asked of the metric layer: one definition wherever they are shown."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import numpy as np
 import pandas as pd
 
-from junshi.customers.summary import TableSource, as_date, last_purchase_day, purchase_days, purchases
+from junshi.customers.summary import as_date, last_purchase_day, purchase_days, purchases
 from junshi.errors import MissingDataError
+
+if TYPE_CHECKING:
+    from junshi.shop import Shop
 
 GAP_BINS = (0, 7, 14, 30, 60, 90, 180, 365)
 
@@ -21,17 +25,22 @@ GAP_BINS = (0, 7, 14, 30, 60, 90, 180, 365)
 class Repurchase:
     """Repurchase over purchases from ``start`` to ``end`` (inclusive).
 
-    repurchase_rate = customers with >= 2 paid orders / customers with >= 1. Days between purchases
-    are between consecutive purchase *days* of a customer (same-day orders are one visit to the shop).
+    From the metric registry: ``buyers`` (paid_buyers), ``repeat_buyers`` (paid on 2+ days of the period),
+    ``repurchase_rate`` (复购率 = repeat_buyers / buyers) and ``returning_buyer_share`` (老买家占比: buyers who
+    had paid before the period's day). ``customers``: known customers with a purchase (paid, not cancelled),
+    whose order counts make ``order_counts``. Days between purchases are between consecutive purchase *days*
+    of a customer (same-day orders are one visit to the shop).
     ``order_counts``: [{"orders": n, "customers": c, "share": s}] with the last row "10+" pooled;
     ``gap_histogram``: [{"from_days", "to_days" (None = open), "gaps"}].
     """
 
     start: str | None
     end: str
+    buyers: int
+    repeat_buyers: int
+    repurchase_rate: float | None
+    returning_buyer_share: float | None
     customers: int
-    repeat_customers: int
-    repurchase_rate: float
     orders: int
     orders_per_customer: float
     gaps: int
@@ -46,7 +55,7 @@ class Repurchase:
 
 
 def repurchase(
-    src: TableSource, start: dt.date | str | None = None, end: dt.date | str | None = None, *, max_orders: int = 10
+    src: Shop, start: dt.date | str | None = None, end: dt.date | str | None = None, *, max_orders: int = 10
 ) -> Repurchase:
     """Repurchase rate, time between purchases and order-count distribution, from the warehouse."""
     orders = src.table("orders")
@@ -71,7 +80,7 @@ def repurchase(
     gaps = gaps_expr.filter(gaps_expr.gap.notnull()).gap.name("gap").as_table().execute()["gap"].to_numpy(np.float64)
     customers = int(counts.customers.sum())
     n_orders = int((counts.n * counts.customers).sum())
-    repeat = int(counts.customers[counts.n >= 2].sum())
+    rates = src.kpi("paid_buyers,repeat_buyers,repurchase_rate,returning_buyer_share", start=begin, end=stop)
     pooled = counts.assign(bucket=np.minimum(counts.n, max_orders)).groupby("bucket").customers.sum()
     order_counts = [
         {"orders": f"{k}+" if k == max_orders else str(k), "customers": int(v), "share": int(v) / customers}
@@ -87,9 +96,11 @@ def repurchase(
     return Repurchase(
         start=begin.isoformat() if begin else None,
         end=stop.isoformat(),
+        buyers=int(rates.value("paid_buyers") or 0),
+        repeat_buyers=int(rates.value("repeat_buyers") or 0),
+        repurchase_rate=rates.value("repurchase_rate"),
+        returning_buyer_share=rates.value("returning_buyer_share"),
         customers=customers,
-        repeat_customers=repeat,
-        repurchase_rate=repeat / customers,
         orders=n_orders,
         orders_per_customer=n_orders / customers,
         gaps=len(gaps),

@@ -85,7 +85,6 @@ UI: dict[str, Text] = {
     "repurchase": Text(
         "Repurchase, last 90 days (customers by number of orders)", "近90天复购（按购买次数的客户分布）"
     ),
-    "repurchase_rate": Text("Repurchase rate", "复购率"),
     "median_gap": Text("median days between purchases", "购买间隔中位数"),
     "not_available": Text("Not available for this shop's data.", "该店铺的数据暂不支持此分析。"),
 }

@@ -224,7 +224,8 @@
       c.groups.map((g) => Object.assign({}, g, { share_pct: fmt(g.share, "ratio"), revenue_fmt: fmt(g.revenue, "money") })));
     const r = c.repurchase;
     document.getElementById("repurchase").replaceChildren(el("span", { "data-value": String(r.repurchase_rate),
-      text: T.repurchase_rate + " " + fmt(r.repurchase_rate, "ratio") + " · " + T.median_gap + " " + fmt(r.median_days_between, "days") }));
+      text: nameOf("repurchase_rate") + " " + fmt(r.repurchase_rate, "ratio") + " · " + nameOf("returning_buyer_share") + " " +
+        fmt(r.returning_buyer_share, "ratio") + " · " + T.median_gap + " " + fmt(r.median_days_between, "days") }));
     barChart("chart-orders-per-customer", r.order_counts.map((x) => x.orders), [{ name: T.customers, values: r.order_counts.map((x) => x.customers) }]);
   }
 
