@@ -338,10 +338,13 @@ def test_ga4_reloading_a_day_replaces_it(shop: Shop, tmp_path: Path) -> None:
         (1, 6, 1, "T1,T3", Decimal("45.00"), 2)]
 
 
-def test_ga4_refuses_a_csv(shop: Shop, tmp_path: Path) -> None:
+def test_ga4_refuses_a_csv_and_a_file_of_other_events(shop: Shop, tmp_path: Path) -> None:
     (tmp_path / "events.csv").write_text("event_date,event_name\n20240601,page_view\n")
     with pytest.raises(IngestError, match="not a Parquet or JSON Lines file"):
         shop.ingest(tmp_path / "events.csv", preset="ga4-bigquery")
+    (tmp_path / "other.jsonl").write_text('{"event_date": "20240601", "event_name": "page_view"}\n')
+    with pytest.raises(IngestError, match="missing columns event_timestamp, event_params, user_pseudo_id"):
+        shop.ingest(tmp_path / "other.jsonl", preset="ga4-bigquery")
 
 
 # --- Recognising the files, the report, the CLI ------------------------------------------------------------
@@ -403,3 +406,18 @@ def test_cli_ingest_jd_orders_json(tmp_path: Path, capsys: pytest.CaptureFixture
         set_lang(None)
     out = json.loads(capsys.readouterr().out)
     assert (out["tables"]["orders"], out["rows_quarantined"], out["committed"]) == (3, 2, True)
+
+
+def test_ga4_a_failed_run_keeps_the_day_it_was_replacing(shop: Shop, tmp_path: Path) -> None:
+    """Day 1 loaded (2 orders); a run with the rewritten day 1 and a damaged file fails: day 1 is as it was
+    (the deletion of its rows is rolled back with the rest)."""
+    shop.ingest(_write(_day1(), tmp_path / "events_20240601.parquet"), preset="ga4-bigquery")
+    before = rows(shop, "SELECT (SELECT count(*) FROM events WHERE shop_id = $1), "
+                        "(SELECT string_agg(order_id, ',' ORDER BY order_id) FROM orders WHERE shop_id = $1)")
+    assert before == [(8, "T1,T2")]
+    (tmp_path / "events_20240602.parquet").write_bytes(b"PAR1 not really parquet")
+    with pytest.raises(IngestError, match="Cannot read"):
+        shop.ingest([_write(_day1(changed=True), tmp_path / "events_20240601_late.parquet"),
+                     tmp_path / "events_20240602.parquet"], preset="ga4-bigquery")
+    assert rows(shop, "SELECT (SELECT count(*) FROM events WHERE shop_id = $1), "
+                      "(SELECT string_agg(order_id, ',' ORDER BY order_id) FROM orders WHERE shop_id = $1)") == before

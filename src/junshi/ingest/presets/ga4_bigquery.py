@@ -43,11 +43,11 @@ from pathlib import Path
 from junshi.errors import IngestError
 from junshi.ingest.encoding import file_sha256
 from junshi.ingest.loader import Field, Loader
-from junshi.ingest.presets.base import FileKind, Preset
+from junshi.ingest.presets.base import FileKind, Preset, require
 from junshi.ingest.presets.currency import adopt_currency
 from junshi.ingest.presets.reportfile import taken_as
-from junshi.ingest.readers import JSONL, PARQUET, RawTable
-from junshi.ingest.sqlfuncs import quote_str
+from junshi.ingest.readers import JSONL, PARQUET, RawTable, peek
+from junshi.ingest.sqlfuncs import quote_ident, quote_str
 
 NAME = "ga4-bigquery"
 _MONEY = "VARCHAR"  # read as text so that 19.99 stays 19.99 (then parsed as money)
@@ -85,16 +85,19 @@ def _param(key: str) -> str:
 def _read(loader: Loader, path: Path) -> RawTable:
     """The file as one struct column ``e`` (the schema above), in file order."""
     suffix = path.suffix.lower()
-    if suffix in PARQUET:
-        src = f"SELECT to_json(p) AS j FROM read_parquet({quote_str(str(path))}) p"
-    elif suffix in JSONL:
-        src = f"SELECT json AS j FROM read_json_objects({quote_str(str(path))}, format='newline_delimited')"
-    else:
+    if suffix not in PARQUET | JSONL:
         raise IngestError(
             f"{path.name} is not a Parquet or JSON Lines file.", f"{path.name} 不是 Parquet 或 JSON Lines 文件。",
             hint_en="Export the GA4 table as Parquet or newline-delimited JSON.",
             hint_zh="请将 GA4 表导出为 Parquet 或 JSON Lines（每行一个 JSON）。",
         )
+    head = peek(path).columns
+    require(RawTable("", path, head, 0, "", ""), NAME, KIND.headers)
+    if suffix in PARQUET:  # only the columns read: a real export has many more, some large (user_properties)
+        picked = ", ".join(f"{c} := p.{quote_ident(c)}" for c in head if c in SCHEMA)
+        src = f"SELECT to_json(struct_pack({picked})) AS j FROM read_parquet({quote_str(str(path))}) p"
+    else:
+        src = f"SELECT json AS j FROM read_json_objects({quote_str(str(path))}, format='newline_delimited')"
     name = loader.temp_name("ga4")
     try:
         loader.con.execute(f"CREATE TEMP TABLE {name} AS SELECT json_transform(j, {quote_str(json.dumps(SCHEMA))}) "
