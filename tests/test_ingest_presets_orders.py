@@ -117,7 +117,8 @@ def test_douyin_orders_sub_orders_tab_ids_and_masked_buyers(shop: Shop) -> None:
     ...567 = subs ...568 (应付 179.00) + ...569 (110.00, 退款成功) = 289.00, discount 10 + 10 + 0 + 0 + 5 + 5 = 30.00;
     ...570 = 209.00 (运费 10.00), ...572 = 99.00 unpaid. pay_amount = 289 + 209 + 99 = 597.00, 2 paid.
     Buyers: the $$ token of ...567 and ...572 is one opaque customer; 138****0000 identifies nobody.
-    Lines 199 + 120 + 199 + 99 = 617.00; one refund of 110.00 (2 units of 3601234567890123457)."""
+    商品金额 is the unit price: lines 199 x 1 + 60 x 2 + 199 x 1 + 99 x 1 = 617.00, item_amount of ...567 = 319.00;
+    one refund of 110.00 (2 units of 3601234567890123457)."""
     report = shop.ingest(FIXTURES / "douyin_orders_bom.csv", preset="douyin-orders")
     assert report.rows_quarantined == 0
     assert rows(shop, "SELECT count(*), sum(pay_amount), count(paid_at), sum(discount_amount) FROM orders "

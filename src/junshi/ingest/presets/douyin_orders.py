@@ -2,20 +2,20 @@
 
 Ids carry a leading tab or ``'`` (stripped); buyer fields are masked (``##密文``, ``$$密文``) and kept as the
 opaque tokens they are. Every money column is the sub-order's own share, so an order's money is the sum of
-its sub-orders.
+its sub-orders; 商品金额 is the unit price (sellers' own scripts read it so: 应付 = 商品金额 x 商品数量).
 
 Per main order (主订单编号) -> ``orders``: order_id = 主订单编号, customer_id = 用户ID / 买家ID when exported,
 else the 收件人手机号 token as exported (NULL when partly masked like ``138****0000``, which different buyers
 share), created_at = 订单提交时间, paid_at = 支付完成时间, shipped_at = 发货时间, delivered_at = 订单完成时间,
 status = 订单状态 of its first sub-order, payment_method = 支付方式, source = 流量来源 when exported, carrier =
-the company named at the start of 快递信息 (``中通快递 7312…`` -> 中通快递), item_amount = sum of 商品金额,
+the company named at the start of 快递信息 (``中通快递 7312…`` -> 中通快递), item_amount = sum of 商品金额 x 商品数量,
 discount_amount = sum of 平台/商家/达人实际承担优惠金额, shipping_fee = sum of 运费, pay_amount = sum of
 订单应付金额, region/city = 省/市 when exported, else parsed from 详细地址, address_hash from 省, 市, 区 and
 详细地址 (NULL when masked).
 
 Per sub-order -> ``order_items``: line_no = rank of 子订单编号 within the order, product_id = 商品ID (else
-商家编码), quantity = 商品数量, amount = 商品金额, unit_price = 商品金额 / 商品数量. ``products``: 商品ID,
-选购商品, unit price. 售后状态 退款成功 -> ``refunds`` per sub-order: refund_id = 子订单编号-refund (the key the
+商家编码), quantity = 商品数量, unit_price = 商品金额, amount = 商品金额 x 商品数量. ``products``: 商品ID,
+选购商品, 商品金额. 售后状态 退款成功 -> ``refunds`` per sub-order: refund_id = 子订单编号-refund (the key the
 settlement export uses too, so loading both never counts a refund twice), amount = 退款金额 when exported,
 else the settlement's amount when it was loaded, else 订单应付金额; created_at = the settlement's time, else
 the payment time (the export has no refund time).
@@ -76,7 +76,7 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
             Field("source", "VARCHAR", c.sql("流量来源")),
             Field("carrier", "VARCHAR",
                   f"NULLIF(regexp_extract({c.sql('快递信息')}, '^\\s*([^\\s\\d:：,，;；\\[\\]{{}}\"]+)', 1), '')"),
-            Field("item_amount", money, c.sql("商品金额")),
+            Field("unit_price", money, c.sql("商品金额")),
             *(Field(f"discount_{i}", money, c.sql(d)) for i, d in enumerate(_DISCOUNTS)),
             Field("shipping_fee", money, c.sql("运费")),
             Field("pay_amount", money, c.sql("订单应付金额")),
@@ -98,19 +98,19 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
         finish(loader, raw, fields)
         firsts = ", ".join(f"arg_min({x}, (sub_order_id, __line)) AS {x}" for x in (
             "customer_id", "status", "payment_method", "source", "carrier", "region", "city", "address_hash"))
-        sums = ", ".join(f"sum({x}) AS {x}" for x in ("item_amount", "shipping_fee", "pay_amount"))
+        sums = ", ".join(f"sum({x}) AS {x}" for x in ("shipping_fee", "pay_amount"))
         discounts = " + ".join(f"coalesce(discount_{i}, 0)" for i in range(len(_DISCOUNTS)))
         any_discount = f"coalesce({', '.join(f'discount_{i}' for i in range(len(_DISCOUNTS)))})"
         loader.write("orders", f"""SELECT order_id, min(created_at) AS created_at, min(paid_at) AS paid_at,
             min(shipped_at) AS shipped_at, max(delivered_at) AS delivered_at, {firsts}, {sums},
+            sum(unit_price * quantity) AS item_amount,
             CASE WHEN count({any_discount}) > 0 THEN sum({discounts}) END AS discount_amount
             FROM {g} GROUP BY order_id""")
         loader.write("order_items", f"""SELECT order_id, row_number() OVER (PARTITION BY order_id
-            ORDER BY length(sub_order_id), sub_order_id) AS line_no, product_id, quantity,
-            CASE WHEN quantity > 0 THEN item_amount / quantity END AS unit_price, item_amount AS amount FROM {g}""")
+            ORDER BY length(sub_order_id), sub_order_id) AS line_no, product_id, quantity, unit_price,
+            unit_price * quantity AS amount FROM {g}""")
         loader.write("products", f"""SELECT product_id, arg_max(name, __line) AS name,
-            arg_max(CASE WHEN quantity > 0 THEN item_amount / quantity END, __line) AS price
-            FROM {g} GROUP BY product_id""")
+            arg_max(unit_price, __line) AS price FROM {g} GROUP BY product_id""")
         # a refund the settlement already gave keeps its exact amount and time
         loader.write("refunds", f"""SELECT sub_order_id || '-refund' AS refund_id, g.order_id, g.product_id,
             coalesce(e.created_at, g.paid_at, g.created_at) AS created_at,
