@@ -9,10 +9,18 @@ from pathlib import Path
 import pytest
 
 from junshi import Shop, connect
+from junshi.i18n import set_lang
 from junshi.simulate import GroundTruth, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _interface_language() -> Iterator[None]:
+    """Each test starts in the default language: ``junshi --lang zh`` in one test does not leak into the next."""
+    yield
+    set_lang(None)
 
 
 @pytest.fixture

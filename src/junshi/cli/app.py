@@ -1,16 +1,14 @@
 """The Typer application: global options, error handling, and the subcommands' registration."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from junshi import __version__
+from junshi.cli.output import err_console
 from junshi.errors import JunshiError
-from junshi.i18n import set_lang, tr
+from junshi.i18n import Text, set_lang, tr
 
 app = typer.Typer(
     name="junshi",
@@ -19,7 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-err = Console(stderr=True)
+INTERRUPTED = Text("Interrupted; nothing half-done was kept.", "已中断；未完成的操作没有保留任何数据。")
 
 
 def _version(value: bool) -> None:
@@ -43,7 +41,11 @@ def root(
 
 
 def _register() -> None:
-    """Attach every subcommand module (each defines its commands on ``app``)."""
+    """Attach every subcommand module (each defines its commands on ``app``).
+
+    Subcommand modules import only Typer and light Junshi modules at their top; each command imports
+    its engine (Ibis, DuckDB, pandas, scikit-learn, FastAPI, Rich ...) inside its function, so that
+    ``junshi --help`` and every command's ``--help`` start at once (tests/test_cli_startup.py)."""
     from junshi.cli import commands  # noqa: F401
 
 
@@ -54,15 +56,15 @@ def main(argv: list[str] | None = None) -> None:
         code = app(args=argv, standalone_mode=False)
         if isinstance(code, int) and code:  # typer returns (not raises) an Exit's code, e.g. 130 on Ctrl-C
             if code == 130:
-                err.print(tr("Interrupted; nothing half-done was kept.", "已中断；未完成的操作没有保留任何数据。"))
+                err_console().print(INTERRUPTED())
             sys.exit(code)
     except JunshiError as exc:
-        err.print(f"[bold red]{tr('Error', '错误')}:[/] {exc.message()}", highlight=False)
+        err_console().print(f"[bold red]{tr('Error', '错误')}:[/] {exc.message()}", highlight=False)
         if exc.hint():
-            err.print(f"[yellow]{tr('What to do', '怎么办')}:[/] {exc.hint()}", highlight=False)
+            err_console().print(f"[yellow]{tr('What to do', '怎么办')}:[/] {exc.hint()}", highlight=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        err.print(tr("Interrupted; nothing half-done was kept.", "已中断；未完成的操作没有保留任何数据。"))
+        err_console().print(INTERRUPTED())
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -73,5 +75,5 @@ def main(argv: list[str] | None = None) -> None:
         if callable(show):
             show()
         else:
-            err.print(exc.format_message(), highlight=False)
+            err_console().print(exc.format_message(), highlight=False)
         sys.exit(exc.exit_code)

@@ -1,29 +1,20 @@
 """``junshi customers rfm|cohorts|repurchase|clv|validate|churn|audience``: customer analyses."""
 
-from __future__ import annotations
-
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from junshi.cli.app import app
-from junshi.cli.options import DbOption, FormatOption, ShopOption, TableFormat
-from junshi.cli.output import print_json
-from junshi.customers import Audience
-from junshi.customers.cohorts import BREAKDOWNS
-from junshi.customers.summary import last_purchase_day
+from junshi.cli.options import DbOption, FormatOption, ShopOption, TableFormat, open_shop
+from junshi.cli.output import console, print_json
 from junshi.errors import ConfigError
-from junshi.exports import write_csv
 from junshi.i18n import get_lang, tr
-from junshi.metrics import REGISTRY
-from junshi.metrics.result import format_value
-from junshi.shop import connect
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 customers_app = typer.Typer(
     name="customers",
@@ -32,25 +23,28 @@ customers_app = typer.Typer(
     help="Customers (客户): RFM groups, cohorts, repurchase, lifetime value, churn warning, audiences.",
 )
 app.add_typer(customers_app)
-out = Console()
 
 AsOfOption = Annotated[
     str | None, typer.Option("--as-of", help="Day to judge at, YYYY-MM-DD [default: last purchase day].")
 ]
 
 
-def _emit_frame(frame: pd.DataFrame, fmt: str, title: str) -> None:
+def _emit_frame(frame: "pd.DataFrame", fmt: str, title: str) -> None:
     if fmt == "json":
         print_json(json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False)))
     elif fmt == "csv":
+        from junshi.exports import write_csv
+
         write_csv(frame, sys.stdout)
     else:
+        from rich.table import Table
+
         table = Table(title=title)
         for col in frame.columns:
             table.add_column(str(col), overflow="fold")  # wrap, never cut names or ids
         for row in frame.itertuples(index=False):
             table.add_row(*[f"{v:,.3f}" if isinstance(v, float) else str(v) for v in row])
-        out.print(table)
+        console().print(table)
 
 
 @customers_app.command("rfm")
@@ -67,7 +61,7 @@ def rfm_cmd(
     fmt: FormatOption = TableFormat.table,
 ) -> None:
     """RFM groups (重要价值客户 champions ... 一般挽留客户 lost): sizes, revenue, what to do."""
-    with connect(db, shop) as s:
+    with open_shop(db, shop) as s:
         if per_customer:
             _emit_frame(s.customers.rfm(as_of), fmt, tr("RFM per customer", "客户 RFM"))
             return
@@ -75,6 +69,8 @@ def rfm_cmd(
         name_col = "group_zh" if get_lang() == "zh" else "group_en"
         action_col = "action_zh" if get_lang() == "zh" else "action_en"
         shown = groups[[name_col, "customers", "share", "revenue", "revenue_share", action_col]]
+        from junshi.customers.summary import last_purchase_day
+
         end = as_of or last_purchase_day(s.table("orders")).isoformat()
         movement = s.customers.rfm_movement(movement_from, end) if movement_from else None
     if fmt == "json":
@@ -91,7 +87,7 @@ def rfm_cmd(
 @customers_app.command("cohorts")
 def cohorts_cmd(
     period: Annotated[str, typer.Option("--period", help="month or week.")] = "month",
-    by: Annotated[str | None, typer.Option("--by", help="Breakdown: " + ", ".join(BREAKDOWNS) + ".")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Breakdown: source, first_product or first_category.")] = None,
     as_of: AsOfOption = None,
     shop: ShopOption = "default",
     db: DbOption = None,
@@ -99,7 +95,7 @@ def cohorts_cmd(
 ) -> None:
     """Cohorts by first-purchase month/week: share buying in each later period, share that bought
     again, cumulative revenue per customer."""
-    with connect(db, shop) as s:
+    with open_shop(db, shop) as s:
         frame = s.customers.cohorts(period, as_of, by)  # type: ignore[arg-type]  # validated inside
     _emit_frame(frame, fmt, tr("Cohorts", "同期群"))
 
@@ -113,13 +109,18 @@ def repurchase_cmd(
     fmt: FormatOption = TableFormat.table,
 ) -> None:
     """Repurchase rate, days between purchases and the distribution of order counts."""
-    with connect(db, shop) as s:
+    import pandas as pd
+
+    from junshi.metrics import REGISTRY
+    from junshi.metrics.result import format_value
+
+    with open_shop(db, shop) as s:
         r = s.customers.repurchase(start, end)
     if fmt == "json":
         print_json(r.to_dict())
         return
     rate, share = REGISTRY["repurchase_rate"], REGISTRY["returning_buyer_share"]
-    out.print(
+    console().print(
         tr(
             "Buyers {n:,}, bought on 2+ days {k:,}: {rate_name} {rate}, {share_name} {share}; "
             "median {m} days between purchases.",
@@ -152,9 +153,11 @@ def clv_cmd(
     fmt: FormatOption = TableFormat.table,
 ) -> None:
     """Lifetime value: BG/NBD + Gamma-Gamma parameters with standard errors, or per-customer predictions."""
+    import pandas as pd
+
     from junshi.customers.clv import predict
 
-    with connect(db, shop) as s:
+    with open_shop(db, shop) as s:
         fit = s.customers.fit_clv(calibration_end, pareto=pareto)
     if per_customer:
         _emit_frame(predict(fit, days), fmt, tr("Customer lifetime value", "客户终身价值"))
@@ -185,7 +188,9 @@ def validate_cmd(
     fmt: FormatOption = TableFormat.table,
 ) -> None:
     """Calibration / holdout report: predicted vs actual purchases by calibration frequency, correlation."""
-    with connect(db, shop) as s:
+    import pandas as pd
+
+    with open_shop(db, shop) as s:
         v = s.customers.validate(calibration_end, holdout_end)
     if fmt == "json":
         print_json(v.to_dict())
@@ -195,7 +200,7 @@ def validate_cmd(
         fmt,
         tr("Holdout purchases by calibration frequency", "按校准期购买次数：验证期实际与预测"),
     )
-    out.print(
+    console().print(
         tr(
             "Actual {a:,.0f}, predicted {p:,.1f}; correlation {c:.3f}. Churn ranking AUC: {auc}",
             "实际 {a:,.0f}，预测 {p:,.1f}；相关系数 {c:.3f}。流失排序 AUC：{auc}",
@@ -219,7 +224,7 @@ def churn_cmd(
     fmt: FormatOption = TableFormat.table,
 ) -> None:
     """Churn warning (流失预警): customers probably gone, ranked by the value at stake."""
-    with connect(db, shop) as s:
+    with open_shop(db, shop) as s:
         frame = s.customers.churn(as_of, threshold, days, model)
     _emit_frame(frame.head(top) if top else frame, fmt, tr("Churn warning", "流失预警"))
 
@@ -251,8 +256,12 @@ def audience_cmd(
     fmt: FormatOption = TableFormat.table,
 ) -> None:
     """Audience (人群): size and expected value; with --export, a file plus a recorded control group."""
+    import pandas as pd
+
+    from junshi.customers import Audience
+
     audience = Audience.from_dict(_load_spec(spec))
-    with connect(db, shop) as s:
+    with open_shop(db, shop) as s:
         result = (
             s.customers.export_audience(audience, export, control, seed)
             if export

@@ -1,15 +1,12 @@
 """``junshi diagnose``, ``junshi alerts`` and ``junshi advise``: why the numbers moved and what to do."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
 
 from junshi.cli.app import app
-from junshi.cli.options import DbOption, NoteFormat, NoteFormatOption, ShopOption
+from junshi.cli.options import DbOption, NoteFormat, NoteFormatOption, ShopOption, open_shop
 from junshi.cli.output import print_json
-from junshi.shop import connect
 
 DateOption = Annotated[
     str | None, typer.Option("--date", help="Day to look at, YYYY-MM-DD [default: the last day with sales].")
@@ -30,7 +27,7 @@ def diagnose(
     """Why a metric moved: visitor / conversion / spend-per-buyer effects, per dimension, and the path."""
     from junshi.analysis.morning_note import diagnosis_text
 
-    with connect(db, shop) as s:
+    with open_shop(db, shop) as s:
         diag = s.diagnose(date, vs=vs, metric=metric, depth=depth)
         currency = str(s.settings["currency"])
     if fmt == "json":
@@ -46,7 +43,7 @@ def alerts(
     """Today's alerts, worst first: metric anomalies and data-quality problems, each with its diagnosis."""
     from junshi.analysis.morning_note import alerts_text
 
-    with connect(db, shop) as s:
+    with open_shop(db, shop) as s:
         found = s.alerts(date)
     if fmt == "json":
         print_json({"alerts": [a.to_json() for a in found]})
@@ -62,7 +59,7 @@ def advise(
     from junshi.analysis.morning_note import morning_note
     from junshi.analysis.service import latest_day, parse_day
 
-    with connect(db, shop) as s:
+    with open_shop(db, shop) as s:
         day = parse_day(date) if date else latest_day(s)
         recs = s.advise(day)
         if fmt == "json":

@@ -1,31 +1,35 @@
 """``junshi ingest`` (load shop exports) and ``junshi quarantine`` (rows that could not be loaded)."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from junshi.cli.app import app
-from junshi.cli.options import DbOption, FormatOption, ReportFormat, ReportFormatOption, ShopOption, TableFormat
-from junshi.exports import write_csv
+from junshi.cli.options import (
+    DbOption,
+    FormatOption,
+    ReportFormat,
+    ReportFormatOption,
+    ShopOption,
+    TableFormat,
+    open_shop,
+)
+from junshi.cli.output import console, err_console
 from junshi.i18n import tr
-from junshi.ingest import IngestReport
-from junshi.ingest.detect import kind_label
-from junshi.ingest.presets import PRESETS
-from junshi.ingest.reasons import show
-from junshi.shop import connect
 
-out = Console()
-err = Console(stderr=True)
+if TYPE_CHECKING:
+    from junshi.ingest import IngestReport
 
 
-def _print_report(report: IngestReport) -> None:
+def _print_report(report: "IngestReport") -> None:
+    from rich.table import Table
+
+    from junshi.ingest.detect import kind_label
+    from junshi.ingest.reasons import show
+
+    out = console()
     files = len(report.files)
     out.print(tr("Loaded {rows} rows from {files} file(s) into shop {shop} in {s:.1f}s (run {run}).",
                  "已从 {files} 个文件导入 {rows} 行到店铺 {shop}，用时 {s:.1f} 秒（批次 {run}）。",
@@ -58,8 +62,9 @@ def _print_report(report: IngestReport) -> None:
 def ingest_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (every file in a folder is loaded).")],
     preset: Annotated[str | None, typer.Option(
-        "--preset", help="Source format: " + ", ".join(PRESETS) + " (see docs/ingest.md). Without it each file's "
-        "kind is recognised from its headers; a file of no kind goes through the alias table."
+        "--preset", help="Source format, e.g. taobao-orders, sycm, online-retail (every preset: docs/ingest.md; an "
+        "unknown name lists them). Without it each file's kind is recognised from its headers; a file of no kind "
+        "goes through the alias table."
     )] = None,
     table: Annotated[str | None, typer.Option(
         "--table", help="Canonical table to load into (without a preset; default: guessed from the headers).")] = None,
@@ -76,8 +81,11 @@ def ingest_cmd(
     All or nothing: a failed or interrupted run leaves the warehouse as it was. Loading the same file
     again replaces its rows instead of adding copies. Bad rows go to quarantine with a reason.
     """
-    with connect(db, shop) as s:
+    err = err_console()
+    with open_shop(db, shop) as s:
         if err.is_terminal:
+            from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
             with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                           console=err, transient=True) as progress:
                 task = progress.add_task(tr("loading", "导入中"), total=None)
@@ -101,7 +109,7 @@ def quarantine_cmd(
     fmt: FormatOption = TableFormat.table,
 ) -> None:
     """List rows that could not be loaded: source file, line, reason and the raw row."""
-    with connect(db, shop) as s:
+    with open_shop(db, shop) as s:
         t = s.table("quarantine")
         if file:
             t = t.filter(t.source_file == str(Path(file).resolve()))
@@ -111,12 +119,18 @@ def quarantine_cmd(
         print(rows.to_json(orient="records", force_ascii=False))
         return
     if fmt == "csv":
+        from junshi.exports import write_csv
+
         write_csv(rows, sys.stdout)
         return
+    from rich.table import Table
+
+    from junshi.ingest.reasons import show
+
     view = Table(tr("table", "数据表"), tr("file", "文件"), tr("line", "行"), tr("reason", "原因"),
                  tr("raw row", "原始内容"),
                  title=tr("Quarantine: {n} of {total} rows", "隔离区：{total} 行中的 {n} 行", n=len(rows), total=total))
     for r in rows.itertuples():
         view.add_row(str(r.table_name), Path(str(r.source_file)).name, str(r.source_line), show(str(r.reason)),
                      str(r.raw)[:100])
-    out.print(view)
+    console().print(view)

@@ -1,25 +1,19 @@
 """``junshi kpi`` (metrics by dimensions over a period) and ``junshi metrics`` (the registry, 口径)."""
 
-from __future__ import annotations
-
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from junshi.cli.app import app
-from junshi.cli.options import DbOption, FormatOption, ShopOption, TableFormat
+from junshi.cli.options import DbOption, FormatOption, ShopOption, TableFormat, open_shop
+from junshi.cli.output import console, err_console
 from junshi.errors import MetricError
-from junshi.exports import write_csv
 from junshi.i18n import get_lang, set_lang, tr
-from junshi.metrics import REGISTRY, KpiResult, explain, public_metrics
-from junshi.metrics.result import format_value
-from junshi.shop import connect
 
-out = Console()
-err = Console(stderr=True)
+if TYPE_CHECKING:
+    from junshi.metrics import KpiResult
+    from junshi.metrics.model import Metric
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -40,7 +34,9 @@ def _where(clauses: list[str] | None) -> dict[str, list[str]]:
     return filters
 
 
-def _cell(result: KpiResult, column: str, value: Any) -> str:
+def _cell(result: "KpiResult", column: str, value: Any) -> str:
+    from junshi.metrics.result import format_value
+
     for m in result.metrics:
         if column == m.id or column.startswith(m.id + "_"):
             suffix = column[len(m.id):]
@@ -50,7 +46,7 @@ def _cell(result: KpiResult, column: str, value: Any) -> str:
     return "—" if value is None else str(value)
 
 
-def _header(result: KpiResult, column: str) -> str:
+def _header(result: "KpiResult", column: str) -> str:
     labels = {"_previous": tr("prev.", "对比期"), "_change": "Δ", "_change_pct": "Δ%",
               "_peer_avg": tr("peer avg", "同行平均"), "_peer_top": tr("peer top", "同行优秀")}
     for m in result.metrics:
@@ -61,12 +57,15 @@ def _header(result: KpiResult, column: str) -> str:
     return column
 
 
-def _print_table(result: KpiResult) -> None:
+def _print_table(result: "KpiResult") -> None:
     period = f"{result.start or '…'} ~ {result.end or '…'}"
     if result.compare:
         period += tr(" vs {c}", " 对比 {c}", c=result.compare)
         if result.previous_start:
             period += f" ({result.previous_start} ~ {result.previous_end})"
+    from rich.table import Table
+
+    out = console()
     table = Table(title=period, show_lines=False)
     for column in result.columns:
         table.add_column(_header(result, column), justify="left" if column in result.by else "right")
@@ -95,17 +94,21 @@ def kpi_cmd(
     db: DbOption = None,
 ) -> None:
     """Metrics (口径) by dimensions over a period, optionally compared."""
-    with connect(db, shop) as s:
+    with open_shop(db, shop) as s:
         if explain_:
+            from junshi.metrics import explain
+
             print(explain(s.warehouse, s.shop_id, _split(metrics), _split(by), start, end, _where(where)))
             return
         result = s.kpi(_split(metrics), _split(by), start, end, _where(where), compare)
     if fmt == "json":
         print(result.to_json())
     elif fmt == "csv":
+        from junshi.exports import write_csv
+
         write_csv(result.to_pandas(), sys.stdout)
         for note in result.notes:
-            err.print(f"{tr('Note', '注意')}: {note.text()}", highlight=False)
+            err_console().print(f"{tr('Note', '注意')}: {note.text()}", highlight=False)
     else:
         _print_table(result)
 
@@ -115,15 +118,30 @@ def metrics_cmd(
     lang: Annotated[str | None, typer.Option("--lang", help="Language: en or zh.")] = None,
     fmt: FormatOption = TableFormat.table,
     all_: Annotated[bool, typer.Option("--all", help="Also list the building blocks of other metrics.")] = False,
+    shop: Annotated[str | None, typer.Option(
+        "--shop", envvar="JUNSHI_SHOP", help="Show money in this shop's currency (the definitions are the same "
+                                             "for every shop).")] = None,
+    db: DbOption = None,
 ) -> None:
     """List the metrics (口径): id, name, unit, definition."""
+    from junshi.metrics import REGISTRY, public_metrics
+
     if lang:
         set_lang(lang)
     chosen = list(REGISTRY.values()) if all_ else public_metrics()
+    currency = None
+    if db or shop:
+        with open_shop(db, shop or "default") as s:
+            currency = s.settings["currency"]
+
+    def unit(m: "Metric") -> str:
+        return f"{m.unit} ({currency})" if currency and m.unit == "money" else str(m.unit)
+
     if fmt == "json":
         import json
 
-        rows = [{"id": m.id, "zh": m.zh, "en": m.en, "unit": m.unit, "direction": m.direction,
+        rows = [{"id": m.id, "zh": m.zh, "en": m.en, "unit": m.unit,
+                 "currency": currency if m.unit == "money" else None, "direction": m.direction,
                  "additive": m.additive, "definition_zh": m.definition_zh, "definition_en": m.definition_en}
                 for m in chosen]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -131,12 +149,16 @@ def metrics_cmd(
     if fmt == "csv":
         import pandas as pd
 
-        rows = [{"id": m.id, "name": m.name(get_lang()), "unit": m.unit, "definition": m.definition(get_lang())}
+        from junshi.exports import write_csv
+
+        rows = [{"id": m.id, "name": m.name(get_lang()), "unit": unit(m), "definition": m.definition(get_lang())}
                 for m in chosen]
         write_csv(pd.DataFrame(rows, columns=["id", "name", "unit", "definition"]), sys.stdout)
         return
+    from rich.table import Table
+
     table = Table(tr("id", "指标ID"), tr("name", "名称"), tr("unit", "单位"), tr("definition", "定义"),
                   title=tr("Metrics", "指标口径"), show_lines=True)
     for m in chosen:
-        table.add_row(m.id, m.name(get_lang()), m.unit, m.definition(get_lang()))
-    out.print(table)
+        table.add_row(m.id, m.name(get_lang()), unit(m), m.definition(get_lang()))
+    console().print(table)

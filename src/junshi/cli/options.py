@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from junshi.shop import Shop
 
 DbOption = Annotated[
     str | None,
@@ -41,3 +44,10 @@ class ReportFormat(StrEnum):
 FormatOption = Annotated[TableFormat, typer.Option("--format", help="Output format.")]
 NoteFormatOption = Annotated[NoteFormat, typer.Option("--format", help="Output format.")]
 ReportFormatOption = Annotated[ReportFormat, typer.Option("--format", help="Output format.")]
+
+
+def open_shop(db: str | None, shop: str = "default") -> Shop:
+    """The shop a command works on, from its --db and --shop (the engine is imported here, on first use)."""
+    from junshi.shop import connect
+
+    return connect(db, shop)

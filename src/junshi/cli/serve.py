@@ -1,7 +1,5 @@
 """``junshi serve``: the dashboard and JSON API."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

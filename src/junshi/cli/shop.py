@@ -1,46 +1,47 @@
 """``junshi shop show|set``: the shops of a warehouse and their settings (name, currency, time zone)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from junshi.cli.app import app
-from junshi.cli.options import DbOption, ReportFormat, ReportFormatOption, ShopOption
-from junshi.cli.output import print_json
+from junshi.cli.options import DbOption, ReportFormat, ReportFormatOption, ShopOption, open_shop
+from junshi.cli.output import console, print_json
 from junshi.errors import ConfigError
 from junshi.i18n import tr
-from junshi.shop import connect
 
 shop_app = typer.Typer(name="shop", no_args_is_help=True, rich_markup_mode=None,
                        help="Shops (店铺) in the warehouse and their settings: name, platform, currency, time zone.")
 app.add_typer(shop_app)
-out = Console()
 SETTINGS = ("name", "platform", "currency", "timezone")
 
 
 @shop_app.command("show")
-def show_cmd(db: DbOption = None, fmt: ReportFormatOption = ReportFormat.table) -> None:
-    """Every shop with its settings and how many orders and visits it holds."""
-    with connect(db) as s:
+def show_cmd(
+    db: DbOption = None,
+    shop: Annotated[str | None, typer.Option(
+        "--shop", envvar="JUNSHI_SHOP", help="Only this shop [default: every shop].")] = None,
+    fmt: ReportFormatOption = ReportFormat.table,
+) -> None:
+    """Every shop (or one) with its settings and how many orders and visits it holds."""
+    with open_shop(db) as s:
         rows = s.warehouse.con.execute("""
             SELECT s.shop_id, s.name, s.platform, s.currency, s.timezone,
                    (SELECT count(*) FROM orders o WHERE o.shop_id = s.shop_id) AS orders,
                    (SELECT count(*) FROM sessions v WHERE v.shop_id = s.shop_id) AS sessions
-            FROM shops s ORDER BY s.shop_id""").fetchall()
+            FROM shops s WHERE ? IS NULL OR s.shop_id = ? ORDER BY s.shop_id""", [shop, shop]).fetchall()
     shops = [dict(zip(("shop_id", *SETTINGS, "orders", "sessions"), r, strict=True)) for r in rows]
     if fmt == ReportFormat.json:
         print_json(shops)
         return
+    from rich.table import Table
+
     view = Table(tr("shop", "店铺"), tr("name", "名称"), tr("platform", "平台"), tr("currency", "币种"),
                  tr("time zone", "时区"), tr("orders", "订单"), tr("visits", "访问"),
                  title=tr("Shops", "店铺"))
     for r in shops:
         view.add_row(*(str(r[k] or "") for k in ("shop_id", *SETTINGS)), f"{r['orders']:,}", f"{r['sessions']:,}")
-    out.print(view)
+    console().print(view)
 
 
 @shop_app.command("set")
@@ -69,11 +70,11 @@ def set_cmd(
                           "--shift-times 与 --keep-times 只能选一个。",
                           hint_en="Shift for times given with an offset, keep for local clock times.",
                           hint_zh="时间带偏移时用 shift，本地时间用 keep。")
-    with connect(db, shop) as s:
+    with open_shop(db, shop) as s:
         settings = s.configure(name=name, platform=platform, currency=currency, timezone=timezone,
                                times="shift" if shift_times else "keep" if keep_times else None)
     if fmt == ReportFormat.json:
         print_json({"shop_id": shop, **settings})
         return
-    out.print(tr("Shop {shop}: {settings}", "店铺 {shop}：{settings}", shop=shop,
+    console().print(tr("Shop {shop}: {settings}", "店铺 {shop}：{settings}", shop=shop,
                  settings=", ".join(f"{k} {settings[k] or '-'}" for k in SETTINGS)))

@@ -1,26 +1,19 @@
 """``junshi simulate`` (a shop with known ground truth) and ``junshi demo`` (the one-command tour)."""
 
-from __future__ import annotations
-
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import duckdb
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from junshi.cli.app import app
 from junshi.cli.options import DbOption, ShopOption
+from junshi.cli.output import console
 from junshi.errors import ConfigError
 from junshi.i18n import get_lang, tr
-from junshi.metrics.result import format_value
-from junshi.simulate import GroundTruth, simulate, yesterday
-from junshi.simulate.truth import VERSION
 
-console = Console()
+if TYPE_CHECKING:
+    from junshi.simulate import GroundTruth
 DEMO_DB = "junshi-demo.duckdb"
 DEMO_DAYS = 180
 DEMO_VISITORS = 3000
@@ -33,10 +26,14 @@ LangOption = Annotated[
 
 
 def _run(db: str, *, days: int, visitors: float, seed: int, lang: str, shop: str,
-         end_date: dt.date | None) -> GroundTruth:
+         end_date: dt.date | None) -> "GroundTruth":
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from junshi.simulate import simulate
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[events]:,} " + tr("events", "条行为")), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as bar:
+    with Progress(*columns, console=console(), transient=False) as bar:
         task = bar.add_task(tr("Simulating days", "正在模拟"), total=days, events=0)
 
         def step(done: int, total: int, events: int) -> None:
@@ -78,6 +75,8 @@ def simulate_cmd(
     """Simulate a shop (clothing and cosmetics) with planted events and its ground truth (sim_truth_* tables).
 
     With --as taobao the shop is also written as the files its seller would download, into --out."""
+    from rich.table import Table
+
     from junshi.simulate.export import check_platform
     from junshi.warehouse import resolve_db
 
@@ -86,7 +85,7 @@ def simulate_cmd(
         check_platform(as_platform)
     truth = _run(resolve_db(db), days=days, visitors=visitors_per_day, seed=seed, lang=_data_lang(lang), shop=shop,
                  end_date=end)
-    console.print(tr("Simulated {days} days ({start} to {end}) of shop {shop}: {n:,} events in {db}.",
+    console().print(tr("Simulated {days} days ({start} to {end}) of shop {shop}: {n:,} events in {db}.",
                      "已模拟店铺 {shop} 的 {days} 天（{start} 至 {end}）：{n:,} 条行为，写入 {db}。",
                      days=truth.days, start=truth.start, end=truth.end, shop=shop, n=truth.n_events, db=truth.db))
     table = Table(title=tr("Planted events (ground truth)", "植入的事件（真实答案）"))
@@ -99,7 +98,7 @@ def simulate_cmd(
         p = truth.promotion
         table.add_row("promotion", str(p.presale_start), str(p.end), p.name,
                       tr("incremental sales {x:,.2f}", "增量销售额 {x:,.2f}", x=truth.incremental_sales))
-    console.print(table)
+    console().print(table)
     if as_platform is not None:
         _export(truth.db, shop, as_platform, out or Path(f"{as_platform}-files"))
 
@@ -107,9 +106,9 @@ def simulate_cmd(
 def _export(db: str, shop: str, platform: str, out: Path) -> None:
     from junshi.simulate.export import export_shop
 
-    with console.status(tr("Writing the {p} files", "正在写出 {p} 文件", p=platform)):
+    with console().status(tr("Writing the {p} files", "正在写出 {p} 文件", p=platform)):
         files = export_shop(db, out, shop=shop, platform=platform)
-    console.print(tr("Wrote {n} {p} files into {out}; load them with: junshi ingest {out} --shop NAME",
+    console().print(tr("Wrote {n} {p} files into {out}; load them with: junshi ingest {out} --shop NAME",
                      "已写出 {n} 个 {p} 文件到 {out}；导入：junshi ingest {out} --shop 店铺名",
                      n=len(files), p=platform, out=out))
 
@@ -126,6 +125,10 @@ def _parse_date(value: str | None) -> dt.date | None:
 
 def demo_is_current(db: str, shop: str, *, days: int, visitors: float, seed: int, lang: str, end: dt.date) -> bool:
     """Whether ``db`` already holds the demo simulated with these parameters (then it is not redone)."""
+    import duckdb
+
+    from junshi.simulate.truth import VERSION
+
     if not Path(db).exists():
         return False
     try:
@@ -142,18 +145,20 @@ def demo_is_current(db: str, shop: str, *, days: int, visitors: float, seed: int
 @app.command("demo")
 def demo(
     db: Annotated[str, typer.Option("--db", help="Warehouse of the demo shop.")] = DEMO_DB,
+    shop: Annotated[str, typer.Option("--shop", help="Shop id of the demo shop.")] = "default",
     lang: LangOption = None,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the dashboard afterwards.")] = True,
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port of the dashboard.")] = 8765,
 ) -> None:
     """Simulate the demo shop (180 days up to yesterday) unless already there, print yesterday's headline,
     and serve the dashboard on localhost (``--no-serve`` to stop after the headline)."""
+    from junshi.simulate import yesterday
+
     data_lang = _data_lang(lang or get_lang())
     end = yesterday()
-    shop = "default"
     params: dict[str, Any] = {"days": DEMO_DAYS, "visitors": DEMO_VISITORS, "seed": DEMO_SEED, "lang": data_lang}
     if demo_is_current(db, shop, end=end, **params):
-        console.print(tr("The demo shop in {db} is up to date.", "{db} 中的演示店铺已是最新。", db=db))
+        console().print(tr("The demo shop in {db} is up to date.", "{db} 中的演示店铺已是最新。", db=db))
     else:
         _run(db, shop=shop, end_date=end, **params)
     print_headline(db, shop, end)
@@ -165,7 +170,10 @@ def demo(
 
 def print_headline(db: str, shop: str, day: dt.date) -> None:
     """Yesterday's sales, visitors, payment conversion and spend per buyer, against the same weekday a week before."""
+    from rich.table import Table
+
     import junshi
+    from junshi.metrics.result import format_value
 
     with junshi.connect(db, shop) as s:
         result = s.kpi(list(HEADLINE), start=day, end=day, compare="week")
@@ -179,4 +187,4 @@ def print_headline(db: str, shop: str, day: dt.date) -> None:
         pct = result.value(f"{metric}_change_pct")
         table.add_row(info.name(), format_value(now, info.unit, currency), format_value(before, info.unit, currency),
                       format_value(pct, "ratio", change=True))
-    console.print(table)
+    console().print(table)
