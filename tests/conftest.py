@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,3 +58,54 @@ def demo_truth(tmp_path_factory: pytest.TempPathFactory) -> GroundTruth:
 def demo_db(demo_truth: GroundTruth) -> Path:
     """Path of the demo shop's warehouse (shop id "default"). Do not write to it: copy it first."""
     return Path(demo_truth.db)
+
+
+def _olist_tail(folder: Path) -> Path:
+    """An Olist export (the olist preset's files) shaped like the end of the public Olist sample.
+
+    Every day of August 2018: order A of the returning person u0 paying 100.00 and order B of a new person
+    paying 50.00 (150.00 a day, 2 paying buyers). 2018-09-03: one new person pays 80.00. 2018-09-29 and
+    2018-10-17: orders never paid (canceled). Reviews, products and the other files are the fixture's.
+
+    August: sales 31 x 150.00 = 4,650.00; paid orders 62; paying buyers 1 + 31 = 32 (u0 counted once).
+    """
+    folder.mkdir()
+    for name in ["olist_products_dataset.csv", "product_category_name_translation.csv", "olist_sellers_dataset.csv"]:
+        shutil.copy(ROOT / "tests" / "fixtures" / "ingest" / "olist" / name, folder / name)
+    orders = ["order_id,customer_id,order_status,order_purchase_timestamp,order_approved_at,"
+              "order_delivered_carrier_date,order_delivered_customer_date,order_estimated_delivery_date"]
+    items = ["order_id,order_item_id,product_id,seller_id,shipping_limit_date,price,freight_value"]
+    payments = ["order_id,payment_sequential,payment_type,payment_installments,payment_value"]
+    customers = ["customer_id,customer_unique_id,customer_zip_code_prefix,customer_city,customer_state"]
+
+    def order(oid: str, person: str, day: str, amount: str | None) -> None:
+        paid = f"{day} 10:05:00" if amount else ""
+        status = "delivered" if amount else "canceled"
+        orders.append(f"{oid},c-{oid},{status},{day} 10:00:00,{paid},,,{day} 00:00:00")
+        customers.append(f"c-{oid},{person},01001,sao paulo,SP")
+        items.append(f"{oid},1,p1,s1,{day} 11:00:00,{amount or '58.90'},0.00")
+        if amount:
+            payments.append(f"{oid},1,credit_card,1,{amount}")
+
+    for d in range(1, 32):
+        day = f"2018-08-{d:02d}"
+        order(f"a{d}", "u0", day, "100.00")
+        order(f"b{d}", f"u{d}", day, "50.00")
+    order("s1", "u100", "2018-09-03", "80.00")
+    order("x1", "u101", "2018-09-29", None)
+    order("x2", "u102", "2018-10-17", None)
+    for name, lines in [("olist_orders_dataset.csv", orders), ("olist_order_items_dataset.csv", items),
+                        ("olist_order_payments_dataset.csv", payments), ("olist_customers_dataset.csv", customers)]:
+        (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def olist_tail_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse of the Olist tail export (see ``_olist_tail``). Do not write to it: copy it first."""
+    work = tmp_path_factory.mktemp("olist-tail")
+    db = work / "olist.duckdb"
+    with connect(db) as shop:
+        report = shop.ingest(_olist_tail(work / "export"), preset="olist")
+        assert not report.quarantined
+    return db

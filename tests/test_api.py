@@ -163,6 +163,7 @@ def test_errors_share_one_shape_in_the_requested_language(client: TestClient) ->
 def test_kpi_and_overview_numbers_are_the_engines(client: TestClient, api_db: Path) -> None:
     shop = client.get("/api/shop").json()
     assert shop["currency"] == "CNY" and shop["last_day"] == "2024-11-30"
+    assert shop["default_period"]["kind"] == "day" and shop["default_period"]["end"] == "2024-11-30"  # a big shop
     day = dt.date(2024, 11, 20)
     with junshi.connect(api_db) as s:
         expected = s.kpi(["sales", "uv", "paid_buyers"], by=["source"], start=day, end=day, compare="week").records()
@@ -178,8 +179,11 @@ def test_kpi_and_overview_numbers_are_the_engines(client: TestClient, api_db: Pa
     for m in ["sales", "uv", "payment_conversion_rate", "spend_per_buyer"]:
         today, yesterday, week = (days[d][m] for d in (day, day - dt.timedelta(days=1), day - dt.timedelta(days=7)))
         assert cards[m]["value"] == pytest.approx(today)
-        assert cards[m]["compare"]["yesterday"]["value"] == pytest.approx(yesterday)
-        assert cards[m]["compare"]["last_week"]["change_pct"] == pytest.approx((today - week) / abs(week))
+        assert cards[m]["compare"]["previous"]["value"] == pytest.approx(yesterday)
+        assert cards[m]["compare"]["week"]["change_pct"] == pytest.approx((today - week) / abs(week))
+    assert [(c["key"], c["label"]) for c in o["comparisons"]] == [
+        ("previous", "vs previous day"), ("week", "vs same day last week"),
+        ("year", "vs same period last year"), ("peer", "vs peer average")]
     tree = {n["metric"]: n["value"] for n in o["tree"]}
     assert tree["sales"] == pytest.approx(tree["uv"] * tree["payment_conversion_rate"] * tree["spend_per_buyer"])
     assert o["trend"]["days"][-1] == str(day) and len(o["trend"]["days"]) == 30

@@ -1,6 +1,7 @@
 """The dashboard in headless Chromium (Debian's, driven by Playwright) against a real server on localhost.
 
-Logs in with the token URL, opens every page in both languages, changes the date, drills into a diagnosis,
+Logs in with the token URL, opens every page in both languages, changes the date and the period (the date
+picker's choices), opens a small shop on its last 7 days, drills into a diagnosis,
 uploads a file by drag and drop, and checks that the charts drew and the numbers equal the API's.
 Screenshots of every page go to test-artifacts/ (gitignored).
 """
@@ -41,11 +42,10 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="module")
-def base_url(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real uvicorn server in a thread on a free localhost port, serving a copy of the demo shop."""
-    db = tmp_path_factory.mktemp("browser") / "demo.duckdb"
-    shutil.copy(demo_db, db)
+def _serve(source: Path, folder: Path) -> Iterator[str]:
+    """A real uvicorn server in a thread on a free localhost port, serving a copy of the warehouse ``source``."""
+    db = folder / "shop.duckdb"
+    shutil.copy(source, db)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(db, TOKEN), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -60,6 +60,18 @@ def base_url(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 @pytest.fixture(scope="module")
+def base_url(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo shop's server."""
+    yield from _serve(demo_db, tmp_path_factory.mktemp("browser"))
+
+
+@pytest.fixture(scope="module")
+def olist_url(olist_tail_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The server of a small Olist shop whose last order is unpaid (tests/conftest.py)."""
+    yield from _serve(olist_tail_db, tmp_path_factory.mktemp("browser-olist"))
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     assert Path(CHROMIUM).exists(), "install Debian's chromium (make chromium)"
     with sync_playwright() as p:
@@ -68,18 +80,27 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-@pytest.fixture
-def page(browser: Any, base_url: str) -> Iterator[Any]:
+def _logged_in(browser: Any, url: str) -> Iterator[Any]:
     """A logged-in page: the token URL sets the cookie and redirects to the clean address."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.goto(f"{base_url}/?token={TOKEN}")
-    assert pg.url == f"{base_url}/"
+    pg.goto(f"{url}/?token={TOKEN}")
+    assert pg.url == f"{url}/"
     yield pg
     context.close()
     assert not errors, errors
+
+
+@pytest.fixture
+def page(browser: Any, base_url: str) -> Iterator[Any]:
+    yield from _logged_in(browser, base_url)
+
+
+@pytest.fixture
+def olist_page(browser: Any, olist_url: str) -> Iterator[Any]:
+    yield from _logged_in(browser, olist_url)
 
 
 def open_page(pg: Any, url: str) -> None:
@@ -144,6 +165,67 @@ def test_changing_the_date_reloads_the_figures_of_that_day(page: Any, base_url: 
     assert f"date={OTHER_DAY}" in page.url
     expected = api(page, base_url, f"/api/overview?date={OTHER_DAY}")["cards"][0]["value"]
     assert float(page.get_attribute("[data-card=sales] .val [data-metric]", "data-value")) == expected
+
+
+def _card_value(pg: Any, metric: str) -> float | None:
+    raw = pg.get_attribute(f"[data-card={metric}] .val [data-metric]", "data-value")
+    return float(raw) if raw else None
+
+
+def test_the_date_pickers_choices_switch_the_cards(page: Any, base_url: str) -> None:
+    """1天 / 7天 / 30天 / 周 / 月 hold the chosen day; 自定义 takes a range; each reloads the cards of its period,
+    equal to the API's, with the comparisons of that period."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    open_page(page, f"{base_url}/?date={DAY}")
+    assert page.get_attribute("#picker button.on", "data-kind") == "day"
+    for kind, query in [("7d", f"period=7d&date={DAY}"), ("30d", f"period=30d&date={DAY}"),
+                        ("week", f"period=week&date={DAY}"), ("month", f"period=month&date={DAY}"),
+                        ("day", f"date={DAY}")]:
+        with page.expect_navigation():
+            page.click(f"#picker button[data-kind='{kind}']")
+        page.wait_for_function("document.body.dataset.ready")
+        assert page.url.endswith("/?" + query), page.url
+        expected = api(page, base_url, f"/api/overview?{query}")
+        assert page.get_attribute("#picker button.on", "data-kind") == kind
+        assert page.inner_text("#period-label") == expected["period"]["label"]
+        for metric in ["sales", "uv", "paid_buyers"]:
+            card = next(c for c in expected["cards"] if c["metric"] == metric)
+            assert _card_value(page, metric) == pytest.approx(card["value"]), (kind, metric)
+        labels = page.locator("[data-card=sales] .cmp span:first-child").all_inner_texts()
+        assert labels == [c["label"] for c in expected["comparisons"]]
+        if kind == "month":
+            page.screenshot(path=str(ARTIFACTS / "overview-month-zh.png"), full_page=True)
+    page.click("#picker button[data-kind='custom']")
+    page.fill("#start", "2024-11-01")
+    with page.expect_navigation():
+        page.fill("#end", "2024-11-11")
+        page.dispatch_event("#end", "change")
+    page.wait_for_function("document.body.dataset.ready")
+    assert page.url.endswith("/?start=2024-11-01&end=2024-11-11")
+    expected = api(page, base_url, "/api/overview?start=2024-11-01&end=2024-11-11")
+    assert _card_value(page, "sales") == pytest.approx(expected["cards"][0]["value"])
+    assert page.get_attribute("#picker button.on", "data-kind") == "custom"
+    # the chosen period follows the navigation to another page
+    with page.expect_navigation():
+        page.click("[data-nav=traffic]")
+    page.wait_for_function("document.body.dataset.ready")
+    assert page.url.endswith("/traffic?start=2024-11-01&end=2024-11-11")
+    assert api(page, base_url, "/api/traffic?start=2024-11-01&end=2024-11-11")["start"] == "2024-11-01"
+
+
+def test_a_small_shop_opens_on_its_last_7_days_with_sales(olist_page: Any, olist_url: str) -> None:
+    """The Olist tail: the last order (2018-10-17) is unpaid; the dashboard opens on 2018-08-28 .. 2018-09-03
+    (a small shop: 7 days), sales R$680.00 (4 x 150.00 + 80.00)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    for lang in ["zh", "en"]:
+        open_page(olist_page, f"{olist_url}/?lang={lang}")
+        assert olist_page.get_attribute("#picker button.on", "data-kind") == "7d"
+        assert olist_page.inner_text("#period-label") == "2018-08-28 ~ 2018-09-03"
+        assert _card_value(olist_page, "sales") == pytest.approx(680.0)
+        assert olist_page.locator("[data-card=sales] .val").inner_text().startswith("R$")
+        assert drawn_charts(olist_page) == {"chart-trend": 3}
+        olist_page.wait_for_function("document.getElementById('alerts').dataset.ready", timeout=60_000)
+        olist_page.screenshot(path=str(ARTIFACTS / f"overview-olist-{lang}.png"), full_page=True)
 
 
 def test_clicking_a_bar_of_the_waterfall_drills_into_that_cell(page: Any, base_url: str) -> None:

@@ -113,12 +113,18 @@ class StockFacts:
 def diagnose(shop: Shop, day: date | str | None = None, vs: date | str | None = "week", metric: str = "sales",
              depth: int = 3) -> Diagnosis:
     """Why ``metric`` moved on ``day`` (default: the last day with sales) against ``vs``."""
+    d = parse_day(day) if day is not None else latest_day(shop)
+    return diagnose_periods(shop, Period(d, d), baseline_period(d, vs), metric, depth)
+
+
+def diagnose_periods(shop: Shop, current: Period, baseline: Period, metric: str = "sales", depth: int = 3
+                     ) -> Diagnosis:
+    """Why ``metric`` moved between two periods of days (of any lengths, e.g. a month against the month before)."""
     if depth < 0:
         raise ConfigError("--depth must be 0 or more.", "--depth 不能小于 0。")
-    d = parse_day(day) if day is not None else latest_day(shop)
     stock = StockFacts(shop)
     return Diagnoser(kpi_fetch(shop), facts=stock, causes=stock.out_of_stock, dimensions=DIMENSIONS).run(
-        metric, Period(d, d), baseline_period(d, vs), depth=depth)
+        metric, current, baseline, depth=depth)
 
 
 def alerts(shop: Shop, day: date | str | None = None, settings: AlertSettings | None = None) -> list[Alert]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import functools
 import logging
 import threading
 from collections import OrderedDict
@@ -26,7 +25,7 @@ from junshi.api.errors import Busy
 T = TypeVar("T")
 log = logging.getLogger("junshi.api")
 CACHE_SIZE = 512
-WARM_BLOCKS = 12  # blocks of 30 days whose overview the warm-up computes
+WARM_DAYS = 365  # days back whose daily figures the warm-up computes (the date picker's other days)
 
 
 class Engine:
@@ -117,29 +116,26 @@ class Engine:
             self._generation += 1
 
 
-def _block_numbers(shop: Shop, block: int) -> dict[str, Any]:
-    from junshi.api import views
-
-    return views.overview_numbers(shop, block)
-
-
 def warm_up(engine: Engine) -> None:
-    """Compute what the first visit shows into the cache: the last day's overview, alerts and advice, then
-    the overview of every day of the last year with data (30 days per query)."""
-    from junshi.api import views
+    """Compute what the first visit shows into the cache: the default period's overview, alerts and advice, the
+    overviews of the date picker's other shortcuts ending on its last day, then the daily figures of the last
+    year with data (30 days per query)."""
+    from junshi.api import overview, views
     from junshi.errors import JunshiError
+    from junshi.periods import SHORTCUTS, shortcut
 
     try:
-        last = engine.cached(("shop_info",), views.shop_info)["last_day"]
-        if last is None:
+        info = engine.cached(("shop_info",), views.shop_info)
+        default = views.default_of(info)
+        if default is None:
             return
-        day = dt.date.fromisoformat(last)
-        block = views.overview_block(day)
-        engine.cached(("overview", block), lambda shop: views.overview_numbers(shop, block))
+        day = default.end
+        overview.warm(engine, default)
         engine.cached(("alerts", day), lambda shop: views.alerts(shop, day))
         engine.cached(("advice", day), lambda shop: views.advice(shop, day))
-        first = views.overview_block(dt.date.fromisoformat(engine.cached(("shop_info",), views.shop_info)["first_day"]))
-        for older in range(block - 1, max(first, block - WARM_BLOCKS) - 1, -1):  # the date picker's other days
-            engine.cached(("overview", older), functools.partial(_block_numbers, block=older))
+        for kind in SHORTCUTS:
+            overview.warm(engine, shortcut(kind, day, day))
+        first = dt.date.fromisoformat(info["first_day"])
+        overview.daily_rows(engine, max(first, day - dt.timedelta(days=WARM_DAYS)), day)
     except JunshiError as exc:  # a shop the analyses cannot handle yet: the pages will say why
         log.warning("warm-up stopped: %s", exc)

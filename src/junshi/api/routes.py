@@ -10,16 +10,19 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from pydantic import AfterValidator
 
-from junshi.api import views
+from junshi import periods
+from junshi.api import overview, views
+from junshi.api.engine import Engine
 from junshi.api.errors import ERROR_RESPONSES
 from junshi.api.lang import request_lang
 from junshi.api.state import EngineDep
 from junshi.api.uploads import save_upload, upload_folder
 from junshi.errors import MetricError, MissingDataError
 from junshi.i18n import Lang
+from junshi.periods import Kind, Period
 
 router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
 
@@ -32,16 +35,15 @@ def _in_range(day: dt.date | None) -> dt.date | None:
     return day
 
 
-def _vs(value: str) -> str:
-    """``week``, ``previous`` or a valid date in range."""
-    if value not in ("week", "previous"):
+def _vs(value: str | None) -> str | None:
+    """``week``, ``previous``, ``year`` or a valid date in range."""
+    if value is not None and value not in ("week", "previous", "year"):
         _in_range(dt.date.fromisoformat(value))
     return value
 
 
 Day = Annotated[dt.date | None, AfterValidator(_in_range)]
-DateQ = Annotated[Day, Query(description="Shop-local day (default: the last day with orders).")]
-VS_PATTERN = r"^(week|previous|\d{4}-\d{2}-\d{2})$"
+VS_PATTERN = r"^(week|previous|year|\d{4}-\d{2}-\d{2})$"
 LangQ = Annotated[Literal["zh", "en"] | None, Query(description="Language of names and messages (default zh).")]
 
 
@@ -49,19 +51,36 @@ def _lang(request: Request) -> Lang:
     return request_lang(request)
 
 
-def _day(engine: EngineDep, date: dt.date | None) -> dt.date:
-    """The day asked for, else the shop's last day with orders."""
-    if date is not None:
-        return date
-    last = engine.cached(("shop_info",), views.shop_info)["last_day"]
-    if last is None:
+def period_of(engine: Engine, date: dt.date | None, start: dt.date | None, end: dt.date | None,
+              kind: Kind | None) -> Period:
+    """The period asked for (:func:`junshi.periods.choose`), else the shop's default period."""
+    default = views.default_of(engine.cached(("shop_info",), views.shop_info))
+    chosen = periods.choose(date, start, end, kind, last_day=default.end if default else None) or default
+    if chosen is None:
         raise MissingDataError(
-            "This shop has no orders yet.",
-            "该店铺还没有订单数据。",
+            "This shop has no paid sales yet.",
+            "该店铺还没有已付款的销售。",
             hint_en="Load data on the Data page or with `junshi ingest`, or give a date.",
             hint_zh="请在“数据”页面或用 `junshi ingest` 导入数据，或指定日期。",
         )
-    return dt.date.fromisoformat(last)
+    return chosen
+
+
+def _asked_period(
+    engine: EngineDep,
+    date: Annotated[Day, Query(description="One shop-local day (with period=: a day of the period).")] = None,
+    start: Annotated[Day, Query(description="First day of a custom period (with end=).")] = None,
+    end: Annotated[Day, Query(description="Last day of a custom period, included (with start=).")] = None,
+    period: Annotated[Kind | None, Query(
+        description="A shortcut holding date=: day, 7d, 30d (the days ending on it), week or month (the calendar "
+        "week or month). Without date=, start= or end=: the shop's default period (the last complete day with "
+        "paid sales; the last 7 days for a shop with under 30 paying buyers a day)."
+    )] = None,
+) -> Period:
+    return period_of(engine, date, start, end, period)
+
+
+PeriodDep = Annotated[Period, Depends(_asked_period)]
 
 
 def _names(raw: str, what: str) -> tuple[str, ...]:
@@ -89,7 +108,7 @@ def _filters(where: list[str]) -> dict[str, list[str]]:
     return out
 
 
-@router.get("/shop", summary="The shop: settings and the days it has data for")
+@router.get("/shop", summary="The shop: settings, the days it has data for and the period it opens on")
 def get_shop(engine: EngineDep) -> dict[str, Any]:
     return engine.cached(("shop_info",), views.shop_info)
 
@@ -120,78 +139,78 @@ def get_kpi(
     return engine.cached(key, lambda shop: views.kpi(shop, m, b, start, end, f, compare))
 
 
-@router.get("/overview", summary="首页 Overview: KPI cards with changes, the KPI tree and 30-day trends of a day")
-def get_overview(request: Request, engine: EngineDep, date: DateQ = None, lang: LangQ = None) -> dict[str, Any]:
-    day = _day(engine, date)
-    block = views.overview_block(day)
-    numbers = engine.cached(("overview", block), lambda shop: views.overview_numbers(shop, block))
-    return views.overview(numbers, day, _lang(request))
+@router.get("/overview", summary="首页 Overview: KPI cards of a day or period, compared; the KPI tree; trends")
+def get_overview(request: Request, engine: EngineDep, period: PeriodDep, lang: LangQ = None) -> dict[str, Any]:
+    return overview.overview(engine, period, _lang(request))
 
 
-@router.get("/alerts", summary="The alerts of a day, worst first, each linked to its diagnosis")
-def get_alerts(request: Request, engine: EngineDep, date: DateQ = None, lang: LangQ = None) -> list[dict[str, Any]]:
-    day = _day(engine, date)
+@router.get("/alerts", summary="The alerts of a day (a period's last day), worst first, each linked to its diagnosis")
+def get_alerts(request: Request, engine: EngineDep, period: PeriodDep, lang: LangQ = None) -> list[dict[str, Any]]:
+    day = period.end
     return views.localise_alerts(engine.cached(("alerts", day), lambda shop: views.alerts(shop, day)), _lang(request))
 
 
-@router.get("/advice", summary="Recommended actions of a day (建议), most urgent first, with the numbers behind them")
+@router.get("/advice", summary="Recommended actions (建议) as of a day (a period's last day), most urgent first")
 def get_advice(
     request: Request,
     engine: EngineDep,
-    date: DateQ = None,
+    period: PeriodDep,
     product: Annotated[str | None, Query(max_length=128)] = None,
     lang: LangQ = None,
 ) -> list[dict[str, Any]]:
-    day = _day(engine, date)
+    day = period.end
     items = views.localise_advice(engine.cached(("advice", day), lambda shop: views.advice(shop, day)), _lang(request))
     return [a for a in items if product is None or a["subject"].get("product") == product]
 
 
-@router.get("/diagnosis", summary="诊断: why a metric moved between two days, split exactly by factor and dimension")
+@router.get(
+    "/diagnosis", summary="诊断: why a metric moved between two days or periods, split exactly by factor and cell",
+)
 def get_diagnosis(
     request: Request,
     engine: EngineDep,
-    date: DateQ = None,
+    period: PeriodDep,
     vs: Annotated[
-        str, AfterValidator(_vs), Query(pattern=VS_PATTERN, description="week, previous or a date (YYYY-MM-DD).")
-    ] = "week",
+        str | None, AfterValidator(_vs), Query(
+            pattern=VS_PATTERN, description="previous, week (7 days before), year, or the first day (YYYY-MM-DD) of "
+            "a baseline as long as the period; default week for one day, previous for a longer period.")
+    ] = None,
     metric: Literal["sales", "refund_amount", "gross_profit"] = "sales",
     depth: Annotated[int, Query(ge=0, le=5)] = 3,
     lang: LangQ = None,
 ) -> dict[str, Any]:
-    day, chosen = _day(engine, date), _lang(request)
-    key = ("diagnosis", day, vs, metric, depth, chosen)
-    return engine.cached(key, lambda shop: views.diagnosis(shop, day, vs, metric, depth, chosen))
+    chosen = _lang(request)
+    key = ("diagnosis", period.start, period.end, vs, metric, depth, chosen)
+    return engine.cached(key, lambda shop: views.diagnosis(shop, period, vs, metric, depth, chosen))
 
 
 @router.get("/traffic", summary="流量 Traffic: sources, their trends and landing pages")
-def get_traffic(engine: EngineDep, date: DateQ = None) -> dict[str, Any]:
-    day = _day(engine, date)
-    return engine.cached(("traffic", day), lambda shop: views.traffic(shop, day))
+def get_traffic(engine: EngineDep, period: PeriodDep) -> dict[str, Any]:
+    return engine.cached(("traffic", period.start, period.end), lambda shop: views.traffic(shop, period))
 
 
 @router.get("/products", summary="商品 Products: product table, movers and advice")
-def get_products(engine: EngineDep, date: DateQ = None) -> dict[str, Any]:
-    day = _day(engine, date)
-    return engine.cached(("products", day), lambda shop: views.products(shop, day))
+def get_products(engine: EngineDep, period: PeriodDep) -> dict[str, Any]:
+    return engine.cached(("products", period.start, period.end), lambda shop: views.products(shop, period))
 
 
 @router.get("/transactions", summary="交易 Transactions: the funnel by source and device, orders and refunds")
-def get_transactions(engine: EngineDep, date: DateQ = None) -> dict[str, Any]:
-    day = _day(engine, date)
-    return engine.cached(("transactions", day), lambda shop: views.transactions(shop, day))
+def get_transactions(engine: EngineDep, period: PeriodDep) -> dict[str, Any]:
+    return engine.cached(("transactions", period.start, period.end), lambda shop: views.transactions(shop, period))
 
 
 @router.get("/service", summary="服务 Service: DSR, ratings, negative reviews, shipping times")
-def get_service(request: Request, engine: EngineDep, date: DateQ = None, lang: LangQ = None) -> dict[str, Any]:
-    day, chosen = _day(engine, date), _lang(request)
-    return engine.cached(("service", day, chosen), lambda shop: views.service(shop, day, chosen))
+def get_service(request: Request, engine: EngineDep, period: PeriodDep, lang: LangQ = None) -> dict[str, Any]:
+    chosen = _lang(request)
+    key = ("service", period.start, period.end, chosen)
+    return engine.cached(key, lambda shop: views.service(shop, period, chosen))
 
 
-@router.get("/customers", summary="客户 Customers: RFM groups and repurchase as of a day")
-def get_customers(request: Request, engine: EngineDep, date: DateQ = None, lang: LangQ = None) -> dict[str, Any]:
-    day, chosen = _day(engine, date), _lang(request)
-    return engine.cached(("customers", day, chosen), lambda shop: views.customers(shop, day, chosen))
+@router.get("/customers", summary="客户 Customers: RFM groups as of a period's last day and repurchase over it")
+def get_customers(request: Request, engine: EngineDep, period: PeriodDep, lang: LangQ = None) -> dict[str, Any]:
+    chosen = _lang(request)
+    key = ("customers", period.start, period.end, chosen)
+    return engine.cached(key, lambda shop: views.customers(shop, period, chosen))
 
 
 @router.get("/quarantine", summary="Rows that could not be loaded, with file, line and reason")

@@ -12,15 +12,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from junshi import Shop
+from junshi import Shop, periods
 from junshi.analysis import service as analysis
 from junshi.analysis.diagnosis import DIMENSIONS as analysis_dims
+from junshi.analysis.diagnosis import Period as DiagnosisPeriod
 from junshi.analysis.diagnosis import to_json as analysis_to_json
+from junshi.errors import MissingDataError
 from junshi.i18n import Lang, Text
 from junshi.ingest import PRESETS
 from junshi.metrics import REGISTRY, all_dimensions
 from junshi.metrics.compiler import closure
 from junshi.metrics.facts import FACTS
+from junshi.periods import Period
 
 DIMENSION_LABELS: dict[str, Text] = {
     "day": Text("Day", "日期"),
@@ -57,7 +60,8 @@ ORDER_TREND = ("paid_orders", "refund_amount", "sales")
 SERVICE_CARDS = ("dsr_item", "dsr_service", "dsr_logistics", "positive_review_rate", "hours_to_ship", "days_to_deliver")
 DSR = ("dsr_item", "dsr_service", "dsr_logistics")
 SHIPPING = ("hours_to_ship", "days_to_deliver")
-TREND_DAYS = 30
+TREND_DAYS = 30  # a trend shows at least this many days, ending on the period's last day
+REPURCHASE_DAYS = 90  # repurchase is measured over the period, and at least this many days
 
 
 def _day(value: Any) -> str | None:
@@ -66,7 +70,8 @@ def _day(value: Any) -> str | None:
     return value.date().isoformat() if isinstance(value, dt.datetime) else str(value)[:10]
 
 
-def _num(value: Any) -> float | int | None:
+def num(value: Any) -> float | int | None:
+    """A JSON number (None for missing values, NaN and NaT)."""
     if value is None or value != value:
         return None
     if hasattr(value, "item"):
@@ -75,15 +80,32 @@ def _num(value: Any) -> float | int | None:
 
 
 def shop_info(shop: Shop) -> dict[str, Any]:
-    """The shop's settings and the first and last day it has orders on (shop-local)."""
+    """The shop's settings, the first and last day it has orders on (shop-local) and the period the dashboard
+    opens on (:func:`junshi.periods.default_period`; None without paid sales)."""
     orders = shop.table("orders")
     row = orders.aggregate(first=orders.created_at.min(), last=orders.created_at.max()).execute().iloc[0]
+    try:
+        default: dict[str, object] | None = periods.default_period(shop).to_dict()
+    except MissingDataError:
+        default = None
     return {
         "id": shop.shop_id,
         **shop.settings,
         "first_day": _day(row["first"]),
         "last_day": _day(row["last"]),
+        "default_period": default,
     }
+
+
+def default_of(info: dict[str, Any]) -> Period | None:
+    """The default period of a :func:`shop_info` answer."""
+    d = info["default_period"]
+    return None if d is None else Period(dt.date.fromisoformat(d["start"]), dt.date.fromisoformat(d["end"]), d["kind"])
+
+
+def trend_range(period: Period) -> tuple[dt.date, dt.date]:
+    """The days a trend chart of ``period`` shows: the period, and at least the 30 days ending on its last day."""
+    return min(period.start, period.end - dt.timedelta(days=TREND_DAYS - 1)), period.end
 
 
 def catalogue(shop: Shop, lang: Lang) -> dict[str, Any]:
@@ -120,93 +142,49 @@ def kpi(
     return out
 
 
-def _one_day(shop: Shop, day: dt.date, metrics: Sequence[str], compare: str | None = None) -> dict[str, Any]:
-    rows = shop.kpi(metrics=list(metrics), start=day, end=day, compare=compare).records()
+def _whole(shop: Shop, period: Period, metrics: Sequence[str]) -> dict[str, Any]:
+    rows = shop.kpi(metrics=list(metrics), start=period.start, end=period.end).records()
     return rows[0] if rows else {}
 
 
-def _series(shop: Shop, metrics: Sequence[str], start: dt.date, end: dt.date, by: str | None = None) -> dict[str, Any]:
-    """Daily values of ``metrics`` from ``start`` to ``end`` (one series per metric, or per ``by`` value)."""
-    result = shop.kpi(metrics=list(metrics), by=["day", *([by] if by else [])], start=start, end=end)
-    rows = result.records()
+def counts_days(metric: str) -> bool:
+    """Whether ``metric`` counts or sums rows, so that a day without rows had none (0) rather than no value."""
+    m = REGISTRY[metric]
+    return not m.derived and all(src.agg in ("count", "nunique", "sum") for src in m.sources)
+
+
+def daily_values(metric: str, by_day: dict[str, Any], days: Sequence[str]) -> list[float | int | None]:
+    """The values of ``metric`` on ``days`` from ``{day: value}``; a day missing from a count or sum that has
+    values on other days is 0 (the metric layer returns only the days with rows)."""
+    values = [num(by_day.get(d)) for d in days]
+    if counts_days(metric) and any(v is not None for v in values):
+        return [0 if v is None else v for v in values]
+    return values
+
+
+def _series(shop: Shop, metrics: Sequence[str], period: Period, by: str | None = None) -> dict[str, Any]:
+    """Daily values of ``metrics`` over the trend of ``period`` (one series per metric, or per ``by`` value)."""
+    start, end = trend_range(period)
+    rows = shop.kpi(metrics=list(metrics), by=["day", *([by] if by else [])], start=start, end=end).records()
     days = [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
-    index = {d: i for i, d in enumerate(days)}
-    series: list[dict[str, Any]] = []
     if by is None:
-        for m in metrics:
-            values: list[float | int | None] = [None] * len(days)
-            for r in rows:
-                values[index[str(r["day"])[:10]]] = _num(r.get(m))
-            series.append({"metric": m, "name": m, "values": values})
+        series = [
+            {"metric": m, "name": m, "values": daily_values(m, {str(r["day"])[:10]: r.get(m) for r in rows}, days)}
+            for m in metrics
+        ]
     else:
-        groups: dict[str, list[float | int | None]] = {}
+        groups: dict[str, dict[str, Any]] = {}
         for r in rows:
-            values = groups.setdefault(str(r[by]), [None] * len(days))
-            values[index[str(r["day"])[:10]]] = _num(r.get(metrics[0]))
-        series = [{"metric": metrics[0], "name": k, "values": v} for k, v in groups.items()]
+            groups.setdefault(str(r[by]), {})[str(r["day"])[:10]] = r.get(metrics[0])
+        series = [{"metric": metrics[0], "name": k, "values": daily_values(metrics[0], v, days)}
+                  for k, v in groups.items()]
     return {"days": days, "series": series}
 
 
-def _names(lang: Lang, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+def names(lang: Lang, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     return {
         i: {"name": REGISTRY[i].name(lang), "unit": REGISTRY[i].unit, "direction": REGISTRY[i].direction}
         for i in ids
-    }
-
-
-def _change_pct(current: float | int | None, previous: float | int | None) -> float | None:
-    """(current - previous) / |previous|, as the metric layer's comparisons define it (None when undefined)."""
-    if current is None or previous is None or previous == 0:
-        return None
-    return (current - previous) / abs(previous)
-
-
-def overview_block(day: dt.date) -> int:
-    """The block of 30 days ``day`` falls in: one query serves the overview of every day of a block."""
-    return day.toordinal() // TREND_DAYS
-
-
-def overview_numbers(shop: Shop, block: int) -> dict[str, Any]:
-    """The figures of 首页 for every day of a block in one query: the card metrics per day from 29 days
-    before the block's first day to its last (each day's 30-day trend), with the peer benchmarks."""
-    first = dt.date.fromordinal(block * TREND_DAYS)
-    start, end = first - dt.timedelta(days=TREND_DAYS - 1), first + dt.timedelta(days=TREND_DAYS - 1)
-    result = shop.kpi(metrics=list(CARDS), by=["day"], start=start, end=end, compare="peer")
-    rows = {str(r["day"])[:10]: r for r in result.records()}
-    return {"rows": rows, "notes": [n.to_dict() for n in result.notes]}
-
-
-def overview(numbers: dict[str, Any], day: dt.date, lang: Lang) -> dict[str, Any]:
-    """首页 of ``day`` from its block's figures: KPI cards with changes vs yesterday / last week / peers,
-    the KPI tree and the 30-day trends."""
-    rows: dict[str, dict[str, Any]] = numbers["rows"]
-    days = [(day - dt.timedelta(days=TREND_DAYS - 1 - i)).isoformat() for i in range(TREND_DAYS)]
-    today = rows.get(day.isoformat(), {})
-    yesterday = rows.get((day - dt.timedelta(days=1)).isoformat(), {})
-    last_week = rows.get((day - dt.timedelta(days=7)).isoformat(), {})
-    info = _names(lang, CARDS)
-    cards = []
-    for m in CARDS:
-        value = _num(today.get(m))
-        before, week = _num(yesterday.get(m)), _num(last_week.get(m))
-        compare = {
-            "yesterday": {"value": before, "change_pct": _change_pct(value, before)},
-            "last_week": {"value": week, "change_pct": _change_pct(value, week)},
-            "peer": {"value": _num(today.get(f"{m}_peer_avg")), "change_pct": _num(today.get(f"{m}_change_pct"))},
-        }
-        cards.append({"metric": m, **info[m], "value": value, "compare": compare})
-    by_id = {c["metric"]: c for c in cards}
-    tree = [{**by_id[m], "change_pct": by_id[m]["compare"]["last_week"]["change_pct"]} for m in TREE]
-    series = [
-        {"metric": m, "name": info[m]["name"], "values": [_num(rows.get(d, {}).get(m)) for d in days]}
-        for m in TREND
-    ]
-    return {
-        "date": day.isoformat(),
-        "cards": cards,
-        "tree": tree,
-        "trend": {"days": days, "series": series},
-        "notes": [{"metric": n["metric"], "code": n["code"], "text": n[lang]} for n in numbers["notes"]],
     }
 
 
@@ -254,9 +232,26 @@ def localise_advice(items: list[dict[str, Any]], lang: Lang) -> list[dict[str, A
     return out
 
 
-def diagnosis(shop: Shop, day: dt.date, vs: str, metric: str, depth: int, lang: Lang) -> dict[str, Any]:
-    """Why ``metric`` moved on ``day`` against ``vs`` (the exact decomposition of :mod:`junshi.analysis`)."""
-    out: dict[str, Any] = analysis_to_json(analysis.diagnose(shop, day, vs, metric=metric, depth=depth))
+def baseline(period: Period, vs: str | None) -> Period:
+    """What a diagnosis of ``period`` compares with: ``previous``, ``week`` (7 days before), ``year`` or the
+    period of the same length starting on a date; default ``week`` for one day, else ``previous``."""
+    chosen = vs or ("week" if period.days == 1 else "previous")
+    if chosen == "previous":
+        return period.previous()
+    if chosen == "week":
+        return period.shifted(7)
+    if chosen == "year":
+        return period.year_before()
+    first = dt.date.fromisoformat(chosen)
+    return Period(first, first + dt.timedelta(days=period.days - 1))
+
+
+def diagnosis(shop: Shop, period: Period, vs: str | None, metric: str, depth: int, lang: Lang) -> dict[str, Any]:
+    """Why ``metric`` moved over ``period`` against its baseline (the exact decomposition of :mod:`junshi.analysis`)."""
+    other = baseline(period, vs)
+    found = analysis.diagnose_periods(
+        shop, DiagnosisPeriod(period.start, period.end), DiagnosisPeriod(other.start, other.end), metric, depth)
+    out: dict[str, Any] = analysis_to_json(found)
     labels = {name: (DIMENSION_LABELS[name](lang) if name in DIMENSION_LABELS else name) for name in analysis_dims}
     for d in out["dimensions"]:
         d["label"] = labels.get(d["name"], d["name"])
@@ -266,13 +261,9 @@ def diagnosis(shop: Shop, day: dt.date, vs: str, metric: str, depth: int, lang: 
     return out
 
 
-def _period(day: dt.date, days: int = 7) -> tuple[dt.date, dt.date]:
-    return day - dt.timedelta(days=days - 1), day
-
-
-def traffic(shop: Shop, day: dt.date) -> dict[str, Any]:
-    """流量: sources over the last 7 days, visitors per source per day (30 days), landing pages."""
-    start, end = _period(day)
+def traffic(shop: Shop, period: Period) -> dict[str, Any]:
+    """流量: sources over the period, visitors per source per day, landing pages."""
+    start, end = period.start, period.end
     sources = shop.kpi(metrics=list(SOURCE_METRICS), by=["source"], start=start, end=end).records()
     sources.sort(key=lambda r: -(r.get("uv") or 0))
     landing = shop.kpi(metrics=list(LANDING_METRICS), by=["landing_page"], start=start, end=end).records()
@@ -280,7 +271,7 @@ def traffic(shop: Shop, day: dt.date) -> dict[str, Any]:
     return {
         "start": start.isoformat(), "end": end.isoformat(),
         "metrics": list(SOURCE_METRICS), "sources": sources,
-        "trend": _series(shop, ["uv"], day - dt.timedelta(days=TREND_DAYS - 1), day, by="source"),
+        "trend": _series(shop, ["uv"], period, by="source"),
         "landing_metrics": list(LANDING_METRICS), "landing": landing[:20],
     }
 
@@ -294,18 +285,18 @@ def _lookup(shop: Shop, table: str, key: str, value: str, **where: Any) -> dict[
     return {str(k): v for k, v in zip(frame[key], frame[value], strict=True) if v == v}
 
 
-def products(shop: Shop, day: dt.date) -> dict[str, Any]:
-    """商品: products over 7 days with stock and days of cover, movers up and down against the 7 days before.
+def products(shop: Shop, period: Period) -> dict[str, Any]:
+    """商品: products over the period with stock and days of cover, movers up and down against the same number
+    of days just before.
 
-    Stock is the product's row in ``inventory`` on ``day`` (else ``products.stock``); days of cover is
-    that stock over the average units sold per day of the period.
+    Stock is the product's row in ``inventory`` on the period's last day (else ``products.stock``); days of
+    cover is that stock over the average units sold per day of the period.
     """
-    start, end = _period(day)
-    days = (end - start).days + 1
+    start, end, days = period.start, period.end, period.days
     result = shop.kpi(metrics=list(PRODUCT_METRICS), by=["product"], start=start, end=end, compare="previous")
     names = _lookup(shop, "products", "product_id", "name")
     stock = _lookup(shop, "products", "product_id", "stock")
-    stock |= _lookup(shop, "inventory", "product_id", "stock", date=day)
+    stock |= _lookup(shop, "inventory", "product_id", "stock", date=end)
     rows: list[dict[str, Any]] = []
     movers: list[dict[str, Any]] = []
     for r in result.records():
@@ -317,38 +308,40 @@ def products(shop: Shop, day: dt.date) -> dict[str, Any]:
             "days_of_cover": None if on_hand is None or not units else round(float(on_hand) / (units / days), 1),
         })
         if r.get("sales_change"):
-            movers.append({"product": pid, "name": rows[-1]["name"], "change": _num(r["sales_change"])})
+            movers.append({"product": pid, "name": rows[-1]["name"], "change": num(r["sales_change"])})
     rows.sort(key=lambda r: -(r.get("sales") or 0))
     movers.sort(key=lambda r: r["change"] or 0)
     return {
-        "start": start.isoformat(), "end": end.isoformat(), "metrics": list(PRODUCT_METRICS), "rows": rows,
+        "start": start.isoformat(), "end": end.isoformat(),
+        "previous_start": str(result.previous_start), "previous_end": str(result.previous_end),
+        "metrics": list(PRODUCT_METRICS), "rows": rows,
         "movers_up": [m for m in reversed(movers[-10:]) if (m["change"] or 0) > 0],
         "movers_down": [m for m in movers[:10] if (m["change"] or 0) < 0],
     }
 
 
-def transactions(shop: Shop, day: dt.date) -> dict[str, Any]:
-    """交易: the funnel of the last 7 days, per source and device, and daily orders and refunds."""
-    start, end = _period(day)
-    total = shop.kpi(metrics=list(FUNNEL), start=start, end=end).records()
-    row = total[0] if total else {}
+def transactions(shop: Shop, period: Period) -> dict[str, Any]:
+    """交易: the funnel of the period, per source and device, and daily orders and refunds."""
+    start, end = period.start, period.end
+    row = _whole(shop, period, FUNNEL)
     by_source = shop.kpi(metrics=list(FUNNEL_TABLE), by=["source"], start=start, end=end).records()
     by_device = shop.kpi(metrics=list(FUNNEL_TABLE), by=["device"], start=start, end=end).records()
     return {
         "start": start.isoformat(), "end": end.isoformat(),
-        "funnel": [{"metric": m, "value": _num(row.get(m))} for m in FUNNEL],
+        "funnel": [{"metric": m, "value": num(row.get(m))} for m in FUNNEL],
         "metrics": list(FUNNEL_TABLE), "by_source": by_source, "by_device": by_device,
-        "trend": _series(shop, ORDER_TREND, day - dt.timedelta(days=TREND_DAYS - 1), day),
+        "trend": _series(shop, ORDER_TREND, period),
     }
 
 
-def service(shop: Shop, day: dt.date, lang: Lang) -> dict[str, Any]:
-    """服务: DSR and shipping cards and trends, the rating distribution, the latest negative reviews."""
-    current = _one_day(shop, day, SERVICE_CARDS)
-    info = _names(lang, SERVICE_CARDS)
-    start = day - dt.timedelta(days=TREND_DAYS - 1)
+def service(shop: Shop, period: Period, lang: Lang) -> dict[str, Any]:
+    """服务: DSR and shipping cards of the period and their trends; the rating distribution and the latest
+    negative reviews of the trend's days (the period, and at least 30 days)."""
+    current = _whole(shop, period, SERVICE_CARDS)
+    info = names(lang, SERVICE_CARDS)
+    start, end = trend_range(period)
     reviews = shop.table("reviews")
-    window = reviews.filter(reviews.created_at.date().between(start, day))
+    window = reviews.filter(reviews.created_at.date().between(start, end))
     ratings = window.group_by("rating").aggregate(reviews=window.count()).order_by("rating").execute()
     worst = (
         window.filter(window.rating <= 2)
@@ -358,9 +351,10 @@ def service(shop: Shop, day: dt.date, lang: Lang) -> dict[str, Any]:
         .execute()
     )
     return {
-        "cards": [{"metric": m, **info[m], "value": _num(current.get(m))} for m in SERVICE_CARDS],
-        "dsr": _series(shop, DSR, start, day),
-        "shipping": _series(shop, SHIPPING, start, day),
+        "cards": [{"metric": m, **info[m], "value": num(current.get(m))} for m in SERVICE_CARDS],
+        "start": start.isoformat(), "end": end.isoformat(),
+        "dsr": _series(shop, DSR, period),
+        "shipping": _series(shop, SHIPPING, period),
         "ratings": [
             {"rating": int(r.rating), "reviews": int(r.reviews)} for r in ratings.itertuples() if r.rating == r.rating
         ],
@@ -410,13 +404,17 @@ def ingest(shop: Shop, paths: Sequence[Path], preset: str | None, table: str | N
     return out
 
 
-def customers(shop: Shop, day: dt.date, lang: Lang) -> dict[str, Any]:
-    """客户: the eight RFM groups as of ``day`` and repurchase over the 90 days to it (from :mod:`junshi.customers`)."""
+def customers(shop: Shop, period: Period, lang: Lang) -> dict[str, Any]:
+    """客户: the eight RFM groups as of the period's last day and repurchase over the period, or over the 90 days
+    to its last day when it is shorter (from :mod:`junshi.customers`)."""
+    day = period.end
     groups = shop.customers.rfm_groups(day)
     rows = [
         {"group": g["group"], "name": g[f"group_{lang}"], "customers": int(g["customers"]), "share": g["share"],
          "revenue": g["revenue"], "revenue_share": g["revenue_share"], "action": g[f"action_{lang}"]}
         for g in groups.to_dict(orient="records")
     ]
-    again = shop.customers.repurchase(day - dt.timedelta(days=89), day).to_dict()
-    return {"date": day.isoformat(), "groups": rows, "repurchase": again}
+    first = min(period.start, day - dt.timedelta(days=REPURCHASE_DAYS - 1))
+    again = shop.customers.repurchase(first, day).to_dict()
+    return {"date": day.isoformat(), "groups": rows, "repurchase": again,
+            "repurchase_start": first.isoformat(), "repurchase_end": day.isoformat()}

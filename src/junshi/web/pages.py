@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -13,8 +13,12 @@ from fastapi.templating import Jinja2Templates
 
 from junshi.api.auth import set_token_cookie
 from junshi.api.lang import LANG_COOKIE, request_lang
+from junshi.api.routes import period_of
 from junshi.api.state import engine_of, token_of
 from junshi.api.views import presets, shop_info
+from junshi.errors import JunshiError
+from junshi.i18n import Lang
+from junshi.periods import KIND_LABELS, KINDS, Kind
 from junshi.schema import TABLES
 from junshi.web import TEMPLATE_DIR
 from junshi.web.strings import PAGES, ui_text
@@ -33,24 +37,61 @@ def _render(request: Request, template: str, context: dict[str, object], status:
     return response
 
 
+def _period_context(request: Request, asked: dict[str, str], date: dt.date | None, start: dt.date | None,
+                    end: dt.date | None, kind: Kind | None) -> dict[str, object]:
+    """The date picker's state: the period shown, its API query, the choices, the comparisons."""
+    lang = request_lang(request)
+    try:
+        period = period_of(engine_of(request), date, start, end, kind)
+    except JunshiError as exc:  # no data yet, or a contradictory address: the page says so, the picker stays
+        said = f"{exc.message(lang)} {exc.hint(lang)}".strip()
+        return {"period": None, "anchor": "", "period_error": said, "api_query": {}, "nav_query": "",
+                "kinds": _kinds(lang), "comparisons": []}
+    if period.kind == "custom":
+        query = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+    else:
+        anchor = date or period.end  # the day chosen, which a week or month holds (the picker keeps it)
+        query = {**({"period": period.kind} if period.kind != "day" else {}), "date": anchor.isoformat()}
+    comparisons = period.comparisons(lang)
+    order = ["week", "previous", "year"] if "week" in comparisons else ["previous", "year"]
+    return {
+        "period": period.to_dict(lang),
+        "anchor": query.get("date", period.end.isoformat()),
+        "period_error": "",
+        "api_query": query,
+        "nav_query": urlencode(query) if asked else "",  # links keep a chosen period; the default stays live
+        "kinds": _kinds(lang),
+        "comparisons": [(key, comparisons[key][1]) for key in order],
+    }
+
+
+def _kinds(lang: Lang) -> list[tuple[str, str]]:
+    return [(k, KIND_LABELS[k](lang)) for k in KINDS]
+
+
 def _page(key: str) -> None:
-    def handler(request: Request, date: Annotated[dt.date | None, Query()] = None) -> Response:
+    def handler(
+        request: Request,
+        date: Annotated[dt.date | None, Query()] = None,
+        start: Annotated[dt.date | None, Query()] = None,
+        end: Annotated[dt.date | None, Query()] = None,
+        period: Annotated[Kind | None, Query()] = None,
+    ) -> Response:
         lang = request_lang(request)
         info = engine_of(request).cached(("shop_info",), shop_info)
         pages = [(k, href, label(lang)) for k, href, label in PAGES]
         title = next(text for k, _, text in pages if k == key)
-        chosen = date.isoformat() if date else info["last_day"]
+        asked = {k: v for k, v in request.query_params.items() if k in {"date", "start", "end", "period"}}
         context: dict[str, object] = {
             "page": key,
             "title": title,
             "pages": pages,
             "shop": info,
-            "date": chosen,
-            "date_q": f"&date={chosen}" if chosen else "",
             "first_day": info["first_day"],
             "last_day": info["last_day"],
             "presets": presets(),
             "tables": [name for name in TABLES if name not in {"shops", "quarantine"}],
+            **_period_context(request, asked, date, start, end, period),
         }
         return _render(request, f"{key}.html", context)
 

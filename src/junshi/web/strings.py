@@ -18,14 +18,14 @@ PAGES: list[tuple[str, str, Text]] = [
 UI: dict[str, Text] = {
     "app": Text("Junshi data center", "军师数据中心"),
     "date": Text("Date", "日期"),
-    "vs_yesterday": Text("vs yesterday", "较前一日"),
-    "vs_last_week": Text("vs same day last week", "较上周同日"),
-    "vs_peer": Text("vs peer average", "较同行同层平均"),
+    "period": Text("Period", "统计周期"),
+    "start": Text("From", "开始日期"),
+    "end": Text("To", "结束日期"),
     "kpi_tree": Text(
         "KPI tree: sales = visitors × conversion × spend per buyer", "指标树：销售额 = 访客数 × 支付转化率 × 客单价"
     ),
-    "trend": Text("Trend, last 30 days", "近30天趋势"),
-    "alerts": Text("Today's alerts", "今日预警"),
+    "trend": Text("Daily trend", "每日趋势"),
+    "alerts": Text("Alerts of the day", "当日预警"),
     "advice": Text("Recommendations", "运营建议"),
     "none": Text("Nothing to report.", "暂无。"),
     "sources": Text("Traffic sources", "流量来源"),
@@ -82,9 +82,7 @@ UI: dict[str, Text] = {
     "customers_rfm": Text("RFM groups", "RFM 客户分层"),
     "customers": Text("Customers", "客户数"),
     "action": Text("What to do", "运营动作"),
-    "repurchase": Text(
-        "Repurchase, last 90 days (customers by number of orders)", "近90天复购（按购买次数的客户分布）"
-    ),
+    "repurchase": Text("Repurchase (customers by number of orders)", "复购（按购买次数的客户分布）"),
     "median_gap": Text("median days between purchases", "购买间隔中位数"),
     "not_available": Text("Not available for this shop's data.", "该店铺的数据暂不支持此分析。"),
 }

@@ -5,8 +5,10 @@
   const body = document.body;
   const lang = body.dataset.lang;
   const page = body.dataset.page;
-  const dateInput = document.getElementById("date");
-  const date = dateInput ? dateInput.value : "";
+  /* The period every call of the page is about, as the server resolved it (see the date picker below). */
+  const PERIOD = JSON.parse(document.getElementById("period").textContent);
+  const Q = PERIOD.query;
+  const ask = (extra) => Object.assign({}, Q, extra || {});
   const charts = {};
   const CATALOGUE = {};
   const DIMS = {};
@@ -105,8 +107,11 @@
   }
   window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
   function nameOf(id) { return meta(id).name; }
-  /* Daily lines; series of the same unit share a y axis (the first two axes are drawn). */
-  function lineChart(id, days, series) {
+  /* Daily lines; series of the same unit share a y axis (the first two axes are drawn); a period of several
+     days inside a longer trend is shaded. */
+  function lineChart(id, days, series, period) {
+    const shade = period && period.days > 1 && days.length > period.days
+      ? { silent: true, itemStyle: { color: "rgba(255, 80, 0, 0.07)" }, data: [[{ xAxis: period.start }, { xAxis: period.end }]] } : undefined;
     const unit = (s) => meta(s.metric).unit;
     const axes = [];
     for (const s of series) if (!axes.includes(unit(s))) axes.push(unit(s));
@@ -115,7 +120,8 @@
       xAxis: { type: "category", data: days },
       yAxis: axes.map((u, i) => ({ type: "value", show: i < 2, position: i === 0 ? "left" : "right", splitLine: { show: i === 0 },
         axisLabel: { formatter: (v) => fmt(v, u) } })),
-      series: series.map((s) => ({ name: s.name, type: "line", smooth: true, showSymbol: false, yAxisIndex: axes.indexOf(unit(s)), data: s.values })),
+      series: series.map((s, i) => ({ name: s.name, type: "line", smooth: true, showSymbol: false, yAxisIndex: axes.indexOf(unit(s)), data: s.values,
+        markArea: i === 0 ? shade : undefined })),
     });
   }
   function barChart(id, labels, series, horizontal) {
@@ -135,32 +141,31 @@
     return el("div", { cls: "cmp" }, [el("span", { text: label }), el("span", { cls: p.cls, text: p.text })]);
   }
   async function overview() {
-    const o = await api("overview", { date: date });
+    const o = await api("overview", Q);
     const cards = document.getElementById("kpi-cards");
     for (const c of o.cards) {
       cards.append(el("div", { cls: "card", "data-card": c.metric, title: defText(c.metric) }, [
         el("div", { cls: "name", text: c.name }),
         el("div", { cls: "val" }, [num(c.metric, c.value, c.unit)]),
-        cmpLine(T.vs_yesterday, c.compare.yesterday),
-        cmpLine(T.vs_last_week, c.compare.last_week),
-        cmpLine(T.vs_peer, c.compare.peer),
-      ]));
+      ].concat(o.comparisons.map((k) => cmpLine(k.label, c.compare[k.key])))));
     }
+    const treeVs = o.comparisons.find((k) => k.key === o.tree_compare);
+    document.getElementById("tree-vs").textContent = treeVs.label;
     const tree = document.getElementById("kpi-tree");
     const ops = ["=", "×", "×"];
     o.tree.forEach((n, i) => {
       if (i > 0) tree.append(el("span", { cls: "op", text: ops[i - 1] }));
       const p = pct(n.change_pct);
       tree.append(el("div", { cls: "node" + (i === 0 ? " total" : ""), "data-node": n.metric, title: defText(n.metric) }, [
-        el("span", { text: n.name }), el("b", {}, [num(n.metric, n.value, n.unit)]), el("span", { cls: p.cls, text: T.vs_last_week + " " + p.text }),
+        el("span", { text: n.name }), el("b", {}, [num(n.metric, n.value, n.unit)]), el("span", { cls: p.cls, text: p.text }),
       ]));
     });
-    lineChart("chart-trend", o.trend.days, o.trend.series.map((s) => ({ metric: s.metric, name: nameOf(s.metric), values: s.values })));
+    lineChart("chart-trend", o.trend.days, o.trend.series.map((s) => ({ metric: s.metric, name: nameOf(s.metric), values: s.values })), o.period);
     alertsAndAdvice().catch(() => {});  // after the figures, so that they do not wait for the analyses
   }
   /* Alerts and advice take longer to compute than the figures: they fill in when ready. */
   async function alertsAndAdvice() {
-    const [alerts, advice] = await Promise.all([api("alerts", { date: date }), api("advice", { date: date })]);
+    const [alerts, advice] = await Promise.all([api("alerts", Q), api("advice", Q)]);
     listItems("alerts", alerts);
     listItems("advice", advice);
     document.getElementById("alerts").dataset.ready = "1";
@@ -174,26 +179,26 @@
     }
   }
   async function traffic() {
-    const t = await api("traffic", { date: date });
+    const t = await api("traffic", Q);
     const cols = [{ key: "source", label: meta("source").name }].concat(t.metrics.map((m) => ({ key: m, metric: m })));
     table("table-sources", cols, t.sources);
     barChart("chart-sources", t.sources.map((r) => r.source), [{ name: nameOf("uv"), values: t.sources.map((r) => r.uv) }]);
-    lineChart("chart-source-trend", t.trend.days, t.trend.series);
+    lineChart("chart-source-trend", t.trend.days, t.trend.series, PERIOD.period);
     table("table-landing", [{ key: "landing_page", label: "URL", wide: true }].concat(t.landing_metrics.map((m) => ({ key: m, metric: m }))), t.landing);
   }
   async function products() {
-    const p = await api("products", { date: date });
+    const p = await api("products", Q);
     const cols = [{ key: "name", label: meta("product").name, wide: true }].concat(p.metrics.map((m) => ({ key: m, metric: m })),
       [{ key: "stock", label: T.stock }, { key: "days_of_cover", label: T.days_of_cover }]);
     table("table-products", cols, p.rows);
     const change = T.change + " · " + nameOf("sales");
     barChart("chart-movers-up", p.movers_up.map((r) => r.name), [{ name: change, values: p.movers_up.map((r) => r.change) }], true);
     barChart("chart-movers-down", p.movers_down.map((r) => r.name), [{ name: change, values: p.movers_down.map((r) => r.change) }], true);
-    const advice = await api("advice", { date: date });
+    const advice = await api("advice", Q);
     listItems("advice", advice.filter((a) => a.subject && a.subject.product));
   }
   async function transactions() {
-    const x = await api("transactions", { date: date });
+    const x = await api("transactions", Q);
     chart("chart-funnel", {
       tooltip: { trigger: "item" },
       series: [{ type: "funnel", sort: "none", left: "15%", width: "70%", minSize: "25%", gap: 2,
@@ -203,10 +208,10 @@
     const cols = (dim) => [{ key: dim, label: meta(dim).name }].concat(x.metrics.map((m) => ({ key: m, metric: m })));
     table("table-funnel-source", cols("source"), x.by_source);
     table("table-funnel-device", cols("device"), x.by_device);
-    lineChart("chart-orders", x.trend.days, x.trend.series.map((s) => ({ metric: s.metric, name: nameOf(s.metric), values: s.values })));
+    lineChart("chart-orders", x.trend.days, x.trend.series.map((s) => ({ metric: s.metric, name: nameOf(s.metric), values: s.values })), PERIOD.period);
   }
   async function service() {
-    const s = await api("service", { date: date });
+    const s = await api("service", Q);
     const cards = document.getElementById("kpi-cards");
     for (const c of s.cards) {
       cards.append(el("div", { cls: "card", "data-card": c.metric, title: defText(c.metric) }, [el("div", { cls: "name", text: c.name }), el("div", { cls: "val" }, [num(c.metric, c.value, c.unit)])]));
@@ -217,12 +222,13 @@
     table("table-negative", [{ key: "created_at", label: T.date }, { key: "rating", label: "★" }, { key: "product", label: T.product_table }, { key: "text", label: T.reason, wide: true }], s.negative);
   }
   async function customers() {
-    const c = await api("customers", { date: date });
+    const c = await api("customers", Q);
     barChart("chart-rfm", c.groups.map((g) => g.name), [{ name: T.customers, values: c.groups.map((g) => g.customers) }]);
     table("table-rfm", [{ key: "name", label: T.customers_rfm }, { key: "customers", label: T.customers }, { key: "share_pct", label: T.share },
       { key: "revenue_fmt", label: nameOf("sales") }, { key: "action", label: T.action, wide: true }],
       c.groups.map((g) => Object.assign({}, g, { share_pct: fmt(g.share, "ratio"), revenue_fmt: fmt(g.revenue, "money") })));
     const r = c.repurchase;
+    document.getElementById("repurchase-range").textContent = c.repurchase_start + " ~ " + c.repurchase_end;
     document.getElementById("repurchase").replaceChildren(el("span", { "data-value": String(r.repurchase_rate),
       text: nameOf("repurchase_rate") + " " + fmt(r.repurchase_rate, "ratio") + " · " + nameOf("returning_buyer_share") + " " +
         fmt(r.returning_buyer_share, "ratio") + " · " + T.median_gap + " " + fmt(r.median_days_between, "days") }));
@@ -235,7 +241,7 @@
     const vs = document.getElementById("vs");
     const dimSel = document.getElementById("dimension");
     const load = async (filters) => {
-      diag = await api("diagnosis", Object.assign({ date: date, vs: vs.value }, filters ? { filter: filters } : {}));
+      diag = await api("diagnosis", ask(Object.assign({ vs: vs.value }, filters ? { filter: filters } : {})));
       if (!dimSel.options.length) {
         dimSel.append(el("option", { value: "", text: T.factors }));
         for (const d of diag.dimensions) dimSel.append(el("option", { value: d.name, text: d.label }));
@@ -352,13 +358,42 @@
 
   const PAGES = { overview, traffic, products, transactions, diagnosis, service, customers, data };
 
+  /* The date picker: 1天 / 7天 / 30天 / 周 / 月 hold the chosen day (the 7 or 30 days ending on it, its calendar
+     week or month); 自定义 takes any range. Each choice reloads the page with the period in its address. */
+  function picker() {
+    const box = document.getElementById("picker");
+    if (!box) return;
+    const day = document.getElementById("date");
+    const from = document.getElementById("start");
+    const to = document.getElementById("end");
+    const go = (params) => {
+      const q = new URLSearchParams(location.search);
+      for (const k of ["date", "start", "end", "period"]) q.delete(k);
+      for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
+      location.search = q.toString();
+    };
+    const shortcut = (kind) => go({ period: kind === "day" ? "" : kind, date: day.value });
+    box.querySelectorAll("button[data-kind]").forEach((b) => b.addEventListener("click", () => {
+      if (b.dataset.kind === "custom") {
+        document.getElementById("range").hidden = false;
+        day.hidden = true;
+        box.querySelectorAll("button[data-kind]").forEach((x) => x.classList.toggle("on", x === b));
+        box.dataset.kind = "custom";
+      } else {
+        shortcut(b.dataset.kind);
+      }
+    }));
+    day.addEventListener("change", () => shortcut(box.dataset.kind || "day"));
+    const range = () => { if (from.value && to.value && from.value <= to.value) go({ start: from.value, end: to.value }); };
+    from.addEventListener("change", range);
+    to.addEventListener("change", range);
+  }
+
   async function start() {
-    if (dateInput) {
-      dateInput.addEventListener("change", () => {
-        const q = new URLSearchParams(location.search);
-        q.set("date", dateInput.value);
-        location.search = q.toString();
-      });
+    picker();
+    if (!PERIOD.period && page !== "data") {  // no data yet, or a period that cannot be: the message is shown
+      body.dataset.ready = "error";
+      return;
     }
     try {
       const cat = await api("metrics");

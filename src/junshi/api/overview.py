@@ -1,0 +1,126 @@
+"""首页 Overview of a period: KPI cards compared with the previous period, the same period last year (and, for
+one day, the same weekday a week before) and peers; the KPI tree; the daily trends.
+
+Daily figures come in blocks of 30 days, one query per block with every card metric per day, cached per data
+version: every day of a block (and every comparison day in it) then costs nothing. A period of several days
+needs its own query (distinct counts such as visitors do not add up over days), cached per period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from junshi import Shop
+from junshi.api.engine import Engine
+from junshi.api.views import CARDS, TREE, TREND, counts_days, daily_values, names, num, trend_range
+from junshi.i18n import Lang, Text
+from junshi.periods import Period
+
+BLOCK_DAYS = 30
+PEER_LABEL = Text("vs peer average", "较同行同层平均")
+
+
+def block_of(day: dt.date) -> int:
+    """The block of 30 days ``day`` falls in: one query serves the figures of every day of a block."""
+    return day.toordinal() // BLOCK_DAYS
+
+
+def block_numbers(shop: Shop, block: int) -> dict[str, Any]:
+    """The card metrics with their peer benchmarks per day of a block, from 29 days before its first day (each
+    day's 30-day trend) to its last."""
+    first = dt.date.fromordinal(block * BLOCK_DAYS)
+    start, end = first - dt.timedelta(days=BLOCK_DAYS - 1), first + dt.timedelta(days=BLOCK_DAYS - 1)
+    result = shop.kpi(metrics=list(CARDS), by=["day"], start=start, end=end, compare="peer")
+    rows = {str(r["day"])[:10]: r for r in result.records()}
+    return {"rows": rows, "notes": [n.to_dict() for n in result.notes]}
+
+
+def period_numbers(shop: Shop, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """The card metrics with their peer benchmarks over the days ``start`` .. ``end`` as a whole."""
+    result = shop.kpi(metrics=list(CARDS), start=start, end=end, compare="peer")
+    rows = result.records()
+    return {"row": rows[0] if rows else {}, "notes": [n.to_dict() for n in result.notes]}
+
+
+def _block(engine: Engine, block: int) -> dict[str, Any]:
+    return engine.cached(("overview_block", block), lambda shop: block_numbers(shop, block))
+
+
+def figures(engine: Engine, period: Period) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(the card metrics of ``period`` with peer columns, the metric layer's notes)."""
+    if period.days == 1:
+        numbers = _block(engine, block_of(period.start))
+        return numbers["rows"].get(period.start.isoformat(), {}), numbers["notes"]
+    whole = engine.cached(("overview_period", period.start, period.end),
+                          lambda shop: period_numbers(shop, period.start, period.end))
+    return whole["row"], whole["notes"]
+
+
+def daily_rows(engine: Engine, start: dt.date, end: dt.date) -> dict[str, dict[str, Any]]:
+    """Card metrics per day from ``start`` to ``end``, gathered from the blocks holding those days."""
+    rows: dict[str, dict[str, Any]] = {}
+    for block in range(block_of(start), block_of(end) + 1):
+        rows |= _block(engine, block)["rows"]
+    return rows
+
+
+def warm(engine: Engine, period: Period) -> None:
+    """Compute into the cache what the overview of ``period`` needs."""
+    figures(engine, period)
+    for other, _ in period.comparisons("en").values():
+        figures(engine, other)
+    daily_rows(engine, *trend_range(period))
+
+
+def overview(engine: Engine, period: Period, lang: Lang) -> dict[str, Any]:
+    """首页 of ``period``: cards with their comparisons, the KPI tree (changes against the same weekday a week
+    before for one day, else against the previous period) and the daily trends."""
+    current, notes = figures(engine, period)
+    comparisons = period.comparisons(lang)
+    others = {key: figures(engine, other)[0] for key, (other, _) in comparisons.items()}
+    info = names(lang, CARDS)
+    cards = []
+    for m in CARDS:
+        value = num(current.get(m))
+        compare: dict[str, Any] = {}
+        for key, row in others.items():
+            before = num(row.get(m))
+            compare[key] = {"value": before, "change_pct": _change_pct(value, before)}
+        if period.days == 1 or not counts_days(m):
+            peer = {"value": num(current.get(f"{m}_peer_avg")), "change_pct": num(current.get(f"{m}_change_pct"))}
+        else:  # benchmarks are daily figures: a total of several days has no peer value to compare with
+            peer = {"value": None, "change_pct": None}
+        compare["peer"] = peer
+        cards.append({"metric": m, **info[m], "value": value, "compare": compare})
+    tree_vs = "week" if "week" in comparisons else "previous"
+    by_id = {c["metric"]: c for c in cards}
+    tree = [{**by_id[m], "change_pct": by_id[m]["compare"][tree_vs]["change_pct"]} for m in TREE]
+    first, last = trend_range(period)
+    rows = daily_rows(engine, first, last)
+    days = [(first + dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+    series = [
+        {"metric": m, "name": info[m]["name"], "values": daily_values(m, {d: r.get(m) for d, r in rows.items()}, days)}
+        for m in TREND
+    ]
+    listed = [
+        {"key": key, "label": label, "start": other.start.isoformat(), "end": other.end.isoformat()}
+        for key, (other, label) in comparisons.items()
+    ]
+    return {
+        "date": period.end.isoformat(),
+        "period": period.to_dict(lang),
+        "comparisons": [*listed, {"key": "peer", "label": PEER_LABEL(lang), "start": None, "end": None}],
+        "cards": cards,
+        "tree": tree,
+        "tree_compare": tree_vs,
+        "trend": {"days": days, "series": series},
+        "notes": [{"metric": n["metric"], "code": n["code"], "text": n[lang]} for n in notes],
+    }
+
+
+def _change_pct(current: float | int | None, previous: float | int | None) -> float | None:
+    """(current - previous) / |previous|, as the metric layer's comparisons define it (None when undefined)."""
+    if current is None or previous is None or previous == 0:
+        return None
+    return (current - previous) / abs(previous)
