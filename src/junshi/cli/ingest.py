@@ -34,14 +34,13 @@ def _print_report(report: "IngestReport") -> None:
     out.print(tr("Loaded {rows} rows from {files} file(s) into shop {shop} in {s:.1f}s (run {run}).",
                  "已从 {files} 个文件导入 {rows} 行到店铺 {shop}，用时 {s:.1f} 秒（批次 {run}）。",
                  rows=report.rows_loaded, files=files, shop=report.shop_id, s=report.seconds, run=report.run_id))
-    taken = Table(tr("file", "文件"), tr("taken as", "识别为"), tr("tables", "数据表"), tr("loaded", "导入"),
-                  tr("quarantined", "隔离"), tr("skipped (totals)", "跳过（合计行）"),
-                  title=tr("Files", "文件"))
+    taken = Table(tr("file", "文件"), tr("taken as", "识别为"), tr("loaded", "导入"), tr("quarantined", "隔离"),
+                  tr("skipped", "跳过"), title=tr("Files (skipped: total rows)", "文件（跳过：合计行）"))
     for f in report.files:
         en, zh = kind_label(f.preset, f.kind)
-        as_ = tr(en, zh) if en else tr("alias table", "别名表")
-        taken.add_row(Path(f.source_file).name, as_, ", ".join(f.tables), f"{f.rows_loaded:,}",
-                      f"{f.rows_quarantined:,}", f"{f.rows_skipped:,}")
+        as_ = tr(en, zh) if en else tr("alias table: {t}", "别名表：{t}", t=", ".join(f.tables))
+        taken.add_row(Path(f.source_file).name, as_, f"{f.rows_loaded:,}", f"{f.rows_quarantined:,}",
+                      f"{f.rows_skipped:,}")
     out.print(taken)
     written = Table(tr("table", "数据表"), tr("rows written", "写入行数"), title=tr("Written", "已写入"))
     for name, n in report.tables.items():

@@ -88,12 +88,13 @@ def settings_preset(batches: list[Batch]) -> Preset | None:
 
 
 def kind_label(preset: str | None, kind: str | None) -> tuple[str, str]:
-    """(en, zh) of what a file was taken as, for reports."""
-    found = PRESETS.get(preset or "")
-    for k in found.kinds if found else ():
-        if k.name == kind:
-            return k.en, k.zh
-    return (f"{preset}/{kind}", f"{preset}/{kind}") if preset else ("", "")
+    """(en, zh) of what a file was taken as, for reports: ``sycm/sources`` and the kind's zh name."""
+    if preset is None:
+        return "", ""
+    ident = f"{preset}/{kind}" if kind else preset
+    found = PRESETS.get(preset)
+    zh = next((k.zh for k in (found.kinds if found else ()) if k.name == kind), ident)
+    return ident, zh
 
 
 def kinds_table() -> str:

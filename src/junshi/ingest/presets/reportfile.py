@@ -31,6 +31,7 @@ PERIOD_LABEL = re.compile(r"统计(?:时间|日期|周期)|日期范围|时间�
 NONE_TEXT = ("-", "--", "—", "N/A", "n/a")
 TOTAL_TEXT = ("合计", "总计", "汇总", "全部合计", "总体")
 NULL = "CAST(NULL AS VARCHAR)"
+_CLEAN = quote_str('^=?"|"$|^(' + "|".join(re.escape(n) for n in NONE_TEXT) + ")$")
 
 
 def header(raw: RawTable, *names: str) -> str | None:
@@ -47,9 +48,8 @@ def cell(raw: RawTable, *names: str, alias: str = "r") -> str:
     h = header(raw, *names)
     if h is None:
         return NULL
-    text = f"regexp_replace(trim({alias}.{quote_ident(h)}, ' \t\u3000'), '^=?\"|\"$', '', 'g')"
-    nones = ", ".join(quote_str(n) for n in NONE_TEXT)
-    return f"(CASE WHEN {text} IN ({nones}) THEN NULL ELSE {text} END)"
+    # one regexp (cheap to plan): Excel's ="..." protection removed, a whole cell of NONE_TEXT emptied
+    return f"NULLIF(regexp_replace(trim({alias}.{quote_ident(h)}, ' \t\u3000'), {_CLEAN}, '', 'g'), '')"
 
 
 def share(raw: RawTable, *names: str) -> str:
