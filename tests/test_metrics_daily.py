@@ -173,14 +173,19 @@ def test_ad_rows_of_one_attribution_setting(daily_shop: Shop) -> None:
     """万相台 uses 15天 on 3 rows and 7天 on 2: the 15天 rows answer (never 15天 + 7天).
 
     D1: A cost 50 sales 250 -> roas 5; kw plan (直通车) 30, 90 -> 3. D2: A 60, 300 -> 5; B 40, 100 -> 2.5.
-    spend_ratio D1 = (50 + 30) / orders' sales 500 = 0.16. Filtered to 7天: D1 A 50, 180; D2 A 60, 200.
+    spend_ratio D1 = (50 + 30) / orders' sales 500 = 0.16; orders carry no campaign, so by campaign it is the
+    plan's spend over the shop's sales of the day: D1 A 50 / 500, kw plan 30 / 500; D2 A 60 / 600.50, B 40 / 600.50.
+    Filtered to 7天: D1 A 50, 180; D2 A 60, 200.
     """
     r = daily_shop.kpi("ad_cost,clicks,impressions,ad_sales,roas,spend_ratio", by="day,campaign", start=D1, end=D2)
-    rows = [(str(x["day"]), x["campaign"], x["ad_cost"], x["clicks"], x["ad_sales"], x["roas"])
+    rows = [(str(x["day"]), x["campaign"], x["ad_cost"], x["clicks"], x["ad_sales"], x["roas"], x["spend_ratio"])
             for x in r.records()]
-    assert rows == [(D1, "A", 50.0, 100, 250.0, 5.0), (D1, "kw plan", 30.0, 60, 90.0, 3.0),
-                    (D2, "A", 60.0, 120, 300.0, 5.0), (D2, "B", 40.0, 50, 100.0, 2.5)]
+    assert rows == [(D1, "A", 50.0, 100, 250.0, 5.0, 0.1), (D1, "kw plan", 30.0, 60, 90.0, 3.0, 0.06),
+                    (D2, "A", 60.0, 120, 300.0, 5.0, 60 / 600.5), (D2, "B", 40.0, 50, 100.0, 2.5, 40 / 600.5)]
+    assert any(n.code == "whole_part" and n.metric == "spend_ratio" for n in r.notes)
     assert daily_shop.kpi("spend_ratio", start=D1, end=D1).value("spend_ratio") == pytest.approx(0.16)
+    plan_a = daily_shop.kpi("spend_ratio", start=D1, end=D2, filters={"campaign": "A"})
+    assert plan_a.value("spend_ratio") == pytest.approx(110 / 1100.5)
     note = next(n for n in r.notes if n.code == "attribution_setting")
     assert "万相台" in note.en and "15天" in note.en and "1 other setting" in note.en and "7天" not in note.en
     seven = daily_shop.kpi("ad_cost,ad_sales", by="day", start=D1, end=D2,

@@ -424,8 +424,11 @@ def compile_query(ctx: Ctx, q: Query, has_data: Callable[[str], bool], has_value
                 mid,
             ))
     _drop_unsplittable_rolling(q, chosen, plan)
+    whole, whole_parts = _whole_parts(ctx, q, plan, order, has_data, has_values)
     for mid in order:  # a derived metric is unavailable when one of its parts is
-        if REGISTRY[mid].derived and any(p in plan.unavailable for p in REGISTRY[mid].parts):
+        metric = REGISTRY[mid]
+        if metric.derived and any(p in plan.unavailable and not (p in whole_parts and p in metric.whole)
+                                  for p in metric.parts):
             plan.unavailable.add(mid)
     if not chosen:
         return plan
@@ -448,6 +451,8 @@ def compile_query(ctx: Ctx, q: Query, has_data: Callable[[str], bool], has_value
         if src.agg in ("count", "nunique", "sum", "reported", "repeat")
     } | {flag: stacked[flag].coalesce(0) for flag in plan.flags}
     expr = stacked.mutate(**fills) if fills else stacked
+    if whole is not None:
+        expr = _join_whole(expr, whole, q)
     for mid in order:
         metric = REGISTRY[mid]
         if metric.derived:
@@ -455,13 +460,50 @@ def compile_query(ctx: Ctx, q: Query, has_data: Callable[[str], bool], has_value
             if mid in plan.unavailable:
                 value = ibis.null("float64")
             else:
-                value = metric.combine(*(expr[p] for p in metric.parts)).cast("float64")
+                parts = [expr[f"_whole_{p}" if p in whole_parts and p in metric.whole else p] for p in metric.parts]
+                value = metric.combine(*parts).cast("float64")
+                if any(p in whole_parts for p in metric.whole) and mid in q.metrics:
+                    plan.notes.append(_whole_note(metric, whole_parts))
             expr = expr.mutate(**{mid: value})
         elif mid in plan.unavailable:
             expr = expr.mutate(**{mid: ibis.null("float64")})
     expr = expr.select(*q.by, *q.metrics, *plan.flags)
     plan.expr = expr.order_by(*q.by) if q.by else expr
     return plan
+
+
+def _whole_parts(ctx: Ctx, q: Query, plan: Plan, order: Sequence[str], has_data: Callable[[str], bool],
+                 has_values: HasValues | None) -> tuple[Any, set[str]]:
+    """The ``Metric.whole`` parts the query cannot split, computed per time cell only (None: there are none)."""
+    unsplit = {n.metric for n in plan.notes if n.code == "unsupported_dimension"}
+    wanted = sorted({p for mid in order for p in REGISTRY[mid].whole if p in unsplit})
+    time_by = tuple(d for d in q.by if d in TIME_DIMS)
+    if not wanted or not {*q.by, *(n for n, _ in q.filters)} - set(TIME_DIMS):
+        return None, set()
+    time_filters = tuple((n, v) for n, v in q.filters if n in TIME_DIMS)
+    sub = compile_query(ctx, Query(tuple(wanted), time_by, q.start, q.end, time_filters, q.shift), has_data,
+                        has_values)
+    parts = {p for p in wanted if p not in sub.unavailable}
+    if sub.expr is None or not parts:
+        return None, set()
+    return sub.expr.select(**{f"_w_{d}": sub.expr[d] for d in time_by},
+                           **{f"_whole_{p}": sub.expr[p] for p in parts}), parts
+
+
+def _join_whole(expr: Any, whole: Any, q: Query) -> Any:
+    time_by = [d for d in q.by if d in TIME_DIMS]
+    if not time_by:
+        return expr.cross_join(whole)
+    joined = expr.left_join(whole, [expr[d] == whole[f"_w_{d}"] for d in time_by])
+    return joined.drop(*(f"_w_{d}" for d in time_by))
+
+
+def _whole_note(metric: Metric, parts: set[str]) -> Note:
+    used = [REGISTRY[p] for p in metric.whole if p in parts]
+    en = ", ".join(p.en.lower() for p in used)
+    zh = "、".join(p.zh for p in used)
+    return Note("whole_part", f"{metric.en} takes the {en} of the whole shop in each time cell ({en} cannot be "
+                f"split this way).", f"{metric.zh}按全店同期的{zh}计算（{zh}不能这样拆分）。", metric.id)
 
 
 def grain(src: Source) -> str:

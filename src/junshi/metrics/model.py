@@ -66,6 +66,9 @@ class Metric:
     combine: Callable[..., Any] | None = None
     rolling_days: int | None = None
     public: bool = True
+    whole: tuple[str, ...] = ()
+    """Parts taken for the whole time cell when they cannot be split the way a query asks (spend ratio by
+    campaign: the campaign's ad spend over the shop's sales of the day)."""
 
     @property
     def derived(self) -> bool:

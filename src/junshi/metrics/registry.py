@@ -303,9 +303,12 @@ METRICS: tuple[Metric, ...] = (
       "推广成交金额 / 推广花费（ROI）。", "Ad-attributed sales / ad spend (ROI).",
       "ratio", "up", False, parts=("ad_sales", "ad_cost"), combine=ratio()),
     M("spend_ratio", "推广费占比", "Promotion spend ratio",
-      "推广花费 / 支付金额（同一期间）。3-5% 常见，超过 10% 需要警惕。",
-      "Ad spend / sales of the same period. 3-5% is usual; above 10% is a warning.",
-      "ratio", "down", False, parts=("ad_cost", "sales"), combine=ratio()),
+      "推广花费 / 支付金额（同一期间）。3-5% 常见，超过 10% 需要警惕。按推广计划等支付金额无法拆分的维度拆分时，"
+      "为该计划的花费 / 全店同期支付金额（各计划之和即全店推广费占比）。",
+      "Ad spend / sales of the same period. 3-5% is usual; above 10% is a warning. Split by a dimension sales "
+      "cannot be split by (a campaign, a keyword), the campaign's spend over the shop's sales of the period "
+      "(the campaigns add up to the shop's ratio).",
+      "ratio", "down", False, parts=("ad_cost", "sales"), combine=ratio(), whole=("sales",)),
     M("visitor_cost", "访客成本", "Visitor cost",
       "推广花费 / 访客数。", "Ad spend / visitors.",
       "money", "down", False, parts=("ad_cost", "uv"), combine=ratio()),
