@@ -481,3 +481,22 @@ def test_docs_list_every_kind_of_file() -> None:
 
     doc = (Path(__file__).parents[1] / "docs" / "ingest.md").read_text(encoding="utf-8")
     assert kinds_table() in doc
+
+
+def test_sycm_row_ranges_chinese_dates_and_one_item_360(shop: Shop, tmp_path: Path) -> None:
+    """Per-row 统计日期 as a range (a 7-day row) or in 年月日; a 商品360 file of one item with its id only in the
+    file name, on the PC terminal (a 店铺来源 hint does not apply to products). Item ids ``…791.0`` lose the ``.0``.
+
+    daily_shop: 2026-03-01 (7 days, uv 700) and 2026-03-08 (1 day, uv 90): 790 visitors over 2 rows.
+    """
+    overview = [["统计日期", "访客数", "支付金额"], ["2026-03-01 ~ 2026-03-07", "700", "70.00"],
+                ["2026年3月8日", "90", "9.00"]]
+    item = [["统计日期", "商品访客数", "支付金额"], ["2026-03-01", "30", "3.00"], ["2026-03-02", "40", "4.00"]]
+    ids = [["统计日期", "商品ID", "商品访客数", "支付金额"], ["2026-03-03", "650123456791.0", "5", "0.50"]]
+    shop.ingest([write_csv(tmp_path / "整体.csv", overview, "utf-8"),
+                 write_csv(tmp_path / "商品360_650123456789_PC.csv", item, "gbk"),
+                 write_csv(tmp_path / "商品效果.csv", ids, "utf-8")], preset="sycm")
+    assert rows(shop, "SELECT date, days, uv FROM daily_shop WHERE shop_id = ? ORDER BY date") == [
+        (dt.date(2026, 3, 1), 7, 700), (dt.date(2026, 3, 8), 1, 90)]
+    assert rows(shop, "SELECT product_id, count(*), sum(uv) FROM daily_product WHERE shop_id = ? GROUP BY 1 "
+                      "ORDER BY 1") == [("650123456789", 2, 70), ("650123456791", 1, 5)]

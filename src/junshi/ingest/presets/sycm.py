@@ -94,7 +94,7 @@ def _device(raw: RawTable) -> str:
     """SQL text of the terminal: a 终端 column, else a hint in the preamble or file name, else all (null)."""
     col = cell(raw, "终端", "终端类型", "设备")
     if col == NULL:
-        m = hint(raw, r"无线|移动|PC|pc|所有终端|全部终端")
+        m = hint(raw, r"无线|移动|(?<![A-Za-z])(?:PC|pc)(?![A-Za-z])|所有终端|全部终端")
         col = quote_str(m.group(0)) if m else NULL
     alls = ", ".join(quote_str(a) for a in ALL_DEVICES)
     return f"(CASE WHEN {col} IN ({alls}) THEN NULL WHEN upper({col}) LIKE 'PC%' THEN 'PC' " \
