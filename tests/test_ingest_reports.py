@@ -500,3 +500,22 @@ def test_sycm_row_ranges_chinese_dates_and_one_item_360(shop: Shop, tmp_path: Pa
         (dt.date(2026, 3, 1), 7, 700), (dt.date(2026, 3, 8), 1, 90)]
     assert rows(shop, "SELECT product_id, count(*), sum(uv) FROM daily_product WHERE shop_id = ? GROUP BY 1 "
                       "ORDER BY 1") == [("650123456789", 2, 70), ("650123456791", 1, 5)]
+
+
+def test_a_sycm_xls_uploads_through_the_api(db_path: Path, tmp_path: Path) -> None:
+    """The dashboard's upload takes a legacy .xls (OLE2) like the CLI: 3 days of 整体看板, uv 3000."""
+    from fastapi.testclient import TestClient
+
+    from junshi import connect
+    from junshi.api import create_app
+
+    with connect(db_path):
+        pass
+    xls = write_xls(tmp_path / "整体看板_2026-03-01_2026-03-03.xls", overview_rows()).read_bytes()
+    with TestClient(create_app(db_path, "t" * 32)) as client:
+        r = client.post("/api/ingest", headers={"Authorization": "Bearer " + "t" * 32},
+                        files=[("files", ("整体看板_2026-03-01_2026-03-03.xls", xls, "application/vnd.ms-excel"))])
+    assert r.status_code == 200, r.text
+    assert [(f["preset"], f["kind"], f["rows_loaded"]) for f in r.json()["files"]] == [("sycm", "overview", 3)]
+    with connect(db_path) as shop:
+        assert rows(shop, "SELECT sum(uv) FROM daily_shop WHERE shop_id = ?") == [(3000,)]

@@ -226,7 +226,7 @@ def get_quarantine(
 async def post_ingest(
     request: Request,
     engine: EngineDep,
-    files: Annotated[list[UploadFile], File(description="CSV, TSV, XLSX, Parquet or JSON Lines files.")],
+    files: Annotated[list[UploadFile], File(description="CSV, TSV, XLS, XLSX, Parquet or JSON Lines files.")],
     preset: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z0-9-]+$")] = None,
     table: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_]+$")] = None,
 ) -> dict[str, Any]:

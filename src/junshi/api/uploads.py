@@ -21,7 +21,7 @@ from junshi.errors import IngestError
 
 DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 TEXT_TYPES = frozenset({".csv", ".tsv", ".txt", ".jsonl", ".ndjson"})
-BINARY_MAGIC = {".xlsx": b"PK\x03\x04", ".parquet": b"PAR1"}
+BINARY_MAGIC = {".xlsx": b"PK\x03\x04", ".xls": b"\xd0\xcf\x11\xe0", ".parquet": b"PAR1"}  # xls: OLE2 (生意参谋)
 ALLOWED = TEXT_TYPES | BINARY_MAGIC.keys()
 CHUNK = 1024 * 1024
 
