@@ -65,6 +65,15 @@ def fact_columns(fact: str) -> frozenset[str]:
     return frozenset(c for c in t.columns if not c.startswith("_") and not (daily and not t[c].type().is_string()))
 
 
+def dimension_origin(fact: Fact, name: str) -> tuple[str, str] | None:
+    """The canonical table and column behind a dimension of ``fact`` (None: computed or a time dimension)."""
+    column = fact.aliases.get(name, name)
+    if name not in TIME_DIMS and column in TABLES[fact.table].column_names:
+        return fact.table, column
+    lookup = next((lk for lk in fact.lookups if name in lk.columns), None)
+    return (lookup.table, lookup.columns[name]) if lookup else None
+
+
 def resolvable(fact: Fact, name: str) -> bool:
     """Whether the dimension or column ``name`` can be had on ``fact``."""
     if name in TIME_DIMS:

@@ -33,12 +33,16 @@ class Ctx:
 
 @dataclass(frozen=True)
 class Lookup:
-    """Dimension columns another table adds to a fact, joined by ``key`` only when needed."""
+    """Dimension columns another table adds to a fact, joined by ``key`` only when needed.
+
+    ``columns``: the column of ``table`` behind each dimension (none for computed ones).
+    """
 
     table: str
     key: str
     provides: tuple[str, ...]
     build: Callable[[Ctx, Any, tuple[str, ...]], Any]
+    columns: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,7 @@ def _keyed_lookup(table: str, key: str, lookup_key: str, columns: Mapping[str, s
         lk = lk.select(_lk=lk[lookup_key], **{n: lk[columns[n]] for n in needed})
         return fact.left_join(lk, fact[key] == lk._lk).drop("_lk")
 
-    return Lookup(table, key, tuple(columns), build)
+    return Lookup(table, key, tuple(columns), build, columns)
 
 
 PRODUCT = _keyed_lookup(

@@ -10,7 +10,7 @@ import ibis
 import pandas as pd
 
 from junshi.errors import MetricError
-from junshi.metrics.compiler import Plan, Query, closure, compile_query, dimension_value, grain, with_columns
+from junshi.metrics.compiler import Plan, Query, closure, compile_query, dimension_origin, dimension_value, grain
 from junshi.metrics.facts import ATTRIBUTION, FACTS, PRODUCT_DIMS, TIME_DIMS, Ctx, Fact, one_attribution
 from junshi.metrics.notes import Note
 from junshi.metrics.registry import REGISTRY
@@ -59,7 +59,7 @@ class _DataCheck:
     def __init__(self, warehouse: Warehouse, shop_id: str, ctx: Ctx) -> None:
         self.warehouse, self.shop_id, self.ctx = warehouse, shop_id, ctx
         self.known: dict[str, bool] = {}
-        self.valued: dict[tuple[str, tuple[str, ...]], bool] = {}
+        self.valued: dict[tuple[str, str], bool] = {}
 
     def __call__(self, table: str) -> bool:
         if table not in self.known:
@@ -77,17 +77,17 @@ class _DataCheck:
         self.known.update({n: n in found for n in todo})
 
     def has_values(self, fact: Fact, dims: tuple[str, ...]) -> bool:
-        """Whether some row of ``fact`` has a value for every dimension in ``dims``."""
-        key = (fact.name, dims)
-        columns = TABLES[fact.table]
-        if all(fact.aliases.get(d, d) in columns.column_names and columns.column(fact.aliases.get(d, d)).required
-               for d in dims):
+        """Whether the columns behind the dimensions of ``fact`` have values for the shop (computed
+        dimensions and required columns always do). One cheap probe per column, not per fact."""
+        return all(self._valued(dimension_origin(fact, d)) for d in dims)
+
+    def _valued(self, origin: tuple[str, str] | None) -> bool:
+        if origin is None or TABLES[origin[0]].column(origin[1]).required:
             return True
-        if key not in self.valued:
-            t = with_columns(fact, fact.build(self.ctx), self.ctx, dims)
-            t = t.filter(*[dimension_value(fact, t, d).notnull() for d in dims])
-            self.valued[key] = bool(t.limit(1).count().execute())
-        return self.valued[key]
+        if origin not in self.valued:
+            t = self.ctx.table(origin[0])
+            self.valued[origin] = bool(t.filter(t[origin[1]].notnull()).limit(1).count().execute())
+        return self.valued[origin]
 
     def _probe(self, name: str) -> Any:
         if name == PRESALE:
