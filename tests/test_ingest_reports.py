@@ -519,3 +519,13 @@ def test_a_sycm_xls_uploads_through_the_api(db_path: Path, tmp_path: Path) -> No
     assert [(f["preset"], f["kind"], f["rows_loaded"]) for f in r.json()["files"]] == [("sycm", "overview", 3)]
     with connect(db_path) as shop:
         assert rows(shop, "SELECT sum(uv) FROM daily_shop WHERE shop_id = ?") == [(3000,)]
+
+
+def test_sycm_overview_split_by_terminal_keeps_the_whole_shop(shop: Shop, tmp_path: Path) -> None:
+    """An overview with a 终端 column: the shop is the 所有终端 row (uv 150), not 无线 + PC (120 + 40 = 160, as a
+    visitor on both counts twice); the two terminal rows are skipped."""
+    data = [["统计日期", "终端", "访客数", "支付金额"], ["2026-03-01", "所有终端", "150", "30.00"],
+            ["2026-03-01", "无线", "120", "25.00"], ["2026-03-01", "PC", "40", "5.00"]]
+    report = shop.ingest(write_csv(tmp_path / "取数.csv", data, "utf-8"), preset="sycm")
+    assert (report.files[0].rows_loaded, report.files[0].rows_skipped) == (1, 2)
+    assert rows(shop, "SELECT uv, sales FROM daily_shop WHERE shop_id = ?") == [(150, Decimal("30.00"))]

@@ -8,7 +8,8 @@ Files are ``.xls`` (legacy Excel), ``.xlsx`` or CSV (GBK or UTF-8), often with a
   order_buyers, 下单笔数 placed_orders, 下单金额 order_amount, 加购人数 cart_visitors, 收藏人数
   favorite_visitors, 新访客数 new_visitors, 老访客数 returning_visitors, 支付新买家数 new_buyers,
   支付老买家数 returning_buyers, 成功退款金额 refund_amount, 平均停留时长 avg_visit_seconds,
-  跳失率 bounce_rate (``"45.20%"`` -> 0.452).
+  跳失率 bounce_rate (``"45.20%"`` -> 0.452). An overview split by 终端 keeps its 所有终端 rows (the others
+  are skipped: the shop's visitors are not the sum of its terminals').
 - traffic sources (流量 -> 店铺来源; has 流量来源, 来源明细 and 访客数) -> ``daily_source``: 流量来源 source_1,
   来源明细 source, 三级来源 source_3, 终端 device (a 终端 column, else 无线 / PC in the preamble or file
   name; 所有终端 = all, null); 访客数 uv, 浏览量 pv, 支付金额 sales, 支付买家数 paid_buyers, 支付子订单数
@@ -88,11 +89,12 @@ PRODUCT_MEASURES = {
     "search_uv": ("搜索引导访客数",), "search_paid_buyers": ("搜索引导支付买家数",),
 }
 ALL_DEVICES = ("所有终端", "全部终端", "全部", "汇总")
+TERMINAL = ("终端", "终端类型", "设备")
 
 
 def _device(raw: RawTable) -> str:
     """SQL text of the terminal: a 终端 column, else a hint in the preamble or file name, else all (null)."""
-    col = cell(raw, "终端", "终端类型", "设备")
+    col = cell(raw, *TERMINAL)
     if col == NULL:
         m = hint(raw, r"无线|移动|(?<![A-Za-z])(?:PC|pc)(?![A-Za-z])|所有终端|全部终端")
         col = quote_str(m.group(0)) if m else NULL
@@ -102,7 +104,10 @@ def _device(raw: RawTable) -> str:
 
 
 def _overview(loader: Loader, raw: RawTable) -> None:
-    load_daily(loader, raw, "daily_shop", [], SHOP_MEASURES, DATE_HEADERS)
+    """daily_shop is the whole shop: of an overview split by terminal, only the all-terminals rows are loaded."""
+    split = header(raw, *TERMINAL) is not None
+    load_daily(loader, raw, "daily_shop", [], SHOP_MEASURES, DATE_HEADERS, where=f"{_device(raw)} IS NULL" if split
+               else None)
 
 
 def _sources(loader: Loader, raw: RawTable) -> None:
