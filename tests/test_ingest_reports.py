@@ -529,3 +529,20 @@ def test_sycm_overview_split_by_terminal_keeps_the_whole_shop(shop: Shop, tmp_pa
     report = shop.ingest(write_csv(tmp_path / "取数.csv", data, "utf-8"), preset="sycm")
     assert (report.files[0].rows_loaded, report.files[0].rows_skipped) == (1, 2)
     assert rows(shop, "SELECT uv, sales FROM daily_shop WHERE shop_id = ?") == [(150, Decimal("30.00"))]
+
+
+def test_a_title_above_the_header_of_any_file(shop: Shop, tmp_path: Path) -> None:
+    """The header row is found below a preamble for the alias table too (a GBK CSV and an .xlsx of orders);
+    a pandas-style file whose header has a blank first name keeps row 0 as its header.
+
+    Orders: T1 10.00 + T2 20.00 (CSV) + X1 5.00 (xlsx) = 35.00; P1 and P2 from the pandas file: 1.00 + 2.00.
+    """
+    head = ["订单编号", "下单时间", "实付金额"]
+    write_csv(tmp_path / "a.csv", [["订单导出"], ["导出时间：2026-03-02 09:00"], [], head,
+                                   ["T1", "2026-03-01 10:00", "10.00"], ["T2", "2026-03-01 11:00", "20.00"]], "gbk")
+    write_xlsx(tmp_path / "b.xlsx", [["订单导出"], head, ["X1", "2026-03-01 12:00", 5]])
+    (tmp_path / "c.csv").write_text(",order_id,created_at,pay_amount\n0,P1,2026-03-01,1.00\n1,P2,2026-03-01,2.00\n")
+    report = shop.ingest(tmp_path)
+    assert report.rows_loaded == 5 and report.rows_quarantined == 0
+    assert rows(shop, "SELECT sum(pay_amount) FILTER (order_id NOT LIKE 'P%'), sum(pay_amount) FILTER "
+                      "(order_id LIKE 'P%') FROM orders WHERE shop_id = ?") == [(Decimal("35.00"), Decimal("3.00"))]
