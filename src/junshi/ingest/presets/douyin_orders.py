@@ -30,16 +30,7 @@ from pathlib import Path
 
 from junshi.ingest.loader import Field, Loader
 from junshi.ingest.presets.base import FileKind, Preset
-from junshi.ingest.presets.export_columns import (
-    Columns,
-    address_hash,
-    buyer,
-    buyers,
-    city_of,
-    refunded,
-    region_of,
-    unmasked,
-)
+from junshi.ingest.presets.export_columns import Columns, buyer, buyers, place_fields, places, refunded
 from junshi.ingest.presets.reportfile import finish, taken_as
 from junshi.ingest.rules import table_rules
 from junshi.ingest.sqlfuncs import quote_str
@@ -58,9 +49,6 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
         raw = loader.read(path, rename=mapping)
         c = Columns(raw)
         c.require(NAME, ORDER_COLUMNS)
-        addr = c.sql("详细地址", "收货地址")
-        region = unmasked(c.sql("省")) if c.has("省") else region_of(addr)
-        city = unmasked(c.sql("市")) if c.has("市") else city_of(addr)
         money = "DECIMAL(18,2)"
         fields = [
             Field("order_id", "VARCHAR", c.sql("主订单编号"), required=True),
@@ -81,9 +69,7 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
             Field("shipping_fee", money, c.sql("运费")),
             Field("pay_amount", money, c.sql("订单应付金额")),
             Field("refund", money, c.sql("退款金额")),
-            Field("region", "VARCHAR", region),
-            Field("city", "VARCHAR", city),
-            Field("address_hash", "VARCHAR", address_hash(*(c.sql(p) for p in ("省", "市", "区") if c.has(p)), addr)),
+            *place_fields(c, "详细地址", "收货地址"),
             Field("product_id", "VARCHAR", f"coalesce({c.sql('商品ID')}, {c.sql('商家编码')})", required=True),
             Field("name", "VARCHAR", c.sql("选购商品")),
             Field("quantity", "INTEGER", c.sql("商品数量"), required=True),
@@ -96,6 +82,7 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
         g = loader.check(raw, "order_items", fields, rules)
         taken_as(loader, raw, NAME, KIND)
         finish(loader, raw, fields)
+        pl = places(loader, g)
         firsts = ", ".join(f"arg_min({x}, (sub_order_id, __line)) AS {x}" for x in (
             "customer_id", "status", "payment_method", "source", "carrier", "region", "city", "address_hash"))
         sums = ", ".join(f"sum({x}) AS {x}" for x in ("shipping_fee", "pay_amount"))
@@ -105,7 +92,7 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
             min(shipped_at) AS shipped_at, max(delivered_at) AS delivered_at, {firsts}, {sums},
             sum(unit_price * quantity) AS item_amount,
             CASE WHEN count({any_discount}) > 0 THEN sum({discounts}) END AS discount_amount
-            FROM {g} GROUP BY order_id""")
+            FROM {pl} GROUP BY order_id""")
         loader.write("order_items", f"""SELECT order_id, row_number() OVER (PARTITION BY order_id
             ORDER BY length(sub_order_id), sub_order_id) AS line_no, product_id, quantity, unit_price,
             unit_price * quantity AS amount FROM {g}""")
@@ -118,7 +105,8 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
             FROM {g} g LEFT JOIN refunds e ON e.shop_id = {quote_str(loader.shop_id)}
               AND e.refund_id = g.sub_order_id || '-refund'
             WHERE {refunded('g.after_sale')} AND coalesce(g.refund, e.amount, g.pay_amount) > 0""")
-        loader.write("customers", buyers(g))
+        loader.write("customers", buyers(pl))
+        loader.con.execute(f"DROP TABLE {pl}")
 
 
 PRESET = Preset(NAME, "Douyin shop (抖店) order export, one row per sub-order", "抖店 订单导出（每个子订单一行）",

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from junshi.ingest.loader import Field, Loader
 from junshi.ingest.presets.base import FileKind, Preset
-from junshi.ingest.presets.export_columns import Columns, address_hash, buyer, buyers, city_of, region_of
+from junshi.ingest.presets.export_columns import Columns, buyer, buyers, place_fields, places
 from junshi.ingest.presets.reportfile import finish, taken_as
 from junshi.ingest.rules import table_rules
 
@@ -41,7 +41,6 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
         raw = loader.read(path, rename=mapping)
         c = Columns(raw)
         c.require(NAME, ORDER_COLUMNS)
-        addr = c.sql("客户地址", "收货地址")
         fields = [
             Field("order_id", "VARCHAR", c.sql("订单号"), required=True),
             Field("product_id", "VARCHAR", f"coalesce({c.sql('商品ID')}, {c.sql('货号')})", required=True),
@@ -60,9 +59,7 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
             Field("payable", "DECIMAL(18,2)", c.sql("应付金额"), required=True),
             Field("balance", "DECIMAL(18,2)", c.sql("余额支付")),
             Field("shipping_fee", "DECIMAL(18,2)", c.sql("运费金额")),
-            Field("region", "VARCHAR", region_of(addr)),
-            Field("city", "VARCHAR", city_of(addr)),
-            Field("address_hash", "VARCHAR", address_hash(addr)),
+            *place_fields(c, "客户地址", "收货地址"),
         ]
         names = [f.name for f in fields]
         differ = " OR ".join(f"max({a}) OVER (PARTITION BY order_id) <> min({a}) OVER (PARTITION BY order_id)"
@@ -73,6 +70,7 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
         g = loader.check(raw, "order_items", fields, rules)
         taken_as(loader, raw, NAME, KIND)
         finish(loader, raw, fields)
+        pl = places(loader, g)
         pay = "max(payable) + coalesce(max(balance), 0)"
         firsts = ", ".join(f"arg_min({x}, __line) AS {x}" for x in (
             "customer_id", "paid_at", "delivered_at", "status", "source", "payment_method", "carrier", "region",
@@ -81,12 +79,13 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
             max(item_amount) AS item_amount, max(shipping_fee) AS shipping_fee, {pay} AS pay_amount,
             CASE WHEN max(item_amount) IS NOT NULL
                  THEN greatest(max(item_amount) + coalesce(max(shipping_fee), 0) - ({pay}), 0) END AS discount_amount
-            FROM {g} GROUP BY order_id""")
+            FROM {pl} GROUP BY order_id""")
         loader.write("order_items", f"""SELECT order_id, row_number() OVER (PARTITION BY order_id ORDER BY __line)
             AS line_no, product_id, quantity, unit_price, unit_price * quantity AS amount FROM {g}""")
         loader.write("products", f"""SELECT product_id, arg_max(name, __line) AS name,
             arg_max(unit_price, __line) AS price FROM {g} GROUP BY product_id""")
-        loader.write("customers", buyers(g))
+        loader.write("customers", buyers(pl))
+        loader.con.execute(f"DROP TABLE {pl}")
 
 
 PRESET = Preset(NAME, "JD (京东) POP order export, one row per SKU", "京东商家后台 订单导出（每个SKU一行）", "jd",

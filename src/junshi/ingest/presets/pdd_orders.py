@@ -26,7 +26,7 @@ from pathlib import Path
 
 from junshi.ingest.loader import Field, Loader
 from junshi.ingest.presets.base import FileKind, Preset
-from junshi.ingest.presets.export_columns import Columns, address_hash, buyer, buyers, refunded, unmasked
+from junshi.ingest.presets.export_columns import Columns, buyer, buyers, place_fields, places, refunded
 from junshi.ingest.presets.reportfile import finish, taken_as
 from junshi.ingest.rules import table_rules
 
@@ -44,8 +44,6 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
         raw = loader.read(path, rename=mapping)
         c = Columns(raw)
         c.require(NAME, ORDER_COLUMNS)
-        street = c.find("详细地址", "收货地址")
-        parts = [c.sql("省"), c.sql("市"), c.sql("区")]
         money = "DECIMAL(18,2)"
         fields = [
             Field("order_id", "VARCHAR", c.sql("订单号"), required=True),
@@ -63,10 +61,7 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
             Field("pay_amount", money, c.sql("用户实付金额")),
             Field("refund", money, c.sql("退款金额")),
             Field("after_sale", "VARCHAR", c.sql("售后状态")),
-            Field("region", "VARCHAR", unmasked(parts[0])),
-            Field("city", "VARCHAR", unmasked(parts[1])),
-            Field("address_hash", "VARCHAR",
-                  address_hash(*parts, c.sql(street)) if street else "CAST(NULL AS VARCHAR)"),
+            *place_fields(c, "详细地址", "收货地址"),
             Field("customer_id", "VARCHAR", buyer(c.sql("买家ID", "用户ID"))),
             Field("product_id", "VARCHAR", f"coalesce({c.sql('商品id')}, {c.sql('样式ID')}, "
                                            f"{c.sql('商家编码-商品维度')})", required=True),
@@ -82,11 +77,12 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
         g = loader.check(raw, "orders", fields, rules)
         taken_as(loader, raw, NAME, KIND)
         finish(loader, raw, fields)
+        pl = places(loader, g)
         discount = ("CASE WHEN coalesce(shop_discount, platform_discount, pay_discount) IS NOT NULL THEN "
                     "coalesce(shop_discount, 0) + coalesce(platform_discount, 0) + coalesce(pay_discount, 0) END")
         loader.write("orders", f"""SELECT order_id, customer_id, created_at, paid_at, shipped_at, delivered_at,
             status, carrier, item_amount, {discount} AS discount_amount, shipping_fee, pay_amount, region, city,
-            address_hash FROM {g}""")
+            address_hash FROM {pl}""")
         loader.write("order_items", f"""SELECT order_id, 1 AS line_no, product_id, quantity,
             CASE WHEN quantity > 0 THEN item_amount / quantity END AS unit_price, item_amount AS amount FROM {g}""")
         loader.write("products", f"""SELECT product_id, arg_max(name, __line) AS name,
@@ -95,7 +91,8 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
         loader.write("refunds", f"""SELECT order_id || '-refund' AS refund_id, order_id, product_id,
             coalesce(paid_at, created_at) AS created_at, coalesce(refund, pay_amount) AS amount, quantity
             FROM {g} WHERE {refunded('after_sale')} AND coalesce(refund, pay_amount) > 0""")
-        loader.write("customers", buyers(g))
+        loader.write("customers", buyers(pl))
+        loader.con.execute(f"DROP TABLE {pl}")
 
 
 PRESET = Preset(NAME, "Pinduoduo (拼多多) order export", "拼多多商家后台 订单导出", "pdd", "CNY", "Asia/Shanghai", load,
