@@ -546,3 +546,11 @@ def test_a_title_above_the_header_of_any_file(shop: Shop, tmp_path: Path) -> Non
     assert report.rows_loaded == 5 and report.rows_quarantined == 0
     assert rows(shop, "SELECT sum(pay_amount) FILTER (order_id NOT LIKE 'P%'), sum(pay_amount) FILTER "
                       "(order_id LIKE 'P%') FROM orders WHERE shop_id = ?") == [(Decimal("35.00"), Decimal("3.00"))]
+
+
+def test_an_xls_that_is_a_web_page_is_refused_with_what_to_do(shop: Shop, tmp_path: Path) -> None:
+    path = tmp_path / "商品效果_2026-03-01_2026-03-01.xls"
+    path.write_text("<html><body><table><tr><td>商品ID</td></tr></table></body></html>", encoding="utf-8")
+    with pytest.raises(IngestError, match="web page") as e:
+        shop.ingest(path)
+    assert "另存为 .xlsx" in e.value.hint_zh

@@ -133,8 +133,19 @@ def _split_text(text: str, delim: str | None, complete: bool) -> tuple[list[list
 
 
 def _is_workbook(path: Path) -> bool:
+    """True for a real .xlsx/.xls; a workbook-named web page (HTML) is refused; other text is read as text."""
     with path.open("rb") as f:
-        return f.read(4) in _WORKBOOK_MAGIC
+        head = f.read(1 << 16)
+    if head[:4] in _WORKBOOK_MAGIC:
+        return True
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<" and b"<table" in head.lower():
+        raise IngestError(
+            f"{path.name} is a web page (HTML) saved with a workbook's name, not a workbook.",
+            f"{path.name} 是以表格文件名保存的网页（HTML），不是表格文件。",
+            hint_en="Open it in Excel or WPS and save it as .xlsx (or CSV), then load that file.",
+            hint_zh="请用 Excel 或 WPS 打开并另存为 .xlsx（或 CSV），再导入该文件。",
+        )
+    return False
 
 
 def peek(path: Path, *, delim: str | None = None) -> Head:
