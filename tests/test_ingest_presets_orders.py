@@ -422,3 +422,16 @@ def test_ga4_a_failed_run_keeps_the_day_it_was_replacing(shop: Shop, tmp_path: P
                      tmp_path / "events_20240602.parquet"], preset="ga4-bigquery")
     assert rows(shop, "SELECT (SELECT count(*) FROM events WHERE shop_id = $1), "
                       "(SELECT string_agg(order_id, ',' ORDER BY order_id) FROM orders WHERE shop_id = $1)") == before
+
+
+def test_jd_excel_protected_ids_and_dash_amounts(shop: Shop, tmp_path: Path) -> None:
+    """Ids written ="…" (Excel), a tab-prefixed product id, and 余额支付 '-' (none): pay_amount = 应付 88.00 + 0."""
+    header = ("订单号,商品ID,商品名称,订购数量,下单时间,京东价,订单金额,余额支付,应付金额,运费金额,付款确认时间,"
+              "下单帐号\n")
+    row = '="230000000000000009",\t100012345678,杯子,1,2024-06-05 10:00:00,88.00,88.00,-,88.00,0.00,,jd_x\n'
+    (tmp_path / "jd.csv").write_bytes((header + row).encode("gbk"))
+    report = shop.ingest(tmp_path / "jd.csv", preset="jd-orders")
+    assert report.rows_quarantined == 0
+    assert rows(shop, "SELECT o.order_id, i.product_id, o.pay_amount, o.paid_at FROM orders o "
+                      "JOIN order_items i USING (shop_id, order_id) WHERE o.shop_id = ?") == [
+        ("230000000000000009", "100012345678", Decimal("88.00"), None)]
