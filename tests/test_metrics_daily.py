@@ -278,3 +278,13 @@ def test_alerts_and_advice_on_a_report_shop(month_shop: Shop) -> None:
     advice = month_shop.advise(LAST)
     sources = [a for a in advice if "source" in a.subject]
     assert sources and all(a.numbers["visitors"] > 0 for a in sources)
+
+
+def test_a_figure_the_report_does_not_give_stays_empty(daily_shop: Shop) -> None:
+    """daily_product has no cart visitors (the column is empty) and no row for D2: empty, never 0.
+    daily_shop gives cart visitors on D1: 20."""
+    r = daily_shop.kpi("cart_visitors,uv", by="day,product", start=D1, end=D2).records()
+    assert [(str(x["day"]), x["product"], x["cart_visitors"], x["uv"]) for x in r] == [
+        (D1, "p1", None, 50), (D1, "p2", None, 40)]
+    assert daily_shop.kpi("cart_visitors", start=D1, end=D1).value("cart_visitors") == 20
+    assert daily_shop.kpi("uv", start="2024-05-01", end="2024-05-31").value("uv") is None

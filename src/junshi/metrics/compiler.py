@@ -455,9 +455,9 @@ def compile_query(ctx: Ctx, q: Query, has_data: Callable[[str], bool], has_value
     if len(branches) > 1:
         collapse = {mid: stacked[mid].max() for mid in measures}
         stacked = stacked.group_by(*q.by).aggregate(**collapse) if q.by else stacked.aggregate(**collapse)
-    fills = {
+    fills = {  # a cell without rows counts 0, except in a daily report: a figure it does not give stays empty
         mid: stacked[mid].coalesce(0) for mid, src in chosen.items()
-        if src.agg in ("count", "nunique", "sum", "reported", "repeat")
+        if src.agg in ("count", "nunique", "sum", "repeat") and not FACTS[src.fact].daily
     } | {flag: stacked[flag].coalesce(0) for flag in plan.flags}
     expr = stacked.mutate(**fills) if fills else stacked
     if whole is not None:
