@@ -119,7 +119,7 @@ class Engine:
 def warm_up(engine: Engine) -> None:
     """Compute what the first visit shows into the cache: the default period's overview, alerts and advice, the
     overviews of the date picker's other shortcuts ending on its last day, then the daily figures of the last
-    year with data (30 days per query)."""
+    year with data and of the year before it (30 days per query), which serve the overview of any of its days."""
     from junshi.api import overview, views
     from junshi.errors import JunshiError
     from junshi.periods import SHORTCUTS, shortcut
@@ -135,7 +135,8 @@ def warm_up(engine: Engine) -> None:
         engine.cached(("advice", day), lambda shop: views.advice(shop, day))
         for kind in SHORTCUTS:
             overview.warm(engine, shortcut(kind, day, day))
-        first = dt.date.fromisoformat(info["first_day"])
-        overview.daily_rows(engine, max(first, day - dt.timedelta(days=WARM_DAYS)), day)
+        first = max(dt.date.fromisoformat(info["first_day"]), day - dt.timedelta(days=WARM_DAYS))
+        overview.daily_rows(engine, first, day)
+        overview.daily_rows(engine, first - dt.timedelta(days=365), day - dt.timedelta(days=365))  # vs last year
     except JunshiError as exc:  # a shop the analyses cannot handle yet: the pages will say why
         log.warning("warm-up stopped: %s", exc)

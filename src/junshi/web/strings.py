@@ -41,7 +41,7 @@ UI: dict[str, Text] = {
     "by_device": Text("By device", "按终端"),
     "orders_refunds": Text("Orders, refunds and presale", "订单、退款与预售"),
     "waterfall": Text("Why sales moved", "销售额变化归因"),
-    "compare_with": Text("Compared with", "对比日期"),
+    "compare_with": Text("Compared with", "对比基期"),
     "drill_hint": Text("Click a bar to drill down.", "点击柱形可下钻。"),
     "path": Text("Main causes", "主要原因"),
     "factors": Text("Factors (visitors × conversion × spend per buyer)", "因素（访客数 × 转化率 × 客单价）"),
