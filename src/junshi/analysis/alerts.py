@@ -20,7 +20,7 @@ from junshi.errors import JunshiError
 from junshi.i18n import tr
 from junshi.jsonable import jsonable
 from junshi.metrics import REGISTRY
-from junshi.metrics.reconcile import sales_mismatches
+from junshi.metrics.reconcile import SalesMismatch, sales_mismatches
 from junshi.metrics.result import format_value
 
 if TYPE_CHECKING:
@@ -167,6 +167,7 @@ class AlertEngine:
         self._history: dict[str, tuple[date, date, pd.DataFrame]] = {}
         self._matrices: dict[tuple[str, str], SeriesMatrix] = {}
         self._tables: dict[str, pd.DataFrame] = {}
+        self._mismatches: list[SalesMismatch] | None = None  # every day's, asked once
 
     def _promos(self, day: date) -> set[date]:
         if self.promo_days is not None:
@@ -410,7 +411,12 @@ class AlertEngine:
             "report of another scope",
             f"订单的支付金额 {_fmt('sales', m.orders, self.currency)} 与平台日报的 "
             f"{_fmt('sales', m.reported, self.currency)} 不一致：指标按订单计算；请检查是否缺少订单或日报口径不同",
-        ) for m in sales_mismatches(self.shop.warehouse, self.shop.shop_id, day, day)]
+        ) for m in self._sales_mismatches() if m.day == day]
+
+    def _sales_mismatches(self) -> list[SalesMismatch]:
+        if self._mismatches is None:
+            self._mismatches = sales_mismatches(self.shop.warehouse, self.shop.shop_id)
+        return self._mismatches
 
     def run(self, day: date) -> list[Alert]:
         """Every alert of ``day``, worst first (a silent source replaces its own anomaly alert)."""
