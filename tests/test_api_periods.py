@@ -88,7 +88,8 @@ def test_a_month_of_the_api_equals_junshi_kpi_for_that_month(
 
 def test_shortcuts_and_single_days(client: TestClient) -> None:
     """7d ending 2018-08-10: 7 x 150.00; the week holding Wednesday 2018-08-15 is Monday 13 .. Sunday 19; one day
-    compares with the day before, the same weekday a week before and a year before."""
+    compares with the day before, the same weekday a week before and a year before; its trend is the 30 days
+    2018-08-05 .. 09-03: 27 days of 150.00, two without orders (0), then 80.00."""
     seven = client.get("/api/overview?period=7d&date=2018-08-10").json()
     assert (seven["period"]["start"], seven["period"]["end"]) == ("2018-08-04", "2018-08-10")
     assert _cards(seven)["sales"]["value"] == pytest.approx(1050.0)
@@ -103,6 +104,9 @@ def test_shortcuts_and_single_days(client: TestClient) -> None:
     assert _cards(day)["sales"]["compare"]["previous"]["value"] in (0, None)  # 2018-09-02: nothing sold
     assert _cards(day)["sales"]["compare"]["week"]["value"] == pytest.approx(150.0)
     assert len(day["trend"]["days"]) == 30 and day["trend"]["days"][-1] == "2018-09-03"
+    trend = {t["metric"]: t["values"] for t in day["trend"]["series"]}
+    assert trend["sales"] == [150.0] * 27 + [0, 0, 80.0]  # 2018-08-05 .. 09-03: days without sales sold nothing
+    assert trend["uv"] == [None] * 30  # no visit data: no value, not 0
     month = client.get("/api/overview?start=2018-06-01&end=2018-08-31").json()
     assert len(month["trend"]["days"]) == 92  # a trend covers a period longer than 30 days whole
 

@@ -154,12 +154,13 @@ def counts_days(metric: str) -> bool:
 
 
 def daily_values(metric: str, by_day: dict[str, Any], days: Sequence[str]) -> list[float | int | None]:
-    """The values of ``metric`` on ``days`` from ``{day: value}``; a day missing from a count or sum that has
-    values on other days is 0 (the metric layer returns only the days with rows)."""
+    """The values of ``metric`` on ``days`` from ``{day: value}``. The metric layer returns only the days with
+    rows: a day it does not return had none, so a count or sum that has values on other days is 0 on it (a day
+    it returns with an empty value stays empty, e.g. a day a daily report does not cover)."""
     values = [num(by_day.get(d)) for d in days]
-    if counts_days(metric) and any(v is not None for v in values):
-        return [0 if v is None else v for v in values]
-    return values
+    if not counts_days(metric) or all(v is None for v in values):
+        return values
+    return [0 if v is None and d not in by_day else v for d, v in zip(days, values, strict=True)]
 
 
 def _series(shop: Shop, metrics: Sequence[str], period: Period, by: str | None = None) -> dict[str, Any]:
