@@ -435,3 +435,13 @@ def test_jd_excel_protected_ids_and_dash_amounts(shop: Shop, tmp_path: Path) -> 
     assert rows(shop, "SELECT o.order_id, i.product_id, o.pay_amount, o.paid_at FROM orders o "
                       "JOIN order_items i USING (shop_id, order_id) WHERE o.shop_id = ?") == [
         ("230000000000000009", "100012345678", Decimal("88.00"), None)]
+
+
+def test_ga4_keeps_catalogue_values_its_items_lack(shop: Shop, tmp_path: Path) -> None:
+    """The catalogue says SKU-2 is Tableware at 12.00; GA4's item has no category and a price of 9.99:
+    the category stays, the price and name are GA4's latest."""
+    (tmp_path / "catalogue.csv").write_text("product_id,name,category,price\nSKU-2,plate,Tableware,12.00\n")
+    shop.ingest(tmp_path / "catalogue.csv", table="products")
+    shop.ingest(_write(_day1(), tmp_path / "events_20240601.jsonl"), preset="ga4-bigquery")
+    assert rows(shop, "SELECT name, category, price FROM products WHERE shop_id = ? AND product_id = 'SKU-2'") == [
+        ("Plate", "Tableware", Decimal("9.99"))]

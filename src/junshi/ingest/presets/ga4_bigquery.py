@@ -29,8 +29,9 @@ first, and the file's rows written (products and customers are updated, never de
   event": GA4 records a reloaded thank-you page again).
 - ``order_items``: the purchase's items: line_no = position, product_id = item_id (else item_name),
   quantity (1 when absent), unit_price = price, amount = item_revenue (else price x quantity).
-- ``products``: every item_id seen with its latest name, category, brand and price; ``customers``: every
-  user_id with geo region/city and acquisition_source = traffic_source.source (the user's first source).
+- ``products``: every item_id seen with its latest name, category, brand and price (a value the events lack
+  keeps the stored one, e.g. a category loaded from the catalogue); ``customers``: every user_id with geo
+  region/city and acquisition_source = traffic_source.source (the user's first source).
 
 Shop settings: the purchases' currency; the time zone stays the shop's.
 """
@@ -45,7 +46,7 @@ from junshi.ingest.encoding import file_sha256
 from junshi.ingest.loader import Field, Loader
 from junshi.ingest.presets.base import FileKind, Preset, require
 from junshi.ingest.presets.currency import adopt_currency
-from junshi.ingest.presets.reportfile import taken_as
+from junshi.ingest.presets.reportfile import merge_products, taken_as
 from junshi.ingest.readers import JSONL, PARQUET, RawTable, peek
 from junshi.ingest.sqlfuncs import quote_ident, quote_str
 
@@ -124,102 +125,119 @@ def _delete_days(loader: Loader, good: str) -> None:
             loader.con.execute(f"DELETE FROM {table} WHERE shop_id = {shop} AND {col} LIKE {prefix}")
 
 
+def _fields(tz: str) -> list[Field]:
+    """The typed fields of an event row (``r.e``); ``tz`` is the shop's time zone as a SQL literal."""
+    e = "r.e"
+    micros = f"TRY_CAST({e}.event_timestamp AS BIGINT)"
+    bad_items = (f"len(list_filter({e}.items, lambda i: (i.price IS NOT NULL AND _ji_money(i.price) IS NULL) "
+                 f"OR (i.quantity IS NOT NULL AND _ji_int(i.quantity) IS NULL)))")
+    manual = f"{e}.collected_traffic_source.manual_"
+    return [
+        Field("event_date", "VARCHAR", f"{e}.event_date", required=True),
+        Field("ts", "TIMESTAMP", f"CAST(timezone({tz}, make_timestamp({micros}) AT TIME ZONE 'UTC') AS VARCHAR)",
+              required=True),
+        Field("event_name", "VARCHAR", f"{e}.event_name", required=True),
+        Field("visitor_id", "VARCHAR", f"{e}.user_pseudo_id", required=True),
+        Field("customer_id", "VARCHAR", f"{e}.user_id"),
+        Field("ga_session_id", "BIGINT", _param("ga_session_id")),
+        Field("page", "VARCHAR", _param("page_location")),
+        Field("query", "VARCHAR", _param("search_term")),
+        Field("product_id", "VARCHAR", f"{e}.items[1].item_id"),
+        Field("source", "VARCHAR", f"coalesce({_param('source')}, {manual}source)"),
+        Field("medium", "VARCHAR", f"coalesce({_param('medium')}, {manual}medium)"),
+        Field("campaign", "VARCHAR", f"coalesce({_param('campaign')}, {manual}campaign_name)"),
+        Field("first_source", "VARCHAR", f"{e}.traffic_source.source"),
+        Field("device", "VARCHAR", f"{e}.device.category"),
+        Field("region", "VARCHAR", f"coalesce({e}.geo.region, {e}.geo.country)"),
+        Field("city", "VARCHAR", f"{e}.geo.city"),
+        Field("transaction_id", "VARCHAR",
+              f"NULLIF(coalesce({e}.ecommerce.transaction_id, {_param('transaction_id')}), '(not set)')"),
+        Field("value", "DECIMAL(18,2)", f"coalesce({_param('value')}, {e}.ecommerce.purchase_revenue)"),
+        Field("shipping", "DECIMAL(18,2)", f"coalesce({e}.ecommerce.shipping_value, {_param('shipping')})"),
+        Field("currency", "VARCHAR", f"CASE WHEN {e}.event_name = 'purchase' THEN {_param('currency')} END"),
+        Field("bad_items", "INTEGER", f"CAST({bad_items} AS VARCHAR)"),
+    ]
+
+
+_PURCHASE = "event_name = 'purchase'"
+RULES = [
+    ("NOT regexp_full_match(event_date, '\\d{8}')", "not a date/time: event_date"),
+    (f"{_PURCHASE} AND transaction_id IS NULL", "missing value: transaction_id"),
+    (f"{_PURCHASE} AND value < 0", "negative amount: value"),
+    (f"{_PURCHASE} AND bad_items > 0", "bad line item: items"),
+    (f"{_PURCHASE} AND transaction_id IS NOT NULL AND row_number() OVER "
+     "(PARTITION BY event_name, transaction_id ORDER BY ts, __line) > 1", "repeated purchase event"),
+]
+
+
+def _write_visits(loader: Loader, ev: str) -> str:
+    """``sessions`` and ``events`` from the events ``ev``; returns the temp table of sessions (caller drops it)."""
+    first = ", ".join(f"arg_min({c}, (ts, __line)) FILTER (WHERE {c} IS NOT NULL) AS {c}"
+                      for c in ("source", "medium", "campaign", "device"))
+    sessions = loader.temp_name("ga4se")
+    loader.con.execute(f"""CREATE TEMP TABLE {sessions} AS SELECT session_id, any_value(visitor_id) AS visitor_id,
+        max(customer_id) AS customer_id, min(ts) AS started_at, {first},
+        arg_min(page, (ts, __line)) FILTER (WHERE event_name = 'page_view' AND page IS NOT NULL) AS landing_page,
+        arg_min(region, (ts, __line)) FILTER (WHERE region IS NOT NULL) AS region
+        FROM {ev} GROUP BY session_id""")
+    loader.write("sessions", f"SELECT * FROM {sessions}")
+    types = " ".join(f"WHEN {quote_str(k)} THEN {quote_str(v)}" for k, v in EVENT_TYPES.items())
+    loader.write("events", f"""SELECT event_id, session_id, visitor_id, customer_id, ts,
+        CASE event_name {types} END AS event_type, product_id, page, query FROM {ev}
+        WHERE event_name IN ({', '.join(quote_str(k) for k in EVENT_TYPES)})""")
+    return sessions
+
+
+def _write_purchases(loader: Loader, raw: RawTable, ev: str, sessions: str) -> None:
+    """``orders`` and ``order_items`` from the purchase events, ``products`` from every event's items."""
+    items = loader.temp_name("ga4it")
+    loader.con.execute(f"""CREATE TEMP TABLE {items} AS SELECT e.transaction_id AS order_id, e.ts, e.__line,
+        e.event_name, i.pos AS line_no, i.item.item_id AS item_id, i.item.item_name AS name,
+        i.item.item_category AS category, i.item.item_brand AS brand,
+        CAST(_ji_money(i.item.price) AS DECIMAL(18,2)) AS unit_price,
+        CAST(coalesce(_ji_int(i.item.quantity), 1) AS INTEGER) AS quantity,
+        CAST(_ji_money(i.item.item_revenue) AS DECIMAL(18,2)) AS revenue
+        FROM {ev} e JOIN {raw.name} r ON {raw.line} = e.__line,
+             (SELECT unnest(r.e.items) AS item, generate_subscripts(r.e.items, 1) AS pos) i""")
+    bought = f"SELECT * FROM {items} WHERE {_PURCHASE} AND coalesce(item_id, name) IS NOT NULL"
+    loader.write("orders", f"""SELECT e.transaction_id AS order_id, e.customer_id, e.visitor_id, e.session_id,
+        e.ts AS created_at, e.ts AS paid_at, s.source, e.device, e.region, e.city, i.item_amount,
+        e.shipping AS shipping_fee, e.value AS pay_amount
+        FROM {ev} e JOIN {sessions} s USING (session_id)
+        LEFT JOIN (SELECT order_id, sum(unit_price * quantity) AS item_amount FROM ({bought}) GROUP BY order_id) i
+          ON i.order_id = e.transaction_id
+        WHERE e.{_PURCHASE}""")
+    loader.write("order_items", f"""SELECT order_id, row_number() OVER (PARTITION BY order_id ORDER BY line_no)
+        AS line_no, coalesce(item_id, name) AS product_id, quantity, unit_price,
+        coalesce(revenue, unit_price * quantity) AS amount FROM ({bought})""")
+    merge_products(loader, f"""SELECT item_id AS product_id, arg_max(name, (ts, __line)) AS name,
+        arg_max(category, (ts, __line)) AS category, arg_max(brand, (ts, __line)) AS brand,
+        arg_max(unit_price, (ts, __line)) FILTER (WHERE unit_price IS NOT NULL) AS price
+        FROM {items} WHERE item_id IS NOT NULL GROUP BY item_id""")
+    loader.con.execute(f"DROP TABLE {items}")
+
+
 def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
     tz = quote_str(str(loader.con.execute("SELECT timezone FROM shops WHERE shop_id = ?",
                                           [loader.shop_id]).fetchall()[0][0]))
     for path in files:
         raw = _read(loader, path)
-        e = "r.e"
-        micros = f"TRY_CAST({e}.event_timestamp AS BIGINT)"
-        bad_items = (f"len(list_filter({e}.items, lambda i: (i.price IS NOT NULL AND _ji_money(i.price) IS NULL) "
-                     f"OR (i.quantity IS NOT NULL AND _ji_int(i.quantity) IS NULL)))")
-        fields = [
-            Field("event_date", "VARCHAR", f"{e}.event_date", required=True),
-            Field("ts", "TIMESTAMP", f"CAST(timezone({tz}, make_timestamp({micros}) AT TIME ZONE 'UTC') AS VARCHAR)",
-                  required=True),
-            Field("event_name", "VARCHAR", f"{e}.event_name", required=True),
-            Field("visitor_id", "VARCHAR", f"{e}.user_pseudo_id", required=True),
-            Field("customer_id", "VARCHAR", f"{e}.user_id"),
-            Field("ga_session_id", "BIGINT", _param("ga_session_id")),
-            Field("page", "VARCHAR", _param("page_location")),
-            Field("query", "VARCHAR", _param("search_term")),
-            Field("product_id", "VARCHAR", f"{e}.items[1].item_id"),
-            Field("source", "VARCHAR", f"coalesce({_param('source')}, {e}.collected_traffic_source.manual_source)"),
-            Field("medium", "VARCHAR", f"coalesce({_param('medium')}, {e}.collected_traffic_source.manual_medium)"),
-            Field("campaign", "VARCHAR",
-                  f"coalesce({_param('campaign')}, {e}.collected_traffic_source.manual_campaign_name)"),
-            Field("first_source", "VARCHAR", f"{e}.traffic_source.source"),
-            Field("device", "VARCHAR", f"{e}.device.category"),
-            Field("region", "VARCHAR", f"coalesce({e}.geo.region, {e}.geo.country)"),
-            Field("city", "VARCHAR", f"{e}.geo.city"),
-            Field("transaction_id", "VARCHAR",
-                  f"NULLIF(coalesce({e}.ecommerce.transaction_id, {_param('transaction_id')}), '(not set)')"),
-            Field("value", "DECIMAL(18,2)", f"coalesce({_param('value')}, {e}.ecommerce.purchase_revenue)"),
-            Field("shipping", "DECIMAL(18,2)", f"coalesce({e}.ecommerce.shipping_value, {_param('shipping')})"),
-            Field("currency", "VARCHAR", f"CASE WHEN {e}.event_name = 'purchase' THEN {_param('currency')} END"),
-            Field("bad_items", "INTEGER", f"CAST({bad_items} AS VARCHAR)"),
-        ]
-        purchase = "event_name = 'purchase'"
-        rules = [
-            ("NOT regexp_full_match(event_date, '\\d{8}')", "not a date/time: event_date"),
-            (f"{purchase} AND transaction_id IS NULL", "missing value: transaction_id"),
-            (f"{purchase} AND value < 0", "negative amount: value"),
-            (f"{purchase} AND bad_items > 0", "bad line item: items"),
-            (f"{purchase} AND transaction_id IS NOT NULL AND row_number() OVER "
-             "(PARTITION BY event_name, transaction_id ORDER BY ts, __line) > 1", "repeated purchase event"),
-        ]
-        g = loader.check(raw, "events", fields, rules)
+        g = loader.check(raw, "events", _fields(tz), RULES)
         taken_as(loader, raw, NAME, KIND)
         adopt_currency(loader, g)
         _delete_days(loader, g)
         ev = loader.temp_name("ga4ev")
-        session = ("'ga4-' || event_date || '-' || visitor_id || coalesce('-' || CAST(ga_session_id AS VARCHAR), '')")
+        session = "'ga4-' || event_date || '-' || visitor_id || coalesce('-' || CAST(ga_session_id AS VARCHAR), '')"
         loader.con.execute(f"""CREATE TEMP TABLE {ev} AS SELECT *, {session} AS session_id,
             'ga4-' || event_date || '-' || visitor_id || '-' || strftime(ts, '%Y%m%d%H%M%S%f') || '-' || event_name
               || '-' || row_number() OVER (PARTITION BY visitor_id, ts, event_name ORDER BY __line) AS event_id
             FROM {g}""")
-        first = ", ".join(f"arg_min({c}, (ts, __line)) FILTER (WHERE {c} IS NOT NULL) AS {c}"
-                          for c in ("source", "medium", "campaign", "device"))
-        sessions = loader.temp_name("ga4se")
-        loader.con.execute(f"""CREATE TEMP TABLE {sessions} AS SELECT session_id, any_value(visitor_id) AS visitor_id,
-            max(customer_id) AS customer_id, min(ts) AS started_at, {first},
-            arg_min(page, (ts, __line)) FILTER (WHERE event_name = 'page_view' AND page IS NOT NULL) AS landing_page,
-            arg_min(region, (ts, __line)) FILTER (WHERE region IS NOT NULL) AS region
-            FROM {ev} GROUP BY session_id""")
-        loader.write("sessions", f"SELECT * FROM {sessions}")
-        types = " ".join(f"WHEN {quote_str(k)} THEN {quote_str(v)}" for k, v in EVENT_TYPES.items())
-        loader.write("events", f"""SELECT event_id, session_id, visitor_id, customer_id, ts,
-            CASE event_name {types} END AS event_type, product_id, page, query FROM {ev}
-            WHERE event_name IN ({', '.join(quote_str(k) for k in EVENT_TYPES)})""")
-        items = loader.temp_name("ga4it")
-        loader.con.execute(f"""CREATE TEMP TABLE {items} AS SELECT e.transaction_id AS order_id, e.ts, e.__line,
-            e.event_name, i.pos AS line_no, i.item.item_id AS item_id, i.item.item_name AS name,
-            i.item.item_category AS category, i.item.item_brand AS brand,
-            CAST(_ji_money(i.item.price) AS DECIMAL(18,2)) AS unit_price,
-            CAST(coalesce(_ji_int(i.item.quantity), 1) AS INTEGER) AS quantity,
-            CAST(_ji_money(i.item.item_revenue) AS DECIMAL(18,2)) AS revenue
-            FROM {ev} e JOIN {raw.name} r ON {raw.line} = e.__line,
-                 (SELECT unnest(r.e.items) AS item, generate_subscripts(r.e.items, 1) AS pos) i""")
-        bought = f"SELECT * FROM {items} WHERE event_name = 'purchase' AND coalesce(item_id, name) IS NOT NULL"
-        loader.write("orders", f"""SELECT e.transaction_id AS order_id, e.customer_id, e.visitor_id, e.session_id,
-            e.ts AS created_at, e.ts AS paid_at, s.source, e.device, e.region, e.city, i.item_amount,
-            e.shipping AS shipping_fee, e.value AS pay_amount
-            FROM {ev} e JOIN {sessions} s USING (session_id)
-            LEFT JOIN (SELECT order_id, sum(unit_price * quantity) AS item_amount FROM ({bought}) GROUP BY order_id) i
-              ON i.order_id = e.transaction_id
-            WHERE e.event_name = 'purchase'""")
-        loader.write("order_items", f"""SELECT order_id, row_number() OVER (PARTITION BY order_id ORDER BY line_no)
-            AS line_no, coalesce(item_id, name) AS product_id, quantity, unit_price,
-            coalesce(revenue, unit_price * quantity) AS amount FROM ({bought})""")
-        loader.write("products", f"""SELECT item_id AS product_id, arg_max(name, (ts, __line)) AS name,
-            arg_max(category, (ts, __line)) AS category, arg_max(brand, (ts, __line)) AS brand,
-            arg_max(unit_price, (ts, __line)) FILTER (WHERE unit_price IS NOT NULL) AS price
-            FROM {items} WHERE item_id IS NOT NULL GROUP BY item_id""")
+        sessions = _write_visits(loader, ev)
+        _write_purchases(loader, raw, ev, sessions)
         loader.write("customers", f"""SELECT customer_id, arg_max(region, (ts, __line)) AS region,
             arg_max(city, (ts, __line)) AS city, arg_min(first_source, (ts, __line)) AS acquisition_source
             FROM {ev} WHERE customer_id IS NOT NULL GROUP BY customer_id""")
-        for t in (items, sessions, ev):
-            loader.con.execute(f"DROP TABLE {t}")
+        loader.con.execute(f"DROP TABLE {sessions}; DROP TABLE {ev}")
 
 
 PRESET = Preset(NAME, "Google Analytics 4 BigQuery export (events_YYYYMMDD as Parquet or JSON Lines)",

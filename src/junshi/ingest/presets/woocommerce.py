@@ -115,6 +115,55 @@ def _part(expr: str, key: str) -> str:
     return f"NULLIF(trim(regexp_extract({expr}, '(?:^|\\|)\\s*{key}:([^|]*)', 1)), '')"
 
 
+def _write_orders(loader: Loader, good: str) -> None:
+    """``orders``, ``refunds`` and ``customers`` from the good rows (an order's fields may repeat on its rows)."""
+    customer = "coalesce(lower(email), CASE WHEN customer_user NOT IN ('', '0') THEN customer_user END)"
+    address = "CASE WHEN street IS NOT NULL THEN sha256(concat_ws('|', lower(street), postcode, city, country)) END"
+    paid = ("coalesce(max(paid_at), CASE WHEN max(regexp_replace(lower(status), '^wc-', '')) IN "
+            f"({', '.join(quote_str(s) for s in PAID_STATUSES)}) THEN min(created_at) END)")
+    per_order = ", ".join(f"max({x}) AS {x}" for x in (
+        "shipped_at", "status", "item_amount", "discount_amount", "shipping_fee", "pay_amount", "payment_method",
+        "source", "city"))
+    orders = loader.temp_name("woo")
+    loader.con.execute(f"""CREATE TEMP TABLE {orders} AS SELECT order_id, min(created_at) AS created_at,
+        {paid} AS paid_at, {per_order}, max({customer}) AS customer_id, max(coalesce(state, country)) AS region,
+        max({address}) AS address_hash, max(refunded) AS refunded FROM {good} GROUP BY order_id""")
+    loader.write("orders", f"SELECT * EXCLUDE (refunded) FROM {orders}")
+    loader.write("refunds", f"""SELECT order_id || '-refund' AS refund_id, order_id,
+        coalesce(paid_at, created_at) AS created_at, refunded AS amount FROM {orders} WHERE refunded > 0""")
+    loader.write("customers", f"""SELECT customer_id, arg_max(region, created_at) AS region,
+        arg_max(city, created_at) AS city FROM {orders} WHERE customer_id IS NOT NULL GROUP BY customer_id""")
+    loader.con.execute(f"DROP TABLE {orders}")
+
+
+def _lines(good: str, packed: int) -> str:
+    """SQL of the line items of the good rows: one per row, or one per filled ``line_item_N`` cell."""
+    if not packed:
+        return f"""SELECT order_id, __line, 0 AS slot, sku, product_ref, item_name, quantity, unit_price, line_total
+            FROM {good} WHERE coalesce(sku, product_ref, item_name) IS NOT NULL"""
+    slots = ", ".join(quote_ident(f"li_{i}") for i in range(packed))
+    li = "u.li"
+    return f"""SELECT order_id, __line, slot, {_part(li, 'sku')} AS sku, {_part(li, 'product_id')} AS product_ref,
+        {_part(li, 'name')} AS item_name, CAST(_ji_int({_part(li, 'quantity')}) AS INTEGER) AS quantity,
+        CAST(NULL AS {_MONEY}) AS unit_price, CAST(_ji_money({_part(li, 'total')}) AS {_MONEY}) AS line_total
+        FROM (SELECT order_id, __line, unnest([{slots}]) AS li, generate_subscripts([{slots}], 1) AS slot
+              FROM {good}) u WHERE u.li IS NOT NULL"""
+
+
+def _write_lines(loader: Loader, lines: str) -> None:
+    """``order_items`` and ``products`` from the line items ``lines`` (numbered in file order per order)."""
+    items = loader.temp_name("wooline")
+    loader.con.execute(f"""CREATE TEMP TABLE {items} AS SELECT order_id,
+        row_number() OVER (PARTITION BY order_id ORDER BY __line, slot) AS line_no,
+        coalesce(sku, product_ref, item_name) AS product_id, item_name, quantity,
+        coalesce(unit_price, CASE WHEN quantity > 0 THEN line_total / quantity END) AS unit_price,
+        coalesce(line_total, unit_price * quantity) AS amount FROM ({lines})""")
+    loader.write("order_items", f"SELECT * EXCLUDE (item_name) FROM {items}")
+    loader.write("products", f"""SELECT product_id, arg_max(item_name, (order_id, line_no)) AS name,
+        arg_max(unit_price, (order_id, line_no)) AS price FROM {items} GROUP BY product_id""")
+    loader.con.execute(f"DROP TABLE {items}")
+
+
 def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
     _check_mapping(mapping)
     for path in files:
@@ -140,48 +189,9 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
         taken_as(loader, raw, NAME, best_kind(KINDS, raw.columns, path.name) or MAPPED)
         finish(loader, raw, fields)
         adopt_currency(loader, g)
-        customer = ("coalesce(lower(email), CASE WHEN customer_user NOT IN ('', '0') THEN customer_user END)")
-        region = "coalesce(state, country)"
-        address = "CASE WHEN street IS NOT NULL THEN sha256(concat_ws('|', lower(street), postcode, city, country)) END"
-        paid = ("coalesce(max(paid_at), CASE WHEN max(regexp_replace(lower(status), '^wc-', '')) IN "
-                f"({', '.join(quote_str(s) for s in PAID_STATUSES)}) THEN min(created_at) END)")
-        per_order = ", ".join(f"max({x}) AS {x}" for x in (
-            "shipped_at", "status", "item_amount", "discount_amount", "shipping_fee", "pay_amount",
-            "payment_method", "source", "city"))
-        orders = loader.temp_name("woo")
-        loader.con.execute(f"""CREATE TEMP TABLE {orders} AS SELECT order_id, min(created_at) AS created_at,
-            {paid} AS paid_at, {per_order}, max({customer}) AS customer_id, max({region}) AS region,
-            max({address}) AS address_hash, max(refunded) AS refunded FROM {g} GROUP BY order_id""")
-        loader.write("orders", f"SELECT * EXCLUDE (refunded) FROM {orders}")
-        loader.write("refunds", f"""SELECT order_id || '-refund' AS refund_id, order_id,
-            coalesce(paid_at, created_at) AS created_at, refunded AS amount FROM {orders} WHERE refunded > 0""")
-        loader.write("customers", f"""SELECT customer_id, arg_max(region, created_at) AS region,
-            arg_max(city, created_at) AS city FROM {orders} WHERE customer_id IS NOT NULL GROUP BY customer_id""")
-        if per_row:
-            lines = f"""SELECT order_id, __line, 0 AS slot, sku, product_ref, item_name, quantity, unit_price,
-                line_total FROM {g} WHERE coalesce(sku, product_ref, item_name) IS NOT NULL"""
-        elif packed:
-            slots = ", ".join(quote_ident(f"li_{i}") for i in range(len(packed)))
-            li = "u.li"
-            lines = f"""SELECT order_id, __line, slot, {_part(li, 'sku')} AS sku, {_part(li, 'product_id')} AS
-                product_ref, {_part(li, 'name')} AS item_name, CAST(_ji_int({_part(li, 'quantity')}) AS INTEGER)
-                AS quantity, CAST(NULL AS {_MONEY}) AS unit_price,
-                CAST(_ji_money({_part(li, 'total')}) AS {_MONEY}) AS line_total
-                FROM (SELECT order_id, __line, unnest([{slots}]) AS li,
-                             generate_subscripts([{slots}], 1) AS slot FROM {g}) u WHERE u.li IS NOT NULL"""
-        else:
-            loader.con.execute(f"DROP TABLE {orders}")
-            continue
-        items = loader.temp_name("wooline")
-        loader.con.execute(f"""CREATE TEMP TABLE {items} AS SELECT order_id,
-            row_number() OVER (PARTITION BY order_id ORDER BY __line, slot) AS line_no,
-            coalesce(sku, product_ref, item_name) AS product_id, item_name, quantity,
-            coalesce(unit_price, CASE WHEN quantity > 0 THEN line_total / quantity END) AS unit_price,
-            coalesce(line_total, unit_price * quantity) AS amount FROM ({lines})""")
-        loader.write("order_items", f"SELECT * EXCLUDE (item_name) FROM {items}")
-        loader.write("products", f"""SELECT product_id, arg_max(item_name, (order_id, line_no)) AS name,
-            arg_max(unit_price, (order_id, line_no)) AS price FROM {items} GROUP BY product_id""")
-        loader.con.execute(f"DROP TABLE {items}; DROP TABLE {orders}")
+        _write_orders(loader, g)
+        if per_row or packed:
+            _write_lines(loader, _lines(g, len(packed)))
 
 
 PRESET = Preset(NAME, "WooCommerce order CSV (plugin exports; documented default mapping, --map overrides)",
