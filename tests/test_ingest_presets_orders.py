@@ -445,3 +445,16 @@ def test_ga4_keeps_catalogue_values_its_items_lack(shop: Shop, tmp_path: Path) -
     shop.ingest(_write(_day1(), tmp_path / "events_20240601.jsonl"), preset="ga4-bigquery")
     assert rows(shop, "SELECT name, category, price FROM products WHERE shop_id = ? AND product_id = 'SKU-2'") == [
         ("Plate", "Tableware", Decimal("9.99"))]
+
+
+def test_jd_paid_then_cancelled_order_is_refunded_in_full(shop: Shop, tmp_path: Path) -> None:
+    """J1 was paid (88.00 = 78.00 online + 10.00 balance) and is (删除)已取消: one refund of 88.00 at its payment
+    time. J2 was cancelled unpaid: no refund. J3 is paid and 完成: no refund."""
+    header = "订单号,商品ID,订购数量,下单时间,京东价,订单金额,余额支付,应付金额,付款确认时间,订单状态\n"
+    lines = ["J1,100012345678,1,2024-06-05 10:00,88.00,88.00,10.00,78.00,2024-06-05 10:01,(删除)已取消",
+             "J2,100012345678,1,2024-06-05 11:00,88.00,88.00,0.00,88.00,,已取消",
+             "J3,100012345678,1,2024-06-05 12:00,88.00,88.00,0.00,88.00,2024-06-05 12:01,完成"]
+    (tmp_path / "jd.csv").write_bytes((header + "\n".join(lines) + "\n").encode("gbk"))
+    shop.ingest(tmp_path / "jd.csv", preset="jd-orders")
+    assert rows(shop, "SELECT refund_id, order_id, created_at, amount FROM refunds WHERE shop_id = ?") == [
+        ("J1-refund", "J1", dt.datetime(2024, 6, 5, 10, 1), Decimal("88.00"))]

@@ -11,7 +11,9 @@ differ between its rows is quarantined whole ("order amounts differ between rows
 
 Per row -> ``order_items``: line_no = rank within the order (file order), product_id = 商品ID (else 货号),
 quantity = 订购数量, unit_price = 京东价, amount = 京东价 x 订购数量. ``products``: 商品ID, 商品名称, 京东价.
-``customers``: 下单帐号 with the region and city of their latest order. The export has no refunds.
+``customers``: 下单帐号 with the region and city of their latest order. A paid order whose 订单状态 says
+取消 (``(删除)已取消``) was refunded in full (JD returns the payment of a cancelled order) -> ``refunds``:
+refund_id = 订单号-refund, amount = pay_amount, created_at = the payment time (the export has no refund time).
 
 Shop settings: currency CNY, time zone Asia/Shanghai.
 """
@@ -84,6 +86,10 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
             AS line_no, product_id, quantity, unit_price, unit_price * quantity AS amount FROM {g}""")
         loader.write("products", f"""SELECT product_id, arg_max(name, __line) AS name,
             arg_max(unit_price, __line) AS price FROM {g} GROUP BY product_id""")
+        # JD refunds a paid order that is cancelled in full; the export has no refund time
+        loader.write("refunds", f"""SELECT order_id || '-refund' AS refund_id, order_id, min(paid_at) AS created_at,
+            {pay} AS amount FROM {g} GROUP BY order_id
+            HAVING min(paid_at) IS NOT NULL AND strpos(arg_min(status, __line), '取消') > 0 AND {pay} > 0""")
         loader.write("customers", buyers(pl))
         loader.con.execute(f"DROP TABLE {pl}")
 
