@@ -116,6 +116,30 @@ def test_unknown_url_and_table_say_what_to_do(db_path: Path) -> None:
     wh.close()
 
 
+def test_a_wrong_db_is_named_and_nothing_is_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder, a file that is not a DuckDB database (left unchanged), an empty file, a lake: URL (not
+    supported yet) and an unknown scheme each get their own message; no folder or file appears."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "exports").mkdir()
+    orders = tmp_path / "orders.csv"
+    orders.write_text("order_id,pay_amount\no1,10\n", encoding="utf-8")
+    (tmp_path / "empty.duckdb").touch()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    for db, expected in [
+        ("exports", "is a folder, not a DuckDB file"),
+        (str(orders), "is not a DuckDB database"),
+        ("empty.duckdb", "is not a DuckDB database"),
+        ("lake:/x", "not supported yet"),
+        ("lake://bucket/shop", "not supported yet"),
+        ("md:shop", "Unknown warehouse URL scheme 'md'"),
+    ]:
+        with pytest.raises(ConfigError) as err:
+            Warehouse(db)
+        assert expected in err.value.en and err.value.zh and err.value.hint_en, db
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert orders.read_text(encoding="utf-8") == "order_id,pay_amount\no1,10\n"
+
+
 def test_docs_schema_is_generated_from_the_tables() -> None:
     assert (ROOT / "docs" / "schema.md").read_text(encoding="utf-8") == schema_markdown(), (
         "docs/schema.md is stale: run python -m junshi.schema.docs > docs/schema.md"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,10 @@ from junshi.schema import TABLES
 from junshi.warehouse.migrate import ensure_schema
 
 DEFAULT_DB = "junshi.duckdb"
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+):")  # two letters or more: C:\\ is a Windows drive, not a scheme
+_DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
+_USE = ("Give a DuckDB file path such as shop.duckdb, duckdb:///path/to/file.duckdb or spark://local.",
+        "请给出 DuckDB 文件路径，如 shop.duckdb、duckdb:///path/to/file.duckdb，或 spark://local。")
 
 
 def resolve_db(db: str | os.PathLike[str] | None) -> str:
@@ -23,6 +28,50 @@ def resolve_db(db: str | os.PathLike[str] | None) -> str:
     if db:
         return os.fspath(db)
     return os.environ.get("JUNSHI_DB") or DEFAULT_DB
+
+
+def duckdb_path(url: str) -> str:
+    """The DuckDB file of a warehouse URL (``shop.duckdb``, ``duckdb:///abs/path.duckdb``, ``:memory:``).
+
+    A ConfigError, before anything is created, for a URL of another scheme (``lake:`` is not supported
+    yet), a folder, or an existing file that is not a DuckDB database (a CSV, an export ...)."""
+    if url.startswith("duckdb://"):
+        path = url.removeprefix("duckdb://") or ":memory:"
+    else:
+        scheme = _SCHEME.match(url)
+        if scheme and scheme.group(1).lower() == "lake":
+            raise ConfigError(
+                f"Lake warehouses ({url}) are not supported yet.",
+                f"暂不支持湖仓（{url}）。",
+                hint_en="Use a DuckDB file for now, e.g. --db shop.duckdb.",
+                hint_zh="目前请使用 DuckDB 文件，例如 --db shop.duckdb。",
+            )
+        if scheme:
+            name = scheme.group(1)
+            raise ConfigError(f"Unknown warehouse URL scheme {name!r} in {url!r}.",
+                              f"未知的数据仓库地址类型 {name!r}（{url!r}）。", hint_en=_USE[0], hint_zh=_USE[1])
+        path = url
+    if path == ":memory:":
+        return path
+    file = Path(path)
+    if file.is_dir():
+        raise ConfigError(f"The warehouse {path} is a folder, not a DuckDB file.",
+                          f"数据仓库 {path} 是一个文件夹，不是 DuckDB 文件。",
+                          hint_en="Give a file inside it, e.g. --db " + str(file / DEFAULT_DB) + ".",
+                          hint_zh="请给出其中的文件，例如 --db " + str(file / DEFAULT_DB) + "。")
+    if file.is_file() and not _is_duckdb_file(file):
+        raise ConfigError(f"{path} is not a DuckDB database (it was left as it is).",
+                          f"{path} 不是 DuckDB 数据库（未做任何改动）。",
+                          hint_en="To load a data file use junshi ingest FILE; --db names the warehouse, "
+                                  "e.g. --db shop.duckdb (created when missing).",
+                          hint_zh="导入数据文件请用 junshi ingest 文件；--db 指数据仓库，"
+                                  "例如 --db shop.duckdb（不存在时新建）。")
+    return path
+
+
+def _is_duckdb_file(file: Path) -> bool:
+    with file.open("rb") as f:
+        return f.read(12)[8:12] == _DUCKDB_MAGIC
 
 
 class Warehouse:
@@ -35,36 +84,24 @@ class Warehouse:
     def __init__(self, url: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
         self.url = resolve_db(url)
         self.read_only = read_only
-        path = self._duckdb_path(self.url)
-        if path is None:
-            raise ConfigError(
-                f"Unsupported warehouse URL {self.url!r}.",
-                f"不支持的数据仓库地址 {self.url!r}。",
-                hint_en="Give a DuckDB file path such as shop.duckdb, or duckdb:///path/to/file.duckdb.",
-                hint_zh="请给出 DuckDB 文件路径，如 shop.duckdb 或 duckdb:///path/to/file.duckdb。",
-            )
+        path = duckdb_path(self.url)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
             self.backend: Any = ibis.duckdb.connect(path, read_only=read_only)
         except duckdb.IOException as exc:
+            locked = "lock" in str(exc).lower()
             raise WarehouseError(
                 f"Cannot open the warehouse {path}: {exc}",
                 f"无法打开数据仓库 {path}：{exc}",
-                hint_en="Another process may be writing to it; stop it or use another --db.",
-                hint_zh="可能有其他进程正在写入；请先停止该进程或换用其他 --db。",
+                hint_en="Another process is using it; stop it or use another --db." if locked
+                else "Check that the file is readable and the disk is not full, or use another --db.",
+                hint_zh="有其他进程正在使用它；请先停止该进程或换用其他 --db。" if locked
+                else "请检查文件可读、磁盘未满，或换用其他 --db。",
             ) from exc
         self.engine = "duckdb"
         if not read_only:
             ensure_schema(self.con)
-
-    @staticmethod
-    def _duckdb_path(url: str) -> str | None:
-        if url.startswith("duckdb://"):
-            return url.removeprefix("duckdb://") or ":memory:"
-        if "://" in url:
-            return None
-        return url
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
