@@ -30,8 +30,8 @@ def parse_day(value: date | str) -> date:
         ) from exc
 
 
-def latest_day(shop: Shop) -> date:
-    """The last day with sales (the default day of every analysis)."""
+def data_span(shop: Shop) -> tuple[date, date]:
+    """The first and the last day with sales: the days an analysis can speak about."""
     f = kpi_frame(shop, ["sales"], ["day"], start=None, end=None)
     f = f[f["sales"].fillna(0) > 0] if "sales" in f.columns else f
     if f.empty:
@@ -40,8 +40,37 @@ def latest_day(shop: Shop) -> date:
             hint_en="Load orders first (junshi ingest) or try junshi demo.",
             hint_zh="请先导入订单（junshi ingest），或试试 junshi demo。",
         )
-    last: date = max(f["day"])  # day values are dates (the metric layer's day dimension)
-    return last
+    days: list[date] = list(f["day"])  # day values are dates (the metric layer's day dimension)
+    return min(days), max(days)
+
+
+def latest_day(shop: Shop) -> date:
+    """The last day with sales (the default day of every analysis)."""
+    return data_span(shop)[1]
+
+
+def within_data(period: Period, span: tuple[date, date], baseline: bool = False) -> None:
+    """A MissingDataError when ``period`` lies wholly outside the shop's data (``span``, see data_span):
+    an analysis of days without data would be one of zeros."""
+    first, last = span
+    if period.end < first or period.start > last:
+        kind_en = "day" if period.start == period.end else "period"
+        what_en = f"the baseline {kind_en}" if baseline else f"the {kind_en} asked for"
+        what_zh = "对比基期" if baseline else "所选日期"
+        raise MissingDataError(
+            f"This shop has no data on {period.label()} ({what_en}): its sales run from {first} to {last}.",
+            f"本店在 {period.label()}（{what_zh}）没有数据：销售数据范围为 {first} 至 {last}。",
+            hint_en=f"Choose days from {first} to {last}, or load the data of that day (junshi ingest).",
+            hint_zh=f"请选择 {first} 至 {last} 之间的日期，或导入当天的数据（junshi ingest）。",
+        )
+
+
+def analysis_day(shop: Shop, day: date | str | None) -> date:
+    """``day`` (default: the last day with sales), checked to lie within the shop's data."""
+    span = data_span(shop)
+    d = parse_day(day) if day is not None else span[1]
+    within_data(Period(d, d), span)
+    return d
 
 
 def baseline_period(day: date, vs: date | str | None) -> Period:
@@ -122,6 +151,9 @@ def diagnose_periods(shop: Shop, current: Period, baseline: Period, metric: str 
     """Why ``metric`` moved between two periods of days (of any lengths, e.g. a month against the month before)."""
     if depth < 0:
         raise ConfigError("--depth must be 0 or more.", "--depth 不能小于 0。")
+    span = data_span(shop)
+    within_data(current, span)
+    within_data(baseline, span, baseline=True)
     stock = StockFacts(shop)
     return Diagnoser(kpi_fetch(shop), facts=stock, causes=stock.out_of_stock, dimensions=DIMENSIONS).run(
         metric, current, baseline, depth=depth)
@@ -129,12 +161,12 @@ def diagnose_periods(shop: Shop, current: Period, baseline: Period, metric: str 
 
 def alerts(shop: Shop, day: date | str | None = None, settings: AlertSettings | None = None) -> list[Alert]:
     """The alerts of ``day`` (default: the last day with sales), worst first."""
-    d = parse_day(day) if day is not None else latest_day(shop)
+    d = analysis_day(shop, day)
     return AlertEngine(shop, settings or AlertSettings()).run(d)
 
 
 def recommendations(shop: Shop, day: date | str | None = None, settings: AdviceSettings | None = None
                     ) -> list[Advice]:
     """The recommendations of ``day`` (default: the last day with sales), most urgent first."""
-    d = parse_day(day) if day is not None else latest_day(shop)
+    d = analysis_day(shop, day)
     return advise(shop, d, settings)

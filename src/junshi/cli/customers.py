@@ -9,7 +9,7 @@ import typer
 
 from junshi.cli.app import app
 from junshi.cli.options import DbOption, FormatOption, ShopOption, TableFormat, open_shop
-from junshi.cli.output import console, print_json
+from junshi.cli.output import console, err_console, print_json
 from junshi.errors import ConfigError
 from junshi.i18n import get_lang, tr
 
@@ -155,12 +155,15 @@ def clv_cmd(
     """Lifetime value: BG/NBD + Gamma-Gamma parameters with standard errors, or per-customer predictions."""
     import pandas as pd
 
-    from junshi.customers.clv import predict
+    from junshi.customers.clv import MAX_WAIT_YEARS, NO_NEXT_PURCHASE, predict
 
     with open_shop(db, shop) as s:
         fit = s.customers.fit_clv(calibration_end, pareto=pareto)
     if per_customer:
-        _emit_frame(predict(fit, days), fmt, tr("Customer lifetime value", "客户终身价值"))
+        frame = predict(fit, days)
+        _emit_frame(frame, fmt, tr("Customer lifetime value", "客户终身价值"))
+        if undated := int(frame.expected_next_purchase.isna().sum()):
+            err_console().print(NO_NEXT_PURCHASE(n=undated, years=MAX_WAIT_YEARS), highlight=False)
         return
     data = fit.to_dict()
     if fmt == "json":

@@ -57,10 +57,10 @@ def advise(
 ) -> None:
     """Recommendations (建议) with the numbers behind them; text is the analyst's morning note."""
     from junshi.analysis.morning_note import morning_note
-    from junshi.analysis.service import latest_day, parse_day
+    from junshi.analysis.service import analysis_day
 
     with open_shop(db, shop) as s:
-        day = parse_day(date) if date else latest_day(s)
+        day = analysis_day(s, date)
         recs = s.advise(day)
         if fmt == "json":
             print_json({"date": day.isoformat(), "recommendations": [a.to_json() for a in recs]})

@@ -14,9 +14,16 @@ from sklearn.metrics import roc_auc_score
 
 from junshi.customers.summary import as_date, customer_summary, last_purchase_day
 from junshi.errors import ConfigError, ModelError
+from junshi.i18n import Text
 from junshi.models import BetaGeoModel, GammaGammaModel, ParetoNBDModel
 
 DEFAULT_UNIT_DAYS = 7.0  # models are fitted in weeks, as in the published CDNOW results
+MAX_WAIT_YEARS = 10  # an expected next purchase further away than this is no date (see predict)
+NO_NEXT_PURCHASE = Text(
+    "{n:,} customer(s) have no expected next purchase date: at their expected rate the next purchase would "
+    "be more than {years} years away (they have hardly bought again).",
+    "{n:,} 位客户没有预计下次购买日期：按其预期购买频率，下次购买在 {years} 年之后（几乎没有复购）。",
+)
 
 
 @dataclass
@@ -91,7 +98,8 @@ def predict(fit: CLVFit, horizon_days: float = 90.0) -> pd.DataFrame:
     expected_spend (Gamma-Gamma mean per purchase; the customer's own mean when the spend model could
     not be fitted), expected_value (= expected_purchases x expected_spend, not discounted),
     expected_next_purchase (date: calibration end + the mean time between purchases at the customer's
-    expected rate, (alpha + T) / (r + x); meaningful if still active), and p_alive_pareto with Pareto/NBD.
+    expected rate, (alpha + T) / (r + x); meaningful if still active; empty (NaT) when that is more than
+    MAX_WAIT_YEARS away, which :data:`NO_NEXT_PURCHASE` explains), and p_alive_pareto with Pareto/NBD.
     """
     if horizon_days <= 0:
         raise ConfigError(
@@ -111,7 +119,9 @@ def predict(fit: CLVFit, horizon_days: float = 90.0) -> pd.DataFrame:
         out["expected_spend"] = s.revenue / s.purchase_days
     out["expected_value"] = out.expected_purchases * out.expected_spend
     wait_days = fit.unit_days / fit.bgnbd.expected_rate(x, t)
-    out["expected_next_purchase"] = pd.Timestamp(fit.calibration_end) + pd.to_timedelta(np.round(wait_days), unit="D")
+    # a date decades away says nothing (and past year 2262 pandas cannot even hold it): no date
+    wait_days = np.where(np.isfinite(wait_days) & (wait_days <= MAX_WAIT_YEARS * 365.25), np.round(wait_days), np.nan)
+    out["expected_next_purchase"] = pd.Timestamp(fit.calibration_end) + pd.to_timedelta(wait_days, unit="D")
     if fit.pareto is not None:
         out["p_alive_pareto"] = fit.pareto.p_alive(x, tx, t)
     return out
