@@ -204,7 +204,8 @@ def churn_auc(fit: CLVFit, horizon: float) -> dict[str, float]:
 
     Needs a summary with holdout_purchases. Scores: BG/NBD P(alive) and expected purchases,
     Pareto/NBD P(alive) (when fitted), and the simple recency rule (fewer days since the last purchase
-    = more likely to buy) and frequency rule (more past purchase days = more likely to buy).
+    = more likely to buy) and frequency rule (more past purchase days = more likely to buy). A model
+    score that a degenerate fit (a handful of customers) leaves non-finite is left out.
     """
     s = fit.summary
     y = (s.holdout_purchases.to_numpy() > 0).astype(int)
@@ -220,7 +221,8 @@ def churn_auc(fit: CLVFit, horizon: float) -> dict[str, float]:
     if fit.pareto is not None:
         scores["pareto_p_alive"] = fit.pareto.p_alive(x, tx, t)
         scores["pareto_expected_purchases"] = fit.pareto.expected_purchases(horizon, x, tx, t)
-    return {name: float(roc_auc_score(y, score)) for name, score in scores.items()}
+    # a score a degenerate fit could not compute (NaN) is left out rather than ranked
+    return {name: float(roc_auc_score(y, score)) for name, score in scores.items() if np.isfinite(score).all()}
 
 
 def churn_warning(
