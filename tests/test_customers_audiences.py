@@ -198,3 +198,14 @@ def test_orders_only_shop_audiences(orders_only: Shop, tmp_path: Path) -> None:
     sent = pd.read_csv(tmp_path / "all.csv", dtype={"customer_id": str})
     assert done.size == 6 and sent.customer_id.tolist() == ["A", "B", "C", "D", "E", "F"]
     assert sent.rfm_group.tolist()[:4] == ["champions", "lost", "at_risk", "new"]
+
+
+def test_orders_only_cohorts_by_product_name_the_missing_table(orders_only: Shop) -> None:
+    """Cohorts by first product need order lines, by first category also products; by source the orders do."""
+    from junshi.customers.cohorts import cohorts
+
+    with pytest.raises(MissingDataError, match="order_items"):
+        cohorts(orders_only, by="first_product")
+    with pytest.raises(MissingDataError, match="order_items"):
+        cohorts(orders_only, by="first_category")
+    assert set(cohorts(orders_only, by="source").segment) == {"search", "ad"}

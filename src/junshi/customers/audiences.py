@@ -27,7 +27,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from junshi.customers.summary import TableSource, as_date, last_purchase_day, purchases
+from junshi.customers.summary import TableSource, as_date, last_purchase_day, purchases, require_rows
 from junshi.errors import ConfigError, MissingDataError, ModelError
 from junshi.exports import export_path, write_table
 
@@ -260,24 +260,11 @@ def _window(t: ibis.Table, ts: ibis.Value, since: dt.date | None, until: dt.date
     return t
 
 
-def _require(src: TableSource, tables: tuple[str, ...], what_en: str, what_zh: str) -> None:
-    """A MissingDataError when the shop has no rows in any of ``tables``: a condition on them would
-    silently select nobody (an orders-only shop has no visits, reviews or customer attributes)."""
-    if all(int(src.table(t).count().execute()) == 0 for t in tables):
-        names = " / ".join(tables)
-        raise MissingDataError(
-            f"This shop has no {names} data, so a condition on {what_en} cannot be judged.",
-            f"本店没有 {names} 数据，无法判断关于{what_zh}的条件。",
-            hint_en=f"Load a file with {names} (junshi ingest), or drop the condition.",
-            hint_zh=f"请导入含 {names} 的文件（junshi ingest），或去掉该条件。",
-        )
-
-
 def _ids(ctx: _Context, cond: Condition) -> ibis.Table:
     """A one-column table (customer_id) of the customers meeting ``cond`` (Not is handled by the caller)."""
     src = ctx.src
     if isinstance(cond, Attribute):
-        _require(src, ("customers",), "customer attributes", "客户属性")
+        require_rows(src, ("customers",), "customer attributes", "客户属性")
         c = src.table("customers")
         col = (ctx.as_of.year - c.birth_year) if cond.column == "age" else c[cond.column]
         value = (
@@ -299,14 +286,14 @@ def _ids(ctx: _Context, cond: Condition) -> ibis.Table:
         since, until = ctx.day(cond.since), ctx.day(cond.until) or ctx.as_of
         p = purchases(src.table("orders"))
         if cond.product_ids or cond.categories:
-            _require(src, ("order_items",), "products bought", "所购商品")
+            require_rows(src, ("order_items",), "products bought", "所购商品")
             items = src.table("order_items")
             items = items.select(
                 "order_id", "product_id", line_amount=ibis.coalesce(items.amount, items.unit_price * items.quantity)
             )
             j = p.select("customer_id", "order_id", "ts").join(items, "order_id")
             if cond.categories:
-                _require(src, ("products",), "product categories", "商品类目")
+                require_rows(src, ("products",), "product categories", "商品类目")
                 prods = src.table("products").select("product_id", "category")
                 j = j.join(prods, "product_id").filter(lambda t: t.category.isin(list(cond.categories)))
             if cond.product_ids:
@@ -319,7 +306,7 @@ def _ids(ctx: _Context, cond: Condition) -> ibis.Table:
             agg = agg.filter(agg.spent >= cond.min_amount)
         return agg.select("customer_id")
     if isinstance(cond, Visited):
-        _require(src, ("sessions",), "visits", "访问")
+        require_rows(src, ("sessions",), "visits", "访问")
         s = src.table("sessions")
         s = _window(
             s.filter(s.customer_id.notnull()), s.started_at, ctx.day(cond.since), ctx.day(cond.until) or ctx.as_of
@@ -329,7 +316,7 @@ def _ids(ctx: _Context, cond: Condition) -> ibis.Table:
     if isinstance(cond, Searched):
         return _searchers(ctx, cond)
     if isinstance(cond, Reviewed):
-        _require(src, ("reviews",), "reviews", "评价")
+        require_rows(src, ("reviews",), "reviews", "评价")
         r = src.table("reviews")
         r = r.filter(r.customer_id.notnull() & r.rating.between(cond.min_rating, cond.max_rating))
         r = _window(r, r.created_at, ctx.day(cond.since), ctx.day(cond.until) or ctx.as_of)
@@ -339,7 +326,7 @@ def _ids(ctx: _Context, cond: Condition) -> ibis.Table:
 
 def _searchers(ctx: _Context, cond: Searched) -> ibis.Table:
     src = ctx.src
-    _require(src, ("searches", "events"), "searches", "搜索")
+    require_rows(src, ("searches", "events"), "searches", "搜索")
     since, until = ctx.day(cond.since), ctx.day(cond.until) or ctx.as_of
     links = []
     for name in ("sessions", "orders", "events"):

@@ -10,7 +10,14 @@ from typing import Literal
 import ibis
 import pandas as pd
 
-from junshi.customers.summary import TableSource, as_date, last_purchase_day, purchase_days, purchases
+from junshi.customers.summary import (
+    TableSource,
+    as_date,
+    last_purchase_day,
+    purchase_days,
+    purchases,
+    require_rows,
+)
 from junshi.errors import ConfigError
 
 Period = Literal["month", "week"]
@@ -47,11 +54,13 @@ def _segments(src: TableSource, p: ibis.Table, by: Breakdown) -> ibis.Table:
             customer_id=j.customer_id,
             segment=ibis.coalesce(j.acquisition_source, j.first_source, ibis.literal("unknown")),
         )
+    require_rows(src, ("order_items",), "first products", "首购商品")
     items = src.table("order_items")
     lines = items.group_by("order_id").aggregate(product_id=items.product_id.argmin(items.line_no))
     j = first.left_join(lines, first.first_order == lines.order_id)
     if by == "first_product":
         return j.select(customer_id=j.customer_id, segment=ibis.coalesce(j.product_id, ibis.literal("unknown")))
+    require_rows(src, ("products",), "first categories", "首购类目")
     products = src.table("products").select("product_id", "category")
     k = j.left_join(products, j.product_id == products.product_id)
     return k.select(customer_id=k.customer_id, segment=ibis.coalesce(k.category, ibis.literal("unknown")))

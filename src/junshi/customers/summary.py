@@ -168,3 +168,16 @@ def last_purchase_day(orders: ibis.Table) -> dt.date:
             hint_zh="请先导入含 customer_id 与 paid_at 的订单（junshi ingest）。",
         )
     return pd.Timestamp(value).date()
+
+
+def require_rows(src: TableSource, tables: tuple[str, ...], what_en: str, what_zh: str) -> None:
+    """A MissingDataError when the shop has no rows in any of ``tables``: an analysis by them would
+    silently find nobody (an orders-only shop has no order lines, visits, reviews or customer attributes)."""
+    if all(int(src.table(t).count().execute()) == 0 for t in tables):
+        names = " / ".join(tables)
+        raise MissingDataError(
+            f"This shop has no {names} data, so {what_en} cannot be judged.",
+            f"本店没有 {names} 数据，无法判断{what_zh}。",
+            hint_en=f"Load a file with {names} (junshi ingest), or leave out what needs it.",
+            hint_zh=f"请导入含 {names} 的文件（junshi ingest），或去掉需要它的条件。",
+        )
