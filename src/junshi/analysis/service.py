@@ -141,9 +141,14 @@ class StockFacts:
 
 def diagnose(shop: Shop, day: date | str | None = None, vs: date | str | None = "week", metric: str = "sales",
              depth: int = 3) -> Diagnosis:
-    """Why ``metric`` moved on ``day`` (default: the last day with sales) against ``vs``."""
-    d = parse_day(day) if day is not None else latest_day(shop)
-    return diagnose_periods(shop, Period(d, d), baseline_period(d, vs), metric, depth)
+    """Why ``metric`` moved on ``day`` (default: the last day with sales) against ``vs``; both days must
+    lie within the shop's data (a day against a day without data is no comparison)."""
+    span = data_span(shop)
+    d = parse_day(day) if day is not None else span[1]
+    baseline = baseline_period(d, vs)
+    within_data(Period(d, d), span)
+    within_data(baseline, span, baseline=True)
+    return diagnose_periods(shop, Period(d, d), baseline, metric, depth)
 
 
 def diagnose_periods(shop: Shop, current: Period, baseline: Period, metric: str = "sales", depth: int = 3
@@ -151,9 +156,7 @@ def diagnose_periods(shop: Shop, current: Period, baseline: Period, metric: str 
     """Why ``metric`` moved between two periods of days (of any lengths, e.g. a month against the month before)."""
     if depth < 0:
         raise ConfigError("--depth must be 0 or more.", "--depth 不能小于 0。")
-    span = data_span(shop)
-    within_data(current, span)
-    within_data(baseline, span, baseline=True)
+    within_data(current, data_span(shop))
     stock = StockFacts(shop)
     return Diagnoser(kpi_fetch(shop), facts=stock, causes=stock.out_of_stock, dimensions=DIMENSIONS).run(
         metric, current, baseline, depth=depth)
