@@ -36,11 +36,14 @@ def test_cdnow_sales_buyers_and_units_by_month(cdnow: tuple[Shop, pd.DataFrame])
 
 def test_cdnow_cohort_has_no_new_buyers_after_the_first_quarter(cdnow: tuple[Shop, pd.DataFrame]) -> None:
     """Every customer of the sample first bought in 1997 Q1 (the data set's design): the 2,357 new
-    buyers all fall in January-March 1997, and every buyer after March is a returning one."""
+    buyers all fall in January-March 1997, and every buyer after March is a returning one (老买家占比 1),
+    while fewer than half of a month's buyers buy on two days of it (复购率)."""
     shop, _ = cdnow
-    months = shop.kpi("new_buyers,returning_buyers,paid_buyers,repurchase_rate", by="month").to_pandas()
+    months = shop.kpi("new_buyers,returning_buyers,paid_buyers,returning_buyer_share,repurchase_rate",
+                      by="month").to_pandas()
     first_quarter = months[months.month.astype(str) <= "1997-03-01"]
     later = months[months.month.astype(str) > "1997-03-01"]
     assert first_quarter.new_buyers.sum() == 2357
-    assert (later.new_buyers == 0).all() and (later.repurchase_rate == 1.0).all()
+    assert (later.new_buyers == 0).all() and (later.returning_buyer_share == 1.0).all()
+    assert (later.repurchase_rate > 0).all() and (later.repurchase_rate < 0.5).all()
     assert (later.returning_buyers == later.paid_buyers).all()
