@@ -458,3 +458,20 @@ def test_jd_paid_then_cancelled_order_is_refunded_in_full(shop: Shop, tmp_path: 
     shop.ingest(tmp_path / "jd.csv", preset="jd-orders")
     assert rows(shop, "SELECT refund_id, order_id, created_at, amount FROM refunds WHERE shop_id = ?") == [
         ("J1-refund", "J1", dt.datetime(2024, 6, 5, 10, 1), Decimal("88.00"))]
+
+
+def test_a_folder_of_mixed_chinese_exports_loads_without_a_preset(shop: Shop, tmp_path: Path) -> None:
+    """JD, Pinduoduo and Douyin order exports and a Douyin settlement in one folder, no --preset: each file is
+    recognised and loaded by its preset; orders = 3 (JD) + 3 (PDD) + 3 (Douyin) = 9; the refund of sub-order
+    ...569 is counted once (its settlement amount 110.00), PDD's 55.00 is the other."""
+    import shutil
+
+    for name in ("jd_orders_gbk.csv", "pdd_orders_bom.csv", "douyin_orders_bom.csv", "douyin_settlement_bom.csv"):
+        shutil.copy(FIXTURES / name, tmp_path / name)
+    report = shop.ingest(tmp_path)
+    assert sorted((f.preset or "", f.kind or "") for f in report.files) == [
+        ("douyin-orders", "orders"), ("douyin-settlement", "settlement"), ("jd-orders", "orders"),
+        ("pdd-orders", "orders")]
+    assert rows(shop, "SELECT (SELECT count(*) FROM orders WHERE shop_id = $1), "
+                      "(SELECT sum(amount) FROM refunds WHERE shop_id = $1), "
+                      "(SELECT count(*) FROM settlements WHERE shop_id = $1)") == [(9, Decimal("165.00"), 3)]
