@@ -93,6 +93,20 @@ def test_sources_grow_and_fix() -> None:
     assert fix.numbers["paid_visitor_cost"] == pytest.approx(1.625)
 
 
+def test_only_sources_that_can_be_bought_are_told_to_grow() -> None:
+    """Shop conversion 3%; every source converts at 6% (>= 1.2 x 3%) on 500 visitors. 直接访问, 短信/邮件
+    and 搜索 cost nothing and cannot be bought: no "invest more". 万相台 is a known paid channel (no cost
+    in this window), 站外推广 has cost in ad_spend (``costed``), 淘宝客 has ad cost in the window at 0.50 a
+    visitor, below the paid average (250 + 1000) / (500 + 500) = 1.25: grow them. (直通车 converts at 2%.)"""
+    names = ["直接访问", "短信/邮件", "搜索", "万相台", "站外推广", "淘宝客", "直通车"]
+    f = pd.DataFrame({"source": names, "uv": 500, "payment_conversion_rate": [0.06] * 6 + [0.02],
+                      "visitor_cost": [None] * 5 + [0.5, 2.0], "ad_cost": [None] * 5 + [250.0, 1000.0]})
+    s = snap(sources=f, shop={"payment_conversion_rate": 0.03}, costed=frozenset({"站外推广"}))
+    out = sources(s, AdviceSettings())
+    assert sorted(a.subject["source"] for a in out if a.rule == "grow_source") == ["万相台", "淘宝客", "站外推广"]
+    assert s.paid() == frozenset({"万相台", "站外推广", "淘宝客", "直通车"})
+
+
 def test_spend_ratio_band_per_category() -> None:
     """Spend 1,200 on sales 10,000 = 12%: above the default 10% band (warning, priority 2); a category
     band of 15% silences it; 16% is loss-making (priority 1)."""

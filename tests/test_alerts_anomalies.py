@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from junshi.analysis.alerts import promotion_days
+from junshi.analysis.alerts import _anomaly_alert, promotion_days
 from junshi.analysis.anomalies import AnomalySettings, is_alert, score_day
 
 DAY = date(2026, 11, 20)  # a Friday
@@ -68,9 +68,10 @@ def test_the_default_promotion_calendar_follows_the_shops_market() -> None:
 
 def test_a_silent_series_scores_as_zero_and_missing_days_count_as_zero() -> None:
     """Source B had 30 every day and nothing today -> actual 0; source C had 50 on 3 of the 6
-    Fridays and no rows on the other 3 (zeros): median of 0, 0, 0, 50, 50, 50 = 25."""
+    Fridays (the 2nd, 4th and 6th before) and no rows on the other 3 (zeros): median of 0, 50, 0, 50, 0,
+    50 = 25."""
     rows = _series({}, key="A") + [{**r, "value": 30.0} for r in _series({}, key="B")]
-    rows += [{"day": DAY - timedelta(days=7 * i), "value": 50.0, "source": "C"} for i in (1, 2, 3)]
+    rows += [{"day": DAY - timedelta(days=7 * i), "value": 50.0, "source": "C"} for i in (2, 4, 6)]
     rows += [{"day": DAY, "value": 100.0, "source": "A"}]
     out = score_day(pd.DataFrame(rows), DAY, keys=["source"], unit="count").set_index("source")
     assert out.loc["B", "actual"] == 0 and out.loc["B", "expected"] == 30
@@ -86,3 +87,42 @@ def test_rate_floor_uses_visitors() -> None:
     row = score_day(h, DAY, keys=[], unit="ratio", weights=w).iloc[0]
     assert row["score"] == pytest.approx(-0.05 / (0.05 * 0.95 / 20) ** 0.5)
     assert not is_alert(row["score"], row["rel_change"], AnomalySettings())
+
+
+def test_a_series_is_scored_only_with_history_of_its_own() -> None:
+    """Product A had rows for 42 days; product N appeared 10 days ago (its earlier days are not zeros of
+    history: it did not exist). Today both jump: A is scored, N (10 < 21 days of history) is not."""
+    rows = [{**r, "product": "A"} for r in _series({})]
+    rows += [{"day": DAY - timedelta(days=i), "value": 100.0, "product": "N"} for i in range(1, 11)]
+    rows += [{"day": DAY, "value": 400.0, "product": k} for k in ("A", "N")]
+    out = score_day(pd.DataFrame(rows), DAY, keys=["product"], unit="count")
+    assert list(out["product"]) == ["A"] and out.iloc[0]["history_days"] == 42
+
+
+def test_a_rate_that_never_had_events_is_not_scored_and_a_rare_one_expects_its_pooled_rate() -> None:
+    """P (presale: 200 visitors a day, no payment in 42 days) pays at 6% today: no expectation, not
+    scored. R (40 visitors a day, 1 buyer on every third day: the Fridays' rates are 0, 0, 2.5%, 0, 0,
+    2.5% -> median 0) expects the pooled rate of its Fridays, 2 buyers / 240 visitors = 0.83%, and its
+    range does not go below 0."""
+    rows, weights = [], []
+    for i in range(1, 43):
+        d = DAY - timedelta(days=i)
+        rows += [{"day": d, "value": 0.0, "product": "P"}, {"day": d, "value": 0.025 if i % 3 == 0 else 0.0,
+                                                           "product": "R"}]
+        weights += [{"day": d, "n": 200, "product": "P"}, {"day": d, "n": 40, "product": "R"}]
+    rows += [{"day": DAY, "value": 0.06, "product": "P"}, {"day": DAY, "value": 0.2, "product": "R"}]
+    weights += [{"day": DAY, "n": 200, "product": "P"}, {"day": DAY, "n": 40, "product": "R"}]
+    out = score_day(pd.DataFrame(rows), DAY, keys=["product"], unit="ratio", weights=pd.DataFrame(weights))
+    assert list(out["product"]) == ["R"]
+    r = out.iloc[0]
+    assert r["expected"] == pytest.approx(2 / 240) and r["lower"] == 0.0
+    assert r["rel_change"] == pytest.approx(0.2 / (2 / 240) - 1)
+
+
+def test_alert_text_never_shows_an_empty_change() -> None:
+    """An expected value of 0 has no relative change: the text leaves the change out instead of "()"."""
+    row = {"metric": "paid_buyers", "actual": 9.0, "expected": 0.0, "lower": 0.0, "upper": 3.0, "score": 9.0,
+           "rel_change": float("nan"), "history_days": 42, "promotion_day": False}
+    alert = _anomaly_alert(DAY, "product", "P1", [row], "CNY")
+    assert "()" not in alert.text_en and "（）" not in alert.text_zh
+    assert "expected 0 [0 .. 3]" in alert.text_en

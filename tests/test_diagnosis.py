@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from junshi.analysis.diagnosis import OTHER, Diagnoser, Fetch, Period, pair_of, to_json
+from junshi.analysis.diagnosis import OTHER, Diagnoser, Fetch, History, Period, pair_of, to_json
 from junshi.errors import MetricError, MissingDataError
 
 D0, D1 = date(2026, 11, 1), date(2026, 11, 8)
@@ -120,3 +121,55 @@ def test_unallocated_cell_closes_the_gap() -> None:
 def test_unknown_metric_is_a_clear_error() -> None:
     with pytest.raises(MetricError, match="ratio-tree"):
         Diagnoser(pair_of(make_fetch(_shop()))).run("uv", Period(D1, D1), Period(D0, D0))
+
+
+def _history(cells: dict[str, tuple[float, float, float]], days: int = 42, end: date = D1) -> pd.DataFrame:
+    """Every day before ``end``: each source with constant (uv, paid_buyers, sales)."""
+    return pd.DataFrame([
+        {"day": end - timedelta(days=i), "source": k, "uv": uv, "paid_buyers": b, "sales": s}
+        for i in range(1, days + 1) for k, (uv, b, s) in cells.items()
+    ])
+
+
+def _hist_fn(frame: pd.DataFrame) -> History:
+    def history(metrics: Sequence[str], dim: str | None, start: date, end: date) -> pd.DataFrame:
+        f = frame[(frame["day"] >= start) & (frame["day"] <= end)]
+        if dim is None:
+            return f.groupby("day", as_index=False)[list(metrics)].sum()
+        return f[["day", dim, *metrics]]
+
+    return history
+
+
+def test_diagnosis_says_whether_the_total_and_each_cell_moved_beyond_normal_variation() -> None:
+    """History: 42 days of source A at 100 visitors, 10 buyers, 1000.00 and B at 100, 5, 1000.00 (the
+    fixture's D0). Today (D1) A has 60 visitors and 6 buyers (sales 1600.00 in all): A's visitors are
+    60 against 100 +- 10 (p ~ 1e-5): flagged; B is unchanged: not flagged.
+    The total's expected sales are 2000.00; its spread is the compound Poisson floor
+    2000 x sqrt(1 + 0.6^2) / sqrt(15 buyers) = 602.218, so the range is 2000 -+ 3 x 602.218 =
+    [193.35, 3806.65] and 1600.00 is within normal variation."""
+    today = pd.DataFrame([{"day": D1, "source": "A", "uv": 60, "paid_buyers": 6, "sales": 600.0},
+                          {"day": D1, "source": "B", "uv": 100, "paid_buyers": 5, "sales": 1000.0}])
+    frame = pd.concat([_history({"A": (100, 10, 1000.0), "B": (100, 5, 1000.0)}), today])
+    diag = Diagnoser(pair_of(make_fetch(_shop())), dimensions=["source"], history=_hist_fn(frame)).run(
+        "sales", Period(D1, D1), Period(D0, D0))
+    assert diag.signal is not None and diag.signal.significant is False
+    assert (diag.signal.low, diag.signal.high) == pytest.approx((2000 - 3 * 602.2181, 2000 + 3 * 602.2181))
+    cells = {c.value: c for c in diag.dimensions["source"]}
+    assert cells["A"].significant and not cells["B"].significant
+    assert cells["A"].p_value is not None and cells["A"].p_value < 1e-4
+    j = to_json(diag)
+    assert j["significant"] is False and j["expected_range"] == pytest.approx([193.35, 3806.65], abs=0.01)
+    assert j["significance"] == {"history_days": 42, "fdr": 0.05, "cells_tested": 2, "cells_significant": 1}
+    assert [(c["value"], c["significant"]) for c in j["dimensions"][0]["cells"]] == [("A", True), ("B", False)]
+    assert j["path"][0]["significant"] is True
+    assert np.isclose(j["dimensions"][0]["cells"][0]["p_value"], cells["A"].p_value)
+
+
+def test_short_history_says_it_cannot_tell() -> None:
+    """Ten days of history (21 needed): the total's significance is unknown (null) and noted."""
+    frame = _history({"A": (100, 10, 1000.0), "B": (100, 5, 1000.0)}, days=10)
+    diag = Diagnoser(pair_of(make_fetch(_shop())), dimensions=["source"], history=_hist_fn(frame)).run(
+        "sales", Period(D1, D1), Period(D0, D0))
+    j = to_json(diag)
+    assert j["significant"] is None and j["expected_range"] is None and "short_history" in j["notes"]

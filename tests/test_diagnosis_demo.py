@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from scipy.stats import binom
 
 from junshi import Shop, connect
 from junshi.analysis.morning_note import diagnosis_text
@@ -66,3 +67,51 @@ def test_other_ratio_trees_add_up(demo_shop: Shop, demo_truth: GroundTruth, metr
     assert extra in j["effects"]
     for dim in j["dimensions"]:
         assert round(sum(c["contribution"] for c in dim["cells"]), 2) == j["change"], dim["name"]
+
+
+def _ordinary_days(truth: GroundTruth, n: int) -> list[date]:
+    """``n`` days spread over the season with three weeks of history, no planted event within two days
+    and outside the promotion window (its presale, the days after and their history)."""
+    busy = {ev.start + timedelta(days=i) for ev in truth.events for i in range(-2, (ev.end - ev.start).days + 3)}
+    promo = truth.promotion
+    assert promo is not None
+    busy |= {promo.presale_start + timedelta(days=i) for i in range(-10, (promo.end - promo.presale_start).days + 8)}
+    days = [d for d in (truth.start + timedelta(days=i) for i in range(21, truth.days)) if d not in busy]
+    return [days[round(i * (len(days) - 1) / (n - 1))] for i in range(n)]
+
+
+def test_ordinary_days_flag_almost_nothing_and_say_so(demo_shop: Shop, demo_truth: GroundTruth) -> None:
+    """Benjamini-Hochberg at q = 5%: on a day when no cell moved, P(any cell flagged) <= q, so the number
+    of ordinary days with a flag is at most Binomial(5, 0.05); its 99.9% quantile (2 days) is the bound."""
+    days = _ordinary_days(demo_truth, 5)
+    flagged = []
+    for day in days:
+        diag = demo_shop.diagnose(day, vs="week", depth=0)
+        j = diag.to_json()
+        assert j["significance"]["cells_tested"] >= 50  # every dimension's cells carry a test
+        assert all(isinstance(c["significant"], bool) for d in j["dimensions"] for c in d["cells"])
+        flagged.append(j["significance"]["cells_significant"])
+        if j["significant"] is False:
+            assert "Within normal variation" in diagnosis_text(diag, "CNY")
+    print("\ncells flagged on ordinary days", dict(zip(map(str, days), flagged, strict=True)))
+    assert sum(f > 0 for f in flagged) <= binom.ppf(0.999, len(days), 0.05)
+
+
+def test_a_break_in_one_source_is_flagged_and_leads_the_note(demo_shop: Shop, demo_truth: GroundTruth) -> None:
+    """The planted search-traffic drop (搜索 visitors halved for five days): the source's count test
+    flags it on most days (a halving of ~300 visitors is about 8 standard deviations even with the
+    measured overdispersion) and the note lists it before the drill-down."""
+    ev = demo_truth.event("traffic_drop")
+    days = [ev.start + timedelta(days=i) for i in range((ev.end - ev.start).days + 1)]
+    hits = 0
+    for day in days:
+        diag = demo_shop.diagnose(day, vs="week", depth=1)
+        cell = next(c for c in diag.dimensions["source"] if c.value == ev.source)
+        if cell.significant:
+            hits += 1
+            text = diagnosis_text(diag, "CNY").splitlines()
+            lead = text.index("Beyond normal variation (false discovery rate 5%):")
+            assert any(f"source {ev.source}:" in line for line in text[lead:lead + 4])
+            assert "Why:" not in text or lead < text.index("Why:")
+    print(f"\n{ev.source} flagged on {hits} of {len(days)} days of the drop")
+    assert hits >= 3

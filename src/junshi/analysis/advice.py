@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from junshi.analysis.alerts import promotion_days
+from junshi.analysis.channels import costed_channels, paid_sources
 from junshi.analysis.source import kpi_frame, table_frame
 from junshi.errors import JunshiError
 from junshi.i18n import tr
@@ -108,6 +109,20 @@ class Snapshot:
     negative_reviews: pd.DataFrame
     main_category: str | None = None
     base_in_promotion: bool = False  # the earliest window overlaps promotion days: trends would mislead
+    costed: frozenset[str] = frozenset()  # channels with cost in ad_spend (any day)
+
+    def paid(self) -> frozenset[str]:
+        """Sources that can be bought: with ad cost (in ``ad_spend`` or this window) or known paid channels."""
+        names: set[str] = set()
+        costed = set(self.costed)
+        if not self.sources.empty:
+            names |= set(self.sources["source"].astype(str))
+            if "ad_cost" in self.sources.columns:
+                cost = self.sources["ad_cost"].astype(float).fillna(0)
+                costed |= set(self.sources[cost > 0]["source"].astype(str))
+        if not self.product_sources_today.empty:
+            names |= set(self.product_sources_today["source"].astype(str))
+        return paid_sources(names, costed)
 
 
 PRODUCT_METRICS = ["uv", "paid_buyers", "payment_conversion_rate", "sales"]
@@ -170,7 +185,7 @@ def snapshot(shop: Shop, day: date, settings: AdviceSettings) -> Snapshot:
     base_start, _ = win(2)
     in_promo = any(base_start + timedelta(days=i) in promo for i in range((day - base_start).days + 1))
     return Snapshot(day, w, products, sources, shop_now, shop_day, dsr_before, stock_today, ps, reviews, main_cat,
-                    in_promo)
+                    in_promo, costed_channels(shop))
 
 
 # ---------------------------------------------------------------- rules
@@ -278,7 +293,10 @@ def cut_losers(s: Snapshot, c: AdviceSettings) -> list[Advice]:
 
 @rule("sources")
 def sources(s: Snapshot, c: AdviceSettings) -> list[Advice]:
-    """Grow sources converting well at low cost; fix or cut the ones below the shop at a high cost."""
+    """Grow sources converting well at low cost; fix or cut the ones below the shop at a high cost.
+
+    Only sources that can be bought are told to grow (more budget cannot buy organic search, direct
+    visits or the shop's own SMS); see :mod:`junshi.analysis.channels`."""
     f, shop_conv = s.sources, _f(s.shop.get("payment_conversion_rate"))
     if f.empty or shop_conv != shop_conv or "payment_conversion_rate" not in f.columns:
         return []
@@ -287,6 +305,7 @@ def sources(s: Snapshot, c: AdviceSettings) -> list[Advice]:
     paid = f[f["visitor_cost"].fillna(0) > 0]
     paid_cost = _f(paid["ad_cost"].astype(float).sum() / paid["uv"].sum()) if len(paid) else float("nan")
     out = []
+    buyable = s.paid()
     for r in f.to_dict("records"):
         src, uv, conv = str(r["source"]), _f(r["uv"]), _f(r["payment_conversion_rate"])
         cost = _f(r["visitor_cost"])
@@ -295,13 +314,13 @@ def sources(s: Snapshot, c: AdviceSettings) -> list[Advice]:
             continue
         nums = {"visitors": uv, "conversion": conv, "shop_conversion": shop_conv, "visitor_cost": cost,
                 "paid_visitor_cost": paid_cost}
-        if conv >= c.grow_conv_ratio * shop_conv and (cost == 0 or cost < paid_cost):
+        if src in buyable and conv >= c.grow_conv_ratio * shop_conv and (cost == 0 or cost < paid_cost):
             out.append(Advice(
                 "grow_source", 2, {"source": src}, nums, f"Grow source {src}", f"加大来源 {src}",
                 f"{src} converts at {conv:.2%} (shop {shop_conv:.2%}) at a visitor cost of {cost:,.2f} "
-                f"(paid average {paid_cost:,.2f}): give it more budget or effort.",
+                f"(paid average {paid_cost:,.2f}): give it more budget.",
                 f"{src} 转化率 {conv:.2%}（全店 {shop_conv:.2%}），访客成本 {cost:,.2f}（付费平均 {paid_cost:,.2f}）："
-                "加大投入。"))
+                "加大预算。"))
         elif conv < c.fix_conv_ratio * shop_conv and cost > 0 and cost >= c.fix_cost_ratio * paid_cost:
             out.append(Advice(
                 "fix_source", 1, {"source": src}, {**nums, "ad_cost": _f(r.get("ad_cost"))},
@@ -365,16 +384,14 @@ def stockout_traffic(s: Snapshot, c: AdviceSettings) -> list[Advice]:
     out_ids = set(st[st["stock"] <= 0]["product_id"].astype(str))
     if not s.products.empty and "is_presale" in s.products.columns:  # presale items have no stock yet
         out_ids -= set(s.products.index[s.products["is_presale"].fillna(False).astype(bool)].astype(str))
-    paid_sources = set(s.sources[s.sources.get("ad_cost", pd.Series(dtype=float)).astype(float).fillna(0) > 0]
-                       ["source"].astype(str)) if not s.sources.empty and "ad_cost" in s.sources.columns else set()
+    paid = s.paid()
     ps = ps[ps["product"].astype(str).isin(out_ids)]
     out = []
     for pid, g in ps.groupby(ps["product"].astype(str)):
         uv = _f(g["uv"].sum())
         if uv < c.stockout_min_uv:
             continue
-        paid = g[g["source"].astype(str).isin(paid_sources)]
-        paid_uv = _f(paid["uv"].sum())
+        paid_uv = _f(g[g["source"].astype(str).isin(paid)]["uv"].sum())
         srcs = ", ".join(f"{r['source']} {int(r['uv'])}" for r in g.sort_values("uv", ascending=False)
                          .to_dict("records")[:3])
         rows = s.products[s.products.index == str(pid)]

@@ -133,11 +133,11 @@ def _anomaly_alert(day: date, level: str, key: str | None, rows: list[dict[str, 
     where_en = _LEVEL_NAMES[level][0] + (f" {key}" if key else "")
     where_zh = _LEVEL_NAMES[level][1] + (f" {key}" if key else "")
     rel = lead["rel_change"]
-    rel_txt = f"{rel:+.0%}" if rel == rel else ""
     en, zh = REGISTRY[metric].en.lower(), REGISTRY[metric].zh
     actual, expected, lower, upper = (_fmt(metric, lead[k], currency) for k in ("actual", "expected", "lower", "upper"))
-    text_en = f"{where_en}: {en} {actual} ({rel_txt}), expected {expected} [{lower} .. {upper}]"
-    text_zh = f"{where_zh}：{zh} {actual}（{rel_txt}），预期 {expected}（区间 {lower} ~ {upper}）"
+    change_en, change_zh = (f" ({rel:+.0%})", f"（{rel:+.0%}）") if rel == rel else ("", "")
+    text_en = f"{where_en}: {en} {actual}{change_en}, expected {expected} [{lower} .. {upper}]"
+    text_zh = f"{where_zh}：{zh} {actual}{change_zh}，预期 {expected}（区间 {lower} ~ {upper}）"
     if lead["promotion_day"]:
         text_en += " (promotion period)"
         text_zh += "（大促期间）"

@@ -15,9 +15,15 @@ median baseline is exact, runs on every series and every day at once as array op
 a whole season takes seconds), and needs no tuning. Days marked as promotion days are left out of
 every history and flagged when they are the day scored.
 
-Units: ``count`` and ``money`` add up (a day without a row is 0); ``ratio``, ``avg`` and ``level`` (a
-mean such as days to deliver, floored at ``money_floor`` of itself) do not: a day without a value is
-missing, never 0.
+Units: ``count`` and ``money`` add up (a day without a row is 0, from the series' first row on: the days
+before a product or source existed are not history); ``ratio``, ``avg`` and ``level`` (a mean such as
+days to deliver, floored at ``money_floor`` of itself) do not: a day without a value is missing, never 0.
+A rate whose same-weekday median is 0 (buyers too rare for a median) expects the pooled rate of those
+days (their numerators over their denominators).
+
+A series is scored only when it has ``min_history`` days of history and was non-zero on at least one
+of them: an expectation of 0 from a series that never had data (a presale product's payments, a product
+that never sold) is no expectation, and its range would be a meaningless interval around zero.
 """
 
 from __future__ import annotations
@@ -56,6 +62,7 @@ class SeriesMatrix:
     values: np.ndarray
     weights: np.ndarray | None
     unit: str
+    first: np.ndarray | None = None  # index of each series' first day with a row (None: the first day)
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, key: str | None, value: str, unit: str,
@@ -70,14 +77,19 @@ class SeriesMatrix:
         else:
             days = []
 
-        def pivot(col: str, fill: float | None) -> np.ndarray:
+        def pivot(col: str) -> np.ndarray:
             p = f.assign(**{k: f[k].astype(str)}).pivot_table(index=k, columns="day", values=col, aggfunc="sum")
-            p = p.reindex(index=keys, columns=days).astype(float)
-            return p.fillna(fill).to_numpy() if fill is not None else p.to_numpy()
+            out: np.ndarray = p.reindex(index=keys, columns=days).astype(float).to_numpy()
+            return out
 
-        values = pivot(value, 0.0 if unit in ADDITIVE else None)
-        weights = pivot(weight, 0.0) if weight else None
-        return cls(keys, days, values, weights, unit)
+        raw = pivot(value)
+        seen = ~np.isnan(raw)
+        first = np.where(seen.any(axis=1), seen.argmax(axis=1), len(days))
+        values = raw
+        if unit in ADDITIVE:  # a day without a row is 0 once the series exists; before, it is no history
+            values = np.where(np.arange(len(days))[None, :] >= first[:, None], np.nan_to_num(raw, nan=0.0), np.nan)
+        weights = np.nan_to_num(pivot(weight), nan=0.0) if weight else None
+        return cls(keys, days, values, weights, unit, first)
 
 
 def _nanmedian(a: np.ndarray, axis: int) -> np.ndarray:
@@ -112,13 +124,22 @@ def score(m: SeriesMatrix, day: date, *, promo_days: Iterable[date] = (),
             expected = _nanmedian(block, axis=1)
             if m.weights is not None:
                 n_expected = _nanmedian(m.weights[:, idx], axis=1)
+                if m.unit == "ratio":  # events too rare for a median: the pooled rate of those days
+                    w = m.weights[:, idx]
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        pooled = np.nansum(block * w, axis=1) / np.sum(np.where(np.isnan(block), 0.0, w), axis=1)
+                    expected = np.where(expected == 0, pooled, expected)
         if len(idx) > 1:  # leave-one-out: a day's own value must not be its baseline (else 1 in k is 0)
             for j in range(len(idx)):
                 others = _nanmedian(np.delete(block, j, axis=1), axis=1)
                 resid_parts.append(np.abs(block[:, j] - others)[:, None])
     resid = np.concatenate(resid_parts, axis=1) if resid_parts else np.full((len(m.keys), 1), np.nan)
     spread = np.nan_to_num(_nanmedian(resid, axis=1) * MAD_SCALE)
-    history = np.sum(~np.isnan(v[:, window]), axis=1) if window else np.zeros(len(m.keys), dtype=int)
+    first = m.first if m.first is not None else np.zeros(len(m.keys), dtype=int)
+    existed = np.array(window)[None, :] >= first[:, None] if window else np.zeros((len(m.keys), 0), dtype=bool)
+    past = v[:, window] if window else np.zeros((len(m.keys), 0))
+    history = np.sum(~np.isnan(past) & existed, axis=1)
+    had_data = np.any(np.nan_to_num(past) != 0, axis=1)
     actual = v[:, t]
     n_today = m.weights[:, t] if m.weights is not None else np.ones(len(m.keys))
     n = n_expected if m.unit == "money" else n_today
@@ -127,14 +148,16 @@ def score(m: SeriesMatrix, day: date, *, promo_days: Iterable[date] = (),
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(expected != 0, (actual - expected) / np.abs(expected), np.nan)
     lower = expected - settings.z_range * spread
-    if m.unit != "ratio":
-        lower = np.maximum(lower, 0.0)
+    nonnegative = ~np.any(np.nan_to_num(past) < 0, axis=1) & (np.nan_to_num(actual) >= 0)
+    lower = np.where(nonnegative, np.maximum(lower, 0.0), lower)
     out = pd.DataFrame({
         "key": m.keys, "actual": actual, "expected": expected, "lower": lower,
         "upper": expected + settings.z_range * spread, "score": z, "rel_change": rel, "history_days": history,
         "promotion_day": day in promo,
     })
-    return out[(out["history_days"] >= settings.min_history) & out["expected"].notna()].reset_index(drop=True)
+    keep = (out["history_days"] >= settings.min_history) & out["expected"].notna() & had_data
+    scored: pd.DataFrame = out[keep].reset_index(drop=True)
+    return scored
 
 
 def _floor(expected: np.ndarray, unit: str, n: np.ndarray, s: AnomalySettings, weighted: bool) -> np.ndarray:

@@ -2,20 +2,23 @@
 
 The numbers come from a :data:`Fetch` function (in production :func:`junshi.analysis.source.kpi_fetch`,
 which asks the metric layer); this module only does the arithmetic, so it is tested on hand-made frames.
+With a :data:`History` function the diagnosis also says whether the total and each cell moved beyond
+normal variation (:mod:`junshi.analysis.significance`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 
 from junshi.analysis.decompose import Decomposition, decompose
+from junshi.analysis.significance import SignalSettings, TotalSignal, cell_pvalues, flag, total_signal
 from junshi.errors import JunshiError, MetricError, MissingDataError
 
 OTHER = "(not allocated)"
@@ -70,6 +73,9 @@ Fetch = Callable[[Sequence[str], str | None, Period, Mapping[str, str]], pd.Data
 PairFetch = Callable[
     [Sequence[str], str | None, Period, Period, Mapping[str, str]], tuple[pd.DataFrame, pd.DataFrame]
 ]
+#: history(metric ids, dimension or None, first day, last day) -> frame with ``day``, the dimension column
+#: (if any) and one column per metric id, one row per day (and cell) with data.
+History = Callable[[Sequence[str], str | None, date, date], pd.DataFrame]
 
 
 def pair_of(fetch: Fetch) -> PairFetch:
@@ -94,6 +100,8 @@ class Cell:
     factor_changes: dict[str, float | None]
     excess: Decimal  # contribution beyond moving in proportion with its parent
     surprise: float = 0.0  # excess over the cell's sampling noise (ranks the drill-down)
+    p_value: float | None = None  # against the cell's own history (None: not tested)
+    significant: bool = False  # beyond normal variation, Benjamini-Hochberg across every cell
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,7 @@ class Step:
     factor_changes: dict[str, float | None]
     main_factor: str
     facts: dict[str, Any] = field(default_factory=dict)
+    significant: bool | None = None  # the cell's test (None: not tested, as below the first level)
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,9 @@ class Diagnosis:
     dimensions: dict[str, list[Cell]]
     path: list[Step]
     notes: list[str]
+    signal: TotalSignal | None = None  # the total against its history (None: not assessed)
+    fdr: float | None = None  # false discovery rate of the cells' flags
+    paid_sources: frozenset[str] = frozenset()  # sources that can be bought (junshi.analysis.channels)
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON shape (see :func:`to_json`)."""
@@ -187,10 +199,16 @@ class Diagnoser:
         min_share: float = 0.1,
         min_excess: float = 0.05,
         dominant: float = 0.8,
+        history: History | None = None,
+        promo_days: Collection[date] = (),
+        signal: SignalSettings | None = None,
     ) -> None:
         self.fetch = fetch
         self.facts = facts
         self.causes = causes
+        self.history = history
+        self.promo_days = frozenset(promo_days)
+        self.signal = signal or SignalSettings()
         self.dimensions = tuple(dimensions)
         self.min_share = min_share
         self.min_excess = min_excess
@@ -225,7 +243,9 @@ class Diagnoser:
             total = self._total(chain, current, baseline, {})
         notes += total.notes
         dims: dict[str, list[Cell]] = {}
+        chains: dict[str, Chain] = {}
         for dim in self.dimensions:
+            chains[dim] = chain
             try:
                 dims[dim] = self._split(chain, dim, current, baseline, {}, total)
                 if all(c.value == OTHER for c in dims[dim]):
@@ -240,13 +260,47 @@ class Diagnoser:
                     if all(c.value == OTHER for c in cells):
                         raise MetricError(f"{dim}: no cells", f"{dim}：没有数据")
                     dims[dim] = cells
+                    chains[dim] = chain.without_visitors()
                     notes.append(f"no_visitors:{dim}")
                 except JunshiError:
                     notes.append(f"no_dimension:{dim}")
             except JunshiError:
                 notes.append(f"no_dimension:{dim}")
+        signal = None
+        if self.history is not None and current.start == current.end:
+            signal, dims = self._signal(chain, chains, current.start, dims, notes)
         path = self._drill(chain, current, baseline, total, dims, depth)
-        return Diagnosis(metric, current, baseline, total, chain.factors, dims, path, notes)
+        return Diagnosis(metric, current, baseline, total, chain.factors, dims, path, notes, signal,
+                         self.signal.fdr if signal else None)
+
+    def _signal(self, chain: Chain, chains: Mapping[str, Chain], day: date, dims: dict[str, list[Cell]],
+                notes: list[str]) -> tuple[TotalSignal | None, dict[str, list[Cell]]]:
+        """The total against its history, and every cell's test (one history query per dimension)."""
+        assert self.history is not None
+        start = day - timedelta(weeks=self.signal.anomaly.weeks)
+        try:
+            whole = self.history(list(chain.quantities), None, start, day)
+        except JunshiError:
+            notes.append("no_history")
+            return None, dims
+        signal = total_signal(whole, chain.metric, day, self.promo_days, self.signal)
+        if signal.significant is None:
+            notes.append("short_history")
+        pvalues: dict[tuple[str, str], float] = {}
+        for dim in dims:
+            qs = chains[dim].quantities
+            try:
+                frame = self.history(list(qs), dim, start, day)
+            except JunshiError:
+                continue
+            found = cell_pvalues(frame, dim, qs, day, self.promo_days, self.signal, unknown=UNKNOWN)
+            pvalues.update({(dim, value): p for value, p in found.items()})
+        flags = flag(pvalues, self.signal.fdr)
+        return signal, {
+            dim: [replace(c, p_value=pvalues.get((dim, c.value)), significant=flags.get((dim, c.value), False))
+                  for c in cells]
+            for dim, cells in dims.items()
+        }
 
     def _chain(self, metric: str) -> Chain:
         if metric not in CHAINS:
@@ -292,14 +346,15 @@ class Diagnoser:
                         candidates.append((d, c, share))
             if not candidates:
                 break
-            def rank(x: tuple[str, Cell, float]) -> tuple[bool, float, Decimal]:
+            def rank(x: tuple[str, Cell, float]) -> tuple[bool, bool, float, Decimal]:
                 known = sign < 0 and self.causes is not None and self.causes(x[0], x[1].value, cur)
-                return known, x[1].surprise * sign, x[1].contribution * sign
+                return known, x[1].significant, x[1].surprise * sign, x[1].contribution * sign
 
             dim, cell, share = max(candidates, key=rank)
             facts = self.facts(dim, cell.value, cur) if self.facts else {}
             path.append(Step(dim, cell.value, cell.contribution, share, cell.current, cell.baseline, cell.effects,
-                             cell.factor_changes, _main_factor(cell.effects, cell.contribution), facts))
+                             cell.factor_changes, _main_factor(cell.effects, cell.contribution), facts,
+                             cell.significant if cell.p_value is not None else None))
             if cell.value == UNKNOWN or len(path) >= depth:
                 break
             filters = {**filters, dim: cell.value}
@@ -328,6 +383,40 @@ def _effects_json(effects: Mapping[str, Decimal]) -> dict[str, float | None]:
     return out
 
 
+def _signal_json(diag: Diagnosis) -> dict[str, Any]:
+    """``significant``, ``expected``, ``expected_range`` and the summary of the cells' tests."""
+    s = diag.signal
+    cells = [c for cells in diag.dimensions.values() for c in cells]
+    return {
+        "significant": s.significant if s else None,
+        "expected": s.expected if s else None,
+        "expected_range": [s.low, s.high] if s and s.low is not None else None,
+        "significance": None if s is None else {
+            "history_days": s.history_days, "fdr": diag.fdr,
+            "cells_tested": sum(c.p_value is not None for c in cells),
+            "cells_significant": sum(c.significant for c in cells),
+        },
+    }
+
+
+def _cell_json(diag: Diagnosis, dim: str, c: Cell) -> dict[str, Any]:
+    t = diag.total
+    out = {
+        "value": c.value,
+        "current": _money(c.current),
+        "baseline": _money(c.baseline),
+        "contribution": _money(c.contribution),
+        "share": float(c.contribution / t.change) if t.change else None,
+        "effects": _effects_json(c.effects),
+        "factor_changes": c.factor_changes,
+        "significant": c.significant,
+        "p_value": c.p_value,
+    }
+    if dim == "source":
+        out["paid"] = c.value in diag.paid_sources
+    return out
+
+
 def to_json(diag: Diagnosis) -> dict[str, Any]:
     """The documented JSON shape of a diagnosis (docs/diagnosis.md)."""
     t = diag.total
@@ -341,22 +430,9 @@ def to_json(diag: Diagnosis) -> dict[str, Any]:
         "method": t.method,
         "effects": _effects_json(t.effects),
         "factor_changes": t.factor_changes,
+        **_signal_json(diag),
         "dimensions": [
-            {
-                "name": name,
-                "cells": [
-                    {
-                        "value": c.value,
-                        "current": _money(c.current),
-                        "baseline": _money(c.baseline),
-                        "contribution": _money(c.contribution),
-                        "share": float(c.contribution / t.change) if t.change else None,
-                        "effects": _effects_json(c.effects),
-                        "factor_changes": c.factor_changes,
-                    }
-                    for c in cells
-                ],
-            }
+            {"name": name, "cells": [_cell_json(diag, name, c) for c in cells]}
             for name, cells in diag.dimensions.items()
         ],
         "path": [
@@ -371,6 +447,7 @@ def to_json(diag: Diagnosis) -> dict[str, Any]:
                 "main_factor_change": s.factor_changes.get(s.main_factor),
                 "effects": _effects_json(s.effects),
                 "facts": s.facts,
+                "significant": s.significant,
             }
             for s in diag.path
         ],

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from junshi.analysis.advice import PRIORITY_NAMES, Advice
 from junshi.analysis.alerts import Alert
-from junshi.analysis.diagnosis import Diagnosis, Step
+from junshi.analysis.diagnosis import Cell, Diagnosis, Step
 from junshi.i18n import get_lang, tr
 from junshi.metrics.result import format_value
 
@@ -39,7 +39,47 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x:+.1%}"
 
 
-def _step(step: Step, currency: str) -> str:
+def _value(diag: Diagnosis, dim: str, value: str) -> str:
+    """A cell's value as shown; a source that can be bought is marked paid (付费)."""
+    name = _name(VALUE_NAMES, value)
+    return name + tr(" (paid)", "（付费）") if dim == "source" and value in diag.paid_sources else name
+
+
+def _signal(diag: Diagnosis, currency: str) -> str:
+    """Whether the total moved beyond its normal variation, with the expected range."""
+    s = diag.signal
+    if s is None or s.significant is None or s.low is None or s.high is None or s.expected is None:
+        return tr("  Too little history to tell normal variation from a real change ({n} days of the {w} needed)",
+                  "  历史数据不足，无法判断是否超出正常波动（有 {n} 天，需要 {w} 天）",
+                  n=s.history_days if s else 0, w=s.needed_days if s else 0)
+    exp, lo, hi = (_money(v, currency, signed=False) for v in (s.expected, s.low, s.high))
+    if s.significant:
+        return tr("  Beyond normal variation: expected {exp} (normal range {lo} ~ {hi})",
+                  "  超出正常波动：预期 {exp}（正常区间 {lo} ~ {hi}）", exp=exp, lo=lo, hi=hi)
+    return tr("  Within normal variation: expected {exp} (normal range {lo} ~ {hi}); the split below describes "
+              "the day, it is no reason to act", "  在正常波动范围内：预期 {exp}（正常区间 {lo} ~ {hi}）；"
+              "以下拆解只描述当天，不构成行动理由", exp=exp, lo=lo, hi=hi)
+
+
+def _significant(diag: Diagnosis, currency: str) -> list[str]:
+    """The cells beyond their normal variation, largest contribution first (they lead the note)."""
+    cells: list[tuple[str, Cell]] = sorted(
+        ((dim, c) for dim, cs in diag.dimensions.items() for c in cs if c.significant),
+        key=lambda x: -abs(x[1].contribution))
+    if diag.signal is None:
+        return []
+    if not cells:
+        return [tr("No cell moved beyond its normal variation (false discovery rate {q:.0%}).",
+                   "没有任何维度值超出其正常波动（错误发现率 {q:.0%}）。", q=diag.fdr or 0)]
+    lines = [tr("Beyond normal variation (false discovery rate {q:.0%}):", "超出正常波动的（错误发现率 {q:.0%}）：",
+                q=diag.fdr or 0)]
+    for dim, c in cells[:8]:
+        lines.append(f"  {_name(DIM_NAMES, dim)} {_value(diag, dim, c.value)}: {_money(c.contribution, currency)}"
+                     + tr(" (p = {p:.1g})", "（p = {p:.1g}）", p=c.p_value or 0))
+    return lines
+
+
+def _step(diag: Diagnosis, step: Step, currency: str) -> str:
     factor = _name(FACTOR_NAMES, step.main_factor)
     change = step.factor_changes.get(step.main_factor)
     if change is not None:
@@ -50,7 +90,7 @@ def _step(step: Step, currency: str) -> str:
         fc = tr("(none left)", "（降为零）")
     text = tr("{dim} {value}: {c} ({share:.0%} of the change), mainly {factor} {fc}",
               "{dim} {value}：{c}（占变化 {share:.0%}），主要是{factor} {fc}",
-              dim=_name(DIM_NAMES, step.dimension), value=_name(VALUE_NAMES, step.value),
+              dim=_name(DIM_NAMES, step.dimension), value=_value(diag, step.dimension, step.value),
               c=_money(step.contribution, currency), share=step.share, factor=factor, fc=fc)
     since = step.facts.get("out_of_stock_since")
     if since:
@@ -76,19 +116,22 @@ def diagnosis_text(diag: Diagnosis, currency: str, *, cells: int = 3) -> str:
         f"{_name(FACTOR_NAMES, k)} {_money(v, currency)} ({_pct(t.factor_changes.get(k))})"
         for k, v in t.effects.items())
     lines.append(tr("  Effects: {e}", "  因素拆解：{e}", e=effects))
+    if diag.signal is not None:
+        lines.append(_signal(diag, currency))
     if "needs_sessions" in diag.notes:
         lines.append(tr("  (no visit data: visitors and conversion cannot be separated; buyers shown instead)",
                         "  （没有访问数据：无法区分访客数与转化率，改用买家数）"))
+    lines += _significant(diag, currency)
     if diag.path:
         lines.append(tr("Why:", "原因："))
         for i, step in enumerate(diag.path):
-            lines.append(f"  {'  ' * i}{'<- ' if i else ''}{_step(step, currency)}")
+            lines.append(f"  {'  ' * i}{'<- ' if i else ''}{_step(diag, step, currency)}")
     else:
         lines.append(tr("No single cell explains the change: it is spread across the shop.",
                         "没有单个维度值能解释这次变化：变化分散在全店。"))
     lines.append(tr("Largest movers:", "变化最大的："))
     for name, cs in diag.dimensions.items():
-        top = ", ".join(f"{_name(VALUE_NAMES, c.value)} {_money(c.contribution, currency)}"
+        top = ", ".join(f"{_value(diag, name, c.value)} {_money(c.contribution, currency)}"
                         for c in cs[:cells] if c.contribution)
         if top:
             lines.append(f"  {_name(DIM_NAMES, name)}: {top}")

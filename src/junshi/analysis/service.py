@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from junshi.analysis.advice import Advice, AdviceSettings, advise
-from junshi.analysis.alerts import Alert, AlertEngine, AlertSettings
+from junshi.analysis.alerts import Alert, AlertEngine, AlertSettings, promotion_days
+from junshi.analysis.channels import costed_channels, paid_sources
 from junshi.analysis.diagnosis import DIMENSIONS, Diagnoser, Diagnosis, Period
-from junshi.analysis.source import kpi_fetch, kpi_frame, table_frame
+from junshi.analysis.source import kpi_fetch, kpi_frame, kpi_history, table_frame
 from junshi.errors import ConfigError, JunshiError, MissingDataError
 
 if TYPE_CHECKING:
@@ -158,8 +160,11 @@ def diagnose_periods(shop: Shop, current: Period, baseline: Period, metric: str 
         raise ConfigError("--depth must be 0 or more.", "--depth 不能小于 0。")
     within_data(current, data_span(shop))
     stock = StockFacts(shop)
-    return Diagnoser(kpi_fetch(shop), facts=stock, causes=stock.out_of_stock, dimensions=DIMENSIONS).run(
-        metric, current, baseline, depth=depth)
+    promos = promotion_days({current.start.year - 1, current.end.year}, str(shop.settings["currency"]))
+    diag = Diagnoser(kpi_fetch(shop), facts=stock, causes=stock.out_of_stock, dimensions=DIMENSIONS,
+                     history=kpi_history(shop), promo_days=promos).run(metric, current, baseline, depth=depth)
+    sources = [c.value for c in diag.dimensions.get("source", [])]
+    return replace(diag, paid_sources=paid_sources(sources, costed_channels(shop)))
 
 
 def alerts(shop: Shop, day: date | str | None = None, settings: AlertSettings | None = None) -> list[Alert]:

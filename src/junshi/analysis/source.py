@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from junshi.analysis.diagnosis import PairFetch, Period
+from junshi.analysis.diagnosis import History, PairFetch, Period
 from junshi.errors import MetricError, MissingDataError
 
 if TYPE_CHECKING:
@@ -79,6 +79,16 @@ def kpi_fetch(shop: Shop) -> PairFetch:
         return _check(f1, metrics, dim), _check(f0, metrics, dim)
 
     return fetch
+
+
+def kpi_history(shop: Shop) -> History:
+    """A diagnosis :data:`History` backed by the metric layer: one query per dimension for every day."""
+
+    def history(metrics: Sequence[str], dim: str | None, start: date, end: date) -> pd.DataFrame:
+        frame = kpi_frame(shop, metrics, ["day", dim] if dim else ["day"], start=start, end=end)
+        return _check(frame, metrics, dim)
+
+    return history
 
 
 def table_frame(shop: Shop, name: str, **where: object) -> pd.DataFrame:
