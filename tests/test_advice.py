@@ -195,11 +195,13 @@ def test_every_rule_threshold_and_alert_code_is_documented() -> None:
 
     from junshi.analysis.advice import RULES
     from junshi.analysis.alerts import AlertSettings
+    from junshi.analysis.significance import SignalSettings
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "diagnosis.md").read_text(encoding="utf-8")
     names = [*RULES, "grow_source", "fix_source"]
     names += [f.name for f in fields(AdviceSettings) if f.name != "window"]
     names += [f.name for f in fields(AlertSettings) if f.name != "anomaly"]
+    names += [f.name for f in fields(SignalSettings) if f.name != "anomaly"]
     names += ["metric_drop", "metric_rise", "intraday_drop", "stockout_traffic", "source_silent",
               "quarantine_jump", "presale_distortion"]
     missing = [n for n in names if f"`{n}`" not in doc]

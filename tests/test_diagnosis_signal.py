@@ -43,9 +43,15 @@ def test_overdispersion_is_measured_from_the_cells_own_history() -> None:
     assert p["S"] > 0.3 and p["T"] < 1e-4
 
 
-def test_benjamini_hochberg_across_every_cell() -> None:
-    """p = 0.001, 0.02, 0.04, 0.5 over m = 4 at q = 0.05: BH thresholds 0.0125, 0.025, 0.0375, 0.05 by rank;
-    the largest rank under its threshold is 2 (0.02 <= 0.025), so the first two are flagged."""
+def test_benjamini_hochberg_across_every_cell_each_dimension_weighing_the_same() -> None:
+    """Four dimensions of one cell each (weights 1): p = 0.001, 0.02, 0.04, 0.5 at q = 0.05 have BH
+    thresholds 0.0125, 0.025, 0.0375, 0.05 by rank; the largest rank under its threshold is 2 (0.02 <=
+    0.025): the first two are flagged.
+    One source (p 0.02) and three products (0.3, 0.4, 0.5): m = 4 over 2 dimensions, so the source weighs
+    4 / (2 x 1) = 2 and each product 4 / (2 x 3) = 2/3; the source's weighted p 0.01 <= 0.0125 is
+    flagged (unweighted BH would flag nothing: 0.02 > 0.0125)."""
     p = {("source", "a"): 0.001, ("region", "b"): 0.02, ("device", "c"): 0.04, ("product", "d"): 0.5}
     assert flag(p, 0.05) == {("source", "a"): True, ("region", "b"): True, ("device", "c"): False,
                              ("product", "d"): False}
+    p = {("source", "a"): 0.02, ("product", "x"): 0.3, ("product", "y"): 0.4, ("product", "z"): 0.5}
+    assert [k for k, v in flag(p, 0.05).items() if v] == [("source", "a")]

@@ -287,7 +287,9 @@ class Diagnoser:
         if signal.significant is None:
             notes.append("short_history")
         pvalues: dict[tuple[str, str], float] = {}
-        for dim in dims:
+        for dim, cells in dims.items():
+            if sum(c.value != OTHER for c in cells) < 2:  # one value: the whole shop again, as the total
+                continue
             qs = chains[dim].quantities
             try:
                 frame = self.history(list(qs), dim, start, day)
@@ -296,11 +298,13 @@ class Diagnoser:
             found = cell_pvalues(frame, dim, qs, day, self.promo_days, self.signal, unknown=UNKNOWN)
             pvalues.update({(dim, value): p for value, p in found.items()})
         flags = flag(pvalues, self.signal.fdr)
-        return signal, {
+        tested = {
             dim: [replace(c, p_value=pvalues.get((dim, c.value)), significant=flags.get((dim, c.value), False))
                   for c in cells]
             for dim, cells in dims.items()
-        }
+        }  # the cells beyond normal variation lead, then the largest contributions
+        return signal, {dim: sorted(cells, key=lambda c: (not c.significant, -abs(c.contribution), c.value))
+                        for dim, cells in tested.items()}
 
     def _chain(self, metric: str) -> Chain:
         if metric not in CHAINS:

@@ -251,13 +251,14 @@
       document.getElementById("diag-summary").replaceChildren(
         el("b", { text: nameOf(diag.metric) + ": " }), el("span", { text: diag.period.current + " " }), num(diag.metric, diag.current, "money"),
         el("span", { text: " vs " + diag.period.baseline + " " }), num(diag.metric, diag.baseline, "money"), el("span", { cls: pc.cls, text: " (" + pc.text + ")" }));
+      document.getElementById("diag-signal").replaceChildren(...signalNote(diag));
       document.getElementById("drill").textContent = "";
       drawWaterfall(null);
       const ol = document.getElementById("diag-path");
       ol.innerHTML = "";
       for (const step of diag.path) {
         const share = step.share === null || step.share === undefined ? "" : " (" + (step.share * 100).toFixed(1) + "%)";
-        ol.append(el("li", { "data-step": step.dimension }, [el("b", { text: step.label + ": " + step.value + " " }), num(diag.metric, step.contribution, "money"), el("span", { text: share })]));
+        ol.append(el("li", { "data-step": step.dimension, "data-significant": String(step.significant) }, [el("b", { text: step.label + ": " + step.value + " " }), num(diag.metric, step.contribution, "money"), el("span", { text: share })]));
       }
     };
     vs.addEventListener("change", () => load());
@@ -269,6 +270,25 @@
     });
     await load();
   }
+  /* Signal or noise: is the day beyond its normal range, and which cells moved beyond theirs (they lead). */
+  function signalNote(d) {
+    const zh = lang === "zh";
+    if (d.significant === null || d.significant === undefined) {
+      return [el("span", { "data-significant": "null", text: zh ? "历史数据不足，无法判断是否超出正常波动" : "Too little history to tell normal variation from a real change" })];
+    }
+    const range = fmt(d.expected_range[0], "money") + " ~ " + fmt(d.expected_range[1], "money");
+    const head = d.significant ? (zh ? "超出正常波动" : "Beyond normal variation") : (zh ? "在正常波动范围内" : "Within normal variation");
+    const out = [el("b", { cls: d.significant ? "down" : "flat", "data-significant": String(d.significant), text: head }),
+      el("span", { text: (zh ? "：预期 " : ": expected ") + fmt(d.expected, "money") + (zh ? "（正常区间 " : " (normal range ") + range + (zh ? "）" : ")") })];
+    const cells = [];
+    for (const dim of d.dimensions) for (const c of dim.cells) if (c.significant) cells.push({ label: dim.label, c: c });
+    cells.sort((a, b) => Math.abs(b.c.contribution) - Math.abs(a.c.contribution));
+    const list = cells.length
+      ? (zh ? "。超出自身正常波动的：" : ". Beyond their normal variation: ") + cells.map((x) => x.label + " " + x.c.value + (x.c.paid ? (zh ? "（付费）" : " (paid)") : "")).join(zh ? "、" : ", ")
+      : (zh ? "。没有任何维度值超出其正常波动" : ". No cell moved beyond its normal variation");
+    out.push(el("span", { id: "diag-significant-cells", text: list }));
+    return out;
+  }
   function drawWaterfall(cell) {
     const dim = diag.dimensions.find((d) => d.name === document.getElementById("dimension").value);
     let steps;
@@ -277,7 +297,7 @@
       steps = Object.entries(cell.effects).map(([k, v]) => ({ name: diag.factor_labels[k] || k, value: Number(v) }));
       title = dim.label + " = " + cell.value;
     } else if (dim) {
-      steps = dim.cells.slice(0, 12).map((c) => ({ name: c.value, value: Number(c.contribution), cell: c }));
+      steps = dim.cells.slice(0, 12).map((c) => ({ name: c.value + (c.significant ? " *" : ""), value: Number(c.contribution), cell: c }));
       const rest = dim.cells.slice(12).reduce((a, c) => a + Number(c.contribution), 0);
       if (dim.cells.length > 12) steps.push({ name: lang === "zh" ? "其他" : "Others", value: rest });
       title = dim.label;
