@@ -179,7 +179,8 @@ def _cells(cur: pd.DataFrame, base: pd.DataFrame, dim: str, chain: Chain, parent
     return sorted(out, key=lambda c: (-abs(c.contribution), c.value))
 
 
-def _main_factor(effects: Mapping[str, Decimal], change: Decimal) -> str:
+def main_factor(effects: Mapping[str, Decimal], change: Decimal) -> str:
+    """The factor with the largest effect in the direction of ``change``."""
     sign = 1 if change >= 0 else -1
     return max(effects, key=lambda k: effects[k] * sign)
 
@@ -357,7 +358,7 @@ class Diagnoser:
             dim, cell, share = max(candidates, key=rank)
             facts = self.facts(dim, cell.value, cur) if self.facts else {}
             path.append(Step(dim, cell.value, cell.contribution, share, cell.current, cell.baseline, cell.effects,
-                             cell.factor_changes, _main_factor(cell.effects, cell.contribution), facts,
+                             cell.factor_changes, main_factor(cell.effects, cell.contribution), facts,
                              cell.significant if cell.p_value is not None else None))
             if cell.value == UNKNOWN or len(path) >= depth:
                 break

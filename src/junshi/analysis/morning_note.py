@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from junshi.analysis.advice import PRIORITY_NAMES, Advice
 from junshi.analysis.alerts import Alert
-from junshi.analysis.diagnosis import Cell, Diagnosis, Step
+from junshi.analysis.diagnosis import Cell, Diagnosis, Step, main_factor
 from junshi.i18n import get_lang, tr
 from junshi.metrics.result import format_value
 
@@ -74,8 +74,11 @@ def _significant(diag: Diagnosis, currency: str) -> list[str]:
     lines = [tr("Beyond normal variation (false discovery rate {q:.0%}):", "超出正常波动的（错误发现率 {q:.0%}）：",
                 q=diag.fdr or 0)]
     for dim, c in cells[:8]:
-        lines.append(f"  {_name(DIM_NAMES, dim)} {_value(diag, dim, c.value)}: {_money(c.contribution, currency)}"
-                     + tr(" (p = {p:.1g})", "（p = {p:.1g}）", p=c.p_value or 0))
+        factor = main_factor(c.effects, c.contribution)
+        lines.append(tr("  {dim} {value}: {c}, mainly {factor} {fc} (p = {p:.1g})",
+                        "  {dim} {value}：{c}，主要是{factor} {fc}（p = {p:.1g}）",
+                        dim=_name(DIM_NAMES, dim), value=_value(diag, dim, c.value), c=_money(c.contribution, currency),
+                        factor=_name(FACTOR_NAMES, factor), fc=_pct(c.factor_changes.get(factor)), p=c.p_value or 0))
     return lines
 
 
