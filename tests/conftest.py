@@ -109,3 +109,23 @@ def olist_tail_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         report = shop.ingest(_olist_tail(work / "export"), preset="olist")
         assert not report.quarantined
     return db
+
+
+# A shop simulated, written as a Taobao seller's downloads and loaded again from those files only.
+TAOBAO_END = datetime.date(2024, 6, 30)  # 60 days from 2024-05-02
+TAOBAO_SHOP = "tb"
+
+
+@pytest.fixture(scope="session")
+def taobao_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """(simulated warehouse, its --as taobao folder, a warehouse with shop "tb" loaded only from that folder
+    by ``junshi ingest FOLDER``). 60 days, ~400 new visits a day, seed 5. Read-only: copy before writing."""
+    from junshi.simulate.export import export_shop
+
+    root = tmp_path_factory.mktemp("taobao")
+    truth = simulate(root / "sim.duckdb", days=60, visitors_per_day=400, seed=5, lang="zh", end_date=TAOBAO_END)
+    folder = root / "taobao-files"
+    export_shop(truth.db, folder)
+    with connect(root / "files.duckdb", TAOBAO_SHOP) as s:
+        s.ingest(folder, strict=True)
+    return Path(truth.db), folder, root / "files.duckdb"

@@ -77,22 +77,25 @@ def test_taobao_orders_gbk_order_and_item_reports(shop: Shop) -> None:
 
 
 def test_taobao_orders_newer_exports(shop: Shop, tmp_path: Path) -> None:
-    """Newer exports: the order report adds 发货时间 and 物流公司; the item report has 子订单编号 and 主订单编号
+    """Newer exports: the order report adds 发货时间 and 物流公司 (a 交易关闭 order is cancelled, when it was
+    paid for want of a closing time); the item report has 子订单编号 and 主订单编号
     (no 订单编号), repeats 买家实际支付金额 and carries the item id 商品ID, which wins over 商家编码 so that
     lines meet 生意参谋's 商品效果 rows. Two lines of order 3105000000000000001: 2 x 79.00 + 1 x 20.00."""
     orders = tmp_path / "ExportOrderList202403030900.csv"
     orders.write_bytes(
         "订单编号,买家会员名,买家应付货款,买家实际支付金额,订单状态,订单创建时间,订单付款时间,发货时间,物流公司\r\n"
         '="3105000000000000001",tb_a,178.00,178.00,卖家已发货,2024-03-01 10:00:00,2024-03-01 10:01:00,'
-        "2024-03-01 18:30:00,中通快递\r\n".encode("gbk"))
+        "2024-03-01 18:30:00,中通快递\r\n"
+        '="3105000000000000002",tb_b,50.00,50.00,交易关闭,2024-03-02 09:00:00,2024-03-02 09:01:00,,\r\n'
+        .encode("gbk"))
     items = tmp_path / "ExportOrderDetailList202403030900.csv"
     items.write_bytes(
         "子订单编号,主订单编号,标题,价格,购买数量,商家编码,买家实际支付金额,订单状态,商品ID\r\n"
         '="4000000000000000101",="3105000000000000001",连衣裙,79.00,2,DR-1,158.00,卖家已发货,612345678901\r\n'
         '="4000000000000000102",="3105000000000000001",发圈,20.00,1,HR-2,20.00,卖家已发货,\r\n'.encode("gbk"))
     shop.ingest([orders, items], preset="taobao-orders", strict=True)
-    assert rows(shop, "SELECT shipped_at, carrier FROM orders WHERE shop_id = ?") == [
-        (dt.datetime(2024, 3, 1, 18, 30), "中通快递")]
+    assert rows(shop, "SELECT shipped_at, carrier, cancelled_at FROM orders WHERE shop_id = ? ORDER BY order_id") == [
+        (dt.datetime(2024, 3, 1, 18, 30), "中通快递", None), (None, None, dt.datetime(2024, 3, 2, 9, 1))]
     assert rows(shop, "SELECT order_id, line_no, product_id, amount FROM order_items WHERE shop_id = ? "
                       "ORDER BY line_no") == [("3105000000000000001", 1, "612345678901", Decimal("158.00")),
                                               ("3105000000000000001", 2, "HR-2", Decimal("20.00"))]

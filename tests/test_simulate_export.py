@@ -146,7 +146,8 @@ def test_overview(tiny_files: Path) -> None:
 
 def test_sources(tiny_files: Path) -> None:
     """D1: 搜索 (淘内免费) v1 with 2 page views and O1's 190; 直通车 (付费流量) v2 with 1 page view, O2 ordered
-    unpaid, a favourite. D2: 搜索 150, 钻展 and 淘宝客 one visitor each, both 付费流量."""
+    unpaid, a favourite. D2: 搜索 150, 钻展 and 淘宝客 one visitor each, both 付费流量; 钻展, the one source
+    bought per impression, is named after the report its spend goes to: 万相台."""
     d1 = {r["来源明细"]: r for r in table(tiny_files / "【生意参谋平台】店铺来源_2024-03-01_2024-03-01.xlsx")}
     assert set(d1) == {"搜索", "直通车"}
     s, z = d1["搜索"], d1["直通车"]
@@ -156,7 +157,7 @@ def test_sources(tiny_files: Path) -> None:
             z["客单价"]) == ("付费流量", 1, 1, "0.00", 1, "100.00%", 1, "0.00")
     d2 = {r["来源明细"]: r for r in table(tiny_files / "【生意参谋平台】店铺来源_2024-03-02_2024-03-02.xlsx")}
     assert {k: (r["流量来源"], r["访客数"], r["支付金额"]) for k, r in d2.items()} == {
-        "搜索": ("淘内免费", 1, "150.00"), "钻展": ("付费流量", 1, "0.00"), "淘宝客": ("付费流量", 1, "0.00")}
+        "搜索": ("淘内免费", 1, "150.00"), "万相台": ("付费流量", 1, "0.00"), "淘宝客": ("付费流量", 1, "0.00")}
 
 
 def test_products(tiny_files: Path) -> None:

@@ -4,7 +4,8 @@ Both are CSV files in GBK like Excel saves them; values may be written as ``="12
 tab to keep Excel from mangling long numbers (both are stripped).
 
 Order report (one row per order) -> ``orders``: 订单编号 -> order_id, 买家会员名 -> customer_id,
-订单创建时间 -> created_at, 订单付款时间 -> paid_at (empty = unpaid), 订单状态 -> status,
+订单创建时间 -> created_at, 订单付款时间 -> paid_at (empty = unpaid), 订单状态 -> status (交易关闭: the order
+is cancelled; the report has no closing time, so cancelled_at = the payment time, else the creation time),
 买家应付货款 -> item_amount, 买家应付邮费 -> shipping_fee, 买家实际支付金额 -> pay_amount,
 发货时间 -> shipped_at and 物流公司 -> carrier (newer exports),
 收货地址 (``省 市 区 详细地址``) -> region (first part), city (second part) and address_hash
@@ -66,13 +67,15 @@ def _orders(loader: Loader, raw: RawTable) -> None:
         Field("region", "VARCHAR", f"{addr}[1]"),
         Field("city", "VARCHAR", f"{addr}[2]"),
         Field("address_hash", "VARCHAR", f"sha256(NULLIF(trim({_col(raw, '收货地址')}), ''))"),
+        Field("cancelled_at", "TIMESTAMP", f"CASE WHEN {_col(raw, '订单状态')} = '交易关闭' THEN "
+              f"coalesce(NULLIF({_col(raw, '订单付款时间')}, ''), {_col(raw, '订单创建时间')}) END"),
         Field("shipped_at", "TIMESTAMP", _col(raw, "发货时间")),
         Field("carrier", "VARCHAR", _col(raw, "物流公司")),
     ]
     rules = [*table_rules("orders", [f.name for f in fields]), ("refund < 0", "negative amount: refund")]
     g = loader.check(raw, "orders", fields, rules)
     loader.write("orders", f"""SELECT order_id, customer_id, created_at, paid_at, status, item_amount, shipping_fee,
-        pay_amount, region, city, address_hash, shipped_at, carrier FROM {g}""")
+        pay_amount, region, city, address_hash, cancelled_at, shipped_at, carrier FROM {g}""")
     loader.write("refunds", f"""SELECT order_id || '-refund' AS refund_id, order_id,
         coalesce(paid_at, created_at) AS created_at, refund AS amount FROM {g} WHERE refund > 0""")
     loader.write("customers", f"""SELECT customer_id, arg_max(region, (created_at, __line)) AS region,

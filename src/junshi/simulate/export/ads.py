@@ -28,6 +28,8 @@ WXT_HEADER = ("日期", "效果模型", "统计口径", "转化周期", "计划I
 ZTC_SCENE = ("1", "日常推广")
 WXT_SETTING = ("展现+点击", "触发时间", "15天")  # 效果模型, 统计口径, 转化周期 of the exported rows
 TOTAL = "合计"
+AD_REPORTS = {"cpc": "直通车", "cpm": "万相台"}
+"""The report (and so the channel, once loaded) of the spend on visits bought per click and per impression."""
 
 _PLANS_SQL = """
 WITH medium AS (SELECT source, mode(medium) AS medium FROM sessions WHERE shop_id = $shop GROUP BY source),
@@ -87,8 +89,8 @@ def write_ad_reports(con: duckdb.DuckDBPyConnection, shop: str, folder: Path, st
     plans = con.execute(_PLANS_SQL, {"shop": shop}).fetchall()
     period = f"{start.isoformat()}_{end.isoformat()}"
     out = []
-    for medium, name, header, build in (("cpc", f"直通车_计划报表_{period}.csv", ZTC_HEADER, _ztc),
-                                        ("cpm", f"万相台_计划报表_{period}.csv", WXT_HEADER, _wxt)):
+    for medium, header, build in (("cpc", ZTC_HEADER, _ztc), ("cpm", WXT_HEADER, _wxt)):
+        name = f"{AD_REPORTS[medium]}_计划报表_{period}.csv"
         rows = [r[1:] for r in plans if r[0] == medium and start <= r[1] <= end]
         if rows:
             out.append(write_gbk_csv(folder / name, header, build(rows)))

@@ -9,6 +9,7 @@ preamble) and 商品效果 is one file per day, as the platform downloads them.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,13 @@ from typing import Any
 import pandas as pd
 
 from junshi.shop import Shop
+from junshi.simulate.export.ads import AD_REPORTS
 from junshi.simulate.export.files import Cell, count, item_id, money, percent, sycm_name, write_sycm_xlsx
 
 Format = Callable[[Any], Cell]
 Column = tuple[str, str, Format]  # header, metric id, how the platform writes it
 
-# 来源明细 is the visit's source; its level 1 (流量来源) follows from how the visit was bought
+# 来源明细 is the visit's source (see source_names); its level 1 (流量来源) follows from how it was bought
 LEVEL_1 = {"organic": "淘内免费", "cpc": "付费流量", "cpm": "付费流量", "cps": "付费流量", "direct": "自主访问",
            "social": "淘外流量", "email": "淘外流量"}
 OTHER_LEVEL_1 = "其他来源"
@@ -77,15 +79,17 @@ def write_overview(shop: Shop, folder: Path, start: dt.date, end: dt.date) -> li
 
 def write_sources(shop: Shop, folder: Path, start: dt.date, end: dt.date) -> list[Path]:
     """店铺来源: one file per day, a row per source (来源明细) under its level 1 (流量来源)."""
-    level_1 = _source_level_1(shop)
+    names = source_names(shop)
     frame = _kpi(shop, SOURCES, ["day", "source"], start, end)
     header = ["流量来源", "来源明细", *(h for h, _m, _f in SOURCES)]
     out = []
     for day, rows in frame.groupby("day", sort=True):
         d = _day(day)
-        rows = rows.assign(_l1=rows["source"].map(lambda s: level_1.get(s, OTHER_LEVEL_1)))
-        cells = ([r["_l1"], r["source"], *_cells(r, SOURCES)] for _i, r in rows.sort_values(["_l1", "source"])
-                 .iterrows() if r["source"] is not None)
+        rows = rows[rows["source"].notna()]
+        rows = rows.assign(_name=rows["source"].map(lambda s: names.get(s, (s, OTHER_LEVEL_1))[0]),
+                           _l1=rows["source"].map(lambda s: names.get(s, (s, OTHER_LEVEL_1))[1]))
+        cells = ([r["_l1"], r["_name"], *_cells(r, SOURCES)] for _i, r in rows.sort_values(["_l1", "_name"])
+                 .iterrows())
         out.append(write_sycm_xlsx(folder / sycm_name("店铺来源", d, d), "店铺来源", d, d, header, cells))
     return out
 
@@ -106,8 +110,12 @@ def write_products(shop: Shop, folder: Path, start: dt.date, end: dt.date) -> li
     return out
 
 
-def _source_level_1(shop: Shop) -> dict[str, str]:
+def source_names(shop: Shop) -> dict[str, tuple[str, str]]:
+    """Each visit source's 来源明细 and 流量来源. A bought source is named after the ad report its spend is in
+    (the only source bought by CPM is 万相台), so that the loaded shop's spend and visitors meet."""
     rows = shop.warehouse.con.execute(
         "SELECT source, mode(medium) FROM sessions WHERE shop_id = ? AND source IS NOT NULL GROUP BY source",
         [shop.shop_id]).fetchall()
-    return {source: LEVEL_1.get(str(medium), OTHER_LEVEL_1) for source, medium in rows}
+    per_medium = Counter(str(medium) for _s, medium in rows)
+    return {source: (AD_REPORTS[str(medium)] if str(medium) in AD_REPORTS and per_medium[str(medium)] == 1
+                     else source, LEVEL_1.get(str(medium), OTHER_LEVEL_1)) for source, medium in rows}
