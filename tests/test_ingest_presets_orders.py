@@ -475,3 +475,34 @@ def test_a_folder_of_mixed_chinese_exports_loads_without_a_preset(shop: Shop, tm
     assert rows(shop, "SELECT (SELECT count(*) FROM orders WHERE shop_id = $1), "
                       "(SELECT sum(amount) FROM refunds WHERE shop_id = $1), "
                       "(SELECT count(*) FROM settlements WHERE shop_id = $1)") == [(9, Decimal("165.00"), 3)]
+
+
+def test_woocommerce_analytics_orders_csv(shop: Shop, tmp_path: Path) -> None:
+    """WooCommerce's own Analytics → Orders CSV: one row per order and no line items; Completed and Processing
+    orders are paid at their order time; pay_amount = Net Sales 40.00 + 25.00 = 65.00; source = Attribution."""
+    (tmp_path / "wc.csv").write_text(
+        "Date,Order #,N. Revenue (formatted),Status,Customer,Customer type,Product(s),Items sold,Coupon(s),"
+        "Net Sales,Attribution\n"
+        '2024-05-01 10:00:00,1001,$40.00,Completed,Alice A,new,"2× Hoodie",2,,40.00,Organic: Google\n'
+        '2024-05-02 11:00:00,1002,$25.00,Processing,Bob B,returning,"Cap, T-Shirt",2,SAVE5,25.00,Direct\n'
+        "2024-05-02 12:00:00,1003,$9.00,Pending payment,Carol C,new,Cap,1,,9.00,Direct\n", encoding="utf-8")
+    shop.ingest(tmp_path / "wc.csv", preset="woocommerce")
+    assert rows(shop, "SELECT order_id, paid_at, pay_amount, source FROM orders WHERE shop_id = ? ORDER BY 1") == [
+        ("1001", dt.datetime(2024, 5, 1, 10), Decimal("40.00"), "Organic: Google"),
+        ("1002", dt.datetime(2024, 5, 2, 11), Decimal("25.00"), "Direct"),
+        ("1003", None, Decimal("9.00"), "Direct")]
+    assert one(shop, "SELECT count(*) FROM order_items WHERE shop_id = ?") == 0
+
+
+def test_ga4_refund_events(shop: Shop, tmp_path: Path) -> None:
+    """Day 2 refunds T1 in full (no value: its stored order value 30.00) and T2 in part (value 4.99); a refund
+    of T9 without a value has no order to take it from -> quarantined. Refunds = 30.00 + 4.99 = 34.99."""
+    shop.ingest(_write(_day1(), tmp_path / "events_20240601.parquet"), preset="ga4-bigquery")
+    day2 = [_event("refund", "2024-06-02 01:00:00", U1, 1717290000, tx="T1", currency="USD"),
+            _event("refund", "2024-06-02 02:00:00", U2, 1717293600, tx="T2", value=4.99, currency="USD"),
+            _event("refund", "2024-06-02 03:00:00", U2, 1717293600, tx="T9", currency="USD")]
+    report = shop.ingest(_write(day2, tmp_path / "events_20240602.jsonl"), preset="ga4-bigquery")
+    assert reasons(report) == {("events", "missing value: value", 1)}
+    assert rows(shop, "SELECT refund_id, order_id, created_at, amount FROM refunds WHERE shop_id = ? ORDER BY 1") == [
+        ("ga4-20240602-T1-1", "T1", dt.datetime(2024, 6, 2, 9), Decimal("30.00")),
+        ("ga4-20240602-T2-1", "T2", dt.datetime(2024, 6, 2, 10), Decimal("4.99"))]

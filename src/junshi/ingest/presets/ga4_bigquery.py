@@ -8,7 +8,8 @@ item_category, price, quantity, item_revenue, ...), ``ecommerce``, ``device``, `
 
 GA4 rewrites a day's table for up to three days as late events arrive, so **loading a day replaces that
 day**: the GA4 sessions, events, orders and order lines of every ``event_date`` in the file are deleted
-first, and the file's rows written (products and customers are updated, never deleted).
+first (with their refunds), and the file's rows written (products and customers are updated, never
+deleted).
 
 - ``sessions``: one per user_pseudo_id + ga_session_id (event param) + event_date (a visit that crosses
   midnight is one session per day, as the daily tables hold it; events without ga_session_id form one visit
@@ -29,6 +30,10 @@ first, and the file's rows written (products and customers are updated, never de
   event": GA4 records a reloaded thank-you page again).
 - ``order_items``: the purchase's items: line_no = position, product_id = item_id (else item_name),
   quantity (1 when absent), unit_price = price, amount = item_revenue (else price x quantity).
+- ``refunds`` from refund events: refund_id = ``ga4-DATE-TRANSACTION-k``, order_id = transaction_id,
+  created_at = the event time, amount = the ``value`` param (else ecommerce.refund_value; without either, a
+  full refund: its order's value, from the file's purchase or the stored order; with none of these it is
+  quarantined, "missing value: value").
 - ``products``: every item_id seen with its latest name, category, brand and price (a value the events lack
   keeps the stored one, e.g. a category loaded from the catalogue); ``customers``: every user_id with geo
   region/city and acquisition_source = traffic_source.source (the user's first source).
@@ -65,7 +70,8 @@ SCHEMA = {
     "traffic_source": {"name": "VARCHAR", "medium": "VARCHAR", "source": "VARCHAR"},
     "collected_traffic_source": {"manual_source": "VARCHAR", "manual_medium": "VARCHAR",
                                  "manual_campaign_name": "VARCHAR"},
-    "ecommerce": {"transaction_id": "VARCHAR", "purchase_revenue": _MONEY, "shipping_value": _MONEY},
+    "ecommerce": {"transaction_id": "VARCHAR", "purchase_revenue": _MONEY, "shipping_value": _MONEY,
+                  "refund_value": _MONEY},
     "items": [_ITEM],
 }
 EVENT_TYPES = {"page_view": "page_view", "view_item": "product_view", "view_search_results": "search",
@@ -121,7 +127,8 @@ def _delete_days(loader: Loader, good: str) -> None:
         prefix = quote_str(f"ga4-{day}-%")
         orders = f"SELECT order_id FROM orders WHERE shop_id = {shop} AND session_id LIKE {prefix}"
         loader.con.execute(f"DELETE FROM order_items WHERE shop_id = {shop} AND order_id IN ({orders})")
-        for table, col in (("orders", "session_id"), ("events", "event_id"), ("sessions", "session_id")):
+        for table, col in (("orders", "session_id"), ("events", "event_id"), ("sessions", "session_id"),
+                           ("refunds", "refund_id")):
             loader.con.execute(f"DELETE FROM {table} WHERE shop_id = {shop} AND {col} LIKE {prefix}")
 
 
@@ -152,7 +159,8 @@ def _fields(tz: str) -> list[Field]:
         Field("city", "VARCHAR", f"{e}.geo.city"),
         Field("transaction_id", "VARCHAR",
               f"NULLIF(coalesce({e}.ecommerce.transaction_id, {_param('transaction_id')}), '(not set)')"),
-        Field("value", "DECIMAL(18,2)", f"coalesce({_param('value')}, {e}.ecommerce.purchase_revenue)"),
+        Field("value", "DECIMAL(18,2)",
+              f"coalesce({_param('value')}, {e}.ecommerce.purchase_revenue, {e}.ecommerce.refund_value)"),
         Field("shipping", "DECIMAL(18,2)", f"coalesce({e}.ecommerce.shipping_value, {_param('shipping')})"),
         Field("currency", "VARCHAR", f"CASE WHEN {e}.event_name = 'purchase' THEN {_param('currency')} END"),
         Field("bad_items", "INTEGER", f"CAST({bad_items} AS VARCHAR)"),
@@ -160,14 +168,25 @@ def _fields(tz: str) -> list[Field]:
 
 
 _PURCHASE = "event_name = 'purchase'"
-RULES = [
-    ("NOT regexp_full_match(event_date, '\\d{8}')", "not a date/time: event_date"),
-    (f"{_PURCHASE} AND transaction_id IS NULL", "missing value: transaction_id"),
-    (f"{_PURCHASE} AND value < 0", "negative amount: value"),
-    (f"{_PURCHASE} AND bad_items > 0", "bad line item: items"),
-    (f"{_PURCHASE} AND transaction_id IS NOT NULL AND row_number() OVER "
-     "(PARTITION BY event_name, transaction_id ORDER BY ts, __line) > 1", "repeated purchase event"),
-]
+_REFUND = "event_name = 'refund'"
+# A refund without a value refunds its whole order: the order's value in the same file
+_ORDER_VALUE = f"max(value) FILTER (WHERE {_PURCHASE}) OVER (PARTITION BY transaction_id)"
+
+
+def _rules(shop_id: str) -> list[tuple[str, str]]:
+    """Quarantine rules; a refund needs an amount: its value, else its order's (in the file or stored)."""
+    stored = (f"(SELECT pay_amount FROM orders o WHERE o.shop_id = {quote_str(shop_id)} "
+              "AND o.order_id = transaction_id)")
+    tx = "event_name IN ('purchase', 'refund')"
+    return [
+        ("NOT regexp_full_match(event_date, '\\d{8}')", "not a date/time: event_date"),
+        (f"{tx} AND transaction_id IS NULL", "missing value: transaction_id"),
+        (f"{tx} AND value < 0", "negative amount: value"),
+        (f"{_REFUND} AND coalesce(value, {_ORDER_VALUE}, {stored}) IS NULL", "missing value: value"),
+        (f"{_PURCHASE} AND bad_items > 0", "bad line item: items"),
+        (f"{_PURCHASE} AND transaction_id IS NOT NULL AND row_number() OVER "
+         "(PARTITION BY event_name, transaction_id ORDER BY ts, __line) > 1", "repeated purchase event"),
+    ]
 
 
 def _write_visits(loader: Loader, ev: str) -> str:
@@ -189,7 +208,8 @@ def _write_visits(loader: Loader, ev: str) -> str:
 
 
 def _write_purchases(loader: Loader, raw: RawTable, ev: str, sessions: str) -> None:
-    """``orders`` and ``order_items`` from the purchase events, ``products`` from every event's items."""
+    """``orders``, ``order_items`` and ``refunds`` from the purchase and refund events, ``products`` from every
+    event's items."""
     items = loader.temp_name("ga4it")
     loader.con.execute(f"""CREATE TEMP TABLE {items} AS SELECT e.transaction_id AS order_id, e.ts, e.__line,
         e.event_name, i.pos AS line_no, i.item.item_id AS item_id, i.item.item_name AS name,
@@ -210,6 +230,12 @@ def _write_purchases(loader: Loader, raw: RawTable, ev: str, sessions: str) -> N
     loader.write("order_items", f"""SELECT order_id, row_number() OVER (PARTITION BY order_id ORDER BY line_no)
         AS line_no, coalesce(item_id, name) AS product_id, quantity, unit_price,
         coalesce(revenue, unit_price * quantity) AS amount FROM ({bought})""")
+    loader.write("refunds", f"""SELECT 'ga4-' || e.event_date || '-' || e.transaction_id || '-'
+          || row_number() OVER (PARTITION BY e.event_date, e.transaction_id ORDER BY e.ts, e.__line) AS refund_id,
+        e.transaction_id AS order_id, e.ts AS created_at, coalesce(e.value, e.order_value, o.pay_amount) AS amount
+        FROM (SELECT *, {_ORDER_VALUE} AS order_value FROM {ev}) e
+        LEFT JOIN orders o ON o.shop_id = {quote_str(loader.shop_id)} AND o.order_id = e.transaction_id
+        WHERE e.{_REFUND}""")
     merge_products(loader, f"""SELECT item_id AS product_id, arg_max(name, (ts, __line)) AS name,
         arg_max(category, (ts, __line)) AS category, arg_max(brand, (ts, __line)) AS brand,
         arg_max(unit_price, (ts, __line)) FILTER (WHERE unit_price IS NOT NULL) AS price
@@ -222,7 +248,7 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
                                           [loader.shop_id]).fetchall()[0][0]))
     for path in files:
         raw = _read(loader, path)
-        g = loader.check(raw, "events", _fields(tz), RULES)
+        g = loader.check(raw, "events", _fields(tz), _rules(loader.shop_id))
         taken_as(loader, raw, NAME, KIND)
         adopt_currency(loader, g)
         _delete_days(loader, g)

@@ -3,15 +3,16 @@ headers (the first one the file has wins; headers compare like the alias table: 
 and bracketed units ignored, so ``Order Number`` = ``order_number``), and ``--map HEADER=FIELD`` points a
 field at any other header (FIELD is a name of the table below).
 
-The defaults cover WooCommerce's own CSV (Analytics → Orders), "Order Export & Order Import for
-WooCommerce" (WebToffee), "Advanced Order Export For WooCommerce" (AlgolPlus) and "Customer/Order CSV
-Export" (SkyVerge). Line items come either one per row (``sku``/``item_name`` + ``quantity`` columns; the
-order's fields may repeat on each row or fill only its first) or packed in ``line_item_1``, ``line_item_2``,
-... cells (``name:Hoodie|product_id:12|sku:HD-1|quantity:2|total:40.00``).
+The defaults cover WooCommerce's own CSV (Analytics → Orders: one row per order, orders only, pay_amount =
+Net Sales), "Order Export & Order Import for WooCommerce" (WebToffee), "Advanced Order Export For WooCommerce"
+(AlgolPlus) and "Customer/Order CSV Export" (SkyVerge). Line items come either one per row
+(``sku``/``item_name`` + ``quantity`` columns; the order's fields may repeat on each row or fill only its
+first) or packed in ``line_item_1``, ``line_item_2``, ... cells
+(``name:Hoodie|product_id:12|sku:HD-1|quantity:2|total:40.00``).
 
 -> ``orders`` per order_id: created_at (required), paid_at (without a paid date: the order time when the
-status is processing, completed or refunded, ``wc-`` prefix ignored), shipped_at (completed), status, customer_id
-(e-mail in lower case, else the customer user id; ``0`` = guest = NULL), item_amount, discount_amount,
+status is processing, completed or refunded, ``wc-`` prefix ignored), shipped_at (completed), status,
+customer_id (e-mail in lower case, else the customer user id; ``0`` = guest = NULL), item_amount, discount_amount,
 shipping_fee, pay_amount, payment_method, source, region/city (shipping, else billing; the country where
 there is no state), address_hash (SHA-256 of the shipping street, postcode, city and country). A currency
 column sets the shop's currency. refunded > 0 -> ``refunds`` (refund_id = order_id-refund, created_at = the
@@ -54,7 +55,7 @@ ORDER_FIELDS: dict[str, tuple[str, ...]] = {
     "pay_amount": ("order_total", "Order Total Amount", "Order Total", "total", "Net Sales"),
     "refunded": ("refunded_total", "order_refund", "Order Refund Amount", "Refunded Amount", "Refunded"),
     "payment_method": ("payment_method_title", "Payment Method Title", "payment_method", "Payment Method"),
-    "source": ("Origin", "utm_source", "created_via", "Order Source"),
+    "source": ("Origin", "Attribution", "utm_source", "created_via", "Order Source"),
     "state": ("shipping_state", "State Code (Shipping)", "State (Shipping)", "billing_state",
               "State Code (Billing)", "State (Billing)"),
     "country": ("shipping_country", "Country Code (Shipping)", "Country (Shipping)", "billing_country",
@@ -66,8 +67,8 @@ ORDER_FIELDS: dict[str, tuple[str, ...]] = {
 LINE_FIELDS: dict[str, tuple[str, ...]] = {
     "sku": ("sku", "SKU", "Item SKU", "product_sku"),
     "product_ref": ("product_id", "Product Id", "Product ID"),
-    "item_name": ("item_name", "Item Name", "Product Name", "product_name", "Product(s)"),
-    "quantity": ("quantity", "item_quantity", "Quantity", "Quantity (- Refund)", "Qty", "Items sold"),
+    "item_name": ("item_name", "Item Name", "Product Name", "product_name"),
+    "quantity": ("quantity", "item_quantity", "Quantity", "Quantity (- Refund)", "Qty"),
     "unit_price": ("item_price", "Item Cost", "Item Price", "Price"),
     "line_total": ("item_total", "line_total", "Item Total", "Line Total"),
 }
