@@ -70,7 +70,8 @@ def daily_data() -> Rows:
 def ads_data() -> Rows:
     """万相台 plan A under two attribution settings (展现+点击 / 转化时间 / 15天 on 3 rows, 7天 on 2 rows):
     D1 A 15天 cost 50 clicks 100 sales 250, A 7天 cost 50 sales 180; D2 A 15天 cost 60 clicks 120 sales 300,
-    B 15天 cost 40 clicks 50 sales 100, A 7天 cost 60 sales 200. 直通车 (no setting): D1 kw plan cost 30 sales 90.
+    B 15天 cost 40 clicks 50 sales 100, A 7天 cost 60 sales 200. 直通车 (no setting): D1 kw plan cost 30 sales 90,
+    and its keyword report: 连衣裙 cost 20 clicks 40, 裙子 cost 10 clicks 20 (the same spend in detail).
     """
     def ad(date: str, channel: str, plan: str, cost: float, sales: float, window: str | None,
            clicks: int = 0) -> dict[str, Any]:
@@ -83,6 +84,8 @@ def ads_data() -> Rows:
         ad(D1, "万相台", "A", 50, 250, "15天", 100), ad(D1, "万相台", "A", 50, 180, "7天", 100),
         ad(D2, "万相台", "A", 60, 300, "15天", 120), ad(D2, "万相台", "B", 40, 100, "15天", 50),
         ad(D2, "万相台", "A", 60, 200, "7天", 120), ad(D1, "直通车", "kw plan", 30, 90, None, 60),
+        dict(ad(D1, "直通车", "kw plan", 20, 60, None, 40), keyword="连衣裙"),
+        dict(ad(D1, "直通车", "kw plan", 10, 30, None, 20), keyword="裙子"),
     ]}
 
 
@@ -193,6 +196,16 @@ def test_ad_rows_of_one_attribution_setting(daily_shop: Shop) -> None:
     assert [(str(x["day"]), x["ad_cost"], x["ad_sales"]) for x in seven] == [(D1, 50.0, 180.0), (D2, 60.0, 200.0)]
 
 
+def test_a_plan_report_and_its_keyword_report_are_not_added(daily_shop: Shop) -> None:
+    """直通车 on D1: the plan row (30) answers; by keyword the keyword rows do (连衣裙 20, 裙子 10), never 30 + 30."""
+    assert daily_shop.kpi("ad_cost", start=D1, end=D1, filters={"source": "直通车"}).value("ad_cost") == 30.0
+    by_keyword = daily_shop.kpi("ad_cost,clicks", by="keyword", start=D1, end=D1).records()
+    assert by_keyword == [{"keyword": "裙子", "ad_cost": 10.0, "clicks": 20},
+                          {"keyword": "连衣裙", "ad_cost": 20.0, "clicks": 40}]
+    one = daily_shop.kpi("ad_cost", start=D1, end=D1, filters={"keyword": "连衣裙"})
+    assert one.value("ad_cost") == 20.0
+
+
 def test_orders_and_the_daily_report_disagree(daily_shop: Shop) -> None:
     """Orders' sales vs daily_shop.sales: D2 600.50 vs 600 (0.50 off) is listed; D3 400.01 vs 400 is a cent."""
     found = sales_mismatches(daily_shop.warehouse, S)
@@ -288,3 +301,11 @@ def test_a_figure_the_report_does_not_give_stays_empty(daily_shop: Shop) -> None
         (D1, "p1", None, 50), (D1, "p2", None, 40)]
     assert daily_shop.kpi("cart_visitors", start=D1, end=D1).value("cart_visitors") == 20
     assert daily_shop.kpi("uv", start="2024-05-01", end="2024-05-31").value("uv") is None
+
+
+def test_plans_reported_at_different_levels_all_count(daily_shop: Shop) -> None:
+    """Plan P has only keyword rows (5 + 7) and plan Q only its plan row (4) on D3: both count, 16."""
+    daily_shop.warehouse.con.execute(f"""INSERT INTO ad_spend (shop_id, date, channel, campaign, keyword, cost)
+        VALUES ('{S}', '{D3}', '直通车', 'P', 'x', 5), ('{S}', '{D3}', '直通车', 'P', 'y', 7),
+               ('{S}', '{D3}', '直通车', 'Q', NULL, 4)""")
+    assert daily_shop.kpi("ad_cost", start=D3, end=D3).value("ad_cost") == 16.0

@@ -273,7 +273,7 @@ def _branch(ctx: Ctx, q: Query, fact: Fact, members: list[tuple[Metric, Source]]
     for name, wanted in q.filters:
         t = t.filter(dimension_value(fact, t, name).cast("string").isin(list(wanted)))
     if fact.settle is not None:
-        t = fact.settle(t)
+        t = fact.settle(t, frozenset([*q.by, *filter_names]))
     lo, hi = _period_bounds(q, rolling)
     if lo is not None:
         t = t.filter(t._t >= lo)

@@ -51,7 +51,8 @@ class Fact:
 
     ``times``: the time dimensions it can be split by. ``daily``: a platform's daily report (rows of
     ``days`` days from ``date``; see :data:`DAILY_RULES`). ``settle``: keeps the rows that may be added
-    together (applied after filters, before the period), e.g. one attribution setting per ad channel.
+    together, given the dimensions the query splits or filters by (applied after filters, before the
+    period), e.g. one attribution setting and one level of detail per ad channel.
     """
 
     name: str
@@ -64,7 +65,7 @@ class Fact:
     also: tuple[str, ...] = ()
     times: tuple[str, ...] = TIME_DIMS
     daily: bool = False
-    settle: Callable[[Any], Any] | None = None
+    settle: Callable[[Any, frozenset[str]], Any] | None = None
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -226,6 +227,34 @@ def one_attribution(t: Any) -> Any:
     return joined.drop("_ch", "_set", "_setting")
 
 
+AD_DETAIL = ("ad_group", "keyword", "creative", "product_id")
+"""Columns that make an ad row a detail of its plan (unit, keyword, creative, item reports)."""
+
+
+def one_level(t: Any, names: frozenset[str]) -> Any:
+    """Per plan (channel, campaign) and day, the rows of one level of detail: the coarsest the shop has that
+    gives every detail the query splits or filters by (plan rows unless split by keyword, unit, creative or
+    item), so a plan report and its keyword report are never added together.
+    """
+    needed = [c for c in AD_DETAIL if c in names]
+    t = t.mutate(_plan=t.channel.concat("|", t.campaign.fill_null("")),
+                 _level=ibis.literal("").join([ibis.ifelse(t[c].isnull(), "0", "1") for c in AD_DETAIL]),
+                 _detail=sum((t[c].notnull().cast("int32") for c in AD_DETAIL), ibis.literal(0)))
+    if needed:
+        t = t.filter(*[t[c].notnull() for c in needed])
+    counts = t.group_by(_p=t._plan, _d=t.date, _lv=t._level, _dn=t._detail).aggregate(_n=t.count())
+    order = [counts._dn, counts._n.desc(), counts._lv]
+    ranked = counts.mutate(_r=ibis.row_number().over(group_by=[counts._p, counts._d], order_by=order))
+    best = ranked.filter(ranked._r == 0).select("_p", "_d", "_lv")
+    joined = t.inner_join(best, (t._plan == best._p) & (t.date == best._d) & (t._level == best._lv))
+    return joined.drop("_p", "_d", "_lv", "_plan", "_level", "_detail")
+
+
+def settle_ads(t: Any, names: frozenset[str]) -> Any:
+    """Ad rows that may be added together: one attribution setting, then one level of detail, per channel."""
+    return one_level(one_attribution(t), names)
+
+
 def _daily(table: str) -> Callable[[Ctx], Any]:
     """A daily report; ``_match``: the row is a period row covering exactly its cell (set per query)."""
 
@@ -283,7 +312,7 @@ FACTS: dict[str, Fact] = {
         Fact("visit_days", "sessions", "page view time (events.ts)", "浏览时间 (events.ts)", _visit_days,
              lookups=(CUSTOMER,), also=("events",)),
         Fact("ad_spend", "ad_spend", "spend day (date)", "花费日期 (date)", _ad_spend, {"source": "channel"},
-             times=DAILY_TIMES, settle=one_attribution),
+             times=DAILY_TIMES, settle=settle_ads),
         Fact("daily_shop", "daily_shop", "report day (date)", "统计日期 (date)", _daily("daily_shop"),
              times=DAILY_TIMES, daily=True),
         Fact("daily_source", "daily_source", "report day (date)", "统计日期 (date)", _daily("daily_source"),
