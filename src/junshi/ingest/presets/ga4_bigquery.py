@@ -7,9 +7,8 @@ item_category, price, quantity, item_revenue, ...), ``ecommerce``, ``device``, `
 ``collected_traffic_source``. ``event_timestamp`` (microseconds, UTC) is converted to the shop's time zone.
 
 GA4 rewrites a day's table for up to three days as late events arrive, so **loading a day replaces that
-day**: the GA4 sessions, events, orders and order lines of every ``event_date`` in the file are deleted
-first (with their refunds), and the file's rows written (products and customers are updated, never
-deleted).
+day**: the GA4 sessions, events, orders, order lines and refunds of every ``event_date`` in the file are
+deleted first, and the file's rows written (products and customers are updated, never deleted).
 
 - ``sessions``: one per user_pseudo_id + ga_session_id (event param) + event_date (a visit that crosses
   midnight is one session per day, as the daily tables hold it; events without ga_session_id form one visit
