@@ -34,6 +34,7 @@ from junshi.ingest.presets.export_columns import Columns, buyer, buyers, place_f
 from junshi.ingest.presets.reportfile import finish, taken_as
 from junshi.ingest.rules import table_rules
 from junshi.ingest.sqlfuncs import quote_str
+from junshi.schema import MONEY
 
 NAME = "douyin-orders"
 ORDER_COLUMNS = ("主订单编号", "子订单编号", "商品数量", "订单提交时间", "订单应付金额")
@@ -46,10 +47,8 @@ KIND = FileKind(name="orders", zh="抖店订单导出", en="Douyin shop order ex
 
 def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
     for path in files:
-        raw = loader.read(path, rename=mapping)
-        c = Columns(raw)
-        c.require(NAME, ORDER_COLUMNS)
-        money = "DECIMAL(18,2)"
+        c = Columns.read(loader, path, mapping, NAME, ORDER_COLUMNS)
+        raw = c.raw
         fields = [
             Field("order_id", "VARCHAR", c.sql("主订单编号"), required=True),
             Field("sub_order_id", "VARCHAR", c.sql("子订单编号"), required=True),
@@ -64,11 +63,11 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
             Field("source", "VARCHAR", c.sql("流量来源")),
             Field("carrier", "VARCHAR",
                   f"NULLIF(regexp_extract({c.sql('快递信息')}, '^\\s*([^\\s\\d:：,，;；\\[\\]{{}}\"]+)', 1), '')"),
-            Field("unit_price", money, c.sql("商品金额")),
-            *(Field(f"discount_{i}", money, c.sql(d)) for i, d in enumerate(_DISCOUNTS)),
-            Field("shipping_fee", money, c.sql("运费")),
-            Field("pay_amount", money, c.sql("订单应付金额")),
-            Field("refund", money, c.sql("退款金额")),
+            Field("unit_price", MONEY, c.sql("商品金额")),
+            *(Field(f"discount_{i}", MONEY, c.sql(d)) for i, d in enumerate(_DISCOUNTS)),
+            Field("shipping_fee", MONEY, c.sql("运费")),
+            Field("pay_amount", MONEY, c.sql("订单应付金额")),
+            Field("refund", MONEY, c.sql("退款金额")),
             *place_fields(c, "详细地址", "收货地址"),
             Field("product_id", "VARCHAR", f"coalesce({c.sql('商品ID')}, {c.sql('商家编码')})", required=True),
             Field("name", "VARCHAR", c.sql("选购商品")),

@@ -26,6 +26,7 @@ from junshi.ingest.presets.base import FileKind, Preset
 from junshi.ingest.presets.export_columns import Columns
 from junshi.ingest.presets.reportfile import finish, taken_as
 from junshi.ingest.sqlfuncs import quote_str
+from junshi.schema import MONEY
 
 NAME = "douyin-settlement"
 ID = ("动账流水号", "动帐流水号")
@@ -42,16 +43,14 @@ KIND = FileKind(name="settlement", zh="抖店动账明细", en="Douyin shop sett
 
 def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
     for path in files:
-        raw = loader.read(path, rename=mapping)
-        c = Columns(raw)
-        c.require(NAME, COLUMNS)
-        money = "DECIMAL(18,2)"
+        c = Columns.read(loader, path, mapping, NAME, COLUMNS)
+        raw = c.raw
         header_like = (f"({raw.line} = 1 AND _ji_ts({c.sql('动账时间')}) IS NULL "
                        f"AND _ji_money({c.sql('动账金额')}) IS NULL)")
         fields = [
             Field("settlement_id", "VARCHAR", c.sql(*ID), required=True),
             Field("ts", "TIMESTAMP", c.sql("动账时间"), required=True),
-            Field("moved", money, c.sql("动账金额"), required=True),
+            Field("moved", MONEY, c.sql("动账金额"), required=True),
             Field("direction", "VARCHAR", c.sql("动账方向")),
             Field("account", "VARCHAR", c.sql("动账账户")),
             Field("scene", "VARCHAR", c.sql("动账场景")),
@@ -59,7 +58,7 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
             Field("order_id", "VARCHAR", c.sql("订单号")),
             Field("sub_order_id", "VARCHAR", c.sql("子订单号")),
             Field("note", "VARCHAR", c.sql("备注")),
-            *(Field(col, money, c.sql(header)) for col, header in {**_AMOUNTS, **_CHARGES}.items()),
+            *(Field(col, MONEY, c.sql(header)) for col, header in {**_AMOUNTS, **_CHARGES}.items()),
         ]
         rules = [("direction IS NOT NULL AND direction NOT IN ('入账', '出账')", "unknown direction (入账/出账)"),
                  ("row_number() OVER (PARTITION BY settlement_id ORDER BY __line DESC) > 1", "duplicate key")]

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from junshi.ingest.loader import Field, Loader
 from junshi.ingest.presets.base import require
@@ -34,6 +35,14 @@ class Columns:
 
     def __init__(self, raw: RawTable) -> None:
         self.raw = raw
+
+    @classmethod
+    def read(cls, loader: Loader, path: Path, mapping: dict[str, str], preset: str,
+             expected: Sequence[str | tuple[str, ...]]) -> Columns:
+        """Read ``path`` (headers renamed by ``--map``) and check that it has the ``expected`` columns."""
+        c = cls(loader.read(path, rename=mapping))
+        c.require(preset, expected)
+        return c
 
     def find(self, *names: str) -> str | None:
         """The header of the first of ``names`` the export has."""

@@ -40,9 +40,8 @@ KIND = FileKind(name="orders", zh="京东订单导出", en="JD order export",
 
 def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
     for path in files:
-        raw = loader.read(path, rename=mapping)
-        c = Columns(raw)
-        c.require(NAME, ORDER_COLUMNS)
+        c = Columns.read(loader, path, mapping, NAME, ORDER_COLUMNS)
+        raw = c.raw
         fields = [
             Field("order_id", "VARCHAR", c.sql("订单号"), required=True),
             Field("product_id", "VARCHAR", f"coalesce({c.sql('商品ID')}, {c.sql('货号')})", required=True),

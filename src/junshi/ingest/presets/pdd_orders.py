@@ -29,6 +29,7 @@ from junshi.ingest.presets.base import FileKind, Preset
 from junshi.ingest.presets.export_columns import Columns, buyer, buyers, place_fields, places, refunded
 from junshi.ingest.presets.reportfile import finish, taken_as
 from junshi.ingest.rules import table_rules
+from junshi.schema import MONEY
 
 NAME = "pdd-orders"
 PAID = ("订单成交时间", "成交时间", "支付时间", "拼单成功时间")
@@ -41,10 +42,8 @@ KIND = FileKind(name="orders", zh="拼多多订单导出", en="Pinduoduo order e
 
 def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
     for path in files:
-        raw = loader.read(path, rename=mapping)
-        c = Columns(raw)
-        c.require(NAME, ORDER_COLUMNS)
-        money = "DECIMAL(18,2)"
+        c = Columns.read(loader, path, mapping, NAME, ORDER_COLUMNS)
+        raw = c.raw
         fields = [
             Field("order_id", "VARCHAR", c.sql("订单号"), required=True),
             Field("status", "VARCHAR", c.sql("订单状态")),
@@ -53,13 +52,13 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
             Field("shipped_at", "TIMESTAMP", c.sql("发货时间")),
             Field("delivered_at", "TIMESTAMP", c.sql("确认收货时间")),
             Field("carrier", "VARCHAR", c.sql("快递公司")),
-            Field("item_amount", money, c.sql("商品总价")),
-            Field("shop_discount", money, c.sql("店铺优惠折扣")),
-            Field("platform_discount", money, c.sql("平台优惠折扣")),
-            Field("pay_discount", money, c.sql("多多支付立减金额")),
-            Field("shipping_fee", money, c.sql("邮费")),
-            Field("pay_amount", money, c.sql("用户实付金额")),
-            Field("refund", money, c.sql("退款金额")),
+            Field("item_amount", MONEY, c.sql("商品总价")),
+            Field("shop_discount", MONEY, c.sql("店铺优惠折扣")),
+            Field("platform_discount", MONEY, c.sql("平台优惠折扣")),
+            Field("pay_discount", MONEY, c.sql("多多支付立减金额")),
+            Field("shipping_fee", MONEY, c.sql("邮费")),
+            Field("pay_amount", MONEY, c.sql("用户实付金额")),
+            Field("refund", MONEY, c.sql("退款金额")),
             Field("after_sale", "VARCHAR", c.sql("售后状态")),
             *place_fields(c, "详细地址", "收货地址"),
             Field("customer_id", "VARCHAR", buyer(c.sql("买家ID", "用户ID"))),
