@@ -71,18 +71,17 @@ def _decodes(path: Path, encoding: str) -> tuple[bool, str]:
 
 
 def _plausible_chinese(text: str) -> bool:
-    """True when the non-ASCII characters are mostly common (GB2312) Chinese characters or punctuation."""
-    wide = [ch for ch in text if ord(ch) > 127]
+    """True when the non-ASCII characters are mostly common (GB2312) Chinese characters or punctuation.
+
+    Counted by the codecs in C, not per character in Python (a 200k-row file took a minute that way): ASCII
+    characters are one byte in both encodings, a GB2312 character two bytes, others are dropped.
+    """
+    ascii_count = len(text.encode("ascii", "ignore"))
+    wide = len(text) - ascii_count
     if not wide:
         return True
-    common = 0
-    for ch in wide:
-        try:
-            ch.encode("gb2312")
-            common += 1
-        except UnicodeEncodeError:
-            pass
-    return common / len(wide) >= _GB2312_MIN_SHARE
+    common = (len(text.encode("gb2312", "ignore")) - ascii_count) // 2
+    return common / wide >= _GB2312_MIN_SHARE
 
 
 def prepare_text(path: Path, workdir: Path) -> TextFile:
