@@ -252,7 +252,8 @@ def test_clicking_a_bar_of_the_waterfall_drills_into_that_cell(page: Any, base_u
     steps = page.locator("#diag-path li").count()
     assert steps == len(diag["path"])
     shown = page.get_attribute("#diag-signal [data-significant]", "data-significant")
-    assert shown == ("null" if diag["significant"] is None else str(diag["significant"]).lower())
+    assert shown == ("none" if diag["significance"] is None else "null" if diag["significant"] is None
+                     else str(diag["significant"]).lower())
     page.screenshot(path=str(ARTIFACTS / "diagnosis-drill-en.png"), full_page=True)
 
 

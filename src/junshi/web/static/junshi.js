@@ -273,6 +273,7 @@
   /* Signal or noise: is the day beyond its normal range, and which cells moved beyond theirs (they lead). */
   function signalNote(d) {
     const zh = lang === "zh";
+    if (!d.significance) return [el("span", { "data-significant": "none" })];  // not assessed: a period longer than a day
     if (d.significant === null || d.significant === undefined) {
       return [el("span", { "data-significant": "null", text: zh ? "历史数据不足，无法判断是否超出正常波动" : "Too little history to tell normal variation from a real change" })];
     }
