@@ -92,3 +92,14 @@ def test_metrics_takes_db_and_shop(db: str, capsys: pytest.CaptureFixture[str]) 
     assert code == 0 and "money (GBP)" in out
     code, out, _ = run_cli(capsys, "metrics", "--format", "json")
     assert code == 0 and {m["id"]: m for m in json.loads(out)}["sales"]["currency"] is None
+
+
+def test_awkward_customer_inputs_are_messages(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Cohorts as of a day before any purchase; an audience file that is missing or not UTF-8."""
+    code, _, err = run_cli(capsys, "customers", "cohorts", "--as-of", "1900-01-01", "--db", db)
+    assert code == 1 and "No paid orders of known customers on or before 1900-01-01" in err
+    code, _, err = run_cli(capsys, "customers", "audience", f"@{tmp_path / 'missing.json'}", "--db", db)
+    assert code == 2 and "Cannot read the audience spec" in err
+    (tmp_path / "gbk.json").write_bytes('{"name": "女装人群"}'.encode("gbk"))  # \xc8\xba is not UTF-8
+    code, _, err = run_cli(capsys, "customers", "audience", f"@{tmp_path / 'gbk.json'}", "--db", db)
+    assert code == 2 and "UTF-8" in err

@@ -233,7 +233,13 @@ def churn_cmd(
 
 
 def _load_spec(spec: str) -> dict[str, Any]:
-    text = Path(spec[1:]).read_text(encoding="utf-8") if spec.startswith("@") else spec
+    try:
+        text = Path(spec[1:]).read_text(encoding="utf-8") if spec.startswith("@") else spec
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Cannot read the audience spec {spec[1:]}: {exc}.",
+                          f"无法读取人群定义文件 {spec[1:]}：{exc}。",
+                          hint_en="Give @ and the path of a UTF-8 JSON file, or the JSON itself.",
+                          hint_zh="请给出 @ 加 UTF-8 JSON 文件路径，或直接给出 JSON。") from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

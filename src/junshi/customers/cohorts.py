@@ -18,7 +18,7 @@ from junshi.customers.summary import (
     purchases,
     require_rows,
 )
-from junshi.errors import ConfigError
+from junshi.errors import ConfigError, MissingDataError
 
 Period = Literal["month", "week"]
 Breakdown = Literal["source", "first_product", "first_category"]
@@ -117,6 +117,13 @@ def cohorts(
     second = seconds.group_by(keys).aggregate(second=seconds.count())
     act_df: pd.DataFrame = act.execute()
     size_df: pd.DataFrame = size.execute()
+    if size_df.empty:
+        raise MissingDataError(
+            f"No paid orders of known customers on or before {end}.",
+            f"{end} 及之前没有已知客户的已付款订单。",
+            hint_en="Load orders (junshi ingest) or choose a later date.",
+            hint_zh="请导入订单（junshi ingest）或选择更晚的日期。",
+        )
     second_df: pd.DataFrame = second.execute()
     return _assemble(act_df, size_df, second_df, end, period)
 
