@@ -239,6 +239,12 @@ def test_simulated_shop_files_agree_with_its_tables(tmp_path: Path) -> None:
             "SELECT sum(pay_amount) FROM orders WHERE paid_at IS NOT NULL")
         assert sum(r["浏览量"] for r in overview) == one(
             "SELECT count(*) FROM events WHERE event_type IN ('page_view', 'product_view')")
+        week = table(tmp_path / "files" / "【生意参谋平台】整体看板_最近7天_2024-06-24_2024-06-30.xlsx")
+        assert len(week) == 1 and "统计日期" not in week[0]
+        assert week[0]["访客数"] == one(
+            "SELECT count(DISTINCT visitor_id) FROM events WHERE event_type IN ('page_view', 'product_view') "
+            "AND ts >= '2024-06-24'")
+        assert not any("最近30天" in n for n in names)  # 14 days do not make a 30-day period
         products = [r for f in files if f.name.startswith("【生意参谋平台】商品效果_") for r in table(f)]
         assert all(f"_{r['统计日期']}_" in n for f in files if "商品效果" in f.name
                    for n in [f.name] for r in table(f))

@@ -101,3 +101,21 @@ def test_period_totals(dbs: tuple[Path, Path]) -> None:
         rb = b.kpi(metrics, start=START, end=TAOBAO_END)
         for m in metrics:
             assert ra.value(m) == pytest.approx(rb.value(m), abs=0.005), m
+
+
+@pytest.mark.parametrize("days", [7, 30])
+def test_last_days_are_the_platforms_period_figures(dbs: tuple[Path, Path], days: int) -> None:
+    """The 最近7天 / 最近30天 overviews give the period's distinct visitors and buyers (no sum over days, no
+    note); a week they do not cover is the sum of its days, with the daily_sum note, and more than the truth."""
+    sim, files = dbs
+    metrics = ["uv", "pv", "paid_buyers", "cart_visitors", "payment_conversion_rate"]
+    first = TAOBAO_END - dt.timedelta(days=days - 1)
+    with connect(sim, "default") as a, connect(files, TAOBAO_SHOP) as b:
+        ra, rb = a.kpi(metrics, start=first, end=TAOBAO_END), b.kpi(metrics, start=first, end=TAOBAO_END)
+        for m in metrics:
+            assert ra.value(m) == pytest.approx(rb.value(m)), m
+        assert not [n for n in rb.notes if n.code == "daily_sum"], rb.notes
+        shifted = (first - dt.timedelta(days=1), TAOBAO_END - dt.timedelta(days=1))
+        summed, truth = b.kpi(["uv"], start=shifted[0], end=shifted[1]), a.kpi(["uv"], start=shifted[0], end=shifted[1])
+        assert "uv" in {n.metric for n in summed.notes if n.code == "daily_sum"}
+        assert summed.value("uv") > truth.value("uv")

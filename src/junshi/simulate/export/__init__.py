@@ -16,7 +16,7 @@ from junshi.errors import ConfigError
 from junshi.shop import Shop
 from junshi.simulate.export.ads import write_ad_reports
 from junshi.simulate.export.orders import write_order_reports
-from junshi.simulate.export.sycm import write_overview, write_products, write_sources
+from junshi.simulate.export.sycm import write_overview, write_overview_periods, write_products, write_sources
 from junshi.warehouse import Warehouse
 
 PLATFORMS = ("taobao",)
@@ -62,7 +62,8 @@ def export_shop(db: str | os.PathLike[str], folder: str | os.PathLike[str], *, s
         s = Shop(wh, shop)
         name = str(s.settings.get("name") or shop)
         exported = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(9, 0))
-        return [*write_overview(s, out, start, end), *write_sources(s, out, start, end),
+        return [*write_overview(s, out, start, end), *write_overview_periods(s, out, start, end),
+                *write_sources(s, out, start, end),
                 *write_products(s, out, start, end), *write_order_reports(con, shop, name, out, exported),
                 *write_ad_reports(con, shop, out, start, end)]
     finally:

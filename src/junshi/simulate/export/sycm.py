@@ -3,7 +3,8 @@
 Every figure is the registry's metric on the shop's raw tables (same 口径 as ``junshi kpi``), so a shop
 loaded from these files answers with the figures of the shop they were made from. The overview is one
 file with a row per day (统计日期); 店铺来源 has no date column (the day is in the file name and the
-preamble) and 商品效果 is one file per day, as the platform downloads them.
+preamble) and 商品效果 is one file per day, as the platform downloads them. The overview of the last 7 and
+30 days is written too, as one row for the period: the platform's own distinct counts for it.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ PRODUCTS: tuple[Column, ...] = (
     ("访客平均价值", "uv_value", money), ("支付新买家数", "new_buyers", count),
     ("支付老买家数", "returning_buyers", count), ("成功退款金额", "refund_amount", money),
 )
+PERIODS = (7, 30)  # the 最近7天 / 最近30天 periods sellers download beside the daily figures
 # rows where all of these are zero are not listed (the platform lists what had traffic or sales)
 ACTIVITY = ("uv", "pv", "paid_buyers", "order_buyers", "refund_amount")
 
@@ -75,6 +77,21 @@ def write_overview(shop: Shop, folder: Path, start: dt.date, end: dt.date) -> li
     rows = ([_day(r["day"]).isoformat(), *_cells(r, OVERVIEW)] for _i, r in frame.iterrows())
     header = ["统计日期", *(h for h, _m, _f in OVERVIEW)]
     return [write_sycm_xlsx(folder / sycm_name("整体看板_取数", start, end), "整体看板", start, end, header, rows)]
+
+
+def write_overview_periods(shop: Shop, folder: Path, start: dt.date, end: dt.date) -> list[Path]:
+    """整体看板 of the last 7 and 30 days up to ``end`` (those the data covers): one row without a date, the
+    platform's own figures for the period, distinct visitors and buyers counted once."""
+    out = []
+    for days in PERIODS:
+        first = end - dt.timedelta(days=days - 1)
+        if first < start:
+            continue
+        result = shop.kpi([metric for _h, metric, _f in OVERVIEW], start=first, end=end)
+        row = [fmt(result.value(metric)) for _h, metric, fmt in OVERVIEW]
+        name = sycm_name(f"整体看板_最近{days}天", first, end)
+        out.append(write_sycm_xlsx(folder / name, "整体看板", first, end, [h for h, _m, _f in OVERVIEW], [row]))
+    return out
 
 
 def write_sources(shop: Shop, folder: Path, start: dt.date, end: dt.date) -> list[Path]:
