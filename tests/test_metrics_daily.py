@@ -15,7 +15,7 @@ from junshi import Shop
 from junshi.analysis.diagnosis import OTHER
 from junshi.metrics.reconcile import sales_mismatches
 from junshi.warehouse import Warehouse
-from test_metrics import Rows, S, load_duckdb
+from test_metrics import Rows, S, load_duckdb, make_shop, spark_warehouse  # noqa: F401 (fixtures)
 
 D1, D2, D3 = "2024-03-04", "2024-03-05", "2024-03-06"
 
@@ -90,6 +90,15 @@ def ads_data() -> Rows:
 
 
 @pytest.fixture
+def report_shop(make_shop: Any) -> Shop:  # noqa: F811 (make_shop is the fixture imported above)
+    """The daily + ads shop on each engine (DuckDB, and Spark with -m spark)."""
+    data = daily_data()
+    data.update(ads_data())
+    shop: Shop = make_shop(data)
+    return shop
+
+
+@pytest.fixture
 def daily_shop() -> Any:
     warehouse = Warehouse(":memory:")
     data = daily_data()
@@ -99,13 +108,13 @@ def daily_shop() -> Any:
     warehouse.close()
 
 
-def test_by_day_mixes_daily_visitors_with_order_sales(daily_shop: Shop) -> None:
-    """uv and pv from daily_shop (no events); sales and paid_buyers from orders (raw rows win).
+def test_by_day_mixes_daily_visitors_with_order_sales(report_shop: Shop) -> None:
+    """uv and pv from report_shop (no events); sales and paid_buyers from orders (raw rows win).
 
     D1: uv 100, pv 300, sales 500, buyers {c1, c2} = 2 -> conversion 2/100, spend per buyer 250.
     D2: 120, 360, 600.50, 2 -> 2/120, 300.25. D3: 80, 200, 400.01, 1 -> 1/80, 400.01.
     """
-    r = daily_shop.kpi("uv,pv,sales,paid_buyers,payment_conversion_rate,spend_per_buyer", by="day",
+    r = report_shop.kpi("uv,pv,sales,paid_buyers,payment_conversion_rate,spend_per_buyer", by="day",
                        start=D1, end=D3)
     rows = [(str(x["day"]), x["uv"], x["pv"], x["sales"], x["paid_buyers"], x["payment_conversion_rate"],
              x["spend_per_buyer"]) for x in r.records()]
@@ -116,51 +125,51 @@ def test_by_day_mixes_daily_visitors_with_order_sales(daily_shop: Shop) -> None:
     assert not any(n.code == "daily_sum" for n in r.notes)  # every cell is one day
 
 
-def test_period_visitors_are_the_platforms_period_figure(daily_shop: Shop) -> None:
+def test_period_visitors_are_the_platforms_period_figure(report_shop: Shop) -> None:
     """D1-D3: the 3-day row says 250 (not 100 + 120 + 80 = 300); D1-D2: the 2-day row, 190 (not 220).
 
     D2-D3 has no period row: 120 + 80 = 200 with a daily_sum note. By week (D1-D3 is the week's part in the
     period): 250. pv always adds the one-day rows: 300 + 360 + 200 = 860.
     """
-    whole = daily_shop.kpi("uv,pv", start=D1, end=D3)
+    whole = report_shop.kpi("uv,pv", start=D1, end=D3)
     assert whole.records() == [{"uv": 250, "pv": 860}]
     assert not any(n.code == "daily_sum" for n in whole.notes)
-    assert daily_shop.kpi("uv", start=D1, end=D2).value("uv") == 190
-    summed = daily_shop.kpi("uv,uv_value", start=D2, end=D3)
+    assert report_shop.kpi("uv", start=D1, end=D2).value("uv") == 190
+    summed = report_shop.kpi("uv,uv_value", start=D2, end=D3)
     assert summed.value("uv") == 200
     notes = {n.metric: n for n in summed.notes if n.code == "daily_sum"}
     assert set(notes) == {"uv", "uv_value"} and "counts twice" in notes["uv"].en and "计两次" in notes["uv"].zh
-    week = daily_shop.kpi("uv", by="week", start=D1, end=D3)
+    week = report_shop.kpi("uv", by="week", start=D1, end=D3)
     assert week.records() == [{"week": D1, "uv": 250}]
 
 
-def test_split_by_source_uses_the_source_report(daily_shop: Shop) -> None:
+def test_split_by_source_uses_the_source_report(report_shop: Shop) -> None:
     """Orders carry no source, so every metric split by source comes from daily_source (来源明细).
 
     D1 手淘搜索: uv 60, sales 300, paid_buyers 3 -> conversion 3/60 = 0.05, spend per buyer 100;
     直通车: 45, 200, 2 -> 2/45, 100.
     """
-    r = daily_shop.kpi("uv,pv,sales,paid_buyers,payment_conversion_rate,spend_per_buyer", by="day,source",
+    r = report_shop.kpi("uv,pv,sales,paid_buyers,payment_conversion_rate,spend_per_buyer", by="day,source",
                        start=D1, end=D1)
     rows = [(x["source"], x["uv"], x["pv"], x["sales"], x["paid_buyers"], x["payment_conversion_rate"],
              x["spend_per_buyer"]) for x in r.records()]
     assert rows == [("手淘搜索", 60, 180, 300.0, 3, 0.05, 100.0), ("直通车", 45, 120, 200.0, 2, 2 / 45, 100.0)]
-    level1 = daily_shop.kpi("pv", by="source_1", start=D1, end=D2).records()
+    level1 = report_shop.kpi("pv", by="source_1", start=D1, end=D2).records()
     assert level1 == [{"source_1": "付费流量", "pv": 280}, {"source_1": "淘内免费", "pv": 380}]
 
 
-def test_split_by_product_uses_the_product_report(daily_shop: Shop) -> None:
+def test_split_by_product_uses_the_product_report(report_shop: Shop) -> None:
     """No order lines: by product, p1 uv 50 sales 300 buyers 3; p2 40, 200, 2; category from products."""
-    r = daily_shop.kpi("uv,sales,paid_buyers", by="day,product", start=D1, end=D1)
+    r = report_shop.kpi("uv,sales,paid_buyers", by="day,product", start=D1, end=D1)
     assert [(x["product"], x["uv"], x["sales"], x["paid_buyers"]) for x in r.records()] == [
         ("p1", 50, 300.0, 3), ("p2", 40, 200.0, 2)]
-    cats = daily_shop.kpi("sales", by="category", start=D1, end=D1).records()
+    cats = report_shop.kpi("sales", by="category", start=D1, end=D1).records()
     assert cats == [{"category": "hats", "sales": 200.0}, {"category": "shoes", "sales": 300.0}]
 
 
-def test_visitors_summed_over_sources_carry_a_note(daily_shop: Shop) -> None:
+def test_visitors_summed_over_sources_carry_a_note(report_shop: Shop) -> None:
     """By source_1 over D1-D2: 淘内免费 uv 60 + 70 = 130, summed over two days: noted, never silent."""
-    r = daily_shop.kpi("uv", by="source_1", start=D1, end=D2)
+    r = report_shop.kpi("uv", by="source_1", start=D1, end=D2)
     assert r.value("uv", source_1="淘内免费") == 130
     assert any(n.code == "daily_sum" and n.metric == "uv" for n in r.notes)
 
@@ -172,7 +181,7 @@ def test_explain_says_which_grain_answered(daily_shop: Shop) -> None:
     assert "-- uv: from daily_shop (店铺日报)" in text and "-- sales: from orders (订单)" in text
 
 
-def test_ad_rows_of_one_attribution_setting(daily_shop: Shop) -> None:
+def test_ad_rows_of_one_attribution_setting(report_shop: Shop) -> None:
     """万相台 uses 15天 on 3 rows and 7天 on 2: the 15天 rows answer (never 15天 + 7天).
 
     D1: A cost 50 sales 250 -> roas 5; kw plan (直通车) 30, 90 -> 3. D2: A 60, 300 -> 5; B 40, 100 -> 2.5.
@@ -180,29 +189,29 @@ def test_ad_rows_of_one_attribution_setting(daily_shop: Shop) -> None:
     plan's spend over the shop's sales of the day: D1 A 50 / 500, kw plan 30 / 500; D2 A 60 / 600.50, B 40 / 600.50.
     Filtered to 7天: D1 A 50, 180; D2 A 60, 200.
     """
-    r = daily_shop.kpi("ad_cost,clicks,impressions,ad_sales,roas,spend_ratio", by="day,campaign", start=D1, end=D2)
+    r = report_shop.kpi("ad_cost,clicks,impressions,ad_sales,roas,spend_ratio", by="day,campaign", start=D1, end=D2)
     rows = [(str(x["day"]), x["campaign"], x["ad_cost"], x["clicks"], x["ad_sales"], x["roas"], x["spend_ratio"])
             for x in r.records()]
     assert rows == [(D1, "A", 50.0, 100, 250.0, 5.0, 0.1), (D1, "kw plan", 30.0, 60, 90.0, 3.0, 0.06),
                     (D2, "A", 60.0, 120, 300.0, 5.0, 60 / 600.5), (D2, "B", 40.0, 50, 100.0, 2.5, 40 / 600.5)]
     assert any(n.code == "whole_part" and n.metric == "spend_ratio" for n in r.notes)
-    assert daily_shop.kpi("spend_ratio", start=D1, end=D1).value("spend_ratio") == pytest.approx(0.16)
-    plan_a = daily_shop.kpi("spend_ratio", start=D1, end=D2, filters={"campaign": "A"})
+    assert report_shop.kpi("spend_ratio", start=D1, end=D1).value("spend_ratio") == pytest.approx(0.16)
+    plan_a = report_shop.kpi("spend_ratio", start=D1, end=D2, filters={"campaign": "A"})
     assert plan_a.value("spend_ratio") == pytest.approx(110 / 1100.5)
     note = next(n for n in r.notes if n.code == "attribution_setting")
     assert "万相台" in note.en and "15天" in note.en and "1 other setting" in note.en and "7天" not in note.en
-    seven = daily_shop.kpi("ad_cost,ad_sales", by="day", start=D1, end=D2,
+    seven = report_shop.kpi("ad_cost,ad_sales", by="day", start=D1, end=D2,
                            filters={"attribution_window": "7天"}).records()
     assert [(str(x["day"]), x["ad_cost"], x["ad_sales"]) for x in seven] == [(D1, 50.0, 180.0), (D2, 60.0, 200.0)]
 
 
-def test_a_plan_report_and_its_keyword_report_are_not_added(daily_shop: Shop) -> None:
+def test_a_plan_report_and_its_keyword_report_are_not_added(report_shop: Shop) -> None:
     """直通车 on D1: the plan row (30) answers; by keyword the keyword rows do (连衣裙 20, 裙子 10), never 30 + 30."""
-    assert daily_shop.kpi("ad_cost", start=D1, end=D1, filters={"source": "直通车"}).value("ad_cost") == 30.0
-    by_keyword = daily_shop.kpi("ad_cost,clicks", by="keyword", start=D1, end=D1).records()
+    assert report_shop.kpi("ad_cost", start=D1, end=D1, filters={"source": "直通车"}).value("ad_cost") == 30.0
+    by_keyword = report_shop.kpi("ad_cost,clicks", by="keyword", start=D1, end=D1).records()
     assert by_keyword == [{"keyword": "裙子", "ad_cost": 10.0, "clicks": 20},
                           {"keyword": "连衣裙", "ad_cost": 20.0, "clicks": 40}]
-    one = daily_shop.kpi("ad_cost", start=D1, end=D1, filters={"keyword": "连衣裙"})
+    one = report_shop.kpi("ad_cost", start=D1, end=D1, filters={"keyword": "连衣裙"})
     assert one.value("ad_cost") == 20.0
 
 
@@ -293,14 +302,14 @@ def test_alerts_and_advice_on_a_report_shop(month_shop: Shop) -> None:
     assert sources and all(a.numbers["visitors"] > 0 for a in sources)
 
 
-def test_a_figure_the_report_does_not_give_stays_empty(daily_shop: Shop) -> None:
+def test_a_figure_the_report_does_not_give_stays_empty(report_shop: Shop) -> None:
     """daily_product has no cart visitors (the column is empty) and no row for D2: empty, never 0.
-    daily_shop gives cart visitors on D1: 20."""
-    r = daily_shop.kpi("cart_visitors,uv", by="day,product", start=D1, end=D2).records()
+    report_shop gives cart visitors on D1: 20."""
+    r = report_shop.kpi("cart_visitors,uv", by="day,product", start=D1, end=D2).records()
     assert [(str(x["day"]), x["product"], x["cart_visitors"], x["uv"]) for x in r] == [
         (D1, "p1", None, 50), (D1, "p2", None, 40)]
-    assert daily_shop.kpi("cart_visitors", start=D1, end=D1).value("cart_visitors") == 20
-    assert daily_shop.kpi("uv", start="2024-05-01", end="2024-05-31").value("uv") is None
+    assert report_shop.kpi("cart_visitors", start=D1, end=D1).value("cart_visitors") == 20
+    assert report_shop.kpi("uv", start="2024-05-01", end="2024-05-31").value("uv") is None
 
 
 def test_plans_reported_at_different_levels_all_count(daily_shop: Shop) -> None:
