@@ -210,13 +210,40 @@ class Diagnoser:
         self.history = history
         self.promo_days = frozenset(promo_days)
         self.signal = signal or SignalSettings()
+        self._histories: dict[tuple[tuple[str, ...], str | None, date, date], pd.DataFrame] = {}
         self.dimensions = tuple(dimensions)
         self.min_share = min_share
         self.min_excess = min_excess
         self.dominant = dominant
 
+    def _window(self, cur: Period, base: Period) -> tuple[date, date] | None:
+        """The history window of a day's diagnosis whose baseline day falls in it (else None)."""
+        if self.history is None or cur.start != cur.end or base.start != base.end:
+            return None
+        start = cur.start - timedelta(weeks=self.signal.anomaly.weeks)
+        return (start, cur.start) if start <= base.start <= cur.start else None
+
+    def _recall(self, metrics: Sequence[str], dim: str | None, start: date, end: date) -> pd.DataFrame:
+        """The history of ``metrics`` by day (and ``dim``), fetched once per diagnosis."""
+        assert self.history is not None
+        key = (tuple(metrics), dim, start, end)
+        if key not in self._histories:
+            self._histories[key] = self.history(metrics, dim, start, end)
+        return self._histories[key]
+
+    def _pair(self, metrics: Sequence[str], dim: str | None, cur: Period, base: Period, filters: Mapping[str, str]
+              ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Both periods' figures. A day's diagnosis with a history reads the whole shop's split from the
+        history (one query per dimension serves the split and its test); drill-down levels fetch."""
+        window = self._window(cur, base)
+        if window is None or filters:
+            return self.fetch(metrics, dim, cur, base, filters)
+        frame = self._recall(metrics, dim, *window)
+        return (frame[frame["day"] == cur.start].drop(columns="day"),
+                frame[frame["day"] == base.start].drop(columns="day"))
+
     def _total(self, chain: Chain, cur: Period, base: Period, filters: Mapping[str, str]) -> Decomposition:
-        f1, f0 = self.fetch(list(chain.quantities), None, cur, base, filters)
+        f1, f0 = self._pair(list(chain.quantities), None, cur, base, filters)
         q1 = [_num(f1[q].sum()) for q in chain.quantities]
         q0 = [_num(f0[q].sum()) for q in chain.quantities]
         return decompose(q1, q0, chain.factors, counts=chain.counts)
@@ -224,18 +251,19 @@ class Diagnoser:
     def _split(
         self, chain: Chain, dim: str, cur: Period, base: Period, filters: Mapping[str, str], parent: Decomposition
     ) -> list[Cell]:
-        f1, f0 = self.fetch(list(chain.quantities), dim, cur, base, filters)
+        f1, f0 = self._pair(list(chain.quantities), dim, cur, base, filters)
         return _cells(f1, f0, dim, chain, parent)
 
     def run(self, metric: str, current: Period, baseline: Period, *, depth: int = 3) -> Diagnosis:
         """Decompose ``metric`` between the periods, split it over every dimension, drill ``depth`` deep."""
+        self._histories = {}
         chain = self._chain(metric)
         notes: list[str] = []
         try:
             total = self._total(chain, current, baseline, {})
         except MissingDataError:  # no visits: buyers x spend per buyer (any other missing table stands)
             try:
-                self.fetch([chain.quantities[0]], None, current, baseline, {})
+                self._pair([chain.quantities[0]], None, current, baseline, {})
             except MissingDataError:
                 chain = chain.without_visitors()
             else:
@@ -277,10 +305,9 @@ class Diagnoser:
     def _signal(self, chain: Chain, chains: Mapping[str, Chain], day: date, dims: dict[str, list[Cell]],
                 notes: list[str]) -> tuple[TotalSignal | None, dict[str, list[Cell]]]:
         """The total against its history, and every cell's test (one history query per dimension)."""
-        assert self.history is not None
         start = day - timedelta(weeks=self.signal.anomaly.weeks)
         try:
-            whole = self.history(list(chain.quantities), None, start, day)
+            whole = self._recall(list(chain.quantities), None, start, day)
         except JunshiError:
             notes.append("no_history")
             return None, dims
@@ -293,7 +320,7 @@ class Diagnoser:
                 continue
             qs = chains[dim].quantities
             try:
-                frame = self.history(list(qs), dim, start, day)
+                frame = self._recall(list(qs), dim, start, day)
             except JunshiError:
                 continue
             found = cell_pvalues(frame, dim, qs, day, self.promo_days, self.signal, unknown=UNKNOWN)
