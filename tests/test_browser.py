@@ -42,12 +42,13 @@ def _free_port() -> int:
         return port
 
 
-def _serve(source: Path, folder: Path) -> Iterator[str]:
+def _serve(source: Path, folder: Path, shop: str = "default") -> Iterator[str]:
     """A real uvicorn server in a thread on a free localhost port, serving a copy of the warehouse ``source``."""
     db = folder / "shop.duckdb"
     shutil.copy(source, db)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(db, TOKEN), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(db, TOKEN, shop=shop), host="127.0.0.1", port=port,
+                                           log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -22,6 +22,13 @@ from junshi.api import create_app
 from junshi.customers.rfm import GROUP_BY_KEY
 from junshi.schema import DAILY_TABLES, TABLES
 from junshi.web.strings import PAGES
+from test_browser import (
+    _logged_in,
+    _serve,
+    browser,  # noqa: F401  (the fixture, asked for by name)
+    drawn_charts,
+    open_page,
+)
 from test_ingest_cli import run
 
 TOKEN = "platform-files-token-0123456789"
@@ -168,3 +175,20 @@ def test_every_dashboard_page_and_api_call(files_db: Path) -> None:
         assert bodies["/api/customers"]["groups"] and bodies["/api/customers"]["repurchase"]["buyers"] > 0
         service = {card["metric"]: card["value"] for card in bodies["/api/service"]["cards"]}
         assert service["hours_to_ship"] > 0
+
+
+@pytest.fixture(scope="module")
+def files_url(taobao_files: tuple[Path, Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real server of the shop loaded from files (tests/test_browser.py's)."""
+    yield from _serve(taobao_files[2], tmp_path_factory.mktemp("browser-files"), TAOBAO_SHOP)
+
+
+@pytest.mark.browser
+def test_every_page_draws_in_the_browser(request: pytest.FixtureRequest, files_url: str) -> None:
+    """Every page loads without a script error and draws its charts; only the ratings chart stays empty,
+    since no Taobao download carries reviews."""
+    for pg in _logged_in(request.getfixturevalue("browser"), files_url):
+        for key, href, _label in PAGES:
+            open_page(pg, f"{files_url}{href}")
+            empty = [chart for chart, series in drawn_charts(pg).items() if series <= 0]
+            assert empty == (["chart-ratings"] if key == "service" else []), (key, empty)
