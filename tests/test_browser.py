@@ -21,7 +21,7 @@ import uvicorn
 from playwright.sync_api import sync_playwright
 
 from junshi.api import create_app
-from junshi.web.strings import PAGES
+from junshi.api.pages.registry import PAGES
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
@@ -32,7 +32,7 @@ ARGS = [
 TOKEN = "browser-token-0123456789abcdef"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 DAY, OTHER_DAY = "2024-11-20", "2024-11-11"
-PAGE_PATHS = {key: href for key, href, _ in PAGES}
+PAGE_PATHS = {page.key: page.path for page in PAGES}  # every page of the registry
 
 
 def _free_port() -> int:

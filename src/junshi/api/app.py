@@ -41,9 +41,11 @@ def create_app(
     that the first visit of the dashboard finds them ready. Raises ConfigError, naming the file, when an
     asset the pages load is missing from the installed package.
     """
-    check_assets()
+    from junshi.api.pages.registry import PAGES
     from junshi.api.routes import router as api_router
-    from junshi.web.pages import router as page_router
+    from junshi.web.shells import router as page_router
+
+    check_assets([STATIC_DIR / page.script for page in PAGES])
 
     engine = Engine(os.fspath(db), shop)
     if warm:

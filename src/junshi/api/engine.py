@@ -120,7 +120,8 @@ def warm_up(engine: Engine) -> None:
     """Compute what the first visit shows into the cache: the default period's overview, alerts and advice, the
     overviews of the date picker's other shortcuts ending on its last day, then the daily figures of the last
     year with data and of the year before it (30 days per query), which serve the overview of any of its days."""
-    from junshi.api import overview, views
+    from junshi.api import views
+    from junshi.api.pages import overview
     from junshi.errors import JunshiError
     from junshi.periods import SHORTCUTS, shortcut
 

@@ -14,9 +14,7 @@ from typing import Any
 
 from junshi import Shop, periods
 from junshi.analysis import service as analysis
-from junshi.analysis.diagnosis import DIMENSIONS as analysis_dims
-from junshi.analysis.diagnosis import Period as DiagnosisPeriod
-from junshi.analysis.diagnosis import to_json as analysis_to_json
+from junshi.api.models import Card, Series, Trend
 from junshi.errors import MissingDataError
 from junshi.i18n import Lang, Text
 from junshi.ingest import PRESETS
@@ -45,23 +43,7 @@ DIMENSION_LABELS: dict[str, Text] = {
     "channel": Text("Channel", "推广渠道"),
 }
 
-CARDS = (
-    "sales", "uv", "payment_conversion_rate", "spend_per_buyer", "paid_buyers",
-    "refund_amount", "spend_ratio", "dsr_item", "dsr_service", "dsr_logistics",
-)
-TREE = ("sales", "uv", "payment_conversion_rate", "spend_per_buyer")
-TREND = ("sales", "uv", "payment_conversion_rate")
-SOURCE_METRICS = ("uv", "payment_conversion_rate", "spend_per_buyer", "uv_value", "visitor_cost", "roas", "sales")
-LANDING_METRICS = ("uv", "bounce_rate", "second_click_rate")
-PRODUCT_METRICS = ("uv", "add_to_cart_rate", "payment_conversion_rate", "sales", "units", "gross_margin")
-FUNNEL = ("uv", "cart_visitors", "order_buyers", "paid_buyers")
-FUNNEL_TABLE = ("uv", "order_buyers", "paid_buyers", "order_conversion_rate", "payment_conversion_rate", "sales")
-ORDER_TREND = ("paid_orders", "refund_amount", "sales")
-SERVICE_CARDS = ("dsr_item", "dsr_service", "dsr_logistics", "positive_review_rate", "hours_to_ship", "days_to_deliver")
-DSR = ("dsr_item", "dsr_service", "dsr_logistics")
-SHIPPING = ("hours_to_ship", "days_to_deliver")
 TREND_DAYS = 30  # a trend shows at least this many days, ending on the period's last day
-REPURCHASE_DAYS = 90  # repurchase is measured over the period, and at least this many days
 
 
 def _day(value: Any) -> str | None:
@@ -142,7 +124,8 @@ def kpi(
     return out
 
 
-def _whole(shop: Shop, period: Period, metrics: Sequence[str]) -> dict[str, Any]:
+def whole(shop: Shop, period: Period, metrics: Sequence[str]) -> dict[str, Any]:
+    """``metrics`` over the whole of ``period`` (one row; empty without data)."""
     rows = shop.kpi(metrics=list(metrics), start=period.start, end=period.end).records()
     return rows[0] if rows else {}
 
@@ -163,23 +146,29 @@ def daily_values(metric: str, by_day: dict[str, Any], days: Sequence[str]) -> li
     return [0 if v is None and d not in by_day else v for d, v in zip(days, values, strict=True)]
 
 
-def _series(shop: Shop, metrics: Sequence[str], period: Period, by: str | None = None) -> dict[str, Any]:
+def series(shop: Shop, metrics: Sequence[str], period: Period, by: str | None = None) -> Trend:
     """Daily values of ``metrics`` over the trend of ``period`` (one series per metric, or per ``by`` value)."""
     start, end = trend_range(period)
     rows = shop.kpi(metrics=list(metrics), by=["day", *([by] if by else [])], start=start, end=end).records()
     days = [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
     if by is None:
-        series = [
-            {"metric": m, "name": m, "values": daily_values(m, {str(r["day"])[:10]: r.get(m) for r in rows}, days)}
+        lines = [
+            Series(metric=m, name=m, values=daily_values(m, {str(r["day"])[:10]: r.get(m) for r in rows}, days))
             for m in metrics
         ]
     else:
         groups: dict[str, dict[str, Any]] = {}
         for r in rows:
             groups.setdefault(str(r[by]), {})[str(r["day"])[:10]] = r.get(metrics[0])
-        series = [{"metric": metrics[0], "name": k, "values": daily_values(metrics[0], v, days)}
-                  for k, v in groups.items()]
-    return {"days": days, "series": series}
+        lines = [Series(metric=metrics[0], name=k, values=daily_values(metrics[0], v, days)) for k, v in groups.items()]
+    return Trend(days=days, series=lines)
+
+
+def cards(shop: Shop, period: Period, metrics: Sequence[str], lang: Lang) -> list[Card]:
+    """A card per metric: its value over the whole of ``period``, its name, unit and direction."""
+    values = whole(shop, period, metrics)
+    info = names(lang, metrics)
+    return [Card(metric=m, **info[m], value=num(values.get(m))) for m in metrics]
 
 
 def names(lang: Lang, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -233,139 +222,6 @@ def localise_advice(items: list[dict[str, Any]], lang: Lang) -> list[dict[str, A
     return out
 
 
-def baseline(period: Period, vs: str | None) -> Period:
-    """What a diagnosis of ``period`` compares with: ``previous``, ``week`` (7 days before), ``year`` or the
-    period of the same length starting on a date; default ``week`` for one day, else ``previous``."""
-    chosen = vs or ("week" if period.days == 1 else "previous")
-    if chosen == "previous":
-        return period.previous()
-    if chosen == "week":
-        return period.shifted(7)
-    if chosen == "year":
-        return period.year_before()
-    first = dt.date.fromisoformat(chosen)
-    return Period(first, first + dt.timedelta(days=period.days - 1))
-
-
-def diagnosis(shop: Shop, period: Period, vs: str | None, metric: str, depth: int, lang: Lang) -> dict[str, Any]:
-    """Why ``metric`` moved over ``period`` against its baseline (the exact decomposition of :mod:`junshi.analysis`)."""
-    other = baseline(period, vs)
-    found = analysis.diagnose_periods(
-        shop, DiagnosisPeriod(period.start, period.end), DiagnosisPeriod(other.start, other.end), metric, depth)
-    out: dict[str, Any] = analysis_to_json(found)
-    labels = {name: (DIMENSION_LABELS[name](lang) if name in DIMENSION_LABELS else name) for name in analysis_dims}
-    for d in out["dimensions"]:
-        d["label"] = labels.get(d["name"], d["name"])
-    for step in out["path"]:
-        step["label"] = labels.get(step["dimension"], step["dimension"])
-    out["factor_labels"] = {k: v(lang) for k, v in FACTOR_LABELS.items()}
-    return out
-
-
-def traffic(shop: Shop, period: Period) -> dict[str, Any]:
-    """流量: sources over the period, visitors per source per day, landing pages."""
-    start, end = period.start, period.end
-    sources = shop.kpi(metrics=list(SOURCE_METRICS), by=["source"], start=start, end=end).records()
-    sources.sort(key=lambda r: -(r.get("uv") or 0))
-    landing = shop.kpi(metrics=list(LANDING_METRICS), by=["landing_page"], start=start, end=end).records()
-    landing.sort(key=lambda r: -(r.get("uv") or 0))
-    return {
-        "start": start.isoformat(), "end": end.isoformat(),
-        "metrics": list(SOURCE_METRICS), "sources": sources,
-        "trend": _series(shop, ["uv"], period, by="source"),
-        "landing_metrics": list(LANDING_METRICS), "landing": landing[:20],
-    }
-
-
-def _lookup(shop: Shop, table: str, key: str, value: str, **where: Any) -> dict[str, Any]:
-    """``key -> value`` of a canonical table's rows (record look-ups, not metrics)."""
-    t = shop.table(table)
-    for col, wanted in where.items():
-        t = t.filter(t[col] == wanted)
-    frame = t.select(key, value).execute()
-    return {str(k): v for k, v in zip(frame[key], frame[value], strict=True) if v == v}
-
-
-def products(shop: Shop, period: Period) -> dict[str, Any]:
-    """商品: products over the period with stock and days of cover, movers up and down against the same number
-    of days just before.
-
-    Stock is the product's row in ``inventory`` on the period's last day (else ``products.stock``); days of
-    cover is that stock over the average units sold per day of the period.
-    """
-    start, end, days = period.start, period.end, period.days
-    result = shop.kpi(metrics=list(PRODUCT_METRICS), by=["product"], start=start, end=end, compare="previous")
-    names = _lookup(shop, "products", "product_id", "name")
-    stock = _lookup(shop, "products", "product_id", "stock")
-    stock |= _lookup(shop, "inventory", "product_id", "stock", date=end)
-    rows: list[dict[str, Any]] = []
-    movers: list[dict[str, Any]] = []
-    for r in result.records():
-        pid = str(r["product"])
-        units, on_hand = r.get("units") or 0, stock.get(pid)
-        rows.append({
-            "product": pid, "name": f"{names.get(pid, pid)} ({pid})", **{m: r.get(m) for m in PRODUCT_METRICS},
-            "stock": None if on_hand is None else int(on_hand),
-            "days_of_cover": None if on_hand is None or not units else round(float(on_hand) / (units / days), 1),
-        })
-        if r.get("sales_change"):
-            movers.append({"product": pid, "name": rows[-1]["name"], "change": num(r["sales_change"])})
-    rows.sort(key=lambda r: -(r.get("sales") or 0))
-    movers.sort(key=lambda r: r["change"] or 0)
-    return {
-        "start": start.isoformat(), "end": end.isoformat(),
-        "previous_start": str(result.previous_start), "previous_end": str(result.previous_end),
-        "metrics": list(PRODUCT_METRICS), "rows": rows,
-        "movers_up": [m for m in reversed(movers[-10:]) if (m["change"] or 0) > 0],
-        "movers_down": [m for m in movers[:10] if (m["change"] or 0) < 0],
-    }
-
-
-def transactions(shop: Shop, period: Period) -> dict[str, Any]:
-    """交易: the funnel of the period, per source and device, and daily orders and refunds."""
-    start, end = period.start, period.end
-    row = _whole(shop, period, FUNNEL)
-    by_source = shop.kpi(metrics=list(FUNNEL_TABLE), by=["source"], start=start, end=end).records()
-    by_device = shop.kpi(metrics=list(FUNNEL_TABLE), by=["device"], start=start, end=end).records()
-    return {
-        "start": start.isoformat(), "end": end.isoformat(),
-        "funnel": [{"metric": m, "value": num(row.get(m))} for m in FUNNEL],
-        "metrics": list(FUNNEL_TABLE), "by_source": by_source, "by_device": by_device,
-        "trend": _series(shop, ORDER_TREND, period),
-    }
-
-
-def service(shop: Shop, period: Period, lang: Lang) -> dict[str, Any]:
-    """服务: DSR and shipping cards of the period and their trends; the rating distribution and the latest
-    negative reviews of the trend's days (the period, and at least 30 days)."""
-    current = _whole(shop, period, SERVICE_CARDS)
-    info = names(lang, SERVICE_CARDS)
-    start, end = trend_range(period)
-    reviews = shop.table("reviews")
-    window = reviews.filter(reviews.created_at.date().between(start, end))
-    ratings = window.group_by("rating").aggregate(reviews=window.count()).order_by("rating").execute()
-    worst = (
-        window.filter(window.rating <= 2)
-        .order_by(window.created_at.desc())
-        .select("created_at", "rating", product="product_id", text="text")
-        .limit(20)
-        .execute()
-    )
-    return {
-        "cards": [{"metric": m, **info[m], "value": num(current.get(m))} for m in SERVICE_CARDS],
-        "start": start.isoformat(), "end": end.isoformat(),
-        "dsr": _series(shop, DSR, period),
-        "shipping": _series(shop, SHIPPING, period),
-        "ratings": [
-            {"rating": int(r.rating), "reviews": int(r.reviews)} for r in ratings.itertuples() if r.rating == r.rating
-        ],
-        "negative": [
-            {"created_at": str(r.created_at)[:16], "rating": int(r.rating), "product": r.product, "text": r.text}
-            for r in worst.itertuples()
-        ],
-    }
-
-
 def quarantine(shop: Shop, limit: int, offset: int) -> dict[str, Any]:
     """Rows that could not be loaded, newest runs first, with file, line and reason."""
     q = shop.table("quarantine")
@@ -403,19 +259,3 @@ def ingest(shop: Shop, paths: Sequence[Path], preset: str | None, table: str | N
         {"table": t, "loaded": report.tables.get(t, 0), "quarantined": quarantined.get(t, 0)} for t in names
     ]
     return out
-
-
-def customers(shop: Shop, period: Period, lang: Lang) -> dict[str, Any]:
-    """客户: the eight RFM groups as of the period's last day and repurchase over the period, or over the 90 days
-    to its last day when it is shorter (from :mod:`junshi.customers`)."""
-    day = period.end
-    groups = shop.customers.rfm_groups(day)
-    rows = [
-        {"group": g["group"], "name": g[f"group_{lang}"], "customers": int(g["customers"]), "share": g["share"],
-         "revenue": g["revenue"], "revenue_share": g["revenue_share"], "action": g[f"action_{lang}"]}
-        for g in groups.to_dict(orient="records")
-    ]
-    first = min(period.start, day - dt.timedelta(days=REPURCHASE_DAYS - 1))
-    again = shop.customers.repurchase(first, day).to_dict()
-    return {"date": day.isoformat(), "groups": rows, "repurchase": again,
-            "repurchase_start": first.isoformat(), "repurchase_end": day.isoformat()}

@@ -1,5 +1,6 @@
 """The web dashboard: Jinja2 page shells, static assets (ECharts vendored in the package) and UI text."""
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from junshi.errors import ConfigError
@@ -8,13 +9,15 @@ WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
 TEMPLATE_DIR = WEB_DIR / "templates"
 ECHARTS = STATIC_DIR / "vendor" / "echarts.min.js"
-# Every file the pages load; without one of them the charts, alerts or advice stay empty without an error.
+# Every file all pages load (each page's own ES module besides); without one of them the charts, alerts or advice
+# stay empty without an error.
 ASSETS = (STATIC_DIR / "junshi.js", STATIC_DIR / "junshi.css", ECHARTS)
 
 
-def check_assets() -> None:
-    """Refuse to serve a dashboard whose installed package lacks an asset the pages load."""
-    missing = [str(p.relative_to(WEB_DIR)) for p in ASSETS if not p.is_file() or not p.stat().st_size]
+def check_assets(pages: Iterable[Path] = ()) -> None:
+    """Refuse to serve a dashboard whose installed package lacks an asset the pages load (``pages``: their ES
+    modules)."""
+    missing = [str(p.relative_to(WEB_DIR)) for p in (*ASSETS, *pages) if not p.is_file() or not p.stat().st_size]
     if missing:
         names = ", ".join(missing)
         raise ConfigError(

@@ -1,4 +1,5 @@
-"""The dashboard's pages: shells rendered on the server, filled by /static/junshi.js from the JSON API."""
+"""The dashboard's pages: shells rendered on the server, one per page of the registry
+(:mod:`junshi.api.pages.registry`), each filled by its ES module from the JSON API."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from fastapi.templating import Jinja2Templates
 
 from junshi.api.auth import set_token_cookie
 from junshi.api.lang import LANG_COOKIE, request_lang
-from junshi.api.routes import period_of
+from junshi.api.pages import Page
+from junshi.api.pages.registry import PAGES
+from junshi.api.params import period_of
 from junshi.api.state import engine_of, token_of
 from junshi.api.views import presets, shop_info
 from junshi.errors import JunshiError
@@ -21,17 +24,17 @@ from junshi.i18n import Lang
 from junshi.periods import KIND_LABELS, KINDS, Kind
 from junshi.schema import TABLES
 from junshi.web import TEMPLATE_DIR
-from junshi.web.strings import PAGES, ui_text
+from junshi.web.strings import ui_text
 
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 router = APIRouter(include_in_schema=False)
 
 
-def _render(request: Request, template: str, context: dict[str, object], status: int = 200) -> HTMLResponse:
+def _render(request: Request, template: str, context: dict[str, object], status: int = 200,
+            page: Page | None = None) -> HTMLResponse:
     lang = request_lang(request)
-    response = templates.TemplateResponse(
-        request, template, {"lang": lang, "t": ui_text(lang), **context}, status_code=status
-    )
+    text = ui_text(lang, page.text if page else {})
+    response = templates.TemplateResponse(request, template, {"lang": lang, "t": text, **context}, status_code=status)
     if "lang" in request.query_params:
         response.set_cookie(LANG_COOKIE, lang, samesite="strict", path="/", max_age=365 * 24 * 3600)
     return response
@@ -69,7 +72,7 @@ def _kinds(lang: Lang) -> list[tuple[str, str]]:
     return [(k, KIND_LABELS[k](lang)) for k in KINDS]
 
 
-def _page(key: str) -> None:
+def _page(page: Page) -> None:
     def handler(
         request: Request,
         date: Annotated[dt.date | None, Query()] = None,
@@ -79,13 +82,13 @@ def _page(key: str) -> None:
     ) -> Response:
         lang = request_lang(request)
         info = engine_of(request).cached(("shop_info",), shop_info)
-        pages = [(k, href, label(lang)) for k, href, label in PAGES]
-        title = next(text for k, _, text in pages if k == key)
         asked = {k: v for k, v in request.query_params.items() if k in {"date", "start", "end", "period"}}
         context: dict[str, object] = {
-            "page": key,
-            "title": title,
-            "pages": pages,
+            "page": page.key,
+            "needs_period": page.needs_period,
+            "script": f"/static/{page.script}",
+            "title": page.title(lang),
+            "pages": [(p.key, p.path, p.title(lang)) for p in PAGES],
             "shop": info,
             "first_day": info["first_day"],
             "last_day": info["last_day"],
@@ -93,14 +96,13 @@ def _page(key: str) -> None:
             "tables": [name for name in TABLES if name not in {"shops", "quarantine"}],
             **_period_context(request, asked, date, start, end, period),
         }
-        return _render(request, f"{key}.html", context)
+        return _render(request, page.template, context, page=page)
 
-    path = next(href for k, href, _ in PAGES if k == key)
-    router.add_api_route(path, handler, methods=["GET"], response_class=HTMLResponse, name=f"page_{key}")
+    router.add_api_route(page.path, handler, methods=["GET"], response_class=HTMLResponse, name=f"page_{page.key}")
 
 
-for _page_key in [k for k, _, _ in PAGES]:
-    _page(_page_key)
+for _registered in PAGES:
+    _page(_registered)
 
 
 def _safe_next(target: str) -> str:

@@ -11,14 +11,65 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from fastapi import Request
+from pydantic import Field
+
 from junshi import Shop
 from junshi.api.engine import Engine
-from junshi.api.views import CARDS, TREE, TREND, counts_days, daily_values, names, num, trend_range
+from junshi.api.lang import request_lang
+from junshi.api.models import Card, LabelledPeriod, Model, Series, Trend, Value
+from junshi.api.pages import Page
+from junshi.api.params import LangQ, PeriodDep
+from junshi.api.state import EngineDep
+from junshi.api.views import counts_days, daily_values, names, num, trend_range
 from junshi.i18n import Lang, Text
 from junshi.periods import Period
 
+CARDS = (
+    "sales", "uv", "payment_conversion_rate", "spend_per_buyer", "paid_buyers",
+    "refund_amount", "spend_ratio", "dsr_item", "dsr_service", "dsr_logistics",
+)
+TREE = ("sales", "uv", "payment_conversion_rate", "spend_per_buyer")
+TREND = ("sales", "uv", "payment_conversion_rate")
 BLOCK_DAYS = 30
 PEER_LABEL = Text("vs peer average", "较同行同层平均")
+
+
+class Comparison(Model):
+    value: Value
+    change_pct: float | None
+
+
+class ComparedCard(Card):
+    compare: dict[str, Comparison] = Field(description="Comparison key (see comparisons) -> value and change.")
+
+
+class TreeNode(ComparedCard):
+    change_pct: float | None = Field(description="The change against the tree's comparison (tree_compare).")
+
+
+class ComparisonPeriod(Model):
+    key: str
+    label: str
+    start: str | None
+    end: str | None
+
+
+class OverviewNote(Model):
+    metric: str | None
+    code: str
+    text: str
+
+
+class OverviewResponse(Model):
+    date: str
+    period: LabelledPeriod
+    comparisons: list[ComparisonPeriod]
+    cards: list[ComparedCard]
+    tree: list[TreeNode]
+    tree_compare: str
+    trend: Trend
+    notes: list[OverviewNote]
 
 
 def block_of(day: dt.date) -> int:
@@ -73,7 +124,7 @@ def warm(engine: Engine, period: Period) -> None:
     daily_rows(engine, *trend_range(period))
 
 
-def overview(engine: Engine, period: Period, lang: Lang) -> dict[str, Any]:
+def overview(engine: Engine, period: Period, lang: Lang) -> OverviewResponse:
     """首页 of ``period``: cards with their comparisons, the KPI tree (changes against the same weekday a week
     before for one day, else against the previous period) and the daily trends."""
     current, notes = figures(engine, period)
@@ -83,40 +134,44 @@ def overview(engine: Engine, period: Period, lang: Lang) -> dict[str, Any]:
     cards = []
     for m in CARDS:
         value = num(current.get(m))
-        compare: dict[str, Any] = {}
+        compare: dict[str, Comparison] = {}
         for key, row in others.items():
             before = num(row.get(m))
-            compare[key] = {"value": before, "change_pct": _change_pct(value, before)}
+            compare[key] = Comparison(value=before, change_pct=_change_pct(value, before))
         if period.days == 1 or not counts_days(m):
-            peer = {"value": num(current.get(f"{m}_peer_avg")), "change_pct": num(current.get(f"{m}_change_pct"))}
+            peer = Comparison(value=num(current.get(f"{m}_peer_avg")), change_pct=num(current.get(f"{m}_change_pct")))
         else:  # benchmarks are daily figures: a total of several days has no peer value to compare with
-            peer = {"value": None, "change_pct": None}
+            peer = Comparison(value=None, change_pct=None)
         compare["peer"] = peer
-        cards.append({"metric": m, **info[m], "value": value, "compare": compare})
+        cards.append(ComparedCard(metric=m, **info[m], value=value, compare=compare))
     tree_vs = "week" if "week" in comparisons else "previous"
-    by_id = {c["metric"]: c for c in cards}
-    tree = [{**by_id[m], "change_pct": by_id[m]["compare"][tree_vs]["change_pct"]} for m in TREE]
+    by_id = {c.metric: c for c in cards}
+    tree = [TreeNode(**dict(by_id[m]), change_pct=by_id[m].compare[tree_vs].change_pct) for m in TREE]
     first, last = trend_range(period)
     rows = daily_rows(engine, first, last)
     days = [(first + dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
     series = [
-        {"metric": m, "name": info[m]["name"], "values": daily_values(m, {d: r.get(m) for d, r in rows.items()}, days)}
+        Series(metric=m, name=info[m]["name"], values=daily_values(m, {d: r.get(m) for d, r in rows.items()}, days))
         for m in TREND
     ]
     listed = [
-        {"key": key, "label": label, "start": other.start.isoformat(), "end": other.end.isoformat()}
+        ComparisonPeriod(key=key, label=label, start=other.start.isoformat(), end=other.end.isoformat())
         for key, (other, label) in comparisons.items()
     ]
-    return {
-        "date": period.end.isoformat(),
-        "period": period.to_dict(lang),
-        "comparisons": [*listed, {"key": "peer", "label": PEER_LABEL(lang), "start": None, "end": None}],
-        "cards": cards,
-        "tree": tree,
-        "tree_compare": tree_vs,
-        "trend": {"days": days, "series": series},
-        "notes": [{"metric": n["metric"], "code": n["code"], "text": n[lang]} for n in notes],
-    }
+    return OverviewResponse(
+        date=period.end.isoformat(),
+        period=LabelledPeriod.model_validate(period.to_dict(lang)),
+        comparisons=[*listed, ComparisonPeriod(key="peer", label=PEER_LABEL(lang), start=None, end=None)],
+        cards=cards,
+        tree=tree,
+        tree_compare=tree_vs,
+        trend=Trend(days=days, series=series),
+        notes=[OverviewNote(metric=n["metric"], code=n["code"], text=n[lang]) for n in notes],
+    )
+
+
+def get_overview(request: Request, engine: EngineDep, period: PeriodDep, lang: LangQ = None) -> OverviewResponse:
+    return overview(engine, period, request_lang(request))
 
 
 def _change_pct(current: float | int | None, previous: float | int | None) -> float | None:
@@ -124,3 +179,17 @@ def _change_pct(current: float | int | None, previous: float | int | None) -> fl
     if current is None or previous is None or previous == 0:
         return None
     return (current - previous) / abs(previous)
+
+
+PAGE = Page(
+    key="overview", path="/", title=Text("Overview", "首页"),
+    summary="首页 Overview: KPI cards of a day or period, compared; the KPI tree; trends",
+    endpoint=get_overview, response=OverviewResponse,
+    text={
+        "kpi_tree": Text(
+            "KPI tree: sales = visitors × conversion × spend per buyer", "指标树：销售额 = 访客数 × 支付转化率 × 客单价"
+        ),
+        "trend": Text("Daily trend", "每日趋势"),
+        "alerts": Text("Alerts of the day", "当日预警"),
+    },
+)

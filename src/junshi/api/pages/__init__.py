@@ -1,0 +1,71 @@
+"""The dashboard's pages as modules: each page declares one :class:`Page` in its own module of this package.
+
+A page is its view module here (the view, its response model, its interface text and a ``PAGE``), its ES module
+``web/static/pages/<key>.js`` (``export default async function``), its template ``web/templates/<key>.html`` and
+one line in :mod:`junshi.api.pages.registry`. Routes (the page and ``/api/<key>``), the navigation, cache keys, the
+assets checked at start-up and the browser tests' page list all come from the registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from fastapi import Request
+from pydantic import BaseModel
+
+from junshi import Shop
+from junshi.api.lang import request_lang
+from junshi.api.params import LangQ, PeriodDep
+from junshi.api.state import EngineDep
+from junshi.i18n import Lang, Text
+from junshi.periods import Period
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Page:
+    """One page of the dashboard.
+
+    ``path`` is the page's address; ``endpoint`` answers ``/api/<key>`` (None: the page uses other calls) with the
+    pydantic model ``response``; ``text`` is the page's own interface text (panel titles), merged into the common
+    text its template and ES module read.
+    """
+
+    key: str
+    path: str
+    title: Text
+    summary: str = ""
+    endpoint: Callable[..., Any] | None = None
+    response: type[BaseModel] | None = None
+    text: Mapping[str, Text] = field(default_factory=dict)
+    needs_period: bool = True  # False: the page works without data (it shows no figures of a period)
+
+    @property
+    def template(self) -> str:
+        """The page's Jinja template, in ``web/templates``."""
+        return f"{self.key}.html"
+
+    @property
+    def script(self) -> str:
+        """The page's ES module, under ``web/static``."""
+        return f"pages/{self.key}.js"
+
+    @property
+    def api_path(self) -> str:
+        return f"/api/{self.key}"
+
+
+def period_endpoint(key: str, view: Callable[[Shop, Period, Lang], M]) -> Callable[..., M]:
+    """The endpoint of a page whose figures depend on the period and the language only: ``view(shop, period,
+    lang)``, cached per data version under ``(key, start, end, lang)``."""
+
+    def endpoint(request: Request, engine: EngineDep, period: PeriodDep, lang: LangQ = None) -> M:
+        chosen = request_lang(request)
+        return engine.cached((key, period.start, period.end, chosen), lambda shop: view(shop, period, chosen))
+
+    endpoint.__name__ = f"get_{key}"
+    return endpoint
+

@@ -1,0 +1,83 @@
+"""客户 Customers: the eight RFM groups as of the period's last day and repurchase over the period."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import Field
+
+from junshi import Shop
+from junshi.api.models import Model
+from junshi.api.pages import Page, period_endpoint
+from junshi.i18n import Lang, Text
+from junshi.periods import Period
+
+REPURCHASE_DAYS = 90  # repurchase is measured over the period, and at least this many days
+
+
+class RfmGroup(Model):
+    group: str
+    name: str
+    customers: int
+    share: float | None
+    revenue: float | None
+    revenue_share: float | None
+    action: str
+
+
+class Repurchase(Model):
+    """:class:`junshi.customers.repurchase.Repurchase` (docs/customers.md)."""
+
+    start: str | None
+    end: str
+    buyers: int
+    repeat_buyers: int
+    repurchase_rate: float | None
+    returning_buyer_share: float | None
+    customers: int
+    orders: int
+    orders_per_customer: float
+    gaps: int
+    mean_days_between: float | None
+    median_days_between: float | None
+    days_between_quantiles: dict[str, float]
+    order_counts: list[dict[str, Any]] = Field(description='[{"orders": n, "customers": c, "share": s}], "10+" last.')
+    gap_histogram: list[dict[str, Any]] = Field(description='[{"from_days", "to_days" (null: open), "gaps"}].')
+
+
+class CustomersResponse(Model):
+    date: str
+    groups: list[RfmGroup]
+    repurchase: Repurchase
+    repurchase_start: str
+    repurchase_end: str
+
+
+def customers(shop: Shop, period: Period, lang: Lang) -> CustomersResponse:
+    """The eight RFM groups as of the period's last day and repurchase over the period, or over the 90 days
+    to its last day when it is shorter (from :mod:`junshi.customers`)."""
+    day = period.end
+    groups = [
+        RfmGroup(group=g["group"], name=g[f"group_{lang}"], customers=int(g["customers"]), share=g["share"],
+                 revenue=g["revenue"], revenue_share=g["revenue_share"], action=g[f"action_{lang}"])
+        for g in shop.customers.rfm_groups(day).to_dict(orient="records")
+    ]
+    first = min(period.start, day - dt.timedelta(days=REPURCHASE_DAYS - 1))
+    again = shop.customers.repurchase(first, day).to_dict()
+    return CustomersResponse(date=day.isoformat(), groups=groups, repurchase=Repurchase.model_validate(again),
+                             repurchase_start=first.isoformat(), repurchase_end=day.isoformat())
+
+
+PAGE = Page(
+    key="customers", path="/customers", title=Text("Customers", "客户"),
+    summary="客户 Customers: RFM groups as of a period's last day and repurchase over it",
+    endpoint=period_endpoint("customers", customers), response=CustomersResponse,
+    text={
+        "customers_rfm": Text("RFM groups", "RFM 客户分层"),
+        "customers": Text("Customers", "客户数"),
+        "action": Text("What to do", "运营动作"),
+        "repurchase": Text("Repurchase (customers by number of orders)", "复购（按购买次数的客户分布）"),
+        "median_gap": Text("median days between purchases", "购买间隔中位数"),
+    },
+)

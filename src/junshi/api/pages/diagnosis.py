@@ -1,0 +1,161 @@
+"""诊断 Diagnosis: why a metric moved between two days or periods, split exactly by factor and cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import Query, Request
+from pydantic import AfterValidator, Field
+
+from junshi import Shop
+from junshi.analysis import service as analysis
+from junshi.analysis.diagnosis import DIMENSIONS, to_json
+from junshi.analysis.diagnosis import Period as DiagnosisPeriod
+from junshi.api.lang import request_lang
+from junshi.api.models import Model
+from junshi.api.pages import Page
+from junshi.api.params import LangQ, PeriodDep, in_range
+from junshi.api.state import EngineDep
+from junshi.api.views import DIMENSION_LABELS, FACTOR_LABELS
+from junshi.i18n import Lang, Text
+from junshi.periods import Period
+
+VS_PATTERN = r"^(week|previous|year|\d{4}-\d{2}-\d{2})$"
+Effects = dict[str, float | None]
+
+
+def _vs(value: str | None) -> str | None:
+    """``week``, ``previous``, ``year`` or a valid date in range."""
+    if value is not None and value not in ("week", "previous", "year"):
+        in_range(dt.date.fromisoformat(value))
+    return value
+
+
+class Periods(Model):
+    current: str
+    baseline: str
+
+
+class Significance(Model):
+    history_days: int
+    fdr: float | None = Field(description="False discovery rate of the cells' flags (Benjamini-Hochberg).")
+    cells_tested: int
+    cells_significant: int
+
+
+class DiagnosisCell(Model):
+    value: str
+    current: float
+    baseline: float
+    contribution: float
+    share: float | None
+    effects: Effects
+    factor_changes: dict[str, float | None]
+    significant: bool | None = Field(description="Beyond the cell's normal variation (null: not tested).")
+    p_value: float | None
+    paid: bool | None = Field(None, description="Cells of the source dimension: whether the source is paid.")
+
+
+class DiagnosisDimension(Model):
+    name: str
+    label: str
+    cells: list[DiagnosisCell]
+
+
+class DiagnosisStep(Model):
+    dimension: str
+    label: str
+    value: str
+    contribution: float
+    share: float | None
+    current: float
+    baseline: float
+    main_factor: str
+    main_factor_change: float | None
+    effects: Effects
+    facts: dict[str, Any]
+    significant: bool | None
+
+
+class DiagnosisResponse(Model):
+    metric: str
+    period: Periods
+    current: float
+    baseline: float
+    change: float
+    pct_change: float | None
+    method: str
+    effects: Effects = Field(description="Effect of each factor on the change (exact: they add up to it).")
+    factor_changes: dict[str, float | None]
+    significant: bool | None = Field(description="The change is beyond normal variation (null: too little "
+                                     "history, or not assessed: a period longer than a day).")
+    expected: float | None
+    expected_range: list[float | None] | None = Field(description="[low, high] of the normal range.")
+    significance: Significance | None = Field(description="How the cells were tested (null: not assessed).")
+    dimensions: list[DiagnosisDimension]
+    path: list[DiagnosisStep] = Field(description="The drill-down path: the main cause at each level.")
+    notes: list[str]
+    factor_labels: dict[str, str] = Field(description="Factor id -> its name in the request's language.")
+
+
+def baseline(period: Period, vs: str | None) -> Period:
+    """What a diagnosis of ``period`` compares with: ``previous``, ``week`` (7 days before), ``year`` or the
+    period of the same length starting on a date; default ``week`` for one day, else ``previous``."""
+    chosen = vs or ("week" if period.days == 1 else "previous")
+    if chosen == "previous":
+        return period.previous()
+    if chosen == "week":
+        return period.shifted(7)
+    if chosen == "year":
+        return period.year_before()
+    first = dt.date.fromisoformat(chosen)
+    return Period(first, first + dt.timedelta(days=period.days - 1))
+
+
+def diagnosis(shop: Shop, period: Period, vs: str | None, metric: str, depth: int, lang: Lang) -> DiagnosisResponse:
+    """Why ``metric`` moved over ``period`` against its baseline (the exact decomposition of :mod:`junshi.analysis`)."""
+    other = baseline(period, vs)
+    found = analysis.diagnose_periods(
+        shop, DiagnosisPeriod(period.start, period.end), DiagnosisPeriod(other.start, other.end), metric, depth)
+    out: dict[str, Any] = to_json(found)
+    labels = {name: (DIMENSION_LABELS[name](lang) if name in DIMENSION_LABELS else name) for name in DIMENSIONS}
+    for d in out["dimensions"]:
+        d["label"] = labels.get(d["name"], d["name"])
+    for step in out["path"]:
+        step["label"] = labels.get(step["dimension"], step["dimension"])
+    out["factor_labels"] = {k: v(lang) for k, v in FACTOR_LABELS.items()}
+    return DiagnosisResponse.model_validate(out)
+
+
+def get_diagnosis(
+    request: Request,
+    engine: EngineDep,
+    period: PeriodDep,
+    vs: Annotated[
+        str | None, AfterValidator(_vs), Query(
+            pattern=VS_PATTERN, description="previous, week (7 days before), year, or the first day (YYYY-MM-DD) of "
+            "a baseline as long as the period; default week for one day, previous for a longer period.")
+    ] = None,
+    metric: Literal["sales", "refund_amount", "gross_profit"] = "sales",
+    depth: Annotated[int, Query(ge=0, le=5)] = 3,
+    lang: LangQ = None,
+) -> DiagnosisResponse:
+    chosen = request_lang(request)
+    key = ("diagnosis", period.start, period.end, vs, metric, depth, chosen)
+    return engine.cached(key, lambda shop: diagnosis(shop, period, vs, metric, depth, chosen))
+
+
+PAGE = Page(
+    key="diagnosis", path="/diagnosis", title=Text("Diagnosis", "诊断"),
+    summary="诊断: why a metric moved between two days or periods, split exactly by factor and cell",
+    endpoint=get_diagnosis, response=DiagnosisResponse,
+    text={
+        "waterfall": Text("Why sales moved", "销售额变化归因"),
+        "compare_with": Text("Compared with", "对比基期"),
+        "drill_hint": Text("Click a bar to drill down.", "点击柱形可下钻。"),
+        "path": Text("Main causes", "主要原因"),
+        "factors": Text("Factors (visitors × conversion × spend per buyer)", "因素（访客数 × 转化率 × 客单价）"),
+        "dimension": Text("Dimension", "维度"),
+    },
+)

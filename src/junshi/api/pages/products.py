@@ -1,0 +1,90 @@
+"""商品 Products: the product table with stock and days of cover, movers up and down."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from junshi import Shop
+from junshi.api.models import Model, Row
+from junshi.api.pages import Page, period_endpoint
+from junshi.api.views import num
+from junshi.i18n import Lang, Text
+from junshi.periods import Period
+
+PRODUCT_METRICS = ("uv", "add_to_cart_rate", "payment_conversion_rate", "sales", "units", "gross_margin")
+MOVERS = 10
+
+
+class Mover(Model):
+    product: str
+    name: str
+    change: float | int | None
+
+
+class ProductsResponse(Model):
+    start: str
+    end: str
+    previous_start: str
+    previous_end: str
+    metrics: list[str]
+    rows: list[Row]
+    movers_up: list[Mover]
+    movers_down: list[Mover]
+
+
+def _lookup(shop: Shop, table: str, key: str, value: str, **where: Any) -> dict[str, Any]:
+    """``key -> value`` of a canonical table's rows (record look-ups, not metrics)."""
+    t = shop.table(table)
+    for col, wanted in where.items():
+        t = t.filter(t[col] == wanted)
+    frame = t.select(key, value).execute()
+    return {str(k): v for k, v in zip(frame[key], frame[value], strict=True) if v == v}
+
+
+def products(shop: Shop, period: Period, lang: Lang) -> ProductsResponse:
+    """Products over the period with stock and days of cover, movers up and down against the same number
+    of days just before.
+
+    Stock is the product's row in ``inventory`` on the period's last day (else ``products.stock``); days of
+    cover is that stock over the average units sold per day of the period.
+    """
+    start, end, days = period.start, period.end, period.days
+    result = shop.kpi(metrics=list(PRODUCT_METRICS), by=["product"], start=start, end=end, compare="previous")
+    names = _lookup(shop, "products", "product_id", "name")
+    stock = _lookup(shop, "products", "product_id", "stock")
+    stock |= _lookup(shop, "inventory", "product_id", "stock", date=end)
+    rows: list[Row] = []
+    movers: list[Mover] = []
+    for r in result.records():
+        pid = str(r["product"])
+        units, on_hand = r.get("units") or 0, stock.get(pid)
+        name = f"{names.get(pid, pid)} ({pid})"
+        rows.append({
+            "product": pid, "name": name, **{m: r.get(m) for m in PRODUCT_METRICS},
+            "stock": None if on_hand is None else int(on_hand),
+            "days_of_cover": None if on_hand is None or not units else round(float(on_hand) / (units / days), 1),
+        })
+        if r.get("sales_change"):
+            movers.append(Mover(product=pid, name=name, change=num(r["sales_change"])))
+    rows.sort(key=lambda r: -float(r.get("sales") or 0))
+    movers.sort(key=lambda m: m.change or 0)
+    return ProductsResponse(
+        start=start.isoformat(), end=end.isoformat(),
+        previous_start=str(result.previous_start), previous_end=str(result.previous_end),
+        metrics=list(PRODUCT_METRICS), rows=rows,
+        movers_up=[m for m in reversed(movers[-MOVERS:]) if (m.change or 0) > 0],
+        movers_down=[m for m in movers[:MOVERS] if (m.change or 0) < 0],
+    )
+
+
+PAGE = Page(
+    key="products", path="/products", title=Text("Products", "商品"),
+    summary="商品 Products: product table, movers and advice",
+    endpoint=period_endpoint("products", products), response=ProductsResponse,
+    text={
+        "stock": Text("Stock", "库存"),
+        "days_of_cover": Text("Days of cover", "可售天数"),
+        "movers_up": Text("Movers up", "上升商品"),
+        "movers_down": Text("Movers down", "下降商品"),
+    },
+)

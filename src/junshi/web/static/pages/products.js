@@ -1,0 +1,14 @@
+/* 商品 Products: the product table, movers up and down, the recommendations about products. */
+import { T, Q, api, meta, table, nameOf, barChart, listItems } from "../junshi.js";
+
+export default async function products() {
+  const p = await api("products", Q);
+  const cols = [{ key: "name", label: meta("product").name, wide: true }].concat(p.metrics.map((m) => ({ key: m, metric: m })),
+    [{ key: "stock", label: T.stock }, { key: "days_of_cover", label: T.days_of_cover }]);
+  table("table-products", cols, p.rows);
+  const change = T.change + " · " + nameOf("sales");
+  barChart("chart-movers-up", p.movers_up.map((r) => r.name), [{ name: change, values: p.movers_up.map((r) => r.change) }], true);
+  barChart("chart-movers-down", p.movers_down.map((r) => r.name), [{ name: change, values: p.movers_down.map((r) => r.change) }], true);
+  const advice = await api("advice", Q);
+  listItems("advice", advice.filter((a) => a.subject && a.subject.product));
+}
