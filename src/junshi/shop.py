@@ -27,8 +27,8 @@ class Shop:
     >>> shop.table("orders").count().execute()         # doctest: +SKIP
     """
 
-    def __init__(self, warehouse: Warehouse, shop_id: str = "default") -> None:
-        self.warehouse = warehouse
+    def __init__(self, warehouse: Warehouse, shop_id: str = "default", *, clean: bool = False) -> None:
+        self.warehouse = warehouse.without_suspects() if clean else warehouse
         self.shop_id = shop_id
 
     def table(self, name: str) -> ibis.Table:
@@ -123,11 +123,11 @@ class Shop:
         self.close()
 
 
-def connect(db: str | os.PathLike[str] | None = None, shop: str = "default") -> Shop:
+def connect(db: str | os.PathLike[str] | None = None, shop: str = "default", *, clean: bool = False) -> Shop:
     """Open a warehouse (DuckDB file path or URL, or ``spark://local``; default ``JUNSHI_DB`` or
-    ./junshi.duckdb) at one shop."""
+    ./junshi.duckdb) at one shop; ``clean``: every figure without the suspect orders of ``junshi risk``."""
     if str(db or "").startswith("spark://"):
         from junshi.warehouse.spark import SparkWarehouse
 
-        return Shop(SparkWarehouse(str(db)), shop)
-    return Shop(Warehouse(db), shop)
+        return Shop(SparkWarehouse(str(db)), shop, clean=clean)
+    return Shop(Warehouse(db), shop, clean=clean)

@@ -6,6 +6,7 @@ from junshi.cli import (
     diagnose,  # noqa: F401  (junshi diagnose, junshi alerts, junshi advise)
     ingest,  # noqa: F401  (junshi ingest, junshi quarantine)
     kpi,  # noqa: F401  (junshi kpi, junshi metrics)
+    risk,  # noqa: F401  (junshi risk orders)
     serve,  # noqa: F401  (junshi serve)
     shop,  # noqa: F401  (junshi shop show, junshi shop set)
     simulate,  # noqa: F401  (junshi simulate, junshi demo)

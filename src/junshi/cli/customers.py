@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from junshi.cli.app import app
-from junshi.cli.options import DbOption, FormatOption, ShopOption, TableFormat, open_shop
+from junshi.cli.options import CleanOption, DbOption, FormatOption, ShopOption, TableFormat, open_shop
 from junshi.cli.output import console, err_console, print_json
 from junshi.errors import ConfigError
 from junshi.i18n import get_lang, tr
@@ -57,11 +57,12 @@ def rfm_cmd(
         bool, typer.Option("--per-customer", help="One row per customer instead of groups.")
     ] = False,
     shop: ShopOption = "default",
+    clean: CleanOption = False,
     db: DbOption = None,
     fmt: FormatOption = TableFormat.table,
 ) -> None:
     """RFM groups (重要价值客户 champions ... 一般挽留客户 lost): sizes, revenue, what to do."""
-    with open_shop(db, shop) as s:
+    with open_shop(db, shop, clean) as s:
         if per_customer:
             _emit_frame(s.customers.rfm(as_of), fmt, tr("RFM per customer", "客户 RFM"))
             return
@@ -90,12 +91,13 @@ def cohorts_cmd(
     by: Annotated[str | None, typer.Option("--by", help="Breakdown: source, first_product or first_category.")] = None,
     as_of: AsOfOption = None,
     shop: ShopOption = "default",
+    clean: CleanOption = False,
     db: DbOption = None,
     fmt: FormatOption = TableFormat.table,
 ) -> None:
     """Cohorts by first-purchase month/week: share buying in each later period, share that bought
     again, cumulative revenue per customer."""
-    with open_shop(db, shop) as s:
+    with open_shop(db, shop, clean) as s:
         frame = s.customers.cohorts(period, as_of, by)  # type: ignore[arg-type]  # validated inside
     _emit_frame(frame, fmt, tr("Cohorts", "同期群"))
 
@@ -105,6 +107,7 @@ def repurchase_cmd(
     start: Annotated[str | None, typer.Option("--start", help="First day, YYYY-MM-DD.")] = None,
     end: Annotated[str | None, typer.Option("--end", help="Last day, YYYY-MM-DD.")] = None,
     shop: ShopOption = "default",
+    clean: CleanOption = False,
     db: DbOption = None,
     fmt: FormatOption = TableFormat.table,
 ) -> None:
@@ -114,7 +117,7 @@ def repurchase_cmd(
     from junshi.metrics import REGISTRY
     from junshi.metrics.result import format_value
 
-    with open_shop(db, shop) as s:
+    with open_shop(db, shop, clean) as s:
         r = s.customers.repurchase(start, end)
     if fmt == "json":
         print_json(r.to_dict())
@@ -149,6 +152,7 @@ def clv_cmd(
     per_customer: Annotated[bool, typer.Option("--per-customer", help="Print per-customer predictions.")] = False,
     pareto: Annotated[bool, typer.Option("--pareto", help="Also fit Pareto/NBD.")] = False,
     shop: ShopOption = "default",
+    clean: CleanOption = False,
     db: DbOption = None,
     fmt: FormatOption = TableFormat.table,
 ) -> None:
@@ -157,7 +161,7 @@ def clv_cmd(
 
     from junshi.customers.clv import MAX_WAIT_YEARS, NO_NEXT_PURCHASE, predict
 
-    with open_shop(db, shop) as s:
+    with open_shop(db, shop, clean) as s:
         fit = s.customers.fit_clv(calibration_end, pareto=pareto)
     if per_customer:
         frame = predict(fit, days)
@@ -187,13 +191,14 @@ def validate_cmd(
     calibration_end: Annotated[str, typer.Option("--calibration-end", help="Last day of the fitting period.")],
     holdout_end: Annotated[str, typer.Option("--holdout-end", help="Last day of the holdout period.")],
     shop: ShopOption = "default",
+    clean: CleanOption = False,
     db: DbOption = None,
     fmt: FormatOption = TableFormat.table,
 ) -> None:
     """Calibration / holdout report: predicted vs actual purchases by calibration frequency, correlation."""
     import pandas as pd
 
-    with open_shop(db, shop) as s:
+    with open_shop(db, shop, clean) as s:
         v = s.customers.validate(calibration_end, holdout_end)
     if fmt == "json":
         print_json(v.to_dict())
@@ -223,11 +228,12 @@ def churn_cmd(
     model: Annotated[str, typer.Option("--model", help="pareto or bgnbd.")] = "pareto",
     top: Annotated[int, typer.Option("--top", help="Show the first N customers (0: all).")] = 20,
     shop: ShopOption = "default",
+    clean: CleanOption = False,
     db: DbOption = None,
     fmt: FormatOption = TableFormat.table,
 ) -> None:
     """Churn warning (流失预警): customers probably gone, ranked by the value at stake."""
-    with open_shop(db, shop) as s:
+    with open_shop(db, shop, clean) as s:
         frame = s.customers.churn(as_of, threshold, days, model)
     _emit_frame(frame.head(top) if top else frame, fmt, tr("Churn warning", "流失预警"))
 
@@ -261,6 +267,7 @@ def audience_cmd(
     control: Annotated[float, typer.Option("--control", help="Share held out as a control group.")] = 0.1,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the control group draw.")] = 0,
     shop: ShopOption = "default",
+    clean: CleanOption = False,
     db: DbOption = None,
     fmt: FormatOption = TableFormat.table,
 ) -> None:
@@ -270,7 +277,7 @@ def audience_cmd(
     from junshi.customers import Audience
 
     audience = Audience.from_dict(_load_spec(spec))
-    with open_shop(db, shop) as s:
+    with open_shop(db, shop, clean) as s:
         result = (
             s.customers.export_audience(audience, export, control, seed)
             if export

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from junshi.cli.app import app
-from junshi.cli.options import DbOption, NoteFormat, NoteFormatOption, ShopOption, open_shop
+from junshi.cli.options import CleanOption, DbOption, NoteFormat, NoteFormatOption, ShopOption, open_shop
 from junshi.cli.output import print_json
 
 DateOption = Annotated[
@@ -21,13 +21,14 @@ def diagnose(
     metric: Annotated[str, typer.Option("--metric", help="sales, refund_amount or gross_profit.")] = "sales",
     depth: Annotated[int, typer.Option("--depth", help="Steps of the drill-down path.")] = 3,
     fmt: NoteFormatOption = NoteFormat.text,
+    clean: CleanOption = False,
     db: DbOption = None,
     shop: ShopOption = "default",
 ) -> None:
     """Why a metric moved: visitor / conversion / spend-per-buyer effects, per dimension, and the path."""
     from junshi.analysis.morning_note import diagnosis_text
 
-    with open_shop(db, shop) as s:
+    with open_shop(db, shop, clean) as s:
         diag = s.diagnose(date, vs=vs, metric=metric, depth=depth)
         currency = str(s.settings["currency"])
     if fmt == "json":
@@ -38,12 +39,13 @@ def diagnose(
 
 @app.command()
 def alerts(
-    date: DateOption = None, fmt: NoteFormatOption = NoteFormat.text, db: DbOption = None, shop: ShopOption = "default"
+    date: DateOption = None, fmt: NoteFormatOption = NoteFormat.text, db: DbOption = None,
+    shop: ShopOption = "default", clean: CleanOption = False,
 ) -> None:
     """Today's alerts, worst first: metric anomalies and data-quality problems, each with its diagnosis."""
     from junshi.analysis.morning_note import alerts_text
 
-    with open_shop(db, shop) as s:
+    with open_shop(db, shop, clean) as s:
         found = s.alerts(date)
     if fmt == "json":
         print_json({"alerts": [a.to_json() for a in found]})
@@ -53,13 +55,14 @@ def alerts(
 
 @app.command()
 def advise(
-    date: DateOption = None, fmt: NoteFormatOption = NoteFormat.text, db: DbOption = None, shop: ShopOption = "default"
+    date: DateOption = None, fmt: NoteFormatOption = NoteFormat.text, db: DbOption = None,
+    shop: ShopOption = "default", clean: CleanOption = False,
 ) -> None:
     """Recommendations (建议) with the numbers behind them; text is the analyst's morning note."""
     from junshi.analysis.morning_note import morning_note
     from junshi.analysis.service import analysis_day
 
-    with open_shop(db, shop) as s:
+    with open_shop(db, shop, clean) as s:
         day = analysis_day(s, date)
         recs = s.advise(day)
         if fmt == "json":

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from junshi.cli.app import app
-from junshi.cli.options import DbOption, FormatOption, ShopOption, TableFormat, open_shop
+from junshi.cli.options import CleanOption, DbOption, FormatOption, ShopOption, TableFormat, open_shop
 from junshi.cli.output import console, err_console
 from junshi.errors import MetricError
 from junshi.i18n import get_lang, set_lang, tr
@@ -91,10 +91,11 @@ def kpi_cmd(
     explain_: Annotated[bool, typer.Option(
         "--explain", help="Print the compiled query instead of running it.")] = False,
     shop: ShopOption = "default",
+    clean: CleanOption = False,
     db: DbOption = None,
 ) -> None:
     """Metrics (口径) by dimensions over a period, optionally compared."""
-    with open_shop(db, shop) as s:
+    with open_shop(db, shop, clean) as s:
         if explain_:
             from junshi.metrics import explain
 

@@ -14,6 +14,9 @@ DbOption = Annotated[
     str | None,
     typer.Option("--db", envvar="JUNSHI_DB", help="Warehouse: DuckDB file path or URL [default: ./junshi.duckdb]."),
 ]
+CleanOption = Annotated[
+    bool, typer.Option("--clean", help="Without the suspect orders of `junshi risk orders` (刷单剔除后).")
+]
 ShopOption = Annotated[
     str, typer.Option("--shop", envvar="JUNSHI_SHOP", help="Shop id within the warehouse.")
 ]
@@ -46,8 +49,8 @@ NoteFormatOption = Annotated[NoteFormat, typer.Option("--format", help="Output f
 ReportFormatOption = Annotated[ReportFormat, typer.Option("--format", help="Output format.")]
 
 
-def open_shop(db: str | None, shop: str = "default") -> Shop:
-    """The shop a command works on, from its --db and --shop (the engine is imported here, on first use)."""
+def open_shop(db: str | None, shop: str = "default", clean: bool = False) -> Shop:
+    """The shop a command works on, from its --db, --shop and --clean (the engine is imported here, on first use)."""
     from junshi.shop import connect
 
-    return connect(db, shop)
+    return connect(db, shop, clean=clean)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from collections.abc import Iterator
@@ -81,6 +82,8 @@ class Warehouse:
     Tables are created on first use and the schema version is checked.
     """
 
+    clean = False  # read without the suspect orders (see without_suspects)
+
     def __init__(self, url: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
         self.url = resolve_db(url)
         self.read_only = read_only
@@ -119,7 +122,18 @@ class Warehouse:
                 hint_zh="已知数据表：" + "、".join(TABLES),
             )
         t: ibis.Table = self.backend.table(name)
-        return t.filter(t.shop_id == shop_id) if shop_id is not None else t
+        t = t.filter(t.shop_id == shop_id) if shop_id is not None else t
+        if self.clean:
+            from junshi.risk.store import without_suspects
+
+            t = without_suspects(self, name, t)
+        return t
+
+    def without_suspects(self) -> Warehouse:
+        """This warehouse (same connection) read without the suspect orders of ``junshi risk`` (clean figures)."""
+        other = copy.copy(self)
+        other.clean = True
+        return other
 
     def row_count(self, name: str, shop_id: str | None = None) -> int:
         """Number of rows of a canonical table (of one shop)."""

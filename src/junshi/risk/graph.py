@@ -1,0 +1,62 @@
+"""The fingerprint graph: buyers linked by a shared delivery address or device (networkx)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import pandas as pd
+
+# An IP address is shared by honest buyers (an office, a campus, a carrier's NAT), so it links buyers
+# only in the reasons, never into a ring; an address is shared by a family (a few buyers), so a ring
+# needs more buyers than a family has, or the same buyers sharing both an address and a device.
+LINKING = ("address_hash", "device_hash")
+RING_MIN_BUYERS = 5
+
+
+@dataclass(frozen=True)
+class Component:
+    """Buyers joined by shared fingerprints: ``kinds`` the fingerprint kinds that link them."""
+
+    id: int
+    buyers: frozenset[str]
+    edges: int
+    density: float
+    kinds: frozenset[str]
+
+    @property
+    def ring(self) -> bool:
+        """Many buyers, or buyers sharing both an address and a device: a ring rather than a family."""
+        return len(self.buyers) >= RING_MIN_BUYERS or (len(self.buyers) >= 3 and len(self.kinds) == len(LINKING))
+
+
+def fingerprint_graph(orders: pd.DataFrame) -> nx.Graph:
+    """Buyers (``customer_id``) as nodes; an edge per pair sharing an address or device, labelled by kind."""
+    g: nx.Graph = nx.Graph()
+    rows = orders.dropna(subset=["customer_id"])
+    g.add_nodes_from(rows["customer_id"].unique())
+    for kind in LINKING:
+        pairs = rows.dropna(subset=[kind]).drop_duplicates(["customer_id", kind])
+        for _, buyers in pairs.groupby(kind)["customer_id"]:
+            ids = list(buyers)
+            if len(ids) < 2:
+                continue
+            hub = ids[0]  # a star per shared value: components and kinds, without n^2 edges for big groups
+            for other in ids[1:]:
+                if g.has_edge(hub, other):
+                    g[hub][other]["kinds"].add(kind)
+                else:
+                    g.add_edge(hub, other, kinds={kind})
+    return g
+
+
+def components(g: nx.Graph) -> dict[str, Component]:
+    """Each buyer in a component of two or more buyers -> its component."""
+    out: dict[str, Component] = {}
+    for i, nodes in enumerate(c for c in nx.connected_components(g) if len(c) > 1):
+        sub = g.subgraph(nodes)
+        kinds = frozenset(k for _, _, d in sub.edges(data=True) for k in d["kinds"])
+        comp = Component(i, frozenset(nodes), sub.number_of_edges(), float(nx.density(sub)), kinds)
+        for node in nodes:
+            out[node] = comp
+    return out
