@@ -382,6 +382,29 @@ def test_compare_peer(make_shop: Any) -> None:
                             "payment_conversion_rate_change_pct": pytest.approx(1.5)}]
 
 
+def test_compare_peer_adds_up_money_over_several_days(make_shop: Any) -> None:
+    """Peer sales 100 on 2024-01-01 and 140 on 2024-01-02: over the two days the peer average sold 240 (not the
+    mean 120), the shop's 2024-01-01..02 sales are compared with 240; by day each day keeps its own figure.
+    Peer visitors 10 + 12 over the two days are a sum of daily distinct counts, and say so."""
+    data = orders_data()
+    data["sessions"] = [dict(session_id="s1", visitor_id="c1", started_at="2024-01-01 08:00")]
+    data["benchmarks"] = [
+        dict(date="2024-01-01", metric="sales", level="peer_avg", value=100.0),
+        dict(date="2024-01-02", metric="sales", level="peer_avg", value=140.0),
+        dict(date="2024-01-01", metric="uv", level="peer_avg", value=10.0),
+        dict(date="2024-01-02", metric="uv", level="peer_avg", value=12.0),
+    ]
+    shop = make_shop(data)
+    whole = shop.kpi("sales,uv", start="2024-01-01", end="2024-01-02", compare="peer")
+    record = whole.records()[0]
+    assert record["sales_peer_avg"] == pytest.approx(240.0)
+    assert record["uv_peer_avg"] == pytest.approx(22.0)
+    assert record["sales_change"] == pytest.approx(record["sales"] - 240.0)
+    assert [n.metric for n in whole.notes if n.code == "peer_daily_sum"] == ["uv"]
+    daily = shop.kpi("sales", by="day", start="2024-01-01", end="2024-01-02", compare="peer").records()
+    assert [x["sales_peer_avg"] for x in daily] == [pytest.approx(100.0), pytest.approx(140.0)]
+
+
 def test_presale_deposit_caveat(make_shop: Any) -> None:
     """A presale order placed 2024-01-02 still in its deposit period (unpaid): the result says that
     payment conversion understates demand and points to order_conversion_rate."""

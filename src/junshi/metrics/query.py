@@ -247,8 +247,18 @@ def _compare_columns(metrics: Sequence[str], second: str) -> list[str]:
     return cols
 
 
-def _compare_peer(warehouse: Warehouse, shop_id: str, q: Query, current: pd.DataFrame) -> pd.DataFrame:
-    """Join the benchmarks (同行同层平均 / 优秀) of the period, averaged per time cell."""
+def _peer_aggregate(metric_id: str) -> str:
+    """How daily benchmarks combine over a cell of several days: money and counts add up, rates average."""
+    return "sum" if REGISTRY[metric_id].unit in ("money", "count") else "mean"
+
+
+def _compare_peer(warehouse: Warehouse, shop_id: str, q: Query, current: pd.DataFrame,
+                  notes: list[Note]) -> pd.DataFrame:
+    """Join the benchmarks (同行同层平均 / 优秀) of the period per time cell.
+
+    Benchmarks are daily figures: over a cell of several days, money and counts are the sum of the daily
+    figures (a peer's distinct counts then count a visitor on two days twice: noted), rates their mean.
+    """
     b = warehouse.table("benchmarks", shop_id)
     b = b.filter(b.metric.isin(list(q.metrics)))
     if q.start:
@@ -264,8 +274,12 @@ def _compare_peer(warehouse: Warehouse, shop_id: str, q: Query, current: pd.Data
                 "month": dates.dt.to_period("M").dt.start_time.dt.date}
         for d in time_dims:
             bench[d] = keys[d]
-        wide = bench.pivot_table(index=time_dims or None, columns=["metric", "level"], values="value",
-                                 aggfunc="mean") if time_dims else bench.groupby(["metric", "level"])["value"].mean()
+        bench["_agg"] = bench["metric"].map(_peer_aggregate)
+        summed = bench[bench["_agg"] == "sum"].groupby([*time_dims, "metric", "level"])["value"].sum()
+        averaged = bench[bench["_agg"] == "mean"].groupby([*time_dims, "metric", "level"])["value"].mean()
+        per_cell = pd.concat([summed, averaged])
+        wide = per_cell.unstack(["metric", "level"]) if time_dims else per_cell
+        several_days = "day" not in time_dims and bench["date"].nunique() > 1
     for mid in q.metrics:
         for level in ("peer_avg", "peer_top"):
             column = f"{mid}_{level}"
@@ -278,6 +292,14 @@ def _compare_peer(warehouse: Warehouse, shop_id: str, q: Query, current: pd.Data
             else:
                 frame[column] = float(wide[(mid, level)])
         _change(frame, mid, f"{mid}_peer_avg")
+        metric = REGISTRY[mid]
+        if not bench.empty and several_days and metric.unit == "count" and not metric.additive:
+            notes.append(Note(
+                "peer_daily_sum",
+                f"Peer {metric.en.lower()} over several days is the sum of their daily figures: a visitor or buyer "
+                "on two days counts twice there.",
+                f"多日的同行{metric.zh}为其每日数值之和：两天都来的访客或买家计两次。", mid,
+            ))
     cols: list[str] = []
     for m in q.metrics:
         cols += [m, f"{m}_peer_avg", f"{m}_peer_top", f"{m}_change", f"{m}_change_pct"]
@@ -348,7 +370,7 @@ def kpi(warehouse: Warehouse, shop_id: str, metrics: str | Sequence[str], by: st
     notes += _summed_notes(q, plan.summed) + _attribution_notes(warehouse, shop_id, q, plan)
     p_start = p_end = None
     if compare == "peer":
-        frame = _compare_peer(warehouse, shop_id, q, frame)
+        frame = _compare_peer(warehouse, shop_id, q, frame, notes)
         if not check("benchmarks"):
             notes.append(Note("missing_data", "Peer comparison needs benchmarks data, which this shop does not have.",
                               "同行对比需要同行对标数据（benchmarks），本店没有。"))
