@@ -19,9 +19,9 @@ from fastapi.testclient import TestClient
 from conftest import TAOBAO_END, TAOBAO_SHOP
 from junshi import Shop, connect
 from junshi.api import create_app
+from junshi.api.pages.registry import PAGES
 from junshi.customers.rfm import GROUP_BY_KEY
 from junshi.schema import DAILY_TABLES, TABLES
-from junshi.web.strings import PAGES
 from test_browser import (
     _logged_in,
     _serve,
@@ -151,7 +151,7 @@ def test_every_dashboard_page_and_api_call(files_db: Path) -> None:
     reports have; the key figures of each page are there (a week's summed visitors with their note)."""
     with TestClient(create_app(files_db, TOKEN, shop=TAOBAO_SHOP)) as c:
         c.headers.update({"Authorization": f"Bearer {TOKEN}"})
-        for key, href, _label in PAGES:
+        for key, href in ((p.key, p.path) for p in PAGES):
             r = c.get(href)
             assert r.status_code == 200, key
         paths = [p for p, ops in c.get("/openapi.json").json()["paths"].items() if "get" in ops and "{" not in p]
@@ -188,7 +188,7 @@ def test_every_page_draws_in_the_browser(request: pytest.FixtureRequest, files_u
     """Every page loads without a script error and draws its charts; only the ratings chart stays empty,
     since no Taobao download carries reviews."""
     for pg in _logged_in(request.getfixturevalue("browser"), files_url):
-        for key, href, _label in PAGES:
+        for key, href in ((p.key, p.path) for p in PAGES):
             open_page(pg, f"{files_url}{href}")
             empty = [chart for chart, series in drawn_charts(pg).items() if series <= 0]
             assert empty == (["chart-ratings"] if key == "service" else []), (key, empty)
