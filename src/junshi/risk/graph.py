@@ -8,8 +8,8 @@ import networkx as nx
 import pandas as pd
 
 # An IP address is shared by honest buyers (an office, a campus, a carrier's NAT), so it links buyers
-# only in the reasons, never into a ring; an address is shared by a family (a few buyers), so a ring
-# needs more buyers than a family has, or the same buyers sharing both an address and a device.
+# only in the reasons, never into a ring; an address (and a family tablet) is shared by a family of a few
+# buyers, so a ring needs more buyers than a family has.
 LINKING = ("address_hash", "device_hash")
 RING_MIN_BUYERS = 5
 
@@ -26,8 +26,8 @@ class Component:
 
     @property
     def ring(self) -> bool:
-        """Many buyers, or buyers sharing both an address and a device: a ring rather than a family."""
-        return len(self.buyers) >= RING_MIN_BUYERS or (len(self.buyers) >= 3 and len(self.kinds) == len(LINKING))
+        """More buyers than a family: a ring."""
+        return len(self.buyers) >= RING_MIN_BUYERS
 
 
 def fingerprint_graph(orders: pd.DataFrame) -> nx.Graph:

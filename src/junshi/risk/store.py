@@ -55,6 +55,9 @@ def without_suspects(wh: Warehouse, name: str, t: ibis.Table) -> ibis.Table:
     """``t`` (canonical table ``name``) without the rows of suspect orders (tables outside CLEANED as they are)."""
     if name not in CLEANED:
         return t
+    if wh.suspect_ids is not None:
+        ids = ibis.memtable({"order_id": list(wh.suspect_ids)}, schema={"order_id": "string"})
+        return t.anti_join(ids, t.order_id == ids.order_id)
     if not wh.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
                           [SUSPECTS]).fetchall()[0][0]:
         raise MissingDataError(

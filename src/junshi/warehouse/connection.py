@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -83,6 +83,7 @@ class Warehouse:
     """
 
     clean = False  # read without the suspect orders (see without_suspects)
+    suspect_ids: tuple[str, ...] | None = None  # ... these orders rather than the saved suspects
 
     def __init__(self, url: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
         self.url = resolve_db(url)
@@ -129,10 +130,12 @@ class Warehouse:
             t = without_suspects(self, name, t)
         return t
 
-    def without_suspects(self) -> Warehouse:
-        """This warehouse (same connection) read without the suspect orders of ``junshi risk`` (clean figures)."""
+    def without_suspects(self, order_ids: Sequence[str] | None = None) -> Warehouse:
+        """This warehouse (same connection) read without the suspect orders saved by ``junshi risk orders``, or
+        without ``order_ids`` (clean figures; see :mod:`junshi.risk.store`)."""
         other = copy.copy(self)
         other.clean = True
+        other.suspect_ids = None if order_ids is None else tuple(order_ids)
         return other
 
     def row_count(self, name: str, shop_id: str | None = None) -> int:

@@ -1,0 +1,142 @@
+"""Honest look-alikes of brushing, and other shapes of the brushing ring, planted into a simulated shop.
+
+Run after :func:`junshi.simulate.simulate` (it rewrites that shop's fingerprints and visits in place):
+
+- families: two to four honest buyers share a delivery address (half of the families also a device,
+  the family tablet);
+- offices: a dozen honest buyers order from one IP address;
+- loyal one-page buyers: returning buyers who open the item page and buy at once (one view, no browsing).
+
+:func:`reshape_ring` changes the planted ring: how many addresses and devices its accounts share, and
+whether they open the item page before ordering (brushers told to "browse first"). Every look-alike is
+recorded in ``sim_truth_lookalikes`` (kind, customer_id, order_id).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from junshi.warehouse import Warehouse
+
+TRUTH = "sim_truth_lookalikes"
+FAMILY_SHARE = 0.08  # of honest buyers living with another buyer
+OFFICES, OFFICE_SIZE = 2, 12
+LOYAL_SHARE = 0.3  # of returning buyers' repeat orders placed from a one-page visit
+
+
+def _honest_buyers(wh: Warehouse, shop: str) -> pd.DataFrame:
+    return wh.con.execute("""
+        SELECT customer_id, count(*) AS orders FROM orders
+        WHERE shop_id = ? AND paid_at IS NOT NULL AND customer_id IS NOT NULL
+          AND order_id NOT IN (SELECT order_id FROM sim_truth_fake_orders WHERE shop_id = ?)
+        GROUP BY customer_id ORDER BY customer_id""", [shop, shop]).df()
+
+
+def _one_view_visits(wh: Warehouse, shop: str, orders: pd.DataFrame) -> None:
+    """Each order's visit keeps one item view (its first product, 40 s before ordering) and no other view."""
+    con = wh.con
+    con.register("_one_view", orders[["order_id"]])
+    con.execute("""
+        DELETE FROM events WHERE shop_id = $1 AND event_type IN ('page_view', 'product_view')
+          AND session_id IN (SELECT session_id FROM orders WHERE shop_id = $1
+                             AND order_id IN (SELECT order_id FROM _one_view))""", [shop])
+    con.execute("""
+        INSERT INTO events (shop_id, event_id, session_id, visitor_id, customer_id, ts, event_type, product_id, page)
+        SELECT o.shop_id, 'E1V' || o.order_id, o.session_id, o.visitor_id, o.customer_id,
+               o.created_at - INTERVAL 40 SECOND, 'product_view', i.product_id, 'item/' || i.product_id
+        FROM orders o JOIN order_items i ON i.shop_id = o.shop_id AND i.order_id = o.order_id AND i.line_no = 1
+        WHERE o.shop_id = $1 AND o.order_id IN (SELECT order_id FROM _one_view) AND o.session_id IS NOT NULL""",
+                [shop])
+    con.unregister("_one_view")
+
+
+def _fingerprint(shop: str, kind: str, key: object) -> str:
+    import hashlib
+
+    return hashlib.md5(f"{shop}:{kind}:lookalike:{key}".encode()).hexdigest()[:16]
+
+
+def plant_lookalikes(db: str | os.PathLike[str], shop: str = "default", seed: int = 0) -> pd.DataFrame:
+    """Plant families, offices and loyal one-page buyers among honest buyers; returns the truth rows."""
+    rng = np.random.default_rng([seed, 18])
+    wh = Warehouse(db)
+    try:
+        buyers = _honest_buyers(wh, shop)
+        ids = rng.permutation(buyers["customer_id"].to_numpy())
+        truth: list[tuple[str, str]] = []
+        updates: list[tuple[str, str, str | None]] = []  # customer, address, device (None: keep)
+        n_family, i, fam = int(len(ids) * FAMILY_SHARE), 0, 0
+        while i < n_family:
+            size = int(rng.integers(2, 5))
+            tablet = _fingerprint(shop, "dev", f"f{fam}") if fam % 2 else None
+            for cid in ids[i:i + size]:
+                updates.append((str(cid), _fingerprint(shop, "addr", f"f{fam}"), tablet))
+                truth.append(("family", str(cid)))
+            i, fam = i + size, fam + 1
+        ip_rows: list[tuple[str, str]] = []
+        for office in range(OFFICES):
+            for cid in ids[i:i + OFFICE_SIZE]:
+                ip_rows.append((str(cid), _fingerprint(shop, "ip", f"o{office}")))
+                truth.append(("office", str(cid)))
+            i += OFFICE_SIZE
+        con = wh.con
+        with wh.transaction():
+            con.register("_fam", pd.DataFrame(updates, columns=["customer_id", "addr", "dev"]))
+            con.execute("""UPDATE orders SET address_hash = f.addr, device_hash = coalesce(f.dev, orders.device_hash)
+                           FROM _fam f WHERE orders.shop_id = ? AND orders.customer_id = f.customer_id""", [shop])
+            con.register("_ip", pd.DataFrame(ip_rows, columns=["customer_id", "ip"]))
+            con.execute("""UPDATE orders SET ip_hash = f.ip FROM _ip f
+                           WHERE orders.shop_id = ? AND orders.customer_id = f.customer_id""", [shop])
+            repeat = con.execute("""
+                SELECT order_id, customer_id FROM (
+                    SELECT order_id, customer_id, row_number() OVER (PARTITION BY customer_id ORDER BY created_at) AS k
+                    FROM orders WHERE shop_id = ? AND paid_at IS NOT NULL AND customer_id IS NOT NULL
+                      AND session_id IS NOT NULL
+                      AND order_id NOT IN (SELECT order_id FROM sim_truth_fake_orders WHERE shop_id = ?))
+                WHERE k > 1 ORDER BY order_id""", [shop, shop]).df()
+            loyal = repeat[rng.random(len(repeat)) < LOYAL_SHARE]
+            _one_view_visits(wh, shop, loyal)
+            rows = pd.DataFrame(truth, columns=["kind", "customer_id"]).assign(order_id=None)
+            rows = pd.concat([rows, loyal.assign(kind="loyal_one_page")[["kind", "customer_id", "order_id"]]])
+            con.execute(f"CREATE TABLE IF NOT EXISTS {TRUTH} (shop_id VARCHAR, kind VARCHAR, customer_id VARCHAR, "
+                        "order_id VARCHAR)")
+            con.execute(f"DELETE FROM {TRUTH} WHERE shop_id = ?", [shop])
+            con.register("_truth", rows)
+            con.execute(f"INSERT INTO {TRUTH} SELECT ?, kind, customer_id, order_id FROM _truth", [shop])
+            for name in ("_fam", "_ip", "_truth"):
+                con.unregister(name)
+        return rows.reset_index(drop=True)
+    finally:
+        wh.close()
+
+
+def reshape_ring(db: str | os.PathLike[str], shop: str = "default", *, addresses: int = 3, devices: int = 2,
+                 browse: bool = False) -> None:
+    """Give the ring's accounts ``addresses`` shared addresses and ``devices`` shared devices (account k gets
+    address k mod addresses); ``browse``: each fake order's visit opens the item page first."""
+    wh = Warehouse(db)
+    try:
+        fakes = wh.con.execute("SELECT order_id, customer_id FROM sim_truth_fake_orders WHERE shop_id = ? "
+                               "ORDER BY order_id", [shop]).df()
+        accounts = sorted(fakes["customer_id"].unique())
+        rows = pd.DataFrame([(c, _fingerprint(shop, "addr", f"r{k % addresses}"),
+                              _fingerprint(shop, "dev", f"r{k % devices}")) for k, c in enumerate(accounts)],
+                            columns=["customer_id", "addr", "dev"])
+        con = wh.con
+        with wh.transaction():
+            con.register("_ring", rows)
+            con.register("_fakes", fakes[["order_id"]])
+            con.execute("""UPDATE orders SET address_hash = r.addr, device_hash = r.dev FROM _ring r
+                           WHERE orders.shop_id = ? AND orders.customer_id = r.customer_id
+                             AND orders.order_id IN (SELECT order_id FROM _fakes)""", [shop])
+            con.execute("""UPDATE sim_truth_fake_orders t SET address_hash = r.addr, device_hash = r.dev FROM _ring r
+                           WHERE t.shop_id = ? AND t.customer_id = r.customer_id""", [shop])
+            if browse:
+                _one_view_visits(wh, shop, fakes)
+            con.unregister("_ring")
+            con.unregister("_fakes")
+    finally:
+        wh.close()
