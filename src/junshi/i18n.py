@@ -48,10 +48,19 @@ def get_lang() -> Lang:
 
 @dataclass(frozen=True)
 class Text:
-    """A piece of interface text in both languages."""
+    """A piece of interface text in both languages: the one bilingual text type (en, then zh; give them by
+    keyword in declarations: ``Text(en="Source", zh="流量来源")``)."""
 
     en: str
     zh: str
+
+    def get(self, lang: Lang) -> str:
+        """The text in ``lang``."""
+        return self.zh if lang == "zh" else self.en
+
+    def to_dict(self) -> dict[str, str]:
+        """``{"en": ..., "zh": ...}`` (JSON)."""
+        return {"en": self.en, "zh": self.zh}
 
     def __call__(self, lang: Lang | None = None, **kwargs: object) -> str:
         template = self.zh if (lang or get_lang()) == "zh" else self.en

@@ -22,12 +22,11 @@ from junshi.analysis.source import kpi_frame, table_frame
 from junshi.errors import JunshiError
 from junshi.i18n import tr
 from junshi.jsonable import jsonable
+from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
+from junshi.vocab import PRIORITIES
 
 if TYPE_CHECKING:
     from junshi.shop import Shop
-
-PRIORITY_NAMES = {1: ("high", "高"), 2: ("medium", "中"), 3: ("low", "低")}
-
 
 @dataclass(frozen=True)
 class AdviceSettings:
@@ -87,7 +86,7 @@ class Advice:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "rule": self.rule, "priority": self.priority, "priority_name": PRIORITY_NAMES[self.priority][0],
+            "rule": self.rule, "priority": self.priority, "priority_name": PRIORITIES[self.priority],
             "subject": self.subject, "numbers": jsonable(self.numbers), "value": self.value,
             "title": {"en": self.title_en, "zh": self.title_zh}, "text": {"en": self.text_en, "zh": self.text_zh},
         }
@@ -291,6 +290,9 @@ def cut_losers(s: Snapshot, c: AdviceSettings) -> list[Advice]:
     return out
 
 
+_SOURCE = DIMENSIONS["source"].name
+
+
 @rule("sources")
 def sources(s: Snapshot, c: AdviceSettings) -> list[Advice]:
     """Grow sources converting well at low cost; fix or cut the ones below the shop at a high cost.
@@ -316,7 +318,7 @@ def sources(s: Snapshot, c: AdviceSettings) -> list[Advice]:
                 "paid_visitor_cost": paid_cost}
         if src in buyable and conv >= c.grow_conv_ratio * shop_conv and (cost == 0 or cost < paid_cost):
             out.append(Advice(
-                "grow_source", 2, {"source": src}, nums, f"Grow source {src}", f"加大来源 {src}",
+                "grow_source", 2, {"source": src}, nums, f"Grow {_SOURCE.en.lower()} {src}", f"加大{_SOURCE.zh} {src}",
                 f"{src} converts at {conv:.2%} (shop {shop_conv:.2%}) at a visitor cost of {cost:,.2f} "
                 f"(paid average {paid_cost:,.2f}): give it more budget.",
                 f"{src} 转化率 {conv:.2%}（全店 {shop_conv:.2%}），访客成本 {cost:,.2f}（付费平均 {paid_cost:,.2f}）："
@@ -324,7 +326,7 @@ def sources(s: Snapshot, c: AdviceSettings) -> list[Advice]:
         elif conv < c.fix_conv_ratio * shop_conv and cost > 0 and cost >= c.fix_cost_ratio * paid_cost:
             out.append(Advice(
                 "fix_source", 1, {"source": src}, {**nums, "ad_cost": _f(r.get("ad_cost"))},
-                f"Fix or cut source {src}", f"优化或削减来源 {src}",
+                f"Fix or cut {_SOURCE.en.lower()} {src}", f"优化或削减{_SOURCE.zh} {src}",
                 f"{src} converts at {conv:.2%}, below the shop's {shop_conv:.2%}, while each visitor costs "
                 f"{cost:,.2f} (paid average {paid_cost:,.2f}): fix its keywords, creatives and landing "
                 f"products, or move its budget ({_f(r.get('ad_cost')):,.2f} this window).",

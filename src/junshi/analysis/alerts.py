@@ -17,17 +17,17 @@ import pandas as pd
 from junshi.analysis.anomalies import AnomalySettings, SeriesMatrix, is_alert, score
 from junshi.analysis.source import kpi_frame, table_frame
 from junshi.errors import JunshiError
-from junshi.i18n import tr
+from junshi.formats import format_value
+from junshi.i18n import Text, tr
 from junshi.jsonable import jsonable
 from junshi.metrics import REGISTRY
+from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
 from junshi.metrics.reconcile import SalesMismatch, sales_mismatches
-from junshi.metrics.result import format_value
+from junshi.vocab import SEVERITY_RANK, SHOP_LEVEL, Severity
 
 if TYPE_CHECKING:
     from junshi.shop import Shop
 
-Severity = Literal["high", "medium", "low", "info"]
-SEVERITY_RANK: dict[str, int] = {"high": 0, "medium": 1, "low": 2, "info": 3}
 
 #: metric id -> (unit, weight metric) per level; ``direction`` comes from the metric registry.
 MONITORED: dict[str, tuple[str, str | None]] = {
@@ -113,8 +113,9 @@ def _direction(metric: str) -> str:
     return str(REGISTRY[metric].direction)
 
 
-_LEVEL_NAMES = {"shop": ("Shop", "全店"), "source": ("Source", "来源"), "category": ("Category", "类目"),
-                "product": ("Product", "商品")}
+def level_name(level: str) -> Text:
+    """The name of an alert level: the whole shop, else the dimension's (source, category, product)."""
+    return SHOP_LEVEL.name if level == SHOP_LEVEL.id else DIMENSIONS[level].name
 
 
 def _fmt(metric: str, v: float, currency: str) -> str:
@@ -130,8 +131,8 @@ def _anomaly_alert(day: date, level: str, key: str | None, rows: list[dict[str, 
     severity: Severity = ("high" if z >= 8 else "medium") if bad else "info"
     if metric == "days_to_deliver" and bad:
         severity = "high"
-    where_en = _LEVEL_NAMES[level][0] + (f" {key}" if key else "")
-    where_zh = _LEVEL_NAMES[level][1] + (f" {key}" if key else "")
+    where_en = level_name(level).en + (f" {key}" if key else "")
+    where_zh = level_name(level).zh + (f" {key}" if key else "")
     rel = lead["rel_change"]
     en, zh = REGISTRY[metric].en.lower(), REGISTRY[metric].zh
     actual, expected, lower, upper = (_fmt(metric, lead[k], currency) for k in ("actual", "expected", "lower", "upper"))
@@ -148,6 +149,9 @@ def _anomaly_alert(day: date, level: str, key: str | None, rows: list[dict[str, 
                  related=[{"metric": r["metric"], "score": round(r["score"], 3), "actual": r["actual"],
                            "expected": r["expected"]} for r in rows[1:]],
                  diagnose={"date": day.isoformat(), "vs": "week", "metric": "sales", "focus": focus})
+
+
+_SOURCE = DIMENSIONS["source"].name
 
 
 class AlertEngine:
@@ -339,10 +343,11 @@ class AlertEngine:
                 out.append(Alert(
                     day, "data_quality", "source_silent", "high", 100.0, "source", str(src), "uv",
                     {"days_present": int(present), "days": int(n_days), "usual_uv": usual},
-                    f"No data from source {src} today, though it had visitors on {present} of the last {n_days} "
-                    f"days (usually {usual:,.0f}): check the tracking or the export before reading today's numbers",
-                    f"来源 {src} 今天没有任何数据，而过去 {n_days} 天中有 {present} 天有访客（通常 {usual:,.0f}）："
-                    "请先检查埋点或导出，再解读今天的数字",
+                    f"No data from {_SOURCE.en.lower()} {src} today, though it had visitors on {present} of the "
+                    f"last {n_days} days (usually {usual:,.0f}): check the tracking or the export before reading "
+                    "today's numbers",
+                    f"{_SOURCE.zh} {src} 今天没有任何数据，而过去 {n_days} 天中有 {present} 天有访客"
+                    f"（通常 {usual:,.0f}）：请先检查埋点或导出，再解读今天的数字",
                     diagnose={"date": day.isoformat(), "vs": "week", "metric": "sales", "focus": {"source": src}}))
         return out
 

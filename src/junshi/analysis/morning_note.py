@@ -5,25 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from junshi.analysis.advice import PRIORITY_NAMES, Advice
+from junshi.analysis.advice import Advice
 from junshi.analysis.alerts import Alert
 from junshi.analysis.diagnosis import Cell, Diagnosis, Step, main_factor
+from junshi.formats import format_change, format_value
 from junshi.i18n import get_lang, tr
-from junshi.metrics.result import format_value
+from junshi.metrics.dimensions import dimension_label, value_label
+from junshi.vocab import CELL_VALUES, FACTORS, PRIORITIES, priority_name, severity_name
 
-FACTOR_NAMES = {
-    "visitors": ("visitors", "访客数"), "conversion": ("conversion", "转化率"),
-    "spend_per_buyer": ("spend per buyer", "客单价"), "buyers": ("buyers", "买家数"),
-    "refund_rate": ("refund rate", "退款率"), "net_share": ("share kept after refunds", "退款后留存比例"),
-    "gross_margin": ("gross margin", "毛利率"),
-}
 METRIC_NAMES = {"sales": ("Sales", "销售额"), "refund_amount": ("Refunds", "退款金额"),
                 "gross_profit": ("Gross profit", "毛利")}
-DIM_NAMES = {"source": ("source", "来源"), "product": ("product", "商品"), "category": ("category", "类目"),
-             "region": ("region", "地区"), "device": ("device", "设备"), "customer_type": ("new/returning", "新老客")}
-VALUE_NAMES = {"new": ("new", "新客"), "returning": ("returning", "老客"),
-               "(not allocated)": ("(not allocated)", "（未分摊）"), "(unknown)": ("(unknown)", "（未知）")}
-SEVERITY_NAMES = {"high": "高", "medium": "中", "low": "低", "info": "提示"}
 
 
 def _name(table: dict[str, tuple[str, str]], key: str) -> str:
@@ -31,17 +22,30 @@ def _name(table: dict[str, tuple[str, str]], key: str) -> str:
     return tr(en, zh)
 
 
+def _factor(factor: str) -> str:
+    return FACTORS[factor].name.get(get_lang())
+
+
+def _dim(dim: str) -> str:
+    return dimension_label(dim, get_lang())
+
+
+def _value(dim: str, value: str) -> str:
+    cell = CELL_VALUES.get(value)
+    return cell.get(get_lang()) if cell else value_label(dim, value, get_lang())
+
+
 def _money(x: Decimal | float, currency: str, *, signed: bool = True) -> str:
     return format_value(float(x), "money", currency, change=signed)
 
 
 def _pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:+.1%}"
+    return format_change(x)
 
 
-def _value(diag: Diagnosis, dim: str, value: str) -> str:
+def _paid_value(diag: Diagnosis, dim: str, value: str) -> str:
     """A cell's value as shown; a source that can be bought is marked paid (付费)."""
-    name = _name(VALUE_NAMES, value)
+    name = _value(dim, value)
     return name + tr(" (paid)", "（付费）") if dim == "source" and value in diag.paid_sources else name
 
 
@@ -77,13 +81,13 @@ def _significant(diag: Diagnosis, currency: str) -> list[str]:
         factor = main_factor(c.effects, c.contribution)
         lines.append(tr("  {dim} {value}: {c}, mainly {factor} {fc} (p = {p:.1g})",
                         "  {dim} {value}：{c}，主要是{factor} {fc}（p = {p:.1g}）",
-                        dim=_name(DIM_NAMES, dim), value=_value(diag, dim, c.value), c=_money(c.contribution, currency),
-                        factor=_name(FACTOR_NAMES, factor), fc=_pct(c.factor_changes.get(factor)), p=c.p_value or 0))
+                        dim=_dim(dim), value=_paid_value(diag, dim, c.value), c=_money(c.contribution, currency),
+                        factor=_factor(factor), fc=_pct(c.factor_changes.get(factor)), p=c.p_value or 0))
     return lines
 
 
 def _step(diag: Diagnosis, step: Step, currency: str) -> str:
-    factor = _name(FACTOR_NAMES, step.main_factor)
+    factor = _factor(step.main_factor)
     change = step.factor_changes.get(step.main_factor)
     if change is not None:
         fc = _pct(change)
@@ -93,7 +97,7 @@ def _step(diag: Diagnosis, step: Step, currency: str) -> str:
         fc = tr("(none left)", "（降为零）")
     text = tr("{dim} {value}: {c} ({share:.0%} of the change), mainly {factor} {fc}",
               "{dim} {value}：{c}（占变化 {share:.0%}），主要是{factor} {fc}",
-              dim=_name(DIM_NAMES, step.dimension), value=_value(diag, step.dimension, step.value),
+              dim=_dim(step.dimension), value=_paid_value(diag, step.dimension, step.value),
               c=_money(step.contribution, currency), share=step.share, factor=factor, fc=fc)
     since = step.facts.get("out_of_stock_since")
     if since:
@@ -116,7 +120,7 @@ def diagnosis_text(diag: Diagnosis, currency: str, *, cells: int = 3) -> str:
                 cur=_money(t.current, currency, signed=False), base=_money(t.baseline, currency, signed=False),
                 chg=_money(t.change, currency), pct=_pct(t.pct_change))]
     effects = tr("; ", "；").join(
-        f"{_name(FACTOR_NAMES, k)} {_money(v, currency)} ({_pct(t.factor_changes.get(k))})"
+        f"{_factor(k)} {_money(v, currency)} ({_pct(t.factor_changes.get(k))})"
         for k, v in t.effects.items())
     lines.append(tr("  Effects: {e}", "  因素拆解：{e}", e=effects))
     if diag.signal is not None:
@@ -134,10 +138,10 @@ def diagnosis_text(diag: Diagnosis, currency: str, *, cells: int = 3) -> str:
                         "没有单个维度值能解释这次变化：变化分散在全店。"))
     lines.append(tr("Largest movers:", "变化最大的："))
     for name, cs in diag.dimensions.items():
-        top = ", ".join(f"{_value(diag, name, c.value)} {_money(c.contribution, currency)}"
+        top = ", ".join(f"{_paid_value(diag, name, c.value)} {_money(c.contribution, currency)}"
                         for c in cs[:cells] if c.contribution)
         if top:
-            lines.append(f"  {_name(DIM_NAMES, name)}: {top}")
+            lines.append(f"  {_dim(name)}: {top}")
     return "\n".join(lines)
 
 
@@ -146,10 +150,10 @@ def alerts_text(alerts: Sequence[Alert]) -> str:
         return tr("No alerts.", "没有预警。")
     lines = []
     for a in alerts:
-        sev = a.severity if get_lang() == "en" else SEVERITY_NAMES[a.severity]
+        sev = a.severity if get_lang() == "en" else severity_name(a.severity).zh
         lines.append(f"[{sev}] {a.text()}")
         if a.diagnose:
-            focus = "".join(f"  [{_name(DIM_NAMES, k)} {v}]" for k, v in a.diagnose.get("focus", {}).items())
+            focus = "".join(f"  [{_dim(k)} {v}]" for k, v in a.diagnose.get("focus", {}).items())
             lines.append(f"    -> junshi diagnose --date {a.diagnose['date']} --vs {a.diagnose['vs']}{focus}")
     return "\n".join(lines)
 
@@ -159,7 +163,7 @@ def advice_text(advice: Sequence[Advice]) -> str:
         return tr("Nothing to recommend today.", "今天没有建议。")
     lines = []
     for i, a in enumerate(advice, 1):
-        pri = PRIORITY_NAMES[a.priority][0 if get_lang() == "en" else 1]
+        pri = PRIORITIES[a.priority] if get_lang() == "en" else priority_name(a.priority).zh
         lines.append(f"{i}. [{pri}] {a.title()}")
         lines.append(f"   {a.text()}")
     return "\n".join(lines)

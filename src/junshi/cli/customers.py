@@ -114,8 +114,8 @@ def repurchase_cmd(
     """Repurchase rate, days between purchases and the distribution of order counts."""
     import pandas as pd
 
+    from junshi.formats import format_value
     from junshi.metrics import REGISTRY
-    from junshi.metrics.result import format_value
 
     with open_shop(db, shop, clean) as s:
         r = s.customers.repurchase(start, end)

@@ -35,7 +35,7 @@ def _where(clauses: list[str] | None) -> dict[str, list[str]]:
 
 
 def _cell(result: "KpiResult", column: str, value: Any) -> str:
-    from junshi.metrics.result import format_value
+    from junshi.formats import format_value
 
     for m in result.metrics:
         if column == m.id or column.startswith(m.id + "_"):

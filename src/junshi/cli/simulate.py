@@ -173,7 +173,7 @@ def print_headline(db: str, shop: str, day: dt.date) -> None:
     from rich.table import Table
 
     import junshi
-    from junshi.metrics.result import format_value
+    from junshi.formats import format_value
 
     with junshi.connect(db, shop) as s:
         result = s.kpi(list(HEADLINE), start=day, end=day, compare="week")

@@ -17,6 +17,7 @@ from typing import Any
 import ibis
 
 from junshi.errors import MetricError
+from junshi.metrics.dimensions import REGISTRY as DIMENSION_REGISTRY
 from junshi.metrics.facts import FACTS, TIME_DIMS, Ctx, Fact
 from junshi.metrics.model import Metric, Source
 from junshi.metrics.notes import Note
@@ -85,15 +86,38 @@ def resolvable(fact: Fact, name: str) -> bool:
     )
 
 
-@cache
 def all_dimensions() -> tuple[str, ...]:
-    """Every dimension name some metric can be split or filtered by."""
+    """Every dimension name some metric can be split or filtered by (declared in :mod:`.dimensions`)."""
+    return tuple(sorted(DIMENSION_REGISTRY))
+
+
+def inferred_dimensions() -> dict[str, tuple[str, ...]]:
+    """What the facts can resolve: each dimension name with the canonical ``table.column`` behind it (none:
+    a time dimension or a computed one). The declarations must match it (a test checks)."""
     names: set[str] = set(TIME_DIMS)
     for fact in FACTS.values():
         names |= set(fact.aliases) | fact_columns(fact.name)
         for lk in fact.lookups:
             names |= set(lk.provides)
-    return tuple(sorted(names - {"shop_id", "buyer", "product_cost"}))
+    names -= {"shop_id", "buyer", "product_cost"}
+    origins = {n: {o for f in FACTS.values() if (o := dimension_origin(f, n))} for n in names}
+    return {n: tuple(sorted(f"{t}.{c}" for t, c in origins[n])) for n in sorted(names)}
+
+
+@cache
+def splittable(dim: str) -> tuple[str, ...]:
+    """The public metrics ``dim`` can split: every base metric they need has a source whose fact has the
+    dimension (a part taken for the whole time cell, e.g. sales in the spend ratio by campaign, need not)."""
+
+    def base_ok(mid: str) -> bool:
+        return any(resolvable(FACTS[s.fact], dim) for s in REGISTRY[mid].sources)
+
+    def ok(m: Metric) -> bool:
+        if not m.derived:
+            return base_ok(m.id)
+        return all(p in m.whole or ok(REGISTRY[p]) for p in m.parts)
+
+    return tuple(m.id for m in REGISTRY.values() if m.public and ok(m))
 
 
 def required_tables(metric_id: str) -> tuple[str, ...]:

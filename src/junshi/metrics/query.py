@@ -11,12 +11,13 @@ import pandas as pd
 
 from junshi.errors import MetricError
 from junshi.metrics.compiler import Plan, Query, closure, compile_query, dimension_origin, dimension_value, grain
+from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
 from junshi.metrics.facts import ATTRIBUTION, FACTS, PRODUCT_DIMS, TIME_DIMS, Ctx, Fact, one_attribution
 from junshi.metrics.notes import Note
 from junshi.metrics.registry import REGISTRY
 from junshi.metrics.result import KpiResult, MetricInfo
 from junshi.schema import TABLES
-from junshi.warehouse import Warehouse
+from junshi.warehouse import BaseWarehouse
 
 COMPARES = ("previous", "week", "year", "peer")
 DateLike = dt.date | str | None
@@ -56,7 +57,7 @@ PRESALE = "orders:presale"  # a probe: does the shop have presale orders at all?
 class _DataCheck:
     """Whether a canonical table has rows for the shop (asked once per table; ``PRESALE`` probes orders)."""
 
-    def __init__(self, warehouse: Warehouse, shop_id: str, ctx: Ctx) -> None:
+    def __init__(self, warehouse: BaseWarehouse, shop_id: str, ctx: Ctx) -> None:
         self.warehouse, self.shop_id, self.ctx = warehouse, shop_id, ctx
         self.known: dict[str, bool] = {}
         self.valued: dict[tuple[str, str], bool] = {}
@@ -112,7 +113,7 @@ def build_query(metrics: str | Sequence[str], by: str | Sequence[str] | None, st
     return q
 
 
-def compile_kpi(warehouse: Warehouse, shop_id: str, q: Query) -> tuple[Plan, _DataCheck]:
+def compile_kpi(warehouse: BaseWarehouse, shop_id: str, q: Query) -> tuple[Plan, _DataCheck]:
     ctx = Ctx(lambda name: warehouse.table(name, shop_id))
     check = _DataCheck(warehouse, shop_id, ctx)
     if all(m in REGISTRY for m in q.metrics):
@@ -121,7 +122,7 @@ def compile_kpi(warehouse: Warehouse, shop_id: str, q: Query) -> tuple[Plan, _Da
     return compile_query(ctx, q, check, check.has_values), check
 
 
-def explain(warehouse: Warehouse, shop_id: str, metrics: str | Sequence[str], by: str | Sequence[str] | None = None,
+def explain(warehouse: BaseWarehouse, shop_id: str, metrics: str | Sequence[str], by: str | Sequence[str] | None = None,
             start: DateLike = None, end: DateLike = None, filters: Mapping[str, Any] | None = None) -> str:
     """The compiled query as SQL of the warehouse's engine (what :func:`kpi` would run), after comment lines
     saying which grain (raw rows or a daily report) answers each metric."""
@@ -162,7 +163,7 @@ def _summed_notes(q: Query, summed: set[str]) -> list[Note]:
     return notes
 
 
-def _attribution_notes(warehouse: Warehouse, shop_id: str, q: Query, plan: Plan) -> list[Note]:
+def _attribution_notes(warehouse: BaseWarehouse, shop_id: str, q: Query, plan: Plan) -> list[Note]:
     """Which attribution setting the ad figures are under, per channel (see ``facts.one_attribution``)."""
     ads = sorted(m for m in closure(q.metrics) if m in plan.sources and plan.sources[m].fact == "ad_spend")
     if not ads:
@@ -178,15 +179,14 @@ def _attribution_notes(warehouse: Warehouse, shop_id: str, q: Query, plan: Plan)
         if all(row[c] is None for c in ATTRIBUTION):
             continue
         others = sum(1 for r in settings if r["channel"] == row["channel"]) - 1
-        parts = [(zh, en, row[c]) for c, zh, en in zip(
-            ATTRIBUTION, ("效果模型", "统计口径", "转化周期"), ("model", "basis", "window"), strict=True) if row[c]]
-        en = ", ".join(f"{e} {v}" for _, e, v in parts)
-        zh = "，".join(f"{z} {v}" for z, _, v in parts)
+        parts = [(DIMENSIONS[c].name, row[c]) for c in ATTRIBUTION if row[c]]
+        en = ", ".join(f"{name.en.lower()} {v}" for name, v in parts)
+        zh = "，".join(f"{name.zh} {v}" for name, v in parts)
         more_en = (f"; {others} other setting(s) left out (settings are never added together)" if others else "")
         more_zh = f"；另有 {others} 种设置未计入（不同设置不相加）" if others else ""
         notes.append(Note(
             "attribution_setting",
-            f"Ad figures of {row['channel']} are under attribution {en}{more_en}. Filter by attribution_model, "
+            f"Ad figures of {row['channel']} are under {en}{more_en}. Filter by attribution_model, "
             "attribution_basis or attribution_window to choose another.",
             f"{row['channel']} 的推广数据按归因设置 {zh} 计算{more_zh}。可按 attribution_model、attribution_basis、"
             "attribution_window 筛选以选择其他设置。",
@@ -220,7 +220,7 @@ def _change(frame: pd.DataFrame, metric: str, other: str) -> None:
     frame[f"{metric}_change_pct"] = (cur - prev) / prev.abs().where(prev != 0)
 
 
-def _compare_periods(warehouse: Warehouse, shop_id: str, q: Query, compare: str, current: pd.DataFrame,
+def _compare_periods(warehouse: BaseWarehouse, shop_id: str, q: Query, compare: str, current: pd.DataFrame,
                      unavailable: set[str]) -> tuple[pd.DataFrame, dt.date, dt.date]:
     shift, p_start, p_end = _shift_for(compare, q)
     plan, _ = compile_kpi(warehouse, shop_id, Query(q.metrics, q.by, q.start, q.end, q.filters, shift))
@@ -252,7 +252,7 @@ def _peer_aggregate(metric_id: str) -> str:
     return "sum" if REGISTRY[metric_id].unit in ("money", "count") else "mean"
 
 
-def _compare_peer(warehouse: Warehouse, shop_id: str, q: Query, current: pd.DataFrame,
+def _compare_peer(warehouse: BaseWarehouse, shop_id: str, q: Query, current: pd.DataFrame,
                   notes: list[Note]) -> pd.DataFrame:
     """Join the benchmarks (同行同层平均 / 优秀) of the period per time cell.
 
@@ -306,7 +306,7 @@ def _compare_peer(warehouse: Warehouse, shop_id: str, q: Query, current: pd.Data
     return frame[[*q.by, *cols]]
 
 
-def _caveats(warehouse: Warehouse, shop_id: str, q: Query, check: Any, unavailable: set[str]) -> list[Note]:
+def _caveats(warehouse: BaseWarehouse, shop_id: str, q: Query, check: Any, unavailable: set[str]) -> list[Note]:
     notes: list[Note] = []
     wanted = set(q.metrics)
     paid_side = wanted & {"payment_conversion_rate", "paid_buyers", "sales", "spend_per_buyer", "uv_value"}
@@ -349,7 +349,7 @@ def _caveats(warehouse: Warehouse, shop_id: str, q: Query, check: Any, unavailab
     return notes
 
 
-def kpi(warehouse: Warehouse, shop_id: str, metrics: str | Sequence[str], by: str | Sequence[str] | None = None,
+def kpi(warehouse: BaseWarehouse, shop_id: str, metrics: str | Sequence[str], by: str | Sequence[str] | None = None,
         start: DateLike = None, end: DateLike = None, filters: Mapping[str, Any] | None = None,
         compare: str | None = None) -> KpiResult:
     """Compute metrics of one shop by dimensions over a period (inclusive dates), optionally compared.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from junshi.metrics.compiler import source_aggregate
 from junshi.metrics.facts import Ctx
 from junshi.metrics.query import DateLike, build_query
-from junshi.warehouse import Warehouse
+from junshi.warehouse import BaseWarehouse
 
 CENT = 0.01
 
@@ -31,7 +31,7 @@ class SalesMismatch:
         return round(self.orders - self.reported, 2)
 
 
-def sales_mismatches(warehouse: Warehouse, shop_id: str, start: DateLike = None, end: DateLike = None,
+def sales_mismatches(warehouse: BaseWarehouse, shop_id: str, start: DateLike = None, end: DateLike = None,
                      tolerance: float = CENT) -> list[SalesMismatch]:
     """The days (within the orders' first and last paid day) where the two differ by more than ``tolerance``."""
     q = build_query("sales", "day", start, end, None)

@@ -139,22 +139,3 @@ class KpiResult:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
-
-
-_SYMBOLS = {"CNY": "¥", "USD": "$", "GBP": "£", "EUR": "€", "JPY": "¥", "HKD": "HK$"}
-
-
-def format_value(value: Any, unit: Unit, currency: str = "CNY", *, change: bool = False) -> str:
-    """A value for people: ¥1,234.50, 3.45%, 1,234, 97.5 s ... ('—' when empty)."""
-    if value is None or (isinstance(value, float) and value != value):
-        return "—"
-    sign = "-" if value < 0 else "+" if change and value > 0 else ""
-    size = abs(value)
-    if unit == "money":
-        return f"{sign}{_SYMBOLS.get(currency, currency + ' ')}{size:,.2f}"
-    if unit == "ratio":
-        return f"{sign}{size * 100:,.2f}%"
-    if unit == "count":
-        return f"{sign}{size:,.0f}" if float(size).is_integer() else f"{sign}{size:,.2f}"
-    suffix = {"seconds": " s", "hours": " h", "days": " d", "score": ""}[unit]
-    return f"{sign}{size:,.2f}{suffix}"

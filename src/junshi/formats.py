@@ -1,0 +1,80 @@
+"""Money and number formats, defined once: Python formats with them and the browser gets them as data.
+
+:func:`format_spec` is what the dashboard serves (JSON or inlined in the page) so that ``junshi.js`` shows
+values exactly as the CLI and the morning note do: the currency symbols, the mark of an empty value, the
+decimals and the suffix of each unit (per language), the decimals of a percent change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from junshi.i18n import Lang, Text, get_lang
+
+CURRENCY_SYMBOLS: dict[str, str] = {
+    "CNY": "¥", "JPY": "¥", "USD": "$", "HKD": "HK$", "GBP": "£", "EUR": "€", "BRL": "R$",
+}
+"""Symbols of the currencies shops sell in; another currency is shown as its code and a space (``AUD 5.00``)."""
+
+EMPTY = "—"
+"""What an empty value (no data, a ratio over zero) shows."""
+
+CHANGE_DECIMALS = 1
+"""Decimals of a percent change (``+12.3%``)."""
+
+UNIT_DECIMALS: dict[str, int] = {
+    "money": 2, "ratio": 2, "count": 0, "seconds": 2, "hours": 2, "days": 2, "score": 2,
+}
+"""Decimals of each metric unit (a ratio as a percent; a count with a fraction shows two)."""
+
+UNIT_SUFFIXES: dict[str, Text] = {
+    "ratio": Text(en="%", zh="%"), "seconds": Text(en=" s", zh=" s"), "hours": Text(en=" h", zh=" h"),
+    "days": Text(en=" d", zh=" d"),
+}
+"""Suffix of each unit's values (none for money, counts and scores)."""
+
+
+def currency_symbol(currency: str) -> str:
+    """What money of ``currency`` is prefixed with: its symbol, else its code and a space."""
+    return CURRENCY_SYMBOLS.get(currency, currency + " ")
+
+
+def format_value(value: Any, unit: str, currency: str = "CNY", *, change: bool = False,
+                 lang: Lang | None = None) -> str:
+    """A value for people: ¥1,234.50, 3.45%, 1,234, 97.50 s ... (:data:`EMPTY` when empty).
+
+    ``change``: a difference, signed (+/-).
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return EMPTY
+    sign = "-" if value < 0 else "+" if change and value > 0 else ""
+    size = abs(value) * (100 if unit == "ratio" else 1)
+    decimals = UNIT_DECIMALS.get(unit, 2)
+    if unit == "count" and not float(size).is_integer():
+        decimals = 2
+    prefix = currency_symbol(currency) if unit == "money" else ""
+    suffix = UNIT_SUFFIXES[unit].get(lang or get_lang()) if unit in UNIT_SUFFIXES else ""
+    return f"{sign}{prefix}{size:,.{decimals}f}{suffix}"
+
+
+def format_change(pct: float | None) -> str:
+    """A relative change as a signed percent with :data:`CHANGE_DECIMALS` decimals ('n/a' when empty)."""
+    return "n/a" if pct is None else f"{pct:+.{CHANGE_DECIMALS}%}"
+
+
+def format_spec(lang: Lang) -> dict[str, Any]:
+    """The formats as JSON-ready data for the browser (house-web serves it with the page).
+
+    ``{"symbols": {"CNY": "¥", ...}, "empty": "—", "change_decimals": 1,
+    "units": {"money": {"decimals": 2, "suffix": ""}, "ratio": {"decimals": 2, "suffix": "%", "scale": 100}, ...},
+    "grouping": true}``: money is ``symbol + number``; a currency without a symbol shows ``code + " "``;
+    numbers use thousands separators (``grouping``); a count with a fraction shows two decimals.
+    """
+    units = {
+        unit: {"decimals": decimals,
+               "suffix": UNIT_SUFFIXES[unit].get(lang) if unit in UNIT_SUFFIXES else "",
+               "scale": 100 if unit == "ratio" else 1}
+        for unit, decimals in UNIT_DECIMALS.items()
+    }
+    return {"symbols": dict(CURRENCY_SYMBOLS), "empty": EMPTY, "change_decimals": CHANGE_DECIMALS,
+            "units": units, "grouping": True}

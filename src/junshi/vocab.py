@@ -1,0 +1,130 @@
+"""Vocabularies every face shares, declared once: diagnosis factors, alert severities, recommendation
+priorities, the alert levels, and the names of the diagnosis' own cell values.
+
+The CLI, the morning note, the API and the dashboard take these labels from here (dimensions are declared
+in :mod:`junshi.metrics.dimensions`, metrics in :mod:`junshi.metrics.registry`); nothing else spells them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from junshi.i18n import Text
+
+if TYPE_CHECKING:
+    from junshi.metrics.model import Metric
+
+Severity = Literal["high", "medium", "low", "info"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Term:
+    """One word of a vocabulary: its id, name and what it means."""
+
+    id: str
+    name: Text
+    description: Text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name.to_dict(), "description": self.description.to_dict()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Factor:
+    """A factor of a diagnosis chain (sales = visitors x conversion x spend per buyer ...): a registry metric
+    (its name and definition are the metric's), or a name and description of its own."""
+
+    id: str
+    metric: str | None = None
+    own_name: Text | None = None
+    own_description: Text | None = None
+
+    @property
+    def name(self) -> Text:
+        if self.own_name is not None:
+            return self.own_name
+        m = _metric(self.metric)
+        return Text(en=m.en, zh=m.zh)
+
+    @property
+    def description(self) -> Text:
+        if self.own_description is not None:
+            return self.own_description
+        m = _metric(self.metric)
+        return Text(en=m.definition_en, zh=m.definition_zh)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name.to_dict(), "description": self.description.to_dict(),
+                "metric": self.metric}
+
+
+def _metric(metric_id: str | None) -> Metric:
+    from junshi.metrics.registry import REGISTRY  # the registry loads Ibis: only when a name is asked for
+
+    if metric_id is None:
+        raise ValueError("a factor without a metric needs its own name and description")
+    return REGISTRY[metric_id]
+
+
+FACTORS: dict[str, Factor] = {f.id: f for f in (
+    Factor(id="visitors", metric="uv"),
+    Factor(id="conversion", metric="payment_conversion_rate"),
+    Factor(id="spend_per_buyer", metric="spend_per_buyer"),
+    Factor(id="buyers", metric="paid_buyers"),
+    Factor(id="refund_rate", metric="refund_rate"),
+    Factor(id="net_share", own_name=Text(en="Share kept after refunds", zh="退款后留存比例"),
+           own_description=Text(en="Net sales / sales: the share of sales not refunded.",
+                                zh="净支付金额 / 支付金额：没有被退款的销售占比。")),
+    Factor(id="gross_margin", metric="gross_margin"),
+)}
+"""The factors of :data:`junshi.analysis.diagnosis.CHAINS`."""
+
+SEVERITIES: dict[str, Term] = {s.id: s for s in (
+    Term(id="high", name=Text(en="High", zh="高"),
+         description=Text(en="Act today.", zh="今天就要处理。")),
+    Term(id="medium", name=Text(en="Medium", zh="中"),
+         description=Text(en="Look into it soon.", zh="尽快查看。")),
+    Term(id="low", name=Text(en="Low", zh="低"),
+         description=Text(en="Worth knowing.", zh="值得了解。")),
+    Term(id="info", name=Text(en="Info", zh="提示"),
+         description=Text(en="A change for the better or a note; nothing to fix.", zh="向好的变化或说明，无需处理。")),
+)}
+"""Alert severities and recommendation priorities, worst first."""
+
+SEVERITY_RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
+"""Sort key of a severity: 0 is the worst."""
+
+PRIORITIES: dict[int, Severity] = {1: "high", 2: "medium", 3: "low"}
+"""A recommendation's priority (1 most urgent) as a severity."""
+
+SHOP_LEVEL = Term(id="shop", name=Text(en="Shop", zh="全店"),
+                  description=Text(en="The whole shop.", zh="整个店铺。"))
+"""The level of an alert on the whole shop (the other levels are dimensions)."""
+
+CELL_VALUES: dict[str, Text] = {
+    "(not allocated)": Text(en="(not allocated)", zh="（未分摊）"),
+    "(unknown)": Text(en="(unknown)", zh="（未知）"),
+}
+"""Names of the cells a diagnosis adds: the part of a total no cell holds, and cells without a value."""
+
+
+def severity_name(severity: str) -> Text:
+    """The name of an alert severity or recommendation level."""
+    return SEVERITIES[severity].name
+
+
+def priority_name(priority: int) -> Text:
+    """The name of a recommendation priority (1, 2, 3)."""
+    return SEVERITIES[PRIORITIES[priority]].name
+
+
+def vocabularies() -> dict[str, Any]:
+    """Factors, severities, priorities and the shop level as JSON-ready data (for the API and the browser)."""
+    return {
+        "factors": [f.to_dict() for f in FACTORS.values()],
+        "severities": [s.to_dict() for s in SEVERITIES.values()],
+        "priorities": {str(p): s for p, s in PRIORITIES.items()},
+        "shop_level": SHOP_LEVEL.to_dict(),
+        "cell_values": {k: v.to_dict() for k, v in CELL_VALUES.items()},
+    }
