@@ -458,13 +458,15 @@ def test_spark_url_reuses_the_shared_session(spark_warehouse: Any) -> None:
     from junshi import connect
     from junshi.errors import WarehouseError
     from junshi.metrics import explain
+    from junshi.warehouse import writable
 
     shop = connect("spark://local", shop=S)
     assert shop.warehouse.engine == "spark" and shop.warehouse.session is spark_warehouse.session
     sql = explain(shop.warehouse, S, "sales,uv", by="source")
     assert "GROUP BY" in sql and "`orders`" in sql
-    with pytest.raises(WarehouseError):
-        shop.warehouse.con  # noqa: B018
+    assert not hasattr(shop.warehouse, "con")  # the read capability only
+    with pytest.raises(WarehouseError, match="spark"):
+        writable(shop.warehouse)
 
 
 def test_visitors_count_on_each_day_they_viewed(make_shop: Any) -> None:

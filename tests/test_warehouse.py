@@ -144,3 +144,29 @@ def test_docs_schema_is_generated_from_the_tables() -> None:
     assert (ROOT / "docs" / "schema.md").read_text(encoding="utf-8") == schema_markdown(), (
         "docs/schema.md is stale: run python -m junshi.schema.docs > docs/schema.md"
     )
+
+
+def test_capabilities(tmp_path: Path) -> None:
+    """DuckDB reads and writes; a read-only DuckDB and the Spark class only read (no inherited write method),
+    and asking either for the write capability names the engine; a cursor is the same database."""
+    import inspect
+
+    from junshi.warehouse import BaseWarehouse, Writable, writable
+    from junshi.warehouse.spark import SparkWarehouse
+
+    wh = Warehouse(tmp_path / "c.duckdb")
+    assert writable(wh) is wh
+    wh.ensure_shop("s", currency="EUR")
+    other = wh.cursor()
+    assert isinstance(other, Writable) and other.shop_settings("s")["currency"] == "EUR"
+    assert other.row_count("shops") == 1
+    other.close()
+    wh.close()
+    ro = Warehouse(tmp_path / "c.duckdb", read_only=True)
+    with pytest.raises(WarehouseError, match="read-only"):
+        writable(ro)
+    ro.close()
+    assert issubclass(SparkWarehouse, BaseWarehouse) and not issubclass(SparkWarehouse, Writable)
+    for name in ("con", "transaction", "upsert", "ensure_shop"):
+        assert not hasattr(SparkWarehouse, name), name
+    assert not inspect.isabstract(SparkWarehouse)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import ibis
 
-from junshi.warehouse import Warehouse
+from junshi.warehouse import BaseWarehouse, Warehouse, writable
 
 if TYPE_CHECKING:
     from junshi.analysis.advice import Advice
@@ -27,7 +27,7 @@ class Shop:
     >>> shop.table("orders").count().execute()         # doctest: +SKIP
     """
 
-    def __init__(self, warehouse: Warehouse, shop_id: str = "default", *, clean: bool = False) -> None:
+    def __init__(self, warehouse: BaseWarehouse, shop_id: str = "default", *, clean: bool = False) -> None:
         self.warehouse = warehouse.without_suspects() if clean else warehouse
         self.shop_id = shop_id
 
@@ -47,7 +47,7 @@ class Shop:
         see :func:`junshi.warehouse.shops.set_shop`). Returns the settings."""
         from junshi.warehouse.shops import set_shop
 
-        return set_shop(self.warehouse, self.shop_id, name=name, platform=platform, currency=currency,
+        return set_shop(writable(self.warehouse), self.shop_id, name=name, platform=platform, currency=currency,
                         timezone=timezone, times=times)
 
     def kpi(
@@ -82,7 +82,7 @@ class Shop:
 
         many = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
         maps = dict(mapping) if isinstance(mapping, Mapping) else mapping
-        return ingest(self.warehouse, self.shop_id, [os.fspath(p) for p in many], preset=preset, table=table,
+        return ingest(writable(self.warehouse), self.shop_id, [os.fspath(p) for p in many], preset=preset, table=table,
                       strict=strict, mapping=maps, step=progress)
 
     @property

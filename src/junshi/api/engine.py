@@ -9,15 +9,12 @@ data version; the version moves on after every ingest.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
-
-import ibis
 
 from junshi import Shop, connect
 from junshi.api.errors import Busy
@@ -54,9 +51,7 @@ class Engine:
                     self._base = connect(self.db, self.shop_id)
                     shop = self._base
                 else:
-                    warehouse = copy.copy(self._base.warehouse)
-                    warehouse.backend = ibis.duckdb.from_connection(self._base.warehouse.con.cursor())
-                    shop = Shop(warehouse, self.shop_id)
+                    shop = Shop(self._base.warehouse.cursor(), self.shop_id)
                 self._shops.append(shop)
             self._local.shop, self._local.generation = shop, self._generation
         return shop

@@ -31,9 +31,10 @@ def orders_cmd(
     import json
 
     from junshi.risk.service import risk_orders
+    from junshi.warehouse import writable
 
     with open_shop(db, shop) as s:
-        scored = risk_orders(s.warehouse, s.shop_id, start, end, threshold)
+        scored = risk_orders(writable(s.warehouse), s.shop_id, start, end, threshold)
     listed = [o for o in scored if all_ or o.signals]
     rows = [o.as_dict(get_lang()) for o in listed]
     if fmt == "json":

@@ -1,6 +1,6 @@
 """``junshi shop show|set``: the shops of a warehouse and their settings (name, currency, time zone)."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -16,6 +16,11 @@ app.add_typer(shop_app)
 SETTINGS = ("name", "platform", "currency", "timezone")
 
 
+def _counts(t: Any) -> dict[str, int]:
+    """Rows per shop of an Ibis table."""
+    return {r["shop_id"]: r["n"] for r in t.group_by("shop_id").aggregate(n=t.count()).to_pyarrow().to_pylist()}
+
+
 @shop_app.command("show")
 def show_cmd(
     db: DbOption = None,
@@ -25,12 +30,10 @@ def show_cmd(
 ) -> None:
     """Every shop (or one) with its settings and how many orders and visits it holds."""
     with open_shop(db) as s:
-        rows = s.warehouse.con.execute("""
-            SELECT s.shop_id, s.name, s.platform, s.currency, s.timezone,
-                   (SELECT count(*) FROM orders o WHERE o.shop_id = s.shop_id) AS orders,
-                   (SELECT count(*) FROM sessions v WHERE v.shop_id = s.shop_id) AS sessions
-            FROM shops s WHERE ? IS NULL OR s.shop_id = ? ORDER BY s.shop_id""", [shop, shop]).fetchall()
-    shops = [dict(zip(("shop_id", *SETTINGS, "orders", "sessions"), r, strict=True)) for r in rows]
+        shops = s.warehouse.table("shops", shop).order_by("shop_id").to_pyarrow().to_pylist()
+        counts = {name: _counts(s.warehouse.table(name, shop)) for name in ("orders", "sessions")}
+    shops = [{"shop_id": r["shop_id"], **{k: r[k] for k in SETTINGS},
+              **{name: counts[name].get(r["shop_id"], 0) for name in counts}} for r in shops]
     if fmt == ReportFormat.json:
         print_json(shops)
         return

@@ -24,7 +24,7 @@ from junshi.ingest.readers import RawTable, read_raw
 from junshi.ingest.report import FileLoad, IngestReport
 from junshi.ingest.sqlfuncs import quote_ident, quote_str, typed
 from junshi.schema import TABLES
-from junshi.warehouse import Warehouse
+from junshi.warehouse import Writable
 
 Step = Callable[[str], None]
 
@@ -61,7 +61,7 @@ def parse_rules(fields: Sequence[Field]) -> list[tuple[str, str]]:
 class Loader:
     """One run's loading state on the (transaction-holding) connection ``con``."""
 
-    def __init__(self, warehouse: Warehouse, con: duckdb.DuckDBPyConnection, report: IngestReport,
+    def __init__(self, warehouse: Writable, con: duckdb.DuckDBPyConnection, report: IngestReport,
                  workdir: Path, step: Step | None = None) -> None:
         self.warehouse, self.con, self.report, self.workdir = warehouse, con, report, workdir
         self.shop_id = report.shop_id

@@ -23,7 +23,7 @@ from junshi.ingest.reasons import show
 from junshi.ingest.report import Example, IngestReport, ReasonCount
 from junshi.ingest.sqlfuncs import install_macros
 from junshi.schema import FACT_TABLES, TABLES
-from junshi.warehouse import Warehouse
+from junshi.warehouse import Writable
 
 EXAMPLES = 3
 
@@ -55,7 +55,7 @@ def _check_table(table: str | None) -> None:
         )
 
 
-def _settle_shop(wh: Warehouse, con: duckdb.DuckDBPyConnection, shop_id: str, preset: Preset | None) -> str:
+def _settle_shop(wh: Writable, con: duckdb.DuckDBPyConnection, shop_id: str, preset: Preset | None) -> str:
     """Register the shop (with the preset's currency and time zone); return the time zone in force."""
     if preset is None:
         wh.ensure_shop(shop_id)
@@ -104,7 +104,7 @@ def _record_loads(con: duckdb.DuckDBPyConnection, report: IngestReport, started:
 
 
 def ingest(
-    warehouse: Warehouse,
+    warehouse: Writable,
     shop_id: str,
     paths: Sequence[str | Path],
     *,
@@ -161,7 +161,7 @@ class _CtrlC:
             signal.signal(signal.SIGINT, self._old)
 
 
-def _run(warehouse: Warehouse, report: IngestReport, chosen: Preset | None, files: list[Path], table: str | None,
+def _run(warehouse: Writable, report: IngestReport, chosen: Preset | None, files: list[Path], table: str | None,
          maps: dict[str, str], step: Step | None) -> None:
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     shop_id, strict = report.shop_id, report.strict

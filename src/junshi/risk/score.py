@@ -26,7 +26,7 @@ import pandas as pd
 from junshi.i18n import Lang, Text, get_lang
 from junshi.risk.graph import Component, components, fingerprint_graph
 from junshi.risk.reviews import template_buyers
-from junshi.warehouse import Warehouse
+from junshi.warehouse import Writable
 
 DEFAULT_THRESHOLD = 0.45
 WEIGHTS = {"no_browse": 0.35, "ring": 0.35, "new_account": 0.15, "burst": 0.1, "template_review": 0.1}
@@ -62,7 +62,7 @@ class OrderRisk:
                 "ring": self.component}
 
 
-def _orders(wh: Warehouse, shop_id: str, end: dt.date) -> pd.DataFrame:
+def _orders(wh: Writable, shop_id: str, end: dt.date) -> pd.DataFrame:
     """Every order up to ``end`` with its visit's item views before ordering and the account's age."""
     has_events = bool(wh.con.execute("SELECT count(*) FROM (SELECT 1 FROM events WHERE shop_id = ? LIMIT 1)",
                                      [shop_id]).fetchall()[0][0])
@@ -78,7 +78,7 @@ def _orders(wh: Warehouse, shop_id: str, end: dt.date) -> pd.DataFrame:
         WHERE o.shop_id = ? AND o.created_at < ?""", [shop_id, end + dt.timedelta(days=1)]).df()
 
 
-def _bursts(wh: Warehouse, shop_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+def _bursts(wh: Writable, shop_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
     """(order_id, product_id, n, usual) for orders of a product on a day far above its usual day."""
     days = wh.con.execute("""
         SELECT i.order_id, i.product_id, CAST(o.created_at AS DATE) AS day
@@ -94,7 +94,7 @@ def _bursts(wh: Warehouse, shop_id: str, start: dt.date, end: dt.date) -> pd.Dat
     return days.merge(hot, on=["product_id", "day"])[["order_id", "product_id", "n", "usual"]]
 
 
-def _reviews(wh: Warehouse, shop_id: str, end: dt.date) -> pd.DataFrame:
+def _reviews(wh: Writable, shop_id: str, end: dt.date) -> pd.DataFrame:
     rows = wh.con.execute("""
         SELECT r.order_id, r.customer_id, r.rating, r.text,
                date_diff('hour', o.delivered_at, r.created_at) / 24.0 AS days_after
@@ -105,7 +105,7 @@ def _reviews(wh: Warehouse, shop_id: str, end: dt.date) -> pd.DataFrame:
     return rows.assign(template=template_buyers(rows))
 
 
-def score_orders(wh: Warehouse, shop_id: str, start: dt.date, end: dt.date,
+def score_orders(wh: Writable, shop_id: str, start: dt.date, end: dt.date,
                  threshold: float = DEFAULT_THRESHOLD) -> list[OrderRisk]:
     """Risk of every order placed from ``start`` to ``end`` (shop-local days), highest score first."""
     orders = _orders(wh, shop_id, end)

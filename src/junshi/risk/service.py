@@ -7,7 +7,7 @@ import datetime as dt
 from junshi.errors import ConfigError, MissingDataError
 from junshi.risk.score import DEFAULT_THRESHOLD, OrderRisk, score_orders
 from junshi.risk.store import save_suspects
-from junshi.warehouse import Warehouse
+from junshi.warehouse import Writable
 
 
 def _day(value: str | dt.date | None, what: str) -> dt.date | None:
@@ -20,7 +20,7 @@ def _day(value: str | dt.date | None, what: str) -> dt.date | None:
                           hint_en="Write YYYY-MM-DD.", hint_zh="请写成 YYYY-MM-DD。") from None
 
 
-def risk_orders(wh: Warehouse, shop_id: str, start: str | dt.date | None = None, end: str | dt.date | None = None,
+def risk_orders(wh: Writable, shop_id: str, start: str | dt.date | None = None, end: str | dt.date | None = None,
                 threshold: float | None = None, *, save: bool = True) -> list[OrderRisk]:
     """Every order placed from ``start`` to ``end`` (default: all) scored, highest first; suspects saved."""
     first, last = wh.con.execute("SELECT min(created_at)::DATE, max(created_at)::DATE FROM orders WHERE shop_id = ?",

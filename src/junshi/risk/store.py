@@ -18,7 +18,7 @@ from junshi.errors import MissingDataError
 
 if TYPE_CHECKING:
     from junshi.risk.score import OrderRisk
-    from junshi.warehouse import Warehouse
+    from junshi.warehouse import BaseWarehouse, Writable
 
 SUSPECTS = "risk_suspects"
 CLEANED = ("orders", "order_items", "refunds", "reviews")  # tables whose rows of a suspect order are left out
@@ -26,7 +26,7 @@ _DDL = f"""CREATE TABLE IF NOT EXISTS {SUSPECTS} (shop_id VARCHAR, order_id VARC
     reasons_en VARCHAR, reasons_zh VARCHAR, scored_at TIMESTAMP, PRIMARY KEY (shop_id, order_id))"""
 
 
-def save_suspects(wh: Warehouse, shop_id: str, scored: Sequence[OrderRisk]) -> int:
+def save_suspects(wh: Writable, shop_id: str, scored: Sequence[OrderRisk]) -> int:
     """Replace the suspects among the ``scored`` orders by those now suspect; returns how many."""
     rows = pd.DataFrame([(shop_id, o.order_id, o.score, "; ".join(r("en") for r in o.reasons),
                           "；".join(r("zh") for r in o.reasons)) for o in scored if o.suspect],
@@ -44,22 +44,21 @@ def save_suspects(wh: Warehouse, shop_id: str, scored: Sequence[OrderRisk]) -> i
     return len(rows)
 
 
-def suspect_orders(wh: Warehouse, shop_id: str) -> pd.DataFrame:
+def suspect_orders(wh: Writable, shop_id: str) -> pd.DataFrame:
     """The saved suspects of a shop (order_id, score, reasons_en, reasons_zh, scored_at)."""
     wh.con.execute(_DDL)
     return wh.con.execute(f"SELECT * EXCLUDE (shop_id) FROM {SUSPECTS} WHERE shop_id = ? ORDER BY score DESC, "
                           "order_id", [shop_id]).df()
 
 
-def without_suspects(wh: Warehouse, name: str, t: ibis.Table) -> ibis.Table:
+def without_suspects(wh: BaseWarehouse, name: str, t: ibis.Table) -> ibis.Table:
     """``t`` (canonical table ``name``) without the rows of suspect orders (tables outside CLEANED as they are)."""
     if name not in CLEANED:
         return t
     if wh.suspect_ids is not None:
         ids = ibis.memtable({"order_id": list(wh.suspect_ids)}, schema={"order_id": "string"})
         return t.anti_join(ids, t.order_id == ids.order_id)
-    if not wh.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                          [SUSPECTS]).fetchall()[0][0]:
+    if not wh.has_table(SUSPECTS):
         raise MissingDataError(
             "Clean figures need the suspect orders: no order has been scored yet.",
             "剔除刷单后的数据需要先识别可疑订单：尚未给任何订单评分。",

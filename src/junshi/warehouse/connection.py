@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import copy
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import ibis
 
 from junshi.errors import ConfigError, WarehouseError
 from junshi.schema import TABLES
+from junshi.warehouse.base import SETTINGS, Writable, default_settings
 from junshi.warehouse.migrate import ensure_schema
 
 DEFAULT_DB = "junshi.duckdb"
@@ -75,15 +75,14 @@ def _is_duckdb_file(file: Path) -> bool:
         return f.read(12)[8:12] == _DUCKDB_MAGIC
 
 
-class Warehouse:
-    """One warehouse: an Ibis backend holding the canonical tables of one or more shops.
+class Warehouse(Writable):
+    """The DuckDB warehouse: an embedded database holding the canonical tables of one or more shops, readable
+    and writable (:class:`~junshi.warehouse.base.Writable`).
 
     ``url`` is a DuckDB file path (``shop.duckdb``, ``duckdb:///abs/path.duckdb``, ``:memory:``).
     Tables are created on first use and the schema version is checked.
     """
 
-    clean = False  # read without the suspect orders (see without_suspects)
-    suspect_ids: tuple[str, ...] | None = None  # ... these orders rather than the saved suspects
 
     def __init__(self, url: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
         self.url = resolve_db(url)
@@ -113,34 +112,14 @@ class Warehouse:
         con: duckdb.DuckDBPyConnection = self.backend.con
         return con
 
-    def table(self, name: str, shop_id: str | None = None) -> ibis.Table:
-        """A canonical table as an Ibis table, limited to one shop when ``shop_id`` is given."""
-        if name not in TABLES:
-            raise ConfigError(
-                f"Unknown table {name!r}.",
-                f"未知数据表 {name!r}。",
-                hint_en="Known tables: " + ", ".join(TABLES),
-                hint_zh="已知数据表：" + "、".join(TABLES),
-            )
-        t: ibis.Table = self.backend.table(name)
-        t = t.filter(t.shop_id == shop_id) if shop_id is not None else t
-        if self.clean:
-            from junshi.risk.store import without_suspects
-
-            t = without_suspects(self, name, t)
-        return t
-
-    def without_suspects(self, order_ids: Sequence[str] | None = None) -> Warehouse:
-        """This warehouse (same connection) read without the suspect orders saved by ``junshi risk orders``, or
-        without ``order_ids`` (clean figures; see :mod:`junshi.risk.store`)."""
-        other = copy.copy(self)
-        other.clean = True
-        other.suspect_ids = None if order_ids is None else tuple(order_ids)
+    def cursor(self) -> Warehouse:
+        """This warehouse on a new cursor of its DuckDB connection, for another thread: the same database,
+        its own transactions and snapshot."""
+        other = object.__new__(Warehouse)
+        other.url, other.read_only, other.engine = self.url, self.read_only, self.engine
+        other.clean, other.suspect_ids = self.clean, self.suspect_ids
+        other.backend = ibis.duckdb.from_connection(self.con.cursor())
         return other
-
-    def row_count(self, name: str, shop_id: str | None = None) -> int:
-        """Number of rows of a canonical table (of one shop)."""
-        return int(self.table(name, shop_id).count().execute())
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -169,15 +148,8 @@ class Warehouse:
         rows = con.execute(f"SELECT count(*) FROM {source}").fetchall()  # not fetchone: see shop_settings
         return int(rows[0][0]) if rows else 0
 
-    def ensure_shop(
-        self,
-        shop_id: str,
-        *,
-        name: str | None = None,
-        platform: str | None = None,
-        currency: str = "CNY",
-        timezone: str = "Asia/Shanghai",
-    ) -> None:
+    def ensure_shop(self, shop_id: str, *, name: str | None = None, platform: str | None = None,
+                    currency: str = "CNY", timezone: str = "Asia/Shanghai") -> None:
         """Register a shop if it is not there yet (an existing shop keeps its settings)."""
         self.con.execute(
             "INSERT INTO shops SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM shops WHERE shop_id = ?)",
@@ -189,9 +161,8 @@ class Warehouse:
         rows = self.con.execute(
             "SELECT name, platform, currency, timezone FROM shops WHERE shop_id = ?", [shop_id]
         ).fetchall()  # not fetchone: DuckDB 2 blocks the connection while a result is unfinished
-        if not rows:
-            return {"name": shop_id, "platform": None, "currency": "CNY", "timezone": "Asia/Shanghai"}
-        return dict(zip(("name", "platform", "currency", "timezone"), rows[0], strict=True))
+        return dict(zip(SETTINGS, rows[0], strict=True)) if rows else default_settings(shop_id)
 
     def close(self) -> None:
+        """Close the connection (a cursor closes only itself)."""
         self.backend.disconnect()

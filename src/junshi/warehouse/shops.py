@@ -15,7 +15,7 @@ from typing import Literal
 
 from junshi.errors import ConfigError
 from junshi.schema import TABLES
-from junshi.warehouse.connection import Warehouse
+from junshi.warehouse.base import Writable
 
 UTC_TABLES = ("loads",)  # their times are UTC, not shop-local
 CURRENCY = re.compile(r"[A-Z]{3}")
@@ -46,7 +46,7 @@ def _local_tables() -> dict[str, list[str]]:
     return out
 
 
-def set_shop(wh: Warehouse, shop_id: str, *, name: str | None = None, platform: str | None = None,
+def set_shop(wh: Writable, shop_id: str, *, name: str | None = None, platform: str | None = None,
              currency: str | None = None, timezone: str | None = None,
              times: Literal["shift", "keep"] | None = None) -> dict[str, str | None]:
     """Change the given settings of a shop (registering it if new); return its settings.

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
 import ibis
 import pandas as pd
 import pyarrow as pa
 
-from junshi.errors import ConfigError, WarehouseError
+from junshi.errors import ConfigError
 from junshi.schema import TABLES
-from junshi.warehouse.connection import Warehouse
+from junshi.warehouse.base import SETTINGS, BaseWarehouse, default_settings
 
 _SPARK_TYPES = {
     "VARCHAR": "STRING", "BIGINT": "BIGINT", "INTEGER": "INT", "DOUBLE": "DOUBLE", "BOOLEAN": "BOOLEAN",
@@ -54,8 +53,9 @@ def spark_schema(table: str) -> str:
     return ", ".join(f"`{c.name}` {_SPARK_TYPES[c.type]}" for c in TABLES[table].columns)
 
 
-class SparkWarehouse(Warehouse):
-    """A read-only warehouse on Spark. ``url``: ``spark://local``, ``spark://local[4]`` or a master URL.
+class SparkWarehouse(BaseWarehouse):
+    """A warehouse on Spark with the read capability only (write to DuckDB, then load or copy here).
+    ``url``: ``spark://local``, ``spark://local[4]`` or a master URL.
 
     Load data with :meth:`load` (a pandas DataFrame per table) or :meth:`copy_from` (a DuckDB warehouse).
     """
@@ -80,15 +80,6 @@ class SparkWarehouse(Warehouse):
             if name not in existing:
                 self.load(name, TABLES[name].ibis_schema().to_pyarrow().empty_table())
 
-    @property
-    def con(self) -> duckdb.DuckDBPyConnection:
-        raise WarehouseError(
-            "A Spark warehouse has no DuckDB connection; it is read through Ibis.",
-            "Spark 数据仓库没有 DuckDB 连接，只能通过 Ibis 读取。",
-            hint_en="Load data with SparkWarehouse.load or copy_from.",
-            hint_zh="请用 SparkWarehouse.load 或 copy_from 加载数据。",
-        )
-
     def load(self, table: str, data: pa.Table | pd.DataFrame) -> None:
         """Make ``data`` (columns of the canonical table; missing ones become null) the table ``table``.
 
@@ -112,10 +103,10 @@ class SparkWarehouse(Warehouse):
         self._filled.add(table)
         self._views.add(table)
 
-    def copy_from(self, warehouse: Warehouse, tables: list[str] | None = None) -> None:
+    def copy_from(self, warehouse: BaseWarehouse, tables: list[str] | None = None) -> None:
         """Copy canonical tables (all by default) from another warehouse."""
         for name in tables or list(TABLES):
-            self.load(name, warehouse.backend.table(name).to_pyarrow())
+            self.load(name, warehouse.table(name).to_pyarrow())
 
     def shop_settings(self, shop_id: str) -> dict[str, str | None]:
         """name, platform, currency and timezone of a shop (read once: each Spark query costs a job)."""
@@ -126,9 +117,11 @@ class SparkWarehouse(Warehouse):
     def _read_settings(self, shop_id: str) -> dict[str, str | None]:
         t = self.table("shops")
         rows = t.filter(t.shop_id == shop_id).to_pyarrow().to_pylist()
-        if not rows:
-            return {"name": shop_id, "platform": None, "currency": "CNY", "timezone": "Asia/Shanghai"}
-        return {k: rows[0][k] for k in ("name", "platform", "currency", "timezone")}
+        return {k: rows[0][k] for k in SETTINGS} if rows else default_settings(shop_id)
+
+    def cursor(self) -> SparkWarehouse:
+        """The same warehouse: a Spark session serves many threads."""
+        return self
 
     def close(self) -> None:
         """Leave the Spark session running (it is shared and slow to start)."""

@@ -113,8 +113,8 @@ def write_sources(shop: Shop, folder: Path, start: dt.date, end: dt.date) -> lis
 
 def write_products(shop: Shop, folder: Path, start: dt.date, end: dt.date) -> list[Path]:
     """商品效果: one file per day, a row per item with traffic or sales that day."""
-    names = dict(shop.warehouse.con.execute(
-        "SELECT product_id, name FROM products WHERE shop_id = ?", [shop.shop_id]).fetchall())
+    products = shop.table("products").select("product_id", "name").to_pyarrow().to_pylist()
+    names = {r["product_id"]: r["name"] for r in products}
     frame = _kpi(shop, PRODUCTS, ["day", "product"], start, end)
     frame = frame[frame["product"].notna()]  # shop pages that are no item's
     header = ["统计日期", "商品ID", "商品名称", "货号", "商品状态", *(h for h, _m, _f in PRODUCTS)]
@@ -130,9 +130,9 @@ def write_products(shop: Shop, folder: Path, start: dt.date, end: dt.date) -> li
 def source_names(shop: Shop) -> dict[str, tuple[str, str]]:
     """Each visit source's 来源明细 and 流量来源. A bought source is named after the ad report its spend is in
     (the only source bought by CPM is 万相台), so that the loaded shop's spend and visitors meet."""
-    rows = shop.warehouse.con.execute(
-        "SELECT source, mode(medium) FROM sessions WHERE shop_id = ? AND source IS NOT NULL GROUP BY source",
-        [shop.shop_id]).fetchall()
+    s = shop.table("sessions")
+    found = s.filter(s.source.notnull()).group_by("source").aggregate(medium=s.medium.mode()).to_pyarrow()
+    rows = [(r["source"], r["medium"]) for r in found.to_pylist()]
     per_medium = Counter(str(medium) for _s, medium in rows)
     return {source: (AD_REPORTS[str(medium)] if str(medium) in AD_REPORTS and per_medium[str(medium)] == 1
                      else source, LEVEL_1.get(str(medium), OTHER_LEVEL_1)) for source, medium in rows}
