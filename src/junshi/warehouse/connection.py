@@ -112,6 +112,10 @@ class Warehouse(Writable):
         con: duckdb.DuckDBPyConnection = self.backend.con
         return con
 
+    def has_table(self, name: str) -> bool:
+        rows = self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name])
+        return bool(rows.fetchall()[0][0])
+
     def cursor(self) -> Warehouse:
         """This warehouse on a new cursor of its DuckDB connection, for another thread: the same database,
         its own transactions and snapshot."""

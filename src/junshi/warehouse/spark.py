@@ -119,6 +119,9 @@ class SparkWarehouse(BaseWarehouse):
         rows = t.filter(t.shop_id == shop_id).to_pyarrow().to_pylist()
         return {k: rows[0][k] for k in SETTINGS} if rows else default_settings(shop_id)
 
+    def has_table(self, name: str) -> bool:
+        return bool(self.session.catalog.tableExists(name))
+
     def cursor(self) -> SparkWarehouse:
         """The same warehouse: a Spark session serves many threads."""
         return self
