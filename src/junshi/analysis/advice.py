@@ -28,7 +28,7 @@ from junshi.vocab import PRIORITIES
 if TYPE_CHECKING:
     from junshi.shop import Shop
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AdviceSettings:
     """Thresholds of every rule (rule name prefix), all configurable."""
 
@@ -64,7 +64,7 @@ class AdviceSettings:
     negative_rating: int = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Advice:
     """One recommendation: what to do, why (the numbers), how urgent (1 high .. 3 low)."""
 
@@ -92,7 +92,7 @@ class Advice:
         }
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Snapshot:
     """The figures the rules read, all from the metric layer (plus catalogue, stock and review rows)."""
 
@@ -183,8 +183,10 @@ def snapshot(shop: Shop, day: date, settings: AdviceSettings) -> Snapshot:
     promo = promotion_days({day.year - 1, day.year}, str(shop.settings["currency"]))
     base_start, _ = win(2)
     in_promo = any(base_start + timedelta(days=i) in promo for i in range((day - base_start).days + 1))
-    return Snapshot(day, w, products, sources, shop_now, shop_day, dsr_before, stock_today, ps, reviews, main_cat,
-                    in_promo, costed_channels(shop))
+    return Snapshot(day=day, window=w, products=products, sources=sources, shop=shop_now, shop_day=shop_day,
+                    dsr_before=dsr_before, stock_today=stock_today, product_sources_today=ps, negative_reviews=reviews,
+                    main_category=main_cat,
+                    base_in_promotion=in_promo, costed=costed_channels(shop))
 
 
 # ---------------------------------------------------------------- rules
@@ -242,11 +244,11 @@ def traffic_to_winners(s: Snapshot, c: AdviceSettings) -> list[Advice]:
             nums = {"conversion": conv, "conversion_before": prev, "shop_conversion": shop_conv,
                     "price": _f(r["price"]), "median_price": median_price, "visitors": uv, "buyers": buyers}
             out.append(Advice(
-                "traffic_to_winners", 2, {"product": str(pid)}, nums,
-                f"Give {name} more traffic", f"给 {name} 更多流量",
-                f"{name} converts at {conv:.2%} (shop {shop_conv:.2%}), up from {prev:.2%}, at a price of "
+                rule="traffic_to_winners", priority=2, subject={"product": str(pid)}, numbers=nums,
+                title_en=f"Give {name} more traffic", title_zh=f"给 {name} 更多流量",
+                text_en=f"{name} converts at {conv:.2%} (shop {shop_conv:.2%}), up from {prev:.2%}, at a price of "
                 f"{_f(r['price']):,.2f} (median {median_price:,.2f}): route ads and on-site slots to it.",
-                f"{name} 转化率 {conv:.2%}（全店 {shop_conv:.2%}），上期 {prev:.2%}，售价 {_f(r['price']):,.2f}"
+                text_zh=f"{name} 转化率 {conv:.2%}（全店 {shop_conv:.2%}），上期 {prev:.2%}，售价 {_f(r['price']):,.2f}"
                 f"（中位 {median_price:,.2f}）：把推广和站内资源位倾斜给它。"))
     return out
 
@@ -275,15 +277,15 @@ def cut_losers(s: Snapshot, c: AdviceSettings) -> list[Advice]:
         spb = _f(r.get("sales_base")) / b["base"]
         lost = u["now"] * (base - now) * spb
         out.append(Advice(
-            "cut_losers", 1, {"product": str(pid)},
-            {"conversion": now, "conversion_prev": prev, "conversion_base": base, "visitors": u["now"],
+            rule="cut_losers", priority=1, subject={"product": str(pid)},
+            numbers={"conversion": now, "conversion_prev": prev, "conversion_base": base, "visitors": u["now"],
              "buyers_two_windows": b["now"] + b["prev"], "expected_buyers": expected},
-            f"Conversion of {name} fell and has not recovered", f"{name} 转化率下滑且未恢复",
-            f"{name}: conversion {base:.2%} -> {prev:.2%} -> {now:.2%} over the last three {s.window}-day "
+            title_en=f"Conversion of {name} fell and has not recovered", title_zh=f"{name} 转化率下滑且未恢复",
+            text_en=f"{name}: conversion {base:.2%} -> {prev:.2%} -> {now:.2%} over the last three {s.window}-day "
             f"windows ({b['now'] + b['prev']:.0f} buyers where {expected:.0f} were expected). Check its main "
             f"image, price, reviews and stock; if it cannot be fixed, move its traffic to better-converting "
             f"products (about {lost:,.0f} of sales lost per window).",
-            f"{name}：近三个 {s.window} 天周期转化率 {base:.2%} -> {prev:.2%} -> {now:.2%}（两个周期 "
+            text_zh=f"{name}：近三个 {s.window} 天周期转化率 {base:.2%} -> {prev:.2%} -> {now:.2%}（两个周期 "
             f"{b['now'] + b['prev']:.0f} 个买家，按原转化率应有 {expected:.0f} 个）。检查主图、价格、评价和库存；"
             f"无法修复就把流量转给转化更好的商品（每周期约损失销售额 {lost:,.0f}）。",
             value=lost))
@@ -318,19 +320,21 @@ def sources(s: Snapshot, c: AdviceSettings) -> list[Advice]:
                 "paid_visitor_cost": paid_cost}
         if src in buyable and conv >= c.grow_conv_ratio * shop_conv and (cost == 0 or cost < paid_cost):
             out.append(Advice(
-                "grow_source", 2, {"source": src}, nums, f"Grow {_SOURCE.en.lower()} {src}", f"加大{_SOURCE.zh} {src}",
-                f"{src} converts at {conv:.2%} (shop {shop_conv:.2%}) at a visitor cost of {cost:,.2f} "
+                rule="grow_source", priority=2, subject={"source": src}, numbers=nums,
+                title_en=f"Grow {_SOURCE.en.lower()} {src}", title_zh=f"加大{_SOURCE.zh} {src}",
+                text_en=f"{src} converts at {conv:.2%} (shop {shop_conv:.2%}) at a visitor cost of {cost:,.2f} "
                 f"(paid average {paid_cost:,.2f}): give it more budget.",
-                f"{src} 转化率 {conv:.2%}（全店 {shop_conv:.2%}），访客成本 {cost:,.2f}（付费平均 {paid_cost:,.2f}）："
-                "加大预算。"))
+                text_zh=f"{src} 转化率 {conv:.2%}（全店 {shop_conv:.2%}），访客成本 {cost:,.2f}"
+                f"（付费平均 {paid_cost:,.2f}）：加大预算。"))
         elif conv < c.fix_conv_ratio * shop_conv and cost > 0 and cost >= c.fix_cost_ratio * paid_cost:
             out.append(Advice(
-                "fix_source", 1, {"source": src}, {**nums, "ad_cost": _f(r.get("ad_cost"))},
-                f"Fix or cut {_SOURCE.en.lower()} {src}", f"优化或削减{_SOURCE.zh} {src}",
-                f"{src} converts at {conv:.2%}, below the shop's {shop_conv:.2%}, while each visitor costs "
+                rule="fix_source", priority=1, subject={"source": src},
+                numbers={**nums, "ad_cost": _f(r.get("ad_cost"))},
+                title_en=f"Fix or cut {_SOURCE.en.lower()} {src}", title_zh=f"优化或削减{_SOURCE.zh} {src}",
+                text_en=f"{src} converts at {conv:.2%}, below the shop's {shop_conv:.2%}, while each visitor costs "
                 f"{cost:,.2f} (paid average {paid_cost:,.2f}): fix its keywords, creatives and landing "
                 f"products, or move its budget ({_f(r.get('ad_cost')):,.2f} this window).",
-                f"{src} 转化率 {conv:.2%}，低于全店 {shop_conv:.2%}，访客成本却是 {cost:,.2f}（付费平均 "
+                text_zh=f"{src} 转化率 {conv:.2%}，低于全店 {shop_conv:.2%}，访客成本却是 {cost:,.2f}（付费平均 "
                 f"{paid_cost:,.2f}）：优化关键词、创意和落地商品，或把预算（本周期 {_f(r.get('ad_cost')):,.2f}）转走。",
                 value=_f(r.get("ad_cost"))))
     return out
@@ -349,11 +353,11 @@ def spend_ratio(s: Snapshot, c: AdviceSettings) -> list[Advice]:
     nums = {"spend_ratio": ratio, "band": warn, "ad_cost": _f(s.shop.get("ad_cost")), "sales": _f(s.shop.get("sales")),
             "category": s.main_category}
     return [Advice(
-        "spend_ratio", 1 if loss else 2, {}, nums,
-        "Promotion spend is above its band", "推广费占比超出警戒线",
-        f"Ad spend is {ratio:.1%} of sales over the last {s.window} days (warning at {warn:.0%}"
+        rule="spend_ratio", priority=1 if loss else 2, subject={}, numbers=nums,
+        title_en="Promotion spend is above its band", title_zh="推广费占比超出警戒线",
+        text_en=f"Ad spend is {ratio:.1%} of sales over the last {s.window} days (warning at {warn:.0%}"
         + (", loss-making territory" if loss else "") + "): cut the plans with the lowest return first.",
-        f"近 {s.window} 天推广费占销售额 {ratio:.1%}（警戒线 {warn:.0%}" + ("，已进入亏损区间" if loss else "")
+        text_zh=f"近 {s.window} 天推广费占销售额 {ratio:.1%}（警戒线 {warn:.0%}" + ("，已进入亏损区间" if loss else "")
         + "）：先砍投入产出最低的计划。")]
 
 
@@ -369,11 +373,13 @@ def visits_no_sales(s: Snapshot, c: AdviceSettings) -> list[Advice]:
         if _f(r["uv_now"]) >= c.no_sales_min_uv and not _f(r.get("paid_buyers_now")) > 0 and not presale:
             name = _name(r, str(pid))
             out.append(Advice(
-                "visits_no_sales", 2, {"product": str(pid)}, {"visitors": _f(r["uv_now"]), "paid_buyers": 0},
-                f"{name} gets visits but no sales", f"{name} 有访客无成交",
-                f"{name} had {_f(r['uv_now']):,.0f} visitors and no paying buyer in the last {s.window} days: "
+                rule="visits_no_sales", priority=2, subject={"product": str(pid)},
+                numbers={"visitors": _f(r["uv_now"]), "paid_buyers": 0},
+                title_en=f"{name} gets visits but no sales", title_zh=f"{name} 有访客无成交",
+                text_en=f"{name} had {_f(r['uv_now']):,.0f} visitors and no paying buyer in the last {s.window} days: "
                 "check price, detail page, stock and reviews.",
-                f"{name} 近 {s.window} 天 {_f(r['uv_now']):,.0f} 个访客、零成交：检查价格、详情页、库存和评价。"))
+                text_zh=f"{name} 近 {s.window} 天 {_f(r['uv_now']):,.0f} 个访客、零成交："
+                "检查价格、详情页、库存和评价。"))
     return out
 
 
@@ -399,13 +405,13 @@ def stockout_traffic(s: Snapshot, c: AdviceSettings) -> list[Advice]:
         rows = s.products[s.products.index == str(pid)]
         name = _name(rows.iloc[0], str(pid)) if len(rows) else str(pid)
         out.append(Advice(
-            "stockout_traffic", 1, {"product": str(pid)},
-            {"visitors": uv, "paid_visitors": paid_uv, "stock": 0, "sources": srcs},
-            f"{name} is out of stock but still gets traffic", f"{name} 已断货仍有流量",
-            f"{name} is out of stock and had {uv:,.0f} visitors today ({srcs})"
+            rule="stockout_traffic", priority=1, subject={"product": str(pid)},
+            numbers={"visitors": uv, "paid_visitors": paid_uv, "stock": 0, "sources": srcs},
+            title_en=f"{name} is out of stock but still gets traffic", title_zh=f"{name} 已断货仍有流量",
+            text_en=f"{name} is out of stock and had {uv:,.0f} visitors today ({srcs})"
             + (f", {paid_uv:,.0f} of them paid for" if paid_uv else "")
             + ": restock, or pause the ads and swap the landing product.",
-            f"{name} 已断货，今天仍有 {uv:,.0f} 个访客（{srcs}）"
+            text_zh=f"{name} 已断货，今天仍有 {uv:,.0f} 个访客（{srcs}）"
             + (f"，其中 {paid_uv:,.0f} 个是付费流量" if paid_uv else "")
             + "：尽快补货，或暂停广告并更换落地商品。"))
     return out
@@ -434,11 +440,12 @@ def peer_gap(s: Snapshot, c: AdviceSettings) -> list[Advice]:
         pct = gap / peer
         spec = ".2%" if m == "payment_conversion_rate" else ",.2f"
         out.append(Advice(
-            "peer_gap", 2, {"metric": m}, {"own": own, "peer_avg": peer, "gap": gap, "worth": worth},
-            f"{en.capitalize()} is below the peer average", f"{zh}低于同行同层平均",
-            f"{en.capitalize()} {own:{spec}} is {pct:.0%} below the peer average {peer:{spec}}; closing the gap "
-            f"is worth about {worth:,.0f} of sales per {s.window} days.",
-            f"{zh} {own:{spec}}，比同行同层平均 {peer:{spec}} 低 {pct:.0%}；"
+            rule="peer_gap", priority=2, subject={"metric": m},
+            numbers={"own": own, "peer_avg": peer, "gap": gap, "worth": worth},
+            title_en=f"{en.capitalize()} is below the peer average", title_zh=f"{zh}低于同行同层平均",
+            text_en=f"{en.capitalize()} {own:{spec}} is {pct:.0%} below the peer average {peer:{spec}}; "
+            f"closing the gap is worth about {worth:,.0f} of sales per {s.window} days.",
+            text_zh=f"{zh} {own:{spec}}，比同行同层平均 {peer:{spec}} 低 {pct:.0%}；"
             f"追平约可多 {worth:,.0f} 销售额/{s.window} 天。",
             value=worth))
     return out
@@ -455,12 +462,12 @@ def dsr_falling(s: Snapshot, c: AdviceSettings) -> list[Advice]:
         now, before = _f(s.shop_day.get(m)), _f(s.dsr_before.get(m))
         if now == now and before == before and now <= before - c.dsr_drop:
             out.append(Advice(
-                "dsr_falling", 1, {"metric": m},
-                {"now": now, "before": before, "peer_avg": s.shop_day.get(f"{m}_peer_avg")},
-                f"DSR {en} is falling", f"DSR {zh}下降",
-                f"DSR {en} fell from {before:.3f} to {now:.3f} in {s.window} days: find the cause (shipping, "
+                rule="dsr_falling", priority=1, subject={"metric": m},
+                numbers={"now": now, "before": before, "peer_avg": s.shop_day.get(f"{m}_peer_avg")},
+                title_en=f"DSR {en} is falling", title_zh=f"DSR {zh}下降",
+                text_en=f"DSR {en} fell from {before:.3f} to {now:.3f} in {s.window} days: find the cause (shipping, "
                 "quality, service) and contact the unhappy buyers.",
-                f"DSR {zh} {s.window} 天内从 {before:.3f} 降到 {now:.3f}：查明原因（发货、品质、服务），"
+                text_zh=f"DSR {zh} {s.window} 天内从 {before:.3f} 降到 {now:.3f}：查明原因（发货、品质、服务），"
                 "联系不满意的买家。"))
     return out
 
@@ -474,10 +481,10 @@ def negative_reviews(s: Snapshot, c: AdviceSettings) -> list[Advice]:
               "rating": int(x["rating"]), "text": x.get("text")} for x in r.to_dict("records")]
     n = len(items)
     return [Advice(
-        "negative_reviews", 1, {}, {"count": n, "reviews": items},
-        f"{n} new negative review(s) to handle today", f"今天有 {n} 条新差评待处理",
-        f"{n} review(s) rated {c.negative_rating} stars or less arrived today: contact each buyer today.",
-        f"今天收到 {n} 条 {c.negative_rating} 星及以下的评价：今天内逐一联系买家。")]
+        rule="negative_reviews", priority=1, subject={}, numbers={"count": n, "reviews": items},
+        title_en=f"{n} new negative review(s) to handle today", title_zh=f"今天有 {n} 条新差评待处理",
+        text_en=f"{n} review(s) rated {c.negative_rating} stars or less arrived today: contact each buyer today.",
+        text_zh=f"今天收到 {n} 条 {c.negative_rating} 星及以下的评价：今天内逐一联系买家。")]
 
 
 def advise(shop: Shop, day: date, settings: AdviceSettings | None = None,

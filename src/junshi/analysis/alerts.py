@@ -43,7 +43,7 @@ INTRADAY: dict[str, str] = {"visits": "count", "paid_orders": "count", "sales": 
 LEVELS: tuple[str, ...] = ("shop", "source", "category", "product")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AlertSettings:
     """Thresholds of the alerts (all configurable)."""
 
@@ -59,7 +59,7 @@ class AlertSettings:
     stockout_new_days: int = 3  # ... when it was in stock within this many days (later: see advise)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Alert:
     """One alert of a day, with the numbers that raised it."""
 
@@ -144,8 +144,9 @@ def _anomaly_alert(day: date, level: str, key: str | None, rows: list[dict[str, 
         text_zh += "（大促期间）"
     focus = {level: key} if key else {}
     numbers = {k: (None if v != v else v) for k, v in lead.items() if k not in ("metric",)}
-    return Alert(day, "anomaly", "metric_drop" if lead["score"] < 0 else "metric_rise", severity, z, level, key,
-                 metric, numbers, text_en, text_zh,
+    return Alert(day=day, kind="anomaly", code="metric_drop" if lead["score"] < 0 else "metric_rise", severity=severity,
+                 score=z, level=level, key=key,
+                 metric=metric, numbers=numbers, text_en=text_en, text_zh=text_zh,
                  related=[{"metric": r["metric"], "score": round(r["score"], 3), "actual": r["actual"],
                            "expected": r["expected"]} for r in rows[1:]],
                  diagnose={"date": day.isoformat(), "vs": "week", "metric": "sales", "focus": focus})
@@ -282,10 +283,12 @@ class AlertEngine:
                 continue
             pid = str(r["product"])
             alerts.append(Alert(
-                day, "anomaly", "stockout_traffic", "high", 20.0 + uv / 10, "product", pid, "uv",
-                {"visitors": uv, "stock": 0},
-                f"Product {pid} is out of stock but had {uv:,.0f} visitors today: every paid click on it is wasted",
-                f"商品 {pid} 已断货，今天仍有 {uv:,.0f} 个访客：引到它的付费点击全部浪费",
+                day=day, kind="anomaly", code="stockout_traffic", severity="high", score=20.0 + uv / 10,
+                level="product", key=pid, metric="uv",
+                numbers={"visitors": uv, "stock": 0},
+                text_en=f"Product {pid} is out of stock but had {uv:,.0f} visitors today: "
+                "every paid click on it is wasted",
+                text_zh=f"商品 {pid} 已断货，今天仍有 {uv:,.0f} 个访客：引到它的付费点击全部浪费",
                 diagnose={"date": day.isoformat(), "vs": "week", "metric": "sales", "focus": {"product": pid}}))
         return alerts
 
@@ -341,12 +344,13 @@ class AlertEngine:
             if n_days >= 7 and present >= self.settings.silent_share * n_days and str(src) not in today:
                 usual = float(window[window["source"] == src]["uv"].median())
                 out.append(Alert(
-                    day, "data_quality", "source_silent", "high", 100.0, "source", str(src), "uv",
-                    {"days_present": int(present), "days": int(n_days), "usual_uv": usual},
-                    f"No data from {_SOURCE.en.lower()} {src} today, though it had visitors on {present} of the "
-                    f"last {n_days} days (usually {usual:,.0f}): check the tracking or the export before reading "
-                    "today's numbers",
-                    f"{_SOURCE.zh} {src} 今天没有任何数据，而过去 {n_days} 天中有 {present} 天有访客"
+                    day=day, kind="data_quality", code="source_silent", severity="high", score=100.0, level="source",
+                    key=str(src), metric="uv",
+                    numbers={"days_present": int(present), "days": int(n_days), "usual_uv": usual},
+                    text_en=f"No data from {_SOURCE.en.lower()} {src} today, though it had visitors on {present} "
+                    f"of the last {n_days} days (usually {usual:,.0f}): check the tracking or the export before "
+                    "reading today's numbers",
+                    text_zh=f"{_SOURCE.zh} {src} 今天没有任何数据，而过去 {n_days} 天中有 {present} 天有访客"
                     f"（通常 {usual:,.0f}）：请先检查埋点或导出，再解读今天的数字",
                     diagnose={"date": day.isoformat(), "vs": "week", "metric": "sales", "focus": {"source": src}}))
         return out
@@ -371,11 +375,13 @@ class AlertEngine:
         if today < s.quarantine_share or today < s.quarantine_factor * usual:
             return []
         return [Alert(
-            day, "data_quality", "quarantine_jump", "high", 50.0 + 100 * today, "shop", None, None,
-            {"quarantined_rows": rows, "share": today, "usual_share": usual},
-            f"{rows:,} rows ({today:.1%}) of today's loads went to quarantine (usually {usual:.1%}): "
+            day=day, kind="data_quality", code="quarantine_jump", severity="high", score=50.0 + 100 * today,
+            level="shop", key=None, metric=None,
+            numbers={"quarantined_rows": rows, "share": today, "usual_share": usual},
+            text_en=f"{rows:,} rows ({today:.1%}) of today's loads went to quarantine (usually {usual:.1%}): "
             "see `junshi quarantine` and fix the source file",
-            f"今天导入的数据中有 {rows:,} 行（{today:.1%}）进入隔离区（通常 {usual:.1%}）：请查看隔离区并修正源文件")]
+            text_zh=f"今天导入的数据中有 {rows:,} 行（{today:.1%}）进入隔离区（通常 {usual:.1%}）："
+            "请查看隔离区并修正源文件")]
 
     def presale_distortion(self, day: date) -> list[Alert]:
         """Presale products whose payment conversion reads ~0 while their order conversion does not."""
@@ -399,22 +405,24 @@ class AlertEngine:
         ids = sorted(f["product"].astype(str))
         ordc, payc = float(f["order_conversion_rate"].mean()), float(f["payment_conversion_rate"].fillna(0).mean())
         return [Alert(
-            day, "data_quality", "presale_distortion", "low", 10.0, "product", None, "payment_conversion_rate",
-            {"products": ids, "order_conversion": ordc, "payment_conversion": payc},
-            f"Presale products {', '.join(ids)} show payment conversion {payc:.2%} against order conversion "
+            day=day, kind="data_quality", code="presale_distortion", severity="low", score=10.0, level="product",
+            key=None, metric="payment_conversion_rate",
+            numbers={"products": ids, "order_conversion": ordc, "payment_conversion": payc},
+            text_en=f"Presale products {', '.join(ids)} show payment conversion {payc:.2%} against order conversion "
             f"{ordc:.2%}: deposits are not payments yet; read order conversion for them",
-            f"预售商品 {'、'.join(ids)} 的支付转化率 {payc:.2%}，下单转化率 {ordc:.2%}：定金期尚未付尾款，"
+            text_zh=f"预售商品 {'、'.join(ids)} 的支付转化率 {payc:.2%}，下单转化率 {ordc:.2%}：定金期尚未付尾款，"
             "请看下单转化率")]
 
     def sales_mismatch(self, day: date) -> list[Alert]:
         """Orders and the platform's daily report disagree on the day's sales by more than a cent."""
         return [Alert(
-            day, "data_quality", "sales_mismatch", "medium", 30.0, "shop", None, "sales",
-            {"orders": m.orders, "reported": m.reported, "difference": m.difference},
-            f"Sales from orders {_fmt('sales', m.orders, self.currency)} differ from the daily report's "
+            day=day, kind="data_quality", code="sales_mismatch", severity="medium", score=30.0, level="shop", key=None,
+            metric="sales",
+            numbers={"orders": m.orders, "reported": m.reported, "difference": m.difference},
+            text_en=f"Sales from orders {_fmt('sales', m.orders, self.currency)} differ from the daily report's "
             f"{_fmt('sales', m.reported, self.currency)}: figures use the orders; look for missing orders or a "
             "report of another scope",
-            f"订单的支付金额 {_fmt('sales', m.orders, self.currency)} 与平台日报的 "
+            text_zh=f"订单的支付金额 {_fmt('sales', m.orders, self.currency)} 与平台日报的 "
             f"{_fmt('sales', m.reported, self.currency)} 不一致：指标按订单计算；请检查是否缺少订单或日报口径不同",
         ) for m in self._sales_mismatches() if m.day == day]
 
