@@ -59,6 +59,11 @@ def _days_to_deliver(t: Any) -> Any:
     return (t.delivered_at.epoch_seconds() - t.shipped_at.epoch_seconds()) / 86400.0
 
 
+def late_delivery(t: Any) -> Any:
+    """1.0 when an order was delivered on a (shop-local) day after its promised day, else 0.0."""
+    return (t.delivered_at.date() > t.promised_at.date()).cast("float64")
+
+
 def _positive(t: Any) -> Any:
     return (t.rating >= 4).cast("float64")
 
@@ -337,6 +342,12 @@ METRICS: tuple[Metric, ...] = (
       "Mean days from shipping to delivery of the orders delivered in the period.",
       "days", "down", False,
       (Source("orders_delivered", "mean", _days_to_deliver, lambda t: t.shipped_at.notnull()),)),
+    M("late_delivery_share", "延迟送达率", "Late delivery share",
+      "期间内签收且有承诺送达日的订单中，签收日（店铺时区）晚于承诺送达日的占比。",
+      "Of the orders delivered in the period with a promised day, the share delivered on a (shop-local) day "
+      "after the promised day.",
+      "ratio", "down", False,
+      (Source("orders_delivered", "mean", late_delivery, lambda t: t.promised_at.notnull()),)),
 )
 
 REGISTRY: dict[str, Metric] = {m.id: m for m in METRICS}

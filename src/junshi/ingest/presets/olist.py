@@ -6,7 +6,8 @@
 - ``olist_orders_dataset`` -> ``orders``: order_id, customer_id = the customer_unique_id of the
   order's customer_id (the raw customer_id when the customers file is absent), status = order_status,
   created_at = order_purchase_timestamp, paid_at = order_approved_at, shipped_at =
-  order_delivered_carrier_date, delivered_at = order_delivered_customer_date, region/city = the
+  order_delivered_carrier_date, delivered_at = order_delivered_customer_date, promised_at =
+  order_estimated_delivery_date (the day promised to the buyer; Olist names no carrier), region/city = the
   customer's state/city, item_amount = sum of item prices, shipping_fee = sum of freight_value,
   pay_amount = sum of payment_value, payment_method = the payment_type of the largest payment.
 - ``olist_order_items_dataset`` -> ``order_items``: line_no = order_item_id, product_id, quantity 1
@@ -38,7 +39,7 @@ from junshi.ingest.rules import table_rules
 KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "orders": ("order_purchase_timestamp", ("order_id", "customer_id", "order_status", "order_purchase_timestamp",
                                             "order_approved_at", "order_delivered_carrier_date",
-                                            "order_delivered_customer_date")),
+                                            "order_delivered_customer_date", "order_estimated_delivery_date")),
     "items": ("order_item_id", ("order_id", "order_item_id", "product_id", "price", "freight_value")),
     "payments": ("payment_sequential", ("order_id", "payment_sequential", "payment_type", "payment_value")),
     "reviews": ("review_score", ("review_id", "order_id", "review_score", "review_comment_title",
@@ -123,6 +124,7 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
         Field("paid_at", "TIMESTAMP", "r.order_approved_at"),
         Field("shipped_at", "TIMESTAMP", "r.order_delivered_carrier_date"),
         Field("delivered_at", "TIMESTAMP", "r.order_delivered_customer_date"),
+        Field("promised_at", "TIMESTAMP", "r.order_estimated_delivery_date"),
     ]
     check("orders", "orders", order_fields, table_rules("orders", [f.name for f in order_fields]))
     cust = (f"LEFT JOIN (SELECT customer_id, any_value(unique_id) AS unique_id, any_value(region) AS region, "
@@ -139,7 +141,7 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
     orders = loader.temp_name("olist")
     loader.con.execute(f"""CREATE TEMP TABLE {orders} AS SELECT o.order_id,
         coalesce(c.unique_id, o.customer_id) AS customer_id, o.status, o.created_at, o.paid_at, o.shipped_at,
-        o.delivered_at, c.region, c.city, i.item_amount, i.shipping_fee, p.pay_amount, p.payment_method
+        o.delivered_at, o.promised_at, c.region, c.city, i.item_amount, i.shipping_fee, p.pay_amount, p.payment_method
         FROM {good['orders']} o {cust} {items} {pays}""")
     loader.write("orders", f"SELECT * FROM {orders}")
     if "reviews" in by_kind:

@@ -1,0 +1,145 @@
+"""Logistics (物流): hours to ship, days to deliver, share delivered late against the promised day, by
+carrier, region and product; overdue orders (a worklist); the rating of on-time against late orders.
+
+Late = delivered on a shop-local day after the promised day (``orders.promised_at``; timestamps are
+stored in shop-local time). Computed in Ibis (the warehouse does the work); only the small grouped
+results reach pandas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import ibis
+
+from junshi.errors import MissingDataError
+from junshi.metrics.registry import late_delivery
+
+if TYPE_CHECKING:
+    from junshi.shop import Shop
+
+OVERDUE_LIMIT = 200
+
+
+@dataclass
+class Logistics:
+    """The logistics report; ``as_dict`` is the JSON contract of ``junshi service logistics``."""
+
+    delivered_orders: int
+    promised_orders: int
+    late_orders: int
+    late_share: float | None
+    hours_to_ship: float | None
+    days_to_deliver: float | None
+    rating_on_time: float | None
+    rating_late: float | None
+    as_of: date
+    by_carrier: list[dict[str, Any]] = field(default_factory=list)
+    by_region: list[dict[str, Any]] = field(default_factory=list)
+    by_product: list[dict[str, Any]] = field(default_factory=list)
+    overdue: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = dict(self.__dict__)
+        out["as_of"] = self.as_of.isoformat()
+        return out
+
+
+def _num(value: Any, digits: int = 4) -> float | None:
+    return None if value is None or value != value else round(float(value), digits)
+
+
+def _delivered(shop: Shop, start: date | None, end: date | None) -> Any:
+    o = shop.table("orders")
+    o = o.filter(o.delivered_at.notnull())
+    if start is not None:
+        o = o.filter(o.delivered_at.date() >= start)
+    if end is not None:
+        o = o.filter(o.delivered_at.date() <= end)
+    return o.mutate(
+        _late=ibis.ifelse(o.promised_at.notnull(), late_delivery(o), ibis.null("float64")),
+        _ship_h=(o.shipped_at.epoch_seconds() - o.paid_at.epoch_seconds()) / 3600.0,
+        _deliver_d=(o.delivered_at.epoch_seconds() - o.shipped_at.epoch_seconds()) / 86400.0,
+    )
+
+
+def _measures(t: Any) -> dict[str, Any]:
+    return {
+        "delivered_orders": t.order_id.nunique(),
+        "late_orders": t._late.sum(),
+        "late_share": t._late.mean(),
+        "hours_to_ship": t._ship_h.mean(),
+        "days_to_deliver": t._deliver_d.mean(),
+    }
+
+
+def _rows(t: Any, key: str, name: str, limit: int | None = 50) -> list[dict[str, Any]]:
+    """Grouped measures, the most late orders first (then the most orders)."""
+    g = t.filter(t[key].notnull()).group_by(t[key].cast("string").name(name)).aggregate(**_measures(t))
+    g = g.order_by([ibis.desc("late_orders"), ibis.desc("delivered_orders"), name])
+    f = (g.limit(limit) if limit else g).execute()
+    return [
+        {name: str(r[name]), "delivered_orders": int(r["delivered_orders"]),
+         "late_orders": int(r["late_orders"] or 0), "late_share": _num(r["late_share"]),
+         "hours_to_ship": _num(r["hours_to_ship"], 2), "days_to_deliver": _num(r["days_to_deliver"], 2)}
+        for r in f.to_dict("records")
+    ]
+
+
+def logistics(shop: Shop, start: date | None = None, end: date | None = None,
+              as_of: date | None = None) -> Logistics:
+    """Logistics of the orders delivered from ``start`` to ``end`` (default: all), and the orders overdue
+    on ``as_of`` (default: the last day with an order): paid, not cancelled, not delivered, promised
+    day passed."""
+    o = shop.table("orders")
+    last = o.created_at.max().execute()
+    if last is None:
+        raise MissingDataError(
+            "This shop has no orders.", "本店没有订单。",
+            hint_en="Load orders first (junshi ingest).", hint_zh="请先导入订单（junshi ingest）。",
+        )
+    day = as_of or last.date()
+    d = _delivered(shop, start, end)
+    total = d.aggregate(**_measures(d), promised_orders=d._late.count()).execute().iloc[0]
+
+    reviews = shop.table("reviews")
+    rated = reviews.filter(reviews.rating.notnull() & reviews.order_id.notnull())
+    j = rated.join(d.filter(d._late.notnull()).select("order_id", "_late"), "order_id")
+    by_late = {float(r["_late"]): r["rating"] for r in
+               j.group_by("_late").aggregate(rating=j.rating.mean()).execute().to_dict("records")}
+
+    lines = shop.table("order_items").select("order_id", "product_id").distinct()
+    per_product = lines.join(d, "order_id")
+
+    od = o.filter(o.paid_at.notnull() & o.cancelled_at.isnull() & o.delivered_at.isnull()
+                  & o.promised_at.notnull() & (o.promised_at.date() < day))
+    od = od.mutate(days_overdue=(ibis.literal(day).delta(od.promised_at.date(), unit="day")),
+                   shipped=od.shipped_at.notnull())
+    od = od.order_by([ibis.desc("days_overdue"), "order_id"]).limit(OVERDUE_LIMIT).select(
+        "order_id", "paid_at", "promised_at", "shipped_at", "carrier", "region", "days_overdue", "shipped")
+    overdue = [
+        {"order_id": r["order_id"], "paid_at": r["paid_at"].isoformat(sep=" "),
+         "promised_at": r["promised_at"].date().isoformat(),
+         "shipped_at": None if r["shipped_at"] is None or r["shipped_at"] != r["shipped_at"]
+         else r["shipped_at"].isoformat(sep=" "),
+         "carrier": r["carrier"], "region": r["region"], "days_overdue": int(r["days_overdue"]),
+         "stage": "in_transit" if r["shipped"] else "not_shipped"}
+        for r in od.execute().to_dict("records")
+    ]
+    return Logistics(
+        delivered_orders=int(total["delivered_orders"]),
+        promised_orders=int(total["promised_orders"]),
+        late_orders=int(total["late_orders"] or 0),
+        late_share=_num(total["late_share"]),
+        hours_to_ship=_num(total["hours_to_ship"], 2),
+        days_to_deliver=_num(total["days_to_deliver"], 2),
+        rating_on_time=_num(by_late.get(0.0), 3),
+        rating_late=_num(by_late.get(1.0), 3),
+        as_of=day,
+        by_carrier=_rows(d, "carrier", "carrier"),
+        by_region=_rows(d, "region", "region"),
+        by_product=_rows(per_product, "product_id", "product_id"),
+        overdue=overdue,
+    )
