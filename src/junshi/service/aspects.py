@@ -1,0 +1,213 @@
+"""Aspects and sentiment of Chinese reviews: which aspects (物流, 尺码, 质量 ...) a review talks about and
+whether each mention is positive or negative.
+
+A review is cut into clauses at punctuation and at contrast words (但是, 就是, 不过 ...); each clause is
+segmented with jieba (the lexicon's words added to its dictionary). Walking the words, an aspect term
+waits for the next opinion word of its clause (``物流和包装都很好``: both positive); a term that is a
+complaint by itself (色差, 偏小, 线头) is one unless an opinion follows (色差不大) or it is negated
+(没有色差, 线头都没有); a negator (不, 没有, 一点也不 ...) flips an opinion up to four words later; an
+opinion before any term waits for the next term of its clause (没有难闻的味道); a term left without an
+opinion takes that of the next clause when that clause names no aspect (京东物流就是快). One aspect
+mentioned both ways in a review counts as negative (the complaint is what an operator acts on).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import TYPE_CHECKING, NamedTuple
+
+from junshi.service.lexicon import (
+    BY_ASPECT,
+    CONTRASTS,
+    NEGATIVE,
+    NEGATORS,
+    POSITIVE,
+    PRESENCE,
+    RATIO_TERMS,
+    TERMS,
+)
+
+if TYPE_CHECKING:
+    import jieba
+
+DEGREE = frozenset(("很", "非常", "太", "特别", "超", "超级", "有点", "有些", "比较", "挺", "真的", "好", "也",
+                    "都", "还", "更", "最", "十分", "蛮", "完全", "实在", "了", "的", "得", "就", "有点儿"))
+NEGATION_REACH = 4  # words after a negator that it can still flip
+_SEGMENTS = re.compile(r"[，。！？；,.!?;～~、…\s]+")
+_CONTRAST = re.compile("(?=" + "|".join(CONTRASTS) + ")")
+
+
+def _known(word: str) -> bool:
+    return word in TERMS or word in POSITIVE or word in NEGATIVE or word in BY_ASPECT or word in NEGATORS \
+        or word in DEGREE or word in PRESENCE
+
+
+def words(clause: str) -> list[str]:
+    """jieba's words of a clause; a word jieba joined from a lexicon word and a degree word, negator or
+    other lexicon word (很快, 不高, 价格比) is cut back into them, so that each is seen."""
+    out: list[str] = []
+    for w in _tokenizer().lcut(clause):
+        if not w.strip():
+            continue
+        if _known(w) or len(w) < 2:
+            out.append(w)
+            continue
+        cut = next(((w[:k], w[k:]) for k in range(1, len(w)) if _known(w[:k]) and (_known(w[k:]) or w[:k] in TERMS)),
+                   None)
+        out.extend(cut if cut else (w,))
+    return out
+
+
+class Mention(NamedTuple):
+    aspect: str
+    polarity: int  # 1 positive, -1 negative
+    term: str
+
+
+@cache
+def _tokenizer() -> jieba.Tokenizer:
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    for word in (*TERMS, *POSITIVE, *NEGATIVE, *NEGATORS, *BY_ASPECT, *PRESENCE):
+        tok.add_word(word, freq=200000)
+    return tok
+
+
+def clauses(text: str) -> list[str]:
+    """Clauses of a review: split at punctuation, then before each contrast word."""
+    out: list[str] = []
+    for seg in _SEGMENTS.split(text):
+        out.extend(p for p in _CONTRAST.split(seg) if p)
+    return out
+
+
+def _opinion(word: str, aspect: str | None, term: str | None) -> int:
+    """The polarity of ``word`` said of ``aspect`` (0: not an opinion there)."""
+    if word in POSITIVE:
+        return 1
+    if word in NEGATIVE:
+        return -1
+    by = BY_ASPECT.get(word)
+    if by is None or aspect is None:
+        return 0
+    if term in RATIO_TERMS:
+        return {"高": 1, "低": -1}.get(word, 0)
+    return by.get(aspect, 0)
+
+
+class _Clause:
+    """Mentions of one clause, and the aspects it leaves without an opinion."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+        self.mentions: list[Mention] = []
+        self.pending: list[tuple[str, str, bool]] = []  # (aspect, term, preceded by 有 ...)
+        self.loose: list[tuple[str, int]] = []  # opinion words before any term: (word, sign)
+        self.names_aspect = any(w in TERMS for w in words)
+        self.skip: set[int] = set()  # opinion words already read with the term before them
+        # a contrast (但是, 不过 ...) starts a new opinion; 就是 may carry the one before (物流就是快)
+        self.contrast = bool(words) and any(words[0].startswith(c) for c in CONTRASTS if c != "就是")
+
+    def run(self) -> _Clause:
+        neg_at: int | None = None
+        for i, w in enumerate(self.words):
+            if i in self.skip:
+                continue
+            flip = -1 if neg_at is not None and i - neg_at <= NEGATION_REACH else 1
+            if w in NEGATORS:
+                neg_at = i
+                continue
+            if w in TERMS:
+                aspect, own = TERMS[w]
+                if own:
+                    self._resolve(aspect, self._own(i, aspect, own) * flip, w)
+                    neg_at = None
+                else:
+                    prev = self.words[i - 1] if i else ""
+                    if flip == -1 and aspect == "smell":
+                        self.mentions.append(Mention(aspect, 1, w))  # 没(什么)味道
+                        neg_at = None
+                    else:
+                        self.pending.append((aspect, w, prev in PRESENCE))
+                continue
+            sign = self._sign(w)
+            if sign:
+                self._resolve_word(w, flip)
+                neg_at = None
+        return self
+
+    def _own(self, i: int, aspect: str, own: int) -> int:
+        """The polarity of a term that has one (色差, 线头, 便宜), read with the words right after it:
+        a negator ending the clause flips it (线头都没有); an opinion right after it decides
+        (色差不大, 色差严重)."""
+        after = [x for x in self.words[i + 1:] if x not in DEGREE]
+        flip = 1
+        if after and after[0] in NEGATORS:
+            if len(after) == 1:
+                return -own
+            flip, after = -1, after[1:]
+        p = _opinion(after[0], aspect, self.words[i]) if after else 0
+        if p:
+            self.skip.add(i + 1 + self.words[i + 1:].index(after[0]))
+            return p * flip
+        return own
+
+    def _sign(self, word: str) -> int:
+        if word in POSITIVE or word in NEGATIVE:
+            return 1
+        return 1 if word in BY_ASPECT else 0
+
+    def _resolve(self, aspect: str, polarity: int, term: str) -> None:
+        """A term with a polarity of its own: a mention; pending terms of its aspect take it."""
+        same = [p for p in self.pending if p[0] == aspect]
+        self.pending = [p for p in self.pending if p[0] != aspect]
+        self.mentions.extend(Mention(aspect, polarity, t) for _, t, _ in same)
+        self.mentions.append(Mention(aspect, polarity, term))
+
+    def _resolve_word(self, word: str, flip: int) -> None:
+        if not self.pending:
+            self.loose.append((word, flip))
+            return
+        left = []
+        for aspect, term, presence in self.pending:
+            p = _opinion(word, aspect, term)
+            if p:
+                self.mentions.append(Mention(aspect, p * flip, term))
+            else:
+                left.append((aspect, term, presence))
+        self.pending = left
+
+    def close(self, following: _Clause | None) -> None:
+        """Terms still without an opinion: a loose opinion before them, 有 + 味道/色差 (a complaint), or
+        the opinion of the next clause when it names no aspect."""
+        for aspect, term, presence in self.pending:
+            p = next((_opinion(w, aspect, term) * f for w, f in self.loose if _opinion(w, aspect, term)), 0)
+            if not p and presence and aspect in ("smell", "color"):
+                p = -1
+            if not p and following is not None and not following.names_aspect and not following.contrast:
+                p = next((_opinion(w, aspect, term) * f for w, f in following.loose
+                          if _opinion(w, aspect, term)), 0)
+            if p:
+                self.mentions.append(Mention(aspect, p, term))
+        self.pending = []
+
+
+def mentions(text: str) -> list[Mention]:
+    """Every aspect mention of a review, in order."""
+    parts = [_Clause(words(c)).run() for c in clauses(text or "")]
+    for i, part in enumerate(parts):
+        part.close(parts[i + 1] if i + 1 < len(parts) else None)
+    return [m for part in parts for m in part.mentions]
+
+
+def aspects(text: str) -> dict[str, int]:
+    """aspect -> polarity of a review (1 positive, -1 negative; negative when mentioned both ways)."""
+    out: dict[str, int] = {}
+    for m in mentions(text):
+        out[m.aspect] = min(out.get(m.aspect, 1), m.polarity)
+    return out
