@@ -8,6 +8,7 @@ from junshi.cli import (
     kpi,  # noqa: F401  (junshi kpi, junshi metrics)
     risk,  # noqa: F401  (junshi risk orders)
     serve,  # noqa: F401  (junshi serve)
+    service,  # noqa: F401  (junshi service reviews|logistics|dsr)
     shop,  # noqa: F401  (junshi shop show, junshi shop set)
     simulate,  # noqa: F401  (junshi simulate, junshi demo)
 )

@@ -51,6 +51,10 @@ def _num(value: Any, digits: int = 4) -> float | None:
     return None if value is None or value != value else round(float(value), digits)
 
 
+def _int(value: Any) -> int:
+    return 0 if value is None or value != value else int(value)
+
+
 def _delivered(shop: Shop, start: date | None, end: date | None) -> Any:
     o = shop.table("orders")
     o = o.filter(o.delivered_at.notnull())
@@ -82,7 +86,7 @@ def _rows(t: Any, key: str, name: str, limit: int | None = 50) -> list[dict[str,
     f = (g.limit(limit) if limit else g).execute()
     return [
         {name: str(r[name]), "delivered_orders": int(r["delivered_orders"]),
-         "late_orders": int(r["late_orders"] or 0), "late_share": _num(r["late_share"]),
+         "late_orders": _int(r["late_orders"]), "late_share": _num(r["late_share"]),
          "hours_to_ship": _num(r["hours_to_ship"], 2), "days_to_deliver": _num(r["days_to_deliver"], 2)}
         for r in f.to_dict("records")
     ]
@@ -131,7 +135,7 @@ def logistics(shop: Shop, start: date | None = None, end: date | None = None,
     return Logistics(
         delivered_orders=int(total["delivered_orders"]),
         promised_orders=int(total["promised_orders"]),
-        late_orders=int(total["late_orders"] or 0),
+        late_orders=_int(total["late_orders"]),
         late_share=_num(total["late_share"]),
         hours_to_ship=_num(total["hours_to_ship"], 2),
         days_to_deliver=_num(total["days_to_deliver"], 2),

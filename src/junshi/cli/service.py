@@ -1,0 +1,119 @@
+"""``junshi service reviews|logistics|dsr``: what buyers complain about, delivery against the promise,
+and the DSR forecast."""
+
+import sys
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from junshi.cli.app import app
+from junshi.cli.options import DbOption, FormatOption, ShopOption, TableFormat, open_shop
+from junshi.cli.output import console, print_json
+from junshi.i18n import get_lang, tr
+
+service_app = typer.Typer(
+    name="service",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Service (服务): review aspects and sentiment, logistics against the promised day, DSR forecast.",
+)
+app.add_typer(service_app)
+
+StartOption = Annotated[str | None, typer.Option("--start", help="First day, YYYY-MM-DD [default: all].")]
+EndOption = Annotated[str | None, typer.Option("--end", help="Last day, YYYY-MM-DD [default: all].")]
+
+
+class LogisticsList(StrEnum):
+    """A list of ``junshi service logistics`` (table and csv output)."""
+
+    carrier = "carrier"
+    region = "region"
+    product = "product"
+    overdue = "overdue"
+
+
+def _day(value: str | None) -> Any:
+    from junshi.analysis.service import parse_day
+
+    return None if value is None else parse_day(value)
+
+
+def _rows(rows: list[dict[str, Any]], fmt: TableFormat, title: str) -> None:
+    """Rows as a Rich table or CSV (through junshi.exports)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    if fmt == TableFormat.csv:
+        from junshi.exports import write_csv
+
+        write_csv(frame, sys.stdout)
+        return
+    from rich.table import Table
+
+    table = Table(title=title)
+    for col in frame.columns:
+        table.add_column(str(col), overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*["" if v is None else f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row])
+    console().print(table)
+
+
+@service_app.command("reviews")
+def reviews_cmd(start: StartOption = None, end: EndOption = None, shop: ShopOption = "default",
+                db: DbOption = None, fmt: FormatOption = TableFormat.table) -> None:
+    """Review aspects (物流, 尺码, 质量, 客服, 价格, 包装, 颜色, 气味, 做工): mentions, negative ones, trend,
+    products most affected, examples."""
+    from junshi.service.reviews import review_aspects
+
+    with open_shop(db, shop) as s:
+        data = review_aspects(s, _day(start), _day(end))
+    if fmt == TableFormat.json:
+        print_json(data)
+        return
+    if not data["aspects"]:
+        console().print(tr("None of the {n} review texts mentions an aspect Junshi knows (it reads Chinese "
+                           "reviews).", "{n} 条评价内容都没有提到已知的方面（军师读中文评价）。", n=data["reviews"]))
+        return
+    zh = get_lang() == "zh"
+    rows = [{tr("aspect", "方面"): a["name_zh"] if zh else a["name_en"], tr("mentions", "提及"): a["mentions"],
+             tr("negative", "负面"): a["negative"], tr("negative share", "负面占比"): a["negative_share"],
+             tr("products most affected", "负面最多的商品"): ", ".join(p["product_id"] for p in a["products"][:3]),
+             tr("example", "示例"): a["examples"][0]["text"] if a["examples"] else ""}
+            for a in data["aspects"]]
+    _rows(rows, fmt, tr("Review aspects ({n} reviews with text)", "评价方面（{n} 条有内容的评价）", n=data["reviews"]))
+
+
+@service_app.command("logistics")
+def logistics_cmd(
+    start: StartOption = None, end: EndOption = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Day the overdue list is judged at, YYYY-MM-DD [default: the last order day].")] = None,
+    show: Annotated[LogisticsList | None, typer.Option(
+        "--list", help="The list to print as table or csv [default: all lists in a table, overdue in csv].")] = None,
+    shop: ShopOption = "default", db: DbOption = None, fmt: FormatOption = TableFormat.table,
+) -> None:
+    """Hours to ship, days to deliver, share delivered late (after the promised day) by carrier, region and
+    product; overdue orders (a worklist); ratings of on-time against late orders."""
+    from junshi.service.logistics import logistics
+
+    with open_shop(db, shop) as s:
+        data = logistics(s, _day(start), _day(end), _day(as_of)).as_dict()
+    if fmt == TableFormat.json:
+        print_json(data)
+        return
+    names = {"carrier": ("by_carrier", tr("By carrier", "按物流公司")),
+             "region": ("by_region", tr("By region", "按地区")),
+             "product": ("by_product", tr("By product", "按商品")),
+             "overdue": ("overdue", tr("Overdue orders", "超时未签收订单"))}
+    if fmt == TableFormat.csv:
+        key, title = names[(show or LogisticsList.overdue).value]
+        _rows(data[key], fmt, title)
+        return
+    if show is None:
+        summary = {k: data[k] for k in ("delivered_orders", "late_orders", "late_share", "hours_to_ship",
+                                        "days_to_deliver", "rating_on_time", "rating_late", "as_of")}
+        _rows([summary], fmt, tr("Logistics", "物流"))
+    for name, (key, title) in names.items():
+        if (show is None or show.value == name) and data[key]:
+            _rows(data[key], fmt, title)

@@ -1,0 +1,75 @@
+"""The review-aspect report (junshi.service.reviews) and ``junshi service reviews|logistics`` on a tiny
+hand-made shop."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cli_commands import run_cli
+from junshi.service.reviews import review_aspects
+from junshi.shop import connect
+from test_metrics import load_duckdb
+
+REVIEWS = [
+    # (id, product, day, rating, text)
+    ("r1", "p1", "2024-05-03", 2, "尺码偏小，质量还行"),
+    ("r2", "p1", "2024-05-20", 1, "尺码不对，物流也慢"),
+    ("r3", "p2", "2024-06-02", 5, "尺码合适，物流很快"),
+    ("r4", "p2", "2024-06-05", 4, "好评"),
+    ("r5", "p3", "2024-06-09", 3, "码数偏大"),
+]
+
+
+def _shop(path: Path) -> Path:
+    db = path / "w.duckdb"
+    with connect(db, "s") as shop:
+        load_duckdb(shop.warehouse, {"reviews": [
+            dict(review_id=i, product_id=p, created_at=f"{d} 10:00", rating=r, text=t) for i, p, d, r, t in REVIEWS]})
+    return db
+
+
+def test_review_aspects(tmp_path: Path) -> None:
+    """尺码: 4 mentions (r1 -, r2 -, r3 +, r5 -): negative 3, share 4/5 = 0.8, negative share 0.75;
+    products p1 (2 negative), p3 (1); trend 2024-05: 2 mentions 2 negative, 2024-06: 2 and 1;
+    examples: the newest negative first (r5, r2, r1). 物流: 2 mentions, 1 negative (r2). 质量: 1, 0."""
+    db = _shop(tmp_path)
+    with connect(db, "s") as shop:
+        got = review_aspects(shop)
+    assert got["reviews"] == 5
+    size = got["aspects"][0]
+    assert (size["aspect"], size["name_zh"], size["mentions"], size["negative"]) == ("size", "尺码", 4, 3)
+    assert size["share"] == 0.8 and size["negative_share"] == 0.75
+    assert size["products"] == [{"product_id": "p1", "mentions": 2, "negative": 2},
+                                {"product_id": "p3", "mentions": 1, "negative": 1}]
+    assert size["trend"] == [{"month": "2024-05", "mentions": 2, "negative": 2},
+                             {"month": "2024-06", "mentions": 2, "negative": 1}]
+    assert [e["review_id"] for e in size["examples"]] == ["r5", "r2", "r1"]
+    rest = {a["aspect"]: (a["mentions"], a["negative"]) for a in got["aspects"][1:]}
+    assert rest == {"logistics": (2, 1), "quality": (1, 0)}
+
+
+def test_cli_reviews_and_logistics_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def _cli(*args: str) -> str:
+        code, out, err = run_cli(capsys, *args)
+        assert code == 0, err
+        return out
+
+    db = _shop(tmp_path)
+    data = json.loads(_cli("service", "reviews", "--db", str(db), "--shop", "s", "--format", "json"))
+    assert [a["aspect"] for a in data["aspects"]] == ["size", "logistics", "quality"]
+    assert set(data["aspects"][0]) >= {"aspect", "name_zh", "name_en", "mentions", "negative", "products",
+                                       "examples"}
+    csv_out = _cli("service", "reviews", "--db", str(db), "--shop", "s", "--format", "csv")
+    assert csv_out.splitlines()[0].startswith("aspect,")
+    with connect(db, "s") as shop:
+        load_duckdb(shop.warehouse, {"orders": [dict(
+            order_id="o1", created_at="2024-06-01 09:00", paid_at="2024-06-01 09:00", shipped_at="2024-06-02 09:00",
+            delivered_at="2024-06-06 20:00", promised_at="2024-06-05 00:00", carrier="中通", region="浙江")]})
+    logi = json.loads(_cli("service", "logistics", "--db", str(db), "--shop", "s", "--format", "json"))
+    assert set(logi) >= {"delivered_orders", "late_share", "rating_on_time", "rating_late", "by_carrier",
+                         "by_region", "overdue"}
+    assert logi["by_carrier"] == [{"carrier": "中通", "delivered_orders": 1, "late_orders": 1, "late_share": 1.0,
+                                   "hours_to_ship": 24.0, "days_to_deliver": 4.46}]
