@@ -7,6 +7,7 @@ from junshi.cli import (
     ingest,  # noqa: F401  (junshi ingest, junshi quarantine)
     kpi,  # noqa: F401  (junshi kpi, junshi metrics)
     risk,  # noqa: F401  (junshi risk orders)
+    rollup,  # noqa: F401  (junshi rollup)
     serve,  # noqa: F401  (junshi serve)
     service,  # noqa: F401  (junshi service reviews|logistics|dsr)
     shop,  # noqa: F401  (junshi shop show, junshi shop set)

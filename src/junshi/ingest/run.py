@@ -13,7 +13,9 @@ from pathlib import Path
 
 import duckdb
 
+from junshi import rollup
 from junshi.errors import ConfigError, IngestError, StrictIngestError
+from junshi.i18n import tr
 from junshi.ingest.detect import Batch, plan, settings_preset
 from junshi.ingest.generic import load_generic
 from junshi.ingest.loader import Loader, Step
@@ -207,6 +209,8 @@ def _run(warehouse: Writable, report: IngestReport, chosen: Preset | None, files
                 hint_zh="请修正这些行（见原因），或去掉 --strict 以将它们放入隔离区。",
             )
         _record_loads(con, report, started)
+        checked_step(tr("updating the rollups", "更新日汇总"))
+        rollup.refresh(con, shop_id, report.tables)
         ctrl_c.check()
 
 

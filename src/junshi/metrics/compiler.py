@@ -22,6 +22,8 @@ from junshi.metrics.facts import FACTS, TIME_DIMS, Ctx, Fact
 from junshi.metrics.model import Metric, Source
 from junshi.metrics.notes import Note
 from junshi.metrics.registry import REGISTRY
+from junshi.metrics.rollups import ROLLUP_FACTS, rollup_source, union_count
+from junshi.rollup.tables import ROLLUPS
 from junshi.schema import TABLES
 
 
@@ -48,6 +50,13 @@ class Plan:
     flags: dict[str, str] = field(default_factory=dict)
     """Hidden result columns -> the metric whose daily figures they flag as summed over days or rows."""
     summed: set[str] = field(default_factory=set)
+    sql: str | None = None
+    """The expression compiled to SQL once (plans cached per shop and data version; see ``query.compile_kpi``)."""
+
+
+def fact_of(name: str) -> Fact:
+    """A fact of the registry or a rollup (see ``junshi.metrics.rollups``)."""
+    return FACTS[name] if name in FACTS else ROLLUP_FACTS[name]
 
 
 def unbound_ctx() -> Ctx:
@@ -169,7 +178,8 @@ def dimension_value(fact: Fact, t: Any, name: str) -> Any:
 
 
 def _measure_type(metric: Metric, src: Source) -> str:
-    integral = src.agg in ("count", "nunique", "reported", "repeat") or (src.agg == "sum" and metric.unit == "count")
+    integral = (src.agg in ("count", "nunique", "reported", "repeat", "union")
+                or (src.agg == "sum" and metric.unit == "count"))
     return "int64" if integral else "float64"
 
 
@@ -180,7 +190,7 @@ def _and(a: Any, b: Any) -> Any:
 def aggregate(metric: Metric, src: Source, t: Any) -> Any:
     """The aggregate of one source over the rows of a cell (daily reports: see ``DAILY_RULES``)."""
     where = src.where(t) if src.where is not None else None
-    if FACTS[src.fact].daily and src.agg != "reported":
+    if fact_of(src.fact).daily and src.agg != "reported":
         where = _and(where, t.days == 1)
     if src.agg == "count":
         value = t.count(where=where)
@@ -195,6 +205,8 @@ def aggregate(metric: Metric, src: Source, t: Any) -> Any:
             value = column.max(where=_and(where, t._match)).coalesce(column.sum(where=_and(where, t.days == 1)))
         elif src.agg == "repeat":
             value = column.nunique(where=_and(where, _repeat(t, column)))
+        elif src.agg == "union":
+            value = union_count(column.collect(where=where))
         else:
             value = column.cast("float64").mean(where=where)
     return value.cast(_measure_type(metric, src))
@@ -421,8 +433,13 @@ def _drop_unsplittable_rolling(q: Query, chosen: dict[str, Source], plan: Plan) 
         ))
 
 
-def compile_query(ctx: Ctx, q: Query, has_data: Callable[[str], bool], has_values: HasValues | None = None) -> Plan:
-    """Build the Ibis expression for ``q`` on ``ctx``; unavailable metrics become notes and empty columns."""
+def compile_query(ctx: Ctx, q: Query, has_data: Callable[[str], bool], has_values: HasValues | None = None,
+                  rollups: bool = False) -> Plan:
+    """Build the Ibis expression for ``q`` on ``ctx``; unavailable metrics become notes and empty columns.
+
+    ``rollups``: the shop's rollups are built, so the metrics they hold are read from them where the
+    query's dimensions and filters allow (``junshi.metrics.rollups``).
+    """
     check_names(q)
     names = set(q.by) | {n for n, _ in q.filters}
     plan = Plan(expr=None)
@@ -457,7 +474,10 @@ def compile_query(ctx: Ctx, q: Query, has_data: Callable[[str], bool], has_value
                 mid,
             ))
     _drop_unsplittable_rolling(q, chosen, plan)
-    whole, whole_parts = _whole_parts(ctx, q, plan, order, has_data, has_values)
+    if rollups:
+        for mid, src in list(chosen.items()):
+            chosen[mid] = rollup_source(REGISTRY[mid], src, names) or src
+    whole, whole_parts = _whole_parts(ctx, q, plan, order, has_data, has_values, rollups)
     for mid in order:  # a derived metric is unavailable when one of its parts is
         metric = REGISTRY[mid]
         if metric.derived and any(p in plan.unavailable and not (p in whole_parts and p in metric.whole)
@@ -473,7 +493,7 @@ def compile_query(ctx: Ctx, q: Query, has_data: Callable[[str], bool], has_value
     for mid, src in chosen.items():
         groups.setdefault((src.fact, REGISTRY[mid].rolling_days), []).append((REGISTRY[mid], src))
     branches = [
-        _branch(ctx, q, FACTS[fact], members, rolling, measures) for (fact, rolling), members in groups.items()
+        _branch(ctx, q, fact_of(fact), members, rolling, measures) for (fact, rolling), members in groups.items()
     ]
     stacked = branches[0] if len(branches) == 1 else ibis.union(*branches, distinct=False)
     if len(branches) > 1:
@@ -481,7 +501,7 @@ def compile_query(ctx: Ctx, q: Query, has_data: Callable[[str], bool], has_value
         stacked = stacked.group_by(*q.by).aggregate(**collapse) if q.by else stacked.aggregate(**collapse)
     fills = {  # a cell without rows counts 0, except in a daily report: a figure it does not give stays empty
         mid: stacked[mid].coalesce(0) for mid, src in chosen.items()
-        if src.agg in ("count", "nunique", "sum", "repeat") and not FACTS[src.fact].daily
+        if src.agg in ("count", "nunique", "sum", "repeat", "union") and not fact_of(src.fact).daily
     } | {flag: stacked[flag].coalesce(0) for flag in plan.flags}
     expr = stacked.mutate(**fills) if fills else stacked
     if whole is not None:
@@ -506,7 +526,7 @@ def compile_query(ctx: Ctx, q: Query, has_data: Callable[[str], bool], has_value
 
 
 def _whole_parts(ctx: Ctx, q: Query, plan: Plan, order: Sequence[str], has_data: Callable[[str], bool],
-                 has_values: HasValues | None) -> tuple[Any, set[str]]:
+                 has_values: HasValues | None, rollups: bool) -> tuple[Any, set[str]]:
     """The ``Metric.whole`` parts the query cannot split, computed per time cell only (None: there are none)."""
     unsplit = {n.metric for n in plan.notes if n.code == "unsupported_dimension"}
     wanted = sorted({p for mid in order for p in REGISTRY[mid].whole if p in unsplit})
@@ -515,7 +535,7 @@ def _whole_parts(ctx: Ctx, q: Query, plan: Plan, order: Sequence[str], has_data:
         return None, set()
     time_filters = tuple((n, v) for n, v in q.filters if n in TIME_DIMS)
     sub = compile_query(ctx, Query(tuple(wanted), time_by, q.start, q.end, time_filters, q.shift), has_data,
-                        has_values)
+                        has_values, rollups)
     parts = {p for p in wanted if p not in sub.unavailable}
     if sub.expr is None or not parts:
         return None, set()
@@ -541,8 +561,8 @@ def _whole_note(metric: Metric, parts: set[str]) -> Note:
 
 def grain(src: Source) -> str:
     """Where a source's figures come from, for notes: 'orders (订单)', 'daily_shop (店铺日报)' ..."""
-    table = FACTS[src.fact].table
-    return f"{table} ({TABLES[table].zh})"
+    table = fact_of(src.fact).table
+    return f"{table} ({(TABLES[table] if table in TABLES else ROLLUPS[table]).zh})"
 
 
 def mixed_grain_notes(metrics: Sequence[str], chosen: dict[str, Source]) -> list[Note]:
@@ -551,7 +571,7 @@ def mixed_grain_notes(metrics: Sequence[str], chosen: dict[str, Source]) -> list
     for mid in metrics:
         metric = REGISTRY[mid]
         parts = [p for p in closure([mid]) if p in chosen and p != mid]
-        if not metric.derived or len({FACTS[chosen[p].fact].daily for p in parts}) < 2:
+        if not metric.derived or len({fact_of(chosen[p].fact).daily for p in parts}) < 2:
             continue
         en = "; ".join(f"{REGISTRY[p].en.lower()} from {grain(chosen[p])}" for p in parts)
         zh = "；".join(f"{REGISTRY[p].zh}取自 {grain(chosen[p])}" for p in parts)

@@ -11,6 +11,7 @@ from junshi.metrics.compiler import aggregate, required_tables, unbound_ctx, wit
 from junshi.metrics.facts import DAILY_RULES, FACTS, PRODUCT_DIMS, TIME_DIMS
 from junshi.metrics.model import Metric, Source
 from junshi.metrics.registry import METRICS
+from junshi.metrics.rollups import ROLLUP_RULES
 
 _DIRECTION = {"up": "higher is better 越高越好", "down": "lower is better 越低越好", "none": "neutral 中性"}
 
@@ -93,6 +94,10 @@ def render() -> str:
         "`junshi kpi --explain` starts with the grain that answers each metric. Where orders and `daily_shop`",
         "both give sales, orders win; `junshi.metrics.reconcile.sales_mismatches` lists the days on which they",
         "differ by more than a cent (the `sales_mismatch` data-quality alert).",
+        "",
+        "## Rollups (日汇总)",
+        "",
+        ROLLUP_RULES,
         "",
         "## Dimensions (维度)",
         "",

@@ -10,8 +10,9 @@ import ibis
 
 Unit = Literal["money", "count", "ratio", "seconds", "hours", "days", "score"]
 Direction = Literal["up", "down", "none"]
-Agg = Literal["count", "sum", "nunique", "mean", "reported", "repeat"]
-"""``reported``: a distinct count as a daily report gives it per row (see ``facts.DAILY_RULES``);
+Agg = Literal["count", "sum", "nunique", "mean", "reported", "repeat", "union"]
+"""``union``: the size of the union of the rows' id sets (rollups: exact distinct counts over cells);
+``reported``: a distinct count as a daily report gives it per row (see ``facts.DAILY_RULES``);
 ``repeat``: distinct values of the column seen on two or more days of the cell (repeat buyers)."""
 
 UNITS: tuple[Unit, ...] = ("money", "count", "ratio", "seconds", "hours", "days", "score")

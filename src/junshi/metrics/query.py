@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import ibis
 import pandas as pd
 
+from junshi import rollup
 from junshi.errors import MetricError
 from junshi.metrics.compiler import Plan, Query, closure, compile_query, dimension_origin, dimension_value, grain
 from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
 from junshi.metrics.facts import ATTRIBUTION, FACTS, PRODUCT_DIMS, TIME_DIMS, Ctx, Fact, one_attribution
+from junshi.metrics.model import Source
 from junshi.metrics.notes import Note
 from junshi.metrics.registry import REGISTRY
 from junshi.metrics.result import KpiResult, MetricInfo
+from junshi.rollup import bitmaps
+from junshi.rollup.tables import ROLLUPS
 from junshi.schema import TABLES
-from junshi.warehouse import BaseWarehouse
+from junshi.warehouse import BaseWarehouse, Writable
 
 COMPARES = ("previous", "week", "year", "peer")
 DateLike = dt.date | str | None
@@ -61,6 +66,8 @@ class _DataCheck:
         self.warehouse, self.shop_id, self.ctx = warehouse, shop_id, ctx
         self.known: dict[str, bool] = {}
         self.valued: dict[tuple[str, str], bool] = {}
+        self.memo: dict[str, Any] = {}
+        """Other figures of the query's data, kept with its cached plan (e.g. presale orders waiting)."""
 
     def __call__(self, table: str) -> bool:
         if table not in self.known:
@@ -113,32 +120,87 @@ def build_query(metrics: str | Sequence[str], by: str | Sequence[str] | None, st
     return q
 
 
+def _rollup_stamp(warehouse: BaseWarehouse, shop_id: str) -> dt.datetime | None:
+    """The version of the shop's rollups when queries may read them (built, on DuckDB, not reading without
+    the suspect orders: rollups hold every order), else None."""
+    if not isinstance(warehouse, Writable) or warehouse.engine != "duckdb" or warehouse.clean:
+        return None
+    version = rollup.stamp(warehouse.con, shop_id)
+    if version is not None:
+        bitmaps.register(warehouse.con)
+    return version
+
+
+_PLANS: dict[tuple[Any, ...], tuple[Plan, _DataCheck]] = {}
+_PLANS_KEPT = 512
+"""Compiled plans of shops with rollups, by warehouse, shop, query and rollup version (each load makes a
+new version, so a plan never outlives the data it was compiled for): Ibis compiles a query once."""
+
+
+def _shop_table(warehouse: BaseWarehouse, shop_id: str, name: str) -> ibis.Table:
+    """A canonical or rollup table of the shop."""
+    if name in ROLLUPS:
+        t = warehouse.backend.table(name)
+        return t.filter(t.shop_id == shop_id)
+    return warehouse.table(name, shop_id)
+
+
 def compile_kpi(warehouse: BaseWarehouse, shop_id: str, q: Query) -> tuple[Plan, _DataCheck]:
-    ctx = Ctx(lambda name: warehouse.table(name, shop_id))
+    """The plan of ``q`` and the data check it was made with; cached while the shop's data is unchanged."""
+    version = _rollup_stamp(warehouse, shop_id)
+    key = (warehouse.url, shop_id, q, version)
+    if version is not None and key in _PLANS:
+        plan, check = _PLANS[key]
+        return replace(plan, notes=list(plan.notes), summed=set()), check
+    plan, check = _compile_kpi(warehouse, shop_id, q, version is not None)
+    if version is not None:
+        if plan.expr is not None:
+            plan.sql = str(ibis.to_sql(plan.expr, dialect="duckdb"))
+        if len(_PLANS) >= _PLANS_KEPT:
+            del _PLANS[next(iter(_PLANS))]
+        _PLANS[key] = plan, check
+        plan = replace(plan, notes=list(plan.notes), summed=set())
+    return plan, check
+
+
+def _compile_kpi(warehouse: BaseWarehouse, shop_id: str, q: Query, rollups: bool) -> tuple[Plan, _DataCheck]:
+    ctx = Ctx(lambda name: _shop_table(warehouse, shop_id, name))
     check = _DataCheck(warehouse, shop_id, ctx)
     if all(m in REGISTRY for m in q.metrics):
         check.prefetch(sorted({t for mid in closure(q.metrics) for s in REGISTRY[mid].sources
                                for t in FACTS[s.fact].tables} | {"orders", PRESALE}))
-    return compile_query(ctx, q, check, check.has_values), check
+    return compile_query(ctx, q, check, check.has_values, rollups), check
+
+
+def _read_from(src: Source) -> str:
+    """What answers a metric, for --explain: Junshi's rollup, a platform's daily report, or raw rows."""
+    if src.fact in ROLLUPS:
+        return "rollup"
+    return "daily report" if FACTS[src.fact].daily else "raw rows"
 
 
 def explain(warehouse: BaseWarehouse, shop_id: str, metrics: str | Sequence[str], by: str | Sequence[str] | None = None,
             start: DateLike = None, end: DateLike = None, filters: Mapping[str, Any] | None = None) -> str:
     """The compiled query as SQL of the warehouse's engine (what :func:`kpi` would run), after comment lines
-    saying which grain (raw rows or a daily report) answers each metric."""
+    saying what answers each metric: a rollup, a daily report or raw rows, and which table."""
     plan, _ = compile_kpi(warehouse, shop_id, build_query(metrics, by, start, end, filters))
-    answered = [f"-- {mid}: from {grain(src)}, fact {src.fact}" for mid, src in plan.sources.items()]
+    answered = [f"-- {mid}: from {grain(src)}, fact {src.fact} ({_read_from(src)})"
+                for mid, src in plan.sources.items()]
     if plan.expr is None:
         return "-- " + "\n-- ".join(n.en for n in plan.notes)
     return "\n".join([*answered, str(ibis.to_sql(plan.expr, dialect=warehouse.backend.name))])
 
 
-def _run(plan: Plan, q: Query) -> pd.DataFrame:
+def _run(warehouse: BaseWarehouse, plan: Plan, q: Query) -> pd.DataFrame:
     """Run the plan; the metrics whose daily figures had to be summed go to ``plan.summed``."""
     if plan.expr is None:
         columns = [*q.by, *q.metrics]
         return pd.DataFrame([dict.fromkeys(columns)] if not q.by else [], columns=columns)
-    frame: pd.DataFrame = plan.expr.to_pyarrow().to_pandas()
+    if plan.sql is not None and isinstance(warehouse, Writable):  # compiled before: its SQL, typed as Ibis would
+        table = warehouse.con.sql(plan.sql).to_arrow_table().cast(plan.expr.schema().to_pyarrow())
+    else:
+        table = plan.expr.to_pyarrow()
+    frame: pd.DataFrame = table.to_pandas()
     plan.summed |= {mid for flag, mid in plan.flags.items() if frame[flag].fillna(0).astype(bool).any()}
     return frame.drop(columns=list(plan.flags))
 
@@ -224,7 +286,7 @@ def _compare_periods(warehouse: BaseWarehouse, shop_id: str, q: Query, compare: 
                      unavailable: set[str]) -> tuple[pd.DataFrame, dt.date, dt.date]:
     shift, p_start, p_end = _shift_for(compare, q)
     plan, _ = compile_kpi(warehouse, shop_id, Query(q.metrics, q.by, q.start, q.end, q.filters, shift))
-    previous = _run(plan, q).rename(columns={m: f"{m}_previous" for m in q.metrics})
+    previous = _run(warehouse, plan, q).rename(columns={m: f"{m}_previous" for m in q.metrics})
     merged = current.merge(previous, on=list(q.by), how="outer") if q.by else pd.concat(
         [current.reset_index(drop=True), previous.reset_index(drop=True)], axis=1)
     for mid in q.metrics:
@@ -321,7 +383,9 @@ def _caveats(warehouse: BaseWarehouse, shop_id: str, q: Query, check: Any, unava
                                      waiting.cancelled_at.isnull() | (waiting.cancelled_at >= hi))
         else:
             waiting = waiting.filter(waiting.paid_at.isnull(), waiting.cancelled_at.isnull())
-        count = int(waiting.count().execute())
+        count = check.memo.get("presale_waiting")
+        if count is None:
+            count = check.memo["presale_waiting"] = int(waiting.count().execute())
         if count:
             notes.append(Note(
                 "presale_deposit",
@@ -365,7 +429,7 @@ def kpi(warehouse: BaseWarehouse, shop_id: str, metrics: str | Sequence[str], by
         raise MetricError("Comparing periods needs a start and an end date.", "对比需要给出开始和结束日期。",
                           hint_en="Give --from and --to (start= and end=).", hint_zh="请给出 --from 和 --to。")
     plan, check = compile_kpi(warehouse, shop_id, q)
-    frame = _run(plan, q)
+    frame = _run(warehouse, plan, q)
     notes = list(plan.notes) + _caveats(warehouse, shop_id, q, check, plan.unavailable)
     notes += _summed_notes(q, plan.summed) + _attribution_notes(warehouse, shop_id, q, plan)
     p_start = p_end = None

@@ -12,6 +12,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from junshi import rollup
 from junshi.errors import ConfigError
 from junshi.schema import FACT_TABLES
 from junshi.simulate.catalog import build_catalog, build_creatives
@@ -134,10 +135,13 @@ def simulate(
             create_truth_tables(con)
             _clear(con, shop)
             try:
-                return _write_shop(wh, sim, shop, progress)
+                truth = _write_shop(wh, sim, shop, progress)
             except BaseException:
                 _clear(con, shop)  # the writers have stopped: remove the rows of the unfinished run
                 raise
+        with wh.transaction() as tx:
+            rollup.rebuild(tx, shop)
+        return truth
     finally:
         wh.close()
 

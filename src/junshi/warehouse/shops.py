@@ -13,6 +13,7 @@ import re
 import zoneinfo
 from typing import Literal
 
+from junshi import rollup
 from junshi.errors import ConfigError
 from junshi.schema import TABLES
 from junshi.warehouse.base import Writable
@@ -77,6 +78,7 @@ def set_shop(wh: Writable, shop_id: str, *, name: str | None = None, platform: s
                 moved = ", ".join(f'"{c}" = timezone(?, timezone(?, "{c}"))' for c in cols)
                 params = [p for _c in cols for p in (timezone, old["timezone"])]
                 con.execute(f'UPDATE "{table}" SET {moved} WHERE shop_id = ?', [*params, shop_id])
+            rollup.refresh(con, shop_id)  # the days of the moved rows
         changes = {"name": name, "platform": platform, "currency": currency, "timezone": timezone}
         for column, value in changes.items():
             if value is not None:

@@ -1,0 +1,41 @@
+"""``junshi rollup``: the shop's rollups (exact daily aggregates): refresh them, or ``--rebuild`` them whole."""
+
+from typing import Annotated
+
+import typer
+
+from junshi.cli.app import app
+from junshi.cli.options import DbOption, ShopOption, open_shop
+from junshi.cli.output import console
+from junshi.i18n import tr
+
+
+@app.command("rollup")
+def rollup_command(
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Recompute every day from the raw rows (else only days that changed).")
+    ] = False,
+    db: DbOption = None,
+    shop: ShopOption = "default",
+) -> None:
+    """Bring the rollups (exact daily aggregates the metric layer reads) up to date with the raw rows.
+
+    Every load refreshes them itself; run this after changing the warehouse by other means, or with
+    --rebuild to recompute them all.
+    """
+    from junshi import rollup
+    from junshi.warehouse import writable
+
+    s = open_shop(db, shop)
+    try:
+        with writable(s.warehouse).transaction() as con:
+            report = rollup.rebuild(con, s.shop_id) if rebuild else rollup.refresh(con, s.shop_id)
+    finally:
+        s.close()
+    for table, days in sorted(report.days.items()):
+        span = f"{days[0]} .. {days[-1]}" if days else "-"
+        console().print(tr("{table}: {n} days recomputed ({span})", "{table}：重算 {n} 天（{span}）",
+                           table=table, n=len(days), span=span))
+    if not report.days:
+        console().print(tr("The rollups were up to date.", "日汇总已是最新。"))
+    console().print(tr("Done in {s} s.", "用时 {s} 秒。", s=report.seconds))

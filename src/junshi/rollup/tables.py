@@ -1,0 +1,66 @@
+"""The rollup tables: the grain and measure columns of the daily fact tables, plus exact id sets.
+
+A rollup row is one shop-local day (``days`` = 1) of one cell (source x device x region); its measure
+columns carry metric ids as in ``daily_shop``/``daily_source``, and ``*_set`` columns the cell's
+distinct visitors or buyers as serialized Roaring bitmaps of dense ids (``rollup_ids``).
+"""
+
+from __future__ import annotations
+
+from junshi.schema import MONEY, Column, Table
+from junshi.schema.tables import SHOP_ID
+
+CELL_DIMS = ("source", "device", "region")
+"""The dimensions a rollup row is split by (besides the day)."""
+
+
+def _c(name: str, type_: str, zh: str, en: str, required: bool = False) -> Column:
+    return Column(name, type_, zh, en, required)
+
+
+_CELL = (
+    SHOP_ID,
+    _c("date", "DATE", "日期", "Shop-local day", True),
+    _c("days", "INTEGER", "统计天数", "Days the row covers (always 1)", True),
+    _c("source", "VARCHAR", "流量来源", "Traffic source"),
+    _c("device", "VARCHAR", "设备", "Device"),
+    _c("region", "VARCHAR", "地区", "Region"),
+)
+
+VISITS = Table("rollup_visits", "访客日汇总", "Visitors and page views per day and cell (by page-view time)",
+               ("shop_id", "date", "source", "device", "region"), (
+    *_CELL,
+    _c("uv", "BIGINT", "访客数", "Distinct visitors with a page view that day (visit's source, device, region)"),
+    _c("pv", "BIGINT", "浏览量", "Page views that day"),
+    _c("uv_set", "BLOB", "访客集合", "The visitors as a Roaring bitmap of dense ids"),
+))
+PAID = Table("rollup_paid", "支付日汇总", "Paid orders per payment day and cell (the order's source, device, region)",
+             ("shop_id", "date", "source", "device", "region"), (
+    *_CELL,
+    _c("paid_orders", "BIGINT", "支付订单数", "Orders paid that day"),
+    _c("sales", MONEY, "支付金额", "Sum of pay_amount of the orders paid that day"),
+    _c("paid_buyers", "BIGINT", "支付买家数", "Distinct buyers of those orders"),
+    _c("paid_buyers_set", "BLOB", "支付买家集合", "The buyers as a Roaring bitmap of dense ids"),
+))
+IDS = Table("rollup_ids", "ID 字典", "Dense integer per visitor or buyer id (per shop and kind)",
+            ("shop_id", "kind", "id"), (
+    SHOP_ID,
+    _c("kind", "VARCHAR", "类别", "visitor or buyer", True),
+    _c("id", "VARCHAR", "ID", "visitor_id, or the buyer key (customer_id, else visitor_id, else order_id)", True),
+    _c("n", "UINTEGER", "编号", "Dense number, from 0", True),
+))
+MARKS = Table("rollup_marks", "汇总指纹", "Per input table and day: rows and a hash of the rows the rollups read",
+              ("shop_id", "input", "date"), (
+    SHOP_ID,
+    _c("input", "VARCHAR", "来源表", "events, sessions or orders", True),
+    _c("date", "DATE", "日期", "Shop-local day", True),
+    _c("n", "BIGINT", "行数", "Rows", True),
+    _c("h", "UBIGINT", "指纹", "XOR of the rows' hashes", True),
+))
+STATE = Table("rollup_state", "汇总状态", "Shops whose rollups are built", ("shop_id",), (
+    SHOP_ID,
+    _c("built_at", "TIMESTAMP", "构建时间", "When the rollups were last refreshed (UTC)", True),
+))
+
+ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID)}
+TABLES: tuple[Table, ...] = (VISITS, PAID, IDS, MARKS, STATE)
