@@ -7,6 +7,8 @@ The language comes from :func:`set_lang`, else the ``JUNSHI_LANG`` variable, els
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -73,3 +75,15 @@ class Text:
 def tr(en: str, zh: str, lang: Lang | None = None, **kwargs: object) -> str:
     """Format the text of the language in force (or ``lang``)."""
     return Text(en, zh)(lang, **kwargs)
+
+
+@contextmanager
+def using_lang(lang: Lang) -> Iterator[None]:
+    """Run a block in ``lang`` (for text built by code that reads :func:`get_lang`), then restore."""
+    global _current
+    before = _current
+    _current = lang
+    try:
+        yield
+    finally:
+        _current = before

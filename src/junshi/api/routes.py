@@ -9,12 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
 
 from junshi.api import views
 from junshi.api.errors import ERROR_RESPONSES
 from junshi.api.pages.registry import PAGES
-from junshi.api.params import Day, LangQ, PeriodDep, lang_of
+from junshi.api.params import Day, LangQ, PeriodDep, lang_of, period_of
 from junshi.api.state import EngineDep
 from junshi.api.uploads import save_upload, upload_folder
 from junshi.errors import MetricError
@@ -120,6 +121,31 @@ async def post_ingest(
     with upload_folder() as folder:
         saved = [await save_upload(f, Path(folder), limit) for f in files]
         return await run_in_threadpool(engine.write, lambda shop: views.ingest(shop, saved, preset, table))
+
+
+@router.get("/report", summary="A report of a day, week or month as HTML, PDF, Excel or JSON (docs/reports.md)",
+            response_class=Response, responses={200: {"content": {
+                "text/html": {}, "application/pdf": {}, "application/json": {},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
+def get_report(
+    request: Request,
+    engine: EngineDep,
+    date: Annotated[Day, Query(description="Last day of the report (default: the shop's last complete day).")] = None,
+    period: Annotated[Literal["day", "week", "month"], Query(
+        description="day, or the calendar week or month up to date=.")] = "day",
+    fmt: Annotated[Literal["html", "pdf", "xlsx", "json"], Query(alias="format")] = "html",
+    lang: LangQ = None,
+) -> Response:
+    from junshi.reports import build_report
+    from junshi.reports.render import MEDIA_TYPES, file_name, render
+
+    day, chosen = period_of(engine, date, None, None, "day").end, lang_of(request)
+    report = engine.cached(("report", day, period, chosen), lambda shop: build_report(shop, day, period, chosen))
+    if fmt == "json":
+        return JSONResponse(report.to_json())
+    disposition = "inline" if fmt == "html" else "attachment"
+    return Response(render(report, fmt), media_type=MEDIA_TYPES[fmt],
+                    headers={"Content-Disposition": f'{disposition}; filename="{file_name(report, fmt)}"'})
 
 
 for _page in PAGES:  # each page's own call, /api/<key>, from the page registry

@@ -24,7 +24,7 @@ from junshi.ingest.readers import expand
 from junshi.ingest.reasons import show
 from junshi.ingest.report import Example, IngestReport, ReasonCount
 from junshi.ingest.sqlfuncs import install_macros
-from junshi.schema import FACT_TABLES, TABLES
+from junshi.schema import FACT_TABLES, SYSTEM_TABLES, TABLES
 from junshi.warehouse import Writable
 
 EXAMPLES = 3
@@ -49,11 +49,11 @@ def parse_mapping(items: Iterable[str] | dict[str, str] | None) -> dict[str, str
 
 
 def _check_table(table: str | None) -> None:
-    if table is not None and (table not in TABLES or table in ("shops", "quarantine", "loads")):
+    if table is not None and (table not in TABLES or table in SYSTEM_TABLES):
         raise ConfigError(
             f"Cannot load into table {table!r}.", f"无法导入数据表 {table!r}。",
-            hint_en="Choose one of: " + ", ".join(t for t in TABLES if t not in ("shops", "quarantine", "loads")),
-            hint_zh="可选：" + "、".join(t for t in TABLES if t not in ("shops", "quarantine", "loads")),
+            hint_en="Choose one of: " + ", ".join(t for t in TABLES if t not in SYSTEM_TABLES),
+            hint_zh="可选：" + "、".join(t for t in TABLES if t not in SYSTEM_TABLES),
         )
 
 

@@ -354,8 +354,43 @@ TABLES: dict[str, Table] = {
             _c("started_at", "TIMESTAMP", "开始时间", "Start of the run (UTC)"),
             _c("finished_at", "TIMESTAMP", "结束时间", "End of the run (UTC)"),
         )),
+        Table("schedules", "定时推送", "Reports sent on a schedule (junshi schedule); secrets are never shown",
+              ("shop_id", "schedule_id"), (
+            SHOP_ID,
+            _c("schedule_id", "VARCHAR", "任务名", "Name of the schedule", True),
+            _c("period", "VARCHAR", "报表周期", "Report period: day, week or month (ending the day before it fires)",
+               True),
+            _c("at_time", "VARCHAR", "发送时间", "Shop-local time of day it fires, HH:MM", True),
+            _c("on_days", "VARCHAR", "发送日", "daily, a weekday (mon .. sun) or a day of the month (1 .. 28)", True),
+            _c("channel", "VARCHAR", "渠道", "dingtalk, wecom, feishu, slack or email", True),
+            _c("target", "VARCHAR", "接收地址", "Webhook URL, or smtp:// URL for e-mail (never shown in full)", True),
+            _c("secret", "VARCHAR", "密钥", "Signing secret or SMTP password (never shown)"),
+            _c("lang", "VARCHAR", "语言", "zh or en"),
+            _c("wait_hours", "DOUBLE", "等待数据时长", "Hours to wait for the day's data before sending it marked "
+               "incomplete"),
+            _c("dashboard_url", "VARCHAR", "看板地址", "Link to the dashboard in the message"),
+            _c("created_at", "TIMESTAMP", "创建时间", "When it was added (UTC)"),
+        )),
+        Table("deliveries", "推送记录", "One row per report delivery: none is sent twice, none is lost unseen",
+              ("shop_id", "delivery_key"), (
+            SHOP_ID,
+            _c("delivery_key", "VARCHAR", "幂等键", "What, to whom and which day: a delivery happens once", True),
+            _c("schedule_id", "VARCHAR", "任务名", "Schedule that fired it (null: junshi push)"),
+            _c("channel", "VARCHAR", "渠道", "dingtalk, wecom, feishu, slack or email", True),
+            _c("target", "VARCHAR", "接收方", "Target with its secret parts masked"),
+            _c("report_date", "DATE", "报表日期", "Last day of the report"),
+            _c("status", "VARCHAR", "状态", "sending, sent, failed or alerted (a failure notice was sent instead)",
+               True),
+            _c("attempts", "INTEGER", "尝试次数", "Requests made"),
+            _c("error", "VARCHAR", "错误", "Last error"),
+            _c("started_at", "TIMESTAMP", "开始时间", "First attempt (UTC)"),
+            _c("finished_at", "TIMESTAMP", "完成时间", "Sent or given up (UTC)"),
+        )),
     ]
 }
+
+SYSTEM_TABLES = ("shops", "quarantine", "loads", "schedules", "deliveries")
+"""Tables Junshi writes itself; never loaded from files."""
 
 DAILY_TABLES = ("daily_shop", "daily_source", "daily_product")
 """Daily fact tables: per-day aggregates as platforms report them (see the note above ``_PERIOD``)."""

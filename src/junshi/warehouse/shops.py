@@ -18,7 +18,7 @@ from junshi.errors import ConfigError
 from junshi.schema import TABLES
 from junshi.warehouse.base import Writable
 
-UTC_TABLES = ("loads",)  # their times are UTC, not shop-local
+UTC_TABLES = ("loads", "schedules", "deliveries")  # their times are UTC, not shop-local
 CURRENCY = re.compile(r"[A-Z]{3}")
 
 
