@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 DEMO_DB ?= demo/junshi-demo.duckdb
 
-.PHONY: demo test lint unit bench clean chromium echarts
+.PHONY: demo test lint unit bench clean chromium echarts pdf
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,14 +32,22 @@ chromium:
 	  else echo "Install chromium (sudo apt-get install chromium) for the browser tests." >&2; exit 1; fi; \
 	fi
 
-demo: $(VENV)/.runtime
+# Debian's pango (WeasyPrint lays out the PDF reports with it) and a CJK font (else Chinese prints as boxes).
+pdf: $(VENV)/.runtime
+	@if ! $(BIN)/python -c 'import weasyprint' 2>/dev/null || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-wqy-microhei; \
+	  else echo "Install pango and a CJK font (sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei) for PDF reports." >&2; exit 1; fi; \
+	fi
+
+demo: $(VENV)/.runtime pdf
 	$(BIN)/junshi demo --db $(DEMO_DB)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
-unit: $(VENV)/.dev chromium
+unit: $(VENV)/.dev chromium pdf
 	$(BIN)/pytest
 
 test: lint unit

@@ -31,6 +31,19 @@ CHANNEL_NAMES: tuple[ChannelName, ...] = ("dingtalk", "wecom", "feishu", "slack"
 TIMEOUT = 15.0
 
 
+class _MaskUrls(logging.Filter):
+    """httpx logs each request's URL at INFO level; webhook URLs hold tokens and signatures: mask them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(ledger.mask(str(a)) if isinstance(a, httpx.URL) else a for a in record.args)
+        return True
+
+
+if not any(isinstance(f, _MaskUrls) for f in logging.getLogger("httpx").filters):
+    logging.getLogger("httpx").addFilter(_MaskUrls())
+
+
 def channel_name(value: str) -> ChannelName:
     for name in CHANNEL_NAMES:
         if value.lower() == name:
@@ -83,7 +96,7 @@ class Sender:
     def _limiter(self, channel: str, target: str, per_minute: int, per_second: int | None) -> RateLimiter:
         key = f"{channel}:{ledger.fingerprint(target)}"
         if key not in self._limiters:
-            self._limiters[key] = RateLimiter(per_minute, per_second, clock=time.monotonic, sleep=self.sleep)
+            self._limiters[key] = RateLimiter(per_minute, per_second, clock=self.clock, sleep=self.sleep)
         return self._limiters[key]
 
     def _attempts(self, what: str, target: str, once: Callable[[], Outcome]) -> tuple[Outcome, int]:
