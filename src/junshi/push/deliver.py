@@ -176,7 +176,6 @@ def push_report(shop: Shop, report: Report, channel: ChannelName, target: str, s
         if channel == "email":
             from junshi.reports.html import render_html, title
             from junshi.reports.pdf import render_pdf
-
             from junshi.reports.render import file_name
 
             outcome, attempts = sender.mail(target, secret, title(report), render_html(report),
