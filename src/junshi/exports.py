@@ -41,6 +41,12 @@ def _safe_cell(value: Any) -> Any:
     return safe_text(value) if isinstance(value, str) else value
 
 
+def safe_xlsx_cell(value: Any) -> Any:
+    """One cell for openpyxl written cell by cell (e.g. with number formats): safe text without the control
+    characters XLSX cannot hold; other values as they are."""
+    return _NOT_IN_XLSX.sub("", safe_text(value)) if isinstance(value, str) else value
+
+
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells and column names are safe (see :func:`safe_text`)."""
     out = frame.copy()

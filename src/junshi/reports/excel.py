@@ -1,23 +1,23 @@
 """The report as an Excel workbook: one sheet per section, numbers as numbers with money and percentage
-formats, frozen header rows."""
+formats, frozen header rows. Cells are written one by one (for their formats), each made safe by
+:func:`junshi.exports.safe_xlsx_cell` (no text runs as a formula)."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from junshi.exports import safe_xlsx_cell
 from junshi.i18n import tr
 from junshi.metrics.result import _SYMBOLS
 from junshi.reports.html import span, title
 from junshi.reports.model import Report, Value
 
 HEADER_FILL = PatternFill("solid", fgColor="F5F7FA")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def number_format(unit: str, currency: str) -> str:
@@ -27,20 +27,13 @@ def number_format(unit: str, currency: str) -> str:
             "hours": '0.0" h"', "days": '0.0" d"', "seconds": '0" s"'}.get(unit, "General")
 
 
-def _safe(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is kept as text (a leading apostrophe)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _sheet(wb: Workbook, name: str, columns: Sequence[str], rows: Sequence[Sequence[Value]], currency: str) -> None:
     ws = wb.create_sheet(name[:31])
-    ws.append([_safe(c) for c in columns])
+    ws.append([safe_xlsx_cell(c) for c in columns])
     for cell in ws[1]:
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
     for row in rows:
-        ws.append([_safe(v.value) for v in row])
+        ws.append([safe_xlsx_cell(v.value) for v in row])
         for cell, v in zip(ws[ws.max_row], row, strict=True):
             if v.unit != "text":
                 cell.number_format = number_format(v.unit, currency)
