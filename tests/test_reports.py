@@ -107,7 +107,7 @@ def test_excel_numbers_formats_and_formulas(tiny: Shop) -> None:
     assert [c.value for c in summary[1]] == ["指标", "本期", "基期", "变化"]
     sales = next(row for row in summary.iter_rows(min_row=2) if row[0].value == "支付金额")
     assert sales[1].value == 450 and sales[1].number_format == '"¥"#,##0.00'
-    assert sales[3].value == pytest.approx(1.25) and sales[3].number_format == "0.00%"
+    assert sales[3].value == pytest.approx(1.25) and sales[3].number_format == "+0.00%;-0.00%;0.00%"
     products = wb["商品"]
     assert products["B2"].value == "'" + FORMULA_NAME and products["B2"].data_type == "s"
     assert not any(str(c.value).startswith("=") for ws in wb for row in ws.iter_rows() for c in row if c.value)

@@ -34,7 +34,8 @@ def report(
     date: DateOption = None,
     period: PeriodOption = "day",
     fmt: Annotated[str, typer.Option("--format", help="html (self-contained), pdf or xlsx.")] = "html",
-    out: Annotated[Path, typer.Option("--out", help="File to write.", dir_okay=False)] = Path("report.html"),
+    out: Annotated[Path | None, typer.Option("--out", help="File to write [default: junshi-SHOP-PERIOD-DATE.FORMAT].",
+                                             dir_okay=False)] = None,
     dashboard_url: LinkOption = None,
     db: DbOption = None,
     shop: ShopOption = "default",
@@ -43,13 +44,14 @@ def report(
     file: HTML, PDF or Excel, in the language of --lang."""
     from junshi.analysis.service import latest_day, parse_day
     from junshi.reports import build_report, period_kind
-    from junshi.reports.render import render, report_format
+    from junshi.reports.render import file_name, render, report_format
 
     kind, form = period_kind(period), report_format(fmt)
     with connect(db, shop) as s:
         day = parse_day(date) if date else latest_day(s)
         built = build_report(s, day, kind, get_lang(), dashboard_url)
     data = render(built, form)
+    out = out or Path(file_name(built, form))
     out.write_bytes(data)
     err.print(tr("Wrote {f} ({n:,} bytes): {t}", "已写入 {f}（{n:,} 字节）：{t}", f=out, n=len(data),
                  t=built.status), highlight=False)

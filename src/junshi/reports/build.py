@@ -151,7 +151,7 @@ class ReportBuilder:
             cells += [Value(_num(r.get(m)), _unit(m)) for m in shown]
             if "sales" in shown:
                 cells.append(Value(_change(_num(r.get("sales")), _num(before.get(str(r[dim]), {}).get("sales"))),
-                                   "ratio"))
+                                   "ratio", change=True))
             rows.append(cells)
         if "sales" in shown:
             columns.append(tr("Sales change", "销售额变化", self.lang))
@@ -167,7 +167,7 @@ class ReportBuilder:
                 continue
             value, base = _num(now.get(m)), _num(before.get(m))
             rows.append([Value(self._name(m)), Value(value, _unit(m)), Value(base, _unit(m)),
-                         Value(_change(value, base), "ratio")])
+                         Value(_change(value, base), "ratio", change=True)])
         columns = [tr("Metric", "指标", self.lang), tr("This period", "本期", self.lang),
                    tr("Baseline", "基期", self.lang), tr("Change", "变化", self.lang)]
         self.report.sections.append(Section("service", tr("Service", "服务", self.lang), columns, rows))

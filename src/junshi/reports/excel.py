@@ -18,6 +18,7 @@ from junshi.reports.html import span, title
 from junshi.reports.model import Report, Value
 
 HEADER_FILL = PatternFill("solid", fgColor="F5F7FA")
+CHANGE_FORMAT = "+0.00%;-0.00%;0.00%"
 
 
 def number_format(unit: str, currency: str) -> str:
@@ -36,7 +37,7 @@ def _sheet(wb: Workbook, name: str, columns: Sequence[str], rows: Sequence[Seque
         ws.append([safe_xlsx_cell(v.value) for v in row])
         for cell, v in zip(ws[ws.max_row], row, strict=True):
             if v.unit != "text":
-                cell.number_format = number_format(v.unit, currency)
+                cell.number_format = CHANGE_FORMAT if v.change else number_format(v.unit, currency)
     ws.freeze_panes = "A2"
     for i, column in enumerate(columns, 1):
         longest = max([len(str(column)), *(len(v.show(currency)) for r in rows for v in r[i - 1:i])])
@@ -52,7 +53,8 @@ def render_xlsx(report: Report) -> bytes:
         [Value(tr("Period", "统计周期", t)), Value(span(report.start, report.end))], \
         [Value(tr("Compared with", "对比", t)), Value(span(report.baseline_start, report.baseline_end))], \
         [Value(tr("Data", "数据", t)), Value(report.status)]
-    cards = [[Value(c.name), Value(c.value, c.unit), Value(c.baseline, c.unit), Value(c.change_pct, "ratio")]
+    cards = [[Value(c.name), Value(c.value, c.unit), Value(c.baseline, c.unit),
+              Value(c.change_pct, "ratio", change=True)]
              for c in report.cards]
     _sheet(wb, tr("Summary", "概览", t), [tr("Metric", "指标", t), tr("This period", "本期", t),
                                           tr("Baseline", "基期", t), tr("Change", "变化", t)],

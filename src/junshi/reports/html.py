@@ -8,6 +8,7 @@ import jinja2
 from markupsafe import Markup
 
 from junshi.i18n import Lang, tr
+from junshi.metrics.result import format_value
 from junshi.reports import charts
 from junshi.reports.model import Card, Report, Section
 
@@ -40,8 +41,6 @@ def _labels(lang: Lang) -> dict[str, str]:
 
 
 def _card(card: Card, currency: str) -> dict[str, Any]:
-    from junshi.metrics.result import format_value
-
     change = "—" if card.change_pct is None else format_value(card.change_pct, "ratio", change=True)
     return {"name": card.name, "value": format_value(card.value, card.unit, currency),
             "baseline": format_value(card.baseline, card.unit, currency), "change": change, "verdict": card.verdict}
@@ -60,7 +59,8 @@ def _chart(section: Section, currency: str) -> str:
 def render_html(report: Report) -> str:
     """The whole report as an HTML document (UTF-8 text)."""
     cur = report.currency
-    sections = [{"title": s.title, "columns": s.columns, "chart": Markup(_chart(s, cur)),
+    sections = [{"title": s.title, "chart": Markup(_chart(s, cur)),
+                 "columns": [(c, s.rows[0][i].unit if s.rows else "text") for i, c in enumerate(s.columns)],
                  "rows": [[{"text": c.show(cur), "unit": c.unit} for c in row] for row in s.rows]}
                 for s in report.sections]
     trends = [Markup(charts.line(report.trend_days, t.values, t.unit, cur, t.name)) for t in report.trends]

@@ -21,11 +21,12 @@ class Value:
 
     value: Any
     unit: CellUnit = "text"
+    change: bool = False  # a change: shown with its sign
 
-    def show(self, currency: str, *, change: bool = False) -> str:
+    def show(self, currency: str) -> str:
         if self.unit == "text":
             return "" if self.value is None else str(self.value)
-        return format_value(self.value, self.unit, currency, change=change)
+        return format_value(self.value, self.unit, currency, change=self.change)
 
 
 @dataclass(frozen=True)
