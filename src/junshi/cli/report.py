@@ -17,11 +17,13 @@ from junshi.shop import connect
 
 err = Console(stderr=True)
 DateOption = Annotated[
-    str | None, typer.Option("--date", help="Last day of the report, YYYY-MM-DD [default: the last day with sales].")
+    str | None, typer.Option("--date", help="Last day of the report, YYYY-MM-DD [default: the last complete day "
+                                            "with sales].")
 ]
 PeriodOption = Annotated[
-    str, typer.Option("--period", help="day (vs the same weekday a week before), week (7 days ending --date, vs "
-                                      "the 7 before) or month (month to --date, vs the same days a month before).")
+    str, typer.Option("--period", help="day (vs the same weekday a week before), week (the calendar week up to --date, "
+                                      "vs the same days a week before) or month (the month up to --date, vs the same "
+                                      "days a month before).")
 ]
 LinkOption = Annotated[
     str | None, typer.Option("--dashboard-url", envvar="JUNSHI_DASHBOARD_URL",
@@ -42,13 +44,14 @@ def report(
 ) -> None:
     """A report (KPI cards, KPI tree, diagnosis, alerts, advice, traffic, products, service, customers) as a
     file: HTML, PDF or Excel, in the language of --lang."""
-    from junshi.analysis.service import latest_day, parse_day
+    from junshi.analysis.service import parse_day
+    from junshi.periods import default_period
     from junshi.reports import build_report, period_kind
     from junshi.reports.render import file_name, render, report_format
 
     kind, form = period_kind(period), report_format(fmt)
     with connect(db, shop) as s:
-        day = parse_day(date) if date else latest_day(s)
+        day = parse_day(date) if date else default_period(s).end
         built = build_report(s, day, kind, get_lang(), dashboard_url)
     data = render(built, form)
     out = out or Path(file_name(built, form))
@@ -75,7 +78,8 @@ def push(
 ) -> None:
     """Send the report's headline to a work chat (or the report by e-mail, PDF attached), once: the same
     report to the same target is not sent twice unless --again."""
-    from junshi.analysis.service import latest_day, parse_day
+    from junshi.analysis.service import parse_day
+    from junshi.periods import default_period
     from junshi.push import channel_name, push_report
     from junshi.push.deliver import check_target
     from junshi.push.ledger import fingerprint
@@ -84,7 +88,7 @@ def push(
     chan, kind = channel_name(to), period_kind(period)
     check_target(chan, webhook)
     with connect(db, shop) as s:
-        day = parse_day(date) if date else latest_day(s)
+        day = parse_day(date) if date else default_period(s).end
         built = build_report(s, day, kind, get_lang(), dashboard_url)
         key = f"push:{chan}:{fingerprint(webhook)}:{kind}:{day.isoformat()}"
         done = push_report(s, built, chan, webhook, secret, key=key, again=again)
