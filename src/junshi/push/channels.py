@@ -131,7 +131,7 @@ class Feishu(Channel):
         if message.status:
             elements.append(md(f"**{message.status}**"))
         if message.headline:
-            elements.append(md("\n".join(message.headline)))
+            elements.append(md("\n".join([*message.headline, *([message.signal] if message.signal else [])])))
         if message.cause:
             elements.append(md(f"**{message.label('cause')}**: {message.cause}"))
         for key, items in (("alerts", message.alerts), ("advice", message.advice)):
@@ -167,7 +167,8 @@ class Slack(Channel):
         if message.status:
             blocks.append(section(f":warning: *{message.status}*"))
         if message.headline:
-            blocks.append(section("\n".join(f"• {h}" for h in message.headline)))
+            blocks.append(section("\n".join([*(f"• {h}" for h in message.headline),
+                                              *([message.signal] if message.signal else [])])))
         if message.cause:
             blocks.append(section(f"*{message.label('cause')}*: {message.cause}"))
         for key, items in (("alerts", message.alerts), ("advice", message.advice)):

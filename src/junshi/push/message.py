@@ -21,6 +21,7 @@ class Message:
     lang: Lang
     headline: list[str] = field(default_factory=list)
     status: str = ""  # a warning line (data incomplete, report failed); empty when all is well
+    signal: str = ""  # within or beyond normal variation
     cause: str = ""
     alerts: list[str] = field(default_factory=list)
     advice: list[str] = field(default_factory=list)
@@ -45,6 +46,8 @@ class Message:
         if self.status:
             lines.append(f"> {self.status}")
         lines += [f"- {h}" for h in self.headline]
+        if self.signal:
+            lines.append(self.signal)
         if self.cause:
             lines.append(f"{bold}{self.label('cause')}{bold}: {self.cause}")
         for key, items in (("alerts", self.alerts), ("advice", self.advice)):
@@ -69,7 +72,7 @@ def message_of(report: Report) -> Message:
             headline.append(f"{card.name} {format_value(card.value, card.unit, cur)} ({vs} {change})")
     return Message(
         title=title(report), lang=lang, headline=headline, status="" if report.complete else report.status,
-        cause=report.causes[0] if report.causes else "",
+        signal=report.signal, cause=report.causes[0] if report.causes else "",
         alerts=[f"[{a.level}] {a.text}" for a in report.alerts[:TOP]],
         advice=[f"[{a.level}] {a.title}: {a.text}" for a in report.advice[:TOP]], link=report.dashboard_url)
 

@@ -11,10 +11,17 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from junshi.analysis.advice import PRIORITY_NAMES
-from junshi.analysis.diagnosis import DIMENSIONS, Diagnoser, Diagnosis, Period
-from junshi.analysis.morning_note import DIM_NAMES, FACTOR_NAMES, SEVERITY_NAMES, VALUE_NAMES, _step
-from junshi.analysis.service import StockFacts
-from junshi.analysis.source import kpi_fetch
+from junshi.analysis.diagnosis import Period
+from junshi.analysis.morning_note import (
+    DIM_NAMES,
+    FACTOR_NAMES,
+    SEVERITY_NAMES,
+    VALUE_NAMES,
+    _signal,
+    _significant,
+    _step,
+)
+from junshi.analysis.service import diagnose_periods
 from junshi.errors import JunshiError
 from junshi.i18n import Lang, tr, using_lang
 from junshi.metrics import REGISTRY
@@ -106,10 +113,7 @@ class ReportBuilder:
         self.report.tree = [c for m in TREE if (c := self.report.card(m)) is not None]
 
     def diagnosis(self) -> None:
-        stock = StockFacts(self.shop)
-        diag: Diagnosis = Diagnoser(kpi_fetch(self.shop), facts=stock, causes=stock.out_of_stock,
-                                    dimensions=DIMENSIONS).run(
-            "sales", Period(self.start, self.end), Period(self.base_start, self.base_end))
+        diag = diagnose_periods(self.shop, Period(self.start, self.end), Period(self.base_start, self.base_end))
         t = diag.total
         fall = [(tr("Baseline", "基期", self.lang), float(t.baseline))]
         for factor, effect in t.effects.items():
@@ -118,7 +122,10 @@ class ReportBuilder:
         fall.append((tr("This period", "本期", self.lang), float(t.current)))
         self.report.waterfall = fall
         with using_lang(self.lang):
-            self.report.causes = [_step(s, self.currency) for s in diag.path]
+            if diag.signal is not None:
+                self.report.signal = _signal(diag, self.currency).strip()
+                self.report.significant = [line.strip() for line in _significant(diag, self.currency)]
+            self.report.causes = [_step(diag, s, self.currency) for s in diag.path]
         if not diag.path:
             self.report.causes = [tr("No single cell explains the change: it is spread across the shop.",
                                      "没有单个维度值能解释这次变化：变化分散在全店。", self.lang)]

@@ -61,7 +61,7 @@ def render_xlsx(report: Report) -> bytes:
            [*cards, [Value(None)] * 4, *([*r, Value(None), Value(None)] for r in text)], cur)
     _sheet(wb, tr("Diagnosis", "诊断", t), [tr("Step", "环节", t), tr("Amount", "金额", t)],
            [[Value(label), Value(amount, "money")] for label, amount in report.waterfall]
-           + [[Value(c), Value(None)] for c in report.causes], cur)
+           + [[Value(c), Value(None)] for c in [report.signal, *report.significant, *report.causes] if c], cur)
     _sheet(wb, tr("Alerts", "预警", t), [tr("Severity", "级别", t), tr("Alert", "预警", t)],
            [[Value(a.level), Value(a.text)] for a in report.alerts], cur)
     _sheet(wb, tr("Recommendations", "建议", t), [tr("Priority", "优先级", t), tr("Action", "建议", t),

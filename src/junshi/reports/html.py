@@ -31,6 +31,7 @@ def _labels(lang: Lang) -> dict[str, str]:
     pairs = {
         "period": ("Period", "统计周期"), "baseline": ("Compared with", "对比"), "generated": ("Made", "生成于"),
         "kpi": ("Key figures", "核心指标"), "vs": ("vs", "对比"), "diagnosis": ("Why sales moved", "销售额变化原因"),
+        "path": ("Where it comes from", "变化来自"),
         "alerts": ("Alerts", "预警"), "no_alerts": ("No alerts.", "没有预警。"),
         "advice": ("Recommendations", "建议"), "no_advice": ("Nothing to recommend.", "没有建议。"),
         "no_rows": ("No data in this period.", "本期没有数据。"), "trend": ("Trend", "趋势"),

@@ -98,7 +98,9 @@ class Report:
     cards: list[Card] = field(default_factory=list)
     tree: list[Card] = field(default_factory=list)
     waterfall: list[tuple[str, float]] = field(default_factory=list)
-    causes: list[str] = field(default_factory=list)
+    signal: str = ""  # whether sales moved beyond their normal variation ('' when not assessed)
+    significant: list[str] = field(default_factory=list)  # the cells beyond their normal variation
+    causes: list[str] = field(default_factory=list)  # the drill-down path
     alerts: list[Item] = field(default_factory=list)
     advice: list[Item] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
