@@ -66,6 +66,8 @@ ARGS: dict[tuple[str, ...], Callable[[Dataset, Path], list[str]]] = {
     ("simulate",): lambda d, tmp: ["--days", "2", "--visitors-per-day", "10"],
     ("shop", "set"): lambda d, tmp: ["--name", "测试店铺"],
     ("ingest",): lambda d, tmp: d.load(tmp),
+    ("report",): lambda d, tmp: ["--format", "xlsx", "--out", str(tmp / "report.xlsx")],
+    ("schedule", "run"): lambda d, tmp: ["--once"],
 }
 # Not run here, each with the reason.
 SKIP = {

@@ -1,21 +1,16 @@
 """``junshi report`` and ``junshi push``: the morning note as a document, and in the team's work chat."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from junshi.cli.app import app
-from junshi.cli.options import DbOption, NoteFormat, NoteFormatOption, ShopOption
-from junshi.cli.output import print_json
+from junshi.cli.options import DbOption, NoteFormat, NoteFormatOption, ShopOption, open_shop
+from junshi.cli.output import err_console, print_json
 from junshi.errors import JunshiError
 from junshi.i18n import get_lang, tr
-from junshi.shop import connect
 
-err = Console(stderr=True)
 DateOption = Annotated[
     str | None, typer.Option("--date", help="Last day of the report, YYYY-MM-DD [default: the last complete day "
                                             "with sales].")
@@ -50,13 +45,13 @@ def report(
     from junshi.reports.render import file_name, render, report_format
 
     kind, form = period_kind(period), report_format(fmt)
-    with connect(db, shop) as s:
+    with open_shop(db, shop) as s:
         day = parse_day(date) if date else default_period(s).end
         built = build_report(s, day, kind, get_lang(), dashboard_url)
     data = render(built, form)
     out = out or Path(file_name(built, form))
     out.write_bytes(data)
-    err.print(tr("Wrote {f} ({n:,} bytes): {t}", "已写入 {f}（{n:,} 字节）：{t}", f=out, n=len(data),
+    err_console().print(tr("Wrote {f} ({n:,} bytes): {t}", "已写入 {f}（{n:,} 字节）：{t}", f=out, n=len(data),
                  t=built.status), highlight=False)
 
 
@@ -87,7 +82,7 @@ def push(
 
     chan, kind = channel_name(to), period_kind(period)
     check_target(chan, webhook)
-    with connect(db, shop) as s:
+    with open_shop(db, shop) as s:
         day = parse_day(date) if date else default_period(s).end
         built = build_report(s, day, kind, get_lang(), dashboard_url)
         key = f"push:{chan}:{fingerprint(webhook)}:{kind}:{day.isoformat()}"
@@ -95,11 +90,11 @@ def push(
     if fmt == "json":
         print_json(done.to_json())
     elif done.status == "skipped":
-        err.print(tr("Not sent: this report was already {s} to {t} (use --again to resend).",
+        err_console().print(tr("Not sent: this report was already {s} to {t} (use --again to resend).",
                      "未发送：该报表此前已{s}至 {t}（如需重发请加 --again）。", s=done.error, t=done.target),
                   highlight=False)
     else:
-        err.print(tr("{c} to {t}: {s} after {n} attempt(s). {e}", "{c} 发送至 {t}：{s}，共尝试 {n} 次。{e}",
+        err_console().print(tr("{c} to {t}: {s} after {n} attempt(s). {e}", "{c} 发送至 {t}：{s}，共尝试 {n} 次。{e}",
                      c=chan, t=done.target, s=done.status, n=done.attempts, e=done.error), highlight=False)
     if done.status == "failed":
         raise JunshiError(f"Push failed: {done.error}", f"推送失败：{done.error}",

@@ -1,26 +1,19 @@
 """``junshi schedule add|list|remove|run``: reports sent on a schedule by one runner process."""
 
-from __future__ import annotations
-
 import logging
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from junshi.cli.app import app
-from junshi.cli.options import DbOption, ReportFormat, ReportFormatOption, ShopOption
-from junshi.cli.output import print_json
+from junshi.cli.options import DbOption, ReportFormat, ReportFormatOption, ShopOption, open_shop
+from junshi.cli.output import console, err_console, print_json
 from junshi.i18n import get_lang, tr
-from junshi.shop import connect
 
 schedule_app = typer.Typer(name="schedule", no_args_is_help=True, rich_markup_mode=None,
                            help="Scheduled reports (定时推送): add, list, remove, and run the one process that "
                                 "sends them.")
 app.add_typer(schedule_app)
-out = Console()
-err = Console(stderr=True)
 
 
 @schedule_app.command("add")
@@ -48,9 +41,9 @@ def add_cmd(
 
     schedule = make_schedule(shop, name, period=period, at=at, on=on, channel=to, target=webhook, secret=secret,
                              lang=get_lang(), wait_hours=wait, dashboard_url=dashboard_url)
-    with connect(db, shop) as s:
+    with open_shop(db, shop) as s:
         add_schedule(s.warehouse, schedule, replace=replace)
-    err.print(tr("Added {n}: {p} report at {a} ({o}) to {c}. Run `junshi schedule run` to send it.",
+    err_console().print(tr("Added {n}: {p} report at {a} ({o}) to {c}. Run `junshi schedule run` to send it.",
                  "已添加 {n}：{p} 报表，{o} {a} 发送至 {c}。用 `junshi schedule run` 运行发送。",
                  n=name, p=schedule.period, a=schedule.at_time, o=schedule.on_days, c=schedule.channel),
               highlight=False)
@@ -62,24 +55,26 @@ def list_cmd(fmt: ReportFormatOption = ReportFormat.table, db: DbOption = None, 
     from junshi.push.ledger import history
     from junshi.schedules import list_schedules
 
-    with connect(db, shop) as s:
+    with open_shop(db, shop) as s:
         schedules = [x.public() for x in list_schedules(s.warehouse, shop)]
         sent = history(s.warehouse, shop, limit=20)
     if fmt == ReportFormat.json:
         print_json({"schedules": schedules, "deliveries": sent})
         return
+    from rich.table import Table
+
     view = Table(tr("name", "任务"), tr("report", "报表"), tr("when", "时间"), tr("channel", "渠道"),
                  tr("target", "接收方"), tr("signed", "签名"), tr("lang", "语言"), title=tr("Schedules", "定时推送"))
     for x in schedules:
         view.add_row(x["id"], x["period"], f"{x['on']} {x['at']}", x["channel"], x["target"],
                      tr("yes", "是") if x["secret"] else "", x["lang"])
-    out.print(view)
+    console().print(view)
     if sent:
         log = Table(tr("delivery", "推送"), tr("day", "日期"), tr("status", "状态"), tr("attempts", "尝试"),
                     tr("error", "错误"), title=tr("Latest deliveries", "最近的推送"))
         for d in sent:
             log.add_row(d["delivery_key"], str(d["report_date"]), d["status"], str(d["attempts"]), d["error"] or "")
-        out.print(log)
+        console().print(log)
 
 
 @schedule_app.command("remove")
@@ -88,15 +83,17 @@ def remove_cmd(name: Annotated[str, typer.Argument(help="Name of the schedule.")
     """Remove a schedule (its delivery records stay)."""
     from junshi.schedules import remove_schedule
 
-    with connect(db, shop) as s:
+    with open_shop(db, shop) as s:
         remove_schedule(s.warehouse, shop, name)
-    err.print(tr("Removed {n}.", "已删除 {n}。", n=name), highlight=False)
+    err_console().print(tr("Removed {n}.", "已删除 {n}。", n=name), highlight=False)
 
 
 @schedule_app.command("run")
 def run_cmd(
     once: Annotated[bool, typer.Option("--once", help="Send what is due now and exit (for cron).")] = False,
     db: DbOption = None,
+    shop: Annotated[str | None, typer.Option(
+        "--shop", envvar="JUNSHI_SHOP", help="Only this shop's schedules [default: every shop's].")] = None,
 ) -> None:
     """The one process that sends every shop's scheduled reports (systemd service, or cron with --once);
     exits with an error when a delivery failed (--once)."""
@@ -107,11 +104,11 @@ def run_cmd(
     failed: list[Fired] = []
 
     def show(f: Fired) -> None:
-        err.print(f"{f.shop_id}/{f.schedule_id} {f.report_date}: {f.status} {f.note}", highlight=False)
+        err_console().print(f"{f.shop_id}/{f.schedule_id} {f.report_date}: {f.status} {f.note}", highlight=False)
         if f.status == "failed":
             failed.append(f)
 
-    run(db, once=once, report=show)
+    run(db, once=once, report=show, shop_id=shop)
     if failed:
         raise JunshiError(f"{len(failed)} deliveries failed.", f"{len(failed)} 个推送失败。",
                           hint_en="See junshi schedule list; the failures are recorded.",

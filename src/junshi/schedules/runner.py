@@ -95,12 +95,12 @@ def fire(shop: Shop, schedule: Schedule, now: dt.datetime, sender: Sender) -> Fi
     return Fired(shop.shop_id, schedule.id, day, d.status, d.error or status.reason)
 
 
-def tick(db: str, now_utc: dt.datetime, sender: Sender) -> list[Fired]:
-    """One pass over every shop's schedules in the warehouse at ``now_utc`` (aware)."""
+def tick(db: str, now_utc: dt.datetime, sender: Sender, shop_id: str | None = None) -> list[Fired]:
+    """One pass over every shop's (or one shop's) schedules in the warehouse at ``now_utc`` (aware)."""
     fired: list[Fired] = []
     warehouse = Warehouse(db)
     try:
-        shops = sorted({s.shop_id for s in list_schedules(warehouse)})
+        shops = sorted({s.shop_id for s in list_schedules(warehouse, shop_id)})
         for shop_id in shops:
             shop = Shop(warehouse, shop_id)
             zone = zoneinfo.ZoneInfo(str(shop.settings.get("timezone") or "Asia/Shanghai"))
@@ -132,15 +132,17 @@ def single_runner(db: str) -> Iterator[None]:
 
 
 def run(db: str | None, *, once: bool = False, interval: float = 60.0, sender: Sender | None = None,
-        report: Callable[[Fired], None] | None = None, clock: Callable[[], dt.datetime] | None = None) -> list[Fired]:
-    """Fire due schedules every ``interval`` seconds (or once); returns what the last pass did."""
+        report: Callable[[Fired], None] | None = None, clock: Callable[[], dt.datetime] | None = None,
+        shop_id: str | None = None) -> list[Fired]:
+    """Fire due schedules (of one shop, or of all) every ``interval`` seconds (or once); returns what the last
+    pass did."""
     path = resolve_db(db)
     sender = sender or Sender()
     now = clock or (lambda: dt.datetime.now(dt.UTC))
     with single_runner(path):
         while True:
             try:
-                fired = tick(path, now(), sender)
+                fired = tick(path, now(), sender, shop_id)
             except JunshiError as exc:  # e.g. an ingest holds the warehouse: try again next time
                 if once:
                     raise
