@@ -38,11 +38,12 @@ def add_cmd(
 ) -> None:
     """Add a schedule: which report, when (shop-local), to whom. The report's language is --lang's."""
     from junshi.schedules import add_schedule, make_schedule
+    from junshi.warehouse import writable
 
     schedule = make_schedule(shop, name, period=period, at=at, on=on, channel=to, target=webhook, secret=secret,
                              lang=get_lang(), wait_hours=wait, dashboard_url=dashboard_url)
     with open_shop(db, shop) as s:
-        add_schedule(s.warehouse, schedule, replace=replace)
+        add_schedule(writable(s.warehouse), schedule, replace=replace)
     err_console().print(tr("Added {n}: {p} report at {a} ({o}) to {c}. Run `junshi schedule run` to send it.",
                  "已添加 {n}：{p} 报表，{o} {a} 发送至 {c}。用 `junshi schedule run` 运行发送。",
                  n=name, p=schedule.period, a=schedule.at_time, o=schedule.on_days, c=schedule.channel),
@@ -54,10 +55,11 @@ def list_cmd(fmt: ReportFormatOption = ReportFormat.table, db: DbOption = None, 
     """The shop's schedules (targets masked, secrets hidden) and the latest deliveries."""
     from junshi.push.ledger import history
     from junshi.schedules import list_schedules
+    from junshi.warehouse import writable
 
     with open_shop(db, shop) as s:
-        schedules = [x.public() for x in list_schedules(s.warehouse, shop)]
-        sent = history(s.warehouse, shop, limit=20)
+        schedules = [x.public() for x in list_schedules(writable(s.warehouse), shop)]
+        sent = history(writable(s.warehouse), shop, limit=20)
     if fmt == ReportFormat.json:
         print_json({"schedules": schedules, "deliveries": sent})
         return
@@ -82,9 +84,10 @@ def remove_cmd(name: Annotated[str, typer.Argument(help="Name of the schedule.")
                shop: ShopOption = "default") -> None:
     """Remove a schedule (its delivery records stay)."""
     from junshi.schedules import remove_schedule
+    from junshi.warehouse import writable
 
     with open_shop(db, shop) as s:
-        remove_schedule(s.warehouse, shop, name)
+        remove_schedule(writable(s.warehouse), shop, name)
     err_console().print(tr("Removed {n}.", "已删除 {n}。", n=name), highlight=False)
 
 

@@ -20,6 +20,7 @@ from junshi.push import ledger
 from junshi.push.channels import CHANNELS, Outcome
 from junshi.push.limits import RateLimiter
 from junshi.push.message import Message, failure_message, message_of
+from junshi.warehouse import writable
 
 if TYPE_CHECKING:
     from junshi.reports.model import Report
@@ -148,7 +149,7 @@ def _deliver(shop: Shop, key: str, channel: ChannelName, target: str, secret: st
              send: Callable[[], tuple[Outcome, int, dict[str, Any] | None]], *, ok_status: Literal["sent", "alerted"],
              schedule_id: str | None, again: bool) -> Delivery:
     masked = ledger.mask(target)
-    before = ledger.claim(shop.warehouse, shop.shop_id, key, channel=channel, target=target,
+    before = ledger.claim(writable(shop.warehouse), shop.shop_id, key, channel=channel, target=target,
                           report_date=report_date, schedule_id=schedule_id, again=again)
     if before is not None:
         log.info("%s to %s: already %s (key %s), not sent again", channel, masked, before, key)
@@ -156,10 +157,10 @@ def _deliver(shop: Shop, key: str, channel: ChannelName, target: str, secret: st
     try:
         outcome, attempts, payload = send()
     except BaseException as exc:  # recorded before it propagates: the ledger never keeps a stale "sending"
-        ledger.finish(shop.warehouse, shop.shop_id, key, "failed", 0, type(exc).__name__)
+        ledger.finish(writable(shop.warehouse), shop.shop_id, key, "failed", 0, type(exc).__name__)
         raise
     status: Literal["sent", "alerted", "failed"] = ok_status if outcome.ok else "failed"
-    ledger.finish(shop.warehouse, shop.shop_id, key, status, attempts, outcome.error)
+    ledger.finish(writable(shop.warehouse), shop.shop_id, key, status, attempts, outcome.error)
     if outcome.ok:
         log.info("%s to %s: %s after %d attempt(s)", channel, masked, status, attempts)
     else:

@@ -8,7 +8,7 @@ import hashlib
 import urllib.parse
 from typing import Any, Literal
 
-from junshi.warehouse import Warehouse
+from junshi.warehouse import Writable
 
 Status = Literal["sending", "sent", "failed", "alerted"]
 
@@ -28,7 +28,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def claim(warehouse: Warehouse, shop_id: str, key: str, *, channel: str, target: str, report_date: dt.date,
+def claim(warehouse: Writable, shop_id: str, key: str, *, channel: str, target: str, report_date: dt.date,
           schedule_id: str | None = None, again: bool = False) -> Status | None:
     """Record that ``key`` is being sent and return None; or return its status when it was already claimed
     (then nothing is written), unless ``again`` (a deliberate resend)."""
@@ -44,14 +44,14 @@ def claim(warehouse: Warehouse, shop_id: str, key: str, *, channel: str, target:
     return None
 
 
-def finish(warehouse: Warehouse, shop_id: str, key: str, status: Status, attempts: int, error: str = "") -> None:
+def finish(warehouse: Writable, shop_id: str, key: str, status: Status, attempts: int, error: str = "") -> None:
     """Record how a claimed delivery ended."""
     warehouse.con.execute(
         "UPDATE deliveries SET status = ?, attempts = ?, error = ?, finished_at = ? "
         "WHERE shop_id = ? AND delivery_key = ?", [status, attempts, error or None, _now(), shop_id, key])
 
 
-def history(warehouse: Warehouse, shop_id: str, limit: int = 50) -> list[dict[str, Any]]:
+def history(warehouse: Writable, shop_id: str, limit: int = 50) -> list[dict[str, Any]]:
     """The latest deliveries, newest first (targets masked)."""
     cur = warehouse.con.execute(
         "SELECT delivery_key, schedule_id, channel, target, report_date, status, attempts, error, started_at, "

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from junshi.formats import format_value
 from junshi.i18n import Lang, tr
-from junshi.metrics.result import format_value
 from junshi.reports.html import title
 from junshi.reports.model import Report
 

@@ -10,13 +10,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from junshi.analysis.advice import PRIORITY_NAMES
 from junshi.analysis.diagnosis import Period
 from junshi.analysis.morning_note import (
-    DIM_NAMES,
-    FACTOR_NAMES,
-    SEVERITY_NAMES,
-    VALUE_NAMES,
     _signal,
     _significant,
     _step,
@@ -25,10 +20,12 @@ from junshi.analysis.service import diagnose_periods
 from junshi.errors import JunshiError
 from junshi.i18n import Lang, tr, using_lang
 from junshi.metrics import REGISTRY
+from junshi.metrics.dimensions import dimension_label, value_label
 from junshi.metrics.model import Unit
 from junshi.reports.model import Card, Item, PeriodKind, Report, Section, Trend, Value
 from junshi.reports.periods import report_period
 from junshi.reports.readiness import data_status
+from junshi.vocab import FACTORS, priority_name, severity_name
 
 if TYPE_CHECKING:
     from junshi.shop import Shop
@@ -117,8 +114,7 @@ class ReportBuilder:
         t = diag.total
         fall = [(tr("Baseline", "基期", self.lang), float(t.baseline))]
         for factor, effect in t.effects.items():
-            en, zh = FACTOR_NAMES.get(factor, (factor, factor))
-            fall.append((zh if self.lang == "zh" else en, float(effect)))
+            fall.append((FACTORS[factor].name(self.lang) if factor in FACTORS else factor, float(effect)))
         fall.append((tr("This period", "本期", self.lang), float(t.current)))
         self.report.waterfall = fall
         with using_lang(self.lang):
@@ -133,11 +129,10 @@ class ReportBuilder:
     def alerts_and_advice(self) -> None:
         zh = self.lang == "zh"
         for a in self.shop.alerts(self.end)[:MAX_ALERTS]:
-            self.report.alerts.append(Item(SEVERITY_NAMES[a.severity] if zh else a.severity, "",
-                                           a.text_zh if zh else a.text_en))
+            self.report.alerts.append(Item(severity_name(a.severity)(self.lang), "", a.text_zh if zh else a.text_en))
         for r in self.shop.advise(self.end)[:MAX_ADVICE]:
-            self.report.advice.append(Item(PRIORITY_NAMES[r.priority][1 if zh else 0],
-                                           r.title_zh if zh else r.title_en, r.text_zh if zh else r.text_en))
+            self.report.advice.append(Item(priority_name(r.priority)(self.lang), r.title_zh if zh else r.title_en,
+                                           r.text_zh if zh else r.text_en))
 
     def _by(self, sid: str, title: str, dim: str, metrics: Sequence[str], *, label: str | None = None,
             limit: int | None = None, chart_sales: bool = True) -> None:
@@ -147,14 +142,12 @@ class ReportBuilder:
         shown = [m for m in metrics if m not in missing]
         before = {str(r[dim]): r for r in baseline}
         current.sort(key=lambda r: -(_num(r.get("sales")) or 0.0))
-        dim_en, dim_zh = DIM_NAMES.get(dim, (dim, dim))
-        columns = [tr(dim_en.capitalize(), dim_zh, self.lang),
+        columns = [dimension_label(dim, self.lang),
                    *([tr("Product name", "商品名称", self.lang)] if label else []),
                    *(self._name(m) for m in shown)]
         rows = []
         for r in current[:limit]:
-            en, zh = VALUE_NAMES.get(str(r[dim]), (str(r[dim]), str(r[dim])))
-            cells = [Value(zh if self.lang == "zh" else en), *([Value(r.get(label))] if label else [])]
+            cells = [Value(value_label(dim, str(r[dim]), self.lang)), *([Value(r.get(label))] if label else [])]
             cells += [Value(_num(r.get(m)), _unit(m)) for m in shown]
             if "sales" in shown:
                 cells.append(Value(_change(_num(r.get("sales")), _num(before.get(str(r[dim]), {}).get("sales"))),

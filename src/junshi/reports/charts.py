@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from junshi.formats import format_value
 from junshi.metrics.model import Unit
-from junshi.metrics.result import format_value
 
 FONT = "'Noto Sans CJK SC', 'WenQuanYi Micro Hei', 'PingFang SC', 'Microsoft YaHei', sans-serif"
 UP, DOWN, TOTAL, LINE, GRID, INK = "#2e9e5b", "#d64545", "#4a6fa5", "#3b7dd8", "#e3e6eb", "#333"

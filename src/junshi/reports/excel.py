@@ -12,8 +12,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from junshi.exports import safe_xlsx_cell
+from junshi.formats import currency_symbol
 from junshi.i18n import tr
-from junshi.metrics.result import _SYMBOLS
 from junshi.reports.html import span, title
 from junshi.reports.model import Report, Value
 
@@ -23,7 +23,7 @@ CHANGE_FORMAT = "+0.00%;-0.00%;0.00%"
 
 def number_format(unit: str, currency: str) -> str:
     """Excel's format of a unit: money in the shop's currency, ratios as percentages."""
-    symbol = _SYMBOLS.get(currency, currency + " ")
+    symbol = currency_symbol(currency)
     return {"money": f'"{symbol}"#,##0.00', "ratio": "0.00%", "count": "#,##0", "score": "0.00",
             "hours": '0.0" h"', "days": '0.0" d"', "seconds": '0" s"'}.get(unit, "General")
 

@@ -7,8 +7,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from junshi.formats import format_value
 from junshi.i18n import Lang, tr
-from junshi.metrics.result import format_value
 from junshi.reports import charts
 from junshi.reports.model import Card, Report, Section
 

@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from junshi.formats import format_value
 from junshi.i18n import Lang
 from junshi.metrics.model import Unit as MetricUnit
-from junshi.metrics.result import format_value
 
 PeriodKind = Literal["day", "week", "month"]
 PERIODS: tuple[PeriodKind, ...] = ("day", "week", "month")

@@ -28,7 +28,7 @@ from junshi.reports.build import build_report
 from junshi.reports.readiness import data_status
 from junshi.schedules.store import Schedule, list_schedules
 from junshi.shop import Shop
-from junshi.warehouse import Warehouse
+from junshi.warehouse import Warehouse, writable
 from junshi.warehouse.connection import resolve_db
 
 log = logging.getLogger("junshi.schedule")
@@ -63,8 +63,8 @@ def delivery_key(schedule: Schedule, report_date: dt.date) -> str:
 
 
 def _sent_before(shop: Shop, key: str) -> bool:
-    rows = shop.warehouse.con.execute("SELECT count(*) FROM deliveries WHERE shop_id = ? AND delivery_key = ?",
-                                      [shop.shop_id, key]).fetchall()
+    rows = writable(shop.warehouse).con.execute(
+        "SELECT count(*) FROM deliveries WHERE shop_id = ? AND delivery_key = ?", [shop.shop_id, key]).fetchall()
     return bool(rows[0][0])
 
 

@@ -13,7 +13,7 @@ from junshi.push.deliver import ChannelName, channel_name, check_target
 from junshi.push.ledger import mask
 from junshi.reports.model import PeriodKind
 from junshi.reports.periods import period_kind
-from junshi.warehouse import Warehouse
+from junshi.warehouse import Writable
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
@@ -82,7 +82,7 @@ def make_schedule(shop_id: str, name: str, *, period: str, at: str, on: str, cha
                     secret or None, parse_lang(lang), float(wait_hours), dashboard_url)
 
 
-def add_schedule(warehouse: Warehouse, schedule: Schedule, *, replace: bool = False) -> None:
+def add_schedule(warehouse: Writable, schedule: Schedule, *, replace: bool = False) -> None:
     """Store ``schedule``; a name already in use is refused unless ``replace``."""
     s = schedule
     with warehouse.transaction() as con:
@@ -98,7 +98,7 @@ def add_schedule(warehouse: Warehouse, schedule: Schedule, *, replace: bool = Fa
                      s.wait_hours, s.dashboard_url, dt.datetime.now(dt.UTC).replace(tzinfo=None)])
 
 
-def list_schedules(warehouse: Warehouse, shop_id: str | None = None) -> list[Schedule]:
+def list_schedules(warehouse: Writable, shop_id: str | None = None) -> list[Schedule]:
     """The schedules of one shop (or of every shop), by name."""
     where, args = ("WHERE shop_id = ?", [shop_id]) if shop_id is not None else ("", [])
     rows = warehouse.con.execute(
@@ -109,7 +109,7 @@ def list_schedules(warehouse: Warehouse, shop_id: str | None = None) -> list[Sch
             for r in rows]
 
 
-def remove_schedule(warehouse: Warehouse, shop_id: str, name: str) -> None:
+def remove_schedule(warehouse: Writable, shop_id: str, name: str) -> None:
     """Delete a schedule (its delivery records stay)."""
     if not any(s.id == name for s in list_schedules(warehouse, shop_id)):
         raise ConfigError(f"No schedule named {name!r}.", f"没有名为 {name!r} 的任务。",
