@@ -7,6 +7,9 @@ The language comes from :func:`set_lang`, else the ``JUNSHI_LANG`` variable, els
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -14,6 +17,7 @@ Lang = Literal["en", "zh"]
 LANGS: tuple[Lang, ...] = ("en", "zh")
 
 _current: Lang | None = None
+_thread = threading.local()  # a command the server runs for a client speaks the client's language
 
 
 def parse_lang(value: str) -> Lang:
@@ -34,13 +38,31 @@ def parse_lang(value: str) -> Lang:
 
 
 def set_lang(lang: str | None) -> None:
-    """Set the interface language for this process (None: back to JUNSHI_LANG / English)."""
+    """Set the interface language for this process (None: back to JUNSHI_LANG / English); inside
+    :func:`thread_lang`, for this thread only (None: keep it)."""
     global _current
+    if getattr(_thread, "lang", None) is not None:
+        if lang:
+            _thread.lang = parse_lang(lang)
+        return
     _current = parse_lang(lang) if lang else None
+
+
+@contextmanager
+def thread_lang(lang: Lang) -> Iterator[None]:
+    """Speak ``lang`` on this thread, whatever the process's language (a client's command in the server)."""
+    _thread.lang = lang
+    try:
+        yield
+    finally:
+        _thread.lang = None
 
 
 def get_lang() -> Lang:
     """The interface language in force."""
+    local: Lang | None = getattr(_thread, "lang", None)
+    if local is not None:
+        return local
     if _current is not None:
         return _current
     return parse_lang(os.environ.get("JUNSHI_LANG", "en"))
