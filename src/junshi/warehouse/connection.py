@@ -42,7 +42,8 @@ def _refuse_if_served(path: str, exc: Exception) -> None:
             f"junshi serve（进程 {running.pid}，{running.url}）正持有数据仓库 {path}。",
             hint_en="Commands that read or load data (kpi, ingest, diagnose ...) run through it; for this one, "
             "stop the server (Ctrl-C) or use another --db.",
-            hint_zh="读取或导入数据的命令（kpi、ingest、diagnose 等）会经由它运行；本命令请先停止服务（Ctrl-C）或换用其他 --db。",
+            hint_zh="读取或导入数据的命令（kpi、ingest、diagnose 等）会经由它运行；"
+            "本命令请先停止服务（Ctrl-C）或换用其他 --db。",
         ) from exc
 
 
