@@ -7,6 +7,7 @@ The language comes from :func:`set_lang`, else the ``JUNSHI_LANG`` variable, els
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ Lang = Literal["en", "zh"]
 LANGS: tuple[Lang, ...] = ("en", "zh")
 
 _current: Lang | None = None
+_thread = threading.local()  # a command the server runs for a client speaks the client's language
 
 
 def parse_lang(value: str) -> Lang:
@@ -36,13 +38,31 @@ def parse_lang(value: str) -> Lang:
 
 
 def set_lang(lang: str | None) -> None:
-    """Set the interface language for this process (None: back to JUNSHI_LANG / English)."""
+    """Set the interface language for this process (None: back to JUNSHI_LANG / English); inside
+    :func:`thread_lang`, for this thread only (None: keep it)."""
     global _current
+    if getattr(_thread, "lang", None) is not None:
+        if lang:
+            _thread.lang = parse_lang(lang)
+        return
     _current = parse_lang(lang) if lang else None
+
+
+@contextmanager
+def thread_lang(lang: Lang) -> Iterator[None]:
+    """Speak ``lang`` on this thread, whatever the process's language (a client's command in the server)."""
+    _thread.lang = lang
+    try:
+        yield
+    finally:
+        _thread.lang = None
 
 
 def get_lang() -> Lang:
     """The interface language in force."""
+    local: Lang | None = getattr(_thread, "lang", None)
+    if local is not None:
+        return local
     if _current is not None:
         return _current
     return parse_lang(os.environ.get("JUNSHI_LANG", "en"))
@@ -75,15 +95,3 @@ class Text:
 def tr(en: str, zh: str, lang: Lang | None = None, **kwargs: object) -> str:
     """Format the text of the language in force (or ``lang``)."""
     return Text(en, zh)(lang, **kwargs)
-
-
-@contextmanager
-def using_lang(lang: Lang) -> Iterator[None]:
-    """Run a block in ``lang`` (for text built by code that reads :func:`get_lang`), then restore."""
-    global _current
-    before = _current
-    _current = lang
-    try:
-        yield
-    finally:
-        _current = before

@@ -41,6 +41,7 @@ def create_app(
     that the first visit of the dashboard finds them ready. Raises ConfigError, naming the file, when an
     asset the pages load is missing from the installed package.
     """
+    from junshi.api.cli_route import router as cli_router
     from junshi.api.pages.registry import PAGES
     from junshi.api.routes import router as api_router
     from junshi.web.shells import router as page_router
@@ -71,6 +72,7 @@ def create_app(
     app.state.max_upload_bytes = max_upload_bytes
     install_error_handlers(app)
     app.include_router(api_router)
+    app.include_router(cli_router)
     app.include_router(page_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=2048)

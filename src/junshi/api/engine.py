@@ -13,7 +13,8 @@ import datetime as dt
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from junshi import Shop, connect
@@ -85,6 +86,12 @@ class Engine:
 
     def write(self, action: Callable[[Shop], T]) -> T:
         """Run one write (an ingest); refuse a second while one runs; new reads see it once committed."""
+        with self.writing() as shop:
+            return action(shop)
+
+    @contextmanager
+    def writing(self) -> Iterator[Shop]:
+        """The single writer's shop (see :meth:`write`): a Busy error while another write runs."""
         if not self._writer.acquire(blocking=False):
             raise Busy(
                 "Another ingest is running; only one runs at a time.",
@@ -93,7 +100,7 @@ class Engine:
                 hint_zh="请等待其完成（期间看板照常可用），然后重新上传。",
             )
         try:
-            return action(self.shop())
+            yield self.shop()
         finally:
             with self._guard:
                 self.version += 1

@@ -49,31 +49,58 @@ def _register() -> None:
     from junshi.cli import commands  # noqa: F401
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI; errors print as a message and a hint, never a traceback."""
+def run(argv: list[str]) -> int:
+    """Run one command line; errors print as a message and a hint, never a traceback. Its exit code.
+
+    A :class:`~junshi.remote.ServerHoldsWarehouse` passes through (the entry point runs the command
+    through that server); the server runs its clients' commands here too (:mod:`junshi.cli.served`)."""
     _register()
     try:
         code = app(args=argv, standalone_mode=False)
         if isinstance(code, int) and code:  # typer returns (not raises) an Exit's code, e.g. 130 on Ctrl-C
             if code == 130:
                 err_console().print(INTERRUPTED())
-            sys.exit(code)
+            return code
+        return 0
     except JunshiError as exc:
-        err_console().print(f"[bold red]{tr('Error', '错误')}:[/] {exc.message()}", highlight=False)
-        if exc.hint():
-            err_console().print(f"[yellow]{tr('What to do', '怎么办')}:[/] {exc.hint()}", highlight=False)
-        sys.exit(exc.exit_code)
+        show_error(exc)
+        return exc.exit_code
     except KeyboardInterrupt:
         err_console().print(INTERRUPTED())
-        sys.exit(130)
+        return 130
     except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except typer.Abort:
-        sys.exit(130)
+        return 130
     except typer.TyperException as exc:  # usage errors from typer's bundled click
         show = getattr(exc, "show", None)
         if callable(show):
             show()
         else:
             err_console().print(exc.format_message(), highlight=False)
-        sys.exit(exc.exit_code)
+        return exc.exit_code
+
+
+def show_error(exc: JunshiError) -> None:
+    """An error as the CLI prints it: the message, then what to do."""
+    err_console().print(f"[bold red]{tr('Error', '错误')}:[/] {exc.message()}", highlight=False)
+    if exc.hint():
+        err_console().print(f"[yellow]{tr('What to do', '怎么办')}:[/] {exc.hint()}", highlight=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI (through the server holding the warehouse, when one does)."""
+    from junshi.cli import served
+    from junshi.remote import ServerHoldsWarehouse, run_remote
+
+    served.ARGV[:] = sys.argv[1:] if argv is None else argv
+    try:
+        code = run(list(served.ARGV))
+    except ServerHoldsWarehouse as held:
+        try:
+            code = run_remote(held.endpoint, held.request)
+        except JunshiError as exc:
+            show_error(exc)
+            code = exc.exit_code
+    if code:
+        sys.exit(code)

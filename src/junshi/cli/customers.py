@@ -240,7 +240,9 @@ def churn_cmd(
 
 def _load_spec(spec: str) -> dict[str, Any]:
     try:
-        text = Path(spec[1:]).read_text(encoding="utf-8") if spec.startswith("@") else spec
+        from junshi.cli.served import local_path
+
+        text = local_path(Path(spec[1:])).read_text(encoding="utf-8") if spec.startswith("@") else spec
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"Cannot read the audience spec {spec[1:]}: {exc}.",
                           f"无法读取人群定义文件 {spec[1:]}：{exc}。",
@@ -274,12 +276,13 @@ def audience_cmd(
     """Audience (人群): size and expected value; with --export, a file plus a recorded control group."""
     import pandas as pd
 
+    from junshi.cli.served import local_path
     from junshi.customers import Audience
 
     audience = Audience.from_dict(_load_spec(spec))
-    with open_shop(db, shop, clean) as s:
+    with open_shop(db, shop, clean, write=export is not None) as s:  # an export records its control group
         result = (
-            s.customers.export_audience(audience, export, control, seed)
+            s.customers.export_audience(audience, local_path(export), control, seed)
             if export
             else s.customers.preview_audience(audience)
         )

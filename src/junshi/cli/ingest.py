@@ -80,18 +80,21 @@ def ingest_cmd(
     All or nothing: a failed or interrupted run leaves the warehouse as it was. Loading the same file
     again replaces its rows instead of adding copies. Bad rows go to quarantine with a reason.
     """
+    from junshi.cli.served import local_path
+
     err = err_console()
-    with open_shop(db, shop) as s:
+    files = [str(local_path(p)) for p in paths]
+    with open_shop(db, shop, write=True) as s:
         if err.is_terminal:
             from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
             with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                           console=err, transient=True) as progress:
                 task = progress.add_task(tr("loading", "导入中"), total=None)
-                report = s.ingest([str(p) for p in paths], preset=preset, table=table, strict=strict,
+                report = s.ingest(files, preset=preset, table=table, strict=strict,
                                   mapping=mapping, progress=lambda text: progress.update(task, description=text))
         else:  # a log, not a terminal: one line per step
-            report = s.ingest([str(p) for p in paths], preset=preset, table=table, strict=strict, mapping=mapping,
+            report = s.ingest(files, preset=preset, table=table, strict=strict, mapping=mapping,
                               progress=lambda text: err.print(text, highlight=False))
     if fmt == "json":
         print(report.to_json())
@@ -111,7 +114,9 @@ def quarantine_cmd(
     with open_shop(db, shop) as s:
         t = s.table("quarantine")
         if file:
-            t = t.filter(t.source_file == str(Path(file).resolve()))
+            from junshi.cli.served import local_path
+
+            t = t.filter(t.source_file == str(local_path(Path(file)).resolve()))
         total = int(t.count().execute())
         rows = t.order_by([t.source_file, t.source_line]).limit(limit).execute()
     if fmt == "json":

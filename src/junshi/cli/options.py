@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from contextlib import AbstractContextManager
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -49,8 +51,25 @@ NoteFormatOption = Annotated[NoteFormat, typer.Option("--format", help="Output f
 ReportFormatOption = Annotated[ReportFormat, typer.Option("--format", help="Output format.")]
 
 
-def open_shop(db: str | None, shop: str = "default", clean: bool = False) -> Shop:
-    """The shop a command works on, from its --db, --shop and --clean (the engine is imported here, on first use)."""
+def open_shop(
+    db: str | None, shop: str = "default", clean: bool = False, *, write: bool = False
+) -> AbstractContextManager[Shop]:
+    """The shop a command works on, from its --db, --shop and --clean (the engine is imported here, on first use).
+
+    While ``junshi serve`` holds the warehouse, the command runs through it instead (:mod:`junshi.remote`):
+    here that raises :class:`~junshi.remote.ServerHoldsWarehouse` for the entry point, and inside the
+    server this gives its own connection (``write``: through its single-writer gate)."""
+    from junshi.cli.served import hosted_shop, request_for
+
+    hosted = hosted_shop(shop, clean=clean, write=write)
+    if hosted is not None:
+        return hosted
+    from junshi.remote import ServerHoldsWarehouse, find_server
+
+    url = db or os.environ.get("JUNSHI_DB") or "junshi.duckdb"  # as junshi.warehouse.resolve_db, without DuckDB
+    endpoint = find_server(url)
+    if endpoint is not None:
+        raise ServerHoldsWarehouse(endpoint, request_for(shop))
     from junshi.shop import connect
 
     return connect(db, shop, clean=clean)

@@ -18,17 +18,22 @@ def print_json(data: Any) -> None:
     print(json.dumps(jsonable(data), ensure_ascii=False, indent=2))
 
 
-@cache
 def console() -> Console:
-    """The console of results (stdout)."""
-    from rich.console import Console
+    """The console of results (stdout; a client's, for a command the server runs for it)."""
+    from junshi.cli.served import hosted_console
 
-    return Console()
+    return hosted_console(stderr=False) or _console(stderr=False)
+
+
+def err_console() -> Console:
+    """The console of messages, progress and errors (stderr; as :func:`console`)."""
+    from junshi.cli.served import hosted_console
+
+    return hosted_console(stderr=True) or _console(stderr=True)
 
 
 @cache
-def err_console() -> Console:
-    """The console of messages, progress and errors (stderr)."""
+def _console(stderr: bool) -> Console:
     from rich.console import Console
 
-    return Console(stderr=True)
+    return Console(stderr=stderr)

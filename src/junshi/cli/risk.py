@@ -33,7 +33,7 @@ def orders_cmd(
     from junshi.risk.service import risk_orders
     from junshi.warehouse import writable
 
-    with open_shop(db, shop) as s:
+    with open_shop(db, shop, write=True) as s:  # saves the suspects
         scored = risk_orders(writable(s.warehouse), s.shop_id, start, end, threshold)
     listed = [o for o in scored if all_ or o.signals]
     rows = [o.as_dict(get_lang()) for o in listed]

@@ -73,7 +73,7 @@ def set_cmd(
                           "--shift-times 与 --keep-times 只能选一个。",
                           hint_en="Shift for times given with an offset, keep for local clock times.",
                           hint_zh="时间带偏移时用 shift，本地时间用 keep。")
-    with open_shop(db, shop) as s:
+    with open_shop(db, shop, write=True) as s:
         settings = s.configure(name=name, platform=platform, currency=currency, timezone=timezone,
                                times="shift" if shift_times else "keep" if keep_times else None)
     if fmt == ReportFormat.json:

@@ -18,7 +18,7 @@ from junshi.analysis.morning_note import (
 )
 from junshi.analysis.service import diagnose_periods
 from junshi.errors import JunshiError
-from junshi.i18n import Lang, tr, using_lang
+from junshi.i18n import Lang, thread_lang, tr
 from junshi.metrics import REGISTRY
 from junshi.metrics.dimensions import dimension_label, value_label
 from junshi.metrics.model import Unit
@@ -117,7 +117,7 @@ class ReportBuilder:
             fall.append((FACTORS[factor].name(self.lang) if factor in FACTORS else factor, float(effect)))
         fall.append((tr("This period", "本期", self.lang), float(t.current)))
         self.report.waterfall = fall
-        with using_lang(self.lang):
+        with thread_lang(self.lang):
             if diag.signal is not None:
                 self.report.signal = _signal(diag, self.currency).strip()
                 self.report.significant = [line.strip() for line in _significant(diag, self.currency)]

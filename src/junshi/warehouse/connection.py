@@ -31,6 +31,22 @@ def resolve_db(db: str | os.PathLike[str] | None) -> str:
     return os.environ.get("JUNSHI_DB") or DEFAULT_DB
 
 
+def _refuse_if_served(path: str, exc: Exception) -> None:
+    """A lock held by ``junshi serve``: say so, and that commands reading or loading go through it."""
+    from junshi.remote import find_server
+
+    running = find_server(path)
+    if running is not None:
+        raise WarehouseError(
+            f"junshi serve (process {running.pid}, {running.url}) holds the warehouse {path}.",
+            f"junshi serve（进程 {running.pid}，{running.url}）正持有数据仓库 {path}。",
+            hint_en="Commands that read or load data (kpi, ingest, diagnose ...) run through it; for this one, "
+            "stop the server (Ctrl-C) or use another --db.",
+            hint_zh="读取或导入数据的命令（kpi、ingest、diagnose 等）会经由它运行；"
+            "本命令请先停止服务（Ctrl-C）或换用其他 --db。",
+        ) from exc
+
+
 def duckdb_path(url: str) -> str:
     """The DuckDB file of a warehouse URL (``shop.duckdb``, ``duckdb:///abs/path.duckdb``, ``:memory:``).
 
@@ -94,6 +110,8 @@ class Warehouse(Writable):
             self.backend: Any = ibis.duckdb.connect(path, read_only=read_only)
         except duckdb.IOException as exc:
             locked = "lock" in str(exc).lower()
+            if locked:
+                _refuse_if_served(path, exc)
             raise WarehouseError(
                 f"Cannot open the warehouse {path}: {exc}",
                 f"无法打开数据仓库 {path}：{exc}",
