@@ -3,7 +3,8 @@
 The folder is what `junshi simulate --days 30 --visitors-per-day 300 --as taobao` writes (生意参谋 daily
 reports, one file per day per report, plus order and ad exports); pass another folder as the first
 argument to time that instead. The baseline is the floor of the work: every file read (CSV by
-read_csv, workbooks by calamine as Junshi reads them) into a table of its own, in one transaction.
+read_csv after the same GBK-to-UTF-8 step, workbooks by calamine as Junshi reads them) into a table
+of its own, in one transaction.
 Both run in this process on fresh DuckDB files, best of ``REPEATS``; prints seconds per file and the ratio.
 """
 
@@ -18,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from junshi.ingest import ingest
-from junshi.ingest.readers import _excel_table
+from junshi.ingest.readers import _excel_table, prepare_text
 from junshi.warehouse import Warehouse
 
 REPEATS = 2
@@ -46,7 +47,8 @@ def baseline(files: list[Path], db: Path) -> float:
             con.execute(f"CREATE TABLE t{i} AS SELECT * FROM _arrow")
             con.unregister("_arrow")
         else:
-            con.execute(f"CREATE TABLE t{i} AS SELECT * FROM read_csv('{path}', all_varchar=true)")
+            text = prepare_text(path, db.parent)
+            con.execute(f"CREATE TABLE t{i} AS SELECT * FROM read_csv('{text.path}', all_varchar=true)")
     con.execute("COMMIT")
     con.close()
     return time.perf_counter() - start
