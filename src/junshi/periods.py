@@ -105,6 +105,14 @@ class Period:
         return out
 
 
+def change_pct(current: float | int | None, previous: float | int | None) -> float | None:
+    """(current - previous) / |previous|: the change of a figure against its comparison, as the metric layer's
+    ``<id>_change_pct`` defines it (None when undefined)."""
+    if current is None or previous is None or previous == 0:
+        return None
+    return (current - previous) / abs(previous)
+
+
 def shortcut(kind: Kind, day: dt.date, until: dt.date | None = None) -> Period:
     """The period of a shortcut holding ``day``: the day itself, the 7 or 30 days ending on it, or its calendar
     week or month, cut at ``until`` (the last complete day) when still running."""

@@ -138,7 +138,8 @@ def warm_up(engine: Engine) -> None:
         engine.cached(("advice", day), lambda shop: views.advice(shop, day))
         for kind in SHORTCUTS:
             overview.warm(engine, shortcut(kind, day, day))
-        first = max(dt.date.fromisoformat(info["first_day"]), day - dt.timedelta(days=WARM_DAYS))
+        known = dt.date.fromisoformat(info.first_day) if info.first_day else default.start
+        first = max(known, day - dt.timedelta(days=WARM_DAYS))
         overview.daily_rows(engine, first, day)
         overview.daily_rows(engine, first - dt.timedelta(days=365), day - dt.timedelta(days=365))  # vs last year
     except JunshiError as exc:  # a shop the analyses cannot handle yet: the pages will say why

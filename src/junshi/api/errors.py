@@ -66,7 +66,9 @@ STATUS[:0] = [(UploadTooLarge, 413), (Busy, 409)]
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": desc}
-    for code, desc in [(400, "Bad request"), (401, "No or wrong token"), (404, "Not found"), (422, "Invalid input")]
+    for code, desc in [(400, "Bad request"), (401, "No or wrong token"), (404, "Not found"),
+                       (409, "Busy: an ingest runs"), (413, "Upload too large"), (422, "Invalid input"),
+                       (503, "Warehouse unavailable")]
 }
 
 

@@ -6,7 +6,11 @@ loudly in the tests instead of losing a field.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from junshi.periods import Kind
 
 Value = float | int | None
 Cell = str | float | int | bool | None
@@ -42,9 +46,193 @@ class PeriodInfo(Model):
     start: str
     end: str
     days: int
-    kind: str
+    kind: Kind
     label: str
 
 
 class LabelledPeriod(PeriodInfo):
     kind_label: str = Field(description="The kind's name in the request's language.")
+
+
+class Bilingual(Model):
+    en: str
+    zh: str
+
+
+class ShopInfo(Model):
+    id: str
+    name: str | None
+    platform: str | None
+    currency: str | None
+    timezone: str | None
+    first_day: str | None = Field(description="The first shop-local day with orders.")
+    last_day: str | None = Field(description="The last shop-local day with orders.")
+    default_period: PeriodInfo | None = Field(description="The period the dashboard opens on (null: no paid sales).")
+
+
+class Status(Model):
+    ingesting: bool
+    version: int = Field(description="The data version: it moves on after each load.")
+
+
+class CatalogueMetric(Model):
+    id: str
+    name: str
+    definition: str
+    name_en: str
+    name_zh: str
+    definition_en: str
+    definition_zh: str
+    unit: str
+    direction: str
+    additive: bool
+    needs: list[str] = Field(description="The tables the metric can read.")
+
+
+class CatalogueDimension(Model):
+    id: str
+    name: str
+    definition: str
+
+
+class Catalogue(Model):
+    currency: str
+    metrics: list[CatalogueMetric]
+    dimensions: list[CatalogueDimension]
+
+
+class MetricInfo(Model):
+    id: str
+    zh: str
+    en: str
+    definition_zh: str
+    definition_en: str
+    unit: str
+    direction: str
+    additive: bool
+    tables: list[str]
+
+
+class KpiNote(Model):
+    metric: str | None
+    code: str
+    en: str
+    zh: str
+
+
+class KpiResponse(Model):
+    """:class:`junshi.metrics.KpiResult` as JSON."""
+
+    start: str | None
+    end: str | None
+    compare: str | None
+    previous_start: str | None
+    previous_end: str | None
+    currency: str | None
+    by: list[str]
+    metrics: list[MetricInfo]
+    rows: list[Row] = Field(description="Dimension values, then each metric (with compare: <id>_previous, "
+                            "<id>_change, <id>_change_pct; peer: <id>_peer_avg, <id>_peer_top).")
+    notes: list[KpiNote]
+
+
+class AlertItem(Model):
+    """An alert of :mod:`junshi.analysis.alerts`, with its text in the request's language."""
+
+    id: str
+    day: str
+    kind: str
+    code: str
+    severity: str
+    score: float
+    level: str
+    key: str | None
+    metric: str | None
+    numbers: dict[str, Any]
+    text: str
+    text_all: Bilingual
+    related: list[dict[str, Any]]
+    diagnose: dict[str, Any] | None = Field(description="The query of the diagnosis that explains it.")
+    priority: str
+    priority_label: str
+
+
+class AdviceItem(Model):
+    """A recommendation of :mod:`junshi.analysis.advice`, with its title: text in the request's language."""
+
+    id: str
+    rule: str
+    priority: str
+    priority_name: str
+    priority_label: str
+    subject: dict[str, str]
+    numbers: dict[str, Any]
+    value: float | None = Field(description="Money at stake per window, when it can be estimated.")
+    title: Bilingual
+    text: str
+    text_all: Bilingual
+
+
+class QuarantinedRow(Model):
+    table: str
+    source_file: str | None
+    source_line: int | None
+    reason: str
+    raw: str | None
+
+
+class QuarantinePage(Model):
+    total: int
+    limit: int
+    offset: int
+    rows: list[QuarantinedRow]
+
+
+class FileLoad(Model):
+    source_file: str
+    sha256: str
+    encoding: str
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    tables: list[str]
+    ignored_columns: list[str]
+    preset: str | None
+    kind: str | None
+    rows_skipped: int
+
+
+class QuarantinedExample(Model):
+    source_file: str
+    source_line: int
+    raw: str
+
+
+class ReasonCount(Model):
+    table: str
+    reason: str
+    rows: int
+    examples: list[QuarantinedExample]
+
+
+class TableLoad(Model):
+    table: str
+    loaded: int
+    quarantined: int
+
+
+class IngestResponse(Model):
+    """:class:`junshi.ingest.IngestReport` as JSON, files named as uploaded, with a summary per table."""
+
+    run_id: str
+    shop_id: str
+    preset: str | None
+    strict: bool
+    files: list[FileLoad]
+    tables: dict[str, int]
+    quarantined: list[ReasonCount]
+    committed: bool
+    seconds: float
+    rows_loaded: int
+    rows_quarantined: int
+    summary: list[TableLoad]

@@ -7,13 +7,23 @@ registered metric and dimension names, which the metric layer checks.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from junshi.api import views
 from junshi.api.errors import ERROR_RESPONSES
+from junshi.api.models import (
+    AdviceItem,
+    AlertItem,
+    Catalogue,
+    IngestResponse,
+    KpiResponse,
+    QuarantinePage,
+    ShopInfo,
+    Status,
+)
 from junshi.api.pages.registry import PAGES
 from junshi.api.params import Day, LangQ, PeriodDep, lang_of, period_of
 from junshi.api.state import EngineDep
@@ -48,17 +58,17 @@ def _filters(where: list[str]) -> dict[str, list[str]]:
 
 
 @router.get("/shop", summary="The shop: settings, the days it has data for and the period it opens on")
-def get_shop(engine: EngineDep) -> dict[str, Any]:
+def get_shop(engine: EngineDep) -> ShopInfo:
     return engine.cached(("shop_info",), views.shop_info)
 
 
 @router.get("/status", summary="Whether an ingest is running, and the data version (it moves on after each load)")
-def get_status(engine: EngineDep) -> dict[str, Any]:
-    return {"ingesting": engine.ingesting, "version": engine.version}
+def get_status(engine: EngineDep) -> Status:
+    return Status(ingesting=engine.ingesting, version=engine.version)
 
 
 @router.get("/metrics", summary="The metric catalogue (口径) and the dimensions queries accept")
-def get_metrics(request: Request, engine: EngineDep, lang: LangQ = None) -> dict[str, Any]:
+def get_metrics(request: Request, engine: EngineDep, lang: LangQ = None) -> Catalogue:
     chosen = lang_of(request)
     return engine.cached(("metrics", chosen), lambda shop: views.catalogue(shop, chosen))
 
@@ -72,14 +82,14 @@ def get_kpi(
     end: Day = None,
     where: Annotated[list[str], Query(max_length=200, description="Filters as dimension=value (repeatable).")] = [],  # noqa: B006
     compare: Literal["previous", "week", "year", "peer"] | None = None,
-) -> dict[str, Any]:
+) -> KpiResponse:
     m, b, f = _names(metrics, "metrics"), _names(by, "by"), _filters(where)
     key = ("kpi", m, b, start, end, tuple(sorted((k, tuple(v)) for k, v in f.items())), compare)
     return engine.cached(key, lambda shop: views.kpi(shop, m, b, start, end, f, compare))
 
 
 @router.get("/alerts", summary="The alerts of a day (a period's last day), worst first, each linked to its diagnosis")
-def get_alerts(request: Request, engine: EngineDep, period: PeriodDep, lang: LangQ = None) -> list[dict[str, Any]]:
+def get_alerts(request: Request, engine: EngineDep, period: PeriodDep, lang: LangQ = None) -> list[AlertItem]:
     day = period.end
     return views.localise_alerts(engine.cached(("alerts", day), lambda shop: views.alerts(shop, day)), lang_of(request))
 
@@ -91,11 +101,11 @@ def get_advice(
     period: PeriodDep,
     product: Annotated[str | None, Query(max_length=128)] = None,
     lang: LangQ = None,
-) -> list[dict[str, Any]]:
+) -> list[AdviceItem]:
     day = period.end
     found = engine.cached(("advice", day), lambda shop: views.advice(shop, day))
     items = views.localise_advice(found, lang_of(request))
-    return [a for a in items if product is None or a["subject"].get("product") == product]
+    return [a for a in items if product is None or a.subject.get("product") == product]
 
 
 @router.get("/quarantine", summary="Rows that could not be loaded, with file, line and reason")
@@ -103,7 +113,7 @@ def get_quarantine(
     engine: EngineDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> dict[str, Any]:
+) -> QuarantinePage:
     return engine.cached(("quarantine", limit, offset), lambda shop: views.quarantine(shop, limit, offset))
 
 
@@ -114,7 +124,7 @@ async def post_ingest(
     files: Annotated[list[UploadFile], File(description="CSV, TSV, XLS, XLSX, Parquet or JSON Lines files.")],
     preset: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z0-9-]+$")] = None,
     table: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_]+$")] = None,
-) -> dict[str, Any]:
+) -> IngestResponse:
     from starlette.concurrency import run_in_threadpool
 
     limit: int = request.app.state.max_upload_bytes

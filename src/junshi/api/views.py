@@ -14,7 +14,20 @@ from typing import Any
 
 from junshi import Shop, periods
 from junshi.analysis import service as analysis
-from junshi.api.models import Card, Series, Trend
+from junshi.analysis.lookups import order_days, quarantined
+from junshi.api.models import (
+    AdviceItem,
+    AlertItem,
+    Card,
+    Catalogue,
+    IngestResponse,
+    KpiResponse,
+    PeriodInfo,
+    QuarantinePage,
+    Series,
+    ShopInfo,
+    Trend,
+)
 from junshi.errors import MissingDataError
 from junshi.i18n import Lang, Text
 from junshi.ingest import PRESETS
@@ -46,12 +59,6 @@ DIMENSION_LABELS: dict[str, Text] = {
 TREND_DAYS = 30  # a trend shows at least this many days, ending on the period's last day
 
 
-def _day(value: Any) -> str | None:
-    if value is None or value != value:  # None or NaT/NaN
-        return None
-    return value.date().isoformat() if isinstance(value, dt.datetime) else str(value)[:10]
-
-
 def num(value: Any) -> float | int | None:
     """A JSON number (None for missing values, NaN and NaT)."""
     if value is None or value != value:
@@ -61,28 +68,24 @@ def num(value: Any) -> float | int | None:
     return value if isinstance(value, int) else float(value)
 
 
-def shop_info(shop: Shop) -> dict[str, Any]:
+def shop_info(shop: Shop) -> ShopInfo:
     """The shop's settings, the first and last day it has orders on (shop-local) and the period the dashboard
     opens on (:func:`junshi.periods.default_period`; None without paid sales)."""
-    orders = shop.table("orders")
-    row = orders.aggregate(first=orders.created_at.min(), last=orders.created_at.max()).execute().iloc[0]
+    first, last = order_days(shop)
     try:
-        default: dict[str, object] | None = periods.default_period(shop).to_dict()
+        default: PeriodInfo | None = PeriodInfo.model_validate(periods.default_period(shop).to_dict())
     except MissingDataError:
         default = None
-    return {
-        "id": shop.shop_id,
-        **shop.settings,
-        "first_day": _day(row["first"]),
-        "last_day": _day(row["last"]),
-        "default_period": default,
-    }
+    return ShopInfo.model_validate({
+        "id": shop.shop_id, **shop.settings, "first_day": first and first.isoformat(),
+        "last_day": last and last.isoformat(), "default_period": default,
+    })
 
 
-def default_of(info: dict[str, Any]) -> Period | None:
+def default_of(info: ShopInfo) -> Period | None:
     """The default period of a :func:`shop_info` answer."""
-    d = info["default_period"]
-    return None if d is None else Period(dt.date.fromisoformat(d["start"]), dt.date.fromisoformat(d["end"]), d["kind"])
+    d = info.default_period
+    return None if d is None else Period(dt.date.fromisoformat(d.start), dt.date.fromisoformat(d.end), d.kind)
 
 
 def trend_range(period: Period) -> tuple[dt.date, dt.date]:
@@ -90,7 +93,7 @@ def trend_range(period: Period) -> tuple[dt.date, dt.date]:
     return min(period.start, period.end - dt.timedelta(days=TREND_DAYS - 1)), period.end
 
 
-def catalogue(shop: Shop, lang: Lang) -> dict[str, Any]:
+def catalogue(shop: Shop, lang: Lang) -> Catalogue:
     """Every public metric with its definition (口径), and the dimensions queries accept."""
     metrics = []
     for m in REGISTRY.values():
@@ -106,7 +109,8 @@ def catalogue(shop: Shop, lang: Lang) -> dict[str, Any]:
         {"id": d, "name": DIMENSION_LABELS[d](lang) if d in DIMENSION_LABELS else d, "definition": ""}
         for d in all_dimensions()
     ]
-    return {"currency": shop.settings.get("currency") or "CNY", "metrics": metrics, "dimensions": dims}
+    return Catalogue.model_validate(
+        {"currency": shop.settings.get("currency") or "CNY", "metrics": metrics, "dimensions": dims})
 
 
 def kpi(
@@ -117,11 +121,10 @@ def kpi(
     end: dt.date | None = None,
     filters: dict[str, list[str]] | None = None,
     compare: str | None = None,
-) -> dict[str, Any]:
+) -> KpiResponse:
     """``shop.kpi`` as JSON: period, metrics with definitions, rows, notes."""
     result = shop.kpi(metrics=list(metrics), by=list(by), start=start, end=end, filters=filters or {}, compare=compare)
-    out: dict[str, Any] = result.to_dict()
-    return out
+    return KpiResponse.model_validate(result.to_dict())
 
 
 def whole(shop: Shop, period: Period, metrics: Sequence[str]) -> dict[str, Any]:
@@ -203,37 +206,31 @@ def advice(shop: Shop, day: dt.date) -> list[dict[str, Any]]:
     return [a.to_json() for a in analysis.recommendations(shop, day)]
 
 
-def localise_alerts(items: list[dict[str, Any]], lang: Lang) -> list[dict[str, Any]]:
+def localise_alerts(items: list[dict[str, Any]], lang: Lang) -> list[AlertItem]:
     """Alerts with ``text`` and ``priority_label`` in ``lang`` (the rest unchanged)."""
     return [
-        {**a, "id": a["code"], "text": a["text"][lang], "text_all": a["text"], "priority": a["severity"],
-         "priority_label": SEVERITY_LABELS[a["severity"]](lang)}
+        AlertItem.model_validate(
+            {**a, "id": a["code"], "text": a["text"][lang], "text_all": a["text"], "priority": a["severity"],
+             "priority_label": SEVERITY_LABELS[a["severity"]](lang)})
         for a in items
     ]
 
 
-def localise_advice(items: list[dict[str, Any]], lang: Lang) -> list[dict[str, Any]]:
+def localise_advice(items: list[dict[str, Any]], lang: Lang) -> list[AdviceItem]:
     """Recommendations with ``text`` (title: text) and ``priority_label`` in ``lang``."""
     out = []
     for a in items:
         level = PRIORITIES.get(a["priority"], "low")
-        out.append({**a, "id": a["rule"], "text": f"{a['title'][lang]}: {a['text'][lang]}", "text_all": a["text"],
-                    "priority": level, "priority_label": SEVERITY_LABELS[level](lang)})
+        out.append(AdviceItem.model_validate(
+            {**a, "id": a["rule"], "text": f"{a['title'][lang]}: {a['text'][lang]}", "text_all": a["text"],
+             "priority": level, "priority_label": SEVERITY_LABELS[level](lang)}))
     return out
 
 
-def quarantine(shop: Shop, limit: int, offset: int) -> dict[str, Any]:
-    """Rows that could not be loaded, newest runs first, with file, line and reason."""
-    q = shop.table("quarantine")
-    total = int(q.count().execute())
-    frame = (
-        q.select("source_file", "source_line", "reason", "raw", table="table_name")
-        .order_by(["source_file", "source_line"])
-        .limit(limit, offset=offset)
-        .execute()
-    )
-    rows = [{k: (None if v != v else v) for k, v in r.items()} for r in frame.to_dict(orient="records")]
-    return {"total": total, "limit": limit, "offset": offset, "rows": rows}
+def quarantine(shop: Shop, limit: int, offset: int) -> QuarantinePage:
+    """Rows that could not be loaded, by file and line, with the reason."""
+    total, rows = quarantined(shop, limit, offset)
+    return QuarantinePage.model_validate({"total": total, "limit": limit, "offset": offset, "rows": rows})
 
 
 def presets() -> list[str]:
@@ -241,7 +238,7 @@ def presets() -> list[str]:
     return sorted(PRESETS)
 
 
-def ingest(shop: Shop, paths: Sequence[Path], preset: str | None, table: str | None) -> dict[str, Any]:
+def ingest(shop: Shop, paths: Sequence[Path], preset: str | None, table: str | None) -> IngestResponse:
     """Load uploaded files (all or nothing) and summarise the run per table; files are named as uploaded."""
     report = shop.ingest(list(paths), preset=preset, table=table)
     out: dict[str, Any] = report.to_dict()
@@ -258,4 +255,4 @@ def ingest(shop: Shop, paths: Sequence[Path], preset: str | None, table: str | N
     out["summary"] = [
         {"table": t, "loaded": report.tables.get(t, 0), "quarantined": quarantined.get(t, 0)} for t in names
     ]
-    return out
+    return IngestResponse.model_validate(out)

@@ -117,3 +117,31 @@ def logistics_cmd(
     for name, (key, title) in names.items():
         if (show is None or show.value == name) and data[key]:
             _rows(data[key], fmt, title)
+
+
+@service_app.command("dsr")
+def dsr_cmd(
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Day to forecast from, YYYY-MM-DD [default: the last review day].")] = None,
+    threshold: Annotated[float, typer.Option(
+        "--threshold", help="Warn when a score is forecast below this (and below the peers).")] = 4.7,
+    shop: ShopOption = "default", db: DbOption = None, fmt: FormatOption = TableFormat.table,
+) -> None:
+    """DSR (180-day mean of ratings) now and forecast 30 days ahead, against peers and a threshold, with the
+    aspects and products behind a fall and the method's backtest error on this shop."""
+    from junshi.service.dsr import dsr_forecast
+
+    with open_shop(db, shop) as s:
+        data = dsr_forecast(s, _day(as_of), threshold)
+    if fmt == TableFormat.json:
+        print_json(data)
+        return
+    zh = get_lang() == "zh"
+    rows = [{tr("score", "评分项"): d["name_zh"] if zh else d["name_en"], tr("now", "当前"): d["current"],
+             tr("in 30 days", "30天后"): d["forecast"], tr("peers", "同行"): d["peer"],
+             tr("alert", "预警"): tr("yes", "是") if d["alert"] else "",
+             tr("aspects", "负面方面"): ", ".join(f"{a['aspect']} {a['negative']}" for a in d["aspects"][:3]),
+             tr("products", "低分商品"): ", ".join(str(p["product_id"]) for p in d["products"][:3]),
+             tr("backtest MAE", "回测误差"): None if d["backtest"] is None else d["backtest"]["mae"]}
+            for d in data["scores"]]
+    _rows(rows, fmt, tr("DSR forecast on {day}", "DSR 预测（{day}）", day=data["as_of"]))

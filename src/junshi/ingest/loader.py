@@ -128,24 +128,23 @@ class Loader:
             if all_rules else "CAST(NULL AS VARCHAR)"
         keep = ", ".join(["__line", *(quote_ident(f.name) for f in fields)])
         ck = self.temp_name("ck")
-        self.con.execute(
+        # the row counts come back from the statements themselves (each extra query costs its planning time)
+        checked = self.con.execute(
             f"CREATE TEMP TABLE {ck} AS SELECT {keep}, {reason} AS __reason FROM ("
             f"SELECT __line, {', '.join(quote_ident('__t_' + f.name) for f in fields)}, {typed_cols} FROM ("
             f"SELECT {inner} FROM {raw.name} r {'WHERE ' + where if where else ''}) t0) c"
-        )
+        ).fetchall()[0][0]
         self._temps.append(("TABLE", ck))
-        self.con.execute(
+        bad_n = self.con.execute(
             "INSERT INTO quarantine (shop_id, table_name, source_file, source_line, reason, raw, run_id) "
             f"SELECT ?, ?, ?, c.__line, c.__reason, CAST(to_json(r) AS VARCHAR), ? FROM {ck} c "
             f"JOIN {raw.name} r ON {raw.line} = c.__line WHERE c.__reason IS NOT NULL",
             [self.shop_id, table, str(raw.source), self.report.run_id],
-        )
+        ).fetchall()[0][0]
+        good_n = int(checked) - int(bad_n)
         good = self.temp_name("good")
         self.con.execute(f"CREATE TEMP VIEW {good} AS SELECT * EXCLUDE (__reason) FROM {ck} WHERE __reason IS NULL")
         self._temps.append(("VIEW", good))
-        good_n, bad_n = self.con.execute(
-            f"SELECT count(*) FILTER (__reason IS NULL), count(*) FILTER (__reason IS NOT NULL) FROM {ck}"
-        ).fetchall()[0]
         load = self.file(raw)
         load.rows_loaded += int(good_n)
         load.rows_quarantined += int(bad_n)
@@ -156,10 +155,8 @@ class Loader:
         """Upsert the rows of ``select_sql`` (canonical column names; others NULL) into ``table``."""
         self.step(tr("writing {table}", "写入 {table}", table=table))
         spec = TABLES[table]
-        src = self.temp_name("src")
-        self.con.execute(f"CREATE TEMP VIEW {src} AS {select_sql}")
-        self._temps.append(("VIEW", src))
-        have = {r[0] for r in self.con.execute(f"DESCRIBE {src}").fetchall()}
+        src = f"({select_sql}) _ji_src"  # no temp view: one statement less per write
+        have = {r[0] for r in self.con.execute(f"DESCRIBE {select_sql}").fetchall()}
         unknown = have - set(spec.column_names)
         if unknown:
             raise ValueError(f"{table} has no columns {sorted(unknown)}")

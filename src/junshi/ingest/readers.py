@@ -249,6 +249,7 @@ def read_raw(
     suffix = path.suffix.lower()
     encoding = "binary"
     preamble: tuple[str, ...] = ()
+    known: tuple[tuple[str, ...], int] | None = None  # (columns, rows) when known without asking DuckDB
     try:
         if suffix in EXCEL and _is_workbook(path):
             sha = file_sha256(path)
@@ -259,6 +260,8 @@ def read_raw(
             con.register("_ji_arrow", table)
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _ji_arrow")
             con.unregister("_ji_arrow")
+            if len({c.lower() for c in table.column_names}) == table.num_columns:  # else DuckDB renames some
+                known = tuple(table.column_names), table.num_rows
         elif suffix in PARQUET:
             sha = file_sha256(path)
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT COLUMNS(*)::VARCHAR "
@@ -294,6 +297,8 @@ def read_raw(
         raise
     except (duckdb.Error, OSError, ValueError, KeyError, pa.ArrowException) as exc:
         raise _unreadable(path, exc) from exc
+    if known is not None:  # a new table's rows are numbered from 0
+        return RawTable(name, path, known[0], known[1], encoding, sha, 0, preamble)
     cols = tuple(r[0] for r in con.execute(f"DESCRIBE {name}").fetchall())
     count, base = con.execute(f"SELECT count(*), coalesce(min(rowid), 0) FROM {name}").fetchall()[0]
     return RawTable(name, path, cols, int(count), encoding, sha, int(base), preamble)

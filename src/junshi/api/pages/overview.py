@@ -23,7 +23,7 @@ from junshi.api.params import LangQ, PeriodDep
 from junshi.api.state import EngineDep
 from junshi.api.views import counts_days, daily_values, names, num, trend_range
 from junshi.i18n import Lang, Text
-from junshi.periods import Period
+from junshi.periods import Period, change_pct
 
 CARDS = (
     "sales", "uv", "payment_conversion_rate", "spend_per_buyer", "paid_buyers",
@@ -137,7 +137,7 @@ def overview(engine: Engine, period: Period, lang: Lang) -> OverviewResponse:
         compare: dict[str, Comparison] = {}
         for key, row in others.items():
             before = num(row.get(m))
-            compare[key] = Comparison(value=before, change_pct=_change_pct(value, before))
+            compare[key] = Comparison(value=before, change_pct=change_pct(value, before))
         if period.days == 1 or not counts_days(m):
             peer = Comparison(value=num(current.get(f"{m}_peer_avg")), change_pct=num(current.get(f"{m}_change_pct")))
         else:  # benchmarks are daily figures: a total of several days has no peer value to compare with
@@ -173,12 +173,6 @@ def overview(engine: Engine, period: Period, lang: Lang) -> OverviewResponse:
 def get_overview(request: Request, engine: EngineDep, period: PeriodDep, lang: LangQ = None) -> OverviewResponse:
     return overview(engine, period, request_lang(request))
 
-
-def _change_pct(current: float | int | None, previous: float | int | None) -> float | None:
-    """(current - previous) / |previous|, as the metric layer's comparisons define it (None when undefined)."""
-    if current is None or previous is None or previous == 0:
-        return None
-    return (current - previous) / abs(previous)
 
 
 PAGE = Page(

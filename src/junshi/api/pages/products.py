@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from junshi import Shop
+from junshi.analysis.lookups import product_names
+from junshi.analysis.stock import days_of_cover, stock_on
 from junshi.api.models import Model, Row
 from junshi.api.pages import Page, period_endpoint
 from junshi.api.views import num
@@ -32,27 +32,17 @@ class ProductsResponse(Model):
     movers_down: list[Mover]
 
 
-def _lookup(shop: Shop, table: str, key: str, value: str, **where: Any) -> dict[str, Any]:
-    """``key -> value`` of a canonical table's rows (record look-ups, not metrics)."""
-    t = shop.table(table)
-    for col, wanted in where.items():
-        t = t.filter(t[col] == wanted)
-    frame = t.select(key, value).execute()
-    return {str(k): v for k, v in zip(frame[key], frame[value], strict=True) if v == v}
-
-
 def products(shop: Shop, period: Period, lang: Lang) -> ProductsResponse:
     """Products over the period with stock and days of cover, movers up and down against the same number
     of days just before.
 
-    Stock is the product's row in ``inventory`` on the period's last day (else ``products.stock``); days of
-    cover is that stock over the average units sold per day of the period.
+    Stock is on hand on the period's last day, days of cover at the period's average units per day
+    (:mod:`junshi.analysis.stock`).
     """
     start, end, days = period.start, period.end, period.days
     result = shop.kpi(metrics=list(PRODUCT_METRICS), by=["product"], start=start, end=end, compare="previous")
-    names = _lookup(shop, "products", "product_id", "name")
-    stock = _lookup(shop, "products", "product_id", "stock")
-    stock |= _lookup(shop, "inventory", "product_id", "stock", date=end)
+    names = product_names(shop)
+    stock = stock_on(shop, end)
     rows: list[Row] = []
     movers: list[Mover] = []
     for r in result.records():
@@ -61,8 +51,7 @@ def products(shop: Shop, period: Period, lang: Lang) -> ProductsResponse:
         name = f"{names.get(pid, pid)} ({pid})"
         rows.append({
             "product": pid, "name": name, **{m: r.get(m) for m in PRODUCT_METRICS},
-            "stock": None if on_hand is None else int(on_hand),
-            "days_of_cover": None if on_hand is None or not units else round(float(on_hand) / (units / days), 1),
+            "stock": on_hand, "days_of_cover": days_of_cover(on_hand, units, days),
         })
         if r.get("sales_change"):
             movers.append(Mover(product=pid, name=name, change=num(r["sales_change"])))
