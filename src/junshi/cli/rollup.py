@@ -26,12 +26,8 @@ def rollup_command(
     from junshi import rollup
     from junshi.warehouse import writable
 
-    s = open_shop(db, shop)
-    try:
-        with writable(s.warehouse).transaction() as con:
-            report = rollup.rebuild(con, s.shop_id) if rebuild else rollup.refresh(con, s.shop_id)
-    finally:
-        s.close()
+    with open_shop(db, shop, write=True) as s, writable(s.warehouse).transaction() as con:
+        report = rollup.rebuild(con, s.shop_id) if rebuild else rollup.refresh(con, s.shop_id)
     for table, days in sorted(report.days.items()):
         span = f"{days[0]} .. {days[-1]}" if days else "-"
         console().print(tr("{table}: {n} days recomputed ({span})", "{table}：重算 {n} 天（{span}）",
