@@ -36,3 +36,45 @@ def risk_orders(wh: Writable, shop_id: str, start: str | dt.date | None = None, 
     if save:
         save_suspects(wh, shop_id, scored)
     return scored
+
+
+def daily_suspect_share(scored: list[OrderRisk], created: dict[str, dt.date], start: dt.date, end: dt.date
+                        ) -> list[float | None]:
+    """Per day from ``start`` to ``end``: suspect orders over orders placed that day (None: no order)."""
+    orders: dict[dt.date, int] = {}
+    suspects: dict[dt.date, int] = {}
+    for o in scored:
+        day = created[o.order_id]
+        orders[day] = orders.get(day, 0) + 1
+        suspects[day] = suspects.get(day, 0) + o.suspect
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    return [suspects[d] / orders[d] if orders.get(d) else None for d in days]
+
+
+def share_jumps(days: list[dt.date], share: list[float | None], floor: float = 0.02) -> list[dt.date]:
+    """Days whose suspect share jumps: above ``floor`` and three times the median of the 28 days before."""
+    out = []
+    for i, (day, value) in enumerate(zip(days, share, strict=True)):
+        before = sorted(v for v in share[max(0, i - 28):i] if v is not None)
+        usual = before[len(before) // 2] if before else 0.0
+        if value is not None and value > floor and value > 3 * usual:
+            out.append(day)
+    return out
+
+
+def order_days(wh: Warehouse, shop_id: str, ids: list[str]) -> dict[str, dt.date]:
+    """The shop-local day each order was placed."""
+    rows = wh.con.execute("SELECT order_id, CAST(created_at AS DATE) FROM orders WHERE shop_id = ? "
+                          "AND order_id IN (SELECT unnest(?))", [shop_id, ids]).fetchall()
+    return {str(r[0]): r[1] for r in rows}
+
+
+def ring_edges(wh: Warehouse, shop_id: str, buyers: list[str]) -> list[tuple[str, str, str]]:
+    """(buyer, kind, fingerprint) for each address or device the given buyers ordered with."""
+    rows = wh.con.execute("""
+        SELECT DISTINCT customer_id, 'address', address_hash FROM orders
+        WHERE shop_id = $1 AND customer_id IN (SELECT unnest($2)) AND address_hash IS NOT NULL
+        UNION SELECT DISTINCT customer_id, 'device', device_hash FROM orders
+        WHERE shop_id = $1 AND customer_id IN (SELECT unnest($2)) AND device_hash IS NOT NULL
+        ORDER BY 1, 2, 3""", [shop_id, buyers]).fetchall()
+    return [(str(a), str(b), str(c)) for a, b, c in rows]

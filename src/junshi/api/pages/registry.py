@@ -15,6 +15,7 @@ PAGE_MODULES = (
     "diagnosis",
     "service",
     "customers",
+    "risk",
     "data",
 )
 

@@ -1,0 +1,105 @@
+"""风控 Risk: the period's suspect orders with reasons, the fingerprint graph of the largest ring, the daily
+share of suspect orders (with the days it jumps), and the key figures with and without suspects."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from junshi import Shop
+from junshi.api.models import Card, Model
+from junshi.api.pages import Page, period_endpoint
+from junshi.api.views import cards, trend_range
+from junshi.i18n import Lang, Text
+from junshi.periods import Period
+from junshi.risk.service import daily_suspect_share, order_days, ring_edges, risk_orders, share_jumps
+
+RISK_CARDS = ("sales", "paid_orders", "paid_buyers", "payment_conversion_rate", "spend_per_buyer")
+SUSPECT_ROWS = 200
+
+
+class SuspectOrder(Model):
+    order_id: str
+    day: str
+    score: float
+    customer_id: str | None
+    pay_amount: float | None
+    reasons: str
+
+
+class GraphNode(Model):
+    id: str
+    kind: str  # buyer, address or device
+
+
+class GraphLink(Model):
+    source: str
+    target: str
+
+
+class RiskResponse(Model):
+    start: str
+    end: str
+    cards: list[Card]
+    clean_cards: list[Card]
+    suspects: int
+    orders: int
+    suspect_orders: list[SuspectOrder]
+    days: list[str]
+    share: list[float | None]
+    jumps: list[str]
+    ring_nodes: list[GraphNode]
+    ring_links: list[GraphLink]
+
+
+def risk(shop: Shop, period: Period, lang: Lang) -> RiskResponse:
+    """Orders of the trend's days scored (not saved: saving is `junshi risk orders`); cards of the period with
+    and without the suspects found; the largest ring among the period's suspects as a graph."""
+    start, end = trend_range(period)
+    scored = risk_orders(shop.warehouse, shop.shop_id, start, end, save=False)
+    created = order_days(shop.warehouse, shop.shop_id, [o.order_id for o in scored])
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    share = daily_suspect_share(scored, created, start, end)
+    in_period = [o for o in scored if period.start <= created[o.order_id] <= period.end]
+    suspects = [o for o in in_period if o.suspect]
+    clean = Shop(shop.warehouse.without_suspects([o.order_id for o in suspects]), shop.shop_id)
+    rings: dict[int, set[str]] = {}
+    for o in suspects:
+        if o.component is not None and o.customer_id is not None:
+            rings.setdefault(o.component, set()).add(o.customer_id)
+    biggest = sorted(sorted(rings.values(), key=len)[-1]) if rings else []
+    edges = ring_edges(shop.warehouse, shop.shop_id, biggest)
+    nodes = [GraphNode(id=b, kind="buyer") for b in biggest]
+    nodes += [GraphNode(id=f, kind=k) for k, f in sorted({(k, f) for _, k, f in edges})]
+    return RiskResponse(
+        start=start.isoformat(), end=end.isoformat(),
+        cards=cards(shop, period, RISK_CARDS, lang), clean_cards=cards(clean, period, RISK_CARDS, lang),
+        suspects=len(suspects), orders=len(in_period),
+        suspect_orders=[SuspectOrder(order_id=o.order_id, day=created[o.order_id].isoformat(), score=o.score,
+                                     customer_id=o.customer_id, pay_amount=o.pay_amount,
+                                     reasons=("；" if lang == "zh" else "; ").join(o.reasons_text(lang)))
+                      for o in suspects[:SUSPECT_ROWS]],
+        days=[d.isoformat() for d in days], share=share,
+        jumps=[d.isoformat() for d in share_jumps(days, share)],
+        ring_nodes=nodes, ring_links=[GraphLink(source=b, target=f) for b, _, f in edges],
+    )
+
+
+PAGE = Page(
+    key="risk", path="/risk", title=Text("Risk", "风控"),
+    summary="风控 Risk: suspect (刷单) orders with reasons, the ring's fingerprint graph, daily suspect share, "
+            "key figures with and without suspects",
+    endpoint=period_endpoint("risk", risk), response=RiskResponse,
+    text={
+        "with_suspects": Text("Key figures as recorded", "原始数据"),
+        "without_suspects": Text("Without suspect orders", "刷单剔除后"),
+        "share": Text("Share of suspect orders by day", "每日可疑订单占比"),
+        "share_series": Text("Suspect share", "可疑订单占比"),
+        "jumps": Text("Days the suspect share jumped", "可疑订单占比突增的日子"),
+        "ring": Text("Largest ring: buyers and the addresses and devices they share",
+                     "最大团伙：买家及其共用的地址与设备"),
+        "suspects": Text("Suspect orders (score, reasons)", "可疑订单（风险分与原因）"),
+        "buyer": Text("Buyer", "买家"), "address": Text("Address", "地址"), "device": Text("Device", "设备"),
+        "score": Text("Score", "风险分"), "order": Text("Order", "订单"), "amount": Text("Paid", "实付金额"),
+        "no_suspects": Text("No suspect order in this period.", "本期没有可疑订单。"),
+    },
+)
