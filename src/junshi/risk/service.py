@@ -62,14 +62,14 @@ def share_jumps(days: list[dt.date], share: list[float | None], floor: float = 0
     return out
 
 
-def order_days(wh: Warehouse, shop_id: str, ids: list[str]) -> dict[str, dt.date]:
+def order_days(wh: Writable, shop_id: str, ids: list[str]) -> dict[str, dt.date]:
     """The shop-local day each order was placed."""
     rows = wh.con.execute("SELECT order_id, CAST(created_at AS DATE) FROM orders WHERE shop_id = ? "
                           "AND order_id IN (SELECT unnest(?))", [shop_id, ids]).fetchall()
     return {str(r[0]): r[1] for r in rows}
 
 
-def ring_edges(wh: Warehouse, shop_id: str, buyers: list[str]) -> list[tuple[str, str, str]]:
+def ring_edges(wh: Writable, shop_id: str, buyers: list[str]) -> list[tuple[str, str, str]]:
     """(buyer, kind, fingerprint) for each address or device the given buyers ordered with."""
     rows = wh.con.execute("""
         SELECT DISTINCT customer_id, 'address', address_hash FROM orders

@@ -12,6 +12,7 @@ from junshi.api.views import cards, trend_range
 from junshi.i18n import Lang, Text
 from junshi.periods import Period
 from junshi.risk.service import daily_suspect_share, order_days, ring_edges, risk_orders, share_jumps
+from junshi.warehouse.base import writable
 
 RISK_CARDS = ("sales", "paid_orders", "paid_buyers", "payment_conversion_rate", "spend_per_buyer")
 SUSPECT_ROWS = 200
@@ -55,8 +56,9 @@ def risk(shop: Shop, period: Period, lang: Lang) -> RiskResponse:
     """Orders of the trend's days scored (not saved: saving is `junshi risk orders`); cards of the period with
     and without the suspects found; the largest ring among the period's suspects as a graph."""
     start, end = trend_range(period)
-    scored = risk_orders(shop.warehouse, shop.shop_id, start, end, save=False)
-    created = order_days(shop.warehouse, shop.shop_id, [o.order_id for o in scored])
+    wh = writable(shop.warehouse)  # scoring reads through the DuckDB connection (a clear error on other engines)
+    scored = risk_orders(wh, shop.shop_id, start, end, save=False)
+    created = order_days(wh, shop.shop_id, [o.order_id for o in scored])
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     share = daily_suspect_share(scored, created, start, end)
     in_period = [o for o in scored if period.start <= created[o.order_id] <= period.end]
@@ -67,7 +69,7 @@ def risk(shop: Shop, period: Period, lang: Lang) -> RiskResponse:
         if o.component is not None and o.customer_id is not None:
             rings.setdefault(o.component, set()).add(o.customer_id)
     biggest = sorted(sorted(rings.values(), key=len)[-1]) if rings else []
-    edges = ring_edges(shop.warehouse, shop.shop_id, biggest)
+    edges = ring_edges(wh, shop.shop_id, biggest)
     nodes = [GraphNode(id=b, kind="buyer") for b in biggest]
     nodes += [GraphNode(id=f, kind=k) for k, f in sorted({(k, f) for _, k, f in edges})]
     return RiskResponse(
