@@ -19,6 +19,7 @@ import os
 import numpy as np
 import pandas as pd
 
+from junshi import rollup
 from junshi.warehouse import Warehouse
 
 TRUTH = "sim_truth_lookalikes"
@@ -108,6 +109,7 @@ def plant_lookalikes(db: str | os.PathLike[str], shop: str = "default", seed: in
             con.execute(f"INSERT INTO {TRUTH} SELECT ?, kind, customer_id, order_id FROM _truth", [shop])
             for name in ("_fam", "_ip", "_truth"):
                 con.unregister(name)
+            rollup.refresh(con, shop, ("events", "orders"))  # visits changed: the rollups follow
         return rows.reset_index(drop=True)
     finally:
         wh.close()
@@ -136,6 +138,7 @@ def reshape_ring(db: str | os.PathLike[str], shop: str = "default", *, addresses
                            WHERE t.shop_id = ? AND t.customer_id = r.customer_id""", [shop])
             if browse:
                 _one_view_visits(wh, shop, fakes)
+                rollup.refresh(con, shop, ("events",))
             con.unregister("_ring")
             con.unregister("_fakes")
     finally:
