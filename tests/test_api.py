@@ -20,6 +20,7 @@ from junshi.api.config import load_or_create_token
 from junshi.api.server import is_local, login_url, resolve_token
 from junshi.api.uploads import display_name
 from junshi.errors import ConfigError
+from junshi.vocab import FACTORS
 
 TOKEN = "test-token-0123456789abcdef"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -223,7 +224,7 @@ def test_diagnosis_effects_add_up_to_the_change(client: TestClient) -> None:
     source = next(x for x in d["dimensions"] if x["name"] == "source")
     assert source["label"] == "Source"
     assert sum(c["contribution"] for c in source["cells"]) == pytest.approx(d["change"], abs=0.011)
-    assert d["factor_labels"]["conversion"] == "Conversion"
+    assert d["factor_labels"]["conversion"] == FACTORS["conversion"].name("en") == "Payment conversion rate"
     bad = client.get("/api/diagnosis?vs=yesterday-ish")
     assert_error(bad.json(), 422, "ValidationError")
 

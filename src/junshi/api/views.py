@@ -29,32 +29,15 @@ from junshi.api.models import (
     Trend,
 )
 from junshi.errors import MissingDataError
-from junshi.i18n import Lang, Text
+from junshi.i18n import Lang
 from junshi.ingest import PRESETS
 from junshi.metrics import REGISTRY, all_dimensions
 from junshi.metrics.compiler import closure
+from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
+from junshi.metrics.dimensions import dimension_label
 from junshi.metrics.facts import FACTS
 from junshi.periods import Period
-
-DIMENSION_LABELS: dict[str, Text] = {
-    "day": Text("Day", "日期"),
-    "week": Text("Week", "周"),
-    "month": Text("Month", "月"),
-    "hour": Text("Hour", "小时"),
-    "weekday": Text("Weekday", "星期"),
-    "source": Text("Source", "流量来源"),
-    "medium": Text("Medium", "媒介"),
-    "campaign": Text("Campaign", "推广计划"),
-    "device": Text("Device", "终端"),
-    "region": Text("Region", "地区"),
-    "city": Text("City", "城市"),
-    "product": Text("Product", "商品"),
-    "category": Text("Category", "类目"),
-    "brand": Text("Brand", "品牌"),
-    "customer_type": Text("New / returning", "新老买家"),
-    "landing_page": Text("Landing page", "落地页"),
-    "channel": Text("Channel", "推广渠道"),
-}
+from junshi.vocab import PRIORITIES, severity_name
 
 TREND_DAYS = 30  # a trend shows at least this many days, ending on the period's last day
 
@@ -106,7 +89,8 @@ def catalogue(shop: Shop, lang: Lang) -> Catalogue:
             "unit": m.unit, "direction": m.direction, "additive": m.additive, "needs": facts,
         })
     dims = [
-        {"id": d, "name": DIMENSION_LABELS[d](lang) if d in DIMENSION_LABELS else d, "definition": ""}
+        {"id": d, "name": dimension_label(d, lang),
+         "definition": DIMENSIONS[d].description(lang) if d in DIMENSIONS else ""}
         for d in all_dimensions()
     ]
     return Catalogue.model_validate(
@@ -181,21 +165,6 @@ def names(lang: Lang, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     }
 
 
-SEVERITY_LABELS: dict[str, Text] = {
-    "high": Text("High", "高"), "medium": Text("Medium", "中"), "low": Text("Low", "低"), "info": Text("Info", "提示"),
-}
-PRIORITIES = {1: "high", 2: "medium", 3: "low"}
-FACTOR_LABELS: dict[str, Text] = {
-    "visitors": Text("Visitors", "访客数"),
-    "conversion": Text("Conversion", "支付转化率"),
-    "spend_per_buyer": Text("Spend per buyer", "客单价"),
-    "buyers": Text("Paying buyers", "支付买家数"),
-    "refund_rate": Text("Refund rate", "退款率"),
-    "net_share": Text("Net share", "净销售占比"),
-    "gross_margin": Text("Gross margin", "毛利率"),
-}
-
-
 def alerts(shop: Shop, day: dt.date) -> list[dict[str, Any]]:
     """The day's alerts, worst first (from :mod:`junshi.analysis`), in both languages."""
     return [a.to_json() for a in analysis.alerts(shop, day)]
@@ -211,7 +180,7 @@ def localise_alerts(items: list[dict[str, Any]], lang: Lang) -> list[AlertItem]:
     return [
         AlertItem.model_validate(
             {**a, "id": a["code"], "text": a["text"][lang], "text_all": a["text"], "priority": a["severity"],
-             "priority_label": SEVERITY_LABELS[a["severity"]](lang)})
+             "priority_label": severity_name(a["severity"])(lang)})
         for a in items
     ]
 
@@ -223,7 +192,7 @@ def localise_advice(items: list[dict[str, Any]], lang: Lang) -> list[AdviceItem]
         level = PRIORITIES.get(a["priority"], "low")
         out.append(AdviceItem.model_validate(
             {**a, "id": a["rule"], "text": f"{a['title'][lang]}: {a['text'][lang]}", "text_all": a["text"],
-             "priority": level, "priority_label": SEVERITY_LABELS[level](lang)}))
+             "priority": level, "priority_label": severity_name(level)(lang)}))
     return out
 
 

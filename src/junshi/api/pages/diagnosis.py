@@ -17,9 +17,10 @@ from junshi.api.models import Model
 from junshi.api.pages import Page
 from junshi.api.params import LangQ, PeriodDep, in_range
 from junshi.api.state import EngineDep
-from junshi.api.views import DIMENSION_LABELS, FACTOR_LABELS
 from junshi.i18n import Lang, Text
+from junshi.metrics.dimensions import dimension_label
 from junshi.periods import Period
+from junshi.vocab import FACTORS
 
 VS_PATTERN = r"^(week|previous|year|\d{4}-\d{2}-\d{2})$"
 Effects = dict[str, float | None]
@@ -119,12 +120,12 @@ def diagnosis(shop: Shop, period: Period, vs: str | None, metric: str, depth: in
     found = analysis.diagnose_periods(
         shop, DiagnosisPeriod(period.start, period.end), DiagnosisPeriod(other.start, other.end), metric, depth)
     out: dict[str, Any] = to_json(found)
-    labels = {name: (DIMENSION_LABELS[name](lang) if name in DIMENSION_LABELS else name) for name in DIMENSIONS}
+    labels = {name: dimension_label(name, lang) for name in DIMENSIONS}
     for d in out["dimensions"]:
         d["label"] = labels.get(d["name"], d["name"])
     for step in out["path"]:
         step["label"] = labels.get(step["dimension"], step["dimension"])
-    out["factor_labels"] = {k: v(lang) for k, v in FACTOR_LABELS.items()}
+    out["factor_labels"] = {k: f.name(lang) for k, f in FACTORS.items()}
     return DiagnosisResponse.model_validate(out)
 
 
