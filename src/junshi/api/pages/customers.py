@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from pydantic import Field
 
 from junshi import Shop
 from junshi.api.models import Model
 from junshi.api.pages import Page, period_endpoint
+from junshi.customers.repurchase import Repurchase
 from junshi.i18n import Lang, Text
 from junshi.periods import Period
 
@@ -26,30 +26,10 @@ class RfmGroup(Model):
     action: str
 
 
-class Repurchase(Model):
-    """:class:`junshi.customers.repurchase.Repurchase` (docs/customers.md)."""
-
-    start: str | None
-    end: str
-    buyers: int
-    repeat_buyers: int
-    repurchase_rate: float | None
-    returning_buyer_share: float | None
-    customers: int
-    orders: int
-    orders_per_customer: float
-    gaps: int
-    mean_days_between: float | None
-    median_days_between: float | None
-    days_between_quantiles: dict[str, float]
-    order_counts: list[dict[str, Any]] = Field(description='[{"orders": n, "customers": c, "share": s}], "10+" last.')
-    gap_histogram: list[dict[str, Any]] = Field(description='[{"from_days", "to_days" (null: open), "gaps"}].')
-
-
 class CustomersResponse(Model):
     date: str
     groups: list[RfmGroup]
-    repurchase: Repurchase
+    repurchase: Repurchase = Field(description=":class:`junshi.customers.repurchase.Repurchase` (docs/customers.md).")
     repurchase_start: str
     repurchase_end: str
 
@@ -64,8 +44,8 @@ def customers(shop: Shop, period: Period, lang: Lang) -> CustomersResponse:
         for g in shop.customers.rfm_groups(day).to_dict(orient="records")
     ]
     first = min(period.start, day - dt.timedelta(days=REPURCHASE_DAYS - 1))
-    again = shop.customers.repurchase(first, day).to_dict()
-    return CustomersResponse(date=day.isoformat(), groups=groups, repurchase=Repurchase.model_validate(again),
+    again = shop.customers.repurchase(first, day)
+    return CustomersResponse(date=day.isoformat(), groups=groups, repurchase=again,
                              repurchase_start=first.isoformat(), repurchase_end=day.isoformat())
 
 
