@@ -180,6 +180,17 @@ def test_overview_numbers_equal_the_api_and_show_their_definition(page: Any, bas
     assert drawn_charts(page) == {"chart-trend": 3}
 
 
+def test_the_service_page_shows_the_dsr_forecast_and_review_aspects_of_the_api(page: Any, base_url: str) -> None:
+    open_page(page, f"{base_url}/service?lang=zh&date={DAY}")
+    service = api(page, base_url, f"/api/service?date={DAY}&lang=zh")
+    assert service["dsr_forecast"], "the demo shop has DSR ratings"
+    rows = page.locator("#table-dsr-forecast tbody tr")
+    assert rows.count() == len(service["dsr_forecast"])
+    assert service["dsr_forecast"][0]["name"] in rows.first.inner_text()
+    assert page.locator("#table-aspects tbody tr").count() == len(service["aspects"])
+    page.screenshot(path=str(ARTIFACTS / "service-panels-zh.png"), full_page=True)
+
+
 def test_changing_the_date_reloads_the_figures_of_that_day(page: Any, base_url: str) -> None:
     open_page(page, f"{base_url}/?date={DAY}")
     with page.expect_navigation():
