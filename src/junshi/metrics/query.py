@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 import ibis
+import ibis.expr.operations as ops
 import pandas as pd
 
 from junshi import rollup
@@ -154,7 +155,9 @@ def compile_kpi(warehouse: BaseWarehouse, shop_id: str, q: Query) -> tuple[Plan,
         return replace(plan, notes=list(plan.notes), summed=set()), check
     plan, check = _compile_kpi(warehouse, shop_id, q, version is not None)
     if version is not None:
-        if plan.expr is not None:
+        if plan.expr is not None and not plan.expr.op().find(ops.InMemoryTable):
+            # an in-memory table (a rolling metric's calendar, a list of order ids) lives on the connection
+            # that registered it, so a plan holding one is run through Ibis, which registers it where it runs
             plan.sql = str(ibis.to_sql(plan.expr, dialect="duckdb"))
         if len(_PLANS) >= _PLANS_KEPT:
             del _PLANS[next(iter(_PLANS))]
