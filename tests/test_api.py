@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import junshi
+from junshi import rollup
 from junshi.api import create_app
 from junshi.api.config import load_or_create_token
 from junshi.api.server import is_local, login_url, resolve_token
@@ -286,11 +287,12 @@ def test_readers_see_no_half_load_and_a_second_ingest_is_refused(client: TestCli
     inside, release = threading.Event(), threading.Event()
 
     def slow_load(shop: junshi.Shop) -> None:
-        with shop.warehouse.transaction() as con:
+        with shop.warehouse.transaction() as con:  # as a load does: the rows, then the rollups, in one transaction
             con.execute(
                 "INSERT INTO orders (shop_id, order_id, created_at, paid_at, pay_amount) "
                 "VALUES ('default', 'HALF1', TIMESTAMP '2024-11-29 09:00', TIMESTAMP '2024-11-29 09:01', 10)"
             )
+            rollup.refresh(con, "default", ["orders"])
             inside.set()
             assert release.wait(30)
 

@@ -34,6 +34,16 @@ def test_forecast_arithmetic(tmp_path: Path) -> None:
     assert item["products"] == [{"product_id": "p9", "low_ratings": 3}]
 
 
+def test_a_day_before_the_first_rating_has_no_score(tmp_path: Path) -> None:
+    """Ratings from 2024-01-01 only: as of 1999-12-31 there is nothing in the 180-day window, so no score (the
+    API answered 500 here for /api/service?date=2000-01-01)."""
+    rows = [dict(review_id=f"a{i}", product_id="p1", created_at="2024-01-01 10:00", dsr_item=5) for i in range(3)]
+    with connect(tmp_path / "w.duckdb", "s") as shop:
+        load_duckdb(shop.warehouse, {"reviews": rows})
+        got = dsr_forecast(shop, date(1999, 12, 31))
+    assert got["as_of"] == "1999-12-31" and got["scores"] == []
+
+
 def test_backtest_on_the_demo_shop(demo_db: Path) -> None:
     """The 30-day forecast on the demo shop, measured 2026-11-26: this fixture (27 backtest days) MAE 0.040
     (item), 0.035 (service), 0.099 (logistics) points, naive (no change) 0.043, 0.023, 0.069; the 180-day

@@ -108,7 +108,8 @@ def dsr_forecast(shop: Shop, as_of: date | None = None, threshold: float = THRES
     day = as_of or daily.index.max().date()
     ts = pd.Timestamp(day)
     if ts not in daily.index:
-        daily = daily.reindex(pd.date_range(daily.index.min(), max(ts, daily.index.max()), freq="D"), fill_value=0.0)
+        daily = daily.reindex(pd.date_range(min(ts, daily.index.min()), max(ts, daily.index.max()), freq="D"),
+                              fill_value=0.0)  # a day before the first rating has no score: skipped below
     recent_start = day - timedelta(days=RECENT - 1)
     reviews = shop.table("reviews")
     low = reviews.filter((reviews.created_at.date() >= recent_start) & (reviews.created_at.date() <= day))
