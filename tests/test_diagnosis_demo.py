@@ -111,7 +111,7 @@ def test_a_break_in_one_source_is_flagged_and_leads_the_note(demo_shop: Shop, de
             hits += 1
             text = diagnosis_text(diag, "CNY").splitlines()
             lead = text.index("Beyond normal variation (false discovery rate 5%):")
-            assert any(f"source {ev.source}:" in line for line in text[lead:lead + 4])
+            assert any(f"source {ev.source}:" in line.lower() for line in text[lead:lead + 4])  # declared label
             assert "Why:" not in text or lead < text.index("Why:")
     print(f"\n{ev.source} flagged on {hits} of {len(days)} days of the drop")
     assert hits >= 3

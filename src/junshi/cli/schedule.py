@@ -72,7 +72,7 @@ def list_cmd(fmt: ReportFormatOption = ReportFormat.table, db: DbOption = None, 
                      tr("yes", "是") if x["secret"] else "", x["lang"])
     console().print(view)
     if sent:
-        log = Table(tr("delivery", "推送"), tr("day", "日期"), tr("status", "状态"), tr("attempts", "尝试"),
+        log = Table(tr("delivery", "推送"), tr("report date", "报表日期"), tr("status", "状态"), tr("attempts", "尝试"),
                     tr("error", "错误"), title=tr("Latest deliveries", "最近的推送"))
         for d in sent:
             log.add_row(d["delivery_key"], str(d["report_date"]), d["status"], str(d["attempts"]), d["error"] or "")
