@@ -213,7 +213,7 @@ class Writer:
         }, "$1, 'O' || oid, 'C' || cid, 'V' || vid, 'S' || sid, created_at, paid_at, shipped_at, delivered_at, "
            "cancelled_at, status, source, device, region, city, item, discount, shipping, pay, presale, deposit, "
            "method, left(md5($1 || ':addr:' || addr), 16), left(md5($1 || ':ip:' || sid), 16), "
-           "left(md5($1 || ':dev:' || dev), 16), NULL, NULL")
+           "left(md5($1 || ':dev:' || dev), 16), CAST(paid_at AS DATE) + INTERVAL 4 DAY, NULL")  # promised: 4 days
 
     def _order_items(self, c: dict[str, np.ndarray]) -> None:
         self._insert("order_items", {
