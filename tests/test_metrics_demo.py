@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from junshi import Shop
@@ -17,7 +16,8 @@ START, END = "2024-10-01", "2024-10-31"
 
 @pytest.fixture(scope="module")
 def demo(demo_db: Path) -> Iterator[Shop]:
-    warehouse = Warehouse(demo_db, read_only=True)
+    # the default configuration: DuckDB refuses a read-only connection beside a read-write one in the process
+    warehouse = Warehouse(demo_db)
     yield Shop(warehouse, "default")
     warehouse.close()
 
@@ -57,7 +57,7 @@ def test_matches_hand_written_sql(demo_db: Path, demo: Shop) -> None:
         SELECT coalesce(vis.source, paid.source) AS source, coalesce(sales, 0) AS sales,
                coalesce(buyers, 0) AS buyers, coalesce(uv, 0) AS uv
         FROM vis FULL JOIN paid ON vis.source IS NOT DISTINCT FROM paid.source ORDER BY 1"""
-    with duckdb.connect(str(demo_db), read_only=True) as con:
+    with demo.warehouse.con.cursor() as con:
         expected = con.execute(sql).fetchall()
     got = demo.kpi("sales,paid_buyers,uv", by="source", start=START, end=END).records()
     assert [(r["source"], pytest.approx(r["sales"]), r["paid_buyers"], r["uv"]) for r in got] == expected
@@ -67,7 +67,7 @@ def test_visitors_by_day_are_counted_on_each_day_they_viewed(demo_db: Path, demo
     """uv by day and by device against SQL over the page views themselves (not the visits' start days)."""
     views = """FROM events e JOIN sessions s ON s.shop_id = e.shop_id AND s.session_id = e.session_id
                WHERE e.shop_id = 'default' AND e.event_type IN ('page_view', 'product_view')"""
-    with duckdb.connect(str(demo_db), read_only=True) as con:
+    with demo.warehouse.con.cursor() as con:
         by_day = con.execute(f"""SELECT CAST(e.ts AS DATE), count(DISTINCT s.visitor_id) {views}
             AND e.ts >= DATE '{START}' AND e.ts < DATE '{END}' + 1 GROUP BY 1 ORDER BY 1""").fetchall()
         by_device = con.execute(f"""SELECT s.device, count(DISTINCT s.visitor_id) {views}

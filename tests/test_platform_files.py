@@ -157,7 +157,8 @@ def test_every_dashboard_page_and_api_call(files_db: Path) -> None:
         paths = [p for p, ops in c.get("/openapi.json").json()["paths"].items() if "get" in ops and "{" not in p]
         bodies = {}
         for path in paths:
-            r = c.get(path, params={"metrics": "uv,sales"} if path.endswith("/kpi") else {})
+            params = {"/api/kpi": {"metrics": "uv,sales"}, "/api/report": {"format": "json"}}.get(path, {})
+            r = c.get(path, params=params)
             assert r.status_code == 200, (path, r.text[:300])
             bodies[path] = r.json()
             missing = [n for n in _notes(bodies[path]) if n["code"] == "missing_data" and n["metric"] in DAILY]
@@ -185,10 +186,11 @@ def files_url(taobao_files: tuple[Path, Path, Path], tmp_path_factory: pytest.Te
 
 @pytest.mark.browser
 def test_every_page_draws_in_the_browser(request: pytest.FixtureRequest, files_url: str) -> None:
-    """Every page loads without a script error and draws its charts; only the ratings chart stays empty,
-    since no Taobao download carries reviews."""
+    """Every page loads without a script error and draws its charts; only the ratings chart and the ring graph
+    stay empty, since no Taobao download carries reviews or buyers' fingerprints."""
     for pg in _logged_in(request.getfixturevalue("browser"), files_url):
         for key, href in ((p.key, p.path) for p in PAGES):
             open_page(pg, f"{files_url}{href}")
             empty = [chart for chart, series in drawn_charts(pg).items() if series <= 0]
-            assert empty == (["chart-ratings"] if key == "service" else []), (key, empty)
+            no_download = {"service": ["chart-ratings"], "risk": ["chart-ring"]}  # ratings, fingerprints
+            assert empty == no_download.get(key, []), (key, empty)
