@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from cli_commands import run_cli
 from junshi import Shop
-from junshi.cli import main
 from junshi.errors import ConfigError
 from junshi.metrics import REGISTRY, public_metrics
 from junshi.metrics.docs import render
@@ -94,14 +94,7 @@ def db(tmp_path: Path) -> str:
     return str(path)
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+run = run_cli  # the in-process runner the every-command test uses
 
 
 def test_cli_kpi_csv_json_table_and_explain(db: str, capsys: pytest.CaptureFixture[str]) -> None:
