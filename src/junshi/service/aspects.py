@@ -18,7 +18,10 @@ from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from junshi.service.lexicon import (
+    ATTRIBUTE_TERMS,
     BY_ASPECT,
+    COMPARE,
+    COMPETITORS,
     CONTRASTS,
     NEGATIVE,
     NEGATORS,
@@ -32,15 +35,33 @@ if TYPE_CHECKING:
     import jieba
 
 DEGREE = frozenset(("很", "非常", "太", "特别", "超", "超级", "有点", "有些", "比较", "挺", "真的", "好", "也",
-                    "都", "还", "更", "最", "十分", "蛮", "完全", "实在", "了", "的", "得", "就", "有点儿"))
+                    "都", "还", "更", "最", "十分", "蛮", "完全", "实在", "了", "的", "得", "就", "有点儿", "略", "稍", "稍微"))
 NEGATION_REACH = 4  # words after a negator that it can still flip
 _SEGMENTS = re.compile(r"[，。！？；,.!?;～~、…\s]+")
 _CONTRAST = re.compile("(?=" + "|".join(CONTRASTS) + ")")
 
 
+# who does something: right before another aspect's term they are only its subject (卖家发货: 物流)
+AGENTS = frozenset(("卖家", "店家", "商家", "掌柜", "客服", "快递", "快递员", "快递小哥", "顺丰", "圆通", "中通",
+                    "申通", "韵达", "京东物流", "邮政"))
+# a word ending in 味 that jieba does not know (橡胶味, 香精味) is a smell complaint, except these
+NOT_SMELL = frozenset(("口味", "美味", "风味", "趣味", "品味", "韵味", "人情味", "意味", "滋味", "回味", "调味"))
+
+
+def _term(word: str, before: str = "") -> tuple[str, int] | None:
+    """(aspect, own polarity) of a term; 态度/服务 take the aspect of the agent named right before them."""
+    if word in ATTRIBUTE_TERMS:
+        return (TERMS[before][0] if before in AGENTS else "service"), 0
+    if word in TERMS:
+        return TERMS[word]
+    if len(word) >= 2 and word.endswith("味") and word not in NOT_SMELL:
+        return "smell", -1
+    return None
+
+
 def _known(word: str) -> bool:
     return word in TERMS or word in POSITIVE or word in NEGATIVE or word in BY_ASPECT or word in NEGATORS \
-        or word in DEGREE or word in PRESENCE
+        or word in DEGREE or word in PRESENCE or word in ATTRIBUTE_TERMS
 
 
 def words(clause: str) -> list[str]:
@@ -49,6 +70,9 @@ def words(clause: str) -> list[str]:
     out: list[str] = []
     for w in _tokenizer().lcut(clause):
         if not w.strip():
+            continue
+        if w == "味" and out and not _known(out[-1]):  # 香精 + 味
+            out[-1] += w
             continue
         if _known(w) or len(w) < 2:
             out.append(w)
@@ -73,7 +97,7 @@ def _tokenizer() -> jieba.Tokenizer:
 
     jieba.setLogLevel(logging.WARNING)
     tok = jieba.Tokenizer()
-    for word in (*TERMS, *POSITIVE, *NEGATIVE, *NEGATORS, *BY_ASPECT, *PRESENCE):
+    for word in (*TERMS, *POSITIVE, *NEGATIVE, *NEGATORS, *BY_ASPECT, *PRESENCE, *ATTRIBUTE_TERMS):
         tok.add_word(word, freq=200000)
     return tok
 
@@ -108,7 +132,7 @@ class _Clause:
         self.mentions: list[Mention] = []
         self.pending: list[tuple[str, str, bool]] = []  # (aspect, term, preceded by 有 ...)
         self.loose: list[tuple[str, int]] = []  # opinion words before any term: (word, sign)
-        self.names_aspect = any(w in TERMS for w in words)
+        self.names_aspect = any(_term(w) for w in words)
         self.skip: set[int] = set()  # opinion words already read with the term before them
         # a contrast (但是, 不过 ...) starts a new opinion; 就是 may carry the one before (物流就是快)
         self.contrast = bool(words) and any(words[0].startswith(c) for c in CONTRASTS if c != "就是")
@@ -122,13 +146,16 @@ class _Clause:
             if w in NEGATORS:
                 neg_at = i
                 continue
-            if w in TERMS:
-                aspect, own = TERMS[w]
+            prev = self.words[i - 1] if i else ""
+            term = _term(w, prev)
+            if term:
+                aspect, own = term
+                if prev in AGENTS and self.pending and self.pending[-1][1] == prev:
+                    self.pending.pop()  # the agent is only the subject of this term (卖家发货, 快递包装)
                 if own:
                     self._resolve(aspect, self._own(i, aspect, own) * flip, w)
                     neg_at = None
                 else:
-                    prev = self.words[i - 1] if i else ""
                     if flip == -1 and aspect == "smell":
                         self.mentions.append(Mention(aspect, 1, w))  # 没(什么)味道
                         neg_at = None
@@ -139,7 +166,15 @@ class _Clause:
             if sign:
                 self._resolve_word(w, flip)
                 neg_at = None
+        self._competitor()
         return self
+
+    def _competitor(self) -> None:
+        """``别家便宜``: a price opinion said of another shop is the opposite for this one (not ``比别家便宜``)."""
+        rival = next((i for i, w in enumerate(self.words) if w in COMPETITORS), None)
+        if rival is None or COMPARE in "".join(self.words[:rival]):
+            return
+        self.mentions = [m._replace(polarity=-m.polarity) if m.aspect == "price" else m for m in self.mentions]
 
     def _own(self, i: int, aspect: str, own: int) -> int:
         """The polarity of a term that has one (色差, 线头, 便宜), read with the words right after it:
