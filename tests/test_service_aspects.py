@@ -1,6 +1,9 @@
 """Review aspects and sentiment (junshi.service.aspects): negation and contrast, and precision and
-recall per aspect on the labelled set tests/fixtures/reviews_zh.csv (dev part, used to write the
-lexicon; hold-out part, never tuned on)."""
+recall per aspect on the labelled set tests/fixtures/reviews_zh.csv.
+
+Splits: ``dev`` (349 reviews the lexicon was written on: the first 144, 62 on price talk, and the 143 of a
+second hold-out once it had been measured), ``hold`` (88, written with the first dev part, measured only
+in aggregate) and ``hold3`` (119, written before the last lexicon changes and never looked at one by one)."""
 
 from __future__ import annotations
 
@@ -31,6 +34,10 @@ ZH = {a.zh: a.id for a in ASPECTS}
     ("物流不是很快", {"logistics": -1}),
     ("颜色没有图片上的好看", {"color": -1}),
     ("不起球", {"quality": 1}),
+    ("物流信息好几天没更新", {"logistics": -1}),  # 好 of 好几天 is no praise
+    ("客服也不回复", {"service": -1}),  # a reply that is not there is a complaint, a smell a praise
+    ("精华液没什么香精味", {"smell": 1}),  # X味 is a smell complaint, negated here
+    ("价格不优惠", {"price": -1}),
 ])
 def test_negation(text: str, expected: dict[str, int]) -> None:
     assert aspects(text) == expected
@@ -47,6 +54,13 @@ def test_negation(text: str, expected: dict[str, int]) -> None:
     ("京东物流就是快", {"logistics": 1}),  # 就是 as emphasis carries the opinion
     ("价格便宜质量差", {"price": 1, "quality": -1}),
     ("物流和包装都很好", {"logistics": 1, "packaging": 1}),
+    ("同样的东西别家便宜二十", {"price": -1}),  # another shop is cheaper: dearer here
+    ("价格比实体店便宜多了", {"price": 1}),  # compared with 比: cheaper here
+    ("价格涨了，之前买的便宜多了", {"price": -1}),
+    ("卖家发货很及时", {"logistics": 1}),  # the seller is only the subject of the shipping
+    ("快递员态度恶劣", {"logistics": -1}),  # the courier's manner is the logistics'
+    ("客服态度恶劣", {"service": -1}),
+    ("包装得严严实实的", {"packaging": 1}),  # AABB: 严实
 ])
 def test_contrast_and_clauses(text: str, expected: dict[str, int]) -> None:
     assert aspects(text) == expected
@@ -80,7 +94,7 @@ def test_labelled_set_size() -> None:
     with LABELLED.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) >= 200
-    assert {r["split"] for r in rows} == {"dev", "hold"}
+    assert {r["split"] for r in rows} == {"dev", "hold", "hold3"}
     assert len({r["text"] for r in rows}) == len(rows)  # no duplicates
 
 
@@ -91,8 +105,11 @@ def test_precision_recall_dev() -> None:
         assert p >= 0.85 and r >= 0.85, (aspect, p, r)
 
 
-def test_precision_recall_hold_out() -> None:
-    """The hold-out part, never tuned on: measured 2026-11-26 >= 0.90 everywhere but price recall 0.82
-    (see the report); the floor here is 0.8 so that a regression fails."""
-    for aspect, (p, r, _) in _scores("hold").items():
-        assert p >= 0.8 and r >= 0.8, (aspect, p, r)
+@pytest.mark.parametrize(("split", "floor"), [("hold", 0.85), ("hold3", 0.5)])
+def test_precision_recall_hold_out(split: str, floor: float) -> None:
+    """The hold-out parts, measured 2026-11-26 (precision / recall): ``hold`` 1.00 / 1.00 for every aspect;
+    ``hold3`` precision 0.78 (客服) to 1.00, recall 0.54 (客服), 0.62 (包装), 0.76 (物流), 0.77 (尺码, 颜色),
+    0.81 (质量), 0.85 (气味, 做工), 0.88 (价格): phrasings the lexicon has not seen
+    are missed. The floors make a regression fail."""
+    for aspect, (p, r, _) in _scores(split).items():
+        assert p >= floor and r >= floor, (aspect, p, r)

@@ -7,8 +7,11 @@ waits for the next opinion word of its clause (``物流和包装都很好``: bot
 complaint by itself (色差, 偏小, 线头) is one unless an opinion follows (色差不大) or it is negated
 (没有色差, 线头都没有); a negator (不, 没有, 一点也不 ...) flips an opinion up to four words later; an
 opinion before any term waits for the next term of its clause (没有难闻的味道); a term left without an
-opinion takes that of the next clause when that clause names no aspect (京东物流就是快). One aspect
-mentioned both ways in a review counts as negative (the complaint is what an operator acts on).
+opinion takes that of the next clause when that clause names no aspect (京东物流就是快). An agent
+(卖家, 快递员) right before another term is only its subject (卖家发货: 物流); 态度/服务 belong to the agent
+before them. A price opinion said of another shop or an earlier time (别家便宜, 之前买的便宜) is the
+opposite for this one, unless compared with 比. One aspect mentioned both ways in a review counts as
+negative (the complaint is what an operator acts on).
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from junshi.service.lexicon import (
+    ABSENT,
     ATTRIBUTE_TERMS,
     BY_ASPECT,
     COMPARE,
     COMPETITORS,
     CONTRASTS,
+    FILLERS,
     NEGATIVE,
     NEGATORS,
     POSITIVE,
@@ -35,7 +40,9 @@ if TYPE_CHECKING:
     import jieba
 
 DEGREE = frozenset(("很", "非常", "太", "特别", "超", "超级", "有点", "有些", "比较", "挺", "真的", "好", "也",
-                    "都", "还", "更", "最", "十分", "蛮", "完全", "实在", "了", "的", "得", "就", "有点儿", "略", "稍", "稍微"))
+                    "都", "还", "更", "最", "十分", "蛮", "完全", "实在", "了", "的", "得", "就", "有点儿",
+                    "略", "稍", "稍微", "偏"))
+AFTER_DEGREE = frozenset(("多", "很多", "不少", "许多"))  # 便宜多了: much cheaper, not a complaint
 NEGATION_REACH = 4  # words after a negator that it can still flip
 _SEGMENTS = re.compile(r"[，。！？；,.!?;～~、…\s]+")
 _CONTRAST = re.compile("(?=" + "|".join(CONTRASTS) + ")")
@@ -61,7 +68,7 @@ def _term(word: str, before: str = "") -> tuple[str, int] | None:
 
 def _known(word: str) -> bool:
     return word in TERMS or word in POSITIVE or word in NEGATIVE or word in BY_ASPECT or word in NEGATORS \
-        or word in DEGREE or word in PRESENCE or word in ATTRIBUTE_TERMS
+        or word in DEGREE or word in PRESENCE or word in ATTRIBUTE_TERMS or word in FILLERS
 
 
 def words(clause: str) -> list[str]:
@@ -74,6 +81,8 @@ def words(clause: str) -> list[str]:
         if w == "味" and out and not _known(out[-1]):  # 香精 + 味
             out[-1] += w
             continue
+        if len(w) == 4 and w[0] == w[1] and w[2] == w[3] and _known(w[0] + w[2]):  # 严严实实: 严实
+            w = w[0] + w[2]
         if _known(w) or len(w) < 2:
             out.append(w)
             continue
@@ -97,7 +106,7 @@ def _tokenizer() -> jieba.Tokenizer:
 
     jieba.setLogLevel(logging.WARNING)
     tok = jieba.Tokenizer()
-    for word in (*TERMS, *POSITIVE, *NEGATIVE, *NEGATORS, *BY_ASPECT, *PRESENCE, *ATTRIBUTE_TERMS):
+    for word in (*TERMS, *POSITIVE, *NEGATIVE, *NEGATORS, *BY_ASPECT, *PRESENCE, *ATTRIBUTE_TERMS, *FILLERS):
         tok.add_word(word, freq=200000)
     return tok
 
@@ -156,8 +165,9 @@ class _Clause:
                     self._resolve(aspect, self._own(i, aspect, own) * flip, w)
                     neg_at = None
                 else:
-                    if flip == -1 and aspect == "smell":
-                        self.mentions.append(Mention(aspect, 1, w))  # 没(什么)味道
+                    absent = ABSENT.get(w, ABSENT.get(aspect))
+                    if flip == -1 and absent:
+                        self.mentions.append(Mention(aspect, absent, w))  # 没(什么)味道, 不回复
                         neg_at = None
                     else:
                         self.pending.append((aspect, w, prev in PRESENCE))
@@ -180,7 +190,7 @@ class _Clause:
         """The polarity of a term that has one (色差, 线头, 便宜), read with the words right after it:
         a negator ending the clause flips it (线头都没有); an opinion right after it decides
         (色差不大, 色差严重)."""
-        after = [x for x in self.words[i + 1:] if x not in DEGREE]
+        after = [x for x in self.words[i + 1:] if x not in DEGREE and x not in AFTER_DEGREE]
         flip = 1
         if after and after[0] in NEGATORS:
             if len(after) == 1:
