@@ -312,6 +312,27 @@ def test_readers_see_no_half_load_and_a_second_ingest_is_refused(client: TestCli
     assert client.get(url).json()["rows"][0]["paid_orders"] == before + 1
 
 
+# ---------- attribution ----------
+
+
+def test_attribution_endpoints(client: TestClient) -> None:
+    """/api/attribution per model equals its column of /api/attribution/compare; each adds up to the orders;
+    the ad channels carry the platform's own figures; an unknown model is a 422."""
+    q = "start=2024-11-01&end=2024-11-30&half_life_days=3"
+    both = client.get(f"/api/attribution/compare?{q}").json()
+    assert both["model_names"]["markov"] == {"en": "Markov chain (removal effect)", "zh": "马尔可夫链（移除效应）"}
+    assert both["total_conversions"] > 500
+    for model in both["models"]:
+        one = client.get(f"/api/attribution?model={model}&{q}").json()
+        assert one["total_conversions"] == both["total_conversions"]
+        assert sum(c["conversions"] for c in one["channels"]) == pytest.approx(one["total_conversions"], abs=1e-6)
+        assert {c["channel"]: c["conversions"] for c in one["channels"]} == {
+            c["channel"]: c["models"][model]["conversions"] for c in both["channels"]}
+    assert {c["channel"] for c in both["channels"] if c["platform"]} == {"直通车", "钻展", "淘宝客"}
+    bad = client.get(f"/api/attribution?model=u_shape&{q}")
+    assert bad.status_code == 422
+
+
 # ---------- the published schema ----------
 
 

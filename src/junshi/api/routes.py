@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from junshi.api import views
 from junshi.api.errors import ERROR_RESPONSES
+from junshi.api.marketing_models import AttributionComparison, AttributionResponse
 from junshi.api.models import (
     AdviceItem,
     AlertItem,
@@ -156,6 +157,32 @@ def get_report(
     disposition = "inline" if fmt == "html" else "attachment"
     return Response(render(report, fmt), media_type=MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f'{disposition}; filename="{file_name(report, fmt)}"'})
+
+
+AttributionModel = Literal["first", "last", "last_non_direct", "linear", "time_decay", "position", "markov",
+                           "shapley"]
+HalfLife = Annotated[float, Query(gt=0, le=365, description="Half-life of the time_decay model, in days.")]
+
+
+@router.get("/attribution", summary="Multi-touch attribution of the period's paid orders to traffic sources, one model")
+def get_attribution(engine: EngineDep, period: PeriodDep, model: AttributionModel = "markov",
+                    half_life_days: HalfLife = 7.0) -> AttributionResponse:
+    from junshi.marketing.attribution import attribute
+
+    key = ("attribution", model, period.start, period.end, half_life_days)
+    return AttributionResponse.model_validate(engine.cached(key, lambda shop: attribute(
+        shop, model=model, start=period.start, end=period.end, half_life_days=half_life_days).as_dict()))
+
+
+@router.get("/attribution/compare",
+            summary="Every attribution model side by side per traffic source, with the ad platform's own figures")
+def get_attribution_compare(engine: EngineDep, period: PeriodDep, half_life_days: HalfLife = 7.0
+                            ) -> AttributionComparison:
+    from junshi.marketing.attribution import compare
+
+    key = ("attribution_compare", period.start, period.end, half_life_days)
+    return AttributionComparison.model_validate(engine.cached(key, lambda shop: compare(
+        shop, start=period.start, end=period.end, half_life_days=half_life_days).as_dict()))
 
 
 for _page in PAGES:  # each page's own call, /api/<key>, from the page registry

@@ -1,0 +1,58 @@
+"""Response models of the marketing endpoints (attribution, creative tests): :mod:`junshi.marketing` as JSON."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from junshi.api.models import Bilingual, Model
+
+
+class ChannelCredit(Model):
+    channel: str | None = Field(description="The traffic source (null: visits without a source).")
+    conversions: float = Field(description="Paid orders attributed to the channel (fractional).")
+    value: float = Field(description="Sales attributed to the channel, in the shop's currency.")
+
+
+class AttributionResponse(Model):
+    """:class:`junshi.marketing.attribution.Attribution`: one model's credit per channel."""
+
+    model: str
+    start: str
+    end: str
+    channels: list[ChannelCredit]
+    total_conversions: int = Field(description="Paid orders placed in the period's visits (every model adds up "
+                                   "to them).")
+    total_value: float = Field(description="Their sales (pay_amount).")
+    half_life_days: float = Field(description="Half-life of the time_decay model, in days.")
+
+
+class ModelCredit(Model):
+    conversions: float
+    value: float
+
+
+class PlatformCredit(Model):
+    conversions: int = Field(description="Orders the ad platform attributes to the channel (ad_spend).")
+    value: float = Field(description="Sales the ad platform attributes to the channel.")
+    cost: float = Field(description="Spend on the channel.")
+    setting: str = Field(description="The platform's attribution setting (效果模型|统计口径|转化周期).")
+
+
+class ComparisonChannel(Model):
+    channel: str | None
+    models: dict[str, ModelCredit] = Field(description="Credit under each model, by model id.")
+    platform: PlatformCredit | None = Field(description="The platform's own figures (null: not an ad channel).")
+
+
+class AttributionComparison(Model):
+    """:class:`junshi.marketing.attribution.Comparison`: every model side by side with the platform's figures."""
+
+    start: str
+    end: str
+    models: list[str]
+    model_names: dict[str, Bilingual] = Field(description="Each model's name in zh and en.")
+    platform_name: Bilingual
+    channels: list[ComparisonChannel]
+    total_conversions: int
+    total_value: float
+    half_life_days: float
