@@ -102,6 +102,20 @@ SHOP_LEVEL = Term(id="shop", name=Text(en="Shop", zh="全店"),
                   description=Text(en="The whole shop.", zh="整个店铺。"))
 """The level of an alert on the whole shop (the other levels are dimensions)."""
 
+PROMO_PHASES: dict[str, Term] = {t.id: t for t in (
+    Term(id="warm_up", name=Text(en="Warm-up", zh="预热"),
+         description=Text(en="The days before the main day: presale deposits, favourites and add-to-carts; buyers "
+                             "wait for the day, so sales dip (demand pulled forward).",
+                          zh="大促当天之前的日子：预售付定金、收藏加购；买家等大促当天再买，销售额下降（需求前移）。")),
+    Term(id="main", name=Text(en="Main day", zh="大促当天"),
+         description=Text(en="The event's main day: presale balances are paid and the discounts apply.",
+                          zh="活动正式开始的一天：预售付尾款，优惠生效。")),
+    Term(id="after", name=Text(en="After", zh="活动后"),
+         description=Text(en="The days after the main day: buyers have stocked up, so sales dip (hangover).",
+                          zh="大促之后的日子：买家已囤货，销售额回落（透支）。")),
+)}
+"""The phases of a promotion (junshi.promo): warm-up, main day, after."""
+
 CELL_VALUES: dict[str, Text] = {
     "(not allocated)": Text(en="(not allocated)", zh="（未分摊）"),
     "(unknown)": Text(en="(unknown)", zh="（未知）"),
@@ -127,4 +141,5 @@ def vocabularies() -> dict[str, Any]:
         "priorities": {str(p): s for p, s in PRIORITIES.items()},
         "shop_level": SHOP_LEVEL.to_dict(),
         "cell_values": {k: v.to_dict() for k, v in CELL_VALUES.items()},
+        "promo_phases": {k: v.to_dict() for k, v in PROMO_PHASES.items()},
     }
