@@ -60,7 +60,7 @@ def test_winner_needs_high_rising_significant_conversion_and_price() -> None:
     out = traffic_to_winners(snap(products=p, shop={"payment_conversion_rate": 0.02}), AdviceSettings())
     assert [a.subject for a in out] == [{"product": "A"}]
     assert out[0].numbers["conversion"] == 0.05 and out[0].numbers["median_price"] == 250.0
-    assert "5.00%" in out[0].text_en and "5.00%" in out[0].text_zh
+    assert "5.00%" in out[0].text.en and "5.00%" in out[0].text.zh
 
 
 def test_loser_must_fall_in_both_windows_significantly() -> None:
@@ -130,7 +130,7 @@ def test_visits_no_sales_and_stockout_traffic() -> None:
     out = stockout_traffic(snap(products=p, stock_today=stock, product_sources_today=ps, sources=src),
                            AdviceSettings())
     assert [(a.subject["product"], a.numbers["visitors"], a.numbers["paid_visitors"]) for a in out] == [("A", 40, 30)]
-    assert "连衣裙 (A)" in out[0].text_zh
+    assert "连衣裙 (A)" in out[0].text.zh
 
 
 def test_peer_gap_value_of_closing_it() -> None:

@@ -124,5 +124,5 @@ def test_alert_text_never_shows_an_empty_change() -> None:
     row = {"metric": "paid_buyers", "actual": 9.0, "expected": 0.0, "lower": 0.0, "upper": 3.0, "score": 9.0,
            "rel_change": float("nan"), "history_days": 42, "promotion_day": False}
     alert = _anomaly_alert(DAY, "product", "P1", [row], "CNY")
-    assert "()" not in alert.text_en and "（）" not in alert.text_zh
-    assert "expected 0 [0 .. 3]" in alert.text_en
+    assert "()" not in alert.text.en and "（）" not in alert.text.zh
+    assert "expected 0 [0 .. 3]" in alert.text.en

@@ -54,9 +54,9 @@ def test_alerts_find_the_planted_events(demo_shop: Shop, demo_truth: GroundTruth
     assert score.recall >= RECALL_FLOOR
     # every scored series had data behind its expectation: a change to show and no range around zero
     for a in alerts:
-        assert "()" not in a.text_en and "（）" not in a.text_zh, a.text_en
+        assert "()" not in a.text.en and "（）" not in a.text.zh, a.text.en
         if a.code in ("metric_drop", "metric_rise"):
-            assert a.numbers["expected"] > 0 and a.numbers["lower"] >= 0, a.text_en
+            assert a.numbers["expected"] > 0 and a.numbers["lower"] >= 0, a.text.en
     # presale products show ~0 payment conversion in the deposit days: flagged as misleading there only
     presale = [a for a in alerts if a.code == "presale_distortion"]
     assert presale and all(promo.presale_start <= a.day < promo.day for a in presale)
@@ -134,4 +134,4 @@ def test_a_day_in_progress_is_compared_hour_by_hour(demo_db: Path, tmp_path: Pat
                     "OR hash(order_id) % 5 != 0)", [day])
         found = [a for a in AlertEngine(shop).run(day) if a.code == "intraday_drop"]
     assert len(found) == 1 and found[0].numbers["up_to_hour"] == 13
-    assert found[0].numbers["rel_change"] < -0.5 and "13:59" in found[0].text_en
+    assert found[0].numbers["rel_change"] < -0.5 and "13:59" in found[0].text.en

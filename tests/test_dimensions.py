@@ -15,7 +15,7 @@ from junshi.analysis.decompose import Decomposition
 from junshi.analysis.diagnosis import Diagnosis, Period, Step
 from junshi.analysis.morning_note import morning_note
 from junshi.formats import format_spec, format_value
-from junshi.i18n import set_lang
+from junshi.i18n import Text, set_lang
 from junshi.metrics import all_dimensions
 from junshi.metrics.compiler import inferred_dimensions, splittable
 from junshi.metrics.dimension_docs import render
@@ -61,7 +61,7 @@ def test_names_are_unique_and_not_metric_names() -> None:
     for lang in ("zh", "en"):
         names = [d.name.get(lang) for d in DIMENSIONS]
         assert len(set(names)) == len(names), f"two dimensions share a {lang} name"
-        metric_names = {m.zh if lang == "zh" else m.en for m in METRICS.values()}
+        metric_names = {m.name.get(lang) for m in METRICS.values()}
         assert not set(names) & metric_names, "a dimension is named like a metric"
 
 
@@ -114,10 +114,10 @@ def _diagnosis() -> Diagnosis:
 def test_morning_note_shows_the_declared_labels(lang: str) -> None:
     """The rendered note names the dimension, its value, the factor and the severity as declared."""
     alert = Alert(day=dt.date(2026, 3, 2), kind="anomaly", code="metric_drop", severity="high", score=9.0,
-                  level="source", key="直通车", metric="uv", numbers={}, text_en="t", text_zh="t",
+                  level="source", key="直通车", metric="uv", numbers={}, text=Text(en="t", zh="t"),
                   diagnose={"date": "2026-03-02", "vs": "week", "focus": {"device": "无线"}})
-    advice = Advice(rule="spend_ratio", priority=2, subject={}, numbers={}, title_en="T", title_zh="T",
-                    text_en="x", text_zh="x")
+    advice = Advice(rule="spend_ratio", priority=2, subject={}, numbers={}, title=Text(en="T", zh="T"),
+                    text=Text(en="x", zh="x"))
     set_lang(lang)
     try:
         note = morning_note("2026-03-02", "CNY", _diagnosis(), [alert], [advice])
@@ -147,5 +147,5 @@ def test_formats_are_one_definition() -> None:
 def test_vocabularies_as_data() -> None:
     v = vocabularies()
     assert [s["id"] for s in v["severities"]] == ["high", "medium", "low", "info"]
-    assert {f["id"]: f["name"]["zh"] for f in v["factors"]}["conversion"] == METRICS["payment_conversion_rate"].zh
+    assert {f["id"]: f["name"]["zh"] for f in v["factors"]}["conversion"] == METRICS["payment_conversion_rate"].name.zh
     assert v["priorities"] == {"1": "high", "2": "medium", "3": "low"}

@@ -296,7 +296,7 @@ def test_alerts_and_advice_on_a_report_shop(month_shop: Shop) -> None:
     mismatch = next(a for a in alerts if a.code == "sales_mismatch")
     assert mismatch.kind == "data_quality" and mismatch.numbers == {"orders": 1900.0, "reported": 1800.0,
                                                                    "difference": 100.0}
-    assert "¥1,900.00" in mismatch.text_en and "日报" in mismatch.text_zh
+    assert "¥1,900.00" in mismatch.text.en and "日报" in mismatch.text.zh
     advice = month_shop.advise(LAST)
     sources = [a for a in advice if "source" in a.subject]
     assert sources and all(a.numbers["visitors"] > 0 for a in sources)

@@ -13,6 +13,7 @@ import pytest
 from cli_commands import run_cli
 from junshi import Shop
 from junshi.errors import ConfigError
+from junshi.i18n import Text
 from junshi.metrics import REGISTRY, public_metrics
 from junshi.metrics.docs import render
 from junshi.metrics.model import Metric, Source, col, ratio
@@ -43,11 +44,22 @@ def test_two_metrics_never_share_a_name() -> None:
     for lang in ("zh", "en"):
         names = [m.name(lang).casefold() for m in METRICS]
         assert len(names) == len(set(names)), lang
-    assert REGISTRY["repurchase_rate"].zh == "复购率" and REGISTRY["returning_buyer_share"].zh == "老买家占比"
-    twin_zh = dataclasses.replace(REGISTRY["returning_buyer_share"], id="twin_zh", zh="复购率", en="Twin")
-    twin_en = dataclasses.replace(REGISTRY["sales"], id="twin_en", zh="双胞胎", en="repurchase rate")
+    assert REGISTRY["repurchase_rate"].name.zh == "复购率" and REGISTRY["returning_buyer_share"].name.zh == "老买家占比"
+    twin_zh = dataclasses.replace(REGISTRY["returning_buyer_share"], id="twin_zh", name=Text(en="Twin", zh="复购率"))
+    twin_en = dataclasses.replace(REGISTRY["sales"], id="twin_en", name=Text(en="repurchase rate", zh="双胞胎"))
     problems = [p for p in validate([*METRICS, twin_zh, twin_en]) if p.rule == "unique_names"]
     assert [(p.metric, "repurchase_rate" in p.message) for p in problems] == [("twin_zh", True), ("twin_en", True)]
+
+
+def _ratio(mid: str, parts: tuple[str, ...], combine: Any) -> Metric:
+    return Metric(id=mid, name=Text(en=mid.upper(), zh="甲" + mid), definition=Text(en="a ratio", zh="比率"),
+                  unit="ratio", direction="up", additive=False, parts=parts, combine=combine)
+
+
+def test_metrics_are_keyword_only_records() -> None:
+    """The old positional declaration M("pv", "浏览量", "Page views", ...) fails loudly instead of shifting fields."""
+    with pytest.raises(TypeError):
+        Metric("pv", Text(en="Page views", zh="浏览量"), Text(en="d", zh="定义"), "count", "up", True)
 
 
 def test_validation_reports_every_problem_at_once() -> None:
@@ -57,11 +69,10 @@ def test_validation_reports_every_problem_at_once() -> None:
     broken = [
         dataclasses.replace(good, id="bad_fact", sources=(Source("nowhere", "count"),)),
         dataclasses.replace(good, id="bad_column", sources=(Source("orders_paid", "sum", col("pay_amout")),)),
-        dataclasses.replace(good, id="no_zh", zh="", definition_zh="sum"),
-        Metric("bad_part", "坏", "Bad", "坏的定义", "bad", "ratio", "up", False, parts=("sales", "gmv"),
-               combine=ratio()),
-        Metric("a", "甲", "A", "甲的定义", "a", "ratio", "up", False, parts=("b",), combine=lambda x: x),
-        Metric("b", "乙", "B", "乙的定义", "b", "ratio", "up", False, parts=("a",), combine=lambda x: x),
+        dataclasses.replace(good, id="no_zh", name=Text(en="No zh", zh=""), definition=Text(en="sum", zh="sum")),
+        _ratio("bad_part", ("sales", "gmv"), ratio()),
+        _ratio("a", ("b",), lambda x: x),
+        _ratio("b", ("a",), lambda x: x),
     ]
     problems = validate([*METRICS, *broken])
     found = {(p.metric, p.rule) for p in problems}

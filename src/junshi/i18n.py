@@ -91,6 +91,10 @@ class Text:
     def __str__(self) -> str:
         return self()
 
+    def __add__(self, other: Text) -> Text:
+        """Both languages joined: ``Text(en="a", zh="甲") + Text(en="b", zh="乙")``."""
+        return Text(self.en + other.en, self.zh + other.zh)
+
 
 def tr(en: str, zh: str, lang: Lang | None = None, **kwargs: object) -> str:
     """Format the text of the language in force (or ``lang``)."""

@@ -44,15 +44,13 @@ class Factor:
     def name(self) -> Text:
         if self.own_name is not None:
             return self.own_name
-        m = _metric(self.metric)
-        return Text(en=m.en, zh=m.zh)
+        return _metric(self.metric).name
 
     @property
     def description(self) -> Text:
         if self.own_description is not None:
             return self.own_description
-        m = _metric(self.metric)
-        return Text(en=m.definition_en, zh=m.definition_zh)
+        return _metric(self.metric).definition
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name.to_dict(), "description": self.description.to_dict(),

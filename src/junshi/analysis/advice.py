@@ -20,7 +20,7 @@ from junshi.analysis.alerts import promotion_days
 from junshi.analysis.channels import costed_channels, paid_sources
 from junshi.analysis.source import kpi_frame, table_frame
 from junshi.errors import JunshiError
-from junshi.i18n import tr
+from junshi.i18n import Text
 from junshi.jsonable import jsonable
 from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
 from junshi.vocab import PRIORITIES
@@ -72,23 +72,17 @@ class Advice:
     priority: int
     subject: dict[str, str]
     numbers: dict[str, Any]
-    title_en: str
-    title_zh: str
-    text_en: str
-    text_zh: str
+    title: Text
+    """What to do (``advice.title()`` in the language in force)."""
+    text: Text
+    """Why, with the numbers."""
     value: float | None = None  # money at stake per window, when it can be estimated
-
-    def title(self) -> str:
-        return tr(self.title_en, self.title_zh)
-
-    def text(self) -> str:
-        return tr(self.text_en, self.text_zh)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "rule": self.rule, "priority": self.priority, "priority_name": PRIORITIES[self.priority],
             "subject": self.subject, "numbers": jsonable(self.numbers), "value": self.value,
-            "title": {"en": self.title_en, "zh": self.title_zh}, "text": {"en": self.text_en, "zh": self.text_zh},
+            "title": self.title.to_dict(), "text": self.text.to_dict(),
         }
 
 
@@ -245,11 +239,12 @@ def traffic_to_winners(s: Snapshot, c: AdviceSettings) -> list[Advice]:
                     "price": _f(r["price"]), "median_price": median_price, "visitors": uv, "buyers": buyers}
             out.append(Advice(
                 rule="traffic_to_winners", priority=2, subject={"product": str(pid)}, numbers=nums,
-                title_en=f"Give {name} more traffic", title_zh=f"给 {name} 更多流量",
-                text_en=f"{name} converts at {conv:.2%} (shop {shop_conv:.2%}), up from {prev:.2%}, at a price of "
-                f"{_f(r['price']):,.2f} (median {median_price:,.2f}): route ads and on-site slots to it.",
-                text_zh=f"{name} 转化率 {conv:.2%}（全店 {shop_conv:.2%}），上期 {prev:.2%}，售价 {_f(r['price']):,.2f}"
-                f"（中位 {median_price:,.2f}）：把推广和站内资源位倾斜给它。"))
+                title=Text(en=f"Give {name} more traffic", zh=f"给 {name} 更多流量"),
+                text=Text(
+                    en=f"{name} converts at {conv:.2%} (shop {shop_conv:.2%}), up from {prev:.2%}, at a price of "
+                       f"{_f(r['price']):,.2f} (median {median_price:,.2f}): route ads and on-site slots to it.",
+                    zh=f"{name} 转化率 {conv:.2%}（全店 {shop_conv:.2%}），上期 {prev:.2%}，售价 {_f(r['price']):,.2f}"
+                       f"（中位 {median_price:,.2f}）：把推广和站内资源位倾斜给它。")))
     return out
 
 
@@ -280,14 +275,16 @@ def cut_losers(s: Snapshot, c: AdviceSettings) -> list[Advice]:
             rule="cut_losers", priority=1, subject={"product": str(pid)},
             numbers={"conversion": now, "conversion_prev": prev, "conversion_base": base, "visitors": u["now"],
              "buyers_two_windows": b["now"] + b["prev"], "expected_buyers": expected},
-            title_en=f"Conversion of {name} fell and has not recovered", title_zh=f"{name} 转化率下滑且未恢复",
-            text_en=f"{name}: conversion {base:.2%} -> {prev:.2%} -> {now:.2%} over the last three {s.window}-day "
-            f"windows ({b['now'] + b['prev']:.0f} buyers where {expected:.0f} were expected). Check its main "
-            f"image, price, reviews and stock; if it cannot be fixed, move its traffic to better-converting "
-            f"products (about {lost:,.0f} of sales lost per window).",
-            text_zh=f"{name}：近三个 {s.window} 天周期转化率 {base:.2%} -> {prev:.2%} -> {now:.2%}（两个周期 "
-            f"{b['now'] + b['prev']:.0f} 个买家，按原转化率应有 {expected:.0f} 个）。检查主图、价格、评价和库存；"
-            f"无法修复就把流量转给转化更好的商品（每周期约损失销售额 {lost:,.0f}）。",
+            title=Text(en=f"Conversion of {name} fell and has not recovered", zh=f"{name} 转化率下滑且未恢复"),
+            text=Text(
+                en=f"{name}: conversion {base:.2%} -> {prev:.2%} -> {now:.2%} over the last three {s.window}-day "
+                   f"windows ({b['now'] + b['prev']:.0f} buyers where {expected:.0f} were expected). Check its main "
+                   f"image, price, reviews and stock; if it cannot be fixed, move its traffic to better-converting "
+                   f"products (about {lost:,.0f} of sales lost per window).",
+                zh=f"{name}：近三个 {s.window} 天周期转化率 {base:.2%} -> {prev:.2%} -> {now:.2%}（两个周期 "
+                   f"{b['now'] + b['prev']:.0f} 个买家，按原转化率应有 {expected:.0f} 个）。"
+                   f"检查主图、价格、评价和库存；无法修复就把流量转给转化更好的商品"
+                   f"（每周期约损失销售额 {lost:,.0f}）。"),
             value=lost))
     return out
 
@@ -321,21 +318,24 @@ def sources(s: Snapshot, c: AdviceSettings) -> list[Advice]:
         if src in buyable and conv >= c.grow_conv_ratio * shop_conv and (cost == 0 or cost < paid_cost):
             out.append(Advice(
                 rule="grow_source", priority=2, subject={"source": src}, numbers=nums,
-                title_en=f"Grow {_SOURCE.en.lower()} {src}", title_zh=f"加大{_SOURCE.zh} {src}",
-                text_en=f"{src} converts at {conv:.2%} (shop {shop_conv:.2%}) at a visitor cost of {cost:,.2f} "
-                f"(paid average {paid_cost:,.2f}): give it more budget.",
-                text_zh=f"{src} 转化率 {conv:.2%}（全店 {shop_conv:.2%}），访客成本 {cost:,.2f}"
-                f"（付费平均 {paid_cost:,.2f}）：加大预算。"))
+                title=Text(en=f"Grow {_SOURCE.en.lower()} {src}", zh=f"加大{_SOURCE.zh} {src}"),
+                text=Text(
+                    en=f"{src} converts at {conv:.2%} (shop {shop_conv:.2%}) at a visitor cost of {cost:,.2f} "
+                       f"(paid average {paid_cost:,.2f}): give it more budget.",
+                    zh=f"{src} 转化率 {conv:.2%}（全店 {shop_conv:.2%}），访客成本 {cost:,.2f}"
+                       f"（付费平均 {paid_cost:,.2f}）：加大预算。")))
         elif conv < c.fix_conv_ratio * shop_conv and cost > 0 and cost >= c.fix_cost_ratio * paid_cost:
             out.append(Advice(
                 rule="fix_source", priority=1, subject={"source": src},
                 numbers={**nums, "ad_cost": _f(r.get("ad_cost"))},
-                title_en=f"Fix or cut {_SOURCE.en.lower()} {src}", title_zh=f"优化或削减{_SOURCE.zh} {src}",
-                text_en=f"{src} converts at {conv:.2%}, below the shop's {shop_conv:.2%}, while each visitor costs "
-                f"{cost:,.2f} (paid average {paid_cost:,.2f}): fix its keywords, creatives and landing "
-                f"products, or move its budget ({_f(r.get('ad_cost')):,.2f} this window).",
-                text_zh=f"{src} 转化率 {conv:.2%}，低于全店 {shop_conv:.2%}，访客成本却是 {cost:,.2f}（付费平均 "
-                f"{paid_cost:,.2f}）：优化关键词、创意和落地商品，或把预算（本周期 {_f(r.get('ad_cost')):,.2f}）转走。",
+                title=Text(en=f"Fix or cut {_SOURCE.en.lower()} {src}", zh=f"优化或削减{_SOURCE.zh} {src}"),
+                text=Text(
+                    en=f"{src} converts at {conv:.2%}, below the shop's {shop_conv:.2%}, while each visitor costs "
+                       f"{cost:,.2f} (paid average {paid_cost:,.2f}): fix its keywords, creatives and landing "
+                       f"products, or move its budget ({_f(r.get('ad_cost')):,.2f} this window).",
+                    zh=f"{src} 转化率 {conv:.2%}，低于全店 {shop_conv:.2%}，访客成本却是 {cost:,.2f}（付费平均 "
+                       f"{paid_cost:,.2f}）：优化关键词、创意和落地商品，"
+                       f"或把预算（本周期 {_f(r.get('ad_cost')):,.2f}）转走。"),
                 value=_f(r.get("ad_cost"))))
     return out
 
@@ -354,11 +354,12 @@ def spend_ratio(s: Snapshot, c: AdviceSettings) -> list[Advice]:
             "category": s.main_category}
     return [Advice(
         rule="spend_ratio", priority=1 if loss else 2, subject={}, numbers=nums,
-        title_en="Promotion spend is above its band", title_zh="推广费占比超出警戒线",
-        text_en=f"Ad spend is {ratio:.1%} of sales over the last {s.window} days (warning at {warn:.0%}"
-        + (", loss-making territory" if loss else "") + "): cut the plans with the lowest return first.",
-        text_zh=f"近 {s.window} 天推广费占销售额 {ratio:.1%}（警戒线 {warn:.0%}" + ("，已进入亏损区间" if loss else "")
-        + "）：先砍投入产出最低的计划。")]
+        title=Text(en="Promotion spend is above its band", zh="推广费占比超出警戒线"),
+        text=Text(
+            en=f"Ad spend is {ratio:.1%} of sales over the last {s.window} days (warning at {warn:.0%}"
+               + (", loss-making territory" if loss else "") + "): cut the plans with the lowest return first.",
+            zh=f"近 {s.window} 天推广费占销售额 {ratio:.1%}（警戒线 {warn:.0%}" + ("，已进入亏损区间" if loss else "")
+               + "）：先砍投入产出最低的计划。"))]
 
 
 @rule("visits_no_sales")
@@ -375,11 +376,12 @@ def visits_no_sales(s: Snapshot, c: AdviceSettings) -> list[Advice]:
             out.append(Advice(
                 rule="visits_no_sales", priority=2, subject={"product": str(pid)},
                 numbers={"visitors": _f(r["uv_now"]), "paid_buyers": 0},
-                title_en=f"{name} gets visits but no sales", title_zh=f"{name} 有访客无成交",
-                text_en=f"{name} had {_f(r['uv_now']):,.0f} visitors and no paying buyer in the last {s.window} days: "
-                "check price, detail page, stock and reviews.",
-                text_zh=f"{name} 近 {s.window} 天 {_f(r['uv_now']):,.0f} 个访客、零成交："
-                "检查价格、详情页、库存和评价。"))
+                title=Text(en=f"{name} gets visits but no sales", zh=f"{name} 有访客无成交"),
+                text=Text(
+                    en=f"{name} had {_f(r['uv_now']):,.0f} visitors and no paying buyer in the last {s.window} days: "
+                       "check price, detail page, stock and reviews.",
+                    zh=f"{name} 近 {s.window} 天 {_f(r['uv_now']):,.0f} 个访客、零成交："
+                       "检查价格、详情页、库存和评价。")))
     return out
 
 
@@ -407,13 +409,14 @@ def stockout_traffic(s: Snapshot, c: AdviceSettings) -> list[Advice]:
         out.append(Advice(
             rule="stockout_traffic", priority=1, subject={"product": str(pid)},
             numbers={"visitors": uv, "paid_visitors": paid_uv, "stock": 0, "sources": srcs},
-            title_en=f"{name} is out of stock but still gets traffic", title_zh=f"{name} 已断货仍有流量",
-            text_en=f"{name} is out of stock and had {uv:,.0f} visitors today ({srcs})"
-            + (f", {paid_uv:,.0f} of them paid for" if paid_uv else "")
-            + ": restock, or pause the ads and swap the landing product.",
-            text_zh=f"{name} 已断货，今天仍有 {uv:,.0f} 个访客（{srcs}）"
-            + (f"，其中 {paid_uv:,.0f} 个是付费流量" if paid_uv else "")
-            + "：尽快补货，或暂停广告并更换落地商品。"))
+            title=Text(en=f"{name} is out of stock but still gets traffic", zh=f"{name} 已断货仍有流量"),
+            text=Text(
+                en=f"{name} is out of stock and had {uv:,.0f} visitors today ({srcs})"
+                   + (f", {paid_uv:,.0f} of them paid for" if paid_uv else "")
+                   + ": restock, or pause the ads and swap the landing product.",
+                zh=f"{name} 已断货，今天仍有 {uv:,.0f} 个访客（{srcs}）"
+                   + (f"，其中 {paid_uv:,.0f} 个是付费流量" if paid_uv else "")
+                   + "：尽快补货，或暂停广告并更换落地商品。")))
     return out
 
 
@@ -442,11 +445,12 @@ def peer_gap(s: Snapshot, c: AdviceSettings) -> list[Advice]:
         out.append(Advice(
             rule="peer_gap", priority=2, subject={"metric": m},
             numbers={"own": own, "peer_avg": peer, "gap": gap, "worth": worth},
-            title_en=f"{en.capitalize()} is below the peer average", title_zh=f"{zh}低于同行同层平均",
-            text_en=f"{en.capitalize()} {own:{spec}} is {pct:.0%} below the peer average {peer:{spec}}; "
-            f"closing the gap is worth about {worth:,.0f} of sales per {s.window} days.",
-            text_zh=f"{zh} {own:{spec}}，比同行同层平均 {peer:{spec}} 低 {pct:.0%}；"
-            f"追平约可多 {worth:,.0f} 销售额/{s.window} 天。",
+            title=Text(en=f"{en.capitalize()} is below the peer average", zh=f"{zh}低于同行同层平均"),
+            text=Text(
+                en=f"{en.capitalize()} {own:{spec}} is {pct:.0%} below the peer average {peer:{spec}}; "
+                   f"closing the gap is worth about {worth:,.0f} of sales per {s.window} days.",
+                zh=f"{zh} {own:{spec}}，比同行同层平均 {peer:{spec}} 低 {pct:.0%}；"
+                   f"追平约可多 {worth:,.0f} 销售额/{s.window} 天。"),
             value=worth))
     return out
 
@@ -464,11 +468,12 @@ def dsr_falling(s: Snapshot, c: AdviceSettings) -> list[Advice]:
             out.append(Advice(
                 rule="dsr_falling", priority=1, subject={"metric": m},
                 numbers={"now": now, "before": before, "peer_avg": s.shop_day.get(f"{m}_peer_avg")},
-                title_en=f"DSR {en} is falling", title_zh=f"DSR {zh}下降",
-                text_en=f"DSR {en} fell from {before:.3f} to {now:.3f} in {s.window} days: find the cause (shipping, "
-                "quality, service) and contact the unhappy buyers.",
-                text_zh=f"DSR {zh} {s.window} 天内从 {before:.3f} 降到 {now:.3f}：查明原因（发货、品质、服务），"
-                "联系不满意的买家。"))
+                title=Text(en=f"DSR {en} is falling", zh=f"DSR {zh}下降"),
+                text=Text(
+                    en=f"DSR {en} fell from {before:.3f} to {now:.3f} in {s.window} days: find the cause (shipping, "
+                       "quality, service) and contact the unhappy buyers.",
+                    zh=f"DSR {zh} {s.window} 天内从 {before:.3f} 降到 {now:.3f}：查明原因（发货、品质、服务），"
+                       "联系不满意的买家。")))
     return out
 
 
@@ -482,9 +487,10 @@ def negative_reviews(s: Snapshot, c: AdviceSettings) -> list[Advice]:
     n = len(items)
     return [Advice(
         rule="negative_reviews", priority=1, subject={}, numbers={"count": n, "reviews": items},
-        title_en=f"{n} new negative review(s) to handle today", title_zh=f"今天有 {n} 条新差评待处理",
-        text_en=f"{n} review(s) rated {c.negative_rating} stars or less arrived today: contact each buyer today.",
-        text_zh=f"今天收到 {n} 条 {c.negative_rating} 星及以下的评价：今天内逐一联系买家。")]
+        title=Text(en=f"{n} new negative review(s) to handle today", zh=f"今天有 {n} 条新差评待处理"),
+        text=Text(
+            en=f"{n} review(s) rated {c.negative_rating} stars or less arrived today: contact each buyer today.",
+            zh=f"今天收到 {n} 条 {c.negative_rating} 星及以下的评价：今天内逐一联系买家。"))]
 
 
 def advise(shop: Shop, day: date, settings: AdviceSettings | None = None,

@@ -18,7 +18,7 @@ from junshi.analysis.anomalies import AnomalySettings, SeriesMatrix, is_alert, s
 from junshi.analysis.source import kpi_frame, table_frame
 from junshi.errors import JunshiError
 from junshi.formats import format_value
-from junshi.i18n import Text, tr
+from junshi.i18n import Text
 from junshi.jsonable import jsonable
 from junshi.metrics import REGISTRY
 from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
@@ -72,19 +72,16 @@ class Alert:
     key: str | None
     metric: str | None
     numbers: dict[str, Any]
-    text_en: str
-    text_zh: str
+    text: Text
+    """What happened, with its numbers (``alert.text()`` in the language in force)."""
     related: list[dict[str, Any]] = field(default_factory=list)
     diagnose: dict[str, Any] | None = None
-
-    def text(self) -> str:
-        return tr(self.text_en, self.text_zh)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "day": self.day.isoformat(), "kind": self.kind, "code": self.code, "severity": self.severity,
             "score": round(self.score, 3), "level": self.level, "key": self.key, "metric": self.metric,
-            "numbers": jsonable(self.numbers), "text": {"en": self.text_en, "zh": self.text_zh},
+            "numbers": jsonable(self.numbers), "text": self.text.to_dict(),
             "related": jsonable(self.related), "diagnose": self.diagnose,
         }
 
@@ -134,19 +131,18 @@ def _anomaly_alert(day: date, level: str, key: str | None, rows: list[dict[str, 
     where_en = level_name(level).en + (f" {key}" if key else "")
     where_zh = level_name(level).zh + (f" {key}" if key else "")
     rel = lead["rel_change"]
-    en, zh = REGISTRY[metric].en.lower(), REGISTRY[metric].zh
+    en, zh = REGISTRY[metric].name.en.lower(), REGISTRY[metric].name.zh
     actual, expected, lower, upper = (_fmt(metric, lead[k], currency) for k in ("actual", "expected", "lower", "upper"))
     change_en, change_zh = (f" ({rel:+.0%})", f"（{rel:+.0%}）") if rel == rel else ("", "")
-    text_en = f"{where_en}: {en} {actual}{change_en}, expected {expected} [{lower} .. {upper}]"
-    text_zh = f"{where_zh}：{zh} {actual}{change_zh}，预期 {expected}（区间 {lower} ~ {upper}）"
+    text = Text(en=f"{where_en}: {en} {actual}{change_en}, expected {expected} [{lower} .. {upper}]",
+                zh=f"{where_zh}：{zh} {actual}{change_zh}，预期 {expected}（区间 {lower} ~ {upper}）")
     if lead["promotion_day"]:
-        text_en += " (promotion period)"
-        text_zh += "（大促期间）"
+        text += Text(en=" (promotion period)", zh="（大促期间）")
     focus = {level: key} if key else {}
     numbers = {k: (None if v != v else v) for k, v in lead.items() if k not in ("metric",)}
     return Alert(day=day, kind="anomaly", code="metric_drop" if lead["score"] < 0 else "metric_rise", severity=severity,
                  score=z, level=level, key=key,
-                 metric=metric, numbers=numbers, text_en=text_en, text_zh=text_zh,
+                 metric=metric, numbers=numbers, text=text,
                  related=[{"metric": r["metric"], "score": round(r["score"], 3), "actual": r["actual"],
                            "expected": r["expected"]} for r in rows[1:]],
                  diagnose={"date": day.isoformat(), "vs": "week", "metric": "sales", "focus": focus})
@@ -286,9 +282,10 @@ class AlertEngine:
                 day=day, kind="anomaly", code="stockout_traffic", severity="high", score=20.0 + uv / 10,
                 level="product", key=pid, metric="uv",
                 numbers={"visitors": uv, "stock": 0},
-                text_en=f"Product {pid} is out of stock but had {uv:,.0f} visitors today: "
-                "every paid click on it is wasted",
-                text_zh=f"商品 {pid} 已断货，今天仍有 {uv:,.0f} 个访客：引到它的付费点击全部浪费",
+                text=Text(
+                    en=f"Product {pid} is out of stock but had {uv:,.0f} visitors today: "
+                       "every paid click on it is wasted",
+                    zh=f"商品 {pid} 已断货，今天仍有 {uv:,.0f} 个访客：引到它的付费点击全部浪费"),
                 diagnose={"date": day.isoformat(), "vs": "week", "metric": "sales", "focus": {"product": pid}}))
         return alerts
 
@@ -324,9 +321,9 @@ class AlertEngine:
         if not rows:
             return []
         alert = _anomaly_alert(day, "shop", None, rows, self.currency)
-        suffix_en, suffix_zh = f" (today up to {hour}:59)", f"（今天截至 {hour}:59）"
-        return [replace(alert, code="intraday_drop", text_en=alert.text_en + suffix_en,
-                        text_zh=alert.text_zh + suffix_zh, numbers={**alert.numbers, "up_to_hour": hour})]
+        suffix = Text(en=f" (today up to {hour}:59)", zh=f"（今天截至 {hour}:59）")
+        return [replace(alert, code="intraday_drop", text=alert.text + suffix,
+                        numbers={**alert.numbers, "up_to_hour": hour})]
 
     def silent_sources(self, day: date) -> list[Alert]:
         """A source that had visitors on nearly every recent day and none on ``day``."""
@@ -347,11 +344,12 @@ class AlertEngine:
                     day=day, kind="data_quality", code="source_silent", severity="high", score=100.0, level="source",
                     key=str(src), metric="uv",
                     numbers={"days_present": int(present), "days": int(n_days), "usual_uv": usual},
-                    text_en=f"No data from {_SOURCE.en.lower()} {src} today, though it had visitors on {present} "
-                    f"of the last {n_days} days (usually {usual:,.0f}): check the tracking or the export before "
-                    "reading today's numbers",
-                    text_zh=f"{_SOURCE.zh} {src} 今天没有任何数据，而过去 {n_days} 天中有 {present} 天有访客"
-                    f"（通常 {usual:,.0f}）：请先检查埋点或导出，再解读今天的数字",
+                    text=Text(
+                        en=f"No data from {_SOURCE.en.lower()} {src} today, though it had visitors on {present} "
+                           f"of the last {n_days} days (usually {usual:,.0f}): check the tracking or the export before "
+                           "reading today's numbers",
+                        zh=f"{_SOURCE.zh} {src} 今天没有任何数据，而过去 {n_days} 天中有 {present} 天有访客"
+                           f"（通常 {usual:,.0f}）：请先检查埋点或导出，再解读今天的数字"),
                     diagnose={"date": day.isoformat(), "vs": "week", "metric": "sales", "focus": {"source": src}}))
         return out
 
@@ -378,10 +376,11 @@ class AlertEngine:
             day=day, kind="data_quality", code="quarantine_jump", severity="high", score=50.0 + 100 * today,
             level="shop", key=None, metric=None,
             numbers={"quarantined_rows": rows, "share": today, "usual_share": usual},
-            text_en=f"{rows:,} rows ({today:.1%}) of today's loads went to quarantine (usually {usual:.1%}): "
-            "see `junshi quarantine` and fix the source file",
-            text_zh=f"今天导入的数据中有 {rows:,} 行（{today:.1%}）进入隔离区（通常 {usual:.1%}）："
-            "请查看隔离区并修正源文件")]
+            text=Text(
+                en=f"{rows:,} rows ({today:.1%}) of today's loads went to quarantine (usually {usual:.1%}): "
+                   "see `junshi quarantine` and fix the source file",
+                zh=f"今天导入的数据中有 {rows:,} 行（{today:.1%}）进入隔离区（通常 {usual:.1%}）："
+                   "请查看隔离区并修正源文件"))]
 
     def presale_distortion(self, day: date) -> list[Alert]:
         """Presale products whose payment conversion reads ~0 while their order conversion does not."""
@@ -408,10 +407,11 @@ class AlertEngine:
             day=day, kind="data_quality", code="presale_distortion", severity="low", score=10.0, level="product",
             key=None, metric="payment_conversion_rate",
             numbers={"products": ids, "order_conversion": ordc, "payment_conversion": payc},
-            text_en=f"Presale products {', '.join(ids)} show payment conversion {payc:.2%} against order conversion "
-            f"{ordc:.2%}: deposits are not payments yet; read order conversion for them",
-            text_zh=f"预售商品 {'、'.join(ids)} 的支付转化率 {payc:.2%}，下单转化率 {ordc:.2%}：定金期尚未付尾款，"
-            "请看下单转化率")]
+            text=Text(
+                en=f"Presale products {', '.join(ids)} show payment conversion {payc:.2%} against order conversion "
+                   f"{ordc:.2%}: deposits are not payments yet; read order conversion for them",
+                zh=f"预售商品 {'、'.join(ids)} 的支付转化率 {payc:.2%}，下单转化率 {ordc:.2%}：定金期尚未付尾款，"
+                   "请看下单转化率"))]
 
     def sales_mismatch(self, day: date) -> list[Alert]:
         """Orders and the platform's daily report disagree on the day's sales by more than a cent."""
@@ -419,11 +419,13 @@ class AlertEngine:
             day=day, kind="data_quality", code="sales_mismatch", severity="medium", score=30.0, level="shop", key=None,
             metric="sales",
             numbers={"orders": m.orders, "reported": m.reported, "difference": m.difference},
-            text_en=f"Sales from orders {_fmt('sales', m.orders, self.currency)} differ from the daily report's "
-            f"{_fmt('sales', m.reported, self.currency)}: figures use the orders; look for missing orders or a "
-            "report of another scope",
-            text_zh=f"订单的支付金额 {_fmt('sales', m.orders, self.currency)} 与平台日报的 "
-            f"{_fmt('sales', m.reported, self.currency)} 不一致：指标按订单计算；请检查是否缺少订单或日报口径不同",
+            text=Text(
+                en=f"Sales from orders {_fmt('sales', m.orders, self.currency)} differ from the daily report's "
+                   f"{_fmt('sales', m.reported, self.currency)}: figures use the orders; look for missing orders or a "
+                   "report of another scope",
+                zh=f"订单的支付金额 {_fmt('sales', m.orders, self.currency)} 与平台日报的 "
+                   f"{_fmt('sales', m.reported, self.currency)} 不一致：指标按订单计算；"
+                   "请检查是否缺少订单或日报口径不同"),
         ) for m in self._sales_mismatches() if m.day == day]
 
     def _sales_mismatches(self) -> list[SalesMismatch]:

@@ -85,7 +85,8 @@ def catalogue(shop: Shop, lang: Lang) -> Catalogue:
         facts = sorted({t for mid in closure([m.id]) for s in REGISTRY[mid].sources for t in FACTS[s.fact].tables})
         metrics.append({
             "id": m.id, "name": m.name(lang), "definition": m.definition(lang),
-            "name_en": m.en, "name_zh": m.zh, "definition_en": m.definition_en, "definition_zh": m.definition_zh,
+            "name_en": m.name.en, "name_zh": m.name.zh,
+            "definition_en": m.definition.en, "definition_zh": m.definition.zh,
             "unit": m.unit, "direction": m.direction, "additive": m.additive, "needs": facts,
         })
     dims = [

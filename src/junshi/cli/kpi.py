@@ -9,7 +9,7 @@ from junshi.cli.app import app
 from junshi.cli.options import CleanOption, DbOption, FormatOption, ShopOption, TableFormat, open_shop
 from junshi.cli.output import console, err_console
 from junshi.errors import MetricError
-from junshi.i18n import get_lang, set_lang, tr
+from junshi.i18n import set_lang, tr
 
 if TYPE_CHECKING:
     from junshi.metrics import KpiResult
@@ -141,9 +141,9 @@ def metrics_cmd(
     if fmt == "json":
         import json
 
-        rows = [{"id": m.id, "zh": m.zh, "en": m.en, "unit": m.unit,
+        rows = [{"id": m.id, "zh": m.name.zh, "en": m.name.en, "unit": m.unit,
                  "currency": currency if m.unit == "money" else None, "direction": m.direction,
-                 "additive": m.additive, "definition_zh": m.definition_zh, "definition_en": m.definition_en}
+                 "additive": m.additive, "definition_zh": m.definition.zh, "definition_en": m.definition.en}
                 for m in chosen]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -152,7 +152,7 @@ def metrics_cmd(
 
         from junshi.exports import write_csv
 
-        rows = [{"id": m.id, "name": m.name(get_lang()), "unit": unit(m), "definition": m.definition(get_lang())}
+        rows = [{"id": m.id, "name": m.name(), "unit": unit(m), "definition": m.definition()}
                 for m in chosen]
         write_csv(pd.DataFrame(rows, columns=["id", "name", "unit", "definition"]), sys.stdout)
         return
@@ -161,5 +161,5 @@ def metrics_cmd(
     table = Table(tr("id", "指标ID"), tr("name", "名称"), tr("unit", "单位"), tr("definition", "定义"),
                   title=tr("Metrics", "指标口径"), show_lines=True)
     for m in chosen:
-        table.add_row(m.id, m.name(get_lang()), unit(m), m.definition(get_lang()))
+        table.add_row(m.id, m.name(), unit(m), m.definition())
     console().print(table)

@@ -425,9 +425,9 @@ def _drop_unsplittable_rolling(q: Query, chosen: dict[str, Source], plan: Plan) 
         metric = REGISTRY[mid]
         plan.notes.append(Note(
             "rolling_needs_period",
-            f"{metric.en} is a {metric.rolling_days}-day rolling score: it can be split by day, week or month "
+            f"{metric.name.en} is a {metric.rolling_days}-day rolling score: it can be split by day, week or month "
             "(with --from and --to), not by hour or weekday.",
-            f"{metric.zh}是近 {metric.rolling_days} 天滚动评分：可按日、周、月拆分（需给出 --from 和 --to），"
+            f"{metric.name.zh}是近 {metric.rolling_days} 天滚动评分：可按日、周、月拆分（需给出 --from 和 --to），"
             "不能按小时或星期拆分。",
             mid,
         ))
@@ -457,9 +457,9 @@ def compile_query(ctx: Ctx, q: Query, has_data: Callable[[str], bool], has_value
         if empty:
             plan.notes.append(Note(
                 "unsupported_dimension",
-                f"{metric.en} cannot be split or filtered by {', '.join(empty)}: the shop's data for it has no "
+                f"{metric.name.en} cannot be split or filtered by {', '.join(empty)}: the shop's data for it has no "
                 "such values; it is left empty.",
-                f"{metric.zh}不能按 {'、'.join(empty)} 拆分或筛选：本店相应数据没有这些值，此处留空。",
+                f"{metric.name.zh}不能按 {'、'.join(empty)} 拆分或筛选：本店相应数据没有这些值，此处留空。",
                 mid,
             ))
         elif tables:
@@ -469,8 +469,8 @@ def compile_query(ctx: Ctx, q: Query, has_data: Callable[[str], bool], has_value
             split = split or sorted(names)
             plan.notes.append(Note(
                 "unsupported_dimension",
-                f"{metric.en} cannot be split or filtered by {', '.join(split)}; it is left empty.",
-                f"{metric.zh}不能按 {'、'.join(split)} 拆分或筛选，此处留空。",
+                f"{metric.name.en} cannot be split or filtered by {', '.join(split)}; it is left empty.",
+                f"{metric.name.zh}不能按 {'、'.join(split)} 拆分或筛选，此处留空。",
                 mid,
             ))
     _drop_unsplittable_rolling(q, chosen, plan)
@@ -553,10 +553,10 @@ def _join_whole(expr: Any, whole: Any, q: Query) -> Any:
 
 def _whole_note(metric: Metric, parts: set[str]) -> Note:
     used = [REGISTRY[p] for p in metric.whole if p in parts]
-    en = ", ".join(p.en.lower() for p in used)
-    zh = "、".join(p.zh for p in used)
-    return Note("whole_part", f"{metric.en} takes the {en} of the whole shop in each time cell ({en} cannot be "
-                f"split this way).", f"{metric.zh}按全店同期的{zh}计算（{zh}不能这样拆分）。", metric.id)
+    en = ", ".join(p.name.en.lower() for p in used)
+    zh = "、".join(p.name.zh for p in used)
+    return Note("whole_part", f"{metric.name.en} takes the {en} of the whole shop in each time cell ({en} cannot be "
+                f"split this way).", f"{metric.name.zh}按全店同期的{zh}计算（{zh}不能这样拆分）。", metric.id)
 
 
 def grain(src: Source) -> str:
@@ -573,10 +573,10 @@ def mixed_grain_notes(metrics: Sequence[str], chosen: dict[str, Source]) -> list
         parts = [p for p in closure([mid]) if p in chosen and p != mid]
         if not metric.derived or len({fact_of(chosen[p].fact).daily for p in parts}) < 2:
             continue
-        en = "; ".join(f"{REGISTRY[p].en.lower()} from {grain(chosen[p])}" for p in parts)
-        zh = "；".join(f"{REGISTRY[p].zh}取自 {grain(chosen[p])}" for p in parts)
-        notes.append(Note("mixed_grain", f"{metric.en} combines raw rows and a daily report: {en}.",
-                          f"{metric.zh}由明细数据和平台日报共同算出：{zh}。", mid))
+        en = "; ".join(f"{REGISTRY[p].name.en.lower()} from {grain(chosen[p])}" for p in parts)
+        zh = "；".join(f"{REGISTRY[p].name.zh}取自 {grain(chosen[p])}" for p in parts)
+        notes.append(Note("mixed_grain", f"{metric.name.en} combines raw rows and a daily report: {en}.",
+                          f"{metric.name.zh}由明细数据和平台日报共同算出：{zh}。", mid))
     return notes
 
 
@@ -584,8 +584,8 @@ def _missing_note(metric: Metric, tables: tuple[str, ...], has_data: Callable[[s
     empty = [t for t in tables if not has_data(t)]
     return Note(
         "missing_data",
-        f"{metric.en} needs {' and '.join(empty)} data, which this shop does not have; it is left empty, not 0.",
-        f"{metric.zh}需要{'和'.join(TABLES[t].zh for t in empty)}数据（{', '.join(empty)}），"
+        f"{metric.name.en} needs {' and '.join(empty)} data, which this shop does not have; it is left empty, not 0.",
+        f"{metric.name.zh}需要{'和'.join(TABLES[t].zh for t in empty)}数据（{', '.join(empty)}），"
         "本店没有，此处留空而非 0。",
         metric.id,
     )

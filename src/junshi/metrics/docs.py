@@ -124,13 +124,15 @@ def render() -> str:
     lines += ["", "## Metrics (指标)", ""]
     lines += ["| id | 名称 | name | unit | additive |", "|---|---|---|---|---|"]
     for m in METRICS:
-        lines.append(f"| [`{m.id}`](#{m.id}) | {m.zh} | {m.en} | {m.unit} | {'yes' if m.additive else 'no'} |")
+        lines.append(f"| [`{m.id}`](#{m.id}) | {m.name.zh} | {m.name.en} | {m.unit} | "
+                     f"{'yes' if m.additive else 'no'} |")
     for m in METRICS:
-        lines += ["", f"### {m.id}", "", f"**{m.zh}** · **{m.en}**" + ("" if m.public else " (building block)"), ""]
+        building = "" if m.public else " (building block)"
+        lines += ["", f"### {m.id}", "", f"**{m.name.zh}** · **{m.name.en}**{building}", ""]
         lines.append(f"- unit: {m.unit}; {_DIRECTION[m.direction]}; "
                      f"{'adds up across days and dimensions' if m.additive else 'does not add up'}")
-        lines.append(f"- 定义：{m.definition_zh}")
-        lines.append(f"- Definition: {m.definition_en}")
+        lines.append(f"- 定义：{m.definition.zh}")
+        lines.append(f"- Definition: {m.definition.en}")
         if m.derived:
             lines.append(f"- Formula: `{combine_formula(m)}`")
         for src in m.sources:

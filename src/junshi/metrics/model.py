@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 import ibis
 
+from junshi.i18n import Text
+
 Unit = Literal["money", "count", "ratio", "seconds", "hours", "days", "score"]
 Direction = Literal["up", "down", "none"]
 Agg = Literal["count", "sum", "nunique", "mean", "reported", "repeat", "union"]
@@ -50,15 +52,16 @@ class Source:
     needs: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Metric:
-    """One metric (口径). Base metrics have ``sources``; derived ones combine other metrics (``parts``)."""
+    """One metric (口径). Base metrics have ``sources``; derived ones combine other metrics (``parts``).
+
+    ``name`` and ``definition`` are bilingual: ``m.name("zh")``, ``m.definition()`` (the language in force).
+    """
 
     id: str
-    zh: str
-    en: str
-    definition_zh: str
-    definition_en: str
+    name: Text
+    definition: Text
     unit: Unit
     direction: Direction
     additive: bool
@@ -74,12 +77,6 @@ class Metric:
     @property
     def derived(self) -> bool:
         return bool(self.parts)
-
-    def name(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
-
-    def definition(self, lang: str) -> str:
-        return self.definition_zh if lang == "zh" else self.definition_en
 
 
 def ratio(scale: float = 1.0) -> Callable[[Any, Any], Any]:

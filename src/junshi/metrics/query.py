@@ -215,13 +215,13 @@ def _summed_notes(q: Query, summed: set[str]) -> list[Note]:
         parts = sorted(p for p in closure([mid]) if p in summed)
         if not parts:
             continue
-        en = ", ".join(REGISTRY[p].en.lower() for p in parts)
-        zh = "、".join(REGISTRY[p].zh for p in parts)
+        en = ", ".join(REGISTRY[p].name.en.lower() for p in parts)
+        zh = "、".join(REGISTRY[p].name.zh for p in parts)
         notes.append(Note(
             "daily_sum",
-            f"{REGISTRY[mid].en}: {en} over several days (or report rows) is the sum of the reported figures, "
+            f"{REGISTRY[mid].name.en}: {en} over several days (or report rows) is the sum of the reported figures, "
             "as no platform period figure covers the cell: a visitor or buyer on two days counts twice.",
-            f"{REGISTRY[mid].zh}：多天（或多行）的{zh}是平台日报数字之和（没有恰好覆盖该时段的平台周期数据），"
+            f"{REGISTRY[mid].name.zh}：多天（或多行）的{zh}是平台日报数字之和（没有恰好覆盖该时段的平台周期数据），"
             "两天都来的访客或买家计两次。",
             mid,
         ))
@@ -361,9 +361,9 @@ def _compare_peer(warehouse: BaseWarehouse, shop_id: str, q: Query, current: pd.
         if not bench.empty and several_days and metric.unit == "count" and not metric.additive:
             notes.append(Note(
                 "peer_daily_sum",
-                f"Peer {metric.en.lower()} over several days is the sum of their daily figures: a visitor or buyer "
-                "on two days counts twice there.",
-                f"多日的同行{metric.zh}为其每日数值之和：两天都来的访客或买家计两次。", mid,
+                f"Peer {metric.name.en.lower()} over several days is the sum of their daily figures: a visitor or "
+                "buyer on two days counts twice there.",
+                f"多日的同行{metric.name.zh}为其每日数值之和：两天都来的访客或买家计两次。", mid,
             ))
     cols: list[str] = []
     for m in q.metrics:
@@ -404,8 +404,8 @@ def _caveats(warehouse: BaseWarehouse, shop_id: str, q: Query, check: Any, unava
             if not m.additive and m.unit == "count" and mid not in unavailable:
                 notes.append(Note(
                     "not_additive",
-                    f"{m.en} is a distinct count: the rows do not add up to the total of the whole period.",
-                    f"{m.zh}是去重计数：各行相加不等于整体的数值。", mid,
+                    f"{m.name.en} is a distinct count: the rows do not add up to the total of the whole period.",
+                    f"{m.name.zh}是去重计数：各行相加不等于整体的数值。", mid,
                 ))
     if "sales" in wanted and set(q.by) & set(PRODUCT_DIMS):
         notes.append(Note(

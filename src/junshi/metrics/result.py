@@ -11,21 +11,19 @@ import pandas as pd
 import pyarrow as pa
 
 from junshi.errors import ConfigError, MissingDataError
-from junshi.i18n import Lang, get_lang
+from junshi.i18n import Text
 from junshi.jsonable import jsonable
 from junshi.metrics.model import Direction, Metric, Unit
 from junshi.metrics.notes import Note
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MetricInfo:
-    """What a column means: names, definition (zh/en), unit, direction, whether it adds up, tables it needs."""
+    """What a column means: name, definition (bilingual), unit, direction, whether it adds up, tables it needs."""
 
     id: str
-    zh: str
-    en: str
-    definition_zh: str
-    definition_en: str
+    name: Text
+    definition: Text
     unit: Unit
     direction: Direction
     additive: bool
@@ -35,17 +33,13 @@ class MetricInfo:
     def of(cls, m: Metric) -> MetricInfo:
         from junshi.metrics.compiler import required_tables
 
-        return cls(m.id, m.zh, m.en, m.definition_zh, m.definition_en, m.unit, m.direction, m.additive,
-                   required_tables(m.id))
-
-    def name(self, lang: Lang | None = None) -> str:
-        return self.zh if (lang or get_lang()) == "zh" else self.en
-
-    def definition(self, lang: Lang | None = None) -> str:
-        return self.definition_zh if (lang or get_lang()) == "zh" else self.definition_en
+        return cls(id=m.id, name=m.name, definition=m.definition, unit=m.unit, direction=m.direction,
+                   additive=m.additive, tables=required_tables(m.id))
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "tables": list(self.tables)}
+        return {"id": self.id, "zh": self.name.zh, "en": self.name.en, "definition_zh": self.definition.zh,
+                "definition_en": self.definition.en, "unit": self.unit, "direction": self.direction,
+                "additive": self.additive, "tables": list(self.tables)}
 
 
 @dataclass

@@ -15,6 +15,7 @@ from graphlib import CycleError, TopologicalSorter
 import ibis
 
 from junshi.errors import MetricError
+from junshi.i18n import Lang
 from junshi.metrics.compiler import aggregate, all_dimensions, unbound_ctx, with_columns
 from junshi.metrics.facts import FACTS
 from junshi.metrics.model import DIRECTIONS, UNITS, Metric
@@ -63,18 +64,17 @@ def unique_ids(metrics: Sequence[Metric]) -> Iterable[Problem]:
 
 def translations(metrics: Sequence[Metric]) -> Iterable[Problem]:
     for m in metrics:
-        for field in ("zh", "definition_zh"):
-            if not _CJK.search(getattr(m, field)):
-                yield Problem(m.id, "translations", f"{field} is missing or not Chinese")
-        for field in ("en", "definition_en"):
-            text = getattr(m, field).strip()
-            if not text or _CJK.sub("", text).strip() == "":
-                yield Problem(m.id, "translations", f"{field} is missing or not English")
+        for field, text in (("name", m.name), ("definition", m.definition)):
+            if not _CJK.search(text.zh):
+                yield Problem(m.id, "translations", f"{field}.zh is missing or not Chinese")
+            if not text.en.strip() or _CJK.sub("", text.en).strip() == "":
+                yield Problem(m.id, "translations", f"{field}.en is missing or not English")
 
 
 def unique_names(metrics: Sequence[Metric]) -> Iterable[Problem]:
     """No two metrics share a zh or an en name: one name, one definition (口径)."""
-    for lang in ("zh", "en"):
+    langs: tuple[Lang, ...] = ("zh", "en")
+    for lang in langs:
         seen: dict[str, str] = {}
         for m in metrics:
             name = m.name(lang).strip().casefold()

@@ -127,12 +127,10 @@ class ReportBuilder:
                                      "没有单个维度值能解释这次变化：变化分散在全店。", self.lang)]
 
     def alerts_and_advice(self) -> None:
-        zh = self.lang == "zh"
         for a in self.shop.alerts(self.end)[:MAX_ALERTS]:
-            self.report.alerts.append(Item(severity_name(a.severity)(self.lang), "", a.text_zh if zh else a.text_en))
+            self.report.alerts.append(Item(severity_name(a.severity)(self.lang), "", a.text(self.lang)))
         for r in self.shop.advise(self.end)[:MAX_ADVICE]:
-            self.report.advice.append(Item(priority_name(r.priority)(self.lang), r.title_zh if zh else r.title_en,
-                                           r.text_zh if zh else r.text_en))
+            self.report.advice.append(Item(priority_name(r.priority)(self.lang), r.title(self.lang), r.text(self.lang)))
 
     def _by(self, sid: str, title: str, dim: str, metrics: Sequence[str], *, label: str | None = None,
             limit: int | None = None, chart_sales: bool = True) -> None:

@@ -132,7 +132,7 @@ def dsr_forecast(shop: Shop, as_of: date | None = None, threshold: float = THRES
         bt = backtest(daily, score)
         m = REGISTRY[score]
         out.append({
-            "metric": score, "name_zh": m.zh, "name_en": m.en,
+            "metric": score, "name_zh": m.name.zh, "name_en": m.name.en,
             "current": round(float(current), 4), "forecast": round(float(fc), 4),
             "change": round(float(fc - current), 4), "peer": peer, "threshold": threshold,
             "alert": bool(below_peer or below_threshold),
