@@ -117,8 +117,9 @@ def test_unknown_url_and_table_say_what_to_do(db_path: Path) -> None:
 
 
 def test_a_wrong_db_is_named_and_nothing_is_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A folder, a file that is not a DuckDB database (left unchanged), an empty file, a lake: URL (not
-    supported yet) and an unknown scheme each get their own message; no folder or file appears."""
+    """A folder, a file that is not a DuckDB database (left unchanged), an empty file, a lake: URL (opened
+    by junshi.connect, not by the DuckDB file class) and an unknown scheme each get their own message; no folder
+    or file appears."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "exports").mkdir()
     orders = tmp_path / "orders.csv"
@@ -129,8 +130,8 @@ def test_a_wrong_db_is_named_and_nothing_is_created(tmp_path: Path, monkeypatch:
         ("exports", "is a folder, not a DuckDB file"),
         (str(orders), "is not a DuckDB database"),
         ("empty.duckdb", "is not a DuckDB database"),
-        ("lake:/x", "not supported yet"),
-        ("lake://bucket/shop", "not supported yet"),
+        ("lake:/x", "is a lake of Parquet files"),
+        ("lake://bucket/shop", "is a lake of Parquet files"),
         ("md:shop", "Unknown warehouse URL scheme 'md'"),
     ]:
         with pytest.raises(ConfigError) as err:

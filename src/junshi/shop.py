@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import ibis
 
-from junshi.warehouse import BaseWarehouse, Warehouse, writable
+from junshi.warehouse import BaseWarehouse, open_warehouse, writable
 
 if TYPE_CHECKING:
     from junshi.analysis.advice import Advice
@@ -124,10 +124,11 @@ class Shop:
 
 
 def connect(db: str | os.PathLike[str] | None = None, shop: str = "default", *, clean: bool = False) -> Shop:
-    """Open a warehouse (DuckDB file path or URL, or ``spark://local``; default ``JUNSHI_DB`` or
-    ./junshi.duckdb) at one shop; ``clean``: every figure without the suspect orders of ``junshi risk``."""
+    """Open a warehouse (DuckDB file path or URL, ``lake:PATH`` (Parquet read in place), or ``spark://local``;
+    default ``JUNSHI_DB`` or ./junshi.duckdb) at one shop; ``clean``: every figure without the suspect orders
+    of ``junshi risk``."""
     if str(db or "").startswith("spark://"):
         from junshi.warehouse.spark import SparkWarehouse
 
         return Shop(SparkWarehouse(str(db)), shop, clean=clean)
-    return Shop(Warehouse(db), shop, clean=clean)
+    return Shop(open_warehouse(db), shop, clean=clean)

@@ -50,18 +50,18 @@ def _refuse_if_served(path: str, exc: Exception) -> None:
 def duckdb_path(url: str) -> str:
     """The DuckDB file of a warehouse URL (``shop.duckdb``, ``duckdb:///abs/path.duckdb``, ``:memory:``).
 
-    A ConfigError, before anything is created, for a URL of another scheme (``lake:`` is not supported
-    yet), a folder, or an existing file that is not a DuckDB database (a CSV, an export ...)."""
+    A ConfigError, before anything is created, for a URL of another scheme (a ``lake:`` folder opens through
+    :func:`junshi.warehouse.open_warehouse`), a folder, or an existing file that is not a DuckDB database."""
     if url.startswith("duckdb://"):
         path = url.removeprefix("duckdb://") or ":memory:"
     else:
         scheme = _SCHEME.match(url)
         if scheme and scheme.group(1).lower() == "lake":
             raise ConfigError(
-                f"Lake warehouses ({url}) are not supported yet.",
-                f"暂不支持湖仓（{url}）。",
-                hint_en="Use a DuckDB file for now, e.g. --db shop.duckdb.",
-                hint_zh="目前请使用 DuckDB 文件，例如 --db shop.duckdb。",
+                f"{url} is a lake of Parquet files, not a DuckDB file.",
+                f"{url} 是 Parquet 湖仓，不是 DuckDB 文件。",
+                hint_en="Open it with junshi.connect or junshi.warehouse.open_warehouse.",
+                hint_zh="请用 junshi.connect 或 junshi.warehouse.open_warehouse 打开。",
             )
         if scheme:
             name = scheme.group(1)

@@ -1,0 +1,232 @@
+"""The lake warehouse (``lake:PATH``): Parquet partitions and a catalog per commit, read in place by DuckDB.
+
+A sample of the real Online Retail file (every 40th line: ~13,500 rows over 13 months) is loaded into a
+lake and into a DuckDB file; every figure must be equal. Loads are atomic (a killed load, a lost race and a
+concurrent reader are tested with real processes) and a re-load rewrites only the partitions it moved.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from junshi import Shop, connect
+from junshi.warehouse import lake_catalog
+from junshi.warehouse.lake import LakeWarehouse
+from junshi.warehouse.lake_catalog import LakeConflict
+
+RETAIL = "online_retail/online_retail_2010-12-01_2011-12-09.csv"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def retail_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every 40th line of the Online Retail file (whole invoices are not needed: figures are compared)."""
+    lines = (ROOT.parent / "shared" / "data" / RETAIL).read_text(encoding="utf-8").splitlines(keepends=True)
+    path = tmp_path_factory.mktemp("retail") / "retail_sample.csv"
+    path.write_text(lines[0] + "".join(lines[1::40]), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory, retail_sample: Path) -> tuple[str, Path]:
+    """(lake URL, DuckDB file), both holding the sample loaded by ``junshi ingest``'s function."""
+    root = tmp_path_factory.mktemp("loaded")
+    lake, file = f"lake:{root / 'lake'}", root / "shop.duckdb"
+    for db in (lake, file):
+        with connect(db) as shop:
+            assert shop.ingest(retail_sample, preset="online-retail").committed
+    return lake, file
+
+
+def _same(value: object) -> object:
+    """``value`` with floats to 10 significant digits and NaN as None: engines add floats in their own order."""
+    if isinstance(value, float):
+        return None if math.isnan(value) else float(f"{value:.10g}")
+    if isinstance(value, dict):
+        return {k: _same(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_same(v) for v in value]
+    return value
+
+
+def _figures(shop: Shop) -> object:
+    """Every kind of figure the issue names: kpi by day and month, a diagnosis, customer groups."""
+    kpi = shop.kpi(["sales", "paid_orders", "paid_buyers", "avg_order_value", "units", "refund_amount",
+                    "repeat_buyers"], by=["month"])
+    daily = shop.kpi(["sales", "paid_buyers"], by=["day"])
+    return _same({"kpi": kpi.frame.to_dict("records"), "daily": daily.frame.to_dict("records"),
+            "diagnosis": shop.diagnose(depth=1).to_json(), "rfm": shop.customers.rfm_groups().to_dict("records"),
+            "cohorts": shop.customers.cohorts().to_dict("records"), "repurchase": repr(shop.customers.repurchase())})
+
+
+def test_the_lake_has_partitions_and_a_catalog_and_reads_like_the_duckdb_file(loaded: tuple[str, Path]) -> None:
+    lake, file = loaded
+    root = lake_catalog.lake_root(lake)
+    catalog = lake_catalog.newest(root)
+    assert catalog.commit == 1 and catalog.schema_version == 2
+    orders = catalog.tables["orders"]
+    months = sorted(f.month for f in orders.files if f.month)
+    assert orders.time_column == "created_at" and months[0] == "2010-12" and months[-1] == "2011-12"
+    assert len(months) == 13 == len(set(months))  # one file per shop x month
+    assert all((root / f.path).is_file() and f"shop_id=default/month={f.month}/" in f.path for f in orders.files)
+    assert "rollup_paid" in catalog.tables and "order_items" in catalog.tables  # rollups committed with the load
+    json.loads((root / "_junshi" / "catalog" / "000001.json").read_text(encoding="utf-8"))
+    with connect(lake) as a, connect(file) as b:
+        assert a.warehouse.row_count("order_items") == b.warehouse.row_count("order_items") > 10_000
+        assert _figures(a) == _figures(b)
+
+
+def test_a_reload_rewrites_only_the_partitions_it_moved(tmp_path: Path, retail_sample: Path) -> None:
+    """The same file loaded again with one invoice of 2011-03 changed: the orders and lines of that month are
+    rewritten (new files), every other month keeps its file; the figures equal a DuckDB file loaded the same way."""
+    lake, file = f"lake:{tmp_path / 'lake'}", tmp_path / "shop.duckdb"
+    lines = retail_sample.read_text(encoding="utf-8").splitlines(keepends=True)
+    march = next(i for i, line in enumerate(lines) if "/3/2011" in line or "2011-03" in line)
+    changed = lines[march].split(",")
+    changed[3] = str(int(changed[3]) + 7)  # Quantity
+    edited = tmp_path / retail_sample.name
+    root = lake_catalog.lake_root(lake)
+    commits = []
+    for db in (lake, file):
+        for text in ("".join(lines), "".join([*lines[:march], ",".join(changed), *lines[march + 1:]])):
+            edited.write_text(text, encoding="utf-8")
+            with connect(db) as shop:
+                shop.ingest(edited, preset="online-retail")
+            commits.append(lake_catalog.newest(root))
+    before = commits[0]
+    after = lake_catalog.newest(root)
+    assert after.commit == before.commit + 1
+    old = {(f.month): f.path for f in before.tables["orders"].files}
+    new = {(f.month): f.path for f in after.tables["orders"].files}
+    moved = {m for m in new if new[m] != old.get(m)}
+    assert moved == {"2011-03"}, moved
+    with connect(lake) as a, connect(file) as b:
+        figures = ["sales", "units", "paid_orders", "refund_amount"]
+        assert _same(a.kpi(figures, by="day").frame.to_dict("records")) == \
+            _same(b.kpi(figures, by="day").frame.to_dict("records"))
+
+
+def test_a_commit_on_a_stale_base_is_refused_and_leaves_no_files(tmp_path: Path) -> None:
+    """Two writers read commit 1; the first commits 2; the second's commit is refused (LakeConflict), its
+    Parquet files are removed and commit 2 is what everyone reads."""
+    lake = f"lake:{tmp_path / 'lake'}"
+    first = LakeWarehouse(lake)
+    first.ensure_shop("a")
+    second = LakeWarehouse(lake)
+    base = second.catalog
+    with first.transaction() as con:
+        con.execute("INSERT INTO shops VALUES ('b', 'B', NULL, 'CNY', 'Asia/Shanghai')")
+    files_before = {p for p in (tmp_path / "lake").rglob("*.parquet")}
+    real_newest, stale = lake_catalog.newest, iter([base])  # the second writer checks out commit 1
+    with pytest.raises(LakeConflict) as err, pytest.MonkeyPatch.context() as mp:
+        mp.setattr(lake_catalog, "newest", lambda root: next(stale, None) or real_newest(root))
+        with second.transaction() as con:
+            con.execute("INSERT INTO shops VALUES ('c', 'C', NULL, 'CNY', 'Asia/Shanghai')")
+    assert err.value.zh and err.value.hint_en
+    assert {p for p in (tmp_path / "lake").rglob("*.parquet")} == files_before
+    reader = LakeWarehouse(lake)
+    assert reader.catalog.commit == 2
+    assert sorted(reader.con.execute("SELECT shop_id FROM shops").fetchall()) == [("a",), ("b",)]
+
+
+def test_an_incomplete_newest_catalog_is_skipped(tmp_path: Path) -> None:
+    lake = f"lake:{tmp_path / 'lake'}"
+    LakeWarehouse(lake).ensure_shop("a")
+    (tmp_path / "lake" / "_junshi" / "catalog" / "000002.json").write_text('{"format": "junshi-la', encoding="utf-8")
+    reader = LakeWarehouse(lake)
+    assert reader.catalog.commit == 1 and reader.shop_settings("a")["name"] == "a"
+
+
+_PAUSED_LOAD = """
+import sys, time
+from junshi.warehouse import lake_catalog
+import junshi
+real = lake_catalog.commit
+
+def paused(*args, **kwargs):
+    open(sys.argv[3], "w").close()  # every partition file is written: the catalog is next
+    time.sleep(float(sys.argv[4]))
+    return real(*args, **kwargs)
+
+lake_catalog.commit = paused
+with junshi.connect(sys.argv[1], "uk") as shop:
+    shop.ingest(sys.argv[2], preset="online-retail")
+"""
+
+
+def _paused_load(lake: str, source: Path, marker: Path, pause: float) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    return subprocess.Popen([sys.executable, "-c", _PAUSED_LOAD, lake, str(source), str(marker), str(pause)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for(marker: Path, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def _state(lake: str) -> tuple[int, int, int]:
+    wh = LakeWarehouse(lake)
+    rows = wh.con.execute("SELECT (SELECT count(*) FROM order_items), (SELECT count(*) FROM orders)").fetchall()
+    wh.close()
+    return wh.catalog.commit, int(rows[0][0]), int(rows[0][1])
+
+
+def test_a_load_killed_before_its_commit_leaves_nothing_visible(tmp_path: Path, retail_sample: Path) -> None:
+    """A real process loading into the lake is killed (SIGKILL) once all its Parquet files are written and
+    before its catalog commit: the new files exist on disk, yet the lake reads exactly as before; the same
+    load then runs through."""
+    lake = f"lake:{tmp_path / 'lake'}"
+    LakeWarehouse(lake).ensure_shop("uk")
+    before = _state(lake)
+    files_before = set((tmp_path / "lake").rglob("*.parquet"))
+    proc = _paused_load(lake, retail_sample, tmp_path / "written", 600)
+    _wait_for(tmp_path / "written", proc)
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert len(set((tmp_path / "lake").rglob("*.parquet")) - files_before) > 10  # written, never committed
+    assert _state(lake) == before
+    with connect(lake, "uk") as shop:
+        assert shop.ingest(retail_sample, preset="online-retail").committed
+    assert _state(lake)[1] > 10_000
+
+
+def test_a_reader_during_a_load_sees_all_of_it_or_none(tmp_path: Path, retail_sample: Path) -> None:
+    """Readers open the lake over and over while another process loads (pausing 2 s between its files and its
+    commit): every read is the state before or the state after, never a mix, and both are seen."""
+    lake = f"lake:{tmp_path / 'lake'}"
+    LakeWarehouse(lake).ensure_shop("uk")
+    before = _state(lake)
+    seen: list[tuple[int, int, int]] = []
+    proc = _paused_load(lake, retail_sample, tmp_path / "written", 2)
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            seen.append(_state(lake))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        _wait_for(tmp_path / "written", proc)
+        assert proc.wait(timeout=120) == 0, proc.communicate()
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        reader.join()
+    after = _state(lake)
+    assert after[0] == before[0] + 1 and after[1] > before[1]
+    assert set(seen) <= {before, after} and before in seen and after in seen, set(seen)
