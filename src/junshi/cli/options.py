@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", envvar="JUNSHI_DB", help="Warehouse: DuckDB file path or URL, or lake:FOLDER (Parquet) [default: ./junshi.duckdb]."),
+    typer.Option("--db", envvar="JUNSHI_DB",
+                 help="Warehouse: DuckDB file path or URL, or lake:FOLDER (Parquet) [default: ./junshi.duckdb]."),
 ]
 CleanOption = Annotated[
     bool, typer.Option("--clean", help="Without the suspect orders of `junshi risk orders` (刷单剔除后).")
