@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -67,8 +68,15 @@ class _DataCheck:
         self.warehouse, self.shop_id, self.ctx = warehouse, shop_id, ctx
         self.known: dict[str, bool] = {}
         self.valued: dict[tuple[str, str], bool] = {}
-        self.memo: dict[str, Any] = {}
-        """Other figures of the query's data, kept with its cached plan (e.g. presale orders waiting)."""
+        self.memo: dict[tuple[Any, ...], Any] = {}
+        """Other figures of the shop's data, kept while it is unchanged (presale orders waiting in a period, the
+        ad channels' attribution settings)."""
+
+    def bound(self, warehouse: BaseWarehouse, ctx: Ctx) -> _DataCheck:
+        """This check's answers (shared, so asked once) asking on ``warehouse``, e.g. another thread's cursor."""
+        other = _DataCheck(warehouse, self.shop_id, ctx)
+        other.known, other.valued, other.memo = self.known, self.valued, self.memo
+        return other
 
     def __call__(self, table: str) -> bool:
         if table not in self.known:
@@ -132,43 +140,103 @@ def _rollup_stamp(warehouse: BaseWarehouse, shop_id: str) -> dt.datetime | None:
     return version
 
 
-_PLANS: dict[tuple[Any, ...], tuple[Plan, _DataCheck]] = {}
-_PLANS_KEPT = 512
-"""Compiled plans of shops with rollups, by warehouse, shop, query and rollup version (each load makes a
-new version, so a plan never outlives the data it was compiled for): Ibis compiles a query once."""
+_PLANS: dict[tuple[Any, ...], Plan] = {}
+_CHECKS: dict[tuple[Any, ...], _DataCheck] = {}
+_KEPT = 512
+"""Compiled plans and data checks of shops with rollups, by warehouse, shop and rollup version (each load makes
+a new version, so neither outlives the data it was made for). A plan is kept per query *shape*: its period's
+dates are compiled as sentinel days and put back into the SQL per call (:func:`_shape`), so a query of any
+day or period of a shape is compiled by Ibis once per process."""
+
+SENTINEL_START, SENTINEL_END = dt.date(1801, 1, 1), dt.date(1901, 1, 1)
+"""Stand-ins for a shape's first and last day: every date a compiled query holds is one of them moved by fewer
+than :data:`_SENTINEL_REACH` days (the day after the end, a rolling window's first day)."""
+_SENTINEL_REACH = 36500
+_LITERAL = re.compile(r"MAKE_(DATE|TIMESTAMP)\((\d+), (\d+), (\d+)")
+
+
+def _shape(q: Query) -> Query:
+    """``q`` with its dates replaced by the sentinels (a missing date stays missing) and its filter values by
+    placeholders (the drill-down of a diagnosis filters by the cells it found)."""
+    filters = tuple((n, tuple(_placeholder(i, j) for j in range(len(vs)))) for i, (n, vs) in enumerate(q.filters))
+    return replace(q, start=q.start and SENTINEL_START, end=q.end and SENTINEL_END, filters=filters)
+
+
+def _placeholder(i: int, j: int) -> str:
+    return f"junshi~{i}~{j}"
+
+
+def _dated(template: str, q: Query) -> str | None:
+    """The SQL of a shape's ``template`` for the dates and filter values of ``q``; None when a date literal is
+    not a sentinel's."""
+    unknown = False
+
+    def put(m: re.Match[str]) -> str:
+        nonlocal unknown
+        day = dt.date(int(m[2]), int(m[3]), int(m[4]))
+        for sentinel, real in ((SENTINEL_START, q.start), (SENTINEL_END, q.end)):
+            if real is not None and abs((day - sentinel).days) < _SENTINEL_REACH:
+                moved = real + (day - sentinel)
+                return f"MAKE_{m[1]}({moved.year}, {moved.month}, {moved.day}"
+        unknown = True
+        return m[0]
+
+    sql = _LITERAL.sub(put, template)
+    for i, (_, values) in enumerate(q.filters):
+        for j, value in enumerate(values):
+            sql = sql.replace(f"'{_placeholder(i, j)}'", "'" + value.replace("'", "''") + "'")
+    return None if unknown or "junshi~" in sql else sql
+
+
+def _kept(store: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
+    if len(store) >= _KEPT:
+        del store[next(iter(store))]
+    store[key] = value
 
 
 def _shop_table(warehouse: BaseWarehouse, shop_id: str, name: str) -> ibis.Table:
     """A canonical or rollup table of the shop."""
     if name in ROLLUPS:
-        t = warehouse.backend.table(name)
+        t = warehouse.backend_table(name)
         return t.filter(t.shop_id == shop_id)
     return warehouse.table(name, shop_id)
 
 
 def compile_kpi(warehouse: BaseWarehouse, shop_id: str, q: Query) -> tuple[Plan, _DataCheck]:
-    """The plan of ``q`` and the data check it was made with; cached while the shop's data is unchanged."""
+    """The plan of ``q`` and the data check it was made with; on a shop with rollups both are cached while the
+    shop's data is unchanged, the plan per query shape (``plan.sql`` then holds ``q``'s dates)."""
     version = _rollup_stamp(warehouse, shop_id)
-    key = (warehouse.url, shop_id, q, version)
-    if version is not None and key in _PLANS:
-        plan, check = _PLANS[key]
-        return replace(plan, notes=list(plan.notes), summed=set()), check
-    plan, check = _compile_kpi(warehouse, shop_id, q, version is not None)
-    if version is not None:
-        if plan.expr is not None and not plan.expr.op().find(ops.InMemoryTable):
-            # an in-memory table (a rolling metric's calendar, a list of order ids) lives on the connection
-            # that registered it, so a plan holding one is run through Ibis, which registers it where it runs
-            plan.sql = str(ibis.to_sql(plan.expr, dialect="duckdb"))
-        if len(_PLANS) >= _PLANS_KEPT:
-            del _PLANS[next(iter(_PLANS))]
-        _PLANS[key] = plan, check
-        plan = replace(plan, notes=list(plan.notes), summed=set())
-    return plan, check
-
-
-def _compile_kpi(warehouse: BaseWarehouse, shop_id: str, q: Query, rollups: bool) -> tuple[Plan, _DataCheck]:
+    if version is None:
+        return _compile_kpi(warehouse, shop_id, q, None, False)
+    data = (warehouse.url, shop_id, version)
     ctx = Ctx(lambda name: _shop_table(warehouse, shop_id, name))
-    check = _DataCheck(warehouse, shop_id, ctx)
+    check = _CHECKS[data].bound(warehouse, ctx) if data in _CHECKS else _DataCheck(warehouse, shop_id, ctx)
+    if data not in _CHECKS:
+        _kept(_CHECKS, data, check)
+    shape = _shape(q)
+    plan = _PLANS.get((*data, shape)) or _PLANS.get((*data, q))
+    if plan is None:
+        plan, _ = _compile_kpi(warehouse, shop_id, shape, check, True)
+        if plan.expr is not None and plan.expr.op().find(ops.InMemoryTable):
+            # an in-memory table (a rolling metric's calendar) holds the period's days and lives on the
+            # connection that registered it: such a plan is compiled for its own dates and run through Ibis
+            plan, _ = _compile_kpi(warehouse, shop_id, q, check, True)
+            _kept(_PLANS, (*data, q), plan)
+        else:
+            if plan.expr is not None:
+                plan.sql = str(ibis.to_sql(plan.expr, dialect="duckdb"))
+            _kept(_PLANS, (*data, shape), plan)
+    sql = None if plan.sql is None else _dated(plan.sql, q)
+    if plan.sql is not None and sql is None:  # a literal the shape does not explain: compiled for its dates
+        plan, _ = _compile_kpi(warehouse, shop_id, q, check, True)
+        return plan, check
+    return replace(plan, notes=list(plan.notes), summed=set(), sql=sql), check
+
+
+def _compile_kpi(warehouse: BaseWarehouse, shop_id: str, q: Query, check: _DataCheck | None,
+                 rollups: bool) -> tuple[Plan, _DataCheck]:
+    ctx = check.ctx if check is not None else Ctx(lambda name: _shop_table(warehouse, shop_id, name))
+    check = check or _DataCheck(warehouse, shop_id, ctx)
     if all(m in REGISTRY for m in q.metrics):
         check.prefetch(sorted({t for mid in closure(q.metrics) for s in REGISTRY[mid].sources
                                for t in FACTS[s.fact].tables} | {"orders", PRESALE}))
@@ -191,7 +259,8 @@ def explain(warehouse: BaseWarehouse, shop_id: str, metrics: str | Sequence[str]
                 for mid, src in plan.sources.items()]
     if plan.expr is None:
         return "-- " + "\n-- ".join(n.en for n in plan.notes)
-    return "\n".join([*answered, str(ibis.to_sql(plan.expr, dialect=warehouse.backend.name))])
+    sql = plan.sql or str(ibis.to_sql(plan.expr, dialect=warehouse.backend.name))
+    return "\n".join([*answered, sql])
 
 
 def _run(warehouse: BaseWarehouse, plan: Plan, q: Query) -> pd.DataFrame:
@@ -228,17 +297,20 @@ def _summed_notes(q: Query, summed: set[str]) -> list[Note]:
     return notes
 
 
-def _attribution_notes(warehouse: BaseWarehouse, shop_id: str, q: Query, plan: Plan) -> list[Note]:
+def _attribution_notes(warehouse: BaseWarehouse, shop_id: str, q: Query, plan: Plan, check: _DataCheck) -> list[Note]:
     """Which attribution setting the ad figures are under, per channel (see ``facts.one_attribution``)."""
     ads = sorted(m for m in closure(q.metrics) if m in plan.sources and plan.sources[m].fact == "ad_spend")
     if not ads:
         return []
-    fact = FACTS["ad_spend"]
-    t = fact.build(Ctx(lambda name: warehouse.table(name, shop_id)))
-    for name, wanted in q.filters:
-        t = t.filter(dimension_value(fact, t, name).cast("string").isin(list(wanted)))
-    settings = t.select("channel", *ATTRIBUTION).distinct().to_pyarrow().to_pylist()
-    kept = one_attribution(t).select("channel", *ATTRIBUTION).distinct().to_pyarrow().to_pylist()
+    memo = ("attribution", q.filters)  # the settings of all the shop's ad rows: the same for every period
+    if memo not in check.memo:
+        fact = FACTS["ad_spend"]
+        t = fact.build(Ctx(lambda name: warehouse.table(name, shop_id)))
+        for name, wanted in q.filters:
+            t = t.filter(dimension_value(fact, t, name).cast("string").isin(list(wanted)))
+        check.memo[memo] = (t.select("channel", *ATTRIBUTION).distinct().to_pyarrow().to_pylist(),
+                            one_attribution(t).select("channel", *ATTRIBUTION).distinct().to_pyarrow().to_pylist())
+    settings, kept = check.memo[memo]
     notes: list[Note] = []
     for row in sorted(kept, key=lambda r: str(r["channel"])):
         if all(row[c] is None for c in ATTRIBUTION):
@@ -386,9 +458,10 @@ def _caveats(warehouse: BaseWarehouse, shop_id: str, q: Query, check: Any, unava
                                      waiting.cancelled_at.isnull() | (waiting.cancelled_at >= hi))
         else:
             waiting = waiting.filter(waiting.paid_at.isnull(), waiting.cancelled_at.isnull())
-        count = check.memo.get("presale_waiting")
+        memo = ("presale_waiting", q.start, q.end)
+        count = check.memo.get(memo)
         if count is None:
-            count = check.memo["presale_waiting"] = int(waiting.count().execute())
+            count = check.memo[memo] = int(waiting.count().execute())
         if count:
             notes.append(Note(
                 "presale_deposit",
@@ -434,7 +507,7 @@ def kpi(warehouse: BaseWarehouse, shop_id: str, metrics: str | Sequence[str], by
     plan, check = compile_kpi(warehouse, shop_id, q)
     frame = _run(warehouse, plan, q)
     notes = list(plan.notes) + _caveats(warehouse, shop_id, q, check, plan.unavailable)
-    notes += _summed_notes(q, plan.summed) + _attribution_notes(warehouse, shop_id, q, plan)
+    notes += _summed_notes(q, plan.summed) + _attribution_notes(warehouse, shop_id, q, plan, check)
     p_start = p_end = None
     if compare == "peer":
         frame = _compare_peer(warehouse, shop_id, q, frame, notes)

@@ -48,13 +48,20 @@ class BaseWarehouse(ABC):
                 hint_en="Known tables: " + ", ".join(TABLES),
                 hint_zh="已知数据表：" + "、".join(TABLES),
             )
-        t: ibis.Table = self.backend.table(name)
+        t = self.backend_table(name)
         t = t.filter(t.shop_id == shop_id) if shop_id is not None else t
         if self.clean:
             from junshi.risk.store import without_suspects
 
             t = without_suspects(self, name, t)
         return t
+
+    def backend_table(self, name: str) -> ibis.Table:
+        """The engine's table ``name`` (all shops), its schema asked of the engine once per warehouse object."""
+        tables: dict[str, ibis.Table] = self.__dict__.setdefault("_backend_tables", {})
+        if name not in tables:
+            tables[name] = self.backend.table(name)
+        return tables[name]
 
     def without_suspects(self, order_ids: Sequence[str] | None = None) -> Self:
         """This warehouse (same connection) read without the suspect orders saved by ``junshi risk orders``, or
