@@ -78,6 +78,11 @@ SKIP = {
 EXPECTED_ERRORS = {
     ("olist", "customers validate"): "No customer bought twice",
 }
+# No dataset here has ad spend or on-site searches (tests/test_marketing_ads.py runs these on a shop that has).
+EXPECTED_ERRORS.update({(d.name, f"ads {c}"): "The shop has no ad spend" for d in DATASETS
+                        for c in ("channels", "campaigns", "units", "keywords", "creatives", "guard")})
+EXPECTED_ERRORS.update({(d.name, f"search {c}"): "The shop has no on-site searches" for d in DATASETS
+                        for c in ("top", "risers", "no-results", "no-purchase", "out-of-stock", "groups")})
 
 
 @pytest.fixture(scope="module", params=[pytest.param(d, id=d.name, marks=[pytest.mark.slow] if d.slow else [])

@@ -407,6 +407,15 @@ METRICS: tuple[Metric, ...] = (
                "为该计划的花费 / 全店同期支付金额（各计划之和即全店推广费占比）。"),
         unit="ratio", direction="down", additive=False, parts=("ad_cost", "sales"), combine=ratio(), whole=("sales",)),
     Metric(
+        id="break_even_roas", name=Text(en="Break-even ROAS", zh="盈亏平衡投入产出比"),
+        definition=Text(
+            en="Net sales / gross profit (= 1 / gross margin): below this return on ad spend, the gross profit the "
+               "ads bring does not cover their cost. Needs the cost of goods (order lines' unit_cost or the "
+               "products' cost).",
+            zh="净支付金额 / 毛利（= 1 / 毛利率）：推广成交金额 / 推广花费低于此值时，推广带来的毛利抵不过花费。"
+               "需要商品成本（订单行 unit_cost 或商品表 cost）。"),
+        unit="ratio", direction="down", additive=False, parts=("net_sales", "gross_profit"), combine=ratio()),
+    Metric(
         id="visitor_cost", name=Text(en="Visitor cost", zh="访客成本"),
         definition=Text(en="Ad spend / visitors.", zh="推广花费 / 访客数。"),
         unit="money", direction="down", additive=False, parts=("ad_cost", "uv"), combine=ratio()),
