@@ -157,9 +157,9 @@ def test_guard_rails_mature(shop: Shop) -> None:
     assert set(rules) == {"ads_spend_ratio", "ads_marginal_roas"}
     m = rules["ads_marginal_roas"]
     assert m.subject == {"channel": "直通车"} and m.numbers["extra_cost"] == 100 and m.numbers["extra_sales"] == 100
-    assert "¥100.00" in m.text_en and "1.00" in m.text_en and "2.00" in m.text_zh and "直通车" in m.text_zh
+    assert "¥100.00" in m.text.en and "1.00" in m.text.en and "2.00" in m.text.zh and "直通车" in m.text.zh
     s = rules["ads_spend_ratio"]
-    assert "10.00%" in s.text_en and "3%" in s.text_en and "¥400.00" in s.text_zh and "成熟期" in s.text_zh
+    assert "10.00%" in s.text.en and "3%" in s.text.en and "¥400.00" in s.text.zh and "成熟期" in s.text.zh
     assert json.dumps(g.as_dict(), ensure_ascii=False)  # JSON-ready
 
 
