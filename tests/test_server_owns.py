@@ -18,10 +18,12 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 
+from channel_servers import FakeClock, channel_server
 from junshi.api.app import create_app
 from junshi.remote import endpoint_file, find_server, write_endpoint
 from junshi.simulate import simulate
@@ -197,3 +199,22 @@ def test_one_load_at_a_time_and_only_local_clients(shop_db: Path, tmp_path: Path
     with TestClient(create_app(db, "t" * 32), client=("192.0.2.7", 5000)) as remote:
         refused = remote.post("/api/cli", json=call, headers=auth)
         assert refused.status_code == 400 and "machine" in refused.json()["error"]["en"]["message"]
+
+
+def test_schedule_run_goes_through_the_server(
+    served: tuple[Path, dict[str, str], subprocess.Popen[str]], tmp_path: Path
+) -> None:
+    """While the server holds the warehouse, `junshi schedule add` stores a schedule due a minute ago and
+    `junshi schedule run --once` sends its report through the server (to a local Slack stand-in): one message,
+    the runner's line printed by the client; a second run finds it sent and sends nothing."""
+    db, env, _ = served
+    now = dt.datetime.now(ZoneInfo("Asia/Shanghai")) - dt.timedelta(minutes=1)
+    with channel_server("slack", None, FakeClock()) as channel:
+        added = junshi(env, tmp_path, "schedule", "add", "now", "--to", "slack", "--webhook", channel.url, "--at",
+                       now.strftime("%H:%M"), "--wait", "0", "--db", str(db))
+        assert added.returncode == 0, added.stderr
+        first = junshi(env, tmp_path, "schedule", "run", "--once", "--db", str(db))
+        second = junshi(env, tmp_path, "schedule", "run", "--once", "--db", str(db))
+    assert first.returncode == 0 and second.returncode == 0, (first.stderr, second.stderr)
+    assert len(channel.received) == 1
+    assert "default/" in first.stderr and "default/" not in second.stderr

@@ -1,9 +1,11 @@
 """``junshi schedule run``: the one process that fires the schedules of a warehouse.
 
 Each minute it opens the warehouse, sends what is due and closes it again (so ingests can write in
-between). A schedule's report waits for its day's data (up to the schedule's ``wait_hours``, then it is
-sent marked incomplete); a report that cannot be made is replaced by a failure notice; a delivery that
-fails after its retries is recorded and logged as an error. A lock file keeps a second runner out: run it
+between); while ``junshi serve`` holds the warehouse, each pass runs inside the server instead
+(``schedule run --once`` through :mod:`junshi.remote`, on the server's own connection). A schedule's report
+waits for its day's data (up to the schedule's ``wait_hours``, then it is sent marked incomplete); a report
+that cannot be made is replaced by a failure notice; a delivery that fails after its retries is recorded and
+logged as an error. A lock file keeps a second runner out: run it
 from systemd or cron, never inside each web worker.
 """
 
@@ -16,7 +18,7 @@ import os
 import time
 import zoneinfo
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -28,7 +30,7 @@ from junshi.reports.build import build_report
 from junshi.reports.readiness import data_status
 from junshi.schedules.store import Schedule, list_schedules
 from junshi.shop import Shop
-from junshi.warehouse import Warehouse, writable
+from junshi.warehouse import Warehouse, Writable, writable
 from junshi.warehouse.connection import resolve_db
 
 log = logging.getLogger("junshi.schedule")
@@ -98,8 +100,7 @@ def fire(shop: Shop, schedule: Schedule, now: dt.datetime, sender: Sender) -> Fi
 def tick(db: str, now_utc: dt.datetime, sender: Sender, shop_id: str | None = None) -> list[Fired]:
     """One pass over every shop's (or one shop's) schedules in the warehouse at ``now_utc`` (aware)."""
     fired: list[Fired] = []
-    warehouse = Warehouse(db)
-    try:
+    with _opened(db) as warehouse:
         shops = sorted({s.shop_id for s in list_schedules(warehouse, shop_id)})
         for shop_id in shops:
             shop = Shop(warehouse, shop_id)
@@ -109,9 +110,38 @@ def tick(db: str, now_utc: dt.datetime, sender: Sender, shop_id: str | None = No
                 result = fire(shop, schedule, now, sender)
                 if result is not None:
                     fired.append(result)
+    return fired
+
+
+@contextmanager
+def _opened(db: str) -> Iterator[Writable]:
+    """The warehouse for one pass: inside the server holding it, the server's connection of this thread; else
+    opened for the pass and closed after it."""
+    from junshi.cli.served import current
+
+    hosted = current()
+    if hosted is not None:
+        yield writable(hosted.engine.shop().warehouse)
+        return
+    warehouse = Warehouse(db)
+    try:
+        yield warehouse
     finally:
         warehouse.close()
-    return fired
+
+
+def _through_server(db: str, shop_id: str | None) -> int | None:
+    """Run one pass inside the server holding ``db`` (it prints what it fired); its exit code, or None when
+    no server holds it (or this already runs inside it)."""
+    from junshi.cli.served import current, request_for
+    from junshi.remote import find_server, run_remote
+
+    endpoint = None if current() is not None else find_server(db)
+    if endpoint is None:
+        return None
+    request = request_for(shop_id or "default")
+    request["argv"] = ["schedule", "run", "--once", "--db", db, *(["--shop", shop_id] if shop_id else [])]
+    return run_remote(endpoint, request)
 
 
 @contextmanager
@@ -139,15 +169,21 @@ def run(db: str | None, *, once: bool = False, interval: float = 60.0, sender: S
     path = resolve_db(db)
     sender = sender or Sender()
     now = clock or (lambda: dt.datetime.now(dt.UTC))
-    with single_runner(path):
+    from junshi.cli.served import current
+
+    with nullcontext() if current() is not None else single_runner(path):  # hosted: the client holds the lock
         while True:
+            code = None
             try:
-                fired = tick(path, now(), sender, shop_id)
+                code = _through_server(path, shop_id)
+                fired = tick(path, now(), sender, shop_id) if code is None else []
             except JunshiError as exc:  # e.g. an ingest holds the warehouse: try again next time
                 if once:
                     raise
                 log.warning("schedule pass skipped: %s", exc)
                 fired = []
+            if code and once:  # the server printed what failed
+                raise SystemExit(code)
             for f in fired:
                 if report is not None:
                     report(f)
