@@ -47,7 +47,7 @@ def _rows(rows: list[dict[str, Any]], fmt: TableFormat, title: str) -> None:
     for col in frame.columns:
         table.add_column(str(col), overflow="fold")
     for row in frame.itertuples(index=False):
-        table.add_row(*["" if v is None else f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row])
+        table.add_row(*["" if v is None or v != v else f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row])
     console().print(table)
 
 
@@ -89,3 +89,81 @@ def review_cmd(
                         lo=data["interval"][0], hi=data["interval"][1]))
     if fmt == TableFormat.table and data["stockouts"]:
         _rows(data["stockouts"], fmt, tr("Out of stock during the promotion", "活动期间断货的商品"))
+
+
+def _money(value: float | None, currency: str) -> str:
+    from junshi.formats import format_value
+
+    return format_value(value, "money", currency)
+
+
+@promo_app.command("plan")
+def plan_cmd(
+    target: Annotated[float, typer.Option("--target-sales", help="Sales the main day should bring.")],
+    day: Annotated[str, typer.Option("--date", help="The main day, YYYY-MM-DD.")],
+    warm_up: Annotated[int, typer.Option("--warm-up-days", min=0, max=60, help="Days of warm-up (presale) before.")
+                       ] = 10,
+    after: Annotated[int, typer.Option("--after-days", min=0, max=30, help="Days after the main day.")] = 3,
+    shop: ShopOption = "default", db: DbOption = None, fmt: FormatOption = TableFormat.table,
+) -> None:
+    """Plan (活动策划): the target as visitors x payment conversion x spend per buyer (with intervals), visitors
+    per source and the paid spend they cost, the spend ratio's band, the day-by-day curve and the stock each
+    product needs (forecast units with an upper quantile against stock)."""
+    from junshi.promo.plan import plan
+
+    with open_shop(db, shop) as s:
+        data = plan(s, target, _day(day), warm_up_days=warm_up, after_days=after)
+        currency = str(s.settings["currency"])
+    if fmt == TableFormat.json:
+        print_json(data)
+        return
+    if fmt == TableFormat.csv:
+        _rows(data["products"], fmt, "")
+        return
+    console().print(tr(
+        "{target} on {day} = {uv:,.0f} visitors × {conv:.2%} conversion × {spb} per buyer "
+        "(visitors {lo:,.0f} ~ {hi:,.0f}); paid spend {spend} = {ratio:.1%} of the target ({band}).",
+        "{day} 目标 {target} = 访客 {uv:,.0f} × 支付转化率 {conv:.2%} × 客单价 {spb}（访客 {lo:,.0f} ~ {hi:,.0f}）；"
+        "推广花费 {spend}，占目标 {ratio:.1%}（{band}）。",
+        target=_money(data["target_sales"], currency), day=data["date"], uv=data["uv"],
+        conv=data["payment_conversion_rate"], spb=_money(data["spend_per_buyer"], currency),
+        lo=data["uv_interval"][0], hi=data["uv_interval"][1], spend=_money(data["spend"], currency),
+        ratio=data["spend_ratio"], band=_band(data["spend_band"])))
+    _rows(data["sources"], fmt, tr("Visitors per source", "各来源访客"))
+    _rows([{**d, "phase": _phase(d["phase"])} for d in data["days"]], fmt, tr("Day by day", "每日计划"))
+    need = [p for p in data["products"] if p["stock_needed"]]
+    if need:
+        _rows(need, fmt, tr("Stock to add", "需要补货的商品"))
+
+
+def _band(band: str) -> str:
+    from junshi.vocab import SPEND_BANDS
+
+    return SPEND_BANDS[band].name(get_lang())
+
+
+@promo_app.command("forecast")
+def forecast_cmd(
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Forecast from the day after this, YYYY-MM-DD [default: the last day with sales].")] = None,
+    days: Annotated[int, typer.Option("--days", min=1, max=90, help="Days ahead.")] = 14,
+    shop: ShopOption = "default", db: DbOption = None, fmt: FormatOption = TableFormat.table,
+) -> None:
+    """Demand and stock-out forecast per product (out-of-stock days are censored demand): units ahead with an
+    upper quantile, stock-out risk and day, presale units held and oversell risk; backtest against the
+    seasonal naive."""
+    from junshi.promo.forecast import forecast
+
+    with open_shop(db, shop) as s:
+        data = forecast(s, _day(as_of), days)
+    if fmt == TableFormat.json:
+        print_json(data)
+        return
+    _rows(data["products"], fmt, tr("Demand over the {n} days after {day}", "{day} 之后 {n} 天的需求",
+                                    n=data["horizon"], day=data["as_of"]))
+    bt = data["backtest"]
+    if fmt == TableFormat.table and bt:
+        console().print(tr("Backtest ({o} origins): WAPE {w:.3f} (seasonal naive {wn:.3f}), MASE {m} ({mn})",
+                           "回测（{o} 个起点）：WAPE {w:.3f}（季节性朴素法 {wn:.3f}），MASE {m}（{mn}）",
+                           o=bt["origins"], w=bt["forecast"]["wape"], wn=bt["seasonal_naive"]["wape"],
+                           m=bt["forecast"]["mase"], mn=bt["seasonal_naive"]["mase"]))
