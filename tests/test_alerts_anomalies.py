@@ -126,3 +126,27 @@ def test_alert_text_never_shows_an_empty_change() -> None:
     alert = _anomaly_alert(DAY, "product", "P1", [row], "CNY")
     assert "()" not in alert.text.en and "（）" not in alert.text.zh
     assert "expected 0 [0 .. 3]" in alert.text.en
+
+
+def test_many_series_moving_one_metric_the_same_way_become_one_alert_after_the_strongest() -> None:
+    """Six products' sales rise on one day (scores 9..4) and one product's visitors fall: the three strongest rises
+    stay separate, the other three (P4, P5, P6) become one alert naming them; the fall is untouched."""
+    from junshi.analysis.alerts import Alert, group_alerts
+    from junshi.i18n import Text
+
+    day = date(2026, 3, 2)
+
+    def alert(key: str, code: str, metric: str, score: float) -> Alert:
+        return Alert(day=day, kind="anomaly", code=code, severity="info", score=score, level="product", key=key,
+                     metric=metric, numbers={"actual": 1.0}, text=Text(en=key, zh=key))
+
+    rises = [alert(f"P{i}", "metric_rise", "sales", 10.0 - i) for i in range(1, 7)]
+    fall = alert("Q", "metric_drop", "uv", 5.0)
+    out = group_alerts([*rises, fall], keep=3)
+    assert [a.key for a in out if a.code == "metric_rise"] == ["P1", "P2", "P3"]
+    group = next(a for a in out if a.code == "metric_rise_group")
+    assert group.numbers == {"count": 3, "keys": ["P4", "P5", "P6"]} and group.score == 6.0
+    assert [r["key"] for r in group.related] == ["P4", "P5", "P6"]
+    assert "P4、P5、P6" in group.text.zh and "3 more product" in group.text.en.lower()
+    assert fall in out and len(out) == 5
+    assert group_alerts([*rises[:4], fall], keep=3) == [*rises[:4], fall]  # four: nothing to gain by grouping

@@ -20,6 +20,7 @@ from junshi.analysis.alerts import promotion_days
 from junshi.analysis.channels import costed_channels, paid_sources
 from junshi.analysis.source import kpi_frame, table_frame
 from junshi.errors import JunshiError
+from junshi.formats import format_value
 from junshi.i18n import Text
 from junshi.jsonable import jsonable
 from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
@@ -103,6 +104,11 @@ class Snapshot:
     main_category: str | None = None
     base_in_promotion: bool = False  # the earliest window overlaps promotion days: trends would mislead
     costed: frozenset[str] = frozenset()  # channels with cost in ad_spend (any day)
+    currency: str = "CNY"  # the shop's: money in the advice's text
+
+    def money(self, value: float) -> str:
+        """``value`` in the shop's currency (¥1,234.50)."""
+        return format_value(value, "money", self.currency)
 
     def paid(self) -> frozenset[str]:
         """Sources that can be bought: with ad cost (in ``ad_spend`` or this window) or known paid channels."""
@@ -180,7 +186,8 @@ def snapshot(shop: Shop, day: date, settings: AdviceSettings) -> Snapshot:
     return Snapshot(day=day, window=w, products=products, sources=sources, shop=shop_now, shop_day=shop_day,
                     dsr_before=dsr_before, stock_today=stock_today, product_sources_today=ps, negative_reviews=reviews,
                     main_category=main_cat,
-                    base_in_promotion=in_promo, costed=costed_channels(shop))
+                    base_in_promotion=in_promo, costed=costed_channels(shop),
+                    currency=str(shop.settings["currency"]))
 
 
 # ---------------------------------------------------------------- rules
@@ -234,7 +241,7 @@ def traffic_to_winners(s: Snapshot, c: AdviceSettings) -> list[Advice]:
             continue
         if (conv >= c.winners_conv_ratio * shop_conv and _z(buyers, uv * shop_conv) >= c.z
                 and conv >= (1 + c.winners_rise) * prev and _f(r["price"]) >= median_price):
-            name = _name(r, str(pid))
+            name, price, median = _name(r, str(pid)), s.money(_f(r["price"])), s.money(median_price)
             nums = {"conversion": conv, "conversion_before": prev, "shop_conversion": shop_conv,
                     "price": _f(r["price"]), "median_price": median_price, "visitors": uv, "buyers": buyers}
             out.append(Advice(
@@ -242,9 +249,9 @@ def traffic_to_winners(s: Snapshot, c: AdviceSettings) -> list[Advice]:
                 title=Text(en=f"Give {name} more traffic", zh=f"给 {name} 更多流量"),
                 text=Text(
                     en=f"{name} converts at {conv:.2%} (shop {shop_conv:.2%}), up from {prev:.2%}, at a price of "
-                       f"{_f(r['price']):,.2f} (median {median_price:,.2f}): route ads and on-site slots to it.",
-                    zh=f"{name} 转化率 {conv:.2%}（全店 {shop_conv:.2%}），上期 {prev:.2%}，售价 {_f(r['price']):,.2f}"
-                       f"（中位 {median_price:,.2f}）：把推广和站内资源位倾斜给它。")))
+                       f"{price} (median {median}): route ads and on-site slots to it.",
+                    zh=f"{name} 转化率 {conv:.2%}（全店 {shop_conv:.2%}），上期 {prev:.2%}，售价 {price}"
+                       f"（中位 {median}）：把推广和站内资源位倾斜给它。")))
     return out
 
 
@@ -280,11 +287,11 @@ def cut_losers(s: Snapshot, c: AdviceSettings) -> list[Advice]:
                 en=f"{name}: conversion {base:.2%} -> {prev:.2%} -> {now:.2%} over the last three {s.window}-day "
                    f"windows ({b['now'] + b['prev']:.0f} buyers where {expected:.0f} were expected). Check its main "
                    f"image, price, reviews and stock; if it cannot be fixed, move its traffic to better-converting "
-                   f"products (about {lost:,.0f} of sales lost per window).",
+                   f"products (about {s.money(lost)} of sales lost per window).",
                 zh=f"{name}：近三个 {s.window} 天周期转化率 {base:.2%} -> {prev:.2%} -> {now:.2%}（两个周期 "
                    f"{b['now'] + b['prev']:.0f} 个买家，按原转化率应有 {expected:.0f} 个）。"
                    f"检查主图、价格、评价和库存；无法修复就把流量转给转化更好的商品"
-                   f"（每周期约损失销售额 {lost:,.0f}）。"),
+                   f"（每周期约损失销售额 {s.money(lost)}）。"),
             value=lost))
     return out
 
@@ -320,10 +327,10 @@ def sources(s: Snapshot, c: AdviceSettings) -> list[Advice]:
                 rule="grow_source", priority=2, subject={"source": src}, numbers=nums,
                 title=Text(en=f"Grow {_SOURCE.en.lower()} {src}", zh=f"加大{_SOURCE.zh} {src}"),
                 text=Text(
-                    en=f"{src} converts at {conv:.2%} (shop {shop_conv:.2%}) at a visitor cost of {cost:,.2f} "
-                       f"(paid average {paid_cost:,.2f}): give it more budget.",
-                    zh=f"{src} 转化率 {conv:.2%}（全店 {shop_conv:.2%}），访客成本 {cost:,.2f}"
-                       f"（付费平均 {paid_cost:,.2f}）：加大预算。")))
+                    en=f"{src} converts at {conv:.2%} (shop {shop_conv:.2%}) at a visitor cost of {s.money(cost)} "
+                       f"(paid average {s.money(paid_cost)}): give it more budget.",
+                    zh=f"{src} 转化率 {conv:.2%}（全店 {shop_conv:.2%}），访客成本 {s.money(cost)}"
+                       f"（付费平均 {s.money(paid_cost)}）：加大预算。")))
         elif conv < c.fix_conv_ratio * shop_conv and cost > 0 and cost >= c.fix_cost_ratio * paid_cost:
             out.append(Advice(
                 rule="fix_source", priority=1, subject={"source": src},
@@ -331,11 +338,11 @@ def sources(s: Snapshot, c: AdviceSettings) -> list[Advice]:
                 title=Text(en=f"Fix or cut {_SOURCE.en.lower()} {src}", zh=f"优化或削减{_SOURCE.zh} {src}"),
                 text=Text(
                     en=f"{src} converts at {conv:.2%}, below the shop's {shop_conv:.2%}, while each visitor costs "
-                       f"{cost:,.2f} (paid average {paid_cost:,.2f}): fix its keywords, creatives and landing "
-                       f"products, or move its budget ({_f(r.get('ad_cost')):,.2f} this window).",
-                    zh=f"{src} 转化率 {conv:.2%}，低于全店 {shop_conv:.2%}，访客成本却是 {cost:,.2f}（付费平均 "
-                       f"{paid_cost:,.2f}）：优化关键词、创意和落地商品，"
-                       f"或把预算（本周期 {_f(r.get('ad_cost')):,.2f}）转走。"),
+                       f"{s.money(cost)} (paid average {s.money(paid_cost)}): fix its keywords, creatives and landing "
+                       f"products, or move its budget ({s.money(_f(r.get('ad_cost')))} this window).",
+                    zh=f"{src} 转化率 {conv:.2%}，低于全店 {shop_conv:.2%}，访客成本却是 {s.money(cost)}（付费平均 "
+                       f"{s.money(paid_cost)}）：优化关键词、创意和落地商品，"
+                       f"或把预算（本周期 {s.money(_f(r.get('ad_cost')))}）转走。"),
                 value=_f(r.get("ad_cost"))))
     return out
 
@@ -448,9 +455,9 @@ def peer_gap(s: Snapshot, c: AdviceSettings) -> list[Advice]:
             title=Text(en=f"{en.capitalize()} is below the peer average", zh=f"{zh}低于同行同层平均"),
             text=Text(
                 en=f"{en.capitalize()} {own:{spec}} is {pct:.0%} below the peer average {peer:{spec}}; "
-                   f"closing the gap is worth about {worth:,.0f} of sales per {s.window} days.",
+                   f"closing the gap is worth about {s.money(worth)} of sales per {s.window} days.",
                 zh=f"{zh} {own:{spec}}，比同行同层平均 {peer:{spec}} 低 {pct:.0%}；"
-                   f"追平约可多 {worth:,.0f} 销售额/{s.window} 天。"),
+                   f"追平约可多 {s.money(worth)} 销售额/{s.window} 天。"),
             value=worth))
     return out
 

@@ -57,6 +57,7 @@ class AlertSettings:
     z_rise: float = 6.0  # a rise (good direction) alerts only beyond this many spreads
     stockout_min_uv: int = 20  # visitors of an out-of-stock product that make a stock-out alert
     stockout_new_days: int = 3  # ... when it was in stock within this many days (later: see advise)
+    group_keep: int = 3  # of many alerts on one metric in one direction at a level, this many stay separate
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -146,6 +147,34 @@ def _anomaly_alert(day: date, level: str, key: str | None, rows: list[dict[str, 
                  related=[{"metric": r["metric"], "score": round(r["score"], 3), "actual": r["actual"],
                            "expected": r["expected"]} for r in rows[1:]],
                  diagnose={"date": day.isoformat(), "vs": "week", "metric": "sales", "focus": focus})
+
+
+def group_alerts(alerts: list[Alert], keep: int) -> list[Alert]:
+    """Many series of one level moving the same metric the same way (a day when 25 products each sold 5x their
+    usual) would flood the list: the ``keep`` strongest stay as they are and the rest become one alert naming them,
+    worst severity first, each member in ``related``."""
+    groups: dict[tuple[str, str, str | None], list[Alert]] = {}
+    for a in alerts:
+        groups.setdefault((a.level, a.code, a.metric), []).append(a)
+    out: list[Alert] = []
+    for (level, code, metric), members in groups.items():
+        if level == SHOP_LEVEL.id or metric is None or len(members) <= keep + 1:
+            out += members
+            continue
+        members = sort_alerts(members)
+        rest = members[keep:]
+        names = "、".join(str(a.key) for a in rest[:5]) + ("…" if len(rest) > 5 else "")
+        names_en = ", ".join(str(a.key) for a in rest[:5]) + (", ..." if len(rest) > 5 else "")
+        where, m = level_name(level), REGISTRY[metric].name
+        way = Text(en="below", zh="低于") if code == "metric_drop" else Text(en="above", zh="高于")
+        out += [*members[:keep], Alert(
+            day=rest[0].day, kind="anomaly", code=f"{code}_group", severity=rest[0].severity, score=rest[0].score,
+            level=level, key=None, metric=metric, numbers={"count": len(rest), "keys": [a.key for a in rest]},
+            text=Text(en=f"{len(rest)} more {where.en.lower()} values with {m.en.lower()} {way.en} their normal range: "
+                      f"{names_en}",
+                      zh=f"另有 {len(rest)} 个{where.zh}的{m.zh}{way.zh}正常区间：{names}"),
+            related=[a.to_json() for a in rest], diagnose=rest[0].diagnose)]
+    return out
 
 
 _SOURCE = DIMENSIONS["source"].name
@@ -442,6 +471,7 @@ class AlertEngine:
         out_ids = {a.key for a in stock}
         anomalies = [a for a in self.anomalies(day) if not (a.level == "source" and a.key in silent)
                      and not (a.level == "product" and a.key in out_ids)]
+        anomalies = group_alerts(anomalies, self.settings.group_keep)
         anomalies += stock + (self.intraday(day) if self._is_last_day(day) else [])
         return sort_alerts(quality + anomalies)
 

@@ -65,7 +65,9 @@ def matches(alert: Alert, ev: Event, category: Mapping[str, str], fake_source: s
             slack: int = 2) -> bool:
     """Whether ``alert`` points at the planted event ``ev``."""
     last = ev.end + timedelta(days=LAG.get(ev.kind, slack))
-    return ev.start <= alert.day <= last and (alert.level, alert.key) in _places(ev, category, fake_source)
+    keys = alert.numbers.get("keys", []) if alert.code.endswith("_group") else [alert.key]
+    places = _places(ev, category, fake_source)
+    return ev.start <= alert.day <= last and any((alert.level, k) in places for k in keys)
 
 
 def evaluate(alerts: Iterable[Alert], events: Sequence[Event], category: Mapping[str, str], *,

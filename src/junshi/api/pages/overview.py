@@ -29,8 +29,20 @@ CARDS = (
     "sales", "uv", "payment_conversion_rate", "spend_per_buyer", "paid_buyers",
     "refund_amount", "spend_ratio", "dsr_item", "dsr_service", "dsr_logistics",
 )
+#: cards shown in the place of those the shop's data cannot fill (an orders-only shop has no visitors, reviews or
+#: ad spend: ten cards of dashes would hide what it does have)
+SPARE_CARDS = ("paid_orders", "avg_order_value", "units", "refund_rate")
 TREE = ("sales", "uv", "payment_conversion_rate", "spend_per_buyer")
+#: without visit data, sales split into buyers x spend per buyer (as the diagnosis does)
+BUYER_TREE = ("sales", "paid_buyers", "spend_per_buyer")
+TREE_FORMULA = {
+    TREE: Text("KPI tree: sales = visitors × conversion × spend per buyer",
+               "指标树：销售额 = 访客数 × 支付转化率 × 客单价"),
+    BUYER_TREE: Text("KPI tree: sales = paying buyers × spend per buyer (no visit data)",
+                     "指标树：销售额 = 支付买家数 × 客单价（没有访问数据）"),
+}
 TREND = ("sales", "uv", "payment_conversion_rate")
+BUYER_TREND = ("sales", "paid_buyers", "spend_per_buyer")
 BLOCK_DAYS = 30
 PEER_LABEL = Text("vs peer average", "较同行同层平均")
 
@@ -68,6 +80,8 @@ class OverviewResponse(Model):
     cards: list[ComparedCard]
     tree: list[TreeNode]
     tree_compare: str
+    tree_formula: str = Field(description="The KPI tree's formula: by visitors, or by buyers when the shop has no "
+                                          "visit data.")
     trend: Trend
     notes: list[OverviewNote]
 
@@ -82,14 +96,14 @@ def block_numbers(shop: Shop, block: int) -> dict[str, Any]:
     day's 30-day trend) to its last."""
     first = dt.date.fromordinal(block * BLOCK_DAYS)
     start, end = first - dt.timedelta(days=BLOCK_DAYS - 1), first + dt.timedelta(days=BLOCK_DAYS - 1)
-    result = shop.kpi(metrics=list(CARDS), by=["day"], start=start, end=end, compare="peer")
+    result = shop.kpi(metrics=[*CARDS, *SPARE_CARDS], by=["day"], start=start, end=end, compare="peer")
     rows = {str(r["day"])[:10]: r for r in result.records()}
     return {"rows": rows, "notes": [n.to_dict() for n in result.notes]}
 
 
 def period_numbers(shop: Shop, start: dt.date, end: dt.date) -> dict[str, Any]:
     """The card metrics with their peer benchmarks over the days ``start`` .. ``end`` as a whole."""
-    result = shop.kpi(metrics=list(CARDS), start=start, end=end, compare="peer")
+    result = shop.kpi(metrics=[*CARDS, *SPARE_CARDS], start=start, end=end, compare="peer")
     rows = result.records()
     return {"row": rows[0] if rows else {}, "notes": [n.to_dict() for n in result.notes]}
 
@@ -130,9 +144,18 @@ def overview(engine: Engine, period: Period, lang: Lang) -> OverviewResponse:
     current, notes = figures(engine, period)
     comparisons = period.comparisons(lang)
     others = {key: figures(engine, other)[0] for key, (other, _) in comparisons.items()}
-    info = names(lang, CARDS)
+    first, last = trend_range(period)
+    rows = daily_rows(engine, first, last)
+    has = {m for m in (*CARDS, *SPARE_CARDS)
+           if num(current.get(m)) is not None or any(num(r.get(m)) is not None for r in rows.values())}
+    has = has or set(CARDS)  # no figure at all in the window: the usual cards, empty
+    shown = [m for m in CARDS if m in has]
+    shown += [m for m in SPARE_CARDS if m in has][: len(CARDS) - len(shown)]
+    buyers = "uv" not in has and "paid_buyers" in has
+    tree_ids, trend_ids = (BUYER_TREE, BUYER_TREND) if buyers else (TREE, TREND)
+    info = names(lang, (*CARDS, *SPARE_CARDS))
     cards = []
-    for m in CARDS:
+    for m in dict.fromkeys((*shown, *tree_ids)):
         value = num(current.get(m))
         compare: dict[str, Comparison] = {}
         for key, row in others.items():
@@ -146,13 +169,12 @@ def overview(engine: Engine, period: Period, lang: Lang) -> OverviewResponse:
         cards.append(ComparedCard(metric=m, **info[m], value=value, compare=compare))
     tree_vs = "week" if "week" in comparisons else "previous"
     by_id = {c.metric: c for c in cards}
-    tree = [TreeNode(**dict(by_id[m]), change_pct=by_id[m].compare[tree_vs].change_pct) for m in TREE]
-    first, last = trend_range(period)
-    rows = daily_rows(engine, first, last)
+    tree = [TreeNode(**dict(by_id[m]), change_pct=by_id[m].compare[tree_vs].change_pct) for m in tree_ids]
+    cards = [by_id[m] for m in shown]
     days = [(first + dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
     series = [
         Series(metric=m, name=info[m]["name"], values=daily_values(m, {d: r.get(m) for d, r in rows.items()}, days))
-        for m in TREND
+        for m in trend_ids
     ]
     listed = [
         ComparisonPeriod(key=key, label=label, start=other.start.isoformat(), end=other.end.isoformat())
@@ -165,6 +187,7 @@ def overview(engine: Engine, period: Period, lang: Lang) -> OverviewResponse:
         cards=cards,
         tree=tree,
         tree_compare=tree_vs,
+        tree_formula=TREE_FORMULA[tree_ids](lang),
         trend=Trend(days=days, series=series),
         notes=[OverviewNote(metric=n["metric"], code=n["code"], text=n[lang]) for n in notes],
     )
@@ -180,9 +203,7 @@ PAGE = Page(
     summary="首页 Overview: KPI cards of a day or period, compared; the KPI tree; trends",
     endpoint=get_overview, response=OverviewResponse,
     text={
-        "kpi_tree": Text(
-            "KPI tree: sales = visitors × conversion × spend per buyer", "指标树：销售额 = 访客数 × 支付转化率 × 客单价"
-        ),
+        "kpi_tree": TREE_FORMULA[TREE],
         "trend": Text("Daily trend", "每日趋势"),
         "alerts": Text("Alerts of the day", "当日预警"),
     },
