@@ -56,3 +56,50 @@ class AttributionComparison(Model):
     total_conversions: int
     total_value: float
     half_life_days: float
+
+
+class AbMetric(Model):
+    metric: str = Field(description="conversion, revenue_per_visitor, orders_per_visit or revenue_per_visit.")
+    name: Bilingual
+    control: float | None
+    treatment: float | None
+    effect: float | None = Field(description="Treatment minus control.")
+    effect_ci: list[float | None] = Field(description="Confidence interval of the difference (lower, upper).")
+    rel_effect: float | None = Field(description="Difference / control.")
+    rel_effect_ci: list[float | None] | None
+    pvalue: float | None = Field(description="Fixed-horizon p-value (Welch t-test; delta method for ratios).")
+    cuped: bool = Field(description="Variance reduced with the visitors' pre-period orders (CUPED).")
+    always_valid_pvalue: float | None = Field(description="Sequential p-value, valid however often it is read.")
+
+
+class AbDay(Model):
+    date: str
+    visitors_control: int
+    visitors_treatment: int
+    conversion_pvalue: float
+    revenue_per_visitor_pvalue: float
+
+
+class AbTestResponse(Model):
+    """:class:`junshi.marketing.abtest.AbTest`: one test's readout and verdict."""
+
+    column: str
+    control: str
+    treatment: str
+    start: str
+    end: str
+    visitors: dict[str, int] = Field(description="Visitors in control and treatment.")
+    mixed_visitors: int = Field(description="Visitors who saw both (left out).")
+    expected_ratio: float | None
+    srm_pvalue: float | None = Field(description="Sample-ratio-mismatch p-value (null: no planned split).")
+    alpha: float
+    metrics: list[AbMetric]
+    verdict: str = Field(description="treatment_better, treatment_worse, no_difference_yet, sample_ratio_mismatch "
+                         "or too_few_visitors.")
+    verdict_metric: str | None
+    verdict_text: Bilingual
+    daily: list[AbDay] = Field(description="The always-valid p-values after each day.")
+
+
+class AbTestsResponse(Model):
+    tests: list[AbTestResponse]

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from junshi.api import views
 from junshi.api.errors import ERROR_RESPONSES
-from junshi.api.marketing_models import AttributionComparison, AttributionResponse
+from junshi.api.marketing_models import AbTestResponse, AbTestsResponse, AttributionComparison, AttributionResponse
 from junshi.api.models import (
     AdviceItem,
     AlertItem,
@@ -183,6 +183,33 @@ def get_attribution_compare(engine: EngineDep, period: PeriodDep, half_life_days
     key = ("attribution_compare", period.start, period.end, half_life_days)
     return AttributionComparison.model_validate(engine.cached(key, lambda shop: compare(
         shop, start=period.start, end=period.end, half_life_days=half_life_days).as_dict()))
+
+
+@router.get("/abtests", summary="The period's side-by-side tests of plans within a traffic source, with verdicts")
+def get_abtests(engine: EngineDep, period: PeriodDep) -> AbTestsResponse:
+    from junshi.marketing.abtest import creative_tests
+
+    key = ("abtests", period.start, period.end)
+    return AbTestsResponse.model_validate(engine.cached(key, lambda shop: {
+        "tests": [t.as_dict() for t in creative_tests(shop, period.start, period.end)]}))
+
+
+@router.get("/abtest", summary="One A/B test's readout: conversion and revenue per visitor, ratios, sample-ratio "
+            "check, always-valid p-values")
+def get_abtest(
+    engine: EngineDep, period: PeriodDep,
+    control: Annotated[str, Query(max_length=200, description="The control's value of column.")],
+    treatment: Annotated[str, Query(max_length=200, description="The treatment's value of column.")],
+    column: Literal["campaign", "landing_page"] = "campaign",
+    ratio: Annotated[float, Query(gt=0, le=100, description="Planned treatment visitors per control visitor.")] = 1.0,
+    pre_days: Annotated[int, Query(ge=0, le=365, description="Days before the test for CUPED (0: none).")] = 28,
+) -> AbTestResponse:
+    from junshi.marketing.abtest import readout
+
+    key = ("abtest", column, control, treatment, period.start, period.end, ratio, pre_days)
+    return AbTestResponse.model_validate(engine.cached(key, lambda shop: readout(
+        shop, column=column, control=control, treatment=treatment, start=period.start, end=period.end,
+        ratio=ratio, pre_days=pre_days).as_dict()))
 
 
 for _page in PAGES:  # each page's own call, /api/<key>, from the page registry

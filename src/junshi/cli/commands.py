@@ -2,6 +2,7 @@
 
 # Each module below defines its commands with ``@app.command()`` on junshi.cli.app.app.
 from junshi.cli import (
+    abtest,  # noqa: F401  (junshi abtest, junshi abtest plan)
     ads,  # noqa: F401  (junshi ads ..., junshi search ...)
     attribution,  # noqa: F401  (junshi attribution)
     customers,  # noqa: F401  (junshi customers ...)

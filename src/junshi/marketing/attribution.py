@@ -16,8 +16,8 @@ it; by linearity each path's conversions are split equally among its distinct ch
 2018). Every model's conversions add up to the orders exactly and its value to their sales (figures are
 rounded by largest remainder, conversions to 6 decimals, value to cents).
 
-The path work runs in the warehouse (Ibis window functions: one pass for the position models and
-Shapley, one for the Markov transition counts); only per-channel sums reach Python.
+The warehouse sorts the period's visits once; every model is then vectorised numpy over the sorted
+arrays (:mod:`junshi.marketing.paths`).
 """
 
 from __future__ import annotations
@@ -27,17 +27,20 @@ from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
-import ibis
-import ibis.expr.datatypes as dt
 import numpy as np
 
 from junshi.errors import ConfigError
 from junshi.i18n import Text
+from junshi.marketing.paths import (
+    channel_sums,
+    position_weights,
+    read_paths,
+    removal_effects,
+    transition_counts,
+)
 from junshi.metrics.facts import attribution_setting, settle_ads
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from junshi.shop import Shop
 
 MODELS = ("first", "last", "last_non_direct", "linear", "time_decay", "position", "markov", "shapley")
@@ -55,11 +58,8 @@ MODEL_NAMES: dict[str, Text] = {
 PLATFORM_NAME = Text("Platform's own figures", "平台自报")
 POSITION_MODELS = ("first", "last", "last_non_direct", "linear", "time_decay", "position", "shapley")
 """Models computed from each converting path alone (one warehouse pass); Markov needs every path."""
-DIRECT_SOURCES = ("direct", "(direct)", "直接访问", "自主访问")
-"""Sources that are direct visits (besides visits whose medium is ``direct``), for ``last_non_direct``."""
 CONVERSION_PLACES = Decimal("0.000001")
 CENT = Decimal("0.01")
-_NONE = "\x00"  # the channel of visits without a source, inside queries (None outside)
 
 
 @dataclass(frozen=True)
@@ -162,109 +162,6 @@ def _check(start: date, end: date, half_life_days: float) -> None:
                           hint_en="Give e.g. --half-life 7.", hint_zh="例如 --half-life 7。")
 
 
-def visit_paths(shop: Shop, start: date, end: date) -> Any:
-    """The period's visits with their path (Ibis table): ``visitor_id``, ``_t`` (start), ``_sid``, ``_ch``
-    (channel), ``_direct``, ``_orders`` and ``_value`` (paid orders placed in the visit), ``_path`` (paid
-    visits of the visitor before this one) and ``_converts`` (the path ends in a paid order)."""
-    s = shop.table("sessions")
-    lo = ibis.literal(start).cast("timestamp")
-    hi = (ibis.literal(end) + ibis.interval(days=1)).cast("timestamp")
-    s = s.filter(s.started_at >= lo, s.started_at < hi)
-    o = shop.table("orders")
-    o = o.filter(o.paid_at.notnull(), o.session_id.notnull())
-    paid = o.group_by(_osid=o.session_id).aggregate(_orders=o.count(), _value=o.pay_amount.fill_null(0).sum())
-    v = s.left_join(paid, s.session_id == paid._osid)
-    direct = (v.medium.lower() == "direct") | v.source.lower().isin(DIRECT_SOURCES)
-    v = v.select(visitor_id=v.visitor_id, _t=v.started_at, _sid=v.session_id, _ch=v.source.fill_null(_NONE),
-                 _direct=direct.fill_null(False), _orders=v._orders.fill_null(0),
-                 _value=v._value.fill_null(0).cast("float64"))
-    v = v.mutate(_paid=(v._orders > 0).cast("int64"))
-    visitor = ibis.window(group_by=v.visitor_id, order_by=[v._t, v._sid], preceding=None, following=0)
-    everything = ibis.window(group_by=v.visitor_id)
-    v = v.mutate(_path=v._paid.sum().over(visitor) - v._paid, _paid_visits=v._paid.sum().over(everything))
-    return v.mutate(_converts=v._path < v._paid_visits)
-
-
-def _position_credits(shop: Shop, start: date, end: date, half_life_days: float) -> pd.DataFrame:
-    """Per channel, the conversions (``c_<model>``) and value (``v_<model>``) of every position model and
-    Shapley, in one pass over the converting paths."""
-    v = visit_paths(shop, start, end)
-    v = v.filter(v._converts)
-    path = [v.visitor_id, v._path]
-    ordered = ibis.window(group_by=path, order_by=[v._t, v._sid])
-    whole = ibis.window(group_by=path)
-    per_channel = ibis.window(group_by=[*path, v._ch], order_by=[v._t, v._sid])
-    v = v.mutate(_pos=ibis.row_number().over(ordered), _n=v.count().over(whole), _k=v._orders.sum().over(whole),
-                 _val=v._value.sum().over(whole), _t_end=v._t.max().over(whole),
-                 _first_here=ibis.row_number().over(per_channel) == 0)
-    v = v.mutate(_lnd=ibis.ifelse(v._direct, ibis.null("int64"), v._pos).max().over(whole),
-                 _decay=(2.0 ** (-(v._t_end.epoch_seconds() - v._t.epoch_seconds()) / (half_life_days * 86400.0))),
-                 _m=v._first_here.cast("int64").sum().over(whole))
-    v = v.mutate(_decay_sum=v._decay.sum().over(whole))
-    last = v._n - 1
-    middle = ibis.ifelse(v._n == 2, 0.5, 0.2 / (v._n - 2).nullif(0).cast("float64"))
-    weights = {
-        "first": (v._pos == 0).cast("float64"),
-        "last": (v._pos == last).cast("float64"),
-        "last_non_direct": (v._pos == v._lnd.fill_null(last)).cast("float64"),
-        "linear": 1.0 / v._n.cast("float64"),
-        "time_decay": v._decay / v._decay_sum,
-        "position": ibis.cases((v._n == 1, 1.0), ((v._pos == 0) | (v._pos == last), ibis.ifelse(v._n == 2, 0.5, 0.4)),
-                               else_=middle),
-        "shapley": ibis.ifelse(v._first_here, 1.0 / v._m.cast("float64"), 0.0),
-    }
-    exact = dt.Decimal(38, 12)  # summed as decimals: the same total whatever order the engine adds them in
-    sums = {}
-    for model, w in weights.items():
-        sums[f"c_{model}"] = (w * v._k.cast("float64")).cast(exact).sum()
-        sums[f"v_{model}"] = (w * v._val).cast(exact).sum()
-    out: pd.DataFrame = v.group_by(channel=v._ch).aggregate(**sums).order_by("channel").execute()
-    return out
-
-
-def transitions(shop: Shop, start: date, end: date) -> pd.DataFrame:
-    """Markov transition counts over every path: ``channel`` -> ``next`` (null at a path's end, where
-    ``converted`` says whether it ends in a paid order), and ``starts`` (paths starting in the channel)."""
-    v = visit_paths(shop, start, end)
-    path = [v.visitor_id, v._path]
-    ordered = ibis.window(group_by=path, order_by=[v._t, v._sid])
-    v = v.mutate(_next=v._ch.lead().over(ordered), _pos=ibis.row_number().over(ordered))
-    v = v.mutate(_end_paid=ibis.ifelse(v._next.isnull(), v._converts, False))
-    out: pd.DataFrame = v.group_by(channel=v._ch, next=v._next, converted=v._end_paid).aggregate(
-        n=v.count(), starts=(v._pos == 0).cast("int64").sum()).execute()
-    return out
-
-
-def conversion_probability(q: np.ndarray, r: np.ndarray) -> float:
-    """Probability of absorption in conversion from state 0 (START) of an absorbing chain with transient
-    transitions ``q`` and conversion probabilities ``r``: x = (I - Q)^-1 r, closed form."""
-    x = np.linalg.solve(np.eye(len(q)) - q, r)
-    return float(x[0])
-
-
-def removal_effects(counts: pd.DataFrame) -> dict[str, float]:
-    """Each channel's removal effect from transition counts (see :func:`transitions`): 1 - P(conversion
-    without the channel) / P(conversion), where removing a channel sends its visits to no conversion."""
-    channels = sorted(set(counts["channel"]) | set(counts["next"].dropna()))
-    k = len(channels)
-    idx = {c: i + 1 for i, c in enumerate(channels)}
-    n = np.zeros((k + 1, k + 3))  # rows: START + channels; columns: START + channels, CONV, NULL
-    for ch, nxt, conv, cnt, starts in counts[["channel", "next", "converted", "n", "starts"]].itertuples(index=False):
-        i = idx[ch]
-        n[0, i] += starts
-        n[i, idx[nxt] if isinstance(nxt, str) else (k + 1 if conv else k + 2)] += cnt
-    totals = n.sum(axis=1, keepdims=True)
-    p = np.divide(n, totals, out=np.zeros_like(n), where=totals > 0)
-    q, r = p[:, :k + 1], p[:, k + 1]
-    base = conversion_probability(q, r)
-    effects = {}
-    for c, i in idx.items():
-        q_without = q.copy()
-        q_without[:, i] = 0.0  # visits into the channel end without conversion
-        effects[c] = 0.0 if base <= 0 else 1.0 - conversion_probability(q_without, r) / base
-    return effects
-
-
 def _largest_remainder(shares: list[Decimal], total: Decimal, quantum: Decimal) -> list[Decimal]:
     """Shares (any non-negative weights) of ``total`` in units of ``quantum`` that add up to it exactly."""
     weight = sum(shares, Decimal(0))
@@ -279,53 +176,40 @@ def _largest_remainder(shares: list[Decimal], total: Decimal, quantum: Decimal) 
     return [f * quantum for f in floor]
 
 
-def _totals(shop: Shop, start: date, end: date) -> tuple[int, Decimal]:
-    """Paid orders placed in the period's visits and their sales, exactly (the totals every model adds up to)."""
-    s = shop.table("sessions")
-    lo = ibis.literal(start).cast("timestamp")
-    hi = (ibis.literal(end) + ibis.interval(days=1)).cast("timestamp")
-    s = s.filter(s.started_at >= lo, s.started_at < hi)
-    o = shop.table("orders")
-    o = o.filter(o.paid_at.notnull(), o.session_id.isin(s.session_id))
-    row = o.aggregate(n=o.count(), value=o.pay_amount.fill_null(0).sum()).execute().iloc[0]
-    return int(row["n"]), _money(row["value"])
-
-
-def _decimal(value: Any) -> Decimal:
-    """A decimal sum from the warehouse (null: 0)."""
-    return Decimal(0) if value is None or value != value else Decimal(value)
-
-
 def _money(value: Any) -> Decimal:
     """A sum from the warehouse as money (null, NaN: 0)."""
     return Decimal(0).quantize(CENT) if value is None or value != value else Decimal(str(value)).quantize(CENT)
 
 
-def _credits(channels: list[str], conv: list[Decimal], value: list[Decimal], orders: int, sales: Decimal
+def _credits(channels: list[str | None], conv: list[Decimal], value: list[Decimal], orders: int, sales: Decimal
              ) -> list[ChannelCredit]:
     c = _largest_remainder(conv, Decimal(orders), CONVERSION_PLACES)
     v = _largest_remainder(value, sales, CENT)
-    rows = [ChannelCredit(None if ch == _NONE else ch, ci, vi) for ch, ci, vi in zip(channels, c, v, strict=True)]
+    rows = [ChannelCredit(ch, ci, vi) for ch, ci, vi in zip(channels, c, v, strict=True)]
     return sorted(rows, key=lambda r: (-r.value, -r.conversions, r.channel or ""))
+
+
+def _decimals(values: np.ndarray) -> list[Decimal]:
+    return [Decimal(repr(float(x))) for x in values]
 
 
 def _all_models(shop: Shop, start: date, end: date, half_life_days: float, models: tuple[str, ...]
                 ) -> dict[str, Attribution]:
-    orders, sales = _totals(shop, start, end)
+    p = read_paths(shop, start, end)
+    orders, sales = int(p.orders.sum()), (Decimal(int(p.cents.sum())) / 100).quantize(CENT)
+    present = np.flatnonzero(np.bincount(p.code, minlength=len(p.channels)) > 0)  # channels the period has
+    names = [p.channels[i] for i in present]
     out: dict[str, Attribution] = {}
     simple = [m for m in models if m in POSITION_MODELS]
     if simple:
-        f = _position_credits(shop, start, end, half_life_days)
-        chans = [str(c) for c in f["channel"]]
+        rows, weights = position_weights(p, half_life_days)
         for m in simple:
-            out[m] = Attribution(m, start, end, _credits(chans, [_decimal(x) for x in f[f"c_{m}"]],
-                                                         [_decimal(x) for x in f[f"v_{m}"]], orders, sales),
-                                 orders, sales, half_life_days)
+            conv, value = channel_sums(p, rows, weights[m])
+            out[m] = Attribution(m, start, end, _credits(names, _decimals(conv[present]), _decimals(value[present]),
+                                                         orders, sales), orders, sales, half_life_days)
     if "markov" in models:
-        effects = removal_effects(transitions(shop, start, end)) if orders else {}
-        chans = sorted(effects)
-        shares = [Decimal(repr(max(effects[c], 0.0))) for c in chans]
-        out["markov"] = Attribution("markov", start, end, _credits(chans, shares, shares, orders, sales),
+        effects = _decimals(np.maximum(removal_effects(transition_counts(p))[present], 0.0))
+        out["markov"] = Attribution("markov", start, end, _credits(names, effects, effects, orders, sales),
                                     orders, sales, half_life_days)
     return {m: out[m] for m in models}
 

@@ -1,0 +1,190 @@
+"""Visit paths for attribution, as numpy arrays: one ordered read of the period's visits, then vectorised work.
+
+A path is a visitor's visits in time order within the period, cut at each paid order: the visit in which
+paid orders were placed closes a converting path (as many conversions as orders, its value their
+``pay_amount``); the visits after a visitor's last paid order form a path without conversion.
+
+The warehouse sorts the visits (visitor, start, visit id) and hands them over through Arrow; every model
+is then a few numpy passes over the sorted arrays (cumulative sums for the path ids, ``bincount`` for the
+per-path and per-channel sums). One sorted read serves every model, where window functions would sort the
+visits once per partitioning (visitor, path, path and channel): measured in ``bench/attribution.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+import ibis
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    from junshi.shop import Shop
+
+DIRECT_SOURCES = ("direct", "(direct)", "直接访问", "自主访问")
+"""Sources that are direct visits (besides visits whose medium is ``direct``), for ``last_non_direct``."""
+SECONDS_PER_DAY = 86400.0
+
+
+def period_visits(shop: Shop, start: date, end: date) -> ibis.Table:
+    """The shop's visits that started on the shop-local days ``start`` .. ``end``."""
+    s = shop.table("sessions")
+    lo = ibis.literal(start).cast("timestamp")
+    hi = (ibis.literal(end) + ibis.interval(days=1)).cast("timestamp")
+    return s.filter(s.started_at >= lo, s.started_at < hi)
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The period's visits in path order, one array element per visit, and each path's bounds.
+
+    ``channels[code[i]]`` is visit i's source (None: none); ``path[i]`` its path; ``starts[p]`` and
+    ``ends[p]`` the first and last visit of path p; ``orders[p]`` and ``cents[p]`` its paid orders and
+    their sales in cents (0 for a path without conversion).
+    """
+
+    channels: list[str | None]
+    code: np.ndarray
+    seconds: np.ndarray
+    direct: np.ndarray
+    path: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    orders: np.ndarray
+    cents: np.ndarray
+
+    @property
+    def converting(self) -> np.ndarray:
+        return self.orders > 0
+
+
+def read_paths(shop: Shop, start: date, end: date) -> Paths:
+    """The period's visits with their paid orders, sorted by visitor and time, cut into paths."""
+    s = period_visits(shop, start, end)
+    o = shop.table("orders")
+    o = o.filter(o.paid_at.notnull(), o.session_id.notnull())
+    cents = (o.pay_amount.fill_null(0) * 100).cast("int64")  # money in whole cents: sums stay exact
+    paid = o.group_by(_osid=o.session_id).aggregate(_orders=o.count(), _cents=cents.sum())
+    v = s.left_join(paid, s.session_id == paid._osid)
+    direct = (v.medium.lower() == "direct") | v.source.lower().isin(DIRECT_SOURCES)
+    v = v.select(visitor_id=v.visitor_id, _sid=v.session_id, _t=v.started_at, _ch=v.source,
+                 _direct=direct.fill_null(False),
+                 _orders=v._orders.fill_null(0), _cents=v._cents.fill_null(0))
+    tbl = v.order_by([v.visitor_id, v._t, v._sid]).select("visitor_id", "_ch", "_t", "_direct", "_orders",
+                                                         "_cents").to_pyarrow()
+    return cut(tbl)
+
+
+def _np(column: pa.ChunkedArray | pa.Array, dtype: type) -> np.ndarray:
+    return np.asarray(column.to_numpy(zero_copy_only=False) if isinstance(column, pa.Array)
+                      else column.to_numpy(), dtype=dtype)
+
+
+def cut(tbl: pa.Table) -> Paths:
+    """Paths from visits sorted by visitor and time (columns visitor_id, _ch, _t, _direct, _orders, _cents)."""
+    n = tbl.num_rows
+    visitor = tbl["visitor_id"]
+    orders = _np(tbl["_orders"], np.int64)
+    new_path = np.ones(n, dtype=bool)
+    if n > 1:
+        new_path[1:] = _np(pc.not_equal(visitor.slice(1), visitor.slice(0, n - 1)), np.bool_) | (orders[:-1] > 0)
+    path = np.cumsum(new_path) - 1
+    starts = np.flatnonzero(new_path)
+    ends = np.append(starts[1:], n) - 1
+    encoded = pc.dictionary_encode(tbl["_ch"].combine_chunks())
+    code = _np(pc.fill_null(encoded.indices, len(encoded.dictionary)), np.int64)
+    channels: list[str | None] = [*encoded.dictionary.to_pylist(), None]
+    micros = pc.cast(tbl["_t"], pa.timestamp("us")).cast(pa.int64())
+    return Paths(channels=channels, code=code, seconds=_np(micros, np.int64) / 1e6,
+                 direct=_np(tbl["_direct"], np.bool_), path=path, starts=starts, ends=ends,
+                 orders=orders[ends], cents=_np(tbl["_cents"], np.int64)[ends])
+
+
+def position_weights(p: Paths, half_life_days: float) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The visits of converting paths (their indices) and each position model's weight on them: the share of
+    its path's conversions a visit earns (weights of a path add up to 1)."""
+    rows = np.flatnonzero(p.converting[p.path])
+    path = p.path[rows]
+    first, last = p.starts[path], p.ends[path]
+    pos, n = rows - first, (last - first + 1).astype(np.float64)
+    # last non-direct: the last non-direct visit at or before the path's end, if it lies in the path
+    non_direct = np.flatnonzero(~p.direct)
+    j = np.searchsorted(non_direct, p.ends, side="right") - 1
+    candidate = non_direct[np.maximum(j, 0)] if len(non_direct) else np.full(len(p.ends), -1)
+    lnd = np.where((j >= 0) & (candidate >= p.starts), candidate, p.ends)
+    age_days = (p.seconds[last] - p.seconds[rows]) / SECONDS_PER_DAY
+    decay = np.exp2(-age_days / half_life_days)
+    decay_sum = np.bincount(path, weights=decay, minlength=len(p.starts))
+    middle = np.divide(0.2, n - 2, out=np.zeros_like(n), where=n > 2)
+    ends_share = np.where(n == 2, 0.5, 0.4)
+    weights = {
+        "first": (pos == 0).astype(np.float64),
+        "last": (rows == last).astype(np.float64),
+        "last_non_direct": (rows == lnd[path]).astype(np.float64),
+        "linear": 1.0 / n,
+        "time_decay": decay / decay_sum[path],
+        "position": np.where(n == 1, 1.0, np.where((pos == 0) | (rows == last), ends_share, middle)),
+        "shapley": _shapley_weights(p, rows, path),
+    }
+    return rows, weights
+
+
+def _shapley_weights(p: Paths, rows: np.ndarray, path: np.ndarray) -> np.ndarray:
+    """1 / (distinct channels of the path) on each channel's first visit in the path, 0 on its repeats."""
+    key = path * (len(p.channels) + 1) + p.code[rows]
+    _, first_seen = np.unique(key, return_index=True)
+    is_first = np.zeros(len(rows), dtype=bool)
+    is_first[first_seen] = True
+    distinct = np.bincount(path[is_first], minlength=len(p.starts)).astype(np.float64)
+    return np.where(is_first, 1.0 / np.maximum(distinct[path], 1.0), 0.0)
+
+
+def channel_sums(p: Paths, rows: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per channel code, the conversions and the value a weighting gives (visits ``rows``)."""
+    path = p.path[rows]
+    codes, size = p.code[rows], len(p.channels)
+    conv = np.bincount(codes, weights=weight * p.orders[path], minlength=size)
+    value = np.bincount(codes, weights=weight * p.cents[path], minlength=size) / 100
+    return conv, value
+
+
+def transition_counts(p: Paths) -> np.ndarray:
+    """First-order Markov transition counts: rows START (0) and the channels (code + 1); columns the same,
+    then CONV and NULL. Every path starts at START and ends in CONV (it converts) or NULL."""
+    k = len(p.channels)
+    size = k + 3
+    state = p.code + 1
+    nxt = np.empty(len(state), dtype=np.int64)
+    nxt[:-1] = state[1:]
+    nxt[p.ends] = np.where(p.converting, k + 1, k + 2)
+    flat = np.concatenate([state[p.starts], state * size + nxt])  # START -> first channel, then each step
+    counts = np.bincount(flat, minlength=(k + 1) * size)
+    return counts.reshape(k + 1, size).astype(np.float64)
+
+
+def removal_effects(counts: np.ndarray) -> np.ndarray:
+    """Each channel's removal effect from transition counts (see :func:`transition_counts`):
+    1 - P(conversion without the channel) / P(conversion); removing a channel sends the transitions into it
+    to NULL. Closed form: absorption probabilities x = (I - Q)^-1 r, one linear solve per channel."""
+    k = counts.shape[0] - 1
+    totals = counts.sum(axis=1, keepdims=True)
+    prob = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+    q, r = prob[:, :k + 1], prob[:, k + 1]
+    base = conversion_probability(q, r)
+    effects = np.zeros(k)
+    if base <= 0:
+        return effects
+    for c in range(k):
+        without = q.copy()
+        without[:, c + 1] = 0.0
+        effects[c] = 1.0 - conversion_probability(without, r) / base
+    return effects
+
+
+def conversion_probability(q: np.ndarray, r: np.ndarray) -> float:
+    """Probability of absorption in conversion from START (state 0) of an absorbing chain with transitions
+    ``q`` among the transient states and conversion probabilities ``r``."""
+    return float(np.linalg.solve(np.eye(len(q)) - q, r)[0])
