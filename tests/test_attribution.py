@@ -284,3 +284,8 @@ def test_demo_shop_every_model_adds_up_and_matches_a_plain_loop(demo_db: Path) -
         again = compare(shop, start=start, end=end, half_life_days=3.0, models=("markov",))
     assert again.results["markov"] == res.results["markov"]
 
+
+
+def test_a_shop_without_visits_has_nothing_to_attribute(shop: Shop) -> None:
+    res = compare(shop, start=START, end=END)
+    assert res.total_conversions == 0 and res.rows == []

@@ -93,7 +93,7 @@ def cut(tbl: pa.Table) -> Paths:
         new_path[1:] = _np(pc.not_equal(visitor.slice(1), visitor.slice(0, n - 1)), np.bool_) | (orders[:-1] > 0)
     path = np.cumsum(new_path) - 1
     starts = np.flatnonzero(new_path)
-    ends = np.append(starts[1:], n) - 1
+    ends = np.append(starts[1:], n)[:len(starts)] - 1  # no visits: no paths
     encoded = pc.dictionary_encode(tbl["_ch"].combine_chunks())
     code = _np(pc.fill_null(encoded.indices, len(encoded.dictionary)), np.int64)
     channels: list[str | None] = [*encoded.dictionary.to_pylist(), None]
