@@ -111,7 +111,7 @@ def test_shortcuts_and_single_days(client: TestClient) -> None:
     trend = {t["metric"]: t["values"] for t in day["trend"]["series"]}
     assert trend["sales"] == [150.0] * 27 + [0, 0, 80.0]  # 2018-08-05 .. 09-03: days without sales sold nothing
     # no visit data: sales = paying buyers x spend per buyer, in the tree and the trend (not 30 empty visitor days)
-    assert list(trend) == ["sales", "paid_buyers", "spend_per_buyer"]
+    assert list(trend) == ["sales", "paid_buyers", "paid_orders"]
     assert [n["metric"] for n in day["tree"]] == ["sales", "paid_buyers", "spend_per_buyer"]
     assert "paying buyers × spend per buyer" in day["tree_formula"]
     # no visits, refunds, reviews or ad spend: the cards with figures, spare ones after them

@@ -261,7 +261,8 @@ def test_a_small_shop_opens_on_its_last_7_days_with_sales(olist_page: Any, olist
         # no visit data: the tree is paying buyers x spend per buyer, and no card of dashes for visitors
         assert olist_page.locator("[data-node=paid_buyers]").count() == 1
         assert olist_page.locator("[data-node=uv], [data-card=uv]").count() == 0
-        assert ("支付买家数 × 客单价" if lang == "zh" else "paying buyers × spend per buyer") in olist_page.inner_text("main")
+        formula = "支付买家数 × 客单价" if lang == "zh" else "paying buyers × spend per buyer"
+        assert formula in olist_page.inner_text("main")
         assert drawn_charts(olist_page) == {"chart-trend": 3}
         olist_page.wait_for_function("document.getElementById('alerts').dataset.ready", timeout=60_000)
         olist_page.screenshot(path=str(ARTIFACTS / f"overview-olist-{lang}.png"), full_page=True)

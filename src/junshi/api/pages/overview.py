@@ -42,7 +42,7 @@ TREE_FORMULA = {
                      "指标树：销售额 = 支付买家数 × 客单价（没有访问数据）"),
 }
 TREND = ("sales", "uv", "payment_conversion_rate")
-BUYER_TREND = ("sales", "paid_buyers", "spend_per_buyer")
+BUYER_TREND = ("sales", "paid_buyers", "paid_orders")  # money on one axis, counts on the other
 BLOCK_DAYS = 30
 PEER_LABEL = Text("vs peer average", "较同行同层平均")
 
