@@ -333,6 +333,28 @@ def test_attribution_endpoints(client: TestClient) -> None:
     assert bad.status_code == 422
 
 
+# ---------- 推广 marketing ----------
+
+
+def test_marketing_page_api(client: TestClient, api_db: Path) -> None:
+    """/api/marketing on the demo's November: the three simulated ad channels with the spend of `junshi ads channels`
+    (shares adding up to 1), the spend ratio band of the inferred stage, every attribution model, and the search
+    terms without results are exactly the simulator's no-result keywords."""
+    from junshi.marketing.ads import STAGES, performance
+    from junshi.simulate.vocab import KEYWORDS
+
+    m = client.get("/api/marketing?start=2024-11-01&end=2024-11-30&lang=en").json()
+    with junshi.connect(api_db) as s:
+        expected = {r["channel"]: r["ad_cost"] for r in performance(s, "channels", "2024-11-01", "2024-11-30").rows}
+    assert {c["channel"]: c["ad_cost"] for c in m["channels"]} == pytest.approx(expected)
+    assert set(expected) == {"直通车", "钻展", "淘宝客"}
+    assert sum(c["spend_share"] for c in m["channels"]) == pytest.approx(1.0)
+    assert m["guard"]["band"] == list(STAGES[m["guard"]["stage"]]) and m["guard"]["break_even_roas"] > 1
+    assert m["attribution"]["models"] and m["creatives"] and m["spend_trend"]["series"][0]["metric"] == "spend_ratio"
+    assert {r["query"] for r in m["search_no_results"]} == {zh for zh, _en, cat in KEYWORDS if cat < 0}
+    assert all(a["text_all"]["zh"] and a["text_all"]["en"] for a in m["advice"])
+
+
 # ---------- the published schema ----------
 
 

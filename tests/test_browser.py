@@ -191,6 +191,22 @@ def test_the_service_page_shows_the_dsr_forecast_and_review_aspects_of_the_api(p
     page.screenshot(path=str(ARTIFACTS / "service-panels-zh.png"), full_page=True)
 
 
+def test_the_marketing_page_shows_the_channels_and_search_terms_of_the_api(page: Any, base_url: str) -> None:
+    """推广 over November: a row per ad channel with its spend and guard-rail flags as the API gives them, the
+    spend ratio drawn with its band, and the no-result search terms."""
+    q = "start=2024-11-01&end=2024-11-30"
+    open_page(page, f"{base_url}/marketing?lang=zh&{q}")
+    m = api(page, base_url, f"/api/marketing?{q}&lang=zh")
+    rows = page.locator("#table-channels tbody tr")
+    assert rows.count() == len(m["channels"]) == 3
+    first = m["channels"][0]
+    assert first["channel"] in rows.first.inner_text()
+    assert page.locator(f"#table-channels [data-metric=ad_cost][data-value='{first['ad_cost']}']").count() == 1
+    assert page.locator("#table-search-no-results tbody tr").count() == len(m["search_no_results"]) > 0
+    assert drawn_charts(page)["chart-spend-band"] == 1
+    page.screenshot(path=str(ARTIFACTS / "marketing-panels-zh.png"), full_page=True)
+
+
 def test_changing_the_date_reloads_the_figures_of_that_day(page: Any, base_url: str) -> None:
     open_page(page, f"{base_url}/?date={DAY}")
     with page.expect_navigation():

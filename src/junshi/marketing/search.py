@@ -200,8 +200,7 @@ def search_report(shop: Shop, start: dt.date | str | None = None, end: dt.date |
     rows.sort(key=lambda r: (-r["searches"], r["query"]))
     risers = sorted((r for r in rows if r["searches_change"] > 0 and r["searchers"] >= min_searchers),
                     key=lambda r: (-r["searches_change"], r["query"]))
-    no_results = [{k: r[k] for k in ("query", "group", "searches", "searchers", "no_results")}
-                  | {"no_result_share": r["no_results"] / r["searches"]} for r in rows if r["no_results"]]
+    no_results = [{**r, "no_result_share": r["no_results"] / r["searches"]} for r in rows if r["no_results"]]
     no_results.sort(key=lambda r: (-r["no_results"], r["query"]))
     looked = _looked_at(shop, first, last, window_days)
     no_purchase = []

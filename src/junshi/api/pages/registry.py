@@ -13,6 +13,7 @@ PAGE_MODULES = (
     "products",
     "transactions",
     "diagnosis",
+    "marketing",
     "service",
     "customers",
     "risk",
