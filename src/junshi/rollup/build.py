@@ -1,5 +1,8 @@
 """Build and refresh the rollups inside the caller's transaction, only for the days whose inputs changed.
 
+The SQL here reads the canonical tables by name on one DuckDB connection, so any engine that shows them to
+DuckDB under those names (a DuckDB file, the Parquet lake) builds the same rollups.
+
 Which days changed is found by fingerprints (``rollup_marks``: per input table and day, the number of
 rows the rollups read and the XOR of their hashes), so any writer (a load, a reload replacing rows,
 a preset deleting a day, a time-zone move) is caught without each having to say what it touched.
@@ -17,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from junshi.rollup import bitmaps
-from junshi.rollup.tables import CELL_DIMS, IDS, MARKS, PAID, STATE, TABLES, VISITS
+from junshi.rollup.tables import CELL_DIMS, IDS, MARKS, PAID, PRODUCTS, STATE, TABLES, VISITS
 
 _PV = "event_type IN ('page_view', 'product_view')"
 BUYER = "coalesce(customer_id, visitor_id, order_id)"
@@ -26,23 +29,37 @@ BUYER = "coalesce(customer_id, visitor_id, order_id)"
 
 @dataclass(frozen=True)
 class _Input:
-    """A raw table the rollups read: its shop-local day, the rows read and the columns they depend on."""
+    """What the rollups read of a raw table: its rows (``source``, shop column ``shop``, filter ``where``),
+    their shop-local day, the columns they depend on, and the rollups they feed."""
 
+    table: str
     day: str
     where: str
     columns: str
+    feeds: tuple[str, ...]
+    source: str = ""  # FROM clause (default: the table)
+    shop: str = "shop_id"
     spill: int = 0  # a change on a day also moves this many following days (a visit crossing midnight)
 
 
+_PRODUCT_EVENTS = f"(event_type = 'add_to_cart' OR ({_PV} AND product_id IS NOT NULL))"
+"""A product's views (page or product views naming it, as the metric layer's product visitors) and add-to-carts."""
+_PAID_LINES = "order_items i JOIN orders o ON o.shop_id = i.shop_id AND o.order_id = i.order_id"
 INPUTS: dict[str, _Input] = {
-    "events": _Input("CAST(ts AS DATE)", _PV, "event_id, ts, event_type, session_id, visitor_id"),
-    "sessions": _Input("CAST(started_at AS DATE)", "TRUE", "session_id, visitor_id, started_at, source, device, region",
-                       spill=1),
-    "orders": _Input("CAST(paid_at AS DATE)", "paid_at IS NOT NULL",
-                     "order_id, paid_at, pay_amount, source, device, region, customer_id, visitor_id"),
+    "events": _Input("events", "CAST(ts AS DATE)", _PV, "event_id, ts, event_type, session_id, visitor_id",
+                     (VISITS.name,)),
+    "sessions": _Input("sessions", "CAST(started_at AS DATE)", "TRUE",
+                       "session_id, visitor_id, started_at, source, device, region", (VISITS.name,), spill=1),
+    "orders": _Input("orders", "CAST(paid_at AS DATE)", "paid_at IS NOT NULL",
+                     "order_id, paid_at, pay_amount, source, device, region, customer_id, visitor_id",
+                     (PAID.name, PRODUCTS.name)),
+    "product_events": _Input("events", "CAST(ts AS DATE)", _PRODUCT_EVENTS,
+                             "event_id, ts, event_type, visitor_id, product_id", (PRODUCTS.name,)),
+    "order_lines": _Input("order_items", "CAST(o.paid_at AS DATE)", "o.paid_at IS NOT NULL",
+                          "i.order_id, i.line_no, i.product_id, i.quantity, i.unit_price, i.amount", (PRODUCTS.name,),
+                          source=_PAID_LINES, shop="i.shop_id"),
 }
-FEEDS = {"events": VISITS.name, "sessions": VISITS.name, "orders": PAID.name}
-"""Which rollup each input feeds."""
+"""The inputs by name (``rollup_marks.input``)."""
 
 
 @dataclass
@@ -85,17 +102,20 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
     ensure_tables(con)
     fresh = not built(con, shop_id)
     if fresh:
-        for table in (VISITS, PAID, IDS, MARKS):
+        for table in (VISITS, PAID, PRODUCTS, IDS, MARKS):
             con.execute(f"DELETE FROM {table.name} WHERE shop_id = ?", [shop_id])
-    names = list(INPUTS) if fresh or inputs is None else [n for n in INPUTS if n in set(inputs)]
+    tables = None if fresh or inputs is None else set(inputs)
     dirty: dict[str, set[dt.date]] = {}
-    for name in names:
-        dirty.setdefault(FEEDS[name], set()).update(_moved_days(con, shop_id, name))
+    for name, spec in INPUTS.items():
+        if tables is None or spec.table in tables:
+            moved = _moved_days(con, shop_id, name)
+            for feed in spec.feeds:
+                dirty.setdefault(feed, set()).update(moved)
     report = RefreshReport()
-    if dirty.get(VISITS.name):
-        report.days[VISITS.name] = _recompute(con, shop_id, VISITS.name, dirty[VISITS.name])
-    if dirty.get(PAID.name):
-        report.days[PAID.name] = _recompute(con, shop_id, PAID.name, dirty[PAID.name])
+    for table in (VISITS, PAID, PRODUCTS):
+        if dirty.get(table.name):
+            recompute = _recompute_products if table is PRODUCTS else _recompute
+            report.days[table.name] = recompute(con, shop_id, table.name, dirty[table.name])
     con.execute(f"DELETE FROM {STATE.name} WHERE shop_id = ?", [shop_id])
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # a new stamp: plans cached for the old data expire
     con.execute(f"INSERT INTO {STATE.name} VALUES (?, ?)", [shop_id, now])
@@ -115,8 +135,8 @@ def _moved_days(con: duckdb.DuckDBPyConnection, shop_id: str, name: str) -> set[
     spec = INPUTS[name]
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _rollup_marks AS SELECT {spec.day} AS date, count(*) AS n, "
-        f"bit_xor(hash({spec.columns})) AS h FROM {name} WHERE shop_id = ? AND {spec.where} GROUP BY ALL",
-        [shop_id])
+        f"bit_xor(hash({spec.columns})) AS h FROM {spec.source or spec.table} WHERE {spec.shop} = ? AND {spec.where} "
+        "GROUP BY ALL", [shop_id])
     rows = con.execute(
         f"SELECT coalesce(a.date, b.date) FROM _rollup_marks a FULL JOIN "
         f"(SELECT date, n, h FROM {MARKS.name} WHERE shop_id = ? AND input = ?) b ON a.date = b.date "
@@ -196,6 +216,56 @@ def _recompute(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, days: 
         con.unregister("_rollup_new")
     con.execute("DROP TABLE _rollup_members")
     con.execute("DROP TABLE _rollup_days")
+    return ordered
+
+
+def _recompute_products(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, days: set[dt.date]) -> list[dt.date]:
+    """Replace the product rollup's rows of ``days``: viewers and add-to-cart visitors by event day, paid lines
+    by payment day, per product."""
+    ordered = sorted(days)
+    params = {"shop": shop_id}
+    con.execute("CREATE OR REPLACE TEMP TABLE _rollup_days AS SELECT unnest(?::DATE[]) AS d", [ordered])
+    con.execute(f"DELETE FROM {rollup} WHERE shop_id = ? AND date IN (SELECT d FROM _rollup_days)", [shop_id])
+    in_days = "IN (SELECT d FROM _rollup_days)"
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _rollup_members AS SELECT CAST(ts AS DATE) AS date, visitor_id AS id, "
+        f"product_id, event_type <> 'add_to_cart' AS viewed FROM events WHERE shop_id = $shop AND {_PRODUCT_EVENTS} "
+        f"AND CAST(ts AS DATE) {in_days}", params)
+    _number(con, shop_id, "visitor")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _rollup_viewers AS SELECT date, product_id, "
+        "count(DISTINCT n) FILTER (viewed) AS uv, list(DISTINCT n) FILTER (viewed) AS uv_ids, "
+        "count(DISTINCT n) FILTER (NOT viewed) AS cart_visitors, list(DISTINCT n) FILTER (NOT viewed) AS cart_ids "
+        f"FROM _rollup_members m JOIN {IDS.name} i ON i.shop_id = $shop AND i.kind = 'visitor' AND i.id = m.id "
+        "GROUP BY ALL", params)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _rollup_members AS SELECT CAST(o.paid_at AS DATE) AS date, "
+        f"coalesce(o.customer_id, o.visitor_id, o.order_id) AS id, i.product_id, i.order_id, i.quantity, "
+        f"coalesce(i.amount, i.quantity * i.unit_price) AS amount FROM {_PAID_LINES} WHERE i.shop_id = $shop "
+        f"AND o.paid_at IS NOT NULL AND CAST(o.paid_at AS DATE) {in_days}", params)
+    _number(con, shop_id, "buyer")
+    rows = con.sql(
+        "WITH lines AS (SELECT date, product_id, count(DISTINCT order_id) AS paid_orders, sum(amount) AS sales, "
+        "sum(quantity) AS units, count(DISTINCT n) AS paid_buyers, list(DISTINCT n) AS buyer_ids "
+        f"FROM _rollup_members m JOIN {IDS.name} i ON i.shop_id = $shop AND i.kind = 'buyer' AND i.id = m.id "
+        "GROUP BY ALL) "
+        "SELECT date, product_id, coalesce(uv, 0) AS uv, coalesce(uv_ids, []) AS uv_ids, "
+        "coalesce(cart_visitors, 0) AS cart_visitors, coalesce(cart_ids, []) AS cart_ids, "
+        "coalesce(paid_orders, 0) AS paid_orders, coalesce(sales, 0) AS sales, coalesce(units, 0) AS units, "
+        "coalesce(paid_buyers, 0) AS paid_buyers, coalesce(buyer_ids, []) AS buyer_ids "
+        "FROM _rollup_viewers FULL JOIN lines USING (date, product_id)", params=params).to_arrow_table()
+    for ids, column in (("uv_ids", "uv_set"), ("cart_ids", "cart_visitors_set"), ("buyer_ids", "paid_buyers_set")):
+        rows = rows.append_column(column, _serialize_lists(rows.column(ids))).drop_columns([ids])
+    con.register("_rollup_new", rows)
+    try:
+        columns = [c.name for c in PRODUCTS.columns]
+        select = {"shop_id": "$shop", "days": "1"}
+        con.execute(f"INSERT INTO {rollup} SELECT {', '.join(f'{select.get(c, c)} AS {c}' for c in columns)} "
+                    "FROM _rollup_new", params)
+    finally:
+        con.unregister("_rollup_new")
+    for temp in ("_rollup_members", "_rollup_viewers", "_rollup_days"):
+        con.execute(f"DROP TABLE {temp}")
     return ordered
 
 

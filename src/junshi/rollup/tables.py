@@ -1,8 +1,9 @@
 """The rollup tables: the grain and measure columns of the daily fact tables, plus exact id sets.
 
-A rollup row is one shop-local day (``days`` = 1) of one cell (source x device x region); its measure
-columns carry metric ids as in ``daily_shop``/``daily_source``, and ``*_set`` columns the cell's
-distinct visitors or buyers as serialized Roaring bitmaps of dense ids (``rollup_ids``).
+A rollup row is one shop-local day (``days`` = 1) of one cell (source x device x region; in
+``rollup_products`` one product, its category and brand looked up from the products table); its measure
+columns carry metric ids as in ``daily_shop``/``daily_source``/``daily_product``, and ``*_set`` columns the
+cell's distinct visitors or buyers as serialized Roaring bitmaps of dense ids (``rollup_ids``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,24 @@ PAID = Table("rollup_paid", "支付日汇总", "Paid orders per payment day and 
     _c("paid_buyers", "BIGINT", "支付买家数", "Distinct buyers of those orders"),
     _c("paid_buyers_set", "BLOB", "支付买家集合", "The buyers as a Roaring bitmap of dense ids"),
 ))
+PRODUCTS = Table(
+    "rollup_products", "商品日汇总",
+    "Per day and product: its viewers and add-to-cart visitors (by event time), its paid order lines (by payment "
+    "time)", ("shop_id", "date", "product_id"), (
+        SHOP_ID,
+        _c("date", "DATE", "日期", "Shop-local day", True),
+        _c("days", "INTEGER", "统计天数", "Days the row covers (always 1)", True),
+        _c("product_id", "VARCHAR", "商品ID", "Product id"),
+        _c("uv", "BIGINT", "商品访客数", "Distinct visitors with a page or product view of the product that day"),
+        _c("uv_set", "BLOB", "商品访客集合", "Those visitors as a Roaring bitmap of dense ids"),
+        _c("cart_visitors", "BIGINT", "加购人数", "Distinct visitors with an add_to_cart of the product that day"),
+        _c("cart_visitors_set", "BLOB", "加购人集合", "Those visitors as a Roaring bitmap of dense ids"),
+        _c("paid_orders", "BIGINT", "支付订单数", "Orders paid that day with a line of the product"),
+        _c("sales", MONEY, "支付金额", "Line amounts (amount, else quantity x unit_price) of those lines"),
+        _c("units", "BIGINT", "支付件数", "Units of those lines"),
+        _c("paid_buyers", "BIGINT", "支付买家数", "Distinct buyers of those orders"),
+        _c("paid_buyers_set", "BLOB", "支付买家集合", "The buyers as a Roaring bitmap of dense ids"),
+    ))
 IDS = Table("rollup_ids", "ID 字典", "Dense integer per visitor or buyer id (per shop and kind)",
             ("shop_id", "kind", "id"), (
     SHOP_ID,
@@ -52,15 +71,16 @@ IDS = Table("rollup_ids", "ID 字典", "Dense integer per visitor or buyer id (p
 MARKS = Table("rollup_marks", "汇总指纹", "Per input table and day: rows and a hash of the rows the rollups read",
               ("shop_id", "input", "date"), (
     SHOP_ID,
-    _c("input", "VARCHAR", "来源表", "events, sessions or orders", True),
+    _c("input", "VARCHAR", "来源", "The input (rollup.build.INPUTS): events, sessions, orders, ...", True),
     _c("date", "DATE", "日期", "Shop-local day", True),
     _c("n", "BIGINT", "行数", "Rows", True),
     _c("h", "UBIGINT", "指纹", "XOR of the rows' hashes", True),
 ))
-STATE = Table("rollup_state", "汇总状态", "Shops whose rollups are built", ("shop_id",), (
+STATE = Table("rollup_built", "汇总状态", "Shops whose rollups are built (all of them, product rollup included)",
+              ("shop_id",), (
     SHOP_ID,
     _c("built_at", "TIMESTAMP", "构建时间", "When the rollups were last refreshed (UTC)", True),
 ))
 
-ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID)}
-TABLES: tuple[Table, ...] = (VISITS, PAID, IDS, MARKS, STATE)
+ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID, PRODUCTS)}
+TABLES: tuple[Table, ...] = (VISITS, PAID, PRODUCTS, IDS, MARKS, STATE)
