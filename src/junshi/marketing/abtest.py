@@ -29,6 +29,7 @@ import pandas as pd
 
 from junshi.errors import ConfigError, MissingDataError
 from junshi.i18n import Lang, Text
+from junshi.marketing.paths import check_period, period_visits, with_paid_orders
 from junshi.marketing.sequential import DEFAULT_TAU, always_valid_pvalues, msprt_statistic
 
 if TYPE_CHECKING:
@@ -139,26 +140,19 @@ def visitor_days(shop: Shop, *, column: str, control: str, treatment: str, start
     pre-period), ``visits``, ``orders`` and ``revenue`` of the visits from the first exposure on (and all
     visits of the pre-period). Visitors who saw both variants have ``variant`` -1."""
     _check_column(column)
-    s = shop.table("sessions")
-    lo = ibis.literal(start - dt.timedelta(days=pre_days)).cast("timestamp")
+    s = period_visits(shop, start - dt.timedelta(days=pre_days), end)
     t0 = ibis.literal(start).cast("timestamp")
-    hi = (ibis.literal(end) + ibis.interval(days=1)).cast("timestamp")
-    s = s.filter(s.started_at >= lo, s.started_at < hi)
     arm = s.filter(s[column].isin([control, treatment]), s.started_at >= t0)
     first = arm.group_by("visitor_id").aggregate(
         _first=arm.started_at.min(), _arms=arm[column].nunique(),
         _variant=ibis.ifelse(arm[column].max() == treatment, 1, 0))
-    o = shop.table("orders")
-    o = o.filter(o.paid_at.notnull(), o.session_id.notnull())
-    paid = o.group_by(_osid=o.session_id).aggregate(_orders=o.count(), _revenue=o.pay_amount.fill_null(0).sum())
-    v = s.inner_join(first, "visitor_id").left_join(paid, s.session_id == paid._osid)
+    v = with_paid_orders(s.inner_join(first, "visitor_id"), shop)
     day = v.started_at.date().delta(ibis.literal(start), unit="day")
     v = v.filter((v.started_at < t0) | (v.started_at >= v._first))
     v = v.mutate(_day=ibis.ifelse(v.started_at < t0, -1, day),
                  _v=ibis.ifelse(v._arms > 1, -1, v._variant))
     out: pd.DataFrame = v.group_by(visitor=v.visitor_id, variant=v._v, day=v._day).aggregate(
-        visits=v.count(), orders=v._orders.fill_null(0).sum(),
-        revenue=v._revenue.fill_null(0).sum().cast("float64")).execute()
+        visits=v.count(), orders=v._orders.sum(), revenue=v._cents.sum().cast("float64") / 100).execute()
     return out
 
 
@@ -241,10 +235,7 @@ def readout(shop: Shop, *, column: str = "campaign", control: str, treatment: st
     split, no check); ``pre_days``:
     days before the period whose orders serve CUPED (0: none); ``tau``: the sequential test's prior scale.
     """
-    if start > end:
-        raise ConfigError(f"The test starts ({start}) after it ends ({end}).",
-                          f"测试的开始日（{start}）晚于结束日（{end}）。",
-                          hint_en="Give --from on or before --to.", hint_zh="请让 --from 不晚于 --to。")
+    check_period(start, end)
     days = visitor_days(shop, column=column, control=control, treatment=treatment, start=start, end=end,
                         pre_days=pre_days)
     units = per_visitor(days)
@@ -292,10 +283,8 @@ def creative_tests(shop: Shop, start: dt.date, end: dt.date, *, alpha: float = 0
     """Side-by-side tests (横向测试) of the period: in each traffic source with two or more plans
     (``sessions.campaign``), every other plan against the one with the most visitors (the control). The
     planned split is not known here: no sample-ratio check."""
-    s = shop.table("sessions")
-    lo = ibis.literal(start).cast("timestamp")
-    hi = (ibis.literal(end) + ibis.interval(days=1)).cast("timestamp")
-    s = s.filter(s.started_at >= lo, s.started_at < hi, s.campaign.notnull())
+    s = period_visits(shop, start, end)
+    s = s.filter(s.campaign.notnull())
     plans = s.group_by("source", "campaign").aggregate(visitors=s.visitor_id.nunique()).execute()
     tests = []
     for _source, group in plans.sort_values(["source", "visitors", "campaign"], ascending=[True, False, True]
@@ -352,19 +341,12 @@ def plan(shop: Shop, *, end: dt.date, history_days: int = 28, column: str | None
     if column is not None:
         _check_column(column)
     start = end - dt.timedelta(days=history_days - 1)
-    s = shop.table("sessions")
-    lo = ibis.literal(start).cast("timestamp")
-    hi = (ibis.literal(end) + ibis.interval(days=1)).cast("timestamp")
-    s = s.filter(s.started_at >= lo, s.started_at < hi)
+    s = period_visits(shop, start, end)
     if column is not None and value is not None:
         s = s.filter(s[column] == value)
-    o = shop.table("orders")
-    o = o.filter(o.paid_at.notnull(), o.session_id.notnull())
-    paid = o.group_by(_osid=o.session_id).aggregate(_orders=o.count(), _revenue=o.pay_amount.fill_null(0).sum())
-    v = s.left_join(paid, s.session_id == paid._osid)
-    units = v.group_by("visitor_id").aggregate(
-        converted=(v._orders.fill_null(0).sum() > 0).cast("float64"),
-        revenue=v._revenue.fill_null(0).sum().cast("float64"))
+    v = with_paid_orders(s, shop)
+    units = v.group_by("visitor_id").aggregate(converted=(v._orders.sum() > 0).cast("float64"),
+                                               revenue=v._cents.sum().cast("float64") / 100)
     if int(units.count().execute()) < 2:
         raise MissingDataError(
             "Too few visitors in the history to plan a test on.", "历史访客太少，无法规划测试。",

@@ -33,6 +33,7 @@ from junshi.errors import ConfigError
 from junshi.i18n import Text
 from junshi.marketing.paths import (
     channel_sums,
+    check_period,
     position_weights,
     read_paths,
     removal_effects,
@@ -152,10 +153,7 @@ def check_model(model: str) -> str:
 
 
 def _check(start: date, end: date, half_life_days: float) -> None:
-    if start > end:
-        raise ConfigError(f"The period starts ({start}) after it ends ({end}).",
-                          f"期间的开始日（{start}）晚于结束日（{end}）。",
-                          hint_en="Give --from on or before --to.", hint_zh="请让 --from 不晚于 --to。")
+    check_period(start, end)
     if not half_life_days > 0:
         raise ConfigError(f"The half-life must be a positive number of days, not {half_life_days}.",
                           f"半衰期须为正的天数，而不是 {half_life_days}。",

@@ -21,6 +21,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from junshi.errors import ConfigError
+
 if TYPE_CHECKING:
     from junshi.shop import Shop
 
@@ -29,12 +31,31 @@ DIRECT_SOURCES = ("direct", "(direct)", "直接访问", "自主访问")
 SECONDS_PER_DAY = 86400.0
 
 
+def check_period(start: date, end: date) -> None:
+    """A ConfigError when the period ends before it starts."""
+    if start > end:
+        raise ConfigError(f"The period starts ({start}) after it ends ({end}).",
+                          f"期间的开始日（{start}）晚于结束日（{end}）。",
+                          hint_en="Give --from on or before --to.", hint_zh="请让 --from 不晚于 --to。")
+
+
 def period_visits(shop: Shop, start: date, end: date) -> ibis.Table:
     """The shop's visits that started on the shop-local days ``start`` .. ``end``."""
     s = shop.table("sessions")
     lo = ibis.literal(start).cast("timestamp")
     hi = (ibis.literal(end) + ibis.interval(days=1)).cast("timestamp")
     return s.filter(s.started_at >= lo, s.started_at < hi)
+
+
+def with_paid_orders(visits: ibis.Table, shop: Shop) -> ibis.Table:
+    """The visits with the paid orders placed in each: ``_orders`` and ``_cents`` (their pay_amount in whole
+    cents, so that sums stay exact), 0 for a visit without one."""
+    o = shop.table("orders")
+    o = o.filter(o.paid_at.notnull(), o.session_id.notnull())
+    cents = (o.pay_amount.fill_null(0) * 100).cast("int64")
+    paid = o.group_by(_osid=o.session_id).aggregate(_orders=o.count(), _cents=cents.sum())
+    v = visits.left_join(paid, visits.session_id == paid._osid)
+    return v.mutate(_orders=v._orders.fill_null(0), _cents=v._cents.fill_null(0)).drop("_osid")
 
 
 @dataclass(frozen=True)
@@ -63,16 +84,10 @@ class Paths:
 
 def read_paths(shop: Shop, start: date, end: date) -> Paths:
     """The period's visits with their paid orders, sorted by visitor and time, cut into paths."""
-    s = period_visits(shop, start, end)
-    o = shop.table("orders")
-    o = o.filter(o.paid_at.notnull(), o.session_id.notnull())
-    cents = (o.pay_amount.fill_null(0) * 100).cast("int64")  # money in whole cents: sums stay exact
-    paid = o.group_by(_osid=o.session_id).aggregate(_orders=o.count(), _cents=cents.sum())
-    v = s.left_join(paid, s.session_id == paid._osid)
+    v = with_paid_orders(period_visits(shop, start, end), shop)
     direct = (v.medium.lower() == "direct") | v.source.lower().isin(DIRECT_SOURCES)
     v = v.select(visitor_id=v.visitor_id, _sid=v.session_id, _t=v.started_at, _ch=v.source,
-                 _direct=direct.fill_null(False),
-                 _orders=v._orders.fill_null(0), _cents=v._cents.fill_null(0))
+                 _direct=direct.fill_null(False), _orders=v._orders, _cents=v._cents)
     tbl = v.order_by([v.visitor_id, v._t, v._sid]).select("visitor_id", "_ch", "_t", "_direct", "_orders",
                                                          "_cents").to_pyarrow()
     return cut(tbl)
