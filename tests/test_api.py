@@ -338,8 +338,8 @@ def test_attribution_endpoints(client: TestClient) -> None:
 
 def test_marketing_page_api(client: TestClient, api_db: Path) -> None:
     """/api/marketing on the demo's November: the three simulated ad channels with the spend of `junshi ads channels`
-    (shares adding up to 1), the spend ratio band of the inferred stage, every attribution model, and the search
-    terms without results are exactly the simulator's no-result keywords."""
+    (shares adding up to 1), the spend ratio band of the inferred stage, every attribution model, the creative tests
+    with their verdicts, and the search terms without results are exactly the simulator's no-result keywords."""
     from junshi.marketing.ads import STAGES, performance
     from junshi.simulate.vocab import KEYWORDS
 
@@ -353,6 +353,7 @@ def test_marketing_page_api(client: TestClient, api_db: Path) -> None:
     assert m["attribution"]["models"] and m["creatives"] and m["spend_trend"]["series"][0]["metric"] == "spend_ratio"
     assert {r["query"] for r in m["search_no_results"]} == {zh for zh, _en, cat in KEYWORDS if cat < 0}
     assert all(a["text_all"]["zh"] and a["text_all"]["en"] for a in m["advice"])
+    assert m["creative_tests"] and all(t["verdict_text"]["zh"] for t in m["creative_tests"])
 
 
 # ---------- the published schema ----------

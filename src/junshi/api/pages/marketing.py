@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from junshi import Shop
-from junshi.api.marketing_models import AttributionComparison
+from junshi.api.marketing_models import AbTestResponse, AttributionComparison
 from junshi.api.models import AdviceItem, Card, Model, Trend
 from junshi.api.pages import Page, period_endpoint
 from junshi.api.views import cards, localise_advice, num, series
@@ -100,6 +100,7 @@ class MarketingResponse(Model):
     advice: list[AdviceItem]
     attribution: AttributionComparison | None
     creatives: list[CreativeRow]
+    creative_tests: list[AbTestResponse]
     search_top: list[SearchRow]
     search_no_results: list[SearchRow]
     search_no_purchase: list[NoPurchaseRow]
@@ -145,6 +146,16 @@ def _attribution(shop: Shop, period: Period) -> AttributionComparison | None:
         return None
 
 
+def _creative_tests(shop: Shop, period: Period) -> list[AbTestResponse]:
+    """The period's side-by-side tests of plans within a source, with their verdicts (junshi.marketing.abtest)."""
+    from junshi.marketing.abtest import creative_tests
+
+    try:
+        return [AbTestResponse.model_validate(t.as_dict()) for t in creative_tests(shop, period.start, period.end)]
+    except MissingDataError:
+        return []
+
+
 def _search(shop: Shop, period: Period) -> dict[str, Any]:
     try:
         r = search.search_report(shop, period.start, period.end, limit=15)
@@ -159,7 +170,7 @@ def _search(shop: Shop, period: Period) -> dict[str, Any]:
 
 def marketing(shop: Shop, period: Period, lang: Lang) -> MarketingResponse:
     """The period's paid channels (compared with the period before) under their guard rails, the daily spend ratio
-    of the trend's days, the attribution models, creatives and search terms."""
+    of the trend's days, the attribution models, creatives and their tests, and search terms."""
     channels: list[ChannelRow] = []
     creatives: list[CreativeRow] = []
     guard, advice = None, []
@@ -177,7 +188,8 @@ def marketing(shop: Shop, period: Period, lang: Lang) -> MarketingResponse:
         start=period.start.isoformat(), end=period.end.isoformat(),
         cards=cards(shop, period, MARKETING_CARDS, lang), channels=channels, guard=guard,
         spend_trend=series(shop, ["spend_ratio"], period), advice=advice,
-        attribution=_attribution(shop, period), creatives=creatives, **_search(shop, period))
+        attribution=_attribution(shop, period), creatives=creatives,
+        creative_tests=_creative_tests(shop, period), **_search(shop, period))
 
 
 PAGE = Page(
@@ -193,6 +205,13 @@ PAGE = Page(
         "attribution": Text("Attribution models side by side (paid orders per source)",
                             "归因模型对比（各来源的成交笔数）"),
         "creatives": Text("Creatives", "创意"),
+        "creative_tests": Text("Creative tests (plans side by side within a source)",
+                               "创意测试（同一来源内的计划横向对比）"),
+        "control": Text("Control", "对照"),
+        "treatment": Text("Treatment", "实验"),
+        "visitors_split": Text("Visitors (control : treatment)", "访客（对照 : 实验）"),
+        "lift": Text("Conversion lift (95% CI)", "转化率提升（95% 置信区间）"),
+        "verdict": Text("Verdict", "结论"),
         "search_top": Text("Top search terms", "热搜词"),
         "search_no_results": Text("Searches with no results", "无结果搜索词"),
         "search_no_purchase": Text("Searched but did not buy", "搜了没买的词"),

@@ -1,6 +1,6 @@
 /* 推广 Marketing: paid channels with their guard-rail flags, the daily spend ratio against the stage's band, budget
    advice, attribution models side by side, creatives and on-site search terms. */
-import { T, Q, api, defText, el, fmt, num, table, chart, nameOf, listItems } from "../junshi.js";
+import { T, Q, api, defText, el, fmt, lang, num, table, chart, nameOf, listItems } from "../junshi.js";
 
 const METRICS = ["impressions", "clicks", "ctr", "cpc", "cpm", "ad_cost", "ad_conversions", "ad_sales", "roas", "cpa"];
 
@@ -34,10 +34,10 @@ function spendBand(m) {
 
 function attribution(a) {
   if (!a) { table("table-attribution", [], []); return; }
-  const names = (id) => a.model_names[id][document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
+  const names = (id) => a.model_names[id][lang];
   const rows = a.channels.filter((c) => c.channel !== null);
   const label = (c) => c.channel;
-  const platform = a.platform_name[document.documentElement.lang.startsWith("zh") ? "zh" : "en"];
+  const platform = a.platform_name[lang];
   chart("chart-attribution", {
     legend: { top: 0, type: "scroll" },
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
@@ -75,6 +75,15 @@ export default async function marketing() {
   table("table-creatives", [{ key: "channel", label: nameOf("channel") }, { key: "campaign", label: nameOf("campaign") },
     { key: "creative", label: nameOf("creative") }].concat(["impressions", "clicks", "ctr", "ad_cost", "ad_sales", "roas"].map((id) => ({ key: id, metric: id })),
     [{ key: "spend_share", label: T.spend_share }]), m.creatives.map((c) => Object.assign({}, c, { spend_share: fmt(c.spend_share, "ratio") })));
+  table("table-creative-tests", [{ key: "control", label: T.control }, { key: "treatment", label: T.treatment },
+    { key: "split", label: T.visitors_split }, { key: "lift", label: T.lift }, { key: "verdict", label: T.verdict, wide: true }],
+    m.creative_tests.map((t) => {
+      const c = t.metrics.find((x) => x.metric === "conversion");
+      const lift = c && c.rel_effect !== null ? (c.rel_effect > 0 ? "+" : "") + fmt(c.rel_effect, "ratio")
+        + (c.rel_effect_ci ? " [" + fmt(c.rel_effect_ci[0], "ratio") + ", " + fmt(c.rel_effect_ci[1], "ratio") + "]" : "") : "–";
+      return { control: t.control, treatment: t.treatment, split: fmt(t.visitors.control, "count") + " : " + fmt(t.visitors.treatment, "count"),
+        lift: lift, verdict: t.verdict_text[lang] };
+    }));
   const searchCols = [{ key: "query", label: nameOf("query") }, { key: "group", label: T.group }, { key: "searches", label: T.searches },
     { key: "searchers", label: T.searchers }, { key: "buyers", label: T.buyers }, { key: "conversion_text", label: T.search_conversion },
     { key: "change", label: T.change }];
