@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from junshi import __version__
 from junshi.api.auth import TokenAuth
@@ -37,9 +38,10 @@ def create_app(
 ) -> FastAPI:
     """The app serving one shop of the warehouse ``db``; every request must carry ``token``.
 
-    ``warm``: compute the overview, alerts and advice of the last day in the background at start-up, so
-    that the first visit of the dashboard finds them ready. Raises ConfigError, naming the file, when an
-    asset the pages load is missing from the installed package.
+    ``warm``: compute the pages of the default period in the background at start-up (at low priority, never
+    while a request is in progress: :func:`~junshi.api.engine.warm_up`), so that the first visits find them
+    ready. Raises ConfigError, naming the file, when an asset the pages load is missing from the installed
+    package.
     """
     from junshi.api.cli_route import router as cli_router
     from junshi.api.pages.registry import PAGES
@@ -78,4 +80,19 @@ def create_app(
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(BodyLimit, max_bytes=max_upload_bytes)
     app.add_middleware(TokenAuth, token=app.state.token)
+    app.add_middleware(Serving, engine=engine)
     return app
+
+
+class Serving:
+    """ASGI middleware marking each HTTP request in progress on the engine (the warm-up waits for none)."""
+
+    def __init__(self, app: ASGIApp, engine: Engine) -> None:
+        self.app, self.engine = app, engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with self.engine.serving():
+            await self.app(scope, receive, send)

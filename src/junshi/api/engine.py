@@ -9,16 +9,23 @@ data version; the version moves on after every ingest.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from junshi import Shop, connect
 from junshi.api.errors import Busy
+
+if TYPE_CHECKING:
+    from junshi.i18n import Lang
+    from junshi.periods import Period
 
 T = TypeVar("T")
 log = logging.getLogger("junshi.api")
@@ -41,6 +48,8 @@ class Engine:
         self._flights: dict[Hashable, threading.Lock] = {}
         self.after_write: Callable[[Engine], None] | None = None
         self.version = 0
+        self._serving = 0  # requests in progress (the warm-up waits for none)
+        self._idle = threading.Condition()
         self.shop()  # open now so that a locked or invalid warehouse fails at start-up
 
     def shop(self) -> Shop:
@@ -79,6 +88,23 @@ class Engine:
                 with self._guard:
                     self._flights.pop(full, None)
         return value
+
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        """Around a request: the warm-up does not start a step while one is in progress."""
+        with self._idle:
+            self._serving += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._serving -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self) -> None:
+        """Return when no request is in progress (the warm-up's steps start only then)."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._serving == 0)
 
     @property
     def ingesting(self) -> bool:
@@ -119,28 +145,52 @@ class Engine:
 
 
 def warm_up(engine: Engine) -> None:
-    """Compute what the first visit shows into the cache: the default period's overview, alerts and advice, the
-    overviews of the date picker's other shortcuts ending on its last day, then the daily figures of the last
-    year with data and of the year before it (30 days per query), which serve the overview of any of its days."""
+    """Compute what the first visits show into the cache, at low priority: each step starts only when no request is
+    in progress, in a thread the operating system schedules last (nice 19). The default period's overview, alerts,
+    advice, diagnosis and the other pages; the overviews of the date picker's other shortcuts ending on its last
+    day; then the daily figures of the last year with data and of the year before it (30 days per query), which
+    serve the overview of any of its days. Compiling the pages' queries here also makes their other days fast."""
     from junshi.api import views
-    from junshi.api.pages import overview
+    from junshi.api.pages import PERIOD_VIEWS, overview
+    from junshi.api.pages.diagnosis import diagnosis
     from junshi.errors import JunshiError
     from junshi.periods import SHORTCUTS, shortcut
 
+    with contextlib.suppress(AttributeError, OSError):  # this thread only (Linux); elsewhere it runs as it is
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+
+    def step(key: Hashable, compute: Callable[[Shop], Any]) -> None:
+        engine.wait_idle()
+        engine.cached(key, compute)
+
     try:
+        engine.wait_idle()
         info = engine.cached(("shop_info",), views.shop_info)
         default = views.default_of(info)
         if default is None:
             return
         day = default.end
+        lang: Lang = "zh"  # the language a first visit gets (request_lang)
+        engine.wait_idle()
         overview.warm(engine, default)
-        engine.cached(("alerts", day), lambda shop: views.alerts(shop, day))
-        engine.cached(("advice", day), lambda shop: views.advice(shop, day))
+        step(("alerts", day), lambda shop: views.alerts(shop, day))
+        step(("advice", day), lambda shop: views.advice(shop, day))
+        step(("diagnosis", default.start, default.end, None, "sales", 3, lang),
+             lambda shop: diagnosis(shop, default, None, "sales", 3, lang))
+        for key, view in PERIOD_VIEWS.items():
+            step((key, default.start, default.end, lang), partial(_period_view, view, default, lang))
         for kind in SHORTCUTS:
+            engine.wait_idle()
             overview.warm(engine, shortcut(kind, day, day))
         known = dt.date.fromisoformat(info.first_day) if info.first_day else default.start
         first = max(known, day - dt.timedelta(days=WARM_DAYS))
+        engine.wait_idle()
         overview.daily_rows(engine, first, day)
+        engine.wait_idle()
         overview.daily_rows(engine, first - dt.timedelta(days=365), day - dt.timedelta(days=365))  # vs last year
     except JunshiError as exc:  # a shop the analyses cannot handle yet: the pages will say why
         log.warning("warm-up stopped: %s", exc)
+
+
+def _period_view(view: Callable[[Shop, Period, Lang], Any], period: Period, lang: Lang, shop: Shop) -> Any:
+    return view(shop, period, lang)

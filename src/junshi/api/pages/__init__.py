@@ -58,9 +58,14 @@ class Page:
         return f"/api/{self.key}"
 
 
+PERIOD_VIEWS: dict[str, Callable[[Shop, Period, Lang], Any]] = {}
+"""The views of :func:`period_endpoint` pages by key (the server's warm-up computes them into the cache)."""
+
+
 def period_endpoint(key: str, view: Callable[[Shop, Period, Lang], M]) -> Callable[..., M]:
     """The endpoint of a page whose figures depend on the period and the language only: ``view(shop, period,
     lang)``, cached per data version under ``(key, start, end, lang)``."""
+    PERIOD_VIEWS[key] = view
 
     def endpoint(request: Request, engine: EngineDep, period: PeriodDep, lang: LangQ = None) -> M:
         chosen = request_lang(request)
