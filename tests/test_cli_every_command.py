@@ -68,6 +68,8 @@ ARGS: dict[tuple[str, ...], Callable[[Dataset, Path], list[str]]] = {
     ("ingest",): lambda d, tmp: d.load(tmp),
     ("report",): lambda d, tmp: ["--format", "xlsx", "--out", str(tmp / "report.xlsx")],
     ("schedule", "run"): lambda d, tmp: ["--once"],
+    ("promo", "plan"): lambda d, tmp: ["--target-sales", "100000", "--date", d.holdout_end],
+    ("promo", "live"): lambda d, tmp: ["--target-sales", "100000", "--date", d.holdout_end],
 }
 # Not run here, each with the reason.
 SKIP = {
@@ -77,6 +79,7 @@ SKIP = {
 # (dataset, command) -> the clear message expected instead of a result.
 EXPECTED_ERRORS = {
     ("olist", "customers validate"): "No customer bought twice",
+    **{(d, "promo plan"): "visitors or buyers are unknown" for d in ("olist", "orders-only", "cdnow", "online-retail")},
 }
 # No dataset here has ad spend or on-site searches (tests/test_marketing_ads.py runs these on a shop that has).
 EXPECTED_ERRORS.update({(d.name, f"ads {c}"): "The shop has no ad spend" for d in DATASETS

@@ -114,20 +114,6 @@ PROMO_PHASES: dict[str, Term] = {t.id: t for t in (
 )}
 """The phases of a promotion (junshi.promo): warm-up, main day, after."""
 
-SPEND_BANDS: dict[str, Term] = {t.id: t for t in (
-    Term(id="usual", name=Text(en="usual", zh="常见"),
-         description=Text(en="Promotion spend at most 5% of sales.", zh="推广费不超过销售额的 5%。")),
-    Term(id="high", name=Text(en="high", zh="偏高"),
-         description=Text(en="Promotion spend 5-10% of sales.", zh="推广费占销售额 5%-10%。")),
-    Term(id="warning", name=Text(en="warning", zh="警戒"),
-         description=Text(en="Promotion spend 10-15% of sales: rethink the model.",
-                          zh="推广费占销售额 10%-15%：需要重新考虑模式。")),
-    Term(id="loss", name=Text(en="loss-making", zh="亏损"),
-         description=Text(en="Promotion spend 15% of sales or more: a loss maker.",
-                          zh="推广费占销售额 15% 以上：亏损。")),
-)}
-"""The bands of the promotion spend ratio (推广费占比, DOMAIN.md), as junshi.promo.plan judges a plan."""
-
 CELL_VALUES: dict[str, Text] = {
     "(not allocated)": Text(en="(not allocated)", zh="（未分摊）"),
     "(unknown)": Text(en="(unknown)", zh="（未知）"),
@@ -154,5 +140,4 @@ def vocabularies() -> dict[str, Any]:
         "shop_level": SHOP_LEVEL.to_dict(),
         "cell_values": {k: v.to_dict() for k, v in CELL_VALUES.items()},
         "promo_phases": {k: v.to_dict() for k, v in PROMO_PHASES.items()},
-        "spend_bands": {k: v.to_dict() for k, v in SPEND_BANDS.items()},
     }

@@ -109,6 +109,7 @@ def plan_cmd(
     """Plan (活动策划): the target as visitors x payment conversion x spend per buyer (with intervals), visitors
     per source and the paid spend they cost, the spend ratio's band, the day-by-day curve and the stock each
     product needs (forecast units with an upper quantile against stock)."""
+    from junshi.marketing.ads import STAGE_NAMES
     from junshi.promo.plan import plan
 
     with open_shop(db, shop) as s:
@@ -122,24 +123,20 @@ def plan_cmd(
         return
     console().print(tr(
         "{target} on {day} = {uv:,.0f} visitors × {conv:.2%} conversion × {spb} per buyer "
-        "(visitors {lo:,.0f} ~ {hi:,.0f}); paid spend {spend} = {ratio:.1%} of the target ({band}).",
+        "(visitors {lo:,.0f} ~ {hi:,.0f}); paid spend {spend} = {ratio:.1%} of the target (band of a {stage} shop "
+        "{b0:.0%}-{b1:.0%}: {status}).",
         "{day} 目标 {target} = 访客 {uv:,.0f} × 支付转化率 {conv:.2%} × 客单价 {spb}（访客 {lo:,.0f} ~ {hi:,.0f}）；"
-        "推广花费 {spend}，占目标 {ratio:.1%}（{band}）。",
+        "推广花费 {spend}，占目标 {ratio:.1%}（{stage}店铺的区间 {b0:.0%}-{b1:.0%}：{status}）。",
         target=_money(data["target_sales"], currency), day=data["date"], uv=data["uv"],
         conv=data["payment_conversion_rate"], spb=_money(data["spend_per_buyer"], currency),
         lo=data["uv_interval"][0], hi=data["uv_interval"][1], spend=_money(data["spend"], currency),
-        ratio=data["spend_ratio"], band=_band(data["spend_band"])))
+        ratio=data["spend_ratio"], stage=STAGE_NAMES[data["stage"]](get_lang()), b0=data["spend_band"][0],
+        b1=data["spend_band"][1], status=data["spend_status"]))
     _rows(data["sources"], fmt, tr("Visitors per source", "各来源访客"))
     _rows([{**d, "phase": _phase(d["phase"])} for d in data["days"]], fmt, tr("Day by day", "每日计划"))
     need = [p for p in data["products"] if p["stock_needed"]]
     if need:
         _rows(need, fmt, tr("Stock to add", "需要补货的商品"))
-
-
-def _band(band: str) -> str:
-    from junshi.vocab import SPEND_BANDS
-
-    return SPEND_BANDS[band].name(get_lang())
 
 
 @promo_app.command("forecast")
@@ -167,3 +164,36 @@ def forecast_cmd(
                            "回测（{o} 个起点）：WAPE {w:.3f}（季节性朴素法 {wn:.3f}），MASE {m}（{mn}）",
                            o=bt["origins"], w=bt["forecast"]["wape"], wn=bt["seasonal_naive"]["wape"],
                            m=bt["forecast"]["mase"], mn=bt["seasonal_naive"]["mase"]))
+
+
+@promo_app.command("live")
+def live_cmd(
+    target: Annotated[float, typer.Option("--target-sales", help="Sales the day should bring.")],
+    day: Annotated[str, typer.Option("--date", help="The main day, YYYY-MM-DD.")],
+    hour: Annotated[int | None, typer.Option(
+        "--hour", min=0, max=23, help="Up to the end of this hour [default: the last hour with sales].")] = None,
+    shop: ShopOption = "default", db: DbOption = None, fmt: FormatOption = TableFormat.table,
+) -> None:
+    """Live pace (实时作战): cumulative sales by hour against the plan's curve, the projected close with its
+    interval, and an alert when the day falls off pace."""
+    from junshi.promo.live import live
+
+    with open_shop(db, shop) as s:
+        data = live(s, _day(day), target, hour)
+        currency = str(s.settings["currency"])
+    if fmt == TableFormat.json:
+        print_json(data)
+        return
+    rows = [{tr("hour", "小时"): h["hour"], tr("sales", "销售额"): h["sales"], tr("cumulative", "累计"): h["cumulative"],
+             tr("plan", "计划累计"): h["planned_cumulative"]} for h in data["hours"] if h["hour"] <= data["hour"]]
+    iv = data["projection_interval"]
+    _rows(rows, fmt, tr("{day}: {done} by {hour:02d}:59 ({pace} of plan); projected close {proj}{iv}",
+                        "{day}：截至 {hour:02d}:59 销售额 {done}（计划的 {pace}）；预计全天 {proj}{iv}",
+                        day=data["date"], done=_money(data["cumulative_sales"], currency), hour=data["hour"],
+                        pace="—" if data["pace"] is None else f"{data['pace']:.0%}",
+                        proj=_money(data["projection"], currency),
+                        iv="" if iv is None else f" [{_money(iv[0], currency)} ~ {_money(iv[1], currency)}]"))
+    if fmt == TableFormat.table:
+        lang = get_lang()
+        for a in data["alerts"]:
+            console().print(f"[bold red]{a['text'][lang]}[/]")

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from junshi.analysis.advice import AdviceSettings
 from junshi.analysis.source import kpi_frame
 from junshi.errors import ConfigError, MissingDataError
 from junshi.promo.baseline import MIN_DAYS, counterfactual, day_range
@@ -35,7 +34,6 @@ EVENT_RATIO = 1.5  # a past main day counts as an event when it sold this many t
 # buyers wait for the main day and have stocked up after it (the simulator plants 0.7 and 0.8 on conversion)
 DEFAULT_WARM_UP = 0.85
 DEFAULT_AFTER = 0.9
-USUAL_SPEND_RATIO = 0.05  # DOMAIN.md: 3-5% of sales is usual
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,7 @@ def _past_event(shop: Shop, first: date, as_of: date) -> date | None:
     return None
 
 
-def _basis(shop: Shop, first: date, as_of: date) -> Basis:
+def plan_basis(shop: Shop, first: date, as_of: date) -> Basis:
     past = _past_event(shop, first, as_of)
     if past is None:
         return Basis("ordinary_days", as_of - timedelta(days=ORDINARY_DAYS - 1), as_of, DEFAULT_WARM_UP,
@@ -122,14 +120,12 @@ def _sources(shop: Shop, basis: Basis, uv: float, ordinary: tuple[date, date]) -
     return out
 
 
-def spend_band(ratio: float) -> str:
-    """The promotion spend ratio's band (DOMAIN.md): usual, high, warning, loss."""
-    s = AdviceSettings()
-    if ratio >= s.spend_ratio_loss:
-        return "loss"
-    if ratio >= s.spend_ratio_warn:
-        return "warning"
-    return "high" if ratio > USUAL_SPEND_RATIO else "usual"
+def _spend_band(shop: Shop, ratio: float, as_of: date) -> dict[str, Any]:
+    """The spend ratio against the band of the shop's stage (junshi.marketing.ads, DOMAIN.md)."""
+    from junshi.marketing.ads import STAGES, _status, infer_stage
+
+    stage = infer_stage(shop, as_of)
+    return {"stage": stage, "spend_band": list(STAGES[stage]), "spend_status": _status(ratio, STAGES[stage])}
 
 
 def hourly_profile(shop: Shop, basis: Basis) -> list[float]:
@@ -159,7 +155,7 @@ def plan(shop: Shop, target_sales: float, day: date, *, warm_up_days: int = WARM
             f"A plan needs {MIN_DAYS} days of sales before {start}.",
             f"活动计划需要 {start} 之前至少 {MIN_DAYS} 天的销售数据。",
             hint_en="Load the orders of the weeks before.", hint_zh="请导入之前几周的订单。")
-    basis = _basis(shop, first, as_of)
+    basis = plan_basis(shop, first, as_of)
     ordinary = (max(first, as_of - timedelta(days=ORDINARY_DAYS - 1)), as_of)
     rates = kpi_frame(shop, ["payment_conversion_rate", "spend_per_buyer"], [], start=basis.start, end=basis.end)
     conv, spb = (float(rates[m].iloc[0]) if len(rates) and rates[m].iloc[0] == rates[m].iloc[0] else 0.0
@@ -199,7 +195,7 @@ def plan(shop: Shop, target_sales: float, day: date, *, warm_up_days: int = WARM
         "spend_per_buyer": spb, "spend_per_buyer_interval": [round(x, 2) for x in spb_iv],
         "paid_buyers": round(uv * conv, 1),
         "sources": sources, "spend": round(spend, 2), "spend_ratio": round(spend / target_sales, 4),
-        "spend_band": spend_band(spend / target_sales),
+        **_spend_band(shop, spend / target_sales, as_of),
         "days": days, "hourly": hourly_profile(shop, basis),
         "products": _products(shop, as_of, first, start, end, lift),
     }
