@@ -334,3 +334,22 @@ def test_a_file_dropped_on_the_data_page_is_loaded_and_summarised(page: Any, bas
     assert "dropped-orders.csv" in page.inner_text("#table-quarantine")
     assert page.locator("#table-catalogue tbody tr").count() == len(api(page, base_url, "/api/metrics")["metrics"])
     page.screenshot(path=str(ARTIFACTS / "data-after-upload.png"), full_page=True)
+
+
+def test_the_promo_page_shows_the_post_mortem_of_the_api(page: Any, base_url: str, demo_truth: Any) -> None:
+    """活动 on a day after the demo's 双11: the incremental-sales card is the API's, the waterfall goes from the
+    baseline through the pulled-forward, main-day and hangover steps to the actual sales, one table row per phase."""
+    open_page(page, f"{base_url}/promo?lang=zh&date={DAY}")
+    promo = api(page, base_url, f"/api/promo?date={DAY}&lang=zh")
+    r = promo["review"]
+    assert r["day"] == str(demo_truth.promotion.day) and r["start"] == str(demo_truth.promotion.presale_start)
+    card = page.locator("[data-card=incremental_sales] .val")
+    assert float(card.get_attribute("data-value")) == r["incremental_sales"]
+    steps = page.evaluate(
+        "echarts.getInstanceByDom(document.getElementById('chart-waterfall')).getOption().xAxis[0].data")
+    assert steps == ["基线（无活动）", "需求前移", "大促当天增量", "活动后透支", "实际销售额"]
+    assert r["baseline"] + r["pull_forward"] + r["main_lift"] + r["hangover"] == pytest.approx(r["sales"], abs=0.05)
+    assert page.locator("#table-phases tbody tr").count() == len(r["phases"]) == 3
+    assert promo["live"]["hours"][23]["cumulative"] == pytest.approx(promo["live"]["cumulative_sales"])
+    assert promo["plan"]["date"] == "2024-12-12" and promo["plan"]["basis"] == "past_event"
+    page.screenshot(path=str(ARTIFACTS / "promo-panels-zh.png"), full_page=True)

@@ -106,3 +106,13 @@ def test_forecast_beats_seasonal_naive_on_online_retail(shared_data: Path, tmp_p
         bt = backtest(unit_history(shop, end - dt.timedelta(days=HISTORY_DAYS + 40), end), 14, 4)
     assert bt["forecast"]["wape"] < bt["seasonal_naive"]["wape"]
     assert bt["forecast"]["mase"] < bt["seasonal_naive"]["mase"]
+
+
+def test_a_weekday_the_shop_is_closed_is_left_out() -> None:
+    """Online Retail sells nothing on Saturdays: a product selling 2 a day on the six open days is forecast at
+    6 x 2 = 12 over a week, 0 on the Saturday (not a level dragged to nothing by days that cannot sell)."""
+    days = pd.date_range("2025-01-06", periods=56, freq="D")  # a Monday
+    units = pd.DataFrame({"B": np.where(days.weekday == 5, 0.0, 2.0)}, index=days)
+    fc = fit(UnitHistory(units, pd.DataFrame(False, index=days, columns=units.columns)), 7)
+    assert fc.total("B") == pytest.approx(12.0, rel=0.05)
+    assert float(fc.mean["B"][fc.mean.index.weekday == 5].iloc[0]) == 0.0

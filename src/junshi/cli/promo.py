@@ -184,7 +184,8 @@ def live_cmd(
     if fmt == TableFormat.json:
         print_json(data)
         return
-    rows = [{tr("hour", "小时"): h["hour"], tr("sales", "销售额"): h["sales"], tr("cumulative", "累计"): h["cumulative"],
+    rows = [{tr("hour", "小时"): h["hour"], tr("sales", "销售额"): h["sales"],
+             tr("cumulative", "累计"): h["cumulative"],
              tr("plan", "计划累计"): h["planned_cumulative"]} for h in data["hours"] if h["hour"] <= data["hour"]]
     iv = data["projection_interval"]
     _rows(rows, fmt, tr("{day}: {done} by {hour:02d}:59 ({pace} of plan); projected close {proj}{iv}",

@@ -100,11 +100,14 @@ def weekday_profile(h: UnitHistory) -> np.ndarray:
 
 
 def _adjusted(h: UnitHistory, prof: np.ndarray) -> pd.DataFrame:
-    """Weekday-adjusted units with censored days raised to the product's usual demand."""
-    adj = h.units.div(prof[_weekdays(h.units.index)], axis=0)
-    usual = adj.where(~h.censored).iloc[-PROFILE_DAYS:].mean().fillna(0.0)
+    """Weekday-adjusted units with censored days raised to the product's usual demand; the weekdays the shop
+    never sells on (closed) are left out."""
+    w = prof[_weekdays(h.units.index)]
+    adj = h.units[w > 0].div(w[w > 0], axis=0)
+    censored = h.censored[w > 0]
+    usual = adj.where(~censored).iloc[-PROFILE_DAYS:].mean().fillna(0.0)
     lifted = adj.clip(lower=usual, axis=1)
-    out: pd.DataFrame = adj.where(~h.censored, lifted)
+    out: pd.DataFrame = adj.where(~censored, lifted)
     return out
 
 
@@ -121,8 +124,8 @@ def _level(adj: pd.DataFrame) -> pd.Series:
 def dispersion(h: UnitHistory, prof: np.ndarray) -> float:
     """The negative binomial's φ (variance = μ + φ μ²), by moments over the uncensored recent days, pooled."""
     u = h.units.iloc[-PROFILE_DAYS:]
-    c = h.censored.iloc[-PROFILE_DAYS:]
-    w = prof[_weekdays(u.index)][:, None]
+    w = prof[_weekdays(u.index)]
+    u, c, w = u[w > 0], h.censored.iloc[-PROFILE_DAYS:][w > 0], w[w > 0][:, None]
     mu = u.div(w[:, 0], axis=0).where(~c).mean().to_numpy()[None, :] * w
     ok = (~c).to_numpy() & np.isfinite(mu)
     y, m = u.to_numpy()[ok], mu[ok]

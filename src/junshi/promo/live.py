@@ -21,6 +21,7 @@ from junshi.formats import format_value
 from junshi.i18n import Text
 from junshi.promo.history import paid_span
 from junshi.promo.plan import hourly_profile, plan_basis
+from junshi.vocab import Severity
 
 if TYPE_CHECKING:
     from junshi.shop import Shop
@@ -105,16 +106,18 @@ def pace_alerts(shop: Shop, data: dict[str, Any]) -> list[Alert]:
         return format_value(v, "money", currency)
 
     share = projection / target
-    severity = "high" if share < HIGH else "medium"
+    severity: Severity = "high" if share < HIGH else "medium"
     hour = data["hour"]
     text_en = (f"Promotion day off pace: {money(data['cumulative_sales'])} by {hour:02d}:59 against "
                f"{money(data['planned_cumulative'])} planned; the day is heading for {money(projection)} "
                f"({share:.0%} of the target {money(target)})")
-    text_zh = (f"大促当天进度落后：截至 {hour:02d}:59 销售额 {money(data['cumulative_sales'])}，计划 "
-               f"{money(data['planned_cumulative'])}；预计全天 {money(projection)}（目标 {money(target)} 的 {share:.0%}）")
-    return [Alert(day=date.fromisoformat(data["date"]), kind="anomaly", code="promo_off_pace", severity=severity,
-                  score=1 - share, level="shop", key=None, metric="sales",
-                  numbers={"cumulative_sales": data["cumulative_sales"], "planned_cumulative": data["planned_cumulative"],
+    text_zh = (f"大促当天进度落后：截至 {hour:02d}:59 销售额 {money(data['cumulative_sales'])}，"
+               f"计划 {money(data['planned_cumulative'])}；"
+               f"预计全天 {money(projection)}（目标 {money(target)} 的 {share:.0%}）")
+    return [Alert(day=date.fromisoformat(data["date"]), kind="anomaly", code="promo_off_pace",
+                  severity=severity, score=1 - share, level="shop", key=None, metric="sales",
+                  numbers={"cumulative_sales": data["cumulative_sales"],
+                           "planned_cumulative": data["planned_cumulative"],
                            "projection": projection, "projection_interval": data["projection_interval"],
                            "target_sales": target, "hour": hour},
                   text=Text(text_en, text_zh))]

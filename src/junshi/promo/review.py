@@ -63,12 +63,14 @@ class Window:
         return out
 
 
-def last_promotion(shop: Shop) -> tuple[date, date, date]:
+def last_promotion(shop: Shop, until: date | None = None) -> tuple[date, date, date]:
     """(start, end, main day) of the shop's last big shopping day with its warm-up, the days after and
-    :data:`MIN_DAYS` before it in the data (618, 双11, 双12 in CNY; Black Friday, Cyber Monday elsewhere)."""
+    :data:`MIN_DAYS` before it in the data up to ``until`` (618, 双11, 双12 in CNY; Black Friday, Cyber Monday
+    elsewhere)."""
     from junshi.analysis.alerts import promotion_days
 
     first, last = paid_span(shop)
+    last = min(last, until or last)
     peaks = promotion_days(range(first.year, last.year + 1), str(shop.settings["currency"]), before=0, after=0)
     fits = [d for d in peaks
             if first + timedelta(days=MIN_DAYS + WARM_UP_DAYS) <= d and d + timedelta(days=AFTER_DAYS) <= last]

@@ -17,6 +17,7 @@ PAGE_MODULES = (
     "service",
     "customers",
     "risk",
+    "promo",
     "data",
 )
 

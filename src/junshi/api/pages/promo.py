@@ -1,0 +1,321 @@
+"""活动 Promotions: the post-mortem of the last big shopping day up to the period's end (waterfall, daily sales
+against the counterfactual, phases, presale, new customers, stock-outs and lost sales), its main day's pace by
+hour against a target, and the plan of the next one for the same target."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Query, Request
+from pydantic import Field
+
+from junshi import Shop
+from junshi.api.lang import request_lang
+from junshi.api.models import AlertItem, Bilingual, Model
+from junshi.api.pages import Page
+from junshi.api.params import LangQ, PeriodDep
+from junshi.api.state import EngineDep
+from junshi.errors import JunshiError
+from junshi.i18n import Lang, Text
+from junshi.periods import Period
+from junshi.vocab import PROMO_PHASES, severity_name
+
+PLAN_PRODUCTS = 20
+
+
+class PhaseRow(Model):
+    phase: str
+    name: str
+    start: str
+    end: str
+    sales: float
+    baseline: float
+    lift: float
+    interval: list[float]
+    uv: float | None
+    payment_conversion_rate: float | None
+    spend_per_buyer: float | None
+
+
+class ReviewDay(Model):
+    date: str
+    phase: str
+    sales: float
+    baseline: float
+    low: float
+    high: float
+
+
+class StockoutRow(Model):
+    product_id: str
+    days: int
+    first_day: str
+    lost_sales: float
+
+
+class Presale(Model):
+    orders: int
+    deposits: float
+    paid_orders: int
+    balance_paid: float
+    cancelled_orders: int
+    deposits_unpaid: float
+
+
+class NewCustomers(Model):
+    acquired: int
+    follow_up_days: int
+    repurchase_rate: float | None
+    ordinary_customers: int
+    ordinary_repurchase_rate: float | None
+
+
+class Cannibalisation(Model):
+    promoted_products: list[str]
+    other_sales: float
+    other_baseline: float
+    change: float
+    interval: list[float]
+    cannibalised: bool
+
+
+class Review(Model):
+    start: str
+    end: str
+    day: str
+    level: float
+    sales: float
+    baseline: float
+    incremental_sales: float
+    interval: list[float] = Field(description="[low, high] of the incremental sales at ``level``.")
+    pull_forward: float = Field(description="Lift of the warm-up days (negative: demand pulled forward).")
+    main_lift: float
+    hangover: float = Field(description="Lift of the days after the main day (negative: hangover).")
+    phases: list[PhaseRow]
+    daily: list[ReviewDay]
+    presale: Presale
+    new_customers: NewCustomers
+    cannibalisation: Cannibalisation | None
+    stockouts: list[StockoutRow]
+
+
+class PaceHour(Model):
+    hour: int
+    sales: float
+    cumulative: float | None
+    planned_cumulative: float
+
+
+class Live(Model):
+    date: str
+    target_sales: float
+    hour: int
+    cumulative_sales: float
+    planned_cumulative: float
+    pace: float | None
+    projection: float | None
+    projection_interval: list[float] | None
+    hours: list[PaceHour]
+    alerts: list[AlertItem]
+
+
+class PlanSource(Model):
+    source: str
+    share: float
+    uv: float
+    visitor_cost: float | None
+    spend: float | None
+
+
+class PlanDay(Model):
+    date: str
+    phase: str
+    sales: float
+    ordinary_sales: float
+    uv: float
+
+
+class PlanProduct(Model):
+    product_id: str
+    forecast_units: float
+    upper_units: float
+    stock: int | None
+    presale_units: int
+    stock_needed: int | None
+    stockout_risk: float | None
+
+
+class Plan(Model):
+    target_sales: float
+    date: str
+    basis: str
+    uv: float
+    uv_interval: list[float]
+    payment_conversion_rate: float
+    spend_per_buyer: float
+    paid_buyers: float
+    spend: float
+    spend_ratio: float
+    spend_band: list[float]
+    spend_status: str | None
+    sources: list[PlanSource]
+    days: list[PlanDay]
+    products: list[PlanProduct] = Field(description=f"The {PLAN_PRODUCTS} products needing the most stock.")
+
+
+class PromoResponse(Model):
+    review: Review | None
+    live: Live | None
+    plan: Plan | None
+    notes: list[str] = Field(description="Why a part is missing (too little history, no visitor data ...).")
+
+
+def next_peak(shop: Shop, after: date) -> date:
+    """The first big shopping day after ``after`` (the shop's market calendar)."""
+    from junshi.analysis.alerts import promotion_days
+
+    peaks = promotion_days([after.year, after.year + 1], str(shop.settings["currency"]), before=0, after=0)
+    return min(d for d in peaks if d > after)
+
+
+def promo_data(shop: Shop, period: Period, target: float | None) -> dict[str, Any]:
+    """The review, live pace and plan as the engine gives them, or the errors that kept a part out."""
+    from junshi.promo.live import live
+    from junshi.promo.plan import plan
+    from junshi.promo.review import last_promotion, review
+
+    out: dict[str, Any] = {"review": None, "live": None, "plan": None, "errors": []}
+    try:
+        start, end, day = last_promotion(shop, period.end)
+        out["review"] = review(shop, start, end, day=day)
+    except JunshiError as exc:
+        out["errors"].append(exc)
+        return out
+    main = next(p for p in out["review"]["phases"] if p["phase"] == "main")
+    goal = float(target or main["sales"])
+    makers: dict[str, Callable[[], dict[str, Any]]] = {
+        "live": lambda: live(shop, day, goal),
+        "plan": lambda: plan(shop, goal, next_peak(shop, max(period.end, end))),
+    }
+    for part, make in makers.items():
+        try:
+            out[part] = make()
+        except JunshiError as exc:
+            out["errors"].append(exc)
+    return out
+
+
+def _alert(a: dict[str, Any], lang: Lang) -> AlertItem:
+    return AlertItem(id=f"{a['code']}:{a['day']}", day=a["day"], kind=a["kind"], code=a["code"], severity=a["severity"],
+                     score=a["score"], level=a["level"], key=a["key"], metric=a["metric"], numbers=a["numbers"],
+                     text=a["text"][lang], text_all=Bilingual(**a["text"]), related=a["related"],
+                     diagnose=a["diagnose"], priority=a["severity"], priority_label=severity_name(a["severity"])(lang))
+
+
+def respond(data: dict[str, Any], lang: Lang) -> PromoResponse:
+    """The engine's figures with the labels of ``lang``."""
+    r, lv, pl = data["review"], data["live"], data["plan"]
+    review = None
+    if r is not None:
+        phases = [PhaseRow(phase=p["phase"], name=PROMO_PHASES[p["phase"]].name(lang), start=p["start"], end=p["end"],
+                           sales=p["sales"], baseline=p["baseline"], lift=p["lift"], interval=p["interval"],
+                           uv=p["kpis"]["uv"], payment_conversion_rate=p["kpis"]["payment_conversion_rate"],
+                           spend_per_buyer=p["kpis"]["spend_per_buyer"]) for p in r["phases"]]
+        review = Review(**{k: r[k] for k in ("start", "end", "day", "level", "sales", "baseline", "incremental_sales",
+                                             "interval", "pull_forward", "main_lift", "hangover", "daily", "presale",
+                                             "new_customers", "cannibalisation", "stockouts")}, phases=phases)
+    live = None if lv is None else Live(**{k: v for k, v in lv.items() if k not in ("alerts", "basis")},
+                                        alerts=[_alert(a, lang) for a in lv["alerts"]])
+    plan = None
+    if pl is not None:
+        keep = ("target_sales", "date", "uv", "uv_interval", "payment_conversion_rate", "spend_per_buyer",
+                "paid_buyers", "spend", "spend_ratio", "spend_band", "spend_status", "sources")
+        plan = Plan(**{k: pl[k] for k in keep}, basis=pl["basis"]["kind"],
+                    days=[PlanDay(**d) for d in pl["days"]],
+                    products=[PlanProduct(**{k: p[k] for k in PlanProduct.model_fields})
+                              for p in pl["products"][:PLAN_PRODUCTS]])
+    return PromoResponse(review=review, live=live, plan=plan, notes=[e.message(lang) for e in data["errors"]])
+
+
+def get_promo(
+    request: Request,
+    engine: EngineDep,
+    period: PeriodDep,
+    target: Annotated[float | None, Query(gt=0, description="The main day's sales target (default: the last "
+                                                            "promotion's main-day sales).")] = None,
+    lang: LangQ = None,
+) -> PromoResponse:
+    chosen = request_lang(request)
+    data = engine.cached(("promo", period.start, period.end, target), lambda shop: promo_data(shop, period, target))
+    return respond(data, chosen)
+
+
+PAGE = Page(
+    key="promo", path="/promo", title=Text("Promotions", "活动"),
+    summary="活动 Promotions: post-mortem of the last big shopping day, its pace by hour, the plan of the next",
+    endpoint=get_promo, response=PromoResponse,
+    text={
+        "waterfall": Text("What the promotion added (post-mortem)", "活动带来了什么（复盘）"),
+        "daily": Text("Daily sales against the counterfactual", "每日销售额与无活动基线"),
+        "phases": Text("By phase", "分阶段"),
+        "presale": Text("Presale: deposits and balances", "预售：定金与尾款"),
+        "new_customers": Text("New customers and their repurchase", "新客及其复购"),
+        "stockouts": Text("Out of stock during the promotion", "活动期间断货的商品"),
+        "live": Text("Main day pace by hour", "大促当天分时进度"),
+        "plan": Text("Plan of the next promotion", "下一次大促计划"),
+        "plan_sources": Text("Visitors per source and paid spend", "各来源访客与推广花费"),
+        "plan_days": Text("Day by day", "每日计划"),
+        "plan_products": Text("Stock needed", "备货需求"),
+        "baseline": Text("Baseline (no promotion)", "基线（无活动）"),
+        "baseline_def": Text("Sales the days would have made without the promotion: the shop's own weeks before, "
+                             "forecast with weekday effects and a trend.",
+                             "没有活动时这些天的销售额：用活动前几周的数据（含星期效应与趋势）预测。"),
+        "pull_forward": Text("Pulled forward", "需求前移"),
+        "main_lift": Text("Main day lift", "大促当天增量"),
+        "hangover": Text("Hangover", "活动后透支"),
+        "actual": Text("Actual sales", "实际销售额"),
+        "incremental": Text("Incremental sales", "增量销售额"),
+        "incremental_def": Text("Sales of the promotion's days minus their baseline, warm-up dip and hangover "
+                                "netted out.", "活动期间销售额减去基线，已扣除预热期需求前移和活动后透支。"),
+        "interval": Text("Interval", "区间"),
+        "low": Text("Low", "下限"), "high": Text("High", "上限"),
+        "phase": Text("Phase", "阶段"),
+        "lift": Text("Lift", "增量"),
+        "days": Text("Days", "日期"),
+        "hour": Text("Hour", "小时"),
+        "cumulative": Text("Cumulative sales", "累计销售额"),
+        "planned": Text("Plan", "计划"),
+        "projection": Text("Projected close", "预计全天"),
+        "target": Text("Target", "目标"),
+        "target_default": Text("default: the last promotion's main day", "默认：上次大促当天销售额"),
+        "pace": Text("Pace", "进度"),
+        "orders": Text("Orders", "订单数"),
+        "deposits": Text("Deposits", "定金"),
+        "balance_paid": Text("Balances paid", "已付尾款"),
+        "cancelled": Text("Cancelled (deposit kept)", "未付尾款（定金不退）"),
+        "acquired": Text("New customers", "新客数"),
+        "promo_customers": Text("Acquired in the promotion", "活动期间的新客"),
+        "group": Text("Customers", "客群"),
+        "item": Text("Item", "项目"), "value": Text("Value", "数值"),
+        "repurchase": Text("Repurchase within {n} days", "{n} 天内复购率"),
+        "ordinary": Text("Ordinary new customers", "平时的新客"),
+        "product": Text("Product", "商品"),
+        "days_out": Text("Days out", "断货天数"),
+        "first_day": Text("First day out", "首次断货日"),
+        "lost_sales": Text("Lost sales", "损失销售额"),
+        "forecast_units": Text("Forecast units", "预测件数"),
+        "upper_units": Text("Upper (90%)", "上限（90%）"),
+        "stock": Text("Stock", "库存"),
+        "presale_units": Text("Presale units", "预售件数"),
+        "stock_needed": Text("Stock needed", "需补货"),
+        "stockout_risk": Text("Stock-out risk", "断货概率"),
+        "share": Text("Share", "占比"),
+        "basis_past_event": Text("rates of the last promotion's main day", "按上次大促当天的转化率与客单价"),
+        "basis_ordinary_days": Text("rates of ordinary days (no past promotion)",
+                                    "按平时的转化率与客单价（无往期大促）"),
+        "cannibalisation": Text("Products not on promotion against their baseline", "未参加活动的商品与其基线"),
+        "no_promotion": Text("No promotion to review up to this day.", "截至这一天没有可复盘的活动。"),
+    },
+)
