@@ -176,6 +176,7 @@ def live_cmd(
 ) -> None:
     """Live pace (实时作战): cumulative sales by hour against the plan's curve, the projected close with its
     interval, and an alert when the day falls off pace."""
+    from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
     from junshi.promo.live import live
 
     with open_shop(db, shop) as s:
@@ -184,7 +185,8 @@ def live_cmd(
     if fmt == TableFormat.json:
         print_json(data)
         return
-    rows = [{tr("hour", "小时"): h["hour"], tr("sales", "销售额"): h["sales"],
+    hour_label = DIMENSIONS["hour"].name(get_lang())
+    rows = [{hour_label: h["hour"], tr("sales", "销售额"): h["sales"],
              tr("cumulative", "累计"): h["cumulative"],
              tr("plan", "计划累计"): h["planned_cumulative"]} for h in data["hours"] if h["hour"] <= data["hour"]]
     iv = data["projection_interval"]
