@@ -78,24 +78,12 @@ def _div(a: float | None, b: float | None) -> float | None:
 
 def ad_days(shop: Shop, start: dt.date | str | None, end: dt.date | str | None) -> tuple[dt.date, dt.date]:
     """The period asked for; by default the 30 days up to the shop's last ad day."""
-    from junshi.analysis.service import parse_day
+    from junshi.marketing.days import report_days
 
-    t = shop.table("ad_spend")
-    last = t.date.max().execute()
-    if last is None or last != last:  # no rows: None or NaT
-        raise MissingDataError("The shop has no ad spend (ad_spend is empty).",
-                               "店铺没有推广花费数据（ad_spend 为空）。",
-                               hint_en="Load the ad platform's reports (直通车, 万相台, 引力魔方 ...) with "
-                                       "junshi ingest.",
-                               hint_zh="请用 junshi ingest 导入推广平台的报表（直通车、万相台、引力魔方等）。")
-    last_day = last.date() if isinstance(last, dt.datetime) else last
-    end_day = parse_day(end) if end is not None else last_day
-    start_day = parse_day(start) if start is not None else end_day - dt.timedelta(days=29)
-    if start_day > end_day:
-        raise MetricError(f"The period starts ({start_day}) after it ends ({end_day}).",
-                          f"开始日期（{start_day}）晚于结束日期（{end_day}）。",
-                          hint_en="Swap --from and --to.", hint_zh="请交换 --from 和 --to。")
-    return start_day, end_day
+    return report_days(shop, "ad_spend", "date", start, end, MissingDataError(
+        "The shop has no ad spend (ad_spend is empty).", "店铺没有推广花费数据（ad_spend 为空）。",
+        hint_en="Load the ad platform's reports (直通车, 万相台, 引力魔方 ...) with junshi ingest.",
+        hint_zh="请用 junshi ingest 导入推广平台的报表（直通车、万相台、引力魔方等）。"))
 
 
 def _compare(compare: str | None) -> str | None:

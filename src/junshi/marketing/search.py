@@ -56,24 +56,12 @@ def groups(queries: list[str]) -> dict[str, str]:
 
 def search_days(shop: Shop, start: dt.date | str | None, end: dt.date | str | None) -> tuple[dt.date, dt.date]:
     """The period asked for; by default the 30 days up to the shop's last search."""
-    from junshi.analysis.service import parse_day
+    from junshi.marketing.days import report_days
 
-    t = shop.table("searches")
-    last = t.ts.max().execute()
-    if last is None or last != last:  # no rows: None or NaT
-        raise MissingDataError("The shop has no on-site searches (searches is empty).",
-                               "店铺没有站内搜索数据（searches 为空）。",
-                               hint_en="Load a search log or a search-term report with junshi ingest.",
-                               hint_zh="请用 junshi ingest 导入站内搜索记录或搜索词报表。")
-    end_day = parse_day(end) if end is not None else last.date()
-    start_day = parse_day(start) if start is not None else end_day - dt.timedelta(days=29)
-    if start_day > end_day:
-        from junshi.errors import MetricError
-
-        raise MetricError(f"The period starts ({start_day}) after it ends ({end_day}).",
-                          f"开始日期（{start_day}）晚于结束日期（{end_day}）。",
-                          hint_en="Swap --from and --to.", hint_zh="请交换 --from 和 --to。")
-    return start_day, end_day
+    return report_days(shop, "searches", "ts", start, end, MissingDataError(
+        "The shop has no on-site searches (searches is empty).", "店铺没有站内搜索数据（searches 为空）。",
+        hint_en="Load a search log or a search-term report with junshi ingest.",
+        hint_zh="请用 junshi ingest 导入站内搜索记录或搜索词报表。"))
 
 
 def _in(t: Any, column: Any, start: dt.date, end: dt.date) -> Any:
