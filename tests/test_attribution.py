@@ -8,6 +8,7 @@ import datetime as dt
 import itertools
 import math
 from collections import defaultdict
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -39,8 +40,8 @@ PAID = [("OA1", "a4", "100"), ("OB1", "b2", "60"), ("OB2", "b2", "40"), ("OB3", 
 UNPAID = [("OC1", "c2", "80")]
 
 
-@pytest.fixture
-def tiny(shop: Shop) -> Shop:
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     """Paths in the period 06-01 .. 06-10 (a0 and its order OA0 lie before it; OC1 is never paid):
 
     A: [搜索, 直通车, 搜索, 直接访问] -> OA1 (100), then [钻展] without conversion
@@ -58,11 +59,12 @@ def tiny(shop: Shop) -> Shop:
     orders = [{"shop_id": "default", "order_id": o, "visitor_id": visitor_of[s], "session_id": s,
                "created_at": start_of[s], "paid_at": start_of[s] if paid else None, "pay_amount": Decimal(a)}
               for rows, paid in ((PAID, True), (UNPAID, False)) for o, s, a in rows]
-    with writable(shop.warehouse).transaction() as con:
-        insert(shop, "sessions", sessions)
-        insert(shop, "orders", orders)
-        rollup.refresh(con, "default", ["sessions", "orders"])
-    return shop
+    with connect(tmp_path_factory.mktemp("tiny") / "shop.duckdb") as shop:
+        with writable(shop.warehouse).transaction() as con:
+            insert(shop, "sessions", sessions)
+            insert(shop, "orders", orders)
+            rollup.refresh(con, "default", ["sessions", "orders"])
+        yield shop
 
 
 def _credit(shop: Shop, model: str, **kw: float) -> dict[str | None, tuple[float, float]]:

@@ -60,3 +60,35 @@ def test_creative_readout_finds_the_known_difference(journeys: tuple[Path, Journ
     assert conversion.cuped and conversion.always_valid_pvalue is not None
     assert res.verdict == "treatment_better" and res.verdict_metric == "conversion"
     assert res.daily[-1]["conversion_pvalue"] == conversion.always_valid_pvalue
+
+
+def test_daily_always_valid_pvalues_match_a_look_by_look_computation(journeys: tuple[Path, JourneyTruth]) -> None:
+    """The readout's daily path against each look recomputed from scratch: the visitors in by that day, each
+    visitor's outcomes up to that day, their means and variances, the mSPRT, the running minimum."""
+    import numpy as np
+
+    from junshi.marketing.abtest import visitor_days
+    from junshi.marketing.sequential import always_valid_pvalues, msprt_statistic
+
+    db, truth = journeys
+    with connect(db, shop="journeys") as shop:
+        res = readout(shop, column="campaign", control="创意A", treatment="创意B", start=truth.test_start,
+                      end=truth.end)
+        days = visitor_days(shop, column="campaign", control="创意A", treatment="创意B", start=truth.test_start,
+                            end=truth.end, pre_days=0)
+    days = days[(days["variant"] >= 0) & (days["day"] >= 0)]
+    entry = days.groupby("visitor")["day"].min()
+    n_days = (truth.end - truth.test_start).days + 1
+    for metric, outcome in (("conversion", "orders"), ("revenue_per_visitor", "revenue")):
+        log_l = []
+        for look in range(n_days):
+            upto = days[days["day"] <= look].groupby(["visitor", "variant"])[outcome].sum().reset_index()
+            upto = upto[upto["visitor"].map(entry) <= look]
+            y = (upto[outcome] > 0).astype(float) if metric == "conversion" else upto[outcome]
+            arms = [y[upto["variant"] == g] for g in (0, 1)]
+            log_l.append(msprt_statistic(*(np.array(v) for a in arms for v in (len(a), a.mean(), a.var(ddof=1))))
+                         if min(len(a) for a in arms) > 1 else 0.0)
+        expected = always_valid_pvalues(np.array(log_l, dtype=float))
+        got = np.array([d[f"{metric}_pvalue"] for d in res.daily])
+        assert got == pytest.approx(expected, rel=1e-6, abs=1e-12), metric
+    assert [d["visitors_control"] + d["visitors_treatment"] for d in res.daily][-1] == sum(res.visitors.values())

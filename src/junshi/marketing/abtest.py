@@ -187,42 +187,51 @@ def _float(x: Any) -> float:
     return float(x) if x is not None and x == x else float("nan")
 
 
+def _within(values: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Running sums of ``values`` within runs of rows (``first`` marks each run's first row)."""
+    total = np.cumsum(values)
+    before = (total - values)[first]
+    out: np.ndarray = total - before[np.cumsum(first) - 1]
+    return out
+
+
 def _sequential(days: pd.DataFrame, start: dt.date, n_days: int, tau: float
                 ) -> tuple[dict[str, float], list[dict[str, Any]]]:
     """Always-valid p-values of the per-visitor metrics after each day, from each visitor's outcomes up to
-    that day (a visitor enters on their first day): the final ones, and the daily path."""
-    d = days[(days["variant"] >= 0) & (days["day"] >= 0) & (days["day"] < n_days)]
-    codes, _ = pd.factorize(d["visitor"])
-    n = int(codes.max()) + 1 if len(codes) else 0
-    day = d["day"].to_numpy(dtype=np.int64)
-    orders = np.zeros((n, n_days))
-    revenue = np.zeros((n, n_days))
-    np.add.at(orders, (codes, day), d["orders"].to_numpy(dtype=np.float64))
-    np.add.at(revenue, (codes, day), d["revenue"].to_numpy(dtype=np.float64))
-    first = np.full(n, n_days)
-    np.minimum.at(first, codes, day)
-    variant = np.zeros(n, dtype=np.int64)
-    variant[codes] = d["variant"].to_numpy(dtype=np.int64)
-    inside = first[:, None] <= np.arange(n_days)[None, :]  # visitor x look
-    outcomes = {"conversion": (np.cumsum(orders, axis=1) > 0).astype(np.float64),
-                "revenue_per_visitor": np.cumsum(revenue, axis=1)}
-    counts = [(inside & (variant[:, None] == arm)).sum(axis=0).astype(np.float64) for arm in (0, 1)]
+    that day (a visitor enters on their first day): the final ones, and the daily path.
+
+    Each look needs, per arm, the visitors in, and the sum and sum of squares of their outcomes so far; all
+    three move only on the days something happens, so they are sums of daily increments (a visitor whose
+    revenue goes from R to R + a adds a to the sum and 2 R a + a^2 to the squares): no visitor x day matrix."""
+    d = days[(days["variant"] >= 0) & (days["day"] >= 0) & (days["day"] < n_days)].sort_values(["visitor", "day"])
+    visitor = d["visitor"].to_numpy()
+    first = np.ones(len(d), dtype=bool)
+    first[1:] = visitor[1:] != visitor[:-1]
+    day, arm = d["day"].to_numpy(dtype=np.int64), d["variant"].to_numpy(dtype=np.int64)
+    revenue = d["revenue"].to_numpy(dtype=np.float64)
+    paid = (d["orders"].to_numpy() > 0).astype(np.float64)
+    before = _within(revenue, first) - revenue  # the visitor's revenue before the row's day
+    converts = (paid > 0) & (_within(paid, first) == 1)  # the visitor's first day with a paid order
+    increments = {"entered": first.astype(np.float64), "conversion": converts.astype(np.float64),
+                  "revenue_per_visitor": revenue, "revenue_per_visitor_sq": 2 * before * revenue + revenue**2}
+    cum = {(k, g): np.cumsum(np.bincount(day[arm == g], weights=w[arm == g], minlength=n_days))
+           for k, w in increments.items() for g in (0, 1)}
     final: dict[str, float] = {}
     paths: dict[str, np.ndarray] = {}
-    for name, y in outcomes.items():
+    for name in SEQUENTIAL_METRICS:
         stats = []
-        for arm, cnt in zip((0, 1), counts, strict=True):
-            w = inside & (variant[:, None] == arm)
-            total, squares = (w * y).sum(axis=0), (w * y * y).sum(axis=0)
-            mean = np.divide(total, cnt, out=np.zeros(n_days), where=cnt > 0)
-            var = np.divide(squares - cnt * mean**2, cnt - 1, out=np.zeros(n_days), where=cnt > 1)
-            stats.append((cnt, mean, np.maximum(var, 0.0)))
+        for g in (0, 1):
+            n, total = cum[("entered", g)], cum[(name, g)]
+            squares = cum[(f"{name}_sq", g)] if name == "revenue_per_visitor" else total  # 0/1: y^2 = y
+            mean = np.divide(total, n, out=np.zeros(n_days), where=n > 0)
+            var = np.divide(squares - n * mean**2, n - 1, out=np.zeros(n_days), where=n > 1)
+            stats.append((n, mean, np.maximum(var, 0.0)))
         (na, ma, va), (nb, mb, vb) = stats
         paths[name] = always_valid_pvalues(msprt_statistic(na, ma, va, nb, mb, vb, tau))
         final[name] = float(paths[name][-1]) if n_days else 1.0
-    daily = [{"date": (start + dt.timedelta(days=k)).isoformat(), "visitors_control": int(counts[0][k]),
-              "visitors_treatment": int(counts[1][k]),
-              **{f"{m}_pvalue": float(paths[m][k]) for m in outcomes}} for k in range(n_days)]
+    daily = [{"date": (start + dt.timedelta(days=k)).isoformat(), "visitors_control": int(cum[("entered", 0)][k]),
+              "visitors_treatment": int(cum[("entered", 1)][k]),
+              **{f"{m}_pvalue": float(paths[m][k]) for m in SEQUENTIAL_METRICS}} for k in range(n_days)]
     return final, daily
 
 
