@@ -19,21 +19,16 @@ ColumnOption = Annotated[str, typer.Option(
     "--column", help="Visit column holding the variants: campaign (a plan per creative) or landing_page.")]
 
 
-def _day(value: str | None) -> Any:
-    from junshi.analysis.service import parse_day
-
-    return None if value is None else parse_day(value)
-
-
 @abtest_app.callback()
 def abtest_cmd(
     ctx: typer.Context,
     control: Annotated[str | None, typer.Option("--control", help="The control's value of --column.")] = None,
     treatment: Annotated[str | None, typer.Option("--treatment", help="The treatment's value of --column.")] = None,
     column: ColumnOption = "campaign",
-    start: Annotated[str | None, typer.Option("--from", help="First day of the test (YYYY-MM-DD).")] = None,
+    start: Annotated[str | None, typer.Option(
+        "--from", help="First day of the test (YYYY-MM-DD) [default: 30 days ending on --to].")] = None,
     end: Annotated[str | None, typer.Option(
-        "--to", help="Last day of the test, included [default: the last day with sales].")] = None,
+        "--to", help="Last day of the test, included [default: the last day with visits].")] = None,
     ratio: Annotated[float, typer.Option(
         "--ratio", help="Planned treatment visitors per control visitor (sample-ratio check).")] = 1.0,
     pre_days: Annotated[int, typer.Option(
@@ -49,14 +44,11 @@ def abtest_cmd(
     test of plans within a traffic source over the period."""
     if ctx.invoked_subcommand is not None:
         return
-    from datetime import timedelta
-
-    from junshi.analysis.service import latest_day
     from junshi.marketing.abtest import creative_tests, readout
+    from junshi.marketing.attribution import period_of
 
     with open_shop(db, shop) as s:
-        last = _day(end) or latest_day(s)
-        first = _day(start) or last - timedelta(days=13)
+        first, last = period_of(s, start, end)
         if control is None or treatment is None:
             tests = creative_tests(s, first, last, alpha=alpha)
         else:
@@ -111,7 +103,7 @@ def _tables(tests: list[Any]) -> None:
 @abtest_app.command("plan")
 def plan_cmd(
     end: Annotated[str | None, typer.Option(
-        "--to", help="Last day of the history the plan reads [default: the last day with sales].")] = None,
+        "--to", help="Last day of the history the plan reads [default: the last day with visits].")] = None,
     history: Annotated[int, typer.Option("--history", help="Days of history the plan reads.")] = 28,
     column: Annotated[str | None, typer.Option(
         "--column", help="Only visits with this column (campaign or landing_page) = --value.")] = None,
@@ -129,11 +121,11 @@ def plan_cmd(
 ) -> None:
     """Power before a test: the smallest detectable lift (MDE) of conversion and revenue per visitor in
     --days days, or with --mde the visitors and days that lift needs (50/50 split)."""
-    from junshi.analysis.service import latest_day
     from junshi.marketing.abtest import METRIC_NAMES, plan
+    from junshi.marketing.attribution import period_of
 
     with open_shop(db, shop) as s:
-        result = plan(s, end=_day(end) or latest_day(s), history_days=history, column=column, value=value,
+        result = plan(s, end=period_of(s, None, end)[1], history_days=history, column=column, value=value,
                       visitors_per_day=visitors_per_day, days=days, mde=mde, alpha=alpha, power=power)
     data = result.as_dict()
     if fmt == TableFormat.json:

@@ -21,7 +21,7 @@ def attribution_cmd(
     start: Annotated[str | None, typer.Option(
         "--from", help="First day (YYYY-MM-DD) [default: 30 days ending on --to].")] = None,
     end: Annotated[str | None, typer.Option(
-        "--to", help="Last day (YYYY-MM-DD), included [default: the last day with sales].")] = None,
+        "--to", help="Last day (YYYY-MM-DD), included [default: the last day with visits].")] = None,
     half_life: Annotated[float, typer.Option(
         "--half-life", help="Half-life of the time_decay model, in days.")] = 7.0,
     fmt: FormatOption = TableFormat.table,
@@ -30,13 +30,12 @@ def attribution_cmd(
 ) -> None:
     """Share each paid order among the traffic sources of the visitor's visits before it (a path ends at
     each paid order), under one attribution model or all of them."""
-    from junshi.analysis.service import parse_day
-    from junshi.marketing.attribution import MODELS, attribute, check_model, compare, default_period
+    from junshi.marketing.attribution import MODELS, attribute, check_model, compare, period_of
 
     if model != ALL:
         check_model(model)
     with open_shop(db, shop) as s:
-        first, last = default_period(s, parse_day(start) if start else None, parse_day(end) if end else None)
+        first, last = period_of(s, start, end)
         currency = s.settings.get("currency") or ""
         if model == ALL:
             result: Any = compare(s, start=first, end=last, half_life_days=half_life, models=MODELS)

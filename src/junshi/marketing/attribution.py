@@ -257,14 +257,15 @@ def compare(shop: Shop, *, start: date, end: date, half_life_days: float = 7.0,
     return Comparison(start, end, models, rows, first.total_conversions, first.total_value, half_life_days, results)
 
 
-DEFAULT_DAYS = 30
 
+def period_of(shop: Shop, start: date | str | None = None, end: date | str | None = None) -> tuple[date, date]:
+    """The days asked for; missing ends: the 30 days up to the last day with visits (the marketing reports'
+    rule, :func:`junshi.marketing.days.report_days`). MissingDataError for a shop without visits."""
+    from junshi.errors import MissingDataError
+    from junshi.marketing.days import report_days
 
-def default_period(shop: Shop, start: date | None = None, end: date | None = None) -> tuple[date, date]:
-    """The period asked for; missing ends: the 30 days ending on the last day with sales."""
-    from datetime import timedelta
-
-    from junshi.analysis.service import latest_day
-
-    end = end or latest_day(shop)
-    return start or end - timedelta(days=DEFAULT_DAYS - 1), end
+    return report_days(shop, "sessions", "started_at", start, end, MissingDataError(
+        "This shop has no visits: attribution and A/B tests read the visits (sessions) and their orders.",
+        "本店没有访问数据：归因和 A/B 测试需要访问记录（sessions）及其订单。",
+        hint_en="Load visits (e.g. a GA4 or clickstream export) with junshi ingest.",
+        hint_zh="请用 junshi ingest 导入访问数据（如 GA4 或点击流导出）。"))
