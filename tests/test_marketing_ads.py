@@ -249,3 +249,39 @@ def dt_date(value: str) -> Any:
     import datetime as dt
 
     return dt.date.fromisoformat(value)
+
+
+def test_plan_and_keyword_reports_as_sellers_download_them(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """A 直通车 plan report (plan K: 03-11 cost 60, 03-12 cost 40, sales 300 + 200) and its keyword report (连衣裙
+    cost 36 + 24 = 60, 裙子 24 + 16 = 40), loaded by junshi ingest, with orders of 1,000 a day. The plan's spend is
+    100 (its plan rows, never plus its keyword rows: not 200); keywords 连衣裙 60 and 裙子 40 are 60% and 40% of the
+    shop's ad spend; keyword spend ratio 100 / 2,000 = 5%."""
+    ads_dir = tmp_path / "ads"
+    ads_dir.mkdir()
+    (ads_dir / "直通车_计划报表.csv").write_text(
+        "日期,计划名字,展现量,点击量,花费,总成交笔数,总成交金额\n"
+        f"{D1},K,3000,100,60.00,3,300.00\n{D2},K,2000,80,40.00,2,200.00\n", encoding="utf-8")
+    (ads_dir / "直通车_关键词报表.csv").write_text(
+        "日期,计划名字,单元名字,关键词,展现量,点击量,花费,总成交笔数,总成交金额\n"
+        f"{D1},K,U,连衣裙,1800,60,36.00,2,200.00\n{D1},K,U,裙子,1200,40,24.00,1,100.00\n"
+        f"{D2},K,U,连衣裙,1200,48,24.00,1,120.00\n{D2},K,U,裙子,800,32,16.00,1,80.00\n", encoding="utf-8")
+    orders = tmp_path / "orders.csv"
+    orders.write_text("order_id,customer_id,created_at,paid_at,pay_amount\n"
+                      f"a,c1,{D1} 10:00,{D1} 10:00,1000\nb,c2,{D2} 10:00,{D2} 10:00,1000\n", encoding="utf-8")
+    db = str(tmp_path / "tb.duckdb")
+    for args in ([str(orders), "--table", "orders"], [str(ads_dir), "--preset", "alimama"]):
+        code, _out, err = run_cli(capsys, "ingest", *args, "--db", db, "--shop", S, "--format", "json")
+        assert code == 0, err
+    code, out, err = run_cli(capsys, "ads", "keywords", "--from", D1, "--to", D2, "--format", "json", "--db", db,
+                             "--shop", S)
+    assert code == 0, err
+    assert {r["keyword"]: (r["ad_cost"], r["spend_share"]) for r in json.loads(out)["rows"]} == {
+        "连衣裙": (60, 0.6), "裙子": (40, 0.4)}
+    code, out, err = run_cli(capsys, "ads", "campaigns", "--from", D1, "--to", D2, "--format", "json", "--db", db,
+                             "--shop", S)
+    assert [(r["campaign"], r["ad_cost"], r["ad_sales"]) for r in json.loads(out)["rows"]] == [("K", 100, 500)]
+    code, out, err = run_cli(capsys, "ads", "guard", "--from", D1, "--to", D2, "--format", "json", "--db", db,
+                             "--shop", S)
+    g = json.loads(out)
+    assert g["keyword_channels"] == ["直通车"] and g["keyword_ratio"] == pytest.approx(0.05)
+    assert g["break_even_roas"] is None and "ads_break_even_unknown" in {a["rule"] for a in g["advice"]}
