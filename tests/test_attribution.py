@@ -115,45 +115,45 @@ def test_time_decay(tiny: Shop) -> None:
         _close(_credit(tiny, "time_decay", half_life_days=h), want)
 
 
-def _markov_effects(paths: list[tuple[list[str], bool]]) -> dict[str, float]:
-    """Removal effects by the textbook absorbing chain: canonical form, fundamental matrix N = (I - Q)^-1,
-    absorption probabilities B = N R; removing a channel redirects every transition into it to NULL."""
+def _markov_effects(paths: list[tuple[list[str], float]]) -> dict[str, float]:
+    """Removal effects by the textbook absorbing chain: canonical form, fundamental matrix N = (I - Q)^-1 (the
+    expected visits to each state from START), expected reward N r with r the reward a conversion out of a state
+    brings per transition out of it; removing a channel redirects every transition into it to NULL. A path is
+    its channels and its reward (0: no conversion)."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for channels, converted in paths:
-        seq = ["START", *channels, "CONV" if converted else "NULL"]
+    reward: dict[str, float] = defaultdict(float)
+    for channels, value in paths:
+        seq = ["START", *channels, "CONV" if value else "NULL"]
         for a, b in itertools.pairwise(seq):
             counts[a][b] += 1
+        reward[channels[-1]] += value
     channels = sorted({c for p, _ in paths for c in p})
 
-    def p_conv(removed: str | None) -> float:
+    def expected(removed: str | None) -> float:
         states = ["START", *[c for c in channels if c != removed]]
         q = np.zeros((len(states), len(states)))
-        r = np.zeros((len(states), 2))  # CONV, NULL
+        r = np.zeros(len(states))
         for i, a in enumerate(states):
             total = sum(counts[a].values())
+            r[i] = reward[a] / total
             for b, n in counts[a].items():
-                if b == "CONV":
-                    r[i, 0] += n / total
-                elif b in ("NULL", removed):
-                    r[i, 1] += n / total
-                else:
+                if b not in ("CONV", "NULL", removed):
                     q[i, states.index(b)] += n / total
-        b_matrix = np.linalg.inv(np.eye(len(states)) - q) @ r
-        return float(b_matrix[0, 0])
+        return float((np.linalg.inv(np.eye(len(states)) - q) @ r)[0])
 
-    base = p_conv(None)
-    return {c: 1 - p_conv(c) / base for c in channels}
+    base = expected(None)
+    return {c: 1 - expected(c) / base for c in channels}
 
 
 def test_markov_removal_effects_match_a_direct_solve(tiny: Shop) -> None:
-    """Paths as in the fixture; each channel's conversions = 4 x its removal effect / the sum of them."""
-    paths = [(["搜索", "直通车", "搜索", "直接访问"], True), (["钻展"], False), (["直通车", "直通车"], True),
-             (["搜索"], True), (["钻展", "搜索"], False)]
-    effects = _markov_effects(paths)
-    assert all(e > 0 for e in effects.values())
-    total = sum(effects.values())
-    want = {c: (4 * e / total, 250 * e / total) for c, e in effects.items()}
-    _close(_credit(tiny, "markov"), want)
+    """Paths as in the fixture; each channel's conversions = 4 x its removal effect on the expected orders / the
+    sum of them, its value = 250 x its removal effect on the expected sales / the sum of those."""
+    chains = [["搜索", "直通车", "搜索", "直接访问"], ["钻展"], ["直通车", "直通车"], ["搜索"], ["钻展", "搜索"]]
+    by_orders = _markov_effects(list(zip(chains, [1, 0, 2, 1, 0], strict=True)))
+    by_sales = _markov_effects(list(zip(chains, [100, 0, 100, 50, 0], strict=True)))
+    assert all(e > 0 for e in by_orders.values()) and by_orders != by_sales
+    n, v = sum(by_orders.values()), sum(by_sales.values())
+    _close(_credit(tiny, "markov"), {c: (4 * by_orders[c] / n, 250 * by_sales[c] / v) for c in by_orders})
     again = attribute(tiny, model="markov", start=START, end=END)
     assert again == attribute(tiny, model="markov", start=START, end=END)  # deterministic
 

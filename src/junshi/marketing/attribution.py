@@ -9,8 +9,9 @@ channels stay in the path. A visit's channel is its ``source``.
 Models (``MODELS``): ``first``, ``last``, ``last_non_direct`` (the last visit not from a direct source,
 else the last), ``linear``, ``time_decay`` (a visit's weight halves every ``half_life_days`` before the
 converting visit), ``position`` (40% first, 40% last, 20% shared by the middle; one visit takes all, two
-take half each), ``markov`` (first-order chain over the channels: each channel's removal effect, solved
-in closed form as an absorbing Markov chain, shares the conversions) and ``shapley`` (Shapley values of
+take half each), ``markov`` (first-order chain over the channels: each channel's removal effect on the
+expected orders, and on the expected sales, solved in closed form as an absorbing Markov chain, shares the
+conversions and the value) and ``shapley`` (Shapley values of
 the game whose worth of a set of channels is the conversions of the paths whose channels all lie in
 it; by linearity each path's conversions are split equally among its distinct channels, Zhao et al.
 2018). Every model's conversions add up to the orders exactly and its value to their sales (figures are
@@ -34,6 +35,7 @@ from junshi.i18n import Text
 from junshi.marketing.paths import (
     channel_sums,
     check_period,
+    conversion_rewards,
     position_weights,
     read_paths,
     removal_effects,
@@ -206,8 +208,10 @@ def _all_models(shop: Shop, start: date, end: date, half_life_days: float, model
             out[m] = Attribution(m, start, end, _credits(names, _decimals(conv[present]), _decimals(value[present]),
                                                          orders, sales), orders, sales, half_life_days)
     if "markov" in models:
-        effects = _decimals(np.maximum(removal_effects(transition_counts(p))[present], 0.0))
-        out["markov"] = Attribution("markov", start, end, _credits(names, effects, effects, orders, sales),
+        counts = transition_counts(p)
+        by_orders, by_sales = (_decimals(np.maximum(removal_effects(counts, reward)[present], 0.0))
+                               for reward in conversion_rewards(p))
+        out["markov"] = Attribution("markov", start, end, _credits(names, by_orders, by_sales, orders, sales),
                                     orders, sales, half_life_days)
     return {m: out[m] for m in models}
 

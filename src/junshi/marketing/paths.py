@@ -180,26 +180,40 @@ def transition_counts(p: Paths) -> np.ndarray:
     return counts.reshape(k + 1, size).astype(np.float64)
 
 
-def removal_effects(counts: np.ndarray) -> np.ndarray:
-    """Each channel's removal effect from transition counts (see :func:`transition_counts`):
-    1 - P(conversion without the channel) / P(conversion); removing a channel sends the transitions into it
-    to NULL. Closed form: absorption probabilities x = (I - Q)^-1 r, one linear solve per channel."""
+def conversion_rewards(p: Paths) -> tuple[np.ndarray, np.ndarray]:
+    """Per state (START, then the channels), the paid orders and the sales (cents) of the converting paths
+    that end there: what a conversion from the state brings, for :func:`removal_effects`."""
+    size = len(p.channels) + 1
+    last = p.code[p.ends] + 1
+    orders = np.bincount(last, weights=p.orders.astype(np.float64), minlength=size).astype(np.float64)
+    cents = np.bincount(last, weights=p.cents.astype(np.float64), minlength=size).astype(np.float64)
+    return orders, cents  # (an empty bincount is integer)
+
+
+def removal_effects(counts: np.ndarray, rewards: np.ndarray) -> np.ndarray:
+    """Each channel's removal effect: 1 - E(reward without the channel) / E(reward), from the transition
+    counts (:func:`transition_counts`) and what the conversions ending in each state bring (``rewards``, e.g.
+    orders or sales, :func:`conversion_rewards`). Removing a channel sends the transitions into it to NULL.
+    Closed form: the expected reward from START is x_0 of x = (I - Q)^-1 r, r the reward per step out of each
+    state (a path holding k orders converts once and brings k); one linear solve per channel."""
     k = counts.shape[0] - 1
-    totals = counts.sum(axis=1, keepdims=True)
-    prob = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
-    q, r = prob[:, :k + 1], prob[:, k + 1]
-    base = conversion_probability(q, r)
+    totals = counts.sum(axis=1)
+    prob = np.divide(counts, totals[:, None], out=np.zeros_like(counts), where=totals[:, None] > 0)
+    q = prob[:, :k + 1]
+    r = np.divide(rewards, totals, out=np.zeros_like(rewards), where=totals > 0)
+    base = expected_reward(q, r)
     effects = np.zeros(k)
     if base <= 0:
         return effects
     for c in range(k):
         without = q.copy()
         without[:, c + 1] = 0.0
-        effects[c] = 1.0 - conversion_probability(without, r) / base
+        effects[c] = 1.0 - expected_reward(without, r) / base
     return effects
 
 
-def conversion_probability(q: np.ndarray, r: np.ndarray) -> float:
-    """Probability of absorption in conversion from START (state 0) of an absorbing chain with transitions
-    ``q`` among the transient states and conversion probabilities ``r``."""
+def expected_reward(q: np.ndarray, r: np.ndarray) -> float:
+    """Expected reward from START (state 0) of an absorbing chain with transitions ``q`` among the transient
+    states and reward ``r`` per step out of each (with r the conversion probabilities: the probability of
+    converting)."""
     return float(np.linalg.solve(np.eye(len(q)) - q, r)[0])
