@@ -19,7 +19,6 @@ from junshi.api.params import LangQ, PeriodDep
 from junshi.api.state import EngineDep
 from junshi.errors import JunshiError
 from junshi.i18n import Lang, Text
-from junshi.periods import Period
 from junshi.vocab import PROMO_PHASES, severity_name
 
 PLAN_PRODUCTS = 20
@@ -180,15 +179,32 @@ def next_peak(shop: Shop, after: date) -> date:
     return min(d for d in peaks if d > after)
 
 
-def promo_data(shop: Shop, period: Period, target: float | None) -> dict[str, Any]:
-    """The review, live pace and plan as the engine gives them, or the errors that kept a part out."""
+Window = tuple[date, date, date]
+
+
+def find_window(shop: Shop, until: date) -> Window | JunshiError:
+    """(start, end, main day) of the last promotion up to ``until``, or why there is none."""
+    from junshi.promo.review import last_promotion
+
+    try:
+        return last_promotion(shop, until)
+    except JunshiError as exc:
+        return exc
+
+
+def promo_data(shop: Shop, found: Window | JunshiError, target: float | None) -> dict[str, Any]:
+    """The review, live pace and plan as the engine gives them, or the errors that kept a part out. The plan is
+    of the next big shopping day after the window."""
     from junshi.promo.live import live
     from junshi.promo.plan import plan
-    from junshi.promo.review import last_promotion, review
+    from junshi.promo.review import review
 
     out: dict[str, Any] = {"review": None, "live": None, "plan": None, "errors": []}
+    if isinstance(found, JunshiError):
+        out["errors"].append(found)
+        return out
+    start, end, day = found
     try:
-        start, end, day = last_promotion(shop, period.end)
         out["review"] = review(shop, start, end, day=day)
     except JunshiError as exc:
         out["errors"].append(exc)
@@ -197,7 +213,7 @@ def promo_data(shop: Shop, period: Period, target: float | None) -> dict[str, An
     goal = float(target or main["sales"])
     makers: dict[str, Callable[[], dict[str, Any]]] = {
         "live": lambda: live(shop, day, goal),
-        "plan": lambda: plan(shop, goal, next_peak(shop, max(period.end, end))),
+        "plan": lambda: plan(shop, goal, next_peak(shop, end)),
     }
     for part, make in makers.items():
         try:
@@ -243,12 +259,14 @@ def get_promo(
     request: Request,
     engine: EngineDep,
     period: PeriodDep,
-    target: Annotated[float | None, Query(gt=0, description="The main day's sales target (default: the last "
-                                                            "promotion's main-day sales).")] = None,
+    target: Annotated[float | None, Query(gt=0, le=1e12, description="The main day's sales target (default: the "
+                                                                     "last promotion's main-day sales).")] = None,
     lang: LangQ = None,
 ) -> PromoResponse:
+    """The figures depend on the promotion the period's end falls after, not on the period: cached by it."""
     chosen = request_lang(request)
-    data = engine.cached(("promo", period.start, period.end, target), lambda shop: promo_data(shop, period, target))
+    found = engine.cached(("promo-window", period.end), lambda shop: find_window(shop, period.end))
+    data = engine.cached(("promo", found, target), lambda shop: promo_data(shop, found, target))
     return respond(data, chosen)
 
 
