@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from junshi.shop import Shop
 
 DbOption = Annotated[
@@ -74,3 +76,10 @@ def open_shop(
     from junshi.shop import connect
 
     return connect(db, shop, clean=clean)
+
+
+def option_day(value: str | None) -> date | None:
+    """A --start/--end/--as-of option as a date (None when not given); a clear error when it is not one."""
+    from junshi.analysis.service import parse_day
+
+    return None if value is None else parse_day(value)

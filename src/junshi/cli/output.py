@@ -37,3 +37,27 @@ def _console(stderr: bool) -> Console:
     from rich.console import Console
 
     return Console(stderr=stderr)
+
+
+def print_rows(rows: list[dict[str, Any]], fmt: str, title: str, number: str = ",.4g") -> None:
+    """Rows as a Rich table (floats as ``number``, empty values blank) or, for ``fmt`` csv, CSV through
+    junshi.exports."""
+    import sys
+
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    if fmt == "csv":
+        from junshi.exports import write_csv
+
+        write_csv(frame, sys.stdout)
+        return
+    from rich.table import Table
+
+    table = Table(title=title)
+    for col in frame.columns:
+        table.add_column(str(col), overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*["" if v is None or v != v else format(v, number) if isinstance(v, float) else str(v)
+                        for v in row])
+    console().print(table)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Any
 
 import typer
 
 from junshi.cli.app import app
-from junshi.cli.options import DbOption, FormatOption, ShopOption, TableFormat, open_shop
-from junshi.cli.output import console, print_json
+from junshi.cli.options import DbOption, FormatOption, ShopOption, TableFormat, open_shop, option_day
+from junshi.cli.output import console, print_json, print_rows
 from junshi.i18n import get_lang, tr
 
 promo_app = typer.Typer(
@@ -25,30 +24,9 @@ StartOption = Annotated[str | None, typer.Option(
 EndOption = Annotated[str | None, typer.Option("--end", help="Last day of the promotion, YYYY-MM-DD.")]
 
 
-def _day(value: str | None) -> Any:
-    from junshi.analysis.service import parse_day
-
-    return None if value is None else parse_day(value)
-
-
 def _rows(rows: list[dict[str, Any]], fmt: TableFormat, title: str) -> None:
-    """Rows as a Rich table or CSV (through junshi.exports)."""
-    import pandas as pd
-
-    frame = pd.DataFrame(rows)
-    if fmt == TableFormat.csv:
-        from junshi.exports import write_csv
-
-        write_csv(frame, sys.stdout)
-        return
-    from rich.table import Table
-
-    table = Table(title=title)
-    for col in frame.columns:
-        table.add_column(str(col), overflow="fold")
-    for row in frame.itertuples(index=False):
-        table.add_row(*["" if v is None or v != v else f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row])
-    console().print(table)
+    """Rows with money and counts to two decimals."""
+    print_rows(rows, fmt, title, number=",.2f")
 
 
 def _phase(phase: str) -> str:
@@ -68,14 +46,15 @@ def review_cmd(
     """Post-mortem (活动复盘): incremental sales against the shop's own counterfactual with an interval, demand
     pulled forward and hangover netted out, KPIs by phase, presale deposits and balances, cannibalisation,
     new customers and their repurchase, products out of stock and the sales they lost."""
+    from junshi.analysis.service import parse_day
     from junshi.errors import ConfigError
     from junshi.promo.review import last_promotion, review
 
     if (start is None) != (end is None):
         raise ConfigError("Give both --start and --end, or neither.", "请同时给出 --start 和 --end，或都不给。")
     with open_shop(db, shop) as s:
-        a, b, d = (_day(start), _day(end), _day(day)) if start else last_promotion(s)
-        data = review(s, a, b, day=d, products=None if products is None else
+        a, b, main = last_promotion(s) if start is None or end is None else (parse_day(start), parse_day(end), None)
+        data = review(s, a, b, day=option_day(day) or main, products=None if products is None else
                       [p.strip() for p in products.split(",") if p.strip()])
     if fmt == TableFormat.json:
         print_json(data)
@@ -109,11 +88,12 @@ def plan_cmd(
     """Plan (活动策划): the target as visitors x payment conversion x spend per buyer (with intervals), visitors
     per source and the paid spend they cost, the spend ratio's band, the day-by-day curve and the stock each
     product needs (forecast units with an upper quantile against stock)."""
+    from junshi.analysis.service import parse_day
     from junshi.marketing.ads import STAGE_NAMES
     from junshi.promo.plan import plan
 
     with open_shop(db, shop) as s:
-        data = plan(s, target, _day(day), warm_up_days=warm_up, after_days=after)
+        data = plan(s, target, parse_day(day), warm_up_days=warm_up, after_days=after)
         currency = str(s.settings["currency"])
     if fmt == TableFormat.json:
         print_json(data)
@@ -152,7 +132,7 @@ def forecast_cmd(
     from junshi.promo.forecast import forecast
 
     with open_shop(db, shop) as s:
-        data = forecast(s, _day(as_of), days)
+        data = forecast(s, option_day(as_of), days)
     if fmt == TableFormat.json:
         print_json(data)
         return
@@ -176,11 +156,12 @@ def live_cmd(
 ) -> None:
     """Live pace (实时作战): cumulative sales by hour against the plan's curve, the projected close with its
     interval, and an alert when the day falls off pace."""
+    from junshi.analysis.service import parse_day
     from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
     from junshi.promo.live import live
 
     with open_shop(db, shop) as s:
-        data = live(s, _day(day), target, hour)
+        data = live(s, parse_day(day), target, hour)
         currency = str(s.settings["currency"])
     if fmt == TableFormat.json:
         print_json(data)

@@ -1,15 +1,14 @@
 """``junshi service reviews|logistics|dsr``: what buyers complain about, delivery against the promise,
 and the DSR forecast."""
 
-import sys
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from junshi.cli.app import app
-from junshi.cli.options import DbOption, FormatOption, ShopOption, TableFormat, open_shop
-from junshi.cli.output import console, print_json
+from junshi.cli.options import DbOption, FormatOption, ShopOption, TableFormat, open_shop, option_day
+from junshi.cli.output import console, print_json, print_rows
 from junshi.i18n import get_lang, tr
 
 service_app = typer.Typer(
@@ -33,32 +32,6 @@ class LogisticsList(StrEnum):
     overdue = "overdue"
 
 
-def _day(value: str | None) -> Any:
-    from junshi.analysis.service import parse_day
-
-    return None if value is None else parse_day(value)
-
-
-def _rows(rows: list[dict[str, Any]], fmt: TableFormat, title: str) -> None:
-    """Rows as a Rich table or CSV (through junshi.exports)."""
-    import pandas as pd
-
-    frame = pd.DataFrame(rows)
-    if fmt == TableFormat.csv:
-        from junshi.exports import write_csv
-
-        write_csv(frame, sys.stdout)
-        return
-    from rich.table import Table
-
-    table = Table(title=title)
-    for col in frame.columns:
-        table.add_column(str(col), overflow="fold")
-    for row in frame.itertuples(index=False):
-        table.add_row(*["" if v is None else f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row])
-    console().print(table)
-
-
 @service_app.command("reviews")
 def reviews_cmd(start: StartOption = None, end: EndOption = None, shop: ShopOption = "default",
                 db: DbOption = None, fmt: FormatOption = TableFormat.table) -> None:
@@ -67,7 +40,7 @@ def reviews_cmd(start: StartOption = None, end: EndOption = None, shop: ShopOpti
     from junshi.service.reviews import review_aspects
 
     with open_shop(db, shop) as s:
-        data = review_aspects(s, _day(start), _day(end))
+        data = review_aspects(s, option_day(start), option_day(end))
     if fmt == TableFormat.json:
         print_json(data)
         return
@@ -81,7 +54,8 @@ def reviews_cmd(start: StartOption = None, end: EndOption = None, shop: ShopOpti
              tr("products most affected", "负面最多的商品"): ", ".join(p["product_id"] for p in a["products"][:3]),
              tr("example", "示例"): a["examples"][0]["text"] if a["examples"] else ""}
             for a in data["aspects"]]
-    _rows(rows, fmt, tr("Review aspects ({n} reviews with text)", "评价方面（{n} 条有内容的评价）", n=data["reviews"]))
+    print_rows(rows, fmt, tr("Review aspects ({n} reviews with text)", "评价方面（{n} 条有内容的评价）",
+                             n=data["reviews"]))
 
 
 @service_app.command("logistics")
@@ -98,7 +72,7 @@ def logistics_cmd(
     from junshi.service.logistics import logistics
 
     with open_shop(db, shop) as s:
-        data = logistics(s, _day(start), _day(end), _day(as_of)).as_dict()
+        data = logistics(s, option_day(start), option_day(end), option_day(as_of)).as_dict()
     if fmt == TableFormat.json:
         print_json(data)
         return
@@ -108,15 +82,15 @@ def logistics_cmd(
              "overdue": ("overdue", tr("Overdue orders", "超时未签收订单"))}
     if fmt == TableFormat.csv:
         key, title = names[(show or LogisticsList.overdue).value]
-        _rows(data[key], fmt, title)
+        print_rows(data[key], fmt, title)
         return
     if show is None:
         summary = {k: data[k] for k in ("delivered_orders", "late_orders", "late_share", "hours_to_ship",
                                         "days_to_deliver", "rating_on_time", "rating_late", "as_of")}
-        _rows([summary], fmt, tr("Logistics", "物流"))
+        print_rows([summary], fmt, tr("Logistics", "物流"))
     for name, (key, title) in names.items():
         if (show is None or show.value == name) and data[key]:
-            _rows(data[key], fmt, title)
+            print_rows(data[key], fmt, title)
 
 
 @service_app.command("dsr")
@@ -132,7 +106,7 @@ def dsr_cmd(
     from junshi.service.dsr import dsr_forecast
 
     with open_shop(db, shop) as s:
-        data = dsr_forecast(s, _day(as_of), threshold)
+        data = dsr_forecast(s, option_day(as_of), threshold)
     if fmt == TableFormat.json:
         print_json(data)
         return
@@ -144,4 +118,4 @@ def dsr_cmd(
              tr("products", "低分商品"): ", ".join(str(p["product_id"]) for p in d["products"][:3]),
              tr("backtest MAE", "回测误差"): None if d["backtest"] is None else d["backtest"]["mae"]}
             for d in data["scores"]]
-    _rows(rows, fmt, tr("DSR forecast on {day}", "DSR 预测（{day}）", day=data["as_of"]))
+    print_rows(rows, fmt, tr("DSR forecast on {day}", "DSR 预测（{day}）", day=data["as_of"]))
