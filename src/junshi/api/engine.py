@@ -151,7 +151,7 @@ def warm_up(engine: Engine) -> None:
     day; then the daily figures of the last year with data and of the year before it (30 days per query), which
     serve the overview of any of its days. Compiling the pages' queries here also makes their other days fast."""
     from junshi.api import views
-    from junshi.api.pages import PERIOD_VIEWS, overview
+    from junshi.api.pages import PERIOD_VIEWS, overview, promo
     from junshi.api.pages.diagnosis import diagnosis
     from junshi.errors import JunshiError
     from junshi.periods import SHORTCUTS, shortcut
@@ -179,6 +179,8 @@ def warm_up(engine: Engine) -> None:
              lambda shop: diagnosis(shop, default, None, "sales", 3, lang))
         for key, view in PERIOD_VIEWS.items():
             step((key, default.start, default.end, lang), partial(_period_view, view, default, lang))
+        found = engine.cached(("promo-window", default.end), partial(promo.find_window, until=default.end))
+        step(("promo", found, None), partial(promo.promo_data, found=found, target=None))
         for kind in SHORTCUTS:
             engine.wait_idle()
             overview.warm(engine, shortcut(kind, day, day))

@@ -62,7 +62,7 @@ def live(shop: Shop, day: date, target_sales: float, hour: int | None = None) ->
                           hint_zh="请给出 0-23 的小时。")
     first, _last = paid_span(shop)
     before = day - timedelta(days=1)
-    basis = plan_basis(shop, first, max(first, before))
+    basis = plan_basis(shop, first, max(first, before), day)
     profile = np.array(hourly_profile(shop, basis))
     today = _hourly(shop, day, day).get(day, np.zeros(24))
     if hour is None:

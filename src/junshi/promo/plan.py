@@ -58,13 +58,15 @@ def _rate_interval(values: pd.Series, point: float) -> list[float]:
     return [point * float(lo) / med, point * float(hi) / med]
 
 
-def _past_event(shop: Shop, first: date, as_of: date) -> date | None:
+def _past_event(shop: Shop, first: date, as_of: date, like: date | None = None) -> date | None:
     """The last big shopping day in the data with a month before it that sold :data:`EVENT_RATIO` times the
-    median day of the four weeks before its warm-up."""
+    median day of the four weeks before its warm-up; one of the same kind as ``like`` (the same calendar day: a
+    双11 for a 双11) first."""
     from junshi.analysis.alerts import promotion_days
 
     peaks = promotion_days(range(first.year, as_of.year + 1), str(shop.settings["currency"]), before=0, after=0)
-    for d in sorted(peaks, reverse=True):
+    same = (like.month, like.day) if like else None
+    for d in sorted(peaks, key=lambda p: ((p.month, p.day) == same, p), reverse=True):
         lo = d - timedelta(days=WARM_UP_DAYS + ORDINARY_DAYS)
         if lo < first or d + timedelta(days=AFTER_DAYS) > as_of:
             continue
@@ -76,8 +78,10 @@ def _past_event(shop: Shop, first: date, as_of: date) -> date | None:
     return None
 
 
-def plan_basis(shop: Shop, first: date, as_of: date) -> Basis:
-    past = _past_event(shop, first, as_of)
+def plan_basis(shop: Shop, first: date, as_of: date, like: date | None = None) -> Basis:
+    """The days the plan's rates come from: the last past event (of the same kind as ``like`` first), else the
+    ordinary days up to ``as_of``."""
+    past = _past_event(shop, first, as_of, like)
     if past is None:
         return Basis("ordinary_days", as_of - timedelta(days=ORDINARY_DAYS - 1), as_of, DEFAULT_WARM_UP,
                      DEFAULT_AFTER)
@@ -155,7 +159,7 @@ def plan(shop: Shop, target_sales: float, day: date, *, warm_up_days: int = WARM
             f"A plan needs {MIN_DAYS} days of sales before {start}.",
             f"活动计划需要 {start} 之前至少 {MIN_DAYS} 天的销售数据。",
             hint_en="Load the orders of the weeks before.", hint_zh="请导入之前几周的订单。")
-    basis = plan_basis(shop, first, as_of)
+    basis = plan_basis(shop, first, as_of, day)
     ordinary = (max(first, as_of - timedelta(days=ORDINARY_DAYS - 1)), as_of)
     rates = kpi_frame(shop, ["payment_conversion_rate", "spend_per_buyer"], [], start=basis.start, end=basis.end)
     conv, spb = (float(rates[m].iloc[0]) if len(rates) and rates[m].iloc[0] == rates[m].iloc[0] else 0.0
