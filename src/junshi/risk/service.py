@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from junshi.errors import ConfigError, MissingDataError
+from junshi.risk.aftersale import AbuseRisk, Check, abuse_risk
 from junshi.risk.score import DEFAULT_THRESHOLD, OrderRisk, score_orders
 from junshi.risk.store import save_suspects
-from junshi.warehouse import Writable
+from junshi.warehouse import BaseWarehouse, Writable
 
 
 def _day(value: str | dt.date | None, what: str) -> dt.date | None:
@@ -20,22 +23,38 @@ def _day(value: str | dt.date | None, what: str) -> dt.date | None:
                           hint_en="Write YYYY-MM-DD.", hint_zh="请写成 YYYY-MM-DD。") from None
 
 
-def risk_orders(wh: Writable, shop_id: str, start: str | dt.date | None = None, end: str | dt.date | None = None,
-                threshold: float | None = None, *, save: bool = True) -> list[OrderRisk]:
-    """Every order placed from ``start`` to ``end`` (default: all) scored, highest first; suspects saved."""
-    first, last = wh.con.execute("SELECT min(created_at)::DATE, max(created_at)::DATE FROM orders WHERE shop_id = ?",
-                                 [shop_id]).fetchall()[0]
-    if first is None:
+def period_of(wh: BaseWarehouse, shop_id: str, start: str | dt.date | None, end: str | dt.date | None
+              ) -> tuple[dt.date, dt.date]:
+    """The days asked for (``--from``/``--to``), each defaulting to the shop's first or last order day."""
+    o = wh.table("orders", shop_id)
+    bounds = wh.execute(o.aggregate(first=o.created_at.min(), last=o.created_at.max()))
+    first, last = bounds["first"].iloc[0], bounds["last"].iloc[0]
+    if pd.isna(first):
         raise MissingDataError("The shop has no orders to score.", "该店铺没有可评分的订单。",
                                hint_en="Load orders first (junshi ingest).", hint_zh="请先导入订单（junshi ingest）。")
-    lo, hi = _day(start, "--from") or first, _day(end, "--to") or last
+    lo, hi = _day(start, "--from") or first.date(), _day(end, "--to") or last.date()
     if lo > hi:
         raise ConfigError(f"--from {lo} is after --to {hi}.", f"--from {lo} 晚于 --to {hi}。",
                           hint_en="Swap the two days.", hint_zh="请交换两个日期。")
+    return lo, hi
+
+
+def risk_orders(wh: Writable, shop_id: str, start: str | dt.date | None = None, end: str | dt.date | None = None,
+                threshold: float | None = None, *, save: bool = True) -> list[OrderRisk]:
+    """Every order placed from ``start`` to ``end`` (default: all) scored, highest first; suspects saved."""
+    lo, hi = period_of(wh, shop_id, start, end)
     scored = score_orders(wh, shop_id, lo, hi, DEFAULT_THRESHOLD if threshold is None else threshold)
     if save:
         save_suspects(wh, shop_id, scored)
     return scored
+
+
+def aftersale_risk(wh: BaseWarehouse, shop_id: str, check: Check, start: str | dt.date | None = None,
+                   end: str | dt.date | None = None) -> list[AbuseRisk]:
+    """Buyers and shared addresses of one payment or after-sale check over a period (default: all), ranked."""
+    lo, hi = period_of(wh, shop_id, start, end)
+    currency = str(wh.shop_settings(shop_id).get("currency") or "CNY")
+    return abuse_risk(wh, shop_id, check, lo, hi, currency=currency)
 
 
 def daily_suspect_share(scored: list[OrderRisk], created: dict[str, dt.date], start: dt.date, end: dt.date

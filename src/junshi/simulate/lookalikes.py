@@ -33,7 +33,8 @@ def _honest_buyers(wh: Warehouse, shop: str) -> pd.DataFrame:
         SELECT customer_id, count(*) AS orders FROM orders
         WHERE shop_id = ? AND paid_at IS NOT NULL AND customer_id IS NOT NULL
           AND order_id NOT IN (SELECT order_id FROM sim_truth_fake_orders WHERE shop_id = ?)
-        GROUP BY customer_id ORDER BY customer_id""", [shop, shop]).df()
+          AND customer_id NOT IN (SELECT id FROM sim_truth_abuse WHERE shop_id = ? AND level = 'buyer')
+        GROUP BY customer_id ORDER BY customer_id""", [shop, shop, shop]).df()
 
 
 def _one_view_visits(wh: Warehouse, shop: str, orders: pd.DataFrame) -> None:

@@ -15,6 +15,7 @@ import pyarrow as pa
 from junshi import rollup
 from junshi.errors import ConfigError
 from junshi.schema import FACT_TABLES
+from junshi.simulate.abuse import plant_abuse
 from junshi.simulate.catalog import build_catalog, build_creatives
 from junshi.simulate.day import US_DAY, Day, DayGenerator, commit
 from junshi.simulate.plan import Plan
@@ -136,6 +137,7 @@ def simulate(
             _clear(con, shop)
             try:
                 truth = _write_shop(wh, sim, shop, progress)
+                plant_abuse(con, shop, lang, seed)
             except BaseException:
                 _clear(con, shop)  # the writers have stopped: remove the rows of the unfinished run
                 raise

@@ -24,6 +24,7 @@ TRUTH_TABLES = {
         alive_at_end BOOLEAN""",
     "sim_truth_fake_orders": """shop_id VARCHAR, order_id VARCHAR, customer_id VARCHAR, address_hash VARCHAR,
         device_hash VARCHAR, ring_id VARCHAR""",
+    "sim_truth_abuse": "shop_id VARCHAR, case_id VARCHAR, kind VARCHAR, honest BOOLEAN, level VARCHAR, id VARCHAR",
     "sim_truth_promotion": """shop_id VARCHAR, date DATE, phase VARCHAR, sales DECIMAL(18,2),
         baseline_sales DECIMAL(18,2), incremental_sales DECIMAL(18,2)""",
 }
@@ -82,6 +83,12 @@ class GroundTruth:
 
     def fake_orders(self) -> pd.DataFrame:
         return self._read("SELECT * EXCLUDE (shop_id) FROM sim_truth_fake_orders WHERE shop_id = ? ORDER BY 1")
+
+    def abuse(self) -> pd.DataFrame:
+        """Payment and after-sale abuse and its honest look-alikes (junshi.simulate.abuse): case_id, kind
+        (payments, refunds, reviewers; one_return, family_returns, unhappy, hesitant), honest, level (buyer
+        or address) and id."""
+        return self._read("SELECT * EXCLUDE (shop_id) FROM sim_truth_abuse WHERE shop_id = ? ORDER BY 1, 4, 5")
 
     @classmethod
     def load(cls, db: str | os.PathLike[str], shop: str = "default") -> GroundTruth:

@@ -11,7 +11,8 @@ from junshi.api.pages import Page, period_endpoint
 from junshi.api.views import cards, trend_range
 from junshi.i18n import Lang, Text
 from junshi.periods import Period
-from junshi.risk.service import daily_suspect_share, order_days, ring_edges, risk_orders, share_jumps
+from junshi.risk.aftersale import CHECK_NAMES, CHECKS, Check
+from junshi.risk.service import aftersale_risk, daily_suspect_share, order_days, ring_edges, risk_orders, share_jumps
 from junshi.warehouse.base import writable
 
 RISK_CARDS = ("sales", "paid_orders", "paid_buyers", "payment_conversion_rate", "spend_per_buyer")
@@ -24,6 +25,18 @@ class SuspectOrder(Model):
     score: float
     customer_id: str | None
     pay_amount: float | None
+    reasons: str
+
+
+class AbuseRow(Model):
+    """A buyer or a delivery address shared by several buyers, of one payment or after-sale check."""
+
+    level: str  # buyer or address
+    id: str
+    score: float
+    count: int
+    total: int
+    amount: float
     reasons: str
 
 
@@ -50,11 +63,23 @@ class RiskResponse(Model):
     jumps: list[str]
     ring_nodes: list[GraphNode]
     ring_links: list[GraphLink]
+    payments: list[AbuseRow]
+    refunds: list[AbuseRow]
+    reviewers: list[AbuseRow]
+
+
+def _abuse(shop: Shop, check: Check, start: dt.date, end: dt.date, lang: Lang) -> list[AbuseRow]:
+    """The suspects of one payment or after-sale check over the trend's days."""
+    sep = "；" if lang == "zh" else "; "
+    return [AbuseRow(level=r.level, id=r.id, score=round(r.score, 2), count=r.count, total=r.total,
+                     amount=r.amount, reasons=sep.join(r.reasons_text(lang)))
+            for r in aftersale_risk(shop.warehouse, shop.shop_id, check, start, end) if r.suspect][:SUSPECT_ROWS]
 
 
 def risk(shop: Shop, period: Period, lang: Lang) -> RiskResponse:
     """Orders of the trend's days scored (not saved: saving is `junshi risk orders`); cards of the period with
-    and without the suspects found; the largest ring among the period's suspects as a graph."""
+    and without the suspects found; the largest ring among the period's suspects as a graph; the buyers and
+    addresses abusing payment, refunds and reviews over the trend's days."""
     start, end = trend_range(period)
     wh = writable(shop.warehouse)  # scoring reads through the DuckDB connection (a clear error on other engines)
     scored = risk_orders(wh, shop.shop_id, start, end, save=False)
@@ -83,13 +108,14 @@ def risk(shop: Shop, period: Period, lang: Lang) -> RiskResponse:
         days=[d.isoformat() for d in days], share=share,
         jumps=[d.isoformat() for d in share_jumps(days, share)],
         ring_nodes=nodes, ring_links=[GraphLink(source=b, target=f) for b, _, f in edges],
+        **{check: _abuse(shop, check, start, end, lang) for check in CHECKS},
     )
 
 
 PAGE = Page(
     key="risk", path="/risk", title=Text("Risk", "风控"),
     summary="风控 Risk: suspect (刷单) orders with reasons, the ring's fingerprint graph, daily suspect share, "
-            "key figures with and without suspects",
+            "key figures with and without suspects; unpaid-order, refund and bad-review abuse by buyer and address",
     endpoint=period_endpoint("risk", risk), response=RiskResponse,
     text={
         "with_suspects": Text("Key figures as recorded", "原始数据"),
@@ -103,5 +129,9 @@ PAGE = Page(
         "buyer": Text("Buyer", "买家"), "address": Text("Address", "地址"), "device": Text("Device", "设备"),
         "score": Text("Score", "风险分"), "order": Text("Order", "订单"), "amount": Text("Paid", "实付金额"),
         "no_suspects": Text("No suspect order in this period.", "本期没有可疑订单。"),
+        **CHECK_NAMES,
+        "level": Text("Buyer or address", "买家或地址"), "id": Text("Buyer / address", "买家 / 地址"),
+        "count": Text("Count", "次数"), "total": Text("Of", "总数"),
+        "no_abuse": Text("No suspect in these days.", "这段时间没有可疑对象。"),
     },
 )

@@ -1,5 +1,6 @@
 /* 风控 Risk: key figures with and without suspect orders, the daily suspect share, the largest ring's
-   fingerprint graph (ECharts graph), the days the share jumped and the suspect orders with their reasons. */
+   fingerprint graph (ECharts graph), the days the share jumped, the suspect orders with their reasons, and the
+   buyers and shared addresses abusing unpaid orders, refunds and negative reviews. */
 import { T, Q, api, defText, el, num, table, chart, lineChart, listItems } from "../junshi.js";
 
 function cardRow(id, list, other) {
@@ -33,4 +34,10 @@ export default async function risk() {
   if (!r.suspect_orders.length) document.getElementById("table-suspects").textContent = T.no_suspects;
   else table("table-suspects", [{ key: "order_id", label: T.order }, { key: "day", label: T.date }, { key: "score", label: T.score },
     { key: "customer_id", label: T.buyer }, { key: "pay_amount", label: T.amount }, { key: "reasons", label: T.reason, wide: true }], r.suspect_orders);
+  for (const check of ["payments", "refunds", "reviewers"]) {
+    const rows = r[check].map((a) => ({ ...a, level: T[a.level] }));
+    if (!rows.length) document.getElementById("table-" + check).textContent = T.no_abuse;
+    else table("table-" + check, [{ key: "level", label: T.level }, { key: "id", label: T.id }, { key: "score", label: T.score },
+      { key: "count", label: T.count }, { key: "total", label: T.total }, { key: "reasons", label: T.reason, wide: true }], rows);
+  }
 }

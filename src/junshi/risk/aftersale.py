@@ -1,0 +1,183 @@
+"""Payment and after-sale risk (支付与售后风险): buyers and addresses with far more unpaid orders, refunds or
+quick negative reviews than the shop's usual share explains.
+
+Three checks, one method. For each buyer (and each address shared by two or more buyers: one person
+behind several accounts), ``count`` of ``total`` is tested against the shop's own share ``rate`` (the
+shop's count over its total, with half an event of prior): the p-value is the binomial chance of ``count``
+or more at that rate. ``score`` is ``-log10(p)`` (3: a one-in-a-thousand chance), so lists are ranked and
+scores compare across shops. A buyer or address is a suspect when, among all those with ``MIN_COUNT``
+or more in ``total`` (those that could be flagged at all), Benjamini-Hochberg keeps the false discovery
+rate at :data:`FDR`, and the count is at least :data:`MIN_COUNT`; bad reviewers also need
+:data:`MIN_PRODUCTS` products. One honest return, a family address with a few returns, or a buyer
+unhappy twice stay within the shop's usual variation.
+
+- ``payments`` (拍下不付款): orders placed in the period left unpaid (cancelled, or still unpaid a day
+  later), of the orders placed (presale deposits left out).
+- ``refunds`` (恶意退款): paid orders of the period with a refund, of the paid orders.
+- ``reviewers`` (职业差评师): reviews of the period rated 1-2 stars within :data:`QUICK_DAYS` days of
+  delivery, of the reviews, across products.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+import ibis
+import numpy as np
+import pandas as pd
+from scipy.stats import binom, false_discovery_control
+
+from junshi.formats import format_value
+from junshi.i18n import Lang, Text, get_lang
+from junshi.warehouse import BaseWarehouse
+
+Check = Literal["payments", "refunds", "reviewers"]
+CHECKS: tuple[Check, ...] = ("payments", "refunds", "reviewers")
+Level = Literal["buyer", "address"]
+FDR = 0.01
+MIN_COUNT = 3
+MIN_PRODUCTS = 3
+QUICK_DAYS = 3
+NEGATIVE = 2  # ratings up to this are negative
+
+CHECK_NAMES: dict[str, Text] = {
+    "payments": Text(en="Unpaid orders", zh="拍下不付款"),
+    "refunds": Text(en="Refund abuse", zh="恶意退款"),
+    "reviewers": Text(en="Professional bad reviewers", zh="职业差评师"),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class AbuseRisk:
+    """One buyer or address: ``count`` of ``total`` against the shop's ``rate``, scored and explained."""
+
+    check: Check
+    level: Level
+    id: str
+    score: float
+    p_value: float
+    suspect: bool
+    count: int
+    total: int
+    rate: float
+    buyers: int
+    products: int
+    amount: float
+    reasons: list[Text] = field(default_factory=list)
+
+    def reasons_text(self, lang: Lang | None = None) -> list[str]:
+        return [r(lang or get_lang()) for r in self.reasons]
+
+    def as_dict(self, lang: Lang | None = None) -> dict[str, object]:
+        """The JSON form (reasons in ``lang``, and in both languages)."""
+        return {"level": self.level, "id": self.id, "score": round(self.score, 3), "p_value": self.p_value,
+                "suspect": self.suspect, "count": self.count, "total": self.total, "rate": round(self.rate, 5),
+                "buyers": self.buyers, "products": self.products, "amount": round(self.amount, 2),
+                "reasons": self.reasons_text(lang), "reasons_zh": [r("zh") for r in self.reasons],
+                "reasons_en": [r("en") for r in self.reasons]}
+
+
+def _window(t: ibis.Table, column: str, start: dt.date, end: dt.date) -> ibis.Table:
+    lo, hi = dt.datetime.combine(start, dt.time()), dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+    return t.filter(t[column] >= lo, t[column] < hi)
+
+
+def _payments(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    o = _window(wh.table("orders", shop_id), "created_at", start, end)
+    o = o.filter(~o.is_presale.fill_null(False))
+    closed = o.cancelled_at.notnull() | (o.created_at < dt.datetime.combine(end, dt.time()))
+    flagged = o.paid_at.isnull() & closed
+    rows = o.select(buyer=o.customer_id, address=o.address_hash, product=ibis.null("string"), hit=flagged,
+                    amount=ibis.ifelse(flagged, o.pay_amount.cast("float64").fill_null(0.0), 0.0))
+    out: pd.DataFrame = wh.execute(rows)
+    return out
+
+
+def _refunds(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    o = _window(wh.table("orders", shop_id), "paid_at", start, end)
+    r = wh.table("refunds", shop_id)
+    per = r.group_by(_oid=r.order_id).aggregate(_refunded=r.amount.cast("float64").sum())
+    j = o.left_join(per, o.order_id == per._oid)
+    out: pd.DataFrame = wh.execute(j.select(buyer=j.customer_id, address=j.address_hash,
+                                            product=ibis.null("string"), hit=j._oid.notnull(),
+                                            amount=j._refunded.fill_null(0.0)))
+    return out
+
+
+def _reviewers(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    rv = _window(wh.table("reviews", shop_id), "created_at", start, end)
+    rv = rv.filter(rv.rating.notnull())
+    o = wh.table("orders", shop_id).select("order_id", "address_hash", "delivered_at")
+    j = rv.left_join(o, rv.order_id == o.order_id)
+    quick = (j.created_at.epoch_seconds() - j.delivered_at.epoch_seconds()) <= QUICK_DAYS * 86400
+    hit = (j.rating <= NEGATIVE) & quick.fill_null(False)
+    out: pd.DataFrame = wh.execute(j.select(buyer=j.customer_id, address=j.address_hash, product=j.product_id,
+                                            hit=hit, amount=ibis.literal(0.0)))
+    return out
+
+
+_ROWS = {"payments": _payments, "refunds": _refunds, "reviewers": _reviewers}
+
+
+def _per(rows: pd.DataFrame, key: str) -> pd.DataFrame:
+    g = rows.dropna(subset=[key]).groupby(key)
+    out = pd.DataFrame({
+        "count": g["hit"].sum().astype("int64"), "total": g.size().astype("int64"),
+        "amount": g["amount"].sum(), "buyers": g["buyer"].nunique(),
+        "products": rows[rows["hit"]].dropna(subset=[key]).groupby(key)["product"].nunique()})
+    return out.fillna({"products": 0}).astype({"products": "int64"})
+
+
+def _reasons(check: Check, level: Level, r: pd.Series, rate: float, currency: str) -> list[Text]:
+    k, n, amount = int(r["count"]), int(r["total"]), format_value(float(r["amount"]), "money", currency)
+    if check == "payments":
+        text = Text(en=f"{k} of {n} orders left unpaid ({amount}; shop: {rate:.1%})",
+                    zh=f"{n} 笔订单中 {k} 笔拍下未付款（{amount}；全店 {rate:.1%}）")
+    elif check == "refunds":
+        text = Text(en=f"{k} of {n} paid orders refunded ({amount} back; shop: {rate:.1%})",
+                    zh=f"{n} 笔已付款订单中 {k} 笔退款（退回 {amount}；全店 {rate:.1%}）")
+    else:
+        p = int(r["products"])
+        text = Text(en=f"{k} of {n} reviews rated 1-2 stars within {QUICK_DAYS} days of delivery, on {p} products "
+                       f"(shop: {rate:.1%})",
+                    zh=f"{n} 条评价中 {k} 条为签收 {QUICK_DAYS} 天内的差评（1-2 星），"
+                       f"涉及 {p} 个商品（全店 {rate:.1%}）")
+    out = [text]
+    if level == "address":
+        b = int(r["buyers"])
+        out.insert(0, Text(en=f"{b} buyers at one delivery address", zh=f"同一收货地址有 {b} 名买家"))
+    return out
+
+
+def abuse_risk(wh: BaseWarehouse, shop_id: str, check: Check, start: dt.date, end: dt.date, *,
+               currency: str = "CNY") -> list[AbuseRisk]:
+    """Buyers, and addresses shared by two or more buyers, of one check, highest score first."""
+    rows = _ROWS[check](wh, shop_id, start, end)
+    if rows.empty:
+        return []
+    rows["hit"] = rows["hit"].fillna(False).astype(bool)
+    rate = (float(rows["hit"].sum()) + 0.5) / (len(rows) + 1.0)
+    frames = []
+    for level, key in (("buyer", "buyer"), ("address", "address")):
+        per = _per(rows, key)
+        if level == "address":
+            per = per[per["buyers"] >= 2]
+        frames.append(per.assign(level=level))
+    every = pd.concat(frames).rename_axis("id").reset_index()
+    every["p"] = binom.sf(every["count"] - 1, every["total"], rate)
+    tested = every["total"] >= MIN_COUNT
+    every["q"] = 1.0
+    if tested.any():
+        every.loc[tested, "q"] = false_discovery_control(every.loc[tested, "p"].to_numpy(), method="bh")
+    every["suspect"] = tested & (every["q"] <= FDR) & (every["count"] >= MIN_COUNT)
+    if check == "reviewers":
+        every["suspect"] &= every["products"] >= MIN_PRODUCTS
+    every["score"] = -np.log10(every["p"].clip(lower=1e-300))
+    listed = every[every["count"] > 0].sort_values(["suspect", "score", "id"], ascending=[False, False, True])
+    return [AbuseRisk(check=check, level=r["level"], id=str(r["id"]), score=float(r["score"]),
+                      p_value=float(r["p"]), suspect=bool(r["suspect"]), count=int(r["count"]),
+                      total=int(r["total"]), rate=rate, buyers=int(r["buyers"]), products=int(r["products"]),
+                      amount=float(r["amount"]), reasons=_reasons(check, r["level"], r, rate, currency))
+            for _, r in listed.iterrows()]
