@@ -12,9 +12,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from junshi.analysis.anomalies import AnomalySettings, SeriesMatrix, is_alert, score
+from junshi.analysis.significance import count_pvalue, window_days
 from junshi.analysis.source import kpi_frame, table_frame
 from junshi.errors import JunshiError
 from junshi.formats import format_value
@@ -58,6 +61,9 @@ class AlertSettings:
     stockout_min_uv: int = 20  # visitors of an out-of-stock product that make a stock-out alert
     stockout_new_days: int = 3  # ... when it was in stock within this many days (later: see advise)
     group_keep: int = 3  # of many alerts on one metric in one direction at a level, this many stay separate
+    suspect_p: float = 0.001  # the day's suspect orders are beyond normal variation below this p-value
+    suspect_min_orders: int = 3  # ... and at least this many suspect orders
+    suspect_min_share: float = 0.02  # ... making at least this share of the day's orders
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -198,6 +204,7 @@ class AlertEngine:
         self._matrices: dict[tuple[str, str], SeriesMatrix] = {}
         self._tables: dict[str, pd.DataFrame] = {}
         self._mismatches: list[SalesMismatch] | None = None  # every day's, asked once
+        self._kpis: dict[str, tuple[date, date, pd.DataFrame]] = {}
 
     def _promos(self, day: date) -> set[date]:
         if self.promo_days is not None:
@@ -462,6 +469,47 @@ class AlertEngine:
             self._mismatches = sales_mismatches(self.shop.warehouse, self.shop.shop_id)
         return self._mismatches
 
+    def suspect_jump(self, day: date) -> list[Alert]:
+        """The share of suspect (刷单) orders of the day (as last scored by ``junshi risk orders``) beyond its
+        normal variation: the day's suspect orders against the previous weeks' (promotion days left out),
+        each day's exposure its orders over the day's (:func:`~junshi.analysis.significance.count_pvalue`)."""
+        s = self.settings
+        days = window_days(day, s.anomaly.weeks, self._promos(day))
+        try:
+            f = self._table_kpi("suspects", ["suspect_orders", "placed_orders"], days[0] if days else day, day)
+        except JunshiError:
+            return []
+        if "suspect_orders" not in f.columns or "placed_orders" not in f.columns:
+            return []
+        by_day = f.set_index("day")[["suspect_orders", "placed_orders"]].astype(float)
+        if day not in by_day.index:
+            return []
+        k, n = by_day.loc[[day]].to_numpy()[0].tolist()
+        hist = by_day.reindex(days).fillna(0.0)
+        jumped, p, expected = suspect_jump_test(hist["suspect_orders"].to_numpy(), hist["placed_orders"].to_numpy(),
+                                                k, n, s)
+        if not jumped:
+            return []
+        share = k / n
+        m = REGISTRY["suspect_share"]
+        return [Alert(
+            day=day, kind="anomaly", code="suspect_share_jump", severity="high" if share >= 0.1 else "medium",
+            score=float(min(-np.log10(max(p, 1e-300)), 300.0)), level="shop", key=None, metric="suspect_share",
+            numbers={"suspect_orders": int(k), "placed_orders": int(n), "share": share, "expected_share": expected,
+                     "p_value": p},
+            text_en=f"{m.en} {share:.1%} today ({int(k)} of {int(n)} orders), expected {expected:.1%}: beyond normal "
+            "variation; see `junshi risk orders` and the Risk page, and read today's figures with --clean",
+            text_zh=f"{m.zh}今天为 {share:.1%}（{int(n)} 笔中 {int(k)} 笔），预期 {expected:.1%}：超出正常波动；"
+            "请查看 `junshi risk orders` 与风控页，并用 --clean 查看剔除后的数据")]
+
+    def _table_kpi(self, name: str, metrics: list[str], start: date, end: date) -> pd.DataFrame:
+        """Daily ``metrics`` of the shop (cached under ``name``; refetched when the range grows)."""
+        cached = self._kpis.get(name)
+        if cached is None or cached[0] > start or cached[1] < end:
+            cached = (start, end, kpi_frame(self.shop, metrics, ["day"], start=start, end=end))
+            self._kpis[name] = cached
+        return cached[2]
+
     def run(self, day: date) -> list[Alert]:
         """Every alert of ``day``, worst first (a silent source replaces its own anomaly alert)."""
         quality = self.silent_sources(day) + self.quarantine_jump(day) + self.presale_distortion(day)
@@ -472,8 +520,25 @@ class AlertEngine:
         anomalies = [a for a in self.anomalies(day) if not (a.level == "source" and a.key in silent)
                      and not (a.level == "product" and a.key in out_ids)]
         anomalies = group_alerts(anomalies, self.settings.group_keep)
-        anomalies += stock + (self.intraday(day) if self._is_last_day(day) else [])
+        anomalies += stock + self.suspect_jump(day) + (self.intraday(day) if self._is_last_day(day) else [])
         return sort_alerts(quality + anomalies)
+
+
+def suspect_jump_test(hist_suspects: ArrayLike, hist_orders: ArrayLike, suspects: float, orders: float,
+                      settings: AlertSettings) -> tuple[bool, float, float]:
+    """(jumped, p-value, expected share): whether a day's ``suspects`` of ``orders`` jump beyond the history's
+    normal variation (at least ``min_history`` days; the count model of
+    :func:`~junshi.analysis.significance.count_pvalue`, each history day exposed by its orders over the day's),
+    with at least ``suspect_min_orders`` suspects making ``suspect_min_share`` of the orders."""
+    hk, hn = np.asarray(hist_suspects, dtype=float), np.asarray(hist_orders, dtype=float)
+    if not orders or len(hk) < settings.anomaly.min_history or not hn.sum():
+        return False, float("nan"), float("nan")
+    expected = float(hk.sum() / hn.sum())
+    p = count_pvalue(hk, suspects, hn / orders)
+    share = suspects / orders
+    jumped = (suspects >= settings.suspect_min_orders and share >= settings.suspect_min_share and share > expected
+              and p < settings.suspect_p)
+    return bool(jumped), p, expected
 
 
 def sort_alerts(alerts: Iterable[Alert]) -> list[Alert]:

@@ -39,6 +39,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy.special import betainc
 from scipy.stats import false_discovery_control
 
@@ -118,6 +119,14 @@ def _pvalues(hist: np.ndarray, today: np.ndarray, w: np.ndarray) -> np.ndarray:
     upper = np.where(x > 0, betainc(np.maximum(x, 1e-12), r, 1.0 - p), 1.0)
     out: np.ndarray = np.minimum(1.0, 2.0 * np.minimum(lower, upper))
     return out
+
+
+def count_pvalue(history: ArrayLike, today: float, exposure: ArrayLike) -> float:
+    """Two-sided p-value of ``today``'s count given the ``history`` counts, history day ``t`` having exposure
+    ``exposure[t]`` in units of today (e.g. its orders over today's): the cells' count model above (rate over
+    the exposure, measured overdispersion, negative binomial for the uncertain rate). NaN without exposure."""
+    w = np.asarray(exposure, dtype=float)
+    return float(_pvalues(np.asarray([history], dtype=float), np.asarray([today], dtype=float), w)[0])
 
 
 def cell_pvalues(

@@ -98,6 +98,8 @@ ORDER = _keyed_lookup(
     {"source": "source", "device": "device", "region": "region", "city": "city",
      "payment_method": "payment_method"},
 )
+SUSPECT = _keyed_lookup("risk_suspects", "order_id", "order_id", {"risk_suspect": "suspect"})
+"""Whether ``junshi risk orders`` found the order a suspect (刷单) when it last scored it (null: never scored)."""
 CUSTOMER = _keyed_lookup(
     "customers", "customer_id", "customer_id",
     {"gender": "gender", "birth_year": "birth_year", "acquisition_source": "acquisition_source"},
@@ -294,7 +296,7 @@ FACTS: dict[str, Fact] = {
         Fact("events", "events", "event time (ts)", "行为时间 (ts)", _events, _PRODUCT_ALIAS,
              (SESSION, PRODUCT, CUSTOMER)),
         Fact("orders_placed", "orders", "order time (created_at)", "下单时间 (created_at)",
-             _orders("created_at"), {}, (SESSION, CUSTOMER, _customer_type("created_at"))),
+             _orders("created_at"), {}, (SESSION, CUSTOMER, _customer_type("created_at"), SUSPECT)),
         Fact("orders_paid", "orders", "payment time (paid_at)", "付款时间 (paid_at)",
              _orders("paid_at"), {}, (SESSION, CUSTOMER, _customer_type("paid_at"))),
         Fact("orders_shipped", "orders", "shipping time (shipped_at)", "发货时间 (shipped_at)",

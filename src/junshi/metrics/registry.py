@@ -65,6 +65,10 @@ def late_delivery(t: Any) -> Any:
     return (t.delivered_at.date() > t.promised_at.date()).cast("float64")
 
 
+def _suspect(t: Any) -> Any:
+    return t.risk_suspect.fill_null(False)
+
+
 def _positive(t: Any) -> Any:
     return (t.rating >= 4).cast("float64")
 
@@ -419,6 +423,22 @@ METRICS: tuple[Metric, ...] = (
         id="visitor_cost", name=Text(en="Visitor cost", zh="访客成本"),
         definition=Text(en="Ad spend / visitors.", zh="推广花费 / 访客数。"),
         unit="money", direction="down", additive=False, parts=("ad_cost", "uv"), combine=ratio()),
+    # --- risk 风控 ---
+    Metric(
+        id="suspect_orders", name=Text(en="Suspect orders", zh="可疑订单数"),
+        definition=Text(
+            en="Orders placed in the period that `junshi risk orders` last scored as suspects (刷单, fake orders), "
+               "on the day placed; orders never scored are not suspects.",
+            zh="期间内下单、且 `junshi risk orders` 最近一次评分为可疑（刷单）的订单数，按下单时间计入；未评分的订单不算可疑。"),
+        unit="count", direction="down", additive=True,
+        sources=(Source("orders_placed", "count", where=_suspect, needs=("risk_suspect",)),)),
+    Metric(
+        id="suspect_share", name=Text(en="Suspect order share", zh="可疑订单占比"),
+        definition=Text(
+            en="Suspect orders / orders placed (of the same period): the share of the orders that are suspects "
+               "(刷单).",
+            zh="可疑订单数 / 下单笔数（同一期间）：刷单等可疑订单在下单中的占比。"),
+        unit="ratio", direction="down", additive=False, parts=("suspect_orders", "placed_orders"), combine=ratio()),
     # --- service 服务 ---
     Metric(
         id="dsr_item", name=Text(en="DSR item as described", zh="宝贝与描述相符"),

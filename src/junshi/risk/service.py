@@ -57,28 +57,29 @@ def aftersale_risk(wh: BaseWarehouse, shop_id: str, check: Check, start: str | d
     return abuse_risk(wh, shop_id, check, lo, hi, currency=currency)
 
 
-def daily_suspect_share(scored: list[OrderRisk], created: dict[str, dt.date], start: dt.date, end: dt.date
-                        ) -> list[float | None]:
-    """Per day from ``start`` to ``end``: suspect orders over orders placed that day (None: no order)."""
-    orders: dict[dt.date, int] = {}
-    suspects: dict[dt.date, int] = {}
+def daily_suspects(scored: list[OrderRisk], created: dict[str, dt.date], start: dt.date, end: dt.date
+                   ) -> tuple[list[int], list[int]]:
+    """Per day from ``start`` to ``end``: orders placed that day, and the suspects among them."""
+    days = {start + dt.timedelta(days=i): i for i in range((end - start).days + 1)}
+    orders, suspects = [0] * len(days), [0] * len(days)
     for o in scored:
-        day = created[o.order_id]
-        orders[day] = orders.get(day, 0) + 1
-        suspects[day] = suspects.get(day, 0) + o.suspect
-    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    return [suspects[d] / orders[d] if orders.get(d) else None for d in days]
+        i = days.get(created[o.order_id])
+        if i is not None:
+            orders[i] += 1
+            suspects[i] += o.suspect
+    return orders, suspects
 
 
-def share_jumps(days: list[dt.date], share: list[float | None], floor: float = 0.02) -> list[dt.date]:
-    """Days whose suspect share jumps: above ``floor`` and three times the median of the 28 days before."""
-    out = []
-    for i, (day, value) in enumerate(zip(days, share, strict=True)):
-        before = sorted(v for v in share[max(0, i - 28):i] if v is not None)
-        usual = before[len(before) // 2] if before else 0.0
-        if value is not None and value > floor and value > 3 * usual:
-            out.append(day)
-    return out
+def share_jumps(days: list[dt.date], orders: list[int], suspects: list[int], first: int) -> list[dt.date]:
+    """Days from index ``first`` on whose suspect share jumps beyond normal variation, each against the days
+    before it (the alerts' test: :func:`junshi.analysis.alerts.suspect_jump_test`)."""
+    from junshi.analysis.alerts import AlertSettings, suspect_jump_test
+
+    settings = AlertSettings()
+    window = 7 * settings.anomaly.weeks
+    return [days[i] for i in range(first, len(days))
+            if suspect_jump_test(suspects[max(0, i - window):i], orders[max(0, i - window):i], suspects[i],
+                                 orders[i], settings)[0]]
 
 
 def order_days(wh: Writable, shop_id: str, ids: list[str]) -> dict[str, dt.date]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.datatypes as dt
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 MONEY = "DECIMAL(18,2)"
 _IBIS_TYPES: dict[str, dt.DataType] = {
@@ -386,10 +386,21 @@ TABLES: dict[str, Table] = {
             _c("started_at", "TIMESTAMP", "开始时间", "First attempt (UTC)"),
             _c("finished_at", "TIMESTAMP", "完成时间", "Sent or given up (UTC)"),
         )),
+        Table("risk_suspects", "订单风险评分", "The last risk score of every order scored by junshi risk orders "
+              "(刷单 suspects: suspect is true); --clean reads orders, lines, refunds and reviews without the suspects",
+              ("shop_id", "order_id"), (
+            SHOP_ID,
+            _c("order_id", "VARCHAR", "订单ID", "Order scored", True),
+            _c("score", "DOUBLE", "风险分", "Risk score (0-1): the weights of the signals that fired"),
+            _c("reasons_en", "VARCHAR", "原因（英文）", "Reasons that fired, in English"),
+            _c("reasons_zh", "VARCHAR", "原因（中文）", "Reasons that fired, in Chinese"),
+            _c("scored_at", "TIMESTAMP", "评分时间", "When it was scored"),
+            _c("suspect", "BOOLEAN", "可疑", "Score at or above the threshold of that scoring"),
+        )),
     ]
 }
 
-SYSTEM_TABLES = ("shops", "quarantine", "loads", "schedules", "deliveries")
+SYSTEM_TABLES = ("shops", "quarantine", "loads", "schedules", "deliveries", "risk_suspects")
 """Tables Junshi writes itself; never loaded from files."""
 
 DAILY_TABLES = ("daily_shop", "daily_source", "daily_product")

@@ -53,7 +53,7 @@ class BaseWarehouse(ABC):
         if self.clean:
             from junshi.risk.store import without_suspects
 
-            t = without_suspects(self, name, t)
+            t = without_suspects(self, name, t, shop_id)
         return t
 
     def backend_table(self, name: str) -> ibis.Table:

@@ -33,9 +33,18 @@ def _append_new_columns(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {column.type}')
 
 
+def _scores_of_every_order(con: duckdb.DuckDBPyConnection) -> None:
+    """risk_suspects (created by junshi risk before version 3, suspects only) gains ``suspect``: true for its rows."""
+    _append_new_columns(con)
+    if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'risk_suspects'"
+                   ).fetchall()[0][0]:
+        con.execute("UPDATE risk_suspects SET suspect = true WHERE suspect IS NULL")
+
+
 # version -> step that brings a warehouse of (version - 1) to version.
 MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
     2: _append_new_columns,  # orders.promised_at/carrier, ad_spend attribution columns; daily_* tables
+    3: _scores_of_every_order,  # risk_suspects holds every scored order with its suspect flag
 }
 
 

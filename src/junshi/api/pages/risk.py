@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 from junshi import Shop
+from junshi.analysis.alerts import AlertSettings
 from junshi.api.models import Card, Model
 from junshi.api.pages import Page, period_endpoint
 from junshi.api.views import cards, trend_range
 from junshi.i18n import Lang, Text
 from junshi.periods import Period
 from junshi.risk.aftersale import CHECK_NAMES, CHECKS, Check
-from junshi.risk.service import aftersale_risk, daily_suspect_share, order_days, ring_edges, risk_orders, share_jumps
+from junshi.risk.service import aftersale_risk, daily_suspects, order_days, ring_edges, risk_orders, share_jumps
 from junshi.warehouse.base import writable
 
 RISK_CARDS = ("sales", "paid_orders", "paid_buyers", "payment_conversion_rate", "spend_per_buyer")
@@ -82,10 +83,13 @@ def risk(shop: Shop, period: Period, lang: Lang) -> RiskResponse:
     addresses abusing payment, refunds and reviews over the trend's days."""
     start, end = trend_range(period)
     wh = writable(shop.warehouse)  # scoring reads through the DuckDB connection (a clear error on other engines)
-    scored = risk_orders(wh, shop.shop_id, start, end, save=False)
+    history = start - dt.timedelta(weeks=AlertSettings().anomaly.weeks)  # the days the jumps are tested against
+    scored = risk_orders(wh, shop.shop_id, history, end, save=False)
     created = order_days(wh, shop.shop_id, [o.order_id for o in scored])
-    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    share = daily_suspect_share(scored, created, start, end)
+    days = [history + dt.timedelta(days=i) for i in range((end - history).days + 1)]
+    orders, suspected = daily_suspects(scored, created, history, end)
+    first = (start - history).days
+    share = [k / n if n else None for k, n in zip(suspected[first:], orders[first:], strict=True)]
     in_period = [o for o in scored if period.start <= created[o.order_id] <= period.end]
     suspects = [o for o in in_period if o.suspect]
     clean = Shop(shop.warehouse.without_suspects([o.order_id for o in suspects]), shop.shop_id)
@@ -105,8 +109,8 @@ def risk(shop: Shop, period: Period, lang: Lang) -> RiskResponse:
                                      customer_id=o.customer_id, pay_amount=o.pay_amount,
                                      reasons=("；" if lang == "zh" else "; ").join(o.reasons_text(lang)))
                       for o in suspects[:SUSPECT_ROWS]],
-        days=[d.isoformat() for d in days], share=share,
-        jumps=[d.isoformat() for d in share_jumps(days, share)],
+        days=[d.isoformat() for d in days[first:]], share=share,
+        jumps=[d.isoformat() for d in share_jumps(days, orders, suspected, first)],
         ring_nodes=nodes, ring_links=[GraphLink(source=b, target=f) for b, _, f in edges],
         **{check: _abuse(shop, check, start, end, lang) for check in CHECKS},
     )
