@@ -203,6 +203,6 @@ def test_every_rule_threshold_and_alert_code_is_documented() -> None:
     names += [f.name for f in fields(AlertSettings) if f.name != "anomaly"]
     names += [f.name for f in fields(SignalSettings) if f.name != "anomaly"]
     names += ["metric_drop", "metric_rise", "intraday_drop", "stockout_traffic", "source_silent",
-              "quarantine_jump", "presale_distortion"]
+              "quarantine_jump", "presale_distortion", "suspect_share_jump"]
     missing = [n for n in names if f"`{n}`" not in doc]
     assert not missing, f"undocumented in docs/diagnosis.md: {missing}"

@@ -46,10 +46,14 @@ class _Planter:
                                   [shop]).fetchall()[0]
         self.end = pd.Timestamp(last).normalize() + pd.Timedelta(days=1)
         self.start = max(pd.Timestamp(first), self.end - pd.Timedelta(days=WINDOW_DAYS))
-        self.next = {k: int(con.execute(f"SELECT coalesce(max(CAST(substr({col}, {len(p) + 1}) AS BIGINT)), 0) "
+        self.next = {k: int(con.execute(f"SELECT coalesce(max(TRY_CAST(substr({col}, {len(k) + 1}) AS BIGINT)), 0) "
                                         f"FROM {t} WHERE shop_id = ?", [shop]).fetchall()[0][0]) + 1
-                     for k, (t, col, p) in {"O": ("orders", "order_id", "O"), "R": ("refunds", "refund_id", "R"),
-                                             "RV": ("reviews", "review_id", "RV")}.items()}
+                     for k, (t, col) in {"O": ("orders", "order_id"), "R": ("refunds", "refund_id"),
+                                         "RV": ("reviews", "review_id"), "S": ("sessions", "session_id"),
+                                         "E": ("events", "event_id")}.items()}
+        direct = con.execute("SELECT source FROM sessions WHERE shop_id = ? AND medium = 'direct' LIMIT 1",
+                             [shop]).fetchall()
+        self.direct = str(direct[0][0]) if direct else None
         self.truth: list[tuple[str, str, bool, str, str]] = []
         self.taken: set[str] = set()
         self.products = [r[0] for r in con.execute("SELECT product_id FROM products WHERE shop_id = ? "
@@ -82,19 +86,44 @@ class _Planter:
 
     def copy_orders(self, rows: list[dict[str, object]]) -> None:
         """New orders copying a template order of the same buyer (all its lines), with the given times,
-        status, product (None: the template's), address (None: the template's)."""
+        status, product (None: the template's), address (None: the template's); each placed in a direct
+        visit of its own (the item viewed, the order and its payment as events)."""
         m = pd.DataFrame(rows, columns=["new", "old", "created_at", "paid_at", "shipped_at", "delivered_at",
                                         "cancelled_at", "status", "product", "address"])
+        m["sid"] = [self._id("S") for _ in range(len(m))]
+        m["eid"] = [self._id("E") for _ in range(len(m))]
         con = self.con
         con.register("_abuse_new", m)
         con.execute("""
-            INSERT INTO orders BY NAME SELECT o.* REPLACE (m.new AS order_id, NULL AS session_id,
+            INSERT INTO orders BY NAME SELECT o.* REPLACE (m.new AS order_id, m.sid AS session_id,
+                coalesce(?, o.source) AS source,
                 m.created_at::TIMESTAMP AS created_at, m.paid_at::TIMESTAMP AS paid_at,
                 m.shipped_at::TIMESTAMP AS shipped_at, m.delivered_at::TIMESTAMP AS delivered_at,
                 m.cancelled_at::TIMESTAMP AS cancelled_at, m.status AS status,
                 CAST(m.paid_at::TIMESTAMP + INTERVAL 4 DAY AS DATE) AS promised_at,
                 coalesce(m.address::VARCHAR, o.address_hash) AS address_hash)
-            FROM orders o JOIN _abuse_new m ON o.order_id = m.old WHERE o.shop_id = ?""", [self.shop])
+            FROM orders o JOIN _abuse_new m ON o.order_id = m.old WHERE o.shop_id = ?""", [self.direct, self.shop])
+        con.execute("""
+            INSERT INTO sessions BY NAME SELECT s.* REPLACE (m.sid AS session_id, o.customer_id AS customer_id,
+                m.created_at::TIMESTAMP - INTERVAL 3 MINUTE AS started_at, coalesce(?, s.source) AS source,
+                CASE WHEN ? IS NULL THEN s.medium ELSE 'direct' END AS medium, NULL AS campaign,
+                'item/' || coalesce(m.product::VARCHAR, i.product_id) AS landing_page)
+            FROM _abuse_new m JOIN orders o ON o.shop_id = ? AND o.order_id = m.new
+            JOIN sessions s ON s.shop_id = o.shop_id AND s.session_id = (
+                SELECT session_id FROM orders WHERE shop_id = o.shop_id AND order_id = m.old)
+            JOIN order_items i ON i.shop_id = o.shop_id AND i.order_id = m.old AND i.line_no = 1""",
+                    [self.direct, self.direct, self.shop])
+        con.execute("""
+            INSERT INTO events (shop_id, event_id, session_id, visitor_id, customer_id, ts, event_type, product_id,
+                                page)
+            SELECT o.shop_id, m.eid || '.' || k, o.session_id, o.visitor_id, o.customer_id,
+                   CASE k WHEN 1 THEN o.created_at - INTERVAL 2 MINUTE WHEN 2 THEN o.created_at ELSE o.paid_at END,
+                   CASE k WHEN 1 THEN 'product_view' WHEN 2 THEN 'order' ELSE 'payment' END,
+                   coalesce(m.product::VARCHAR, i.product_id),
+                   CASE WHEN k = 1 THEN 'item/' || coalesce(m.product::VARCHAR, i.product_id) END
+            FROM _abuse_new m JOIN orders o ON o.shop_id = ? AND o.order_id = m.new
+            JOIN order_items i ON i.shop_id = o.shop_id AND i.order_id = m.old AND i.line_no = 1,
+            range(1, 4) AS r(k) WHERE k < 3 OR o.paid_at IS NOT NULL""", [self.shop])
         con.execute("""
             INSERT INTO order_items BY NAME SELECT i.* REPLACE (m.new AS order_id,
                 coalesce(m.product::VARCHAR, i.product_id) AS product_id)
