@@ -11,14 +11,18 @@ import pytest
 from sklearn.metrics import average_precision_score
 from typer.testing import CliRunner
 
+from junshi.analysis.alerts import AlertEngine
 from junshi.cli.app import _register, app
 from junshi.errors import MissingDataError
-from junshi.risk import score_orders, suspect_orders
+from junshi.risk import OrderRisk, save_suspects, score_orders, suspect_orders
 from junshi.risk.service import risk_orders
 from junshi.shop import Shop, connect
-from junshi.simulate import simulate
+from junshi.reports import build_report
+from junshi.reports.html import render_html, title
+from junshi.simulate import GroundTruth, simulate
 from junshi.simulate.lookalikes import plant_lookalikes, reshape_ring
-from junshi.warehouse import Warehouse
+from junshi.warehouse import Warehouse, writable
+from tiny_shop import add_day
 
 # The default threshold was chosen on seeds 0 and 1 (bench/risk_eval.py); these seeds are held out.
 # (seed, ring addresses, ring devices, ring opens the item page first)
@@ -115,3 +119,47 @@ def test_clean_with_given_orders_equals_raw_minus_them(held_out: tuple[Path, set
     assert {pd.Timestamp(d).date(): v for d, v in diff[diff != 0].items()} == pytest.approx(expected)
     assert int((raw["paid_orders"] - clean["paid_orders"].reindex(raw.index).fillna(0)).sum()) == int(gone["n"].sum())
     wh.close()
+
+
+def test_suspect_share_metric_and_its_jump_alert(held_out: tuple[Path, set[str]]) -> None:
+    """After `junshi risk orders` saved the scores: suspect_orders by day counts the saved suspects by the day they
+    were placed, suspect_share = suspect_orders / placed_orders; the ring's first day raises suspect_share_jump
+    in `alerts` (beyond normal variation), the week before it does not."""
+    path, _ = held_out
+    ring = GroundTruth.load(path).event("fake_orders")
+    with connect(path) as shop:
+        risk_orders(shop.warehouse, "default")
+        start, end = ring.start - dt.timedelta(days=7), ring.end
+        got = shop.kpi(["suspect_orders", "placed_orders", "suspect_share"], "day", start, end).to_pandas()
+        expected = dict(shop.warehouse.con.execute(
+            "SELECT CAST(o.created_at AS DATE), count(*) FROM risk_suspects s JOIN orders o USING (shop_id, order_id) "
+            "WHERE s.suspect GROUP BY 1").fetchall())
+        by_day = got.set_index("day")
+        assert {d: int(n) for d, n in by_day["suspect_orders"].items() if n} == {
+            d: n for d, n in expected.items() if start <= d <= end}
+        assert (by_day["suspect_share"] == by_day["suspect_orders"] / by_day["placed_orders"]).all()
+        engine = AlertEngine(shop)
+        jump = [a for a in engine.run(ring.start) if a.code == "suspect_share_jump"]
+        assert len(jump) == 1 and jump[0].metric == "suspect_share" and jump[0].numbers["p_value"] < 0.001
+        assert jump[0].numbers["suspect_orders"] == int(by_day.loc[ring.start, "suspect_orders"])
+        assert not [d for d in range(1, 8) if engine.suspect_jump(ring.start - dt.timedelta(days=d))]
+
+
+def test_report_clean_shows_figures_without_suspects_and_says_so(shop: Shop) -> None:
+    """A hand-made shop: 2024-05-10, 20 visitors, 10 paid orders of ¥100 (sales ¥1,000 as the raw figures say).
+    Two orders saved as suspects (a third scored and cleared): `build_report(..., clean=True)` (junshi report
+    --clean) shows sales ¥800 and 8 paid orders; its title and header say it is without suspect orders."""
+    day = dt.date(2024, 5, 10)
+    for d in range(14):
+        add_day(shop, day - dt.timedelta(days=d), 20, 10, 100)
+    ids = [f"{day}-{i}" for i in range(3)]
+    save_suspects(writable(shop.warehouse), "default", [
+        OrderRisk(ids[0], 0.8, True), OrderRisk(ids[1], 0.5, True), OrderRisk(ids[2], 0.1, False)])
+    raw = shop.kpi(["sales", "paid_orders"], None, day, day).records()[0]
+    clean = build_report(shop, day, "day", "en", clean=True)
+    assert (raw["sales"], raw["paid_orders"]) == (1000, 10)
+    assert (clean.card("sales").value, clean.card("paid_orders").value) == (800, 8)  # type: ignore[union-attr]
+    assert clean.clean and title(clean).endswith("(Without suspect orders)")
+    assert "without the suspect (刷单) orders" in render_html(clean)
+    clean.clean = False
+    assert "suspect" not in title(clean) and "without the suspect" not in render_html(clean)

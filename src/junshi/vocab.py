@@ -114,6 +114,12 @@ PROMO_PHASES: dict[str, Term] = {t.id: t for t in (
 )}
 """The phases of a promotion (junshi.promo): warm-up, main day, after."""
 
+CLEAN = Term(id="clean", name=Text(en="Without suspect orders", zh="刷单剔除后"),
+             description=Text(en="Figures without the suspect (刷单) orders of `junshi risk orders`, their lines, "
+                                 "refunds and reviews.",
+                              zh="剔除 `junshi risk orders` 识别的可疑（刷单）订单及其明细、退款与评价后的数据。"))
+"""Figures read without the suspect orders (``--clean``, ``clean=True``)."""
+
 CELL_VALUES: dict[str, Text] = {
     "(not allocated)": Text(en="(not allocated)", zh="（未分摊）"),
     "(unknown)": Text(en="(unknown)", zh="（未知）"),

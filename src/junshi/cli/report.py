@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from junshi.cli.app import app
-from junshi.cli.options import DbOption, NoteFormat, NoteFormatOption, ShopOption, open_shop
+from junshi.cli.options import CleanOption, DbOption, NoteFormat, NoteFormatOption, ShopOption, open_shop
 from junshi.cli.output import err_console, print_json
 from junshi.errors import JunshiError
 from junshi.i18n import get_lang, tr
@@ -34,18 +34,19 @@ def report(
     out: Annotated[Path | None, typer.Option("--out", help="File to write [default: junshi-SHOP-PERIOD-DATE.FORMAT].",
                                              dir_okay=False)] = None,
     dashboard_url: LinkOption = None,
+    clean: CleanOption = False,
     db: DbOption = None,
     shop: ShopOption = "default",
 ) -> None:
     """A report (KPI cards, KPI tree, diagnosis, alerts, advice, traffic, products, service, customers) as a
-    file: HTML, PDF or Excel, in the language of --lang."""
+    file: HTML, PDF or Excel, in the language of --lang; --clean: without the suspect orders (刷单剔除后)."""
     from junshi.analysis.service import parse_day
     from junshi.periods import default_period
     from junshi.reports import build_report, period_kind
     from junshi.reports.render import file_name, render, report_format
 
     kind, form = period_kind(period), report_format(fmt)
-    with open_shop(db, shop) as s:
+    with open_shop(db, shop, clean) as s:
         day = parse_day(date) if date else default_period(s).end
         built = build_report(s, day, kind, get_lang(), dashboard_url)
     data = render(built, form)

@@ -205,8 +205,12 @@ class ReportBuilder:
 
 
 def build_report(shop: Shop, day: dt.date, period: PeriodKind = "day", lang: Lang = "zh",
-                 dashboard_url: str | None = None) -> Report:
-    """The report of ``period`` ending on ``day`` (shop-local), in ``lang``."""
+                 dashboard_url: str | None = None, *, clean: bool = False) -> Report:
+    """The report of ``period`` ending on ``day`` (shop-local), in ``lang``; ``clean`` (or a shop opened with
+    ``clean=True``): every figure without the suspect orders of ``junshi risk orders``, said in its title."""
+    if clean and not shop.warehouse.clean:
+        shop = type(shop)(shop.warehouse, shop.shop_id, clean=True)
     report = ReportBuilder(shop, day, period, lang).build()
     report.dashboard_url = dashboard_url
+    report.clean = shop.warehouse.clean
     return report

@@ -11,6 +11,7 @@ from junshi.formats import format_value
 from junshi.i18n import Lang, tr
 from junshi.reports import charts
 from junshi.reports.model import Card, Report, Section
+from junshi.vocab import CLEAN
 
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("junshi.reports", "templates"),
                           autoescape=True, undefined=jinja2.StrictUndefined)
@@ -18,9 +19,11 @@ PERIOD_NAMES = {"day": ("Daily report", "日报"), "week": ("Weekly report", "�
 
 
 def title(report: Report) -> str:
-    """``<shop> 日报 2024-11-30`` / ``<shop> weekly report 2024-11-24..2024-11-30``."""
+    """``<shop> 日报 2024-11-30`` / ``<shop> weekly report 2024-11-24..2024-11-30``, marked 刷单剔除后 when
+    its figures are without the suspect orders."""
     en, zh = PERIOD_NAMES[report.period]
-    return f"{report.shop_name} {tr(en, zh, report.lang)} {span(report.start, report.end)}"
+    clean = tr(" ({c})", "（{c}）", report.lang, c=CLEAN.name(report.lang)) if report.clean else ""
+    return f"{report.shop_name} {tr(en, zh, report.lang)} {span(report.start, report.end)}{clean}"
 
 
 def span(start: object, end: object) -> str:
@@ -38,7 +41,7 @@ def _labels(lang: Lang) -> dict[str, str]:
         "notes": ("Not included", "未包含的内容"), "dashboard": ("Open the dashboard", "打开数据看板"),
         "footer": ("Junshi 军师 data center", "军师 Junshi 数据中心"),
     }
-    return {k: tr(en, zh, lang) for k, (en, zh) in pairs.items()}
+    return {**{k: tr(en, zh, lang) for k, (en, zh) in pairs.items()}, "clean": CLEAN.description(lang)}
 
 
 def _card(card: Card, currency: str) -> dict[str, Any]:

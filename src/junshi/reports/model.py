@@ -108,6 +108,7 @@ class Report:
     trends: list[Trend] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     dashboard_url: str | None = None
+    clean: bool = False  # figures without the suspect (刷单) orders of junshi risk orders
 
     def card(self, metric: str) -> Card | None:
         return next((c for c in self.cards if c.metric == metric), None)

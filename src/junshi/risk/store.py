@@ -9,8 +9,9 @@ analysis and report computed on it is the clean figure.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import pandas as pd
@@ -53,14 +54,32 @@ def without_suspects(wh: BaseWarehouse, name: str, t: ibis.Table, shop_id: str |
     if wh.suspect_ids is not None:
         ids = ibis.memtable({"order_id": list(wh.suspect_ids)}, schema={"order_id": "string"})
         return t.anti_join(ids, t.order_id == ids.order_id)
-    s = wh.backend.table(SUSPECTS) if wh.has_table(SUSPECTS) else None
-    if s is not None and shop_id is not None:
-        s = s.filter(s.shop_id == shop_id)
-    if s is None or (shop_id is not None and not wh.execute(s.count())):
+    if not _scored(wh, shop_id):
         raise MissingDataError(
             "Clean figures need the suspect orders: no order has been scored yet.",
             "剔除刷单后的数据需要先识别可疑订单：尚未给任何订单评分。",
             hint_en="Run `junshi risk orders` first (it scores the orders and saves the suspects).",
             hint_zh="请先运行 `junshi risk orders`（评分并保存可疑订单）。")
+    s = wh.backend.table(SUSPECTS)
     s = s.filter(s.suspect).select("shop_id", "order_id")
     return t.anti_join(s, [t.shop_id == s.shop_id, t.order_id == s.order_id])
+
+
+_SCORED: weakref.WeakKeyDictionary[Any, set[str | None]] = weakref.WeakKeyDictionary()
+
+
+def _scored(wh: BaseWarehouse, shop_id: str | None) -> bool:
+    """Whether the shop (any shop: None) has scored orders; a yes is remembered per backend (scores are only
+    ever added), so a clean query does not ask again for each table it reads."""
+    known = _SCORED.setdefault(wh.backend, set())
+    if shop_id in known:
+        return True
+    if not wh.has_table(SUSPECTS):
+        return False
+    s = wh.backend.table(SUSPECTS)
+    if shop_id is not None:
+        s = s.filter(s.shop_id == shop_id)
+    if not wh.execute(s.count()):
+        return False
+    known.add(shop_id)
+    return True

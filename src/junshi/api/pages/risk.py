@@ -14,6 +14,7 @@ from junshi.i18n import Lang, Text
 from junshi.periods import Period
 from junshi.risk.aftersale import CHECK_NAMES, CHECKS, Check
 from junshi.risk.service import aftersale_risk, daily_suspects, order_days, ring_edges, risk_orders, share_jumps
+from junshi.vocab import CLEAN
 from junshi.warehouse.base import writable
 
 RISK_CARDS = ("sales", "paid_orders", "paid_buyers", "payment_conversion_rate", "spend_per_buyer")
@@ -123,7 +124,7 @@ PAGE = Page(
     endpoint=period_endpoint("risk", risk), response=RiskResponse,
     text={
         "with_suspects": Text("Key figures as recorded", "原始数据"),
-        "without_suspects": Text("Without suspect orders", "刷单剔除后"),
+        "without_suspects": CLEAN.name,
         "share": Text("Share of suspect orders by day", "每日可疑订单占比"),
         "share_series": Text("Suspect share", "可疑订单占比"),
         "jumps": Text("Days the suspect share jumped", "可疑订单占比突增的日子"),
