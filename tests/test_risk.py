@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 from junshi.analysis.alerts import AlertEngine
 from junshi.cli.app import _register, app
 from junshi.errors import MissingDataError
+from junshi.reports import build_report
+from junshi.reports.html import render_html, title
 from junshi.risk import OrderRisk, save_suspects, score_orders, suspect_orders
 from junshi.risk.service import risk_orders
 from junshi.shop import Shop, connect
-from junshi.reports import build_report
-from junshi.reports.html import render_html, title
 from junshi.simulate import GroundTruth, simulate
 from junshi.simulate.lookalikes import plant_lookalikes, reshape_ring
 from junshi.warehouse import Warehouse, writable

@@ -491,16 +491,17 @@ class AlertEngine:
         if not jumped:
             return []
         share = k / n
-        m = REGISTRY["suspect_share"]
+        m = REGISTRY["suspect_share"].name
         return [Alert(
             day=day, kind="anomaly", code="suspect_share_jump", severity="high" if share >= 0.1 else "medium",
             score=float(min(-np.log10(max(p, 1e-300)), 300.0)), level="shop", key=None, metric="suspect_share",
             numbers={"suspect_orders": int(k), "placed_orders": int(n), "share": share, "expected_share": expected,
                      "p_value": p},
-            text_en=f"{m.en} {share:.1%} today ({int(k)} of {int(n)} orders), expected {expected:.1%}: beyond normal "
-            "variation; see `junshi risk orders` and the Risk page, and read today's figures with --clean",
-            text_zh=f"{m.zh}今天为 {share:.1%}（{int(n)} 笔中 {int(k)} 笔），预期 {expected:.1%}：超出正常波动；"
-            "请查看 `junshi risk orders` 与风控页，并用 --clean 查看剔除后的数据")]
+            text=Text(en=f"{m.en} {share:.1%} today ({int(k)} of {int(n)} orders), expected {expected:.1%}: beyond "
+                         "normal variation; see `junshi risk orders` and the Risk page, and read today's figures "
+                         "with --clean",
+                      zh=f"{m.zh}今天为 {share:.1%}（{int(n)} 笔中 {int(k)} 笔），预期 {expected:.1%}：超出正常波动；"
+                         "请查看 `junshi risk orders` 与风控页，并用 --clean 查看剔除后的数据"))]
 
     def _table_kpi(self, name: str, metrics: list[str], start: date, end: date) -> pd.DataFrame:
         """Daily ``metrics`` of the shop (cached under ``name``; refetched when the range grows)."""

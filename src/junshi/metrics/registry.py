@@ -429,7 +429,8 @@ METRICS: tuple[Metric, ...] = (
         definition=Text(
             en="Orders placed in the period that `junshi risk orders` last scored as suspects (刷单, fake orders), "
                "on the day placed; orders never scored are not suspects.",
-            zh="期间内下单、且 `junshi risk orders` 最近一次评分为可疑（刷单）的订单数，按下单时间计入；未评分的订单不算可疑。"),
+            zh="期间内下单、且 `junshi risk orders` 最近一次评分为可疑（刷单）的订单数，按下单时间计入；"
+               "未评分的订单不算可疑。"),
         unit="count", direction="down", additive=True,
         sources=(Source("orders_placed", "count", where=_suspect, needs=("risk_suspect",)),)),
     Metric(
