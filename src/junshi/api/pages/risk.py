@@ -134,6 +134,7 @@ PAGE = Page(
         "buyer": Text("Buyer", "买家"), "address": Text("Address", "地址"), "device": Text("Device", "设备"),
         "score": Text("Score", "风险分"), "order": Text("Order", "订单"), "amount": Text("Paid", "实付金额"),
         "no_suspects": Text("No suspect order in this period.", "本期没有可疑订单。"),
+        "no_ring": Text("No ring among this period's suspect orders.", "本期可疑订单中没有团伙。"),
         **CHECK_NAMES,
         "level": Text("Buyer or address", "买家或地址"), "id": Text("Buyer / address", "买家 / 地址"),
         "count": Text("Count", "次数"), "total": Text("Of", "总数"),

@@ -17,9 +17,10 @@ export default async function risk() {
   const r = await api("risk", Q);
   cardRow("kpi-cards", r.cards, null);
   cardRow("clean-cards", r.clean_cards, r.cards);
-  lineChart("chart-share", r.days, [{ metric: "payment_conversion_rate", name: T.share_series, values: r.share }]);
+  lineChart("chart-share", r.days, [{ metric: "suspect_share", name: T.share_series, values: r.share }]);
   const kinds = ["buyer", "address", "device"];
-  chart("chart-ring", {
+  if (!r.ring_nodes.length) document.getElementById("chart-ring").append(el("p", { cls: "hint", text: T.no_ring }));
+  else chart("chart-ring", {
     tooltip: { trigger: "item" },
     legend: { top: 0, data: kinds.map((k) => T[k]) },
     series: [{
