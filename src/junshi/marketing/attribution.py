@@ -242,7 +242,7 @@ def compare(shop: Shop, *, start: date, end: date, half_life_days: float = 7.0,
             models: tuple[str, ...] = MODELS) -> Comparison:
     """Every model side by side per channel, with the ad platform's own figures where ``ad_spend`` has the
     channel (a source and an ad channel of the same name are the same channel)."""
-    for m in models:
+    for m in models or ("",):  # no model at all: the error lists them
         check_model(m)
     _check(start, end, half_life_days)
     results = _all_models(shop, start, end, half_life_days, models)
@@ -259,7 +259,6 @@ def compare(shop: Shop, *, start: date, end: date, half_life_days: float = 7.0,
             for ch in names]
     first = results[models[0]]
     return Comparison(start, end, models, rows, first.total_conversions, first.total_value, half_life_days, results)
-
 
 
 def period_of(shop: Shop, start: date | str | None = None, end: date | str | None = None) -> tuple[date, date]:
