@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from junshi.service.dsr import backtest, daily_ratings, dsr_forecast
+from junshi.service.dsr import backtest, daily_ratings, dsr_forecast, new_level
 from junshi.shop import connect
 from test_metrics import load_duckdb
 
@@ -15,9 +17,10 @@ from test_metrics import load_duckdb
 def test_forecast_arithmetic(tmp_path: Path) -> None:
     """As of 2024-06-28: 10 ratings of 5 on 2024-01-01 (in today's 180 days, out of those in 30 days) and
     3 ratings of 2 on 2024-06-20 (product p9, text 质量很差).
-    current = (10x5 + 3x2) / 13 = 4.3077; known in 30 days: 3 ratings, sum 6; rate 3/30 a day at level 2
-    -> 3 new ratings, sum 6; forecast = 12 / 6 = 2.0 < threshold 4.7 and < peers 4.8: an alert naming
-    质量 (3 negative mentions) and p9 (3 low ratings)."""
+    current = (10x5 + 3x2) / 13 = 4.3077; known in 30 days: 3 ratings, sum 6 (the ten 5s leave the window);
+    3 new ratings as in the last 30 days, at the mean so far (too little history for a line): 56/13;
+    forecast = (6 + 3 x 56/13) / 6 = 3.1538 < threshold 4.7 and < peers 4.8: an alert naming 质量
+    (3 negative mentions) and p9 (3 low ratings)."""
     rows = [dict(review_id=f"a{i}", product_id="p1", created_at="2024-01-01 10:00", dsr_item=5) for i in range(10)]
     rows += [dict(review_id=f"b{i}", product_id="p9", created_at="2024-06-20 10:00", dsr_item=2, text="质量很差")
              for i in range(3)]
@@ -28,10 +31,29 @@ def test_forecast_arithmetic(tmp_path: Path) -> None:
     item = got["scores"][0]
     assert item["metric"] == "dsr_item" and len(got["scores"]) == 1  # no service / logistics ratings
     assert item["current"] == pytest.approx(56 / 13, abs=1e-4)
-    assert item["forecast"] == pytest.approx(2.0)
+    assert item["forecast"] == pytest.approx((6 + 3 * 56 / 13) / 6, abs=1e-4)
     assert item["alert"] and item["below_peer"] and item["below_threshold"] and item["peer"] == 4.8
     assert item["aspects"] == [{"aspect": "quality", "negative": 3}]
     assert item["products"] == [{"product_id": "p9", "low_ratings": 3}]
+
+
+def test_new_ratings_level_against_a_separate_fit() -> None:
+    """120 days of 5-7 ratings a day around a level moving as 4.5 + 0.2 sin(t / 40) with a wobble. On the
+    last day the level of the next 30 days is the line fitted (numpy.polyfit: slope 0.20) on every day's
+    30-day mean against the one 30 days before, at today's 30-day mean; on day 50 (21 pairs, fewer than
+    30) it is the mean of every rating so far."""
+    t = np.arange(120)
+    n = 5.0 + t % 3
+    level = 4.5 + 0.2 * np.sin(t / 40) + 0.05 * ((t * 7) % 5 - 2)
+    daily = pd.DataFrame({"dsr_item_n": n, "dsr_item_sum": n * level}, index=pd.date_range("2024-01-01", periods=120))
+    got = new_level(daily, "dsr_item")
+    sums = daily.rolling(30, min_periods=1).sum()
+    recent = sums["dsr_item_sum"] / sums["dsr_item_n"]
+    slope, intercept = np.polyfit(recent.shift(30).to_numpy()[30:], recent.to_numpy()[30:], 1)
+    assert 0 < slope < 1
+    assert got.iloc[-1] == pytest.approx(intercept + slope * recent.iloc[-1])
+    so_far = daily.iloc[:51].sum()
+    assert got.iloc[50] == pytest.approx(so_far["dsr_item_sum"] / so_far["dsr_item_n"])
 
 
 def test_a_day_before_the_first_rating_has_no_score(tmp_path: Path) -> None:

@@ -50,7 +50,8 @@ _CONTRAST = re.compile("(?=" + "|".join(CONTRASTS) + ")")
 
 # who does something: right before another aspect's term they are only its subject (卖家发货: 物流)
 AGENTS = frozenset(("卖家", "店家", "商家", "掌柜", "客服", "快递", "快递员", "快递小哥", "顺丰", "圆通", "中通",
-                    "申通", "韵达", "京东物流", "邮政"))
+                    "申通", "韵达", "京东物流", "邮政", "顺丰速运", "中通快递", "圆通速递", "韵达快递", "申通快递",
+                    "EMS", "京东快递", "极兔"))
 # a word ending in 味 that jieba does not know (橡胶味, 香精味) is a smell complaint, except these
 NOT_SMELL = frozenset(("口味", "美味", "风味", "趣味", "品味", "韵味", "人情味", "意味", "滋味", "回味", "调味"))
 

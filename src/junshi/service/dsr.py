@@ -1,10 +1,12 @@
 """DSR early warning: each DSR score (宝贝与描述相符, 卖家服务, 物流服务) is the mean of the ratings of
 the last 180 days; forecast it 30 days ahead and warn when it will fall below the peers or a threshold.
 
-Forecast on day T for T+30: the ratings of T-149..T stay in the window (known sum and count); the 30 new
-days bring ratings at the rate of the last 30 days (per day) and at their mean level. So
-forecast = (known sum + 30 x rate x level) / (known count + 30 x rate). The backtest replays this on every
-day with 60 days behind it and 30 ahead, against the naive forecast (no change).
+Forecast on day T for T+30, exact in what is known: the ratings of T-149..T stay in the window (known
+sum and count), those of T-179..T-150 leave it. The 30 new days bring as many ratings as the last 30 days
+did, at a level predicted from the last 30 days' mean by a line fitted on the shop's own history (each
+day's 30-day mean against the one 30 days before: how much of a rise or fall lasts; see ``new_level``).
+So forecast = (known sum + new count x level) / (known count + new count). The backtest replays this on
+every day with 60 days behind it and 30 ahead, against the naive forecast (no change).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ SCORES = ("dsr_item", "dsr_service", "dsr_logistics")
 WINDOW = 180
 AHEAD = 30
 RECENT = 30
+MIN_PAIRS = 30  # pairs of 30-day means behind the line that predicts the next one
 THRESHOLD = 4.7  # below this a Taobao shop's DSR shows green (below the industry) for most categories
 # the review aspects behind each score
 SCORE_ASPECTS = {
@@ -36,12 +39,14 @@ SCORE_ASPECTS = {
 
 
 def daily_ratings(shop: Shop) -> pd.DataFrame:
-    """Per shop-local day and score: the count and the sum of the ratings (days without ratings: 0)."""
+    """Per shop-local day and score: the count, sum and sum of squares of the ratings (days without
+    ratings: 0)."""
     r = shop.table("reviews")
     aggs: dict[str, Any] = {}
     for s in SCORES:
         aggs[f"{s}_n"] = r[s].count()
         aggs[f"{s}_sum"] = r[s].sum()
+        aggs[f"{s}_sq"] = (r[s] * r[s]).sum()
     f = r.group_by(day=r.created_at.date()).aggregate(**aggs).execute()
     if f.empty or not any(f[f"{s}_n"].sum() for s in SCORES):
         raise MissingDataError(
@@ -59,17 +64,35 @@ def _window(s: pd.Series, days: int) -> pd.Series:
     return s.rolling(days, min_periods=1).sum()
 
 
+def new_level(daily: pd.DataFrame, score: str) -> pd.Series:
+    """Per day T: the expected mean of the ratings of the next 30 days. From the shop's own history up
+    to T, a least-squares line predicts a 30-day mean from the one 30 days before it (every day a pair);
+    its slope (clipped to 0..1) says how much of a recent rise or fall lasts. With fewer than
+    ``MIN_PAIRS`` pairs: the mean of every rating so far."""
+    n, total = daily[f"{score}_n"], daily[f"{score}_sum"]
+    recent = _window(total, RECENT) / _window(n, RECENT).where(lambda c: c > 0)
+    before = recent.shift(RECENT)
+    ok = recent.notna() & before.notna()
+    x, y = before.where(ok, 0.0), recent.where(ok, 0.0)
+    pairs = ok.cumsum()
+    mx, my = x.cumsum() / pairs, y.cumsum() / pairs
+    slope = (((x * y).cumsum() / pairs - mx * my) / ((x * x).cumsum() / pairs - mx * mx)).clip(0.0, 1.0)
+    level = my + slope.fillna(0.0) * (recent - mx)
+    mean_so_far = total.cumsum() / n.cumsum()
+    return level.where(pairs >= MIN_PAIRS, mean_so_far)
+
+
 def forecast_frame(daily: pd.DataFrame, score: str) -> pd.DataFrame:
-    """Per day T: current (180-day mean up to T), forecast for T+30, and the actual mean at T+30."""
+    """Per day T: current (180-day mean up to T), forecast for T+30, the actual mean at T+30, and the
+    parts of the forecast (ratings staying in the window, new ones and their level)."""
     n, total = daily[f"{score}_n"], daily[f"{score}_sum"]
     out = pd.DataFrame(index=daily.index)
     out["current"] = _window(total, WINDOW) / _window(n, WINDOW)
-    known_n = _window(n, WINDOW - AHEAD)
+    out["known_n"] = _window(n, WINDOW - AHEAD)
     known_sum = _window(total, WINDOW - AHEAD)
-    rate = _window(n, RECENT) / RECENT
-    level = _window(total, RECENT) / _window(n, RECENT)
-    new_n = AHEAD * rate
-    out["forecast"] = (known_sum + new_n * level.fillna(0)) / (known_n + new_n)
+    out["new_n"] = _window(n, RECENT) * AHEAD / RECENT
+    out["level"] = new_level(daily, score)
+    out["forecast"] = (known_sum + out["new_n"] * out["level"].fillna(0)) / (out["known_n"] + out["new_n"])
     out["actual"] = out["current"].shift(-AHEAD)
     return out
 
@@ -85,7 +108,7 @@ class Backtest:
 def backtest(daily: pd.DataFrame, score: str, warmup: int = 60) -> Backtest | None:
     """Mean absolute error of the 30-day forecast on every day with ``warmup`` days behind it and 30 ahead,
     and that of the naive forecast (the score stays as it is)."""
-    f = forecast_frame(daily, score).iloc[warmup:].dropna()
+    f = forecast_frame(daily, score).iloc[warmup:].dropna(subset=["current", "forecast", "actual"])
     if f.empty:
         return None
     err = f["forecast"] - f["actual"]

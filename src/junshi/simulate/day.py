@@ -13,6 +13,7 @@ import numpy as np
 
 from junshi.simulate.catalog import Catalog, Creative
 from junshi.simulate.plan import DayEffects
+from junshi.simulate.service import ServicePlan, arrived_late, carriers, review_aspects, size_penalty
 from junshi.simulate.state import BTYD, State
 from junshi.simulate.vocab import (
     CATEGORIES,
@@ -155,6 +156,7 @@ class DayGenerator:
         self.vpd = visitors_per_day
         self.start_us, self.end_us = start_us, end_us  # end_us: end of the last day (exclusive)
         self.courier = courier  # (ship window start us, end us, extra days)
+        self.service = ServicePlan.for_catalog(catalog)
         self.promo_us = promo_us  # start of the promotion day
         self.ring_product = ring_product
         self.n_cat = len(CATEGORIES)
@@ -386,6 +388,9 @@ class DayGenerator:
         shipped = np.where(o_paid >= 0, ship_from + hours.astype(np.int64), NULL)
         region = CITY_REGION[s_city[o_all]]
         travel = REGION_DAYS[region] * rng.lognormal(0, 0.25, n_o) + 0.3
+        srng = rng.spawn(1)[0]  # couriers and review aspects: their own draws, the rest of the day unchanged
+        carrier, speed, backlog = carriers(srng, n_o)
+        travel = travel * speed + backlog
         late = np.zeros(n_o)
         if self.courier:
             late = np.where((shipped >= self.courier[0]) & (shipped < self.courier[1]), self.courier[2], 0.0)
@@ -427,8 +432,9 @@ class DayGenerator:
                    "product": main_prod[rf], "created_at": r_time[rf],
                    "amount": np.where(early[rf], pay_amt[rf], np.minimum(l_amt_first[rf], pay_amt[rf])),
                    "quantity": qty_first[rf], "reason": reason[rf]}
-        reviews = self._reviews(rng, st.next_review, oid, main_prod, s_cid[o_all], o_paid,
-                                delivered, REGION_DAYS[region] + 1.5, ~has_ref, is_fake)
+        reviews, rv = self._reviews(rng, st.next_review, oid, main_prod, s_cid[o_all], o_paid,
+                                    delivered, REGION_DAYS[region] + 1.5, ~has_ref, is_fake)
+        reviews.update(self._review_service(srng, reviews, rv, carrier, o_paid, delivered))
         addr_key = np.r_[s_cid[o_sess], ring["addr"]]
         dev_key = np.r_[s_vid[o_sess], ring["dev"]]
         orders = {"order_id": oid, "customer": s_cid[o_all], "visitor": s_vid[o_all], "session": sid[o_all],
@@ -437,7 +443,7 @@ class DayGenerator:
                   "device": s_device[o_all], "city": s_city[o_all], "item": item, "discount": disc,
                   "shipping": ship_fee, "pay": pay_amt, "is_presale": o_presale, "deposit": deposit,
                   "method": rng.choice(3, n_o, p=PAYMENT_SHARE), "addr_key": addr_key, "dev_key": dev_key,
-                  "fake": is_fake}
+                  "fake": is_fake, "carrier": carrier}
         items = {"order_id": oid[l_ord], "line_no": l_no, "product": l_prod, "quantity": l_qty, "unit_price": unit,
                  "amount": l_amt, "unit_cost": cat.cost_cents[l_prod]}
 
@@ -655,14 +661,15 @@ class DayGenerator:
 
     def _reviews(self, rng: np.random.Generator, first_id: int, oid: np.ndarray, product: np.ndarray,
                  customer: np.ndarray, paid: np.ndarray, delivered: np.ndarray, expected_days: np.ndarray,
-                 eligible: np.ndarray, fake: np.ndarray) -> dict[str, np.ndarray]:
-        """Reviews of delivered orders: rating and DSR rise with quality, fall with lateness (logistics most),
-        and share the buyer's mood; the brushing ring reviews every order with five stars."""
+                 eligible: np.ndarray, fake: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Reviews of delivered orders (and their order indexes): rating and DSR rise with quality, fall with
+        lateness (logistics most) and the planted size problem, and share the buyer's mood; the brushing ring
+        reviews every order with five stars."""
         n_o = len(oid)
         qual = self.cat.quality[product]
         excess = np.where(delivered >= 0, (delivered - paid) / US_DAY - expected_days, 0)
         mood = rng.normal(0, 0.35, n_o)
-        d_item = 1.6 + 3.6 * qual + mood + rng.normal(0, 0.4, n_o)
+        d_item = 1.6 + 3.6 * qual + mood + rng.normal(0, 0.4, n_o) - size_penalty(self.service, product)
         d_serv = 4.6 + mood + rng.normal(0, 0.35, n_o) - 0.15 * np.maximum(excess, 0)
         d_log = 4.9 + mood + rng.normal(0, 0.35, n_o) - 0.55 * np.maximum(excess, 0)
         rating = 0.55 * d_item + 0.25 * d_log + 0.2 * d_serv + rng.normal(0, 0.3, n_o)
@@ -676,7 +683,17 @@ class DayGenerator:
         return {"review_id": first_id + np.arange(len(rv)),
                 "order_id": oid[rv], "product": product[rv], "customer": customer[rv], "created_at": rv_t[rv],
                 "rating": score(rating), "dsr_item": score(d_item), "dsr_service": score(d_serv),
-                "dsr_logistics": score(d_log), "fake": fake[rv], "pick": rng.integers(0, 1000, len(rv))}
+                "dsr_logistics": score(d_log), "fake": fake[rv], "pick": rng.integers(0, 1000, len(rv))}, rv
+
+    def _review_service(self, rng: np.random.Generator, reviews: dict[str, np.ndarray], rv: np.ndarray,
+                        carrier: np.ndarray, paid: np.ndarray, delivered: np.ndarray) -> dict[str, np.ndarray]:
+        """The courier of each reviewed order (``rv``: order indexes) and the aspects its review talks
+        about (none for fake ones)."""
+        said = review_aspects(rng, self.service, self.cat, reviews["product"], arrived_late(paid, delivered)[rv],
+                              carrier[rv], reviews["dsr_item"], reviews["dsr_service"], reviews["dsr_logistics"],
+                              reviews["rating"])
+        said[reviews["fake"]] = 0
+        return {"carrier": carrier[rv], "aspects": said}
 
     # ------------------------------------------------------------------ helpers
     def _ring(self, st: State, rng: np.random.Generator, n_fake: int, *, n_new_vis: int, day_us: int

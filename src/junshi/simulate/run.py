@@ -197,6 +197,8 @@ def _write_shop(wh: Warehouse, sim: Simulation, shop: str, progress: Callable[[i
         promotion=sim.plan.promotion, incremental_sales=sum(a - b for _d, _p, a, b in sim.promo_rows) / 100,
         n_events=total_events)
     _write_truth(con, truth, st, sim.start_us, sim.promo_rows, fakes)
+    con.executemany("INSERT INTO sim_truth_service VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(shop, *row) for row in sim.gen.service.truth_rows(catalog, lang)])
     truth.fake_order_ids = [r[0] for r in con.execute(
         "SELECT order_id FROM sim_truth_fake_orders WHERE shop_id = ? ORDER BY order_id", [shop]).fetchall()]
     return truth

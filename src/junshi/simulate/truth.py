@@ -27,8 +27,11 @@ TRUTH_TABLES = {
     "sim_truth_abuse": "shop_id VARCHAR, case_id VARCHAR, kind VARCHAR, honest BOOLEAN, level VARCHAR, id VARCHAR",
     "sim_truth_promotion": """shop_id VARCHAR, date DATE, phase VARCHAR, sales DECIMAL(18,2),
         baseline_sales DECIMAL(18,2), incremental_sales DECIMAL(18,2)""",
+    "sim_truth_service": """shop_id VARCHAR, kind VARCHAR, carrier VARCHAR, product_id VARCHAR, aspect VARCHAR,
+        effect DOUBLE, note_en VARCHAR, note_zh VARCHAR""",
+    "sim_truth_review_aspects": "shop_id VARCHAR, review_id VARCHAR, aspect VARCHAR, polarity TINYINT",
 }
-VERSION = "1"
+VERSION = "2"  # 2: couriers, reviews with aspects (sim_truth_service, sim_truth_review_aspects)
 
 
 def create_truth_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -80,6 +83,16 @@ class GroundTruth:
     def promotion_days(self) -> pd.DataFrame:
         """Per day of the promotion window: phase, sales, baseline_sales (no promotion), incremental_sales."""
         return self._read("SELECT * EXCLUDE (shop_id) FROM sim_truth_promotion WHERE shop_id = ? ORDER BY date")
+
+    def service_problems(self) -> pd.DataFrame:
+        """The planted service problems: kind (slow_carrier, aspect_problem), carrier, product_id, aspect,
+        effect (extra days; share of reviews complaining), note_en, note_zh."""
+        return self._read("SELECT * EXCLUDE (shop_id) FROM sim_truth_service WHERE shop_id = ? ORDER BY kind")
+
+    def review_aspects(self) -> pd.DataFrame:
+        """What each simulated review says: review_id, aspect, polarity (1 praise, -1 complaint)."""
+        return self._read("SELECT * EXCLUDE (shop_id) FROM sim_truth_review_aspects WHERE shop_id = ? "
+                          "ORDER BY review_id, aspect")
 
     def fake_orders(self) -> pd.DataFrame:
         return self._read("SELECT * EXCLUDE (shop_id) FROM sim_truth_fake_orders WHERE shop_id = ? ORDER BY 1")

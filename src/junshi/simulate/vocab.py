@@ -93,20 +93,6 @@ KEYWORDS: tuple[tuple[str, str, int], ...] = (
     ("香水礼盒", "perfume gift set", -1), ("儿童连衣裙", "girls' dress", -1),
 )
 
-REVIEW_TEXTS: dict[int, tuple[tuple[str, str], ...]] = {
-    5: (("质量很好，版型显瘦，很喜欢！", "Great quality and a flattering fit, love it!"),
-        ("物流很快，包装精美，会回购。", "Fast delivery, lovely packaging, will buy again."),
-        ("和描述一致，颜色很正。", "Exactly as described, true colour."),
-        ("客服耐心，尺码推荐很准。", "Patient service, the size advice was spot on.")),
-    4: (("整体不错，面料稍薄。", "Good overall, the fabric is a bit thin."),
-        ("挺好的，就是发货有点慢。", "Nice, but it shipped a little slowly.")),
-    3: (("一般般，和图片有点色差。", "So-so, the colour differs from the photos."),
-        ("还行吧，价格偏高。", "Okay, a bit pricey.")),
-    2: (("快递太慢了，等了好久。", "Delivery was far too slow."),
-        ("尺码偏小，做工一般。", "Runs small, average workmanship.")),
-    1: (("质量很差，和描述不符。", "Poor quality, not as described."),
-        ("物流太慢，客服也不回复。", "Very slow delivery and no reply from service.")),
-}
 FAKE_REVIEW_TEXTS = (("好评！", "Good!"), ("非常好，推荐购买。", "Very good, recommended."), ("满意", "Satisfied"))
 
 REFUND_REASONS = (
@@ -124,4 +110,51 @@ STATUSES = {
     "completed": ("交易成功", "completed"),
     "closed": ("交易关闭", "closed"),
     "deposit": ("定金已付", "deposit_paid"),
+}
+
+# couriers: zh, en, share of parcels, travel-time factor, mean extra days (a backlog)
+CARRIERS: tuple[tuple[str, str, float, float, float], ...] = (
+    ("顺丰速运", "SF Express", 0.2, 0.7, 0.0),
+    ("中通快递", "ZTO Express", 0.3, 1.0, 0.0),
+    ("圆通速递", "YTO Express", 0.22, 1.05, 0.0),
+    ("韵达快递", "Yunda Express", 0.18, 1.1, 1.5),
+    ("EMS", "China Post EMS", 0.1, 1.3, 0.0),
+)
+SLOW_CARRIER = 3  # 韵达快递: planted late (sim_truth_service)
+
+# what a review says about each aspect: aspect id -> (praise, complaints), each (zh, en); {carrier} is the courier
+REVIEW_CLAUSES: dict[str, tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]] = {
+    "logistics": ((("物流很快", "fast delivery"), ("发货很及时", "shipped promptly"),
+                   ("{carrier}送货很快", "{carrier} delivered fast"), ("快递小哥很负责", "a careful courier")),
+                  (("物流太慢了", "delivery was far too slow"), ("{carrier}太慢了", "{carrier} was too slow"),
+                   ("{carrier}比承诺的晚到了好几天", "{carrier} arrived days after the promised date"),
+                   ("物流信息好几天不更新", "tracking did not update for days"))),
+    "size": ((("尺码标准", "true to size"), ("大小正合适", "the size fits well")),
+             (("尺码偏小", "runs small"), ("码数偏小，建议拍大一码", "runs small, order a size up"))),
+    "quality": ((("质量很好", "great quality"), ("品质不错", "good quality"), ("质感很好", "feels well made")),
+                (("质量一般", "mediocre quality"), ("质量太差了", "poor quality"),
+                 ("品质不太好", "not great quality"))),
+    "service": ((("客服很耐心", "patient customer service"), ("客服回复很快", "quick replies from service"),
+                 ("卖家服务态度好", "a friendly seller")),
+                (("客服回复太慢", "slow replies from service"), ("客服态度不好", "unfriendly customer service"))),
+    "price": ((("性价比很高", "great value"), ("价格实惠", "a fair price"),
+               ("活动价很划算", "a bargain at the promotion price")),
+              (("价格有点贵", "a bit pricey"), ("性价比不高", "not great value"))),
+    "packaging": ((("包装很严实", "well packed"), ("包装精美", "lovely packaging")),
+                  (("包装盒压坏了", "the box was crushed"), ("包装太简陋", "flimsy packaging"))),
+    "color": ((("颜色很正", "true colour"), ("没有色差", "colour as in the photos")),
+              (("有色差", "the colour differs from the photos"), ("颜色比图片暗", "darker than in the photos"))),
+    "smell": ((("没有异味", "no odd smell"), ("味道很淡很好闻", "a light, pleasant scent")),
+              (("有股味道", "it has a smell"), ("味道有点刺鼻", "a pungent smell"))),
+    "workmanship": ((("做工精细", "fine workmanship"), ("走线整齐", "neat stitching")),
+                    (("线头有点多", "quite a few loose threads"), ("做工粗糙", "rough workmanship"))),
+}
+# reviews that name no aspect, by rating
+GENERIC_REVIEWS: dict[int, tuple[tuple[str, str], ...]] = {
+    5: (("非常满意，推荐购买", "Very happy, recommended"), ("很喜欢，会回购的", "Love it, will buy again"),
+        ("第二次买了，一如既往地好", "Second purchase, as good as ever")),
+    4: (("挺好的，还会再来", "Nice, will come back"), ("整体满意", "Satisfied overall")),
+    3: (("一般般吧", "So-so"), ("中规中矩", "Average")),
+    2: (("不太满意", "Not very happy"), ("和想象的不一样", "Not what I expected")),
+    1: (("很失望，不会再买了", "Very disappointed, will not buy again"), ("不推荐", "Not recommended")),
 }

@@ -23,14 +23,15 @@ import pyarrow as pa
 
 from junshi.simulate.catalog import Catalog, Creative
 from junshi.simulate.day import CITIES, EVENT_TYPES, STATUS_CODES, page_names
+from junshi.simulate.service import ASPECT_CODES, PROMISE_DAYS, review_texts
 from junshi.simulate.vocab import (
+    CARRIERS,
     DEVICES,
     FAKE_REVIEW_TEXTS,
     KEYWORDS,
     PAYMENT_METHODS,
     REFUND_REASONS,
     REGIONS,
-    REVIEW_TEXTS,
     SOURCE_INDEX,
     SOURCES,
     STATUSES,
@@ -105,10 +106,8 @@ class Writer:
         self.channels = [self.sources[c.source] for c in creatives]
         email = "会员日短信" if zh else "member day SMS"
         self.session_campaigns = [*self.campaigns, email]
-        texts = [t[0 if zh else 1] for r in (1, 2, 3, 4, 5) for t in REVIEW_TEXTS[r]]
-        self.texts = texts + [t[0 if zh else 1] for t in FAKE_REVIEW_TEXTS]
-        counts = np.array([len(REVIEW_TEXTS[r]) for r in (1, 2, 3, 4, 5)])
-        self.text_offset, self.text_count = np.r_[0, np.cumsum(counts)[:-1]], counts
+        self.fake_texts = [t[0 if zh else 1] for t in FAKE_REVIEW_TEXTS]
+        self.carriers = [c[0] if zh else c[1] for c in CARRIERS]
 
     def __enter__(self) -> Writer:
         return self
@@ -209,11 +208,12 @@ class Writer:
             "item": money(c["item"]), "discount": money(c["discount"]), "shipping": money(c["shipping"]),
             "pay": money(c["pay"]), "presale": pa.array(c["is_presale"]), "deposit": money(c["deposit"]),
             "method": codes(c["method"], self.methods), "addr": ints(c["addr_key"], None),
-            "dev": ints(c["dev_key"], None),
+            "dev": ints(c["dev_key"], None), "carrier": codes(c["carrier"], self.carriers),
         }, "$1, 'O' || oid, 'C' || cid, 'V' || vid, 'S' || sid, created_at, paid_at, shipped_at, delivered_at, "
            "cancelled_at, status, source, device, region, city, item, discount, shipping, pay, presale, deposit, "
            "method, left(md5($1 || ':addr:' || addr), 16), left(md5($1 || ':ip:' || sid), 16), "
-           "left(md5($1 || ':dev:' || dev), 16), CAST(paid_at AS DATE) + INTERVAL 4 DAY, NULL")  # promised: 4 days
+           f"left(md5($1 || ':dev:' || dev), 16), CAST(paid_at AS DATE) + INTERVAL {PROMISE_DAYS} DAY, "
+           "CASE WHEN shipped_at IS NULL THEN NULL ELSE carrier END")
 
     def _order_items(self, c: dict[str, np.ndarray]) -> None:
         self._insert("order_items", {
@@ -230,16 +230,20 @@ class Writer:
         }, "$1, 'R' || rid, 'O' || oid, product, created_at, amount, qty::INTEGER, reason")
 
     def _reviews(self, c: dict[str, np.ndarray]) -> None:
-        r = c["rating"] - 1
-        text = np.where(c["fake"], len(self.texts) - 3 + c["pick"] % 3,
-                        self.text_offset[r] + c["pick"] % self.text_count[r])
+        said = c["aspects"]
+        written = review_texts(said, c["carrier"], c["rating"], c["pick"], self.zh)
+        text = [self.fake_texts[p % 3] if f else t for t, f, p in zip(written, c["fake"], c["pick"], strict=True)]
         self._insert("reviews", {
             "rvid": ints(c["review_id"]), "oid": ints(c["order_id"]), "product": codes(c["product"], self.products),
             "cid": ints(c["customer"], 1), "created_at": ts(c["created_at"]), "rating": ints(c["rating"]),
             "di": ints(c["dsr_item"]), "ds": ints(c["dsr_service"]), "dl": ints(c["dsr_logistics"]),
-            "text": codes(text, self.texts),
+            "text": pa.array(text, pa.string()),
         }, "$1, 'RV' || rvid, 'O' || oid, product, 'C' || cid, created_at, rating::INTEGER, di::INTEGER, "
            "ds::INTEGER, dl::INTEGER, text")
+        row, k = np.nonzero(said)
+        self._insert("sim_truth_review_aspects", {
+            "rvid": ints(c["review_id"][row]), "aspect": codes(k, ASPECT_CODES), "polarity": ints(said[row, k], None),
+        }, "$1, 'RV' || rvid, aspect, polarity::TINYINT")
 
     def _ad_spend(self, c: dict[str, np.ndarray]) -> None:
         cr = c["creative"]
