@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from junshi.service.aspects import aspects
-from junshi.service.lexicon import ASPECTS
+from junshi.vocab import REVIEW_ASPECTS
 
 LABELLED = Path(__file__).parent / "fixtures" / "reviews_zh.csv"
-ZH = {a.zh: a.id for a in ASPECTS}
+ZH = {a.name.zh: a.id for a in REVIEW_ASPECTS.values()}
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -84,7 +84,7 @@ def _scores(split: str) -> dict[str, tuple[float, float, int]]:
             for a, _ in gold - got:
                 fn[a] = fn.get(a, 0) + 1
     out = {}
-    for a in ASPECTS:
+    for a in REVIEW_ASPECTS.values():
         t, p, n = tp.get(a.id, 0), fp.get(a.id, 0), fn.get(a.id, 0)
         out[a.id] = (t / (t + p) if t + p else 0.0, t / (t + n) if t + n else 0.0, t + n)
     return out

@@ -1,5 +1,6 @@
 """Vocabularies every face shares, declared once: diagnosis factors, alert severities, recommendation
-priorities, the alert levels, and the names of the diagnosis' own cell values.
+priorities, the alert levels, the names of the diagnosis' own cell values, promotion phases, review
+aspects and the stages of an overdue order.
 
 The CLI, the morning note, the API and the dashboard take these labels from here (dimensions are declared
 in :mod:`junshi.metrics.dimensions`, metrics in :mod:`junshi.metrics.registry`); nothing else spells them.
@@ -120,6 +121,38 @@ CLEAN = Term(id="clean", name=Text(en="Without suspect orders", zh="刷单剔除
                               zh="剔除 `junshi risk orders` 识别的可疑（刷单）订单及其明细、退款与评价后的数据。"))
 """Figures read without the suspect orders (``--clean``, ``clean=True``)."""
 
+REVIEW_ASPECTS: dict[str, Term] = {t.id: t for t in (
+    Term(id="logistics", name=Text(en="Logistics", zh="物流"),
+         description=Text(en="Shipping and delivery: speed, couriers, tracking.",
+                          zh="发货与配送：速度、快递员、物流信息。")),
+    Term(id="size", name=Text(en="Size", zh="尺码"),
+         description=Text(en="Whether the size fits: runs small or large, true to size.",
+                          zh="尺码是否合适：偏小、偏大、标准。")),
+    Term(id="quality", name=Text(en="Quality", zh="质量"),
+         description=Text(en="Quality and materials: fabric, feel, durability.", zh="质量与材质：面料、手感、耐用。")),
+    Term(id="service", name=Text(en="Customer service", zh="客服"),
+         description=Text(en="The seller's customer service and after-sales.", zh="卖家客服与售后。")),
+    Term(id="price", name=Text(en="Price", zh="价格"),
+         description=Text(en="Price and value for money, discounts, price drops.", zh="价格与性价比、折扣、降价。")),
+    Term(id="packaging", name=Text(en="Packaging", zh="包装"),
+         description=Text(en="Packaging: boxes, protection, damage in transit.", zh="包装：盒子、防护、运输破损。")),
+    Term(id="color", name=Text(en="Colour", zh="颜色"),
+         description=Text(en="Colour: as in the photos (色差), fading.", zh="颜色：与图片是否一致（色差）、掉色。")),
+    Term(id="smell", name=Text(en="Smell", zh="气味"),
+         description=Text(en="Smell: odd or chemical smells, scent.", zh="气味：异味、甲醛味、香味。")),
+    Term(id="workmanship", name=Text(en="Workmanship", zh="做工"),
+         description=Text(en="Workmanship: stitching, loose threads, finish.", zh="做工：走线、线头、细节。")),
+)}
+"""The aspects a review talks about (junshi.service.aspects), in the order they are listed."""
+
+DELIVERY_STAGES: dict[str, Term] = {t.id: t for t in (
+    Term(id="not_shipped", name=Text(en="Not shipped", zh="未发货"),
+         description=Text(en="Paid, not handed to a carrier yet.", zh="已付款，尚未交给物流公司。")),
+    Term(id="in_transit", name=Text(en="In transit", zh="运输中"),
+         description=Text(en="Shipped, not delivered yet.", zh="已发货，尚未签收。")),
+)}
+"""Where an overdue order is (junshi.service.logistics)."""
+
 CELL_VALUES: dict[str, Text] = {
     "(not allocated)": Text(en="(not allocated)", zh="（未分摊）"),
     "(unknown)": Text(en="(unknown)", zh="（未知）"),
@@ -146,4 +179,6 @@ def vocabularies() -> dict[str, Any]:
         "shop_level": SHOP_LEVEL.to_dict(),
         "cell_values": {k: v.to_dict() for k, v in CELL_VALUES.items()},
         "promo_phases": {k: v.to_dict() for k, v in PROMO_PHASES.items()},
+        "review_aspects": {k: v.to_dict() for k, v in REVIEW_ASPECTS.items()},
+        "delivery_stages": {k: v.to_dict() for k, v in DELIVERY_STAGES.items()},
     }

@@ -123,10 +123,18 @@ def _peer(shop: Shop, score: str, day: date) -> float | None:
     return None if f.empty else float(f["value"].iloc[0])
 
 
+def _low(low: Any, key: Any, name: str, score: str) -> list[dict[str, Any]]:
+    """The five ``name`` values (products, carriers) with the most ratings below 4 on ``score``."""
+    bad = low.filter((low[score] < 4) & key.notnull()).group_by(key.name(name)).aggregate(
+        low_ratings=low[score].count())
+    f = bad.order_by([bad.low_ratings.desc(), name]).limit(5).execute()
+    return [{name: str(r[name]), "low_ratings": int(r["low_ratings"])} for r in f.to_dict("records")]
+
+
 def dsr_forecast(shop: Shop, as_of: date | None = None, threshold: float = THRESHOLD) -> dict[str, Any]:
     """Each DSR score now and forecast 30 days ahead, against peers and ``threshold``; an alert names the
-    aspects (negative review mentions of the last 30 days) and the products (most ratings below 4 on
-    the score in the last 30 days) behind it; the backtest error of the method on this shop."""
+    aspects (negative review mentions of the last 30 days), the products and the carriers (most ratings
+    below 4 on the score in the last 30 days) behind it; the backtest error of the method on this shop."""
     daily = daily_ratings(shop)
     day = as_of or daily.index.max().date()
     ts = pd.Timestamp(day)
@@ -136,6 +144,8 @@ def dsr_forecast(shop: Shop, as_of: date | None = None, threshold: float = THRES
     recent_start = day - timedelta(days=RECENT - 1)
     reviews = shop.table("reviews")
     low = reviews.filter((reviews.created_at.date() >= recent_start) & (reviews.created_at.date() <= day))
+    orders = shop.table("orders").select("order_id", "carrier")
+    low = low.left_join(orders, low.order_id == orders.order_id)
     reviews_recent = review_frame(shop, recent_start, day)
     mentions = mention_frame(reviews_recent) if not reviews_recent.empty else pd.DataFrame(
         columns=["aspect", "polarity"])
@@ -150,8 +160,6 @@ def dsr_forecast(shop: Shop, as_of: date | None = None, threshold: float = THRES
         below_threshold = fc < threshold
         neg = mentions[(mentions["polarity"] < 0) & mentions["aspect"].isin(SCORE_ASPECTS[score])]
         aspects = [{"aspect": a, "negative": int(c)} for a, c in neg["aspect"].value_counts().items()]
-        bad = low.filter(low[score] < 4).group_by("product_id").aggregate(low_ratings=low[score].count())
-        prods = bad.order_by([bad.low_ratings.desc(), "product_id"]).limit(5).execute()
         bt = backtest(daily, score)
         m = REGISTRY[score]
         out.append({
@@ -162,8 +170,8 @@ def dsr_forecast(shop: Shop, as_of: date | None = None, threshold: float = THRES
             "below_peer": bool(below_peer), "below_threshold": bool(below_threshold),
             "recent_ratings": int(daily[f"{score}_n"].loc[:ts].tail(RECENT).sum()),
             "aspects": aspects,
-            "products": [{"product_id": None if pd.isna(r["product_id"]) else str(r["product_id"]),
-                          "low_ratings": int(r["low_ratings"])} for r in prods.to_dict("records")],
+            "products": _low(low, low.product_id, "product_id", score),
+            "carriers": _low(low, low.carrier, "carrier", score),
             "backtest": None if bt is None else {"days": bt.days, "mae": round(bt.mae, 4),
                                                  "mae_naive": round(bt.mae_naive, 4), "bias": round(bt.bias, 4)},
         })

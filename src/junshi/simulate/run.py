@@ -19,6 +19,7 @@ from junshi.simulate.abuse import plant_abuse
 from junshi.simulate.catalog import build_catalog, build_creatives
 from junshi.simulate.day import US_DAY, Day, DayGenerator, commit
 from junshi.simulate.plan import Plan
+from junshi.simulate.service import write_dsr_peers
 from junshi.simulate.state import BTYD, State
 from junshi.simulate.truth import VERSION, GroundTruth, create_truth_tables, promotion_json
 from junshi.simulate.vocab import CATEGORIES
@@ -199,6 +200,7 @@ def _write_shop(wh: Warehouse, sim: Simulation, shop: str, progress: Callable[[i
     _write_truth(con, truth, st, sim.start_us, sim.promo_rows, fakes)
     con.executemany("INSERT INTO sim_truth_service VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [(shop, *row) for row in sim.gen.service.truth_rows(catalog, lang)])
+    write_dsr_peers(con, shop, np.random.default_rng([sim.seed, 98]))
     truth.fake_order_ids = [r[0] for r in con.execute(
         "SELECT order_id FROM sim_truth_fake_orders WHERE shop_id = ? ORDER BY order_id", [shop]).fetchall()]
     return truth

@@ -12,11 +12,12 @@ Draws come from a generator of their own (spawned from the day's), so the rest o
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 
-from junshi.service.lexicon import ASPECTS
 from junshi.simulate.catalog import Catalog
 from junshi.simulate.vocab import (
     CARRIERS,
@@ -25,8 +26,9 @@ from junshi.simulate.vocab import (
     REVIEW_CLAUSES,
     SLOW_CARRIER,
 )
+from junshi.vocab import REVIEW_ASPECTS
 
-ASPECT_CODES = tuple(a.id for a in ASPECTS)
+ASPECT_CODES = tuple(REVIEW_ASPECTS)
 US_DAY = 86_400_000_000
 PROMISE_DAYS = 4  # promised delivery: the paid day + 4 (orders.promised_at)
 SIZE_COMPLAINT = 0.75  # share of the planted product's reviews that complain about its size
@@ -133,3 +135,22 @@ def review_texts(said: np.ndarray, carrier: np.ndarray, rating: np.ndarray, pick
 def arrived_late(paid: np.ndarray, delivered: np.ndarray) -> np.ndarray:
     """Whether each delivered order arrived after its promised day (paid day + PROMISE_DAYS)."""
     return (delivered >= 0) & (delivered // US_DAY > paid // US_DAY + PROMISE_DAYS)
+
+
+# peers' DSR against the shop's own mean over the run: better on the item score, a little worse on service
+DSR_PEERS = {"dsr_item": 0.04, "dsr_service": -0.03, "dsr_logistics": 0.02}
+
+
+def write_dsr_peers(con: duckdb.DuckDBPyConnection, shop: str, rng: np.random.Generator) -> None:
+    """Daily peer averages (benchmarks, level peer_avg) of the three DSR scores: the shop's mean over the
+    whole run plus ``DSR_PEERS``, with a little day-to-day noise."""
+    means = con.execute("SELECT avg(dsr_item), avg(dsr_service), avg(dsr_logistics), min(created_at)::DATE, "
+                        "max(created_at)::DATE FROM reviews WHERE shop_id = ?", [shop]).fetchone()
+    if means is None or means[0] is None:
+        return
+    days = (means[4] - means[3]).days + 1
+    rows = [(shop, means[3] + dt.timedelta(days=i), metric, "peer_avg",
+             round(float(mean) + shift + float(noise), 4))
+            for (metric, shift), mean in zip(DSR_PEERS.items(), means[:3], strict=True)
+            for i, noise in enumerate(rng.normal(0, 0.005, days))]
+    con.executemany("INSERT INTO benchmarks (shop_id, date, metric, level, value) VALUES (?, ?, ?, ?, ?)", rows)

@@ -13,8 +13,10 @@ from junshi.errors import MissingDataError
 from junshi.i18n import Lang, Text
 from junshi.periods import Period
 from junshi.service.dsr import dsr_forecast
+from junshi.service.labels import LISTS, field_name
 from junshi.service.logistics import logistics
 from junshi.service.reviews import review_aspects
+from junshi.vocab import DELIVERY_STAGES, REVIEW_ASPECTS
 
 SERVICE_CARDS = ("dsr_item", "dsr_service", "dsr_logistics", "positive_review_rate", "hours_to_ship", "days_to_deliver")
 DSR = ("dsr_item", "dsr_service", "dsr_logistics")
@@ -50,6 +52,9 @@ class DsrForecastRow(Model):
     forecast: float
     peer: float | None
     alert: bool
+    aspects: list[str]
+    products: list[str]
+    carriers: list[str]
 
 
 class CarrierRow(Model):
@@ -65,6 +70,7 @@ class OverdueRow(Model):
     carrier: str | None
     days_overdue: int
     stage: str
+    stage_name: str
 
 
 class ServiceResponse(Model):
@@ -87,7 +93,7 @@ def _aspects(shop: Shop, start: date, end: date, lang: Lang) -> list[AspectRow]:
         data = review_aspects(shop, start, end)
     except MissingDataError:
         return []
-    return [AspectRow(aspect=a["aspect"], name=a["name_zh"] if lang == "zh" else a["name_en"],
+    return [AspectRow(aspect=a["aspect"], name=REVIEW_ASPECTS[a["aspect"]].name.get(lang),
                       mentions=a["mentions"], negative=a["negative"], negative_share=a["negative_share"],
                       products=[p["product_id"] for p in a["products"][:3]],
                       example=a["examples"][0]["text"] if a["examples"] else None) for a in data["aspects"]]
@@ -99,7 +105,11 @@ def _dsr(shop: Shop, end: date, lang: Lang) -> list[DsrForecastRow]:
     except MissingDataError:
         return []
     return [DsrForecastRow(metric=d["metric"], name=d["name_zh"] if lang == "zh" else d["name_en"],
-                           current=d["current"], forecast=d["forecast"], peer=d["peer"], alert=d["alert"])
+                           current=d["current"], forecast=d["forecast"], peer=d["peer"], alert=d["alert"],
+                           aspects=[f"{REVIEW_ASPECTS[a['aspect']].name.get(lang)} {a['negative']}"
+                                    for a in d["aspects"][:3]],
+                           products=[p["product_id"] for p in d["products"][:3]],
+                           carriers=[c["carrier"] for c in d["carriers"][:3]])
             for d in data["scores"]]
 
 
@@ -121,7 +131,8 @@ def service(shop: Shop, period: Period, lang: Lang) -> ServiceResponse:
         late_share=logi.late_share,
         by_carrier=[CarrierRow(**{k: r[k] for k in ("carrier", "delivered_orders", "late_orders", "late_share")})
                     for r in logi.by_carrier],
-        overdue=[OverdueRow(**{k: r[k] for k in ("order_id", "promised_at", "carrier", "days_overdue", "stage")})
+        overdue=[OverdueRow(**{k: r[k] for k in ("order_id", "promised_at", "carrier", "days_overdue", "stage")},
+                            stage_name=DELIVERY_STAGES[r["stage"]].name.get(lang))
                  for r in logi.overdue[:50]],
     )
 
@@ -135,9 +146,14 @@ PAGE = Page(
         "ratings": Text("Rating distribution", "评分分布"),
         "negative": Text("Latest negative reviews", "最新差评"),
         "shipping": Text("Shipping and delivery times", "发货与送达时长"),
-        "aspects": Text("What buyers talk about (review aspects)", "评价方面（买家在说什么）"),
-        "dsr_forecast": Text("DSR in 30 days against peers", "30天后 DSR 预测与同行"),
-        "carriers": Text("Late deliveries by carrier", "各物流公司延迟送达"),
-        "overdue": Text("Overdue orders (not delivered by the promised day)", "超时未签收订单"),
+        "aspects": LISTS["aspects"],
+        "dsr_forecast": LISTS["dsr_forecast"],
+        "carriers": LISTS["by_carrier"],
+        "overdue": LISTS["overdue"],
+        **{f"f_{f}": field_name(f) for f in (
+            "aspect", "mentions", "negative", "negative_share", "affected_products", "example", "score", "current",
+            "forecast", "peer", "alert", "negative_aspects", "low_products", "low_carriers", "carrier",
+            "delivered_orders", "late_orders", "late_share", "order_id", "promised_at", "days_overdue", "stage",
+            "yes")},
     },
 )

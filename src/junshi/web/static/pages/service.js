@@ -1,4 +1,6 @@
-/* 服务 Service: DSR and shipping cards and trends, the rating distribution, the latest negative reviews. */
+/* 服务 Service: DSR and shipping cards and trends, the rating distribution, the latest negative reviews, review
+   aspects, the DSR forecast against peers, late deliveries by carrier and the overdue worklist. Column names
+   come from the page's text (junshi.service.labels). */
 import { T, Q, api, defText, el, num, table, nameOf, lineChart, barChart } from "../junshi.js";
 
 export default async function service() {
@@ -11,10 +13,9 @@ export default async function service() {
   barChart("chart-ratings", s.ratings.map((r) => "★" + r.rating), [{ name: T.rows, values: s.ratings.map((r) => r.reviews) }]);
   lineChart("chart-shipping", s.shipping.days, s.shipping.series.map((x) => ({ metric: x.metric, name: nameOf(x.metric), values: x.values })));
   table("table-negative", [{ key: "created_at", label: T.date }, { key: "rating", label: "★" }, { key: "product", label: T.product_table }, { key: "text", label: T.reason, wide: true }], s.negative);
-  const zh = document.documentElement.lang.startsWith("zh");
-  const L = (en, cn) => (zh ? cn : en);
-  table("table-aspects", [{ key: "name", label: L("Aspect", "方面") }, { key: "mentions", label: L("Mentions", "提及") }, { key: "negative", label: L("Negative", "负面") }, { key: "negative_share", label: L("Negative share", "负面占比") }, { key: "products", label: L("Products most affected", "负面最多的商品") }, { key: "example", label: L("Example", "示例"), wide: true }], s.aspects.map((a) => ({ ...a, products: a.products.join(", ") })));
-  table("table-dsr-forecast", [{ key: "name", label: L("Score", "评分项") }, { key: "current", label: L("Now", "当前") }, { key: "forecast", label: L("In 30 days", "30天后") }, { key: "peer", label: L("Peers", "同行") }, { key: "alert", label: L("Alert", "预警") }], s.dsr_forecast.map((d) => ({ ...d, alert: d.alert ? L("yes", "是") : "" })));
-  table("table-carriers", [{ key: "carrier", label: L("Carrier", "物流公司") }, { key: "delivered_orders", label: L("Delivered", "签收订单") }, { key: "late_orders", label: L("Late", "延迟") }, { key: "late_share", label: L("Late share", "延迟占比") }], s.by_carrier);
-  table("table-overdue", [{ key: "order_id", label: L("Order", "订单") }, { key: "promised_at", label: L("Promised", "承诺送达") }, { key: "carrier", label: L("Carrier", "物流公司") }, { key: "days_overdue", label: L("Days overdue", "超时天数") }, { key: "stage", label: L("Stage", "状态") }], s.overdue);
+  const col = (key, wide) => ({ key, label: T["f_" + key], wide });
+  table("table-aspects", [{ key: "name", label: T.f_aspect }, col("mentions"), col("negative"), col("negative_share"), { key: "products", label: T.f_affected_products }, col("example", true)], s.aspects.map((a) => ({ ...a, products: a.products.join(", ") })));
+  table("table-dsr-forecast", [{ ...col("name"), label: T.f_score }, col("current"), col("forecast"), col("peer"), col("alert"), { ...col("aspects"), label: T.f_negative_aspects }, { ...col("products"), label: T.f_low_products }, { ...col("carriers"), label: T.f_low_carriers }], s.dsr_forecast.map((d) => ({ ...d, alert: d.alert ? T.f_yes : "", aspects: d.aspects.join(", "), products: d.products.join(", "), carriers: d.carriers.join(", ") })));
+  table("table-carriers", [col("carrier"), col("delivered_orders"), col("late_orders"), col("late_share")], s.by_carrier);
+  table("table-overdue", [col("order_id"), col("promised_at"), col("carrier"), col("days_overdue"), { ...col("stage_name"), label: T.f_stage }], s.overdue);
 }
