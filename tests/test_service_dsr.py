@@ -67,13 +67,19 @@ def test_a_day_before_the_first_rating_has_no_score(tmp_path: Path) -> None:
 
 
 def test_backtest_on_the_demo_shop(demo_db: Path) -> None:
-    """The 30-day forecast on the demo shop, measured 2026-11-26: this fixture (27 backtest days) MAE 0.040
-    (item), 0.035 (service), 0.099 (logistics) points, naive (no change) 0.043, 0.023, 0.069; the 180-day
-    ``junshi demo`` shop (88 days) 0.017, 0.013, 0.049, naive 0.025, 0.009, 0.036. Each score's error must
-    stay below 0.15 points."""
+    """The 30-day forecast on the demo shop, every day with 60 days behind it and 30 ahead, measured
+    2026-11-26 (MAE, points; no change in brackets): this fixture (27 days) 0.0446 (0.0402) item, 0.0231
+    (0.0243) service, 0.0636 (0.0674) logistics. Within 180 days no rating leaves the window, so only the
+    new ratings' level can beat no change; the item level rises in the fixture's last weeks, which
+    nothing before says (the forecast is low every day: bias -0.045). Service and logistics must beat no change, item stay
+    within 0.01 of it, and every error below 0.15 points."""
     with connect(demo_db) as shop:
         daily = daily_ratings(shop)
     for score in ("dsr_item", "dsr_service", "dsr_logistics"):
         bt = backtest(daily, score)
         assert bt is not None and bt.days >= 20
         assert bt.mae < 0.15, (score, bt)
+        if score == "dsr_item":
+            assert bt.mae < bt.mae_naive + 0.01, bt
+        else:
+            assert bt.mae < bt.mae_naive, (score, bt)

@@ -52,6 +52,8 @@ _CONTRAST = re.compile("(?=" + "|".join(CONTRASTS) + ")")
 AGENTS = frozenset(("卖家", "店家", "商家", "掌柜", "客服", "快递", "快递员", "快递小哥", "顺丰", "圆通", "中通",
                     "申通", "韵达", "京东物流", "邮政", "顺丰速运", "中通快递", "圆通速递", "韵达快递", "申通快递",
                     "EMS", "京东快递", "极兔"))
+# words that may stand between an agent and the term it is the subject of (卖家当天就发货)
+BETWEEN = frozenset(("当天", "当日", "第二天", "次日", "马上", "立刻", "立马", "隔天", "今天", "已经"))
 # a word ending in 味 that jieba does not know (橡胶味, 香精味) is a smell complaint, except these
 NOT_SMELL = frozenset(("口味", "美味", "风味", "趣味", "品味", "韵味", "人情味", "意味", "滋味", "回味", "调味"))
 
@@ -160,8 +162,9 @@ class _Clause:
             term = _term(w, prev)
             if term:
                 aspect, own = term
-                if prev in AGENTS and self.pending and self.pending[-1][1] == prev:
-                    self.pending.pop()  # the agent is only the subject of this term (卖家发货, 快递包装)
+                if self.pending and self.pending[-1][1] in AGENTS and self.pending[-1][0] != aspect and all(
+                        x in DEGREE or x in BETWEEN for x in self.words[self._at(self.pending[-1][1], i) + 1:i]):
+                    self.pending.pop()  # the agent is only the subject of this term (卖家发货, 卖家当天就发货)
                 if own:
                     self._resolve(aspect, self._own(i, aspect, own) * flip, w)
                     neg_at = None
@@ -186,6 +189,10 @@ class _Clause:
         if rival is None or COMPARE in "".join(self.words[:rival]):
             return
         self.mentions = [m._replace(polarity=-m.polarity) if m.aspect == "price" else m for m in self.mentions]
+
+    def _at(self, word: str, before: int) -> int:
+        """The index of the last ``word`` before index ``before``."""
+        return before - 1 - self.words[:before][::-1].index(word)
 
     def _own(self, i: int, aspect: str, own: int) -> int:
         """The polarity of a term that has one (色差, 线头, 便宜), read with the words right after it:
