@@ -180,15 +180,22 @@ def test_overview_numbers_equal_the_api_and_show_their_definition(page: Any, bas
     assert drawn_charts(page) == {"chart-trend": 3}
 
 
-def test_the_service_page_shows_the_dsr_forecast_and_review_aspects_of_the_api(page: Any, base_url: str) -> None:
-    open_page(page, f"{base_url}/service?lang=zh&date={DAY}")
-    service = api(page, base_url, f"/api/service?date={DAY}&lang=zh")
-    assert service["dsr_forecast"], "the demo shop has DSR ratings"
-    rows = page.locator("#table-dsr-forecast tbody tr")
-    assert rows.count() == len(service["dsr_forecast"])
-    assert service["dsr_forecast"][0]["name"] in rows.first.inner_text()
-    assert page.locator("#table-aspects tbody tr").count() == len(service["aspects"])
-    page.screenshot(path=str(ARTIFACTS / "service-panels-zh.png"), full_page=True)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_service_page_shows_the_dsr_forecast_and_review_aspects_of_the_api(page: Any, base_url: str,
+                                                                                lang: str) -> None:
+    """Every panel of 服务 has rows from the demo shop (its couriers, review aspects, DSR peers and overdue
+    orders), as the API gives them, headed in the page's language."""
+    open_page(page, f"{base_url}/service?lang={lang}&date={DAY}")
+    service = api(page, base_url, f"/api/service?date={DAY}&lang={lang}")
+    for panel, key in (("table-dsr-forecast", "dsr_forecast"), ("table-aspects", "aspects"),
+                       ("table-carriers", "by_carrier"), ("table-overdue", "overdue"), ("table-negative", "negative")):
+        assert service[key], f"the demo shop fills {key}"
+        assert page.locator(f"#{panel} tbody tr").count() == len(service[key]), panel
+    assert all(row["peer"] is not None for row in service["dsr_forecast"])
+    assert service["dsr_forecast"][0]["name"] in page.locator("#table-dsr-forecast tbody tr").first.inner_text()
+    headers = page.locator("#table-aspects thead").inner_text()
+    assert ("方面" if lang == "zh" else "Aspect") in headers and "f_" not in headers and "undefined" not in headers
+    page.screenshot(path=str(ARTIFACTS / f"service-panels-{lang}.png"), full_page=True)
 
 
 def test_the_marketing_page_shows_the_channels_and_search_terms_of_the_api(page: Any, base_url: str) -> None:

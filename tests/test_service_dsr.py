@@ -71,8 +71,8 @@ def test_backtest_on_the_demo_shop(demo_db: Path) -> None:
     2026-11-26 (MAE, points; no change in brackets): this fixture (27 days) 0.0446 (0.0402) item, 0.0231
     (0.0243) service, 0.0636 (0.0674) logistics. Within 180 days no rating leaves the window, so only the
     new ratings' level can beat no change; the item level rises in the fixture's last weeks, which
-    nothing before says (the forecast is low every day: bias -0.045). Service and logistics must beat no change, item stay
-    within 0.01 of it, and every error below 0.15 points."""
+    nothing before says (the forecast is low every day: bias -0.045). Service and logistics must beat no
+    change, item stay within 0.01 of it, and every error below 0.15 points."""
     with connect(demo_db) as shop:
         daily = daily_ratings(shop)
     for score in ("dsr_item", "dsr_service", "dsr_logistics"):

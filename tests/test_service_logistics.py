@@ -4,6 +4,7 @@ over the same CSV files."""
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,7 @@ import pytest
 
 from junshi.service.logistics import logistics
 from junshi.shop import connect
+from test_metrics import load_duckdb
 
 OLIST = Path(__file__).parent / "fixtures" / "ingest" / "olist"
 
@@ -105,3 +107,17 @@ def test_olist_promised_day_loaded(olist_shop) -> None:  # type: ignore[no-untyp
     shop, _ = olist_shop
     o = shop.table("orders").execute().set_index("order_id")
     assert str(o.loc["o1", "promised_at"]) == "2017-10-18 00:00:00"
+
+
+def test_a_past_days_overdue_list_is_what_it_was_that_day(tmp_path: Path) -> None:
+    """Order a: paid 06-01, promised 06-05, shipped 06-07 10:00, delivered 06-10 12:00. On 06-06 it is 1 day
+    overdue and not shipped; on 06-08 3 days overdue, in transit; on 06-10 it is delivered (not listed)."""
+    with connect(tmp_path / "w.duckdb", "s") as shop:
+        load_duckdb(shop.warehouse, {"orders": [dict(
+            order_id="a", created_at="2024-06-01 09:00", paid_at="2024-06-01 09:00", promised_at="2024-06-05 00:00",
+            shipped_at="2024-06-07 10:00", delivered_at="2024-06-10 12:00", carrier="中通")]})
+        lists = {d: logistics(shop, as_of=date(2024, 6, d)).overdue for d in (6, 8, 10)}
+    assert [(r["stage"], r["days_overdue"], r["shipped_at"]) for r in lists[6]] == [("not_shipped", 1, None)]
+    assert [(r["stage"], r["days_overdue"], r["shipped_at"]) for r in lists[8]] == [
+        ("in_transit", 3, "2024-06-07 10:00:00")]
+    assert lists[10] == []

@@ -95,8 +95,8 @@ def _rows(t: Any, key: str, name: str, limit: int | None = 50) -> list[dict[str,
 def logistics(shop: Shop, start: date | None = None, end: date | None = None,
               as_of: date | None = None) -> Logistics:
     """Logistics of the orders delivered from ``start`` to ``end`` (default: all), and the orders overdue
-    on ``as_of`` (default: the last day with an order): paid, not cancelled, not delivered, promised
-    day passed."""
+    on ``as_of`` (default: the last day with an order): paid by then, neither cancelled nor delivered by
+    then, promised day passed (a past day's list is what it was that day)."""
     o = shop.table("orders")
     last = o.created_at.max().execute()
     if last is None:
@@ -117,17 +117,19 @@ def logistics(shop: Shop, start: date | None = None, end: date | None = None,
     lines = shop.table("order_items").select("order_id", "product_id").distinct()
     per_product = lines.join(d, "order_id")
 
-    od = o.filter(o.paid_at.notnull() & o.cancelled_at.isnull() & o.delivered_at.isnull()
+    def after(col: Any) -> Any:  # not yet on ``day``
+        return col.isnull() | (col.date() > day)
+
+    od = o.filter(o.paid_at.notnull() & (o.paid_at.date() <= day) & after(o.cancelled_at) & after(o.delivered_at)
                   & o.promised_at.notnull() & (o.promised_at.date() < day))
     od = od.mutate(days_overdue=(ibis.literal(day).delta(od.promised_at.date(), unit="day")),
-                   shipped=od.shipped_at.notnull())
+                   shipped=~after(od.shipped_at))
     od = od.order_by([ibis.desc("days_overdue"), "order_id"]).limit(OVERDUE_LIMIT).select(
         "order_id", "paid_at", "promised_at", "shipped_at", "carrier", "region", "days_overdue", "shipped")
     overdue = [
         {"order_id": r["order_id"], "paid_at": r["paid_at"].isoformat(sep=" "),
          "promised_at": r["promised_at"].date().isoformat(),
-         "shipped_at": None if r["shipped_at"] is None or r["shipped_at"] != r["shipped_at"]
-         else r["shipped_at"].isoformat(sep=" "),
+         "shipped_at": r["shipped_at"].isoformat(sep=" ") if r["shipped"] else None,
          "carrier": r["carrier"], "region": r["region"], "days_overdue": int(r["days_overdue"]),
          "stage": "in_transit" if r["shipped"] else "not_shipped"}
         for r in od.execute().to_dict("records")
