@@ -13,7 +13,7 @@ import numpy as np
 
 from junshi.simulate.catalog import Catalog, Creative
 from junshi.simulate.plan import DayEffects
-from junshi.simulate.service import ServicePlan, arrived_late, carriers, review_aspects, size_penalty
+from junshi.simulate.service import ServicePlan, arrived_late, carriers, grievances, review_aspects
 from junshi.simulate.state import BTYD, State
 from junshi.simulate.vocab import (
     CATEGORIES,
@@ -433,7 +433,8 @@ class DayGenerator:
                    "amount": np.where(early[rf], pay_amt[rf], np.minimum(l_amt_first[rf], pay_amt[rf])),
                    "quantity": qty_first[rf], "reason": reason[rf]}
         reviews, rv = self._reviews(rng, st.next_review, oid, main_prod, s_cid[o_all], o_paid,
-                                    delivered, REGION_DAYS[region] + 1.5, ~has_ref, is_fake)
+                                    delivered, REGION_DAYS[region] + 1.5, ~has_ref, is_fake,
+                                    grievances(srng, self.service, main_prod, o_paid, delivered))
         reviews.update(self._review_service(srng, reviews, rv, carrier, o_paid, delivered))
         addr_key = np.r_[s_cid[o_sess], ring["addr"]]
         dev_key = np.r_[s_vid[o_sess], ring["dev"]]
@@ -661,17 +662,19 @@ class DayGenerator:
 
     def _reviews(self, rng: np.random.Generator, first_id: int, oid: np.ndarray, product: np.ndarray,
                  customer: np.ndarray, paid: np.ndarray, delivered: np.ndarray, expected_days: np.ndarray,
-                 eligible: np.ndarray, fake: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+                 eligible: np.ndarray, fake: np.ndarray, drops: tuple[np.ndarray, np.ndarray]
+                 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """Reviews of delivered orders (and their order indexes): rating and DSR rise with quality, fall with
-        lateness (logistics most) and the planted size problem, and share the buyer's mood; the brushing ring
-        reviews every order with five stars."""
+        lateness (logistics most), share the buyer's mood and lose ``drops`` (item points, points of every
+        score: the planted problems); the brushing ring reviews every order with five stars."""
         n_o = len(oid)
         qual = self.cat.quality[product]
         excess = np.where(delivered >= 0, (delivered - paid) / US_DAY - expected_days, 0)
         mood = rng.normal(0, 0.35, n_o)
-        d_item = 1.6 + 3.6 * qual + mood + rng.normal(0, 0.4, n_o) - size_penalty(self.service, product)
-        d_serv = 4.6 + mood + rng.normal(0, 0.35, n_o) - 0.15 * np.maximum(excess, 0)
-        d_log = 4.9 + mood + rng.normal(0, 0.35, n_o) - 0.55 * np.maximum(excess, 0)
+        item_drop, all_drop = drops
+        d_item = 1.6 + 3.6 * qual + mood + rng.normal(0, 0.4, n_o) - item_drop - all_drop
+        d_serv = 4.6 + mood + rng.normal(0, 0.35, n_o) - 0.15 * np.maximum(excess, 0) - all_drop
+        d_log = 4.9 + mood + rng.normal(0, 0.35, n_o) - 0.55 * np.maximum(excess, 0) - all_drop
         rating = 0.55 * d_item + 0.25 * d_log + 0.2 * d_serv + rng.normal(0, 0.3, n_o)
         rv_t = delivered + (rng.exponential(1.5, n_o) * US_DAY).astype(np.int64)
         review = (delivered >= 0) & (rv_t < self.end_us) & eligible & ((rng.random(n_o) < 0.35) | fake)

@@ -102,9 +102,18 @@ def review_aspects(rng: np.random.Generator, plan: ServicePlan, catalog: Catalog
     return out
 
 
-def size_penalty(plan: ServicePlan, product: np.ndarray) -> np.ndarray:
-    """Item-score points the planted product loses (its buyers find it too small)."""
-    return np.where(product == plan.size_product, 1.0, 0.0)
+UPSET = 0.2  # share of buyers of a badly late parcel or of the too-small product who rate everything low
+
+
+def grievances(rng: np.random.Generator, plan: ServicePlan, product: np.ndarray, paid: np.ndarray,
+               delivered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per order, the points its item score loses (the planted product runs small: 1) and the points
+    every score loses (an upset buyer, after a parcel 2 days or more past the promise or the too-small
+    product: 2)."""
+    small = product == plan.size_product
+    very_late = (delivered >= 0) & (delivered // US_DAY >= paid // US_DAY + PROMISE_DAYS + 2)
+    upset = (small | very_late) & (rng.random(len(product)) < UPSET)
+    return np.where(small, 1.0, 0.0), np.where(upset, 2.0, 0.0)
 
 
 def review_texts(said: np.ndarray, carrier: np.ndarray, rating: np.ndarray, pick: np.ndarray, zh: bool) -> list[str]:
