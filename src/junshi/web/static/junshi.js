@@ -83,6 +83,7 @@ export function table(target, columns, rows) {
     for (const r of list) {
       tbody.append(el("tr", {}, columns.map((c) => {
         if (c.metric) return el("td", {}, [num(c.metric, r[c.key])]);
+        if (c.unit) return el("td", { text: fmt(r[c.key], c.unit) });
         return el("td", { cls: c.wide ? "text" : null, text: r[c.key] === null || r[c.key] === undefined ? "–" : String(r[c.key]) });
       })));
     }

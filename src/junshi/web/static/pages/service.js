@@ -14,8 +14,8 @@ export default async function service() {
   lineChart("chart-shipping", s.shipping.days, s.shipping.series.map((x) => ({ metric: x.metric, name: nameOf(x.metric), values: x.values })));
   table("table-negative", [{ key: "created_at", label: T.date }, { key: "rating", label: "★" }, { key: "product", label: T.product_table }, { key: "text", label: T.reason, wide: true }], s.negative);
   const col = (key, wide) => ({ key, label: T["f_" + key], wide });
-  table("table-aspects", [{ key: "name", label: T.f_aspect }, col("mentions"), col("negative"), col("negative_share"), { key: "products", label: T.f_affected_products }, col("example", true)], s.aspects.map((a) => ({ ...a, products: a.products.join(", ") })));
+  table("table-aspects", [{ key: "name", label: T.f_aspect }, col("mentions"), col("negative"), { ...col("negative_share"), unit: "ratio" }, { key: "products", label: T.f_affected_products }, col("example", true)], s.aspects.map((a) => ({ ...a, products: a.products.join(", ") })));
   table("table-dsr-forecast", [{ ...col("name"), label: T.f_score }, col("current"), col("forecast"), col("peer"), col("alert"), { ...col("aspects"), label: T.f_negative_aspects }, { ...col("products"), label: T.f_low_products }, { ...col("carriers"), label: T.f_low_carriers }], s.dsr_forecast.map((d) => ({ ...d, alert: d.alert ? T.f_yes : "", aspects: d.aspects.join(", "), products: d.products.join(", "), carriers: d.carriers.join(", ") })));
-  table("table-carriers", [col("carrier"), col("delivered_orders"), col("late_orders"), col("late_share")], s.by_carrier);
+  table("table-carriers", [col("carrier"), col("delivered_orders"), col("late_orders"), { ...col("late_share"), metric: "late_delivery_share" }], s.by_carrier);
   table("table-overdue", [col("order_id"), col("promised_at"), col("carrier"), col("days_overdue"), { ...col("stage_name"), label: T.f_stage }], s.overdue);
 }
