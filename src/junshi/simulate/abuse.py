@@ -23,7 +23,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from junshi.simulate.vocab import REFUND_REASONS, REVIEW_TEXTS, STATUSES
+from junshi.simulate.vocab import GENERIC_REVIEWS, REFUND_REASONS, STATUSES
 
 TRUTH = "sim_truth_abuse"
 WINDOW_DAYS = 28
@@ -162,7 +162,7 @@ class _Planter:
 
     def review(self, oid: str, rating: int) -> None:
         """A review of a delivered order within two days of delivery."""
-        text = REVIEW_TEXTS[rating][int(self.rng.integers(len(REVIEW_TEXTS[rating])))][0 if self.zh else 1]
+        text = GENERIC_REVIEWS[rating][int(self.rng.integers(len(GENERIC_REVIEWS[rating])))][0 if self.zh else 1]
         hours = float(self.rng.uniform(2, 40))
         self.con.execute("""
             INSERT INTO reviews (shop_id, review_id, order_id, product_id, customer_id, created_at, rating, dsr_item,
