@@ -19,7 +19,7 @@ from junshi.simulate.abuse import plant_abuse
 from junshi.simulate.catalog import build_catalog, build_creatives
 from junshi.simulate.day import US_DAY, Day, DayGenerator, commit
 from junshi.simulate.plan import Plan
-from junshi.simulate.service import write_dsr_peers
+from junshi.simulate.service import drop_lost_review_truth, write_dsr_peers
 from junshi.simulate.state import BTYD, State
 from junshi.simulate.truth import VERSION, GroundTruth, create_truth_tables, promotion_json
 from junshi.simulate.vocab import CATEGORIES
@@ -139,6 +139,7 @@ def simulate(
             try:
                 truth = _write_shop(wh, sim, shop, progress)
                 plant_abuse(con, shop, lang, seed)
+                drop_lost_review_truth(con, shop)
             except BaseException:
                 _clear(con, shop)  # the writers have stopped: remove the rows of the unfinished run
                 raise

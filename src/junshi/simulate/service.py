@@ -163,3 +163,9 @@ def write_dsr_peers(con: duckdb.DuckDBPyConnection, shop: str, rng: np.random.Ge
             for (metric, shift), mean in zip(DSR_PEERS.items(), means[:3], strict=True)
             for i, noise in enumerate(rng.normal(0, 0.005, days))]
     con.executemany("INSERT INTO benchmarks (shop_id, date, metric, level, value) VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def drop_lost_review_truth(con: duckdb.DuckDBPyConnection, shop: str) -> None:
+    """Forget what removed reviews said (the abuse planting replaces some orders' reviews)."""
+    con.execute("DELETE FROM sim_truth_review_aspects WHERE shop_id = $1 AND review_id NOT IN "
+                "(SELECT review_id FROM reviews WHERE shop_id = $1)", [shop])
