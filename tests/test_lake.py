@@ -1,20 +1,24 @@
-"""The lake warehouse (``lake:PATH``): Parquet partitions and a catalog per commit, read in place by DuckDB.
+"""The lake warehouse (``lake:PATH``): Parquet partitions and a catalog per commit, read by DuckDB and Spark.
 
-A sample of the real Online Retail file (every 40th line: ~13,500 rows over 13 months) is loaded into a
-lake and into a DuckDB file; every figure must be equal. Loads are atomic (a killed load, a lost race and a
+A sample of the real Online Retail file (every 40th line: ~13,500 rows over 13 months) and a small simulated
+shop are each put in a lake and in a DuckDB file; every kpi, diagnosis and customer figure must be equal on
+DuckDB-on-lake, Spark-on-lake and the DuckDB file. Loads are atomic (a killed load, a lost race and a
 concurrent reader are tested with real processes) and a re-load rewrites only the partitions it moved.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,17 +62,135 @@ def _same(value: object) -> object:
     return value
 
 
+SUB_SECOND = ("hours_to_ship", "days_to_deliver")
+"""Metrics from time differences: Spark's epoch seconds drop fractions of a second (see the xfail below)."""
+
+
+def _metrics(shop: Shop) -> list[str]:
+    """The registry's metrics the shop's tables answer."""
+    from junshi.metrics import REGISTRY
+    from junshi.metrics.compiler import required_tables
+
+    have = {t for t in ("orders", "order_items", "refunds", "events", "sessions", "ad_spend", "reviews",
+                        "products", "customers") if shop.warehouse.row_count(t, shop.shop_id)}
+    return [m for m in REGISTRY if set(required_tables(m)) <= have and m not in SUB_SECOND]
+
+
 def _figures(shop: Shop) -> object:
-    """Every kind of figure the issue names: kpi by day and month, a diagnosis, customer groups."""
-    kpi = shop.kpi(["sales", "paid_orders", "paid_buyers", "avg_order_value", "units", "refund_amount",
-                    "repeat_buyers"], by=["month"])
-    daily = shop.kpi(["sales", "paid_buyers"], by=["day"])
-    return _same({"kpi": kpi.frame.to_dict("records"), "daily": daily.frame.to_dict("records"),
-            "diagnosis": shop.diagnose(depth=1).to_json(), "rfm": shop.customers.rfm_groups().to_dict("records"),
-            "cohorts": shop.customers.cohorts().to_dict("records"), "repurchase": repr(shop.customers.repurchase())})
+    """Every kind of figure the issue names: every metric the shop has by month, the last day's diagnosis,
+    RFM groups, repurchase, and the per-customer summary the lifetime-value fit starts from."""
+    monthly = shop.kpi(_metrics(shop), by="month").frame
+    customers = shop.customers
+    summary = customers.summary("2011-06-30" if monthly["month"].iloc[0].year == 2010 else "2024-06-15")
+    return _same({
+        "kpi": monthly.to_dict("records"), "diagnosis": shop.diagnose(depth=1).to_json(),
+        "rfm": customers.rfm_groups().to_dict("records"), "repurchase": customers.repurchase().to_dict(),
+        "summary": summary.sort_values(list(summary.columns)).to_dict("records")})
 
 
-def test_the_lake_has_partitions_and_a_catalog_and_reads_like_the_duckdb_file(loaded: tuple[str, Path]) -> None:
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """(lake URL, DuckDB file) of a small simulated shop (30 days, ~60 new visits a day): the lake is the
+    file copied in one commit (every table, rollups included)."""
+    from junshi.simulate import simulate
+
+    root = tmp_path_factory.mktemp("simulated")
+    file = root / "sim.duckdb"
+    simulate(file, days=30, visitors_per_day=60, seed=7, lang="en", end_date=dt.date(2024, 6, 30))
+    lake = f"lake:{root / 'lake'}"
+    LakeWarehouse(lake).copy_from(file)
+    return lake, file
+
+
+@pytest.fixture(scope="module")
+def spark_session() -> Any:
+    """The test run's Spark session (shared with the metric suite: it takes seconds to start)."""
+    from junshi.warehouse.spark import spark_session
+
+    session = spark_session("local[2]")
+    session.conf.set("spark.sql.shuffle.partitions", "1")
+    session.conf.set("spark.sql.adaptive.enabled", "false")
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def _on_lake(request: pytest.FixtureRequest, lake: str, engine: str) -> Shop:
+    if engine == "duckdb":
+        return connect(lake)
+    from junshi.warehouse.lake_spark import SparkLakeWarehouse
+
+    return Shop(SparkLakeWarehouse(lake, session=request.getfixturevalue("spark_session")))
+
+
+_FILE_FIGURES: dict[str, object] = {}
+
+
+@pytest.mark.parametrize("dataset", ["loaded", "simulated"])
+@pytest.mark.parametrize("engine", ["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def test_every_figure_is_equal_on_the_lake_on_each_engine_and_on_the_duckdb_file(
+        request: pytest.FixtureRequest, dataset: str, engine: str) -> None:
+    lake, file = request.getfixturevalue(dataset)
+    if dataset not in _FILE_FIGURES:
+        with connect(file) as shop:
+            _FILE_FIGURES[dataset] = _figures(shop)
+    with _on_lake(request, lake, engine) as on_lake:
+        assert on_lake.warehouse.engine == engine
+        assert _figures(on_lake) == _FILE_FIGURES[dataset]
+
+
+@pytest.mark.spark
+@pytest.mark.xfail(strict=True, reason="engine gap: Spark's unix_timestamp (Ibis epoch_seconds) drops fractions of "
+                   "a second, DuckDB's epoch keeps them; the simulator's times have them")
+def test_time_differences_to_the_fraction_of_a_second_on_spark(
+        request: pytest.FixtureRequest, simulated: tuple[str, Path]) -> None:
+    lake, file = simulated
+    with connect(file) as shop:
+        expected = shop.kpi(list(SUB_SECOND)).frame.to_dict("records")
+    with _on_lake(request, lake, "spark") as on_spark:
+        assert on_spark.kpi(list(SUB_SECOND)).frame.to_dict("records") == expected
+
+
+@pytest.mark.spark
+def test_spark_rebuilds_the_rollups_exactly_as_duckdb(request: pytest.FixtureRequest, simulated: tuple[str, Path],
+                                                      tmp_path: Path) -> None:
+    """Spark rebuilds the rollups of a copy of the simulated lake: visits, paid orders, the id dictionary and
+    every Roaring bitmap equal the DuckDB file's rollups byte for byte; the input fingerprints are cleared
+    (Spark cannot compute DuckDB's hashes), so the next DuckDB load recomputes the shop's days once."""
+    from junshi.rollup.spark import rebuild
+    from junshi.rollup.tables import IDS, PAID, VISITS
+    from junshi.warehouse.lake_spark import SparkLakeWarehouse
+
+    lake, file = simulated
+    shutil.copytree(lake_catalog.lake_root(lake), tmp_path / "lake")
+    copy = f"lake:{tmp_path / 'lake'}"
+    committed = rebuild(SparkLakeWarehouse(copy, session=request.getfixturevalue("spark_session")), ["default"])
+    assert committed.operation == "rollup"
+    wh = LakeWarehouse(copy)
+    wh.con.execute(f"ATTACH '{file}' AS file (READ_ONLY)")
+    for table in (VISITS, PAID, IDS):
+        columns = ", ".join(c.name for c in table.columns)
+        ours = wh.con.execute(f"SELECT {columns} FROM {table.name} ORDER BY ALL").fetchall()
+        assert ours == wh.con.execute(f"SELECT {columns} FROM file.{table.name} ORDER BY ALL").fetchall(), table.name
+        assert len(ours) > 50
+    assert wh.con.execute("SELECT count(*) FROM rollup_marks").fetchall() == [(0,)]
+
+
+@pytest.mark.spark
+def test_the_cli_gives_the_same_output_on_both_engines(capsys: pytest.CaptureFixture[str],
+                                                       loaded: tuple[str, Path], spark_session: Any) -> None:
+    """``junshi kpi ... --db lake:DIR [--engine spark]``: the same JSON on both engines; Spark on a DuckDB
+    file is refused with a message naming the lake."""
+    from cli_commands import run_cli
+
+    args = ["kpi", "-m", "sales,paid_buyers,units", "--by", "month", "--format", "json", "--db", loaded[0]]
+    duck = run_cli(capsys, *args)
+    spark = run_cli(capsys, *args, "--engine", "spark")
+    assert duck[0] == spark[0] == 0 and json.loads(duck[1]) == json.loads(spark[1])
+    code, _out, err = run_cli(capsys, *args[:-2], "--db", str(loaded[1]), "--engine", "spark")
+    assert code != 0 and "lake" in err
+
+
+def test_the_lake_has_partitions_and_a_catalog(loaded: tuple[str, Path]) -> None:
     lake, file = loaded
     root = lake_catalog.lake_root(lake)
     catalog = lake_catalog.newest(root)
@@ -82,7 +204,6 @@ def test_the_lake_has_partitions_and_a_catalog_and_reads_like_the_duckdb_file(lo
     json.loads((root / "_junshi" / "catalog" / "000001.json").read_text(encoding="utf-8"))
     with connect(lake) as a, connect(file) as b:
         assert a.warehouse.row_count("order_items") == b.warehouse.row_count("order_items") > 10_000
-        assert _figures(a) == _figures(b)
 
 
 def test_a_reload_rewrites_only_the_partitions_it_moved(tmp_path: Path, retail_sample: Path) -> None:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import ibis
 
-from junshi.warehouse import BaseWarehouse, open_warehouse, writable
+from junshi.errors import ConfigError
+from junshi.warehouse import BaseWarehouse, open_warehouse, resolve_db, writable
 
 if TYPE_CHECKING:
     from junshi.analysis.advice import Advice
@@ -123,12 +124,33 @@ class Shop:
         self.close()
 
 
-def connect(db: str | os.PathLike[str] | None = None, shop: str = "default", *, clean: bool = False) -> Shop:
+def connect(db: str | os.PathLike[str] | None = None, shop: str = "default", *, clean: bool = False,
+            engine: str | None = None) -> Shop:
     """Open a warehouse (DuckDB file path or URL, ``lake:PATH`` (Parquet read in place), or ``spark://local``;
     default ``JUNSHI_DB`` or ./junshi.duckdb) at one shop; ``clean``: every figure without the suspect orders
-    of ``junshi risk``."""
-    if str(db or "").startswith("spark://"):
+    of ``junshi risk``. ``engine``: ``duckdb`` (default, or ``JUNSHI_ENGINE``) or ``spark`` (a lake read by
+    Spark: ``JUNSHI_SPARK_MASTER``, default ``local[*]``; see docs/lake.md)."""
+    from junshi.warehouse.lake_catalog import is_lake_url
+
+    url = resolve_db(db)
+    engine = engine or os.environ.get("JUNSHI_ENGINE") or "duckdb"
+    if engine not in ("duckdb", "spark"):
+        raise ConfigError(f"Unknown engine {engine!r}.", f"未知的引擎 {engine!r}。",
+                          hint_en="Use --engine duckdb or --engine spark.",
+                          hint_zh="请用 --engine duckdb 或 --engine spark。")
+    if url.startswith("spark://"):
         from junshi.warehouse.spark import SparkWarehouse
 
-        return Shop(SparkWarehouse(str(db)), shop, clean=clean)
-    return Shop(open_warehouse(db), shop, clean=clean)
+        return Shop(SparkWarehouse(url), shop, clean=clean)
+    if engine == "spark":
+        if not is_lake_url(url):
+            raise ConfigError(f"--engine spark reads a lake, and {url} is a DuckDB file.",
+                              f"--engine spark 读取湖仓，而 {url} 是 DuckDB 文件。",
+                              hint_en="Use --db lake:FOLDER (junshi.warehouse.lake.LakeWarehouse.copy_from copies a "
+                                      "DuckDB file into a lake), or leave out --engine.",
+                              hint_zh="请使用 --db lake:文件夹（LakeWarehouse.copy_from 可把 DuckDB 文件复制进湖仓），"
+                                      "或去掉 --engine。")
+        from junshi.warehouse.lake_spark import SparkLakeWarehouse
+
+        return Shop(SparkLakeWarehouse(url), shop, clean=clean)
+    return Shop(open_warehouse(url), shop, clean=clean)

@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from junshi.cli.app import app
-from junshi.cli.options import CleanOption, DbOption, FormatOption, ShopOption, TableFormat, open_shop
+from junshi.cli.options import (
+    CleanOption,
+    DbOption,
+    Engine,
+    EngineOption,
+    FormatOption,
+    ShopOption,
+    TableFormat,
+    open_shop,
+)
 from junshi.cli.output import console, err_console, print_json
 from junshi.errors import ConfigError
 from junshi.i18n import get_lang, tr
@@ -60,9 +69,10 @@ def rfm_cmd(
     clean: CleanOption = False,
     db: DbOption = None,
     fmt: FormatOption = TableFormat.table,
+    engine: EngineOption = Engine.duckdb,
 ) -> None:
     """RFM groups (重要价值客户 champions ... 一般挽留客户 lost): sizes, revenue, what to do."""
-    with open_shop(db, shop, clean) as s:
+    with open_shop(db, shop, clean, engine=engine) as s:
         if per_customer:
             _emit_frame(s.customers.rfm(as_of), fmt, tr("RFM per customer", "客户 RFM"))
             return
@@ -94,10 +104,11 @@ def cohorts_cmd(
     clean: CleanOption = False,
     db: DbOption = None,
     fmt: FormatOption = TableFormat.table,
+    engine: EngineOption = Engine.duckdb,
 ) -> None:
     """Cohorts by first-purchase month/week: share buying in each later period, share that bought
     again, cumulative revenue per customer."""
-    with open_shop(db, shop, clean) as s:
+    with open_shop(db, shop, clean, engine=engine) as s:
         frame = s.customers.cohorts(period, as_of, by)  # type: ignore[arg-type]  # validated inside
     _emit_frame(frame, fmt, tr("Cohorts", "同期群"))
 
@@ -110,6 +121,7 @@ def repurchase_cmd(
     clean: CleanOption = False,
     db: DbOption = None,
     fmt: FormatOption = TableFormat.table,
+    engine: EngineOption = Engine.duckdb,
 ) -> None:
     """Repurchase rate, days between purchases and the distribution of order counts."""
     import pandas as pd
@@ -117,7 +129,7 @@ def repurchase_cmd(
     from junshi.formats import format_value
     from junshi.metrics import REGISTRY
 
-    with open_shop(db, shop, clean) as s:
+    with open_shop(db, shop, clean, engine=engine) as s:
         r = s.customers.repurchase(start, end)
     if fmt == "json":
         print_json(r.to_dict())
@@ -155,13 +167,14 @@ def clv_cmd(
     clean: CleanOption = False,
     db: DbOption = None,
     fmt: FormatOption = TableFormat.table,
+    engine: EngineOption = Engine.duckdb,
 ) -> None:
     """Lifetime value: BG/NBD + Gamma-Gamma parameters with standard errors, or per-customer predictions."""
     import pandas as pd
 
     from junshi.customers.clv import MAX_WAIT_YEARS, NO_NEXT_PURCHASE, predict
 
-    with open_shop(db, shop, clean) as s:
+    with open_shop(db, shop, clean, engine=engine) as s:
         fit = s.customers.fit_clv(calibration_end, pareto=pareto)
     if per_customer:
         frame = predict(fit, days)
@@ -194,11 +207,12 @@ def validate_cmd(
     clean: CleanOption = False,
     db: DbOption = None,
     fmt: FormatOption = TableFormat.table,
+    engine: EngineOption = Engine.duckdb,
 ) -> None:
     """Calibration / holdout report: predicted vs actual purchases by calibration frequency, correlation."""
     import pandas as pd
 
-    with open_shop(db, shop, clean) as s:
+    with open_shop(db, shop, clean, engine=engine) as s:
         v = s.customers.validate(calibration_end, holdout_end)
     if fmt == "json":
         print_json(v.to_dict())
@@ -231,9 +245,10 @@ def churn_cmd(
     clean: CleanOption = False,
     db: DbOption = None,
     fmt: FormatOption = TableFormat.table,
+    engine: EngineOption = Engine.duckdb,
 ) -> None:
     """Churn warning (流失预警): customers probably gone, ranked by the value at stake."""
-    with open_shop(db, shop, clean) as s:
+    with open_shop(db, shop, clean, engine=engine) as s:
         frame = s.customers.churn(as_of, threshold, days, model)
     _emit_frame(frame.head(top) if top else frame, fmt, tr("Churn warning", "流失预警"))
 

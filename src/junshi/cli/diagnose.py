@@ -5,7 +5,16 @@ from typing import Annotated
 import typer
 
 from junshi.cli.app import app
-from junshi.cli.options import CleanOption, DbOption, NoteFormat, NoteFormatOption, ShopOption, open_shop
+from junshi.cli.options import (
+    CleanOption,
+    DbOption,
+    Engine,
+    EngineOption,
+    NoteFormat,
+    NoteFormatOption,
+    ShopOption,
+    open_shop,
+)
 from junshi.cli.output import print_json
 
 DateOption = Annotated[
@@ -24,11 +33,12 @@ def diagnose(
     clean: CleanOption = False,
     db: DbOption = None,
     shop: ShopOption = "default",
+    engine: EngineOption = Engine.duckdb,
 ) -> None:
     """Why a metric moved: visitor / conversion / spend-per-buyer effects, per dimension, and the path."""
     from junshi.analysis.morning_note import diagnosis_text
 
-    with open_shop(db, shop, clean) as s:
+    with open_shop(db, shop, clean, engine=engine) as s:
         diag = s.diagnose(date, vs=vs, metric=metric, depth=depth)
         currency = str(s.settings["currency"])
     if fmt == "json":
@@ -41,11 +51,12 @@ def diagnose(
 def alerts(
     date: DateOption = None, fmt: NoteFormatOption = NoteFormat.text, db: DbOption = None,
     shop: ShopOption = "default", clean: CleanOption = False,
+    engine: EngineOption = Engine.duckdb,
 ) -> None:
     """Today's alerts, worst first: metric anomalies and data-quality problems, each with its diagnosis."""
     from junshi.analysis.morning_note import alerts_text
 
-    with open_shop(db, shop, clean) as s:
+    with open_shop(db, shop, clean, engine=engine) as s:
         found = s.alerts(date)
     if fmt == "json":
         print_json({"alerts": [a.to_json() for a in found]})
@@ -57,12 +68,13 @@ def alerts(
 def advise(
     date: DateOption = None, fmt: NoteFormatOption = NoteFormat.text, db: DbOption = None,
     shop: ShopOption = "default", clean: CleanOption = False,
+    engine: EngineOption = Engine.duckdb,
 ) -> None:
     """Recommendations (建议) with the numbers behind them; text is the analyst's morning note."""
     from junshi.analysis.morning_note import morning_note
     from junshi.analysis.service import analysis_day
 
-    with open_shop(db, shop, clean) as s:
+    with open_shop(db, shop, clean, engine=engine) as s:
         day = analysis_day(s, date)
         recs = s.advise(day)
         if fmt == "json":

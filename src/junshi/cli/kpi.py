@@ -6,7 +6,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from junshi.cli.app import app
-from junshi.cli.options import CleanOption, DbOption, FormatOption, ShopOption, TableFormat, open_shop
+from junshi.cli.options import (
+    CleanOption,
+    DbOption,
+    Engine,
+    EngineOption,
+    FormatOption,
+    ShopOption,
+    TableFormat,
+    open_shop,
+)
 from junshi.cli.output import console, err_console
 from junshi.errors import MetricError
 from junshi.i18n import set_lang, tr
@@ -93,9 +102,10 @@ def kpi_cmd(
     shop: ShopOption = "default",
     clean: CleanOption = False,
     db: DbOption = None,
+    engine: EngineOption = Engine.duckdb,
 ) -> None:
     """Metrics (口径) by dimensions over a period, optionally compared."""
-    with open_shop(db, shop, clean) as s:
+    with open_shop(db, shop, clean, engine=engine) as s:
         if explain_:
             from junshi.metrics import explain
 

@@ -22,6 +22,20 @@ DbOption = Annotated[
 CleanOption = Annotated[
     bool, typer.Option("--clean", help="Without the suspect orders of `junshi risk orders` (刷单剔除后).")
 ]
+
+
+class Engine(StrEnum):
+    """The engine a command runs its queries on."""
+
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+EngineOption = Annotated[
+    Engine, typer.Option("--engine", envvar="JUNSHI_ENGINE",
+                         help="Query engine: duckdb, or spark over a lake (--db lake:FOLDER; master from "
+                              "JUNSHI_SPARK_MASTER, default local[*]).")
+]
 ShopOption = Annotated[
     str, typer.Option("--shop", envvar="JUNSHI_SHOP", help="Shop id within the warehouse.")
 ]
@@ -55,7 +69,8 @@ ReportFormatOption = Annotated[ReportFormat, typer.Option("--format", help="Outp
 
 
 def open_shop(
-    db: str | None, shop: str = "default", clean: bool = False, *, write: bool = False
+    db: str | None, shop: str = "default", clean: bool = False, *, write: bool = False,
+    engine: Engine = Engine.duckdb,
 ) -> AbstractContextManager[Shop]:
     """The shop a command works on, from its --db, --shop and --clean (the engine is imported here, on first use).
 
@@ -64,6 +79,10 @@ def open_shop(
     server this gives its own connection (``write``: through its single-writer gate)."""
     from junshi.cli.served import hosted_shop, request_for
 
+    if engine == Engine.spark:  # no server shares a Spark session
+        from junshi.shop import connect
+
+        return connect(db, shop, clean=clean, engine=engine.value)
     hosted = hosted_shop(shop, clean=clean, write=write)
     if hosted is not None:
         return hosted

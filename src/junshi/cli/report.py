@@ -6,7 +6,16 @@ from typing import Annotated
 import typer
 
 from junshi.cli.app import app
-from junshi.cli.options import CleanOption, DbOption, NoteFormat, NoteFormatOption, ShopOption, open_shop
+from junshi.cli.options import (
+    CleanOption,
+    DbOption,
+    Engine,
+    EngineOption,
+    NoteFormat,
+    NoteFormatOption,
+    ShopOption,
+    open_shop,
+)
 from junshi.cli.output import err_console, print_json
 from junshi.errors import JunshiError
 from junshi.i18n import get_lang, tr
@@ -37,6 +46,7 @@ def report(
     clean: CleanOption = False,
     db: DbOption = None,
     shop: ShopOption = "default",
+    engine: EngineOption = Engine.duckdb,
 ) -> None:
     """A report (KPI cards, KPI tree, diagnosis, alerts, advice, traffic, products, service, customers) as a
     file: HTML, PDF or Excel, in the language of --lang; --clean: without the suspect orders (刷单剔除后)."""
@@ -46,7 +56,7 @@ def report(
     from junshi.reports.render import file_name, render, report_format
 
     kind, form = period_kind(period), report_format(fmt)
-    with open_shop(db, shop, clean) as s:
+    with open_shop(db, shop, clean, engine=engine) as s:
         day = parse_day(date) if date else default_period(s).end
         built = build_report(s, day, kind, get_lang(), dashboard_url)
     data = render(built, form)

@@ -83,6 +83,7 @@ class LakeWarehouse(Warehouse):
                 continue
             stored = {c for c, _t in entry.columns}
             columns = [(c.name, c.type) for c in TABLES[name].columns] if name in TABLES else entry.columns
+            # by name: files written by another engine may order their columns differently
             select = ", ".join(f'"{c}"' if c in stored else f'CAST(NULL AS {t}) AS "{c}"' for c, t in columns)
             con.execute(f'DROP TABLE IF EXISTS "{name}"')
             con.execute(f'CREATE VIEW "{name}" AS SELECT {select} FROM '
@@ -101,7 +102,7 @@ class LakeWarehouse(Warehouse):
         for name, entry in catalog.tables.items():
             con.execute(entry.ddl)
             if entry.files:
-                con.execute(f'INSERT INTO "{name}" SELECT * FROM '
+                con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM '
                             f"read_parquet({_file_list(self.root, entry)}, hive_partitioning = false)")
         ensure_schema(con)
         self.catalog = catalog

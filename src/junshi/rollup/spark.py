@@ -1,0 +1,107 @@
+"""The rollups built by Spark over a lake: the same rows as a DuckDB rebuild (``junshi.rollup.build``).
+
+Per shop x day x cell (source, device, region): page views, distinct visitors, paid orders, sales and
+distinct paying buyers, and the visitors and buyers as Roaring bitmaps of dense ids, numbered per shop in
+order of first day then id (``rollup_ids``), exactly as a DuckDB rebuild numbers them. Everything runs on
+the executors (the bitmaps in a pandas UDF per group); the driver only plans. Input fingerprints
+(``rollup_marks``) are DuckDB hashes Spark cannot compute: they are cleared, so the next DuckDB load
+recomputes every day of the shop once. See docs/lake.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd  # at run time: pyspark reads the UDF's type hints
+
+from junshi.rollup.tables import CELL_DIMS, IDS, MARKS, PAID, STATE, VISITS
+from junshi.warehouse.lake_catalog import Catalog
+from junshi.warehouse.lake_spark import SparkLakeWarehouse, commit_frames
+
+_PV = ("page_view", "product_view")
+
+
+def _serialize_ids(ids: pd.Series) -> pd.Series:
+    """Each array of dense ids as its serialized Roaring bitmap."""
+    from junshi.rollup import bitmaps
+
+    return ids.apply(lambda a: bitmaps.serialize(sorted(int(i) for i in a)))
+
+
+def _bitmaps() -> Any:
+    """``_serialize_ids`` as a pandas UDF (run on the executors, in Arrow batches)."""
+    from pyspark.sql.pandas.functions import pandas_udf
+
+    return pandas_udf(_serialize_ids, "binary")  # type: ignore[call-overload]  # stubs lack Series -> Series
+
+
+def _numbered(members: Any, kind: str) -> tuple[Any, Any]:
+    """(members with their dense number ``n``, the ``rollup_ids`` rows): per shop, in order of first day, id."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    first = members.where(F.col("id").isNotNull()).groupBy("shop_id", "id").agg(F.min("date").alias("first"))
+    order = Window.partitionBy("shop_id").orderBy("first", "id")
+    ids = first.withColumn("n", F.row_number().over(order) - 1).select(
+        "shop_id", F.lit(kind).alias("kind"), "id", F.col("n").cast("long").alias("n"))
+    return members.join(ids.select("shop_id", "id", "n"), ["shop_id", "id"]), ids
+
+
+def rollup_frames(wh: SparkLakeWarehouse, shops: list[str]) -> dict[str, Any]:
+    """The rollup tables of ``shops`` rebuilt from the lake's raw rows, as Spark DataFrames."""
+    from pyspark.sql import functions as F
+
+    session = wh.session
+    cell = list(CELL_DIMS)
+    events = session.table("events").where(F.col("shop_id").isin(shops) & F.col("event_type").isin(*_PV))
+    sessions = session.table("sessions").where(F.col("shop_id").isin(shops)).select(
+        "shop_id", "session_id", "visitor_id", *cell)
+    span = events.groupBy("shop_id", "session_id").agg(F.to_date(F.min("ts")).alias("f"),
+                                                        F.to_date(F.max("ts")).alias("l"))
+    members = (span.join(sessions, ["shop_id", "session_id"])
+               .select("shop_id", F.explode(F.sequence("f", "l")).alias("date"), F.col("visitor_id").alias("id"),
+                       *cell))
+    members, visitor_ids = _numbered(members, "visitor")
+    serialize = _bitmaps()
+    keys = ["shop_id", "date", *cell]
+    visitors = members.groupBy(*keys).agg(F.countDistinct("n").alias("uv"), F.collect_set("n").alias("ids"))
+    views = (events.join(sessions, ["shop_id", "session_id"], "left")
+             .groupBy("shop_id", F.to_date("ts").alias("date"), *cell).agg(F.count(F.lit(1)).alias("pv")))
+    visits = _full_join(visitors, views, keys).select(
+        *keys, F.lit(1).alias("days"), F.coalesce("uv", F.lit(0)).cast("long").alias("uv"),
+        F.coalesce("pv", F.lit(0)).cast("long").alias("pv"),
+        serialize(F.coalesce("ids", F.array().cast("array<long>"))).alias("uv_set"))
+    orders = session.table("orders").where(F.col("shop_id").isin(shops) & F.col("paid_at").isNotNull())
+    buyers = orders.select("shop_id", F.to_date("paid_at").alias("date"),
+                           F.coalesce("customer_id", "visitor_id", "order_id").alias("id"), *cell, "pay_amount")
+    buyers, buyer_ids = _numbered(buyers, "buyer")
+    paid = buyers.groupBy(*keys).agg(
+        F.count(F.lit(1)).alias("paid_orders"), F.sum("pay_amount").cast("decimal(18,2)").alias("sales"),
+        F.countDistinct("n").alias("paid_buyers"), serialize(F.collect_set("n")).alias("paid_buyers_set"))
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return {
+        VISITS.name: visits.select(*[c.name for c in VISITS.columns]),
+        PAID.name: paid.withColumn("days", F.lit(1)).select(*[c.name for c in PAID.columns]),
+        IDS.name: visitor_ids.unionByName(buyer_ids),
+        MARKS.name: session.createDataFrame([], "shop_id string, input string, date date, n long, h long"),
+        STATE.name: session.createDataFrame([(s, now) for s in shops], "shop_id string, built_at timestamp_ntz"),
+    }
+
+
+def _full_join(left: Any, right: Any, keys: list[str]) -> Any:
+    """Full outer join on ``keys`` where null equals null (cells may have no source, device or region)."""
+    from pyspark.sql import functions as F
+
+    a, b = left.alias("a"), right.alias("b")
+    joined = a.join(b, [F.col(f"a.{k}").eqNullSafe(F.col(f"b.{k}")) for k in keys], "full")
+    return joined.select(*[F.coalesce(F.col(f"a.{k}"), F.col(f"b.{k}")).alias(k) for k in keys],
+                         "a.uv", "a.ids", "b.pv")
+
+
+def rebuild(wh: SparkLakeWarehouse, shops: list[str]) -> Catalog:
+    """Rebuild the rollups of ``shops`` on Spark and commit them to the lake in one catalog."""
+    committed = commit_frames(Path(wh.root), rollup_frames(wh, shops), operation="rollup", shops=set(shops))
+    wh.refresh()
+    return committed
