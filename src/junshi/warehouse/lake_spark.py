@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -30,9 +29,7 @@ _INHERITED = ("spark.sql.shuffle.partitions", "spark.sql.adaptive.enabled", "spa
 
 
 def lake_session() -> Any:
-    """The shared Spark session for lakes: ``JUNSHI_SPARK_MASTER`` (default ``local[*]``). Python workers (the
-    rollups' bitmaps) run this Python unless ``PYSPARK_PYTHON`` names the executors' own."""
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    """The shared Spark session for lakes: ``JUNSHI_SPARK_MASTER`` (default ``local[*]``)."""
     return spark_session(os.environ.get(MASTER_ENV) or DEFAULT_MASTER)
 
 

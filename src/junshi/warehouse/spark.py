@@ -8,6 +8,8 @@ Timestamps are TIMESTAMP_NTZ (shop-local wall clock), as in DuckDB.
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 import ibis
@@ -25,7 +27,9 @@ _SPARK_TYPES = {
 
 
 def spark_session(master: str = "local[2]") -> Any:
-    """A Spark session for Junshi (reused when one is running): small shuffles, no UI, UTC session time."""
+    """A Spark session for Junshi (reused when one is running): small shuffles, no UI, UTC session time.
+    Python workers (the rollups' bitmaps) run this Python unless ``PYSPARK_PYTHON`` names the executors' own."""
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # read when the SparkContext starts
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
@@ -48,9 +52,14 @@ def spark_session(master: str = "local[2]") -> Any:
     )
 
 
+def spark_type(sql_type: str) -> str:
+    """The Spark type of a canonical column's SQL type."""
+    return _SPARK_TYPES[sql_type]
+
+
 def spark_schema(table: str) -> str:
     """The DDL schema string of a canonical table for Spark."""
-    return ", ".join(f"`{c.name}` {_SPARK_TYPES[c.type]}" for c in TABLES[table].columns)
+    return ", ".join(f"`{c.name}` {spark_type(c.type)}" for c in TABLES[table].columns)
 
 
 class SparkWarehouse(BaseWarehouse):
