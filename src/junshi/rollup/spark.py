@@ -3,20 +3,22 @@
 Per shop x day x cell (source, device, region): page views, distinct visitors, paid orders, sales and
 distinct paying buyers, and the visitors and buyers as Roaring bitmaps of dense ids, numbered per shop in
 order of first day then id (``rollup_ids``), exactly as a DuckDB rebuild numbers them. Everything runs on
-the executors (the bitmaps in a pandas UDF per group); the driver only plans. Input fingerprints
-(``rollup_marks``) are DuckDB hashes Spark cannot compute: they are cleared, so the next DuckDB load
-recomputes every day of the shop once. See docs/lake.md.
+the executors (the bitmaps in a pandas UDF per group); the driver only plans.
+
+Not built here yet: the product rollup (``rollup_products``), and the input fingerprints (``rollup_marks``,
+DuckDB hashes Spark cannot compute). Both are cleared with the shop's "built" mark, so DuckDB reading the
+lake answers from raw rows until its next load rebuilds every rollup of the shop. See docs/lake.md.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pandas as pd  # at run time: pyspark reads the UDF's type hints
 
-from junshi.rollup.tables import CELL_DIMS, IDS, MARKS, PAID, STATE, VISITS
+from junshi.rollup.tables import CELL_DIMS, IDS, MARKS, PAID, PRODUCTS, STATE, VISITS
+from junshi.schema import Table
 from junshi.warehouse.lake_catalog import Catalog
 from junshi.warehouse.lake_spark import SparkLakeWarehouse, commit_frames
 
@@ -80,14 +82,21 @@ def rollup_frames(wh: SparkLakeWarehouse, shops: list[str]) -> dict[str, Any]:
     paid = buyers.groupBy(*keys).agg(
         F.count(F.lit(1)).alias("paid_orders"), F.sum("pay_amount").cast("decimal(18,2)").alias("sales"),
         F.countDistinct("n").alias("paid_buyers"), serialize(F.collect_set("n")).alias("paid_buyers_set"))
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     return {
         VISITS.name: visits.select(*[c.name for c in VISITS.columns]),
         PAID.name: paid.withColumn("days", F.lit(1)).select(*[c.name for c in PAID.columns]),
         IDS.name: visitor_ids.unionByName(buyer_ids),
-        MARKS.name: session.createDataFrame([], "shop_id string, input string, date date, n long, h long"),
-        STATE.name: session.createDataFrame([(s, now) for s in shops], "shop_id string, built_at timestamp_ntz"),
+        **{t.name: _empty(session, t) for t in (PRODUCTS, MARKS, STATE)},  # cleared: see the module's note
     }
+
+
+def _empty(session: Any, table: Table) -> Any:
+    """No rows of a rollup table (a rebuild of whole shops then clears theirs)."""
+    from junshi.warehouse.spark import spark_type
+
+    types = {"BLOB": "BINARY", "UINTEGER": "BIGINT", "UBIGINT": "DECIMAL(20,0)"}
+    return session.createDataFrame([], ", ".join(f"`{c.name}` {types.get(c.type) or spark_type(c.type)}"
+                                                 for c in table.columns))
 
 
 def _full_join(left: Any, right: Any, keys: list[str]) -> Any:
