@@ -118,12 +118,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     commit_frames(root, _frames(session, args.events, args.shops, args.days, start), operation="bench")
     out["generate_and_write_s"] = round(time.perf_counter() - clock, 1)
     out["lake_bytes"] = sum(p.stat().st_size for p in root.rglob("*.parquet"))
+    print(json.dumps(out), flush=True)  # each step as it ends: a long run shows its progress
 
     clock = time.perf_counter()
     wh = SparkLakeWarehouse(f"lake:{root}", session=session)
     committed = rebuild(wh, [f"shop{i}" for i in range(args.shops)])
     out["rollups_s"] = round(time.perf_counter() - clock, 1)
     out["rollup_rows"] = committed.tables["rollup_visits"].rows + committed.tables["rollup_paid"].rows
+    print(json.dumps(out), flush=True)
 
     day = start + dt.timedelta(days=args.days - 2)
     clock = time.perf_counter()

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from junshi import Shop, connect
+from junshi.schema import SCHEMA_VERSION
 from junshi.warehouse import lake_catalog
 from junshi.warehouse.lake import LakeWarehouse
 from junshi.warehouse.lake_catalog import LakeConflict
@@ -162,6 +163,8 @@ def test_spark_rebuilds_the_rollups_exactly_as_duckdb(request: pytest.FixtureReq
     from junshi.warehouse.lake_spark import SparkLakeWarehouse
 
     lake, file = simulated
+    with connect(file) as shop:
+        expected = shop.kpi(["uv", "pv", "sales", "paid_buyers"], by="source").frame.to_dict("records")
     shutil.copytree(lake_catalog.lake_root(lake), tmp_path / "lake")
     copy = f"lake:{tmp_path / 'lake'}"
     committed = rebuild(SparkLakeWarehouse(copy, session=request.getfixturevalue("spark_session")), ["default"])
@@ -173,10 +176,9 @@ def test_spark_rebuilds_the_rollups_exactly_as_duckdb(request: pytest.FixtureReq
         ours = wh.con.execute(f"SELECT {columns} FROM {table.name} ORDER BY ALL").fetchall()
         assert ours == wh.con.execute(f"SELECT {columns} FROM file.{table.name} ORDER BY ALL").fetchall(), table.name
         assert len(ours) > 50
+    wh.con.execute("DETACH file")
     for table in ("rollup_marks", "rollup_products", "rollup_built"):
         assert wh.con.execute(f"SELECT count(*) FROM {table}").fetchall() == [(0,)], table
-    with connect(file) as shop:
-        expected = shop.kpi(["uv", "pv", "sales", "paid_buyers"], by="source").frame.to_dict("records")
     with Shop(wh) as shop:
         assert shop.kpi(["uv", "pv", "sales", "paid_buyers"], by="source").frame.to_dict("records") == expected
 
@@ -200,7 +202,7 @@ def test_the_lake_has_partitions_and_a_catalog(loaded: tuple[str, Path]) -> None
     lake, file = loaded
     root = lake_catalog.lake_root(lake)
     catalog = lake_catalog.newest(root)
-    assert catalog.commit == 1 and catalog.schema_version == 2
+    assert catalog.commit == 1 and catalog.schema_version == SCHEMA_VERSION
     orders = catalog.tables["orders"]
     months = sorted(f.month for f in orders.files if f.month)
     assert orders.time_column == "created_at" and months[0] == "2010-12" and months[-1] == "2011-12"
