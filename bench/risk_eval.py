@@ -1,5 +1,6 @@
 """Fake-order detection on seeded simulations: precision, recall and average precision per ring shape,
-with honest look-alikes (families, offices, loyal one-page buyers) planted. Prints a Markdown table.
+with honest look-alikes (families, offices, loyal one-page buyers, loyal buyers paying from a chat link, new
+accounts buying once) planted. Prints a Markdown table.
 
     python bench/risk_eval.py --seeds 0 1            # the seeds the default threshold was chosen on
 """
@@ -19,24 +20,27 @@ from junshi.simulate import simulate
 from junshi.simulate.lookalikes import plant_lookalikes, reshape_ring
 from junshi.warehouse import Warehouse
 
-SHAPES = {  # name -> (addresses, devices, browse)
-    "12 accounts, 3 addresses, 2 devices": (3, 2, False),
-    "12 accounts, 6 addresses, 1 device": (6, 1, False),
-    "12 accounts, 12 addresses, 2 devices": (12, 2, False),
-    "12 accounts, 3 addresses, 2 devices, item page first": (3, 2, True),
+SHAPES = {  # name -> (accounts, addresses, devices, browse)
+    "12 accounts, 3 addresses, 2 devices": (12, 3, 2, False),
+    "12 accounts, 6 addresses, 1 device": (12, 6, 1, False),
+    "12 accounts, 12 addresses, 2 devices": (12, 12, 2, False),
+    "12 accounts, 3 addresses, 2 devices, item page first": (12, 3, 2, True),
+    "6 accounts, 2 addresses, 1 device": (6, 2, 1, False),
+    "6 accounts, 6 addresses, 2 devices, item page first": (6, 6, 2, True),
+    "4 accounts, 2 addresses, 1 device (below the ring size)": (4, 2, 1, False),
 }
 END = dt.date(2024, 6, 30)
 DAYS = 120
 
 
-def evaluate(seed: int, shape: tuple[int, int, bool], folder: Path, threshold: float,
+def evaluate(seed: int, shape: tuple[int, int, int, bool], folder: Path, threshold: float,
              pooled: list[tuple[bool, float]]) -> dict[str, float]:
     """precision, recall, average precision and false positives among look-alikes for one simulation;
     appends (is fake, score) of every order to ``pooled``."""
-    db = folder / f"s{seed}-{shape[0]}-{shape[1]}-{int(shape[2])}.duckdb"
+    db = folder / f"s{seed}-{'-'.join(str(int(v)) for v in shape)}.duckdb"
     truth = simulate(db, days=DAYS, visitors_per_day=300, seed=seed, end_date=END)
     looks = plant_lookalikes(db, seed=seed)
-    reshape_ring(db, addresses=shape[0], devices=shape[1], browse=shape[2])
+    reshape_ring(db, accounts=shape[0], addresses=shape[1], devices=shape[2], browse=shape[3])
     wh = Warehouse(db)
     scored = score_orders(wh, "default", END - dt.timedelta(days=DAYS - 1), END, threshold)
     look_orders = set(wh.con.execute(
