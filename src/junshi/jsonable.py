@@ -33,3 +33,12 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
+
+
+def num(value: Any) -> float | int | None:
+    """A JSON number (None for missing values, NaN and NaT)."""
+    if value is None or value != value:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    return value if isinstance(value, int) else float(value)

@@ -31,6 +31,7 @@ KINDS: tuple[Kind, ...] = get_args(Kind)
 SMALL_SHOP_BUYERS = 30  # paying buyers a day (average of the last 30 days) under which a shop opens on 7 days
 SIZE_WINDOW = 30  # days over which the shop's size is judged
 MAX_DAYS = 3 * 366  # the longest period a face computes (three years, so that a year compares with the one before)
+TREND_DAYS = 30  # a trend shows at least this many days, ending on the period's last day
 
 KIND_LABELS: dict[Kind, Text] = {
     "day": Text("Day", "1天"), "7d": Text("7 days", "7天"), "30d": Text("30 days", "30天"),
@@ -84,6 +85,32 @@ class Period:
     def year_before(self) -> Period:
         """The same dates a year before (29 February becomes the 28th)."""
         return Period(_year_before(self.start), _year_before(self.end), self.kind)
+
+    def at_least(self, days: int) -> Period:
+        """The period, and at least ``days`` days ending on its last day."""
+        return Period(min(self.start, self.end - dt.timedelta(days=days - 1)), self.end, self.kind)
+
+    def trend(self) -> Period:
+        """The days a trend of the period shows: the period, and at least :data:`TREND_DAYS` days."""
+        return self.at_least(TREND_DAYS)
+
+    def dates(self) -> list[dt.date]:
+        """Every day of the period, in order."""
+        return [self.start + dt.timedelta(days=i) for i in range(self.days)]
+
+    def baseline(self, vs: str | None) -> Period:
+        """What a diagnosis of the period compares with: ``previous``, ``week`` (7 days before), ``year`` or the
+        period of the same length starting on a date (YYYY-MM-DD); by default ``week`` for a day, else
+        ``previous``."""
+        chosen = vs or ("week" if self.days == 1 else "previous")
+        if chosen == "previous":
+            return self.previous()
+        if chosen == "week":
+            return self.shifted(7)
+        if chosen == "year":
+            return self.year_before()
+        first = dt.date.fromisoformat(chosen)
+        return Period(first, first + dt.timedelta(days=self.days - 1))
 
     def label(self) -> str:
         return self.start.isoformat() if self.days == 1 else f"{self.start} ~ {self.end}"

@@ -31,24 +31,14 @@ from junshi.api.models import (
 from junshi.errors import MissingDataError
 from junshi.i18n import Lang
 from junshi.ingest import PRESETS
+from junshi.jsonable import num
 from junshi.metrics import REGISTRY, all_dimensions
-from junshi.metrics.compiler import closure
+from junshi.metrics.compiler import readable_tables
+from junshi.metrics.days import daily_values
 from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
 from junshi.metrics.dimensions import dimension_label
-from junshi.metrics.facts import FACTS
 from junshi.periods import Period
 from junshi.vocab import PRIORITIES, severity_name
-
-TREND_DAYS = 30  # a trend shows at least this many days, ending on the period's last day
-
-
-def num(value: Any) -> float | int | None:
-    """A JSON number (None for missing values, NaN and NaT)."""
-    if value is None or value != value:
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    return value if isinstance(value, int) else float(value)
 
 
 def shop_info(shop: Shop) -> ShopInfo:
@@ -71,23 +61,17 @@ def default_of(info: ShopInfo) -> Period | None:
     return None if d is None else Period(dt.date.fromisoformat(d.start), dt.date.fromisoformat(d.end), d.kind)
 
 
-def trend_range(period: Period) -> tuple[dt.date, dt.date]:
-    """The days a trend chart of ``period`` shows: the period, and at least the 30 days ending on its last day."""
-    return min(period.start, period.end - dt.timedelta(days=TREND_DAYS - 1)), period.end
-
-
 def catalogue(shop: Shop, lang: Lang) -> Catalogue:
     """Every public metric with its definition (口径), and the dimensions queries accept."""
     metrics = []
     for m in REGISTRY.values():
         if not m.public:
             continue
-        facts = sorted({t for mid in closure([m.id]) for s in REGISTRY[mid].sources for t in FACTS[s.fact].tables})
         metrics.append({
             "id": m.id, "name": m.name(lang), "definition": m.definition(lang),
             "name_en": m.name.en, "name_zh": m.name.zh,
             "definition_en": m.definition.en, "definition_zh": m.definition.zh,
-            "unit": m.unit, "direction": m.direction, "additive": m.additive, "needs": facts,
+            "unit": m.unit, "direction": m.direction, "additive": m.additive, "needs": list(readable_tables(m.id)),
         })
     dims = [
         {"id": d, "name": dimension_label(d, lang),
@@ -118,27 +102,12 @@ def whole(shop: Shop, period: Period, metrics: Sequence[str]) -> dict[str, Any]:
     return rows[0] if rows else {}
 
 
-def counts_days(metric: str) -> bool:
-    """Whether ``metric`` counts or sums rows, so that a day without rows had none (0) rather than no value."""
-    m = REGISTRY[metric]
-    return not m.derived and all(src.agg in ("count", "nunique", "sum") for src in m.sources)
-
-
-def daily_values(metric: str, by_day: dict[str, Any], days: Sequence[str]) -> list[float | int | None]:
-    """The values of ``metric`` on ``days`` from ``{day: value}``. The metric layer returns only the days with
-    rows: a day it does not return had none, so a count or sum that has values on other days is 0 on it (a day
-    it returns with an empty value stays empty, e.g. a day a daily report does not cover)."""
-    values = [num(by_day.get(d)) for d in days]
-    if not counts_days(metric) or all(v is None for v in values):
-        return values
-    return [0 if v is None and d not in by_day else v for d, v in zip(days, values, strict=True)]
-
-
 def series(shop: Shop, metrics: Sequence[str], period: Period, by: str | None = None) -> Trend:
     """Daily values of ``metrics`` over the trend of ``period`` (one series per metric, or per ``by`` value)."""
-    start, end = trend_range(period)
-    rows = shop.kpi(metrics=list(metrics), by=["day", *([by] if by else [])], start=start, end=end).records()
-    days = [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
+    trend = period.trend()
+    rows = shop.kpi(metrics=list(metrics), by=["day", *([by] if by else [])], start=trend.start,
+                    end=trend.end).records()
+    days = [d.isoformat() for d in trend.dates()]
     if by is None:
         lines = [
             Series(metric=m, name=m, values=daily_values(m, {str(r["day"])[:10]: r.get(m) for r in rows}, days))
@@ -218,11 +187,5 @@ def ingest(shop: Shop, paths: Sequence[Path], preset: str | None, table: str | N
     for reason in out["quarantined"]:
         for example in reason["examples"]:
             example["source_file"] = names_of.get(example["source_file"], example["source_file"])
-    quarantined: dict[str, int] = {}
-    for reason in report.quarantined:
-        quarantined[reason.table] = quarantined.get(reason.table, 0) + reason.rows
-    names = sorted(set(report.tables) | set(quarantined))
-    out["summary"] = [
-        {"table": t, "loaded": report.tables.get(t, 0), "quarantined": quarantined.get(t, 0)} for t in names
-    ]
+    out["summary"] = report.by_table()
     return IngestResponse.model_validate(out)

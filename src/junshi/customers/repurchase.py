@@ -54,6 +54,11 @@ class Repurchase:
         return asdict(self)
 
 
+REPURCHASE_DAYS = 90
+"""Repurchase shown for a period is measured over the period, and at least this many days ending on its last day
+(a shorter span has too few second purchases)."""
+
+
 def repurchase(
     src: Shop, start: dt.date | str | None = None, end: dt.date | str | None = None, *, max_orders: int = 10
 ) -> Repurchase:

@@ -69,6 +69,14 @@ class IngestReport:
     def rows_quarantined(self) -> int:
         return sum(r.rows for r in self.quarantined)
 
+    def by_table(self) -> list[dict[str, Any]]:
+        """Rows loaded and quarantined per table, by table name."""
+        quarantined: dict[str, int] = {}
+        for reason in self.quarantined:
+            quarantined[reason.table] = quarantined.get(reason.table, 0) + reason.rows
+        return [{"table": t, "loaded": self.tables.get(t, 0), "quarantined": quarantined.get(t, 0)}
+                for t in sorted(set(self.tables) | set(quarantined))]
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["rows_loaded"], d["rows_quarantined"] = self.rows_loaded, self.rows_quarantined

@@ -138,6 +138,19 @@ def required_tables(metric_id: str) -> tuple[str, ...]:
     return FACTS[main.fact].tables
 
 
+def readable_tables(metric_id: str) -> tuple[str, ...]:
+    """Every table the metric can read: those of each of its sources and its parts' (the metric catalogue's
+    ``needs``)."""
+    return tuple(sorted({t for mid in closure([metric_id]) for s in REGISTRY[mid].sources
+                         for t in FACTS[s.fact].tables}))
+
+
+def counts_rows(metric_id: str) -> bool:
+    """Whether the metric counts or sums rows, so that a day without rows had none (0) rather than no value."""
+    m = REGISTRY[metric_id]
+    return not m.derived and all(src.agg in ("count", "nunique", "sum") for src in m.sources)
+
+
 def closure(ids: Iterable[str]) -> list[str]:
     """The metrics needed to compute ``ids`` (parts first), in dependency order."""
     graph: dict[str, tuple[str, ...]] = {}

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from junshi import periods
 from junshi.analysis.diagnosis import Period
 from junshi.analysis.morning_note import (
     _signal,
@@ -41,7 +42,6 @@ CUSTOMERS = ("paid_buyers", "sales", "spend_per_buyer")
 TOP_PRODUCTS = 10
 MAX_ALERTS = 8
 MAX_ADVICE = 5
-TREND_DAYS = 30
 
 
 def _num(value: Any) -> float | None:
@@ -171,7 +171,7 @@ class ReportBuilder:
         self.report.sections.append(Section("service", tr("Service", "服务", self.lang), columns, rows))
 
     def trend(self) -> None:
-        first = min(self.start, self.end - dt.timedelta(days=TREND_DAYS - 1))
+        first = periods.Period(self.start, self.end).trend().start
         rows, missing = _rows(self.shop, ["sales", "uv"], ["day"], first, self.end)
         days = [(first + dt.timedelta(days=i)).isoformat() for i in range((self.end - first).days + 1)]
         by_day = {str(r["day"])[:10]: r for r in rows}

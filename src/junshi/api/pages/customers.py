@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pydantic import Field
 
 from junshi import Shop
 from junshi.api.models import Model
 from junshi.api.pages import Page, period_endpoint
-from junshi.customers.repurchase import Repurchase
+from junshi.customers.repurchase import REPURCHASE_DAYS, Repurchase
 from junshi.i18n import Lang, Text
 from junshi.periods import Period
-
-REPURCHASE_DAYS = 90  # repurchase is measured over the period, and at least this many days
 
 
 class RfmGroup(Model):
@@ -43,7 +39,7 @@ def customers(shop: Shop, period: Period, lang: Lang) -> CustomersResponse:
                  revenue=g["revenue"], revenue_share=g["revenue_share"], action=g[f"action_{lang}"])
         for g in shop.customers.rfm_groups(day).to_dict(orient="records")
     ]
-    first = min(period.start, day - dt.timedelta(days=REPURCHASE_DAYS - 1))
+    first = period.at_least(REPURCHASE_DAYS).start
     again = shop.customers.repurchase(first, day)
     return CustomersResponse(date=day.isoformat(), groups=groups, repurchase=again,
                              repurchase_start=first.isoformat(), repurchase_end=day.isoformat())

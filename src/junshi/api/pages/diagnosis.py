@@ -100,23 +100,9 @@ class DiagnosisResponse(Model):
     factor_labels: dict[str, str] = Field(description="Factor id -> its name in the request's language.")
 
 
-def baseline(period: Period, vs: str | None) -> Period:
-    """What a diagnosis of ``period`` compares with: ``previous``, ``week`` (7 days before), ``year`` or the
-    period of the same length starting on a date; default ``week`` for one day, else ``previous``."""
-    chosen = vs or ("week" if period.days == 1 else "previous")
-    if chosen == "previous":
-        return period.previous()
-    if chosen == "week":
-        return period.shifted(7)
-    if chosen == "year":
-        return period.year_before()
-    first = dt.date.fromisoformat(chosen)
-    return Period(first, first + dt.timedelta(days=period.days - 1))
-
-
 def diagnosis(shop: Shop, period: Period, vs: str | None, metric: str, depth: int, lang: Lang) -> DiagnosisResponse:
     """Why ``metric`` moved over ``period`` against its baseline (the exact decomposition of :mod:`junshi.analysis`)."""
-    other = baseline(period, vs)
+    other = period.baseline(vs)
     found = analysis.diagnose_periods(
         shop, DiagnosisPeriod(period.start, period.end), DiagnosisPeriod(other.start, other.end), metric, depth)
     out: dict[str, Any] = to_json(found)

@@ -21,8 +21,11 @@ from junshi.api.models import Card, LabelledPeriod, Model, Series, Trend, Value
 from junshi.api.pages import Page
 from junshi.api.params import LangQ, PeriodDep
 from junshi.api.state import EngineDep
-from junshi.api.views import counts_days, daily_values, names, num, trend_range
+from junshi.api.views import names
 from junshi.i18n import Lang, Text
+from junshi.jsonable import num
+from junshi.metrics.compiler import counts_rows
+from junshi.metrics.days import daily_values
 from junshi.periods import Period, change_pct
 
 CARDS = (
@@ -135,7 +138,8 @@ def warm(engine: Engine, period: Period) -> None:
     figures(engine, period)
     for other, _ in period.comparisons("en").values():
         figures(engine, other)
-    daily_rows(engine, *trend_range(period))
+    trend = period.trend()
+    daily_rows(engine, trend.start, trend.end)
 
 
 def overview(engine: Engine, period: Period, lang: Lang) -> OverviewResponse:
@@ -144,8 +148,8 @@ def overview(engine: Engine, period: Period, lang: Lang) -> OverviewResponse:
     current, notes = figures(engine, period)
     comparisons = period.comparisons(lang)
     others = {key: figures(engine, other)[0] for key, (other, _) in comparisons.items()}
-    first, last = trend_range(period)
-    rows = daily_rows(engine, first, last)
+    trend = period.trend()
+    rows = daily_rows(engine, trend.start, trend.end)
     has = {m for m in (*CARDS, *SPARE_CARDS)
            if num(current.get(m)) is not None or any(num(r.get(m)) is not None for r in rows.values())}
     has = has or set(CARDS)  # no figure at all in the window: the usual cards, empty
@@ -161,7 +165,7 @@ def overview(engine: Engine, period: Period, lang: Lang) -> OverviewResponse:
         for key, row in others.items():
             before = num(row.get(m))
             compare[key] = Comparison(value=before, change_pct=change_pct(value, before))
-        if period.days == 1 or not counts_days(m):
+        if period.days == 1 or not counts_rows(m):
             peer = Comparison(value=num(current.get(f"{m}_peer_avg")), change_pct=num(current.get(f"{m}_change_pct")))
         else:  # benchmarks are daily figures: a total of several days has no peer value to compare with
             peer = Comparison(value=None, change_pct=None)
@@ -171,7 +175,7 @@ def overview(engine: Engine, period: Period, lang: Lang) -> OverviewResponse:
     by_id = {c.metric: c for c in cards}
     tree = [TreeNode(**dict(by_id[m]), change_pct=by_id[m].compare[tree_vs].change_pct) for m in tree_ids]
     cards = [by_id[m] for m in shown]
-    days = [(first + dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+    days = [d.isoformat() for d in trend.dates()]
     series = [
         Series(metric=m, name=info[m]["name"], values=daily_values(m, {d: r.get(m) for d, r in rows.items()}, days))
         for m in trend_ids

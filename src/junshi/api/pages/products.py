@@ -7,8 +7,8 @@ from junshi.analysis.lookups import product_names
 from junshi.analysis.stock import days_of_cover, stock_on
 from junshi.api.models import Model, Row
 from junshi.api.pages import Page, period_endpoint
-from junshi.api.views import num
 from junshi.i18n import Lang, Text
+from junshi.jsonable import num
 from junshi.periods import Period
 
 PRODUCT_METRICS = ("uv", "add_to_cart_rate", "payment_conversion_rate", "sales", "units", "gross_margin")

@@ -9,7 +9,7 @@ from junshi import Shop
 from junshi.analysis.alerts import AlertSettings
 from junshi.api.models import Card, Model
 from junshi.api.pages import Page, period_endpoint
-from junshi.api.views import cards, trend_range
+from junshi.api.views import cards
 from junshi.i18n import Lang, Text
 from junshi.periods import Period
 from junshi.risk.aftersale import CHECK_NAMES, CHECKS, Check
@@ -82,7 +82,8 @@ def risk(shop: Shop, period: Period, lang: Lang) -> RiskResponse:
     """Orders of the trend's days scored (not saved: saving is `junshi risk orders`); cards of the period with
     and without the suspects found; the largest ring among the period's suspects as a graph; the buyers and
     addresses abusing payment, refunds and reviews over the trend's days."""
-    start, end = trend_range(period)
+    trend = period.trend()
+    start, end = trend.start, trend.end
     wh = writable(shop.warehouse)  # scoring reads through the DuckDB connection (a clear error on other engines)
     history = start - dt.timedelta(weeks=AlertSettings().anomaly.weeks)  # the days the jumps are tested against
     scored = risk_orders(wh, shop.shop_id, history, end, save=False)

@@ -8,7 +8,7 @@ from junshi import Shop
 from junshi.analysis.reviews import negative_reviews, rating_counts
 from junshi.api.models import Card, Model, Trend
 from junshi.api.pages import Page, period_endpoint
-from junshi.api.views import cards, series, trend_range
+from junshi.api.views import cards, series
 from junshi.errors import MissingDataError
 from junshi.i18n import Lang, Text
 from junshi.periods import Period
@@ -116,7 +116,8 @@ def _dsr(shop: Shop, end: date, lang: Lang) -> list[DsrForecastRow]:
 def service(shop: Shop, period: Period, lang: Lang) -> ServiceResponse:
     """DSR and shipping cards of the period and their trends; the rating distribution and the latest negative
     reviews of the trend's days (the period, and at least 30 days)."""
-    start, end = trend_range(period)
+    trend = period.trend()
+    start, end = trend.start, trend.end
     logi = logistics(shop, start, end, end)
     return ServiceResponse(
         cards=cards(shop, period, SERVICE_CARDS, lang),

@@ -5,8 +5,9 @@ from __future__ import annotations
 from junshi import Shop
 from junshi.api.models import Model, Row, Trend, Value
 from junshi.api.pages import Page, period_endpoint
-from junshi.api.views import num, series, whole
+from junshi.api.views import series, whole
 from junshi.i18n import Lang, Text
+from junshi.jsonable import num
 from junshi.periods import Period
 
 FUNNEL = ("uv", "cart_visitors", "order_buyers", "paid_buyers")
