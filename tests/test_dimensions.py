@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import re
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,10 +28,16 @@ from junshi.vocab import CELL_VALUES, FACTORS, SEVERITIES, SHOP_LEVEL, vocabular
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "junshi"
 DECLARATIONS = {SRC / "metrics" / "dimensions.py", SRC / "vocab.py"}
-# The faces that show labels. api/ and web/ are being rebuilt on these declarations (house-web) and join the list
-# once their copies are gone; ingest/ and schema/ name the platforms' own column headers, not our labels.
-# periods.py names period lengths (日/周/月 of the date picker), a vocabulary of its own.
-FACES = ("analysis", "cli", "metrics", "customers", "shop.py", "exports.py")
+# The faces that show labels: every module of the package (the API's views, the dashboard's ES modules and
+# templates included) but those that declare tables (schema/, rollup/: column descriptions), those that name the
+# platforms' own headers (ingest/) or write the platforms' exports as they spell them (simulate/), periods.py, which
+# names period lengths (日/周/月 of the date picker), and the review lexicon, whose words (高, 低) are what buyers
+# write.
+EXEMPT = {"ingest", "schema", "rollup", "simulate", "periods.py"}
+EXEMPT_FILES = {SRC / "service" / "lexicon.py", SRC / "service" / "aspects.py"}
+FACES = tuple(sorted(p.name for p in SRC.iterdir()
+                     if (p.is_dir() or p.suffix == ".py") and p.name not in EXEMPT and not p.name.startswith("_")))
+SCANNED = ("*.py", "*.js", "*.html")
 
 
 def _labels() -> dict[str, str]:
@@ -82,19 +90,62 @@ def test_dimension_docs_are_current() -> None:
         assert f"| `{d.id}` | {d.name.zh} | {d.name.en} |" in doc
 
 
+def _js_strings(src: str) -> Iterator[tuple[int, str]]:
+    """The string literals of an ES module ('...', "...", `...`) with their line, comments skipped."""
+    i = 0
+    while i < len(src):
+        if src.startswith("//", i) or src.startswith("/*", i):
+            end = src.find("\n" if src[i + 1] == "/" else "*/", i + 2)
+            i = len(src) if end < 0 else end + 1
+        elif src[i] in "\"'`":
+            quote, j, chars = src[i], i + 1, []
+            while j < len(src) and src[j] != quote:
+                chars.append(src[j + 1] if src[j] == "\\" else src[j])
+                j += 2 if src[j] == "\\" else 1
+            yield src.count("\n", 0, i) + 1, "".join(chars)
+            i = j + 1
+        else:
+            i += 1
+
+
+def _strings(f: Path) -> Iterator[tuple[int, str]]:
+    """The literal texts of a face's file: Python string constants, ES module strings, template text."""
+    text = f.read_text(encoding="utf-8")
+    if f.suffix == ".py":
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                yield node.lineno, node.value
+    elif f.suffix == ".js":
+        yield from _js_strings(text)
+    else:  # a template: the text between tags and attribute values
+        for m in re.finditer(r'>([^<>{}]+)<|="([^"{}]*)"', text):
+            yield text.count("\n", 0, m.start()) + 1, (m.group(1) or m.group(2) or "").strip()
+
+
 def test_no_face_spells_a_declared_label() -> None:
-    """No string literal in a face equals a declared dimension, factor or severity label."""
+    """No literal text in a face (Python, the dashboard's ES modules and templates) equals a declared dimension,
+    factor or severity label."""
+    assert {"api", "web", "analysis", "cli", "reports"} <= set(FACES)
     labels = _labels()
     found = []
     for face in FACES:
         path = SRC / face
-        for f in sorted(path.rglob("*.py") if path.is_dir() else [path]):
-            if f in DECLARATIONS or f.name in ("registry.py", "dimension_docs.py"):
+        files = sorted(f for pattern in SCANNED for f in path.rglob(pattern)) if path.is_dir() else [path]
+        for f in files:
+            skipped = f in DECLARATIONS | EXEMPT_FILES or f.name in ("registry.py", "dimension_docs.py")
+            if skipped or "vendor" in f.parts:
                 continue
-            for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in labels:
-                    found.append(f"{f.relative_to(SRC)}:{node.lineno} {node.value!r} ({labels[node.value]})")
+            found += [f"{f.relative_to(SRC)}:{line} {value!r} ({labels[value]})"
+                      for line, value in _strings(f) if value in labels]
     assert not found, "labels copied instead of taken from the declarations:\n" + "\n".join(found)
+
+
+def test_the_scan_reads_es_modules_and_templates() -> None:
+    """The scanner sees a label in an ES module's string (not in its comments) and in a template's text."""
+    js = '/* 流量来源 in a comment */ const a = "流量来源"; // \'终端\'\nconst b = `x`;'
+    assert [s for _, s in _js_strings(js)] == ["流量来源", "x"]
+    label = REGISTRY["source"].name.zh
+    assert label in _labels()
 
 
 def _diagnosis() -> Diagnosis:

@@ -101,14 +101,14 @@ def test_excel_numbers_formats_and_formulas(tiny: Shop) -> None:
     """One sheet per section, numbers as numbers with money/percent formats, frozen headers; a product name
     that is a formula stays text."""
     wb = openpyxl.load_workbook(io.BytesIO(render_xlsx(build_report(tiny, D1, "day", "zh"))))
-    assert wb.sheetnames == ["概览", "诊断", "预警", "建议", "流量", "商品", "服务", "客户", "趋势"]
+    assert wb.sheetnames == ["概览", "诊断", "预警", "建议", "流量", "商品排行", "服务", "客户", "趋势"]
     summary = wb["概览"]
     assert all(ws.freeze_panes == "A2" for ws in wb)
     assert [c.value for c in summary[1]] == ["指标", "本期", "基期", "变化"]
     sales = next(row for row in summary.iter_rows(min_row=2) if row[0].value == "支付金额")
     assert sales[1].value == 450 and sales[1].number_format == '"¥"#,##0.00'
     assert sales[3].value == pytest.approx(1.25) and sales[3].number_format == "+0.00%;-0.00%;0.00%"
-    products = wb["商品"]
+    products = wb["商品排行"]
     assert products["B2"].value == "'" + FORMULA_NAME and products["B2"].data_type == "s"
     assert not any(str(c.value).startswith("=") for ws in wb for row in ws.iter_rows() for c in row if c.value)
 
@@ -142,7 +142,7 @@ def test_pdf_pages_render_with_chinese_text(demo_report_db: Path) -> None:
         image.save(PAGE_IMAGES / f"week-zh-page{i + 1}.png")
         assert _ink(image) > 0.01, f"page {i + 1} is blank"
         text += page.get_textpage().get_text_range()
-    headings = ("核心指标", "销售额变化原因", "预警", "建议", "流量", "商品", "服务", "客户", "云裳女装旗舰店 周报")
+    headings = ("核心指标", "销售额变化原因", "预警", "建议", "流量", "商品排行", "服务", "客户", "云裳女装旗舰店 周报")
     for heading in headings:
         assert heading in text, heading
     assert "¥" in text and "支付金额" in text

@@ -44,7 +44,7 @@ def _where(clauses: list[str] | None) -> dict[str, list[str]]:
 
 
 def _cell(result: "KpiResult", column: str, value: Any) -> str:
-    from junshi.formats import format_value
+    from junshi.formats import EMPTY, format_value
 
     for m in result.metrics:
         if column == m.id or column.startswith(m.id + "_"):
@@ -52,7 +52,7 @@ def _cell(result: "KpiResult", column: str, value: Any) -> str:
             if suffix == "_change_pct":
                 return format_value(value, "ratio", change=True)
             return format_value(value, m.unit, result.currency, change=suffix == "_change")
-    return "—" if value is None else str(value)
+    return EMPTY if value is None else str(value)
 
 
 def _header(result: "KpiResult", column: str) -> str:

@@ -68,7 +68,7 @@ def message_of(report: Report) -> Message:
     for metric in HEADLINE:
         card = report.card(metric)
         if card is not None:
-            change = "—" if card.change_pct is None else format_value(card.change_pct, "ratio", change=True)
+            change = format_value(card.change_pct, "ratio", change=True)
             headline.append(f"{card.name} {format_value(card.value, card.unit, cur)} ({vs} {change})")
     return Message(
         title=title(report), lang=lang, headline=headline, status="" if report.complete else report.status,

@@ -141,7 +141,7 @@ class ReportBuilder:
         before = {str(r[dim]): r for r in baseline}
         current.sort(key=lambda r: -(_num(r.get("sales")) or 0.0))
         columns = [dimension_label(dim, self.lang),
-                   *([tr("Product name", "商品名称", self.lang)] if label else []),
+                   *([dimension_label(label, self.lang)] if label else []),
                    *(self._name(m) for m in shown)]
         rows = []
         for r in current[:limit]:
@@ -188,9 +188,9 @@ class ReportBuilder:
             (tr("Diagnosis", "诊断", t), self.diagnosis),
             (tr("Alerts and recommendations", "预警与建议", t), self.alerts_and_advice),
             (tr("Traffic", "流量", t), lambda: self._by("traffic", tr("Traffic", "流量", t), "source", TRAFFIC)),
-            (tr("Products", "商品", t), lambda: self._by("products", tr("Products", "商品", t), "product", PRODUCTS,
-                                                         label="product_name", limit=TOP_PRODUCTS,
-                                                         chart_sales=False)),
+            (tr("Top products", "商品排行", t), lambda: self._by("products", tr("Top products", "商品排行", t),
+                                                                 "product", PRODUCTS, label="product_name",
+                                                                 limit=TOP_PRODUCTS, chart_sales=False)),
             (tr("Service", "服务", t), self.service),
             (tr("Customers", "客户", t), lambda: self._by("customers", tr("Customers", "客户", t), "customer_type",
                                                           CUSTOMERS)),

@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from junshi.exports import safe_xlsx_cell
 from junshi.formats import currency_symbol
 from junshi.i18n import tr
+from junshi.metrics.dimensions import dimension_label
 from junshi.reports.html import span, title
 from junshi.reports.model import Report, Value
 
@@ -59,7 +60,7 @@ def render_xlsx(report: Report) -> bytes:
     _sheet(wb, tr("Summary", "概览", t), [tr("Metric", "指标", t), tr("This period", "本期", t),
                                           tr("Baseline", "基期", t), tr("Change", "变化", t)],
            [*cards, [Value(None)] * 4, *([*r, Value(None), Value(None)] for r in text)], cur)
-    _sheet(wb, tr("Diagnosis", "诊断", t), [tr("Step", "环节", t), tr("Amount", "金额", t)],
+    _sheet(wb, tr("Diagnosis", "诊断", t), [tr("Step", "环节", t), tr("Contribution", "贡献", t)],
            [[Value(label), Value(amount, "money")] for label, amount in report.waterfall]
            + [[Value(c), Value(None)] for c in [report.signal, *report.significant, *report.causes] if c], cur)
     _sheet(wb, tr("Alerts", "预警", t), [tr("Severity", "级别", t), tr("Alert", "预警", t)],
@@ -70,7 +71,7 @@ def render_xlsx(report: Report) -> bytes:
     for s in report.sections:
         _sheet(wb, s.title, s.columns, s.rows, cur)
     if report.trends:
-        _sheet(wb, tr("Trend", "趋势", t), [tr("Day", "日期", t), *(x.name for x in report.trends)],
+        _sheet(wb, tr("Trend", "趋势", t), [dimension_label("day", t), *(x.name for x in report.trends)],
                [[Value(d), *(Value(x.values[i], x.unit) for x in report.trends)]
                 for i, d in enumerate(report.trend_days)], cur)
     out = io.BytesIO()

@@ -45,7 +45,7 @@ def _labels(lang: Lang) -> dict[str, str]:
 
 
 def _card(card: Card, currency: str) -> dict[str, Any]:
-    change = "—" if card.change_pct is None else format_value(card.change_pct, "ratio", change=True)
+    change = format_value(card.change_pct, "ratio", change=True)
     return {"name": card.name, "value": format_value(card.value, card.unit, currency),
             "baseline": format_value(card.baseline, card.unit, currency), "change": change, "verdict": card.verdict}
 

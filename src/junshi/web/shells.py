@@ -20,6 +20,7 @@ from junshi.api.params import period_of
 from junshi.api.state import engine_of, token_of
 from junshi.api.views import presets, shop_info
 from junshi.errors import JunshiError
+from junshi.formats import format_spec
 from junshi.i18n import Lang
 from junshi.periods import KIND_LABELS, KINDS, Kind
 from junshi.schema import TABLES
@@ -90,6 +91,7 @@ def _page(page: Page) -> None:
             "title": page.title(lang),
             "pages": [(p.key, p.path, p.title(lang)) for p in PAGES],
             "shop": info,
+            "formats": {**format_spec(lang), "currency": info.currency or "CNY"},
             "first_day": info.first_day,
             "last_day": info.last_day,
             "presets": presets(),

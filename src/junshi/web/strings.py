@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from junshi.i18n import Lang, Text
+from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
 
 UI: dict[str, Text] = {
     "app": Text("Junshi data center", "军师数据中心"),
-    "date": Text("Date", "日期"),
+    "date": DIMENSIONS["day"].name,
     "period": Text("Period", "统计周期"),
     "start": Text("From", "开始日期"),
     "end": Text("To", "结束日期"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from junshi.api.pages import Page
 from junshi.i18n import Text
+from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
 
 PAGE = Page(
     key="data", path="/data", title=Text("Data", "数据"), needs_period=False,
@@ -21,6 +22,6 @@ PAGE = Page(
         "unit": Text("Unit", "单位"),
         "needs": Text("Needs tables", "所需数据表"),
         "file": Text("File", "文件"),
-        "line": Text("Line", "行号"),
+        "line": DIMENSIONS["line_no"].name,
     },
 )

@@ -67,7 +67,7 @@ def products(shop: Shop, period: Period, lang: Lang) -> ProductsResponse:
 
 
 PAGE = Page(
-    key="products", path="/products", title=Text("Products", "商品"),
+    key="products", path="/products", title=Text("Products", "商品分析"),
     summary="商品 Products: product table, movers and advice",
     endpoint=period_endpoint("products", products), response=ProductsResponse,
     text={

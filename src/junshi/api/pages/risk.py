@@ -11,6 +11,7 @@ from junshi.api.models import Card, Model
 from junshi.api.pages import Page, period_endpoint
 from junshi.api.views import cards
 from junshi.i18n import Lang, Text
+from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
 from junshi.periods import Period
 from junshi.risk.aftersale import CHECK_NAMES, CHECKS, Check
 from junshi.risk.service import aftersale_risk, daily_suspects, order_days, ring_edges, risk_orders, share_jumps
@@ -132,8 +133,8 @@ PAGE = Page(
         "ring": Text("Largest ring: buyers and the addresses and devices they share",
                      "最大团伙：买家及其共用的地址与设备"),
         "suspects": Text("Suspect orders (score, reasons)", "可疑订单（风险分与原因）"),
-        "buyer": Text("Buyer", "买家"), "address": Text("Address", "地址"), "device": Text("Device", "设备"),
-        "score": Text("Score", "风险分"), "order": Text("Order", "订单"), "amount": Text("Paid", "实付金额"),
+        "buyer": Text("Buyer", "买家"), "address": Text("Address", "地址"), "device": DIMENSIONS["device"].name,
+        "score": Text("Score", "风险分"), "order": Text("Order", "订单"), "amount": DIMENSIONS["pay_amount"].name,
         "no_suspects": Text("No suspect order in this period.", "本期没有可疑订单。"),
         "no_ring": Text("No ring among this period's suspect orders.", "本期可疑订单中没有团伙。"),
         **CHECK_NAMES,

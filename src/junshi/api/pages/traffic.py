@@ -7,6 +7,7 @@ from junshi.api.models import Model, Row, Trend
 from junshi.api.pages import Page, period_endpoint
 from junshi.api.views import series
 from junshi.i18n import Lang, Text
+from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
 from junshi.periods import Period
 
 SOURCE_METRICS = ("uv", "payment_conversion_rate", "spend_per_buyer", "uv_value", "visitor_cost", "roas", "sales")
@@ -43,8 +44,8 @@ PAGE = Page(
     summary="流量 Traffic: sources, their trends and landing pages",
     endpoint=period_endpoint("traffic", traffic), response=TrafficResponse,
     text={
-        "sources": Text("Traffic sources", "流量来源"),
+        "sources": DIMENSIONS["source"].name,
         "source_trend": Text("Visitors per source", "各来源访客趋势"),
-        "landing": Text("Landing pages", "落地页"),
+        "landing": DIMENSIONS["landing_page"].name,
     },
 )

@@ -12,7 +12,6 @@ export const ask = (extra) => Object.assign({}, Q, extra || {});
 export const charts = {};
 export const CATALOGUE = {};
 const DIMS = {};
-let CURRENCY = "CNY";
 
 /* ---------- API ---------- */
 export async function api(path, params, init) {
@@ -32,28 +31,45 @@ function showError(err) {
   box.textContent = T.error + ": " + err.message + (err.hint ? " " + err.hint : "");
 }
 
-/* ---------- numbers ---------- */
-const SYMBOL = { CNY: "¥", USD: "$", GBP: "£", EUR: "€", BRL: "R$", JPY: "¥" };
-export function fmt(value, unit) {
-  if (value === null || value === undefined || Number.isNaN(value)) return "–";
+/* ---------- numbers ----------
+   The server's formats (junshi.formats.format_spec, inlined in the page with the shop's currency), applied as
+   junshi.formats.format_value applies them, so that the browser shows a figure exactly as the CLI and the reports
+   do: the currency's symbol, the mark of an empty value, each unit's decimals, scale and suffix, half-to-even
+   rounding, no sign on a value shown as zero. */
+export const FORMATS = JSON.parse(document.getElementById("formats").textContent);
+const NUMBER_FORMATS = {};
+function digits(size, decimals) {
+  NUMBER_FORMATS[decimals] = NUMBER_FORMATS[decimals] || new Intl.NumberFormat("en-US", {
+    minimumFractionDigits: decimals, maximumFractionDigits: decimals, useGrouping: FORMATS.grouping, roundingMode: "halfEven" });
+  return NUMBER_FORMATS[decimals].format(size);
+}
+/* ``value`` of ``unit`` for people; opts: change (signed), decimals (instead of the unit's), currency (instead
+   of the shop's). */
+export function fmt(value, unit, opts) {
+  const o = opts || {};
+  if (value === null || value === undefined || value === "" || Number.isNaN(Number(value))) return FORMATS.empty;
   const n = Number(value);
-  const loc = lang === "zh" ? "zh-CN" : "en-US";
-  switch (unit) {
-    case "money": return (SYMBOL[CURRENCY] || CURRENCY + " ") + n.toLocaleString(loc, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-    case "ratio": return (n * 100).toFixed(2) + "%";
-    case "count": return Math.round(n).toLocaleString(loc);
-    case "seconds": return n.toFixed(0) + (lang === "zh" ? "秒" : " s");
-    case "hours": return n.toFixed(1) + (lang === "zh" ? "小时" : " h");
-    case "days": return n.toFixed(1) + (lang === "zh" ? "天" : " d");
-    case "score": return n.toFixed(2);
-    default: return n.toLocaleString(loc, { maximumFractionDigits: 2 });
+  const spec = FORMATS.units[unit];
+  const size = Math.abs(n) * (spec ? spec.scale : 1);
+  let decimals = o.decimals;
+  if (decimals === undefined || decimals === null) {
+    decimals = spec ? spec.decimals : FORMATS.fraction_decimals;
+    if (unit === "count" && !Number.isInteger(size)) decimals = FORMATS.fraction_decimals;
   }
+  const text = digits(size, decimals);
+  const shown = /[1-9]/.test(text);
+  const sign = shown && n < 0 ? "-" : shown && o.change && n > 0 ? "+" : "";
+  const currency = o.currency || FORMATS.currency;
+  const prefix = unit === "money" ? (FORMATS.symbols[currency] ?? currency + " ") : "";
+  return sign + prefix + text + (spec ? spec.suffix : "");
 }
+/* A relative change (0.123 -> +12.3%, as junshi.formats.format_change) and its colour class. */
 export function pct(change) {
-  if (change === null || change === undefined) return { text: "–", cls: "flat" };
-  const v = Math.round(Number(change) * 1000) / 10;  // one decimal; -0.04% shows as 0.0%
-  return { text: (v > 0 ? "+" : "") + (v === 0 ? 0 : v).toFixed(1) + "%", cls: v > 0 ? "up" : v < 0 ? "down" : "flat" };
+  const text = fmt(change, "ratio", { change: true, decimals: FORMATS.change_decimals });
+  return { text: text, cls: !/[1-9]/.test(text) ? "flat" : Number(change) > 0 ? "up" : "down" };
 }
+/* A text of T with its {placeholders} filled: say(T.expected_range, { expected: "¥1.00", ... }). */
+export function say(template, values) { return template.replace(/\{(\w+)\}/g, (all, key) => (key in values ? String(values[key]) : all)); }
 export function meta(id) { return CATALOGUE[id] || DIMS[id] || { id: id, name: id, definition: "", unit: "", direction: "up" }; }
 export function defText(id) { const m = meta(id); return m.name + (m.definition ? ": " + m.definition : ""); }
 export function el(tag, attrs, children) {
@@ -84,7 +100,7 @@ export function table(target, columns, rows) {
       tbody.append(el("tr", {}, columns.map((c) => {
         if (c.metric) return el("td", {}, [num(c.metric, r[c.key])]);
         if (c.unit) return el("td", { text: fmt(r[c.key], c.unit) });
-        return el("td", { cls: c.wide ? "text" : null, text: r[c.key] === null || r[c.key] === undefined ? "–" : String(r[c.key]) });
+        return el("td", { cls: c.wide ? "text" : null, text: r[c.key] === null || r[c.key] === undefined ? FORMATS.empty : String(r[c.key]) });
       })));
     }
   };
@@ -187,7 +203,6 @@ export async function start(render) {
   }
   try {
     const cat = await api("metrics");
-    CURRENCY = cat.currency || CURRENCY;
     for (const m of cat.metrics) CATALOGUE[m.id] = m;
     for (const d of cat.dimensions || []) DIMS[d.id] = d;
     await render();

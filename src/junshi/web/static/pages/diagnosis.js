@@ -1,5 +1,5 @@
 /* 诊断 Diagnosis: a waterfall from the baseline to the current value; click a bar to drill down. */
-import { T, lang, ask, api, fmt, pct, el, num, chart, nameOf } from "../junshi.js";
+import { T, ask, api, fmt, pct, say, el, num, chart, nameOf } from "../junshi.js";
 
 let diag = null;
 export default async function diagnosis() {
@@ -22,7 +22,7 @@ export default async function diagnosis() {
     const ol = document.getElementById("diag-path");
     ol.innerHTML = "";
     for (const step of diag.path) {
-      const share = step.share === null || step.share === undefined ? "" : " (" + (step.share * 100).toFixed(1) + "%)";
+      const share = step.share === null || step.share === undefined ? "" : " (" + fmt(step.share, "ratio") + ")";
       ol.append(el("li", { "data-step": step.dimension, "data-significant": String(step.significant) }, [el("b", { text: step.label + ": " + step.value + " " }), num(diag.metric, step.contribution, "money"), el("span", { text: share })]));
     }
   };
@@ -37,21 +37,19 @@ export default async function diagnosis() {
 }
 /* Signal or noise: is the day beyond its normal range, and which cells moved beyond theirs (they lead). */
 function signalNote(d) {
-  const zh = lang === "zh";
   if (!d.significance) return [el("span", { "data-significant": "none" })];  // not assessed: a period longer than a day
   if (d.significant === null || d.significant === undefined) {
-    return [el("span", { "data-significant": "null", text: zh ? "历史数据不足，无法判断是否超出正常波动" : "Too little history to tell normal variation from a real change" })];
+    return [el("span", { "data-significant": "null", text: T.too_little_history })];
   }
-  const range = fmt(d.expected_range[0], "money") + " ~ " + fmt(d.expected_range[1], "money");
-  const head = d.significant ? (zh ? "超出正常波动" : "Beyond normal variation") : (zh ? "在正常波动范围内" : "Within normal variation");
+  const head = d.significant ? T.beyond_normal : T.within_normal;
   const out = [el("b", { cls: d.significant ? "down" : "flat", "data-significant": String(d.significant), text: head }),
-    el("span", { text: (zh ? "：预期 " : ": expected ") + fmt(d.expected, "money") + (zh ? "（正常区间 " : " (normal range ") + range + (zh ? "）" : ")") })];
+    el("span", { text: say(T.expected_range, { expected: fmt(d.expected, "money"), low: fmt(d.expected_range[0], "money"), high: fmt(d.expected_range[1], "money") }) })];
   const cells = [];
   for (const dim of d.dimensions) for (const c of dim.cells) if (c.significant) cells.push({ label: dim.label, c: c });
   cells.sort((a, b) => Math.abs(b.c.contribution) - Math.abs(a.c.contribution));
   const list = cells.length
-    ? (zh ? "。超出自身正常波动的：" : ". Beyond their normal variation: ") + cells.map((x) => x.label + " " + x.c.value + (x.c.paid ? (zh ? "（付费）" : " (paid)") : "")).join(zh ? "、" : ", ")
-    : (zh ? "。没有任何维度值超出其正常波动" : ". No cell moved beyond its normal variation");
+    ? say(T.cells_beyond, { cells: cells.map((x) => x.label + " " + x.c.value + (x.c.paid ? T.paid : "")).join(T.list_separator) })
+    : T.no_cell_beyond;
   out.push(el("span", { id: "diag-significant-cells", text: list }));
   return out;
 }
@@ -65,7 +63,7 @@ function drawWaterfall(cell) {
   } else if (dim) {
     steps = dim.cells.slice(0, 12).map((c) => ({ name: c.value + (c.significant ? " *" : ""), value: Number(c.contribution), cell: c }));
     const rest = dim.cells.slice(12).reduce((a, c) => a + Number(c.contribution), 0);
-    if (dim.cells.length > 12) steps.push({ name: lang === "zh" ? "其他" : "Others", value: rest });
+    if (dim.cells.length > 12) steps.push({ name: T.others, value: rest });
     title = dim.label;
   } else {
     steps = Object.entries(diag.effects).map(([k, v]) => ({ name: diag.factor_labels[k] || k, value: Number(v) }));
