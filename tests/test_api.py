@@ -10,8 +10,10 @@ import stat
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 import junshi
@@ -367,6 +369,41 @@ def test_openapi_schema_matches_the_snapshot(client: TestClient) -> None:
         SNAPSHOT.parent.mkdir(exist_ok=True)
         SNAPSHOT.write_text(text, encoding="utf-8")
     assert SNAPSHOT.read_text(encoding="utf-8") == text
+
+
+def _routes(routes: list[Any]) -> Iterator[tuple[str, set[str]]]:
+    """Path and methods of every route the app serves, those of included routers too (FastAPI keeps those behind
+    a lazy router: its effective routes)."""
+    for r in routes:
+        if isinstance(r, APIRoute):
+            yield r.path, set(r.methods)
+        contexts = getattr(r, "effective_route_contexts", None)
+        for c in contexts() if contexts else ():
+            yield c.path, set(c.methods)
+
+
+def test_every_api_route_names_a_response_schema_with_properties(client: TestClient) -> None:
+    """Every /api/* route of the app (taken from the app, so routes added later count too) is in /openapi.json, but
+    the internal one the CLI runs commands through while the server holds the warehouse, and its JSON answer names
+    a schema with properties (or a list of one)."""
+    schema = client.get("/openapi.json").json()
+    components = schema["components"]["schemas"]
+
+    def named(ref: dict[str, Any]) -> dict[str, Any]:
+        assert "$ref" in ref, ref
+        found: dict[str, Any] = components[ref["$ref"].rsplit("/", 1)[1]]
+        return found
+
+    routes = [(path, method) for path, methods in _routes(client.app.routes) if path.startswith("/api/")
+              for method in sorted(methods)]
+    assert {p for p, _ in routes if p not in schema["paths"]} <= {"/api/cli"}
+    assert len(routes) >= 20
+    for path, method in routes:
+        if path == "/api/cli":
+            continue
+        ok = schema["paths"][path][method.lower()]["responses"]["200"]["content"]["application/json"]["schema"]
+        body = named(ok["items"]) if ok.get("type") == "array" else named(ok)
+        assert body.get("properties"), (method, path)
 
 
 def test_every_api_path_is_documented(client: TestClient) -> None:

@@ -360,3 +360,40 @@ def test_the_promo_page_shows_the_post_mortem_of_the_api(page: Any, base_url: st
     assert promo["live"]["hours"][23]["cumulative"] == pytest.approx(promo["live"]["cumulative_sales"])
     assert promo["plan"]["date"] == "2024-12-12" and promo["plan"]["basis"] == "past_event"
     page.screenshot(path=str(ARTIFACTS / "promo-panels-zh.png"), full_page=True)
+
+
+FORMAT_VALUES = [0, 3, 1234.5, -1234.5, 0.125, 2.675, 1_000_000.005, -0.004, 0.123456, 99.995, None]
+FORMAT_UNITS = ["money", "ratio", "count", "seconds", "hours", "days", "score", "other"]
+
+
+def test_the_page_formats_numbers_as_python_does(page: Any, base_url: str) -> None:
+    """The browser formats with the spec the server inlines (junshi.formats.format_spec): the cards of the real
+    page read as junshi.formats formats the API's values, and the page's own fmt/pct give Python's text for every
+    unit, signed or not, in CNY, USD, BRL and HKD (symbols, "—" for missing, decimals, rounding half away from
+    zero: 2.675 -> 2.68, 0.125 -> 0.13)."""
+    from junshi.formats import format_change, format_value
+
+    cases = [(v, u, cur, change) for v in FORMAT_VALUES for u in FORMAT_UNITS
+             for cur in ("CNY", "USD", "BRL", "HKD") for change in (False, True)]
+    changes = [0.1234, -0.00004, 0.0, 1.5, -0.25, 0.00049, None]
+    for lang in ("zh", "en"):
+        open_page(page, f"{base_url}/?lang={lang}&date={DAY}")
+        overview = api(page, base_url, f"/api/overview?lang={lang}&date={DAY}")
+        for card in overview["cards"]:
+            shown = page.locator(f"[data-card={card['metric']}] .val").inner_text()
+            assert shown == format_value(card["value"], card["unit"], "CNY", lang=lang), card
+            before = page.locator(f"[data-card={card['metric']}] .cmp span:nth-child(2)").first.inner_text()
+            first = overview["comparisons"][0]["key"]
+            assert before == format_change(card["compare"][first]["change_pct"]), card
+        browser_text = page.evaluate(
+            """async ([cases, changes]) => {
+                const m = await import("/static/junshi.js");
+                return [cases.map(([v, u, cur, change]) => m.fmt(v, u, { currency: cur, change: change })),
+                        changes.map((c) => m.pct(c).text)];
+            }""", [cases, changes])
+        python_text = [[format_value(v, u, cur, change=change, lang=lang) for v, u, cur, change in cases],
+                       [format_change(c) for c in changes]]
+        mismatched = [(case, b, p) for case, b, p in zip(cases, browser_text[0], python_text[0], strict=True) if b != p]
+        assert not mismatched, mismatched[:10]
+        assert browser_text[1] == python_text[1]
+    assert format_value(1234.5, "money", "HKD") == "HK$1,234.50" and format_value(-1, "money", "BRL") == "-R$1.00"

@@ -7,6 +7,7 @@ decimals and the suffix of each unit (per language), the decimals of a percent c
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from junshi.i18n import Lang, Text, get_lang
@@ -49,8 +50,9 @@ def format_value(value: Any, unit: str, currency: str = "CNY", *, change: bool =
                  decimals: int | None = None) -> str:
     """A value for people: ¥1,234.50, 3.45%, 1,234, 97.50 s ... (:data:`EMPTY` when empty).
 
-    ``change``: a difference, signed (+/-). A value shown as zero has no sign. Rounding is half to even on the
-    value's exact binary amount (as ``junshi.js`` rounds with the spec of :func:`format_spec`).
+    ``change``: a difference, signed (+/-). A value shown as zero has no sign. Rounding is half away from zero
+    (四舍五入) on the shortest decimal that reads back as the value (2.675 -> 2.68), as ``junshi.js`` rounds with
+    the spec of :func:`format_spec`.
     """
     if value is None or (isinstance(value, float) and value != value):
         return EMPTY
@@ -59,7 +61,8 @@ def format_value(value: Any, unit: str, currency: str = "CNY", *, change: bool =
         decimals = UNIT_DECIMALS.get(unit, FRACTION_DECIMALS)
         if unit == "count" and not float(size).is_integer():
             decimals = FRACTION_DECIMALS
-    digits = f"{size:,.{decimals}f}"
+    exact = size if isinstance(size, Decimal) else Decimal(repr(float(size)))
+    digits = f"{exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):,.{decimals}f}"
     shown = any(c in "123456789" for c in digits)
     sign = "-" if shown and value < 0 else "+" if shown and change and value > 0 else ""
     prefix = currency_symbol(currency) if unit == "money" else ""
@@ -80,8 +83,8 @@ def format_spec(lang: Lang) -> dict[str, Any]:
     ``{"symbols": {"CNY": "¥", ...}, "empty": "—", "change_decimals": 1, "fraction_decimals": 2,
     "units": {"money": {"decimals": 2, "suffix": "", "scale": 1}, "ratio": {"decimals": 2, "suffix": "%",
     "scale": 100}, ...}, "grouping": true}``: money is ``symbol + number``; a currency without a symbol shows
-    ``code + " "``; numbers use thousands separators (``grouping``) and round half to even; a count with a fraction
-    and a unit not listed show ``fraction_decimals``; a value shown as zero has no sign.
+    ``code + " "``; numbers use thousands separators (``grouping``) and round half away from zero; a count with a
+    fraction and a unit not listed show ``fraction_decimals``; a value shown as zero has no sign.
     """
     units = {
         unit: {"decimals": decimals,

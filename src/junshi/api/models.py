@@ -236,3 +236,75 @@ class IngestResponse(Model):
     rows_loaded: int
     rows_quarantined: int
     summary: list[TableLoad]
+
+
+class ReportValue(Model):
+    value: Any
+    unit: str = Field(description="A metric unit, or text.")
+    change: bool = Field(description="A change: shown with its sign.")
+
+
+class ReportCard(Model):
+    metric: str
+    name: str
+    unit: str
+    direction: str
+    value: float | None
+    baseline: float | None
+    change_pct: float | None
+
+
+class ReportSection(Model):
+    id: str
+    title: str
+    columns: list[str]
+    rows: list[list[ReportValue]]
+    chart: int | None = Field(description="Index of the column drawn as bars, if any.")
+
+
+class ReportTrend(Model):
+    metric: str
+    name: str
+    unit: str
+    values: list[float | None]
+
+
+class ReportItem(Model):
+    level: str
+    title: str
+    text: str
+
+
+class WaterfallStep(Model):
+    label: str
+    amount: float
+
+
+class ReportResponse(Model):
+    """:class:`junshi.reports.model.Report` as JSON (``/api/report?format=json``), in one language."""
+
+    shop_id: str
+    shop_name: str
+    currency: str
+    lang: str
+    period: str
+    start: str
+    end: str
+    baseline_start: str
+    baseline_end: str
+    generated_at: str
+    complete: bool
+    status: str
+    cards: list[ReportCard]
+    tree: list[ReportCard]
+    waterfall: list[WaterfallStep]
+    signal: str = Field(description="Whether sales moved beyond their normal variation ('' when not assessed).")
+    significant: list[str] = Field(description="The cells beyond their normal variation.")
+    causes: list[str] = Field(description="The drill-down path.")
+    alerts: list[ReportItem]
+    advice: list[ReportItem]
+    sections: list[ReportSection]
+    trend_days: list[str]
+    trends: list[ReportTrend]
+    notes: list[str]
+    dashboard_url: str | None

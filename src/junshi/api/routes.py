@@ -22,6 +22,7 @@ from junshi.api.models import (
     IngestResponse,
     KpiResponse,
     QuarantinePage,
+    ReportResponse,
     ShopInfo,
     Status,
 )
@@ -135,8 +136,8 @@ async def post_ingest(
 
 
 @router.get("/report", summary="A report of a day, week or month as HTML, PDF, Excel or JSON (docs/reports.md)",
-            response_class=Response, responses={200: {"content": {
-                "text/html": {}, "application/pdf": {}, "application/json": {},
+            response_class=JSONResponse, response_model=ReportResponse, responses={200: {"content": {
+                "text/html": {}, "application/pdf": {},
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
 def get_report(
     request: Request,
@@ -153,7 +154,7 @@ def get_report(
     day, chosen = period_of(engine, date, None, None, "day").end, lang_of(request)
     report = engine.cached(("report", day, period, chosen), lambda shop: build_report(shop, day, period, chosen))
     if fmt == "json":
-        return JSONResponse(report.to_json())
+        return JSONResponse(ReportResponse.model_validate(report.to_json()).model_dump(mode="json"))
     disposition = "inline" if fmt == "html" else "attachment"
     return Response(render(report, fmt), media_type=MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f'{disposition}; filename="{file_name(report, fmt)}"'})

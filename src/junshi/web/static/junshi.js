@@ -34,13 +34,13 @@ function showError(err) {
 /* ---------- numbers ----------
    The server's formats (junshi.formats.format_spec, inlined in the page with the shop's currency), applied as
    junshi.formats.format_value applies them, so that the browser shows a figure exactly as the CLI and the reports
-   do: the currency's symbol, the mark of an empty value, each unit's decimals, scale and suffix, half-to-even
-   rounding, no sign on a value shown as zero. */
+   do: the currency's symbol, the mark of an empty value, each unit's decimals, scale and suffix, rounding half
+   away from zero (四舍五入), no sign on a value shown as zero. */
 export const FORMATS = JSON.parse(document.getElementById("formats").textContent);
 const NUMBER_FORMATS = {};
 function digits(size, decimals) {
   NUMBER_FORMATS[decimals] = NUMBER_FORMATS[decimals] || new Intl.NumberFormat("en-US", {
-    minimumFractionDigits: decimals, maximumFractionDigits: decimals, useGrouping: FORMATS.grouping, roundingMode: "halfEven" });
+    minimumFractionDigits: decimals, maximumFractionDigits: decimals, useGrouping: FORMATS.grouping, roundingMode: "halfExpand" });
   return NUMBER_FORMATS[decimals].format(size);
 }
 /* ``value`` of ``unit`` for people; opts: change (signed), decimals (instead of the unit's), currency (instead
