@@ -1,7 +1,7 @@
 """``junshi customers rfm|cohorts|repurchase|clv|validate|churn|audience``: customer analyses."""
 
 import json
-import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,12 +18,12 @@ from junshi.cli.options import (
     TableFormat,
     open_shop,
 )
-from junshi.cli.output import console, err_console, print_json
+from junshi.cli.output import console, err_console, print_frame, print_json
 from junshi.errors import ConfigError
 from junshi.i18n import get_lang, tr
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 customers_app = typer.Typer(
     name="customers",
@@ -38,22 +38,7 @@ AsOfOption = Annotated[
 ]
 
 
-def _emit_frame(frame: "pd.DataFrame", fmt: str, title: str) -> None:
-    if fmt == "json":
-        print_json(json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False)))
-    elif fmt == "csv":
-        from junshi.exports import write_csv
-
-        write_csv(frame, sys.stdout)
-    else:
-        from rich.table import Table
-
-        table = Table(title=title)
-        for col in frame.columns:
-            table.add_column(str(col), overflow="fold")  # wrap, never cut names or ids
-        for row in frame.itertuples(index=False):
-            table.add_row(*[f"{v:,.3f}" if isinstance(v, float) else str(v) for v in row])
-        console().print(table)
+_emit_frame = partial(print_frame, number=",.3f")  # customer tables: rates and money to three decimals
 
 
 @customers_app.command("rfm")

@@ -8,6 +8,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import pandas as pd
     from rich.console import Console
 
 
@@ -39,14 +40,14 @@ def _console(stderr: bool) -> Console:
     return Console(stderr=stderr)
 
 
-def print_rows(rows: list[dict[str, Any]], fmt: str, title: str, number: str = ",.4g") -> None:
-    """Rows as a Rich table (floats as ``number``, empty values blank) or, for ``fmt`` csv, CSV through
-    junshi.exports."""
+def print_frame(frame: pd.DataFrame, fmt: str, title: str, number: str = ",.4g") -> None:
+    """A result table as JSON records (``fmt`` json), CSV through junshi.exports (csv) or a Rich table (floats as
+    ``number``, empty values blank; columns wrap, never cutting names or ids)."""
     import sys
 
-    import pandas as pd
-
-    frame = pd.DataFrame(rows)
+    if fmt == "json":
+        print_json(json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False)))
+        return
     if fmt == "csv":
         from junshi.exports import write_csv
 
@@ -61,3 +62,10 @@ def print_rows(rows: list[dict[str, Any]], fmt: str, title: str, number: str = "
         table.add_row(*["" if v is None or v != v else format(v, number) if isinstance(v, float) else str(v)
                         for v in row])
     console().print(table)
+
+
+def print_rows(rows: list[dict[str, Any]], fmt: str, title: str, number: str = ",.4g") -> None:
+    """Records printed as :func:`print_frame` prints a table."""
+    import pandas as pd
+
+    print_frame(pd.DataFrame(rows), fmt, title, number)

@@ -30,9 +30,7 @@ from pathlib import Path
 
 from junshi.ingest.loader import Field, Loader
 from junshi.ingest.presets.base import FileKind, Preset
-from junshi.ingest.presets.export_columns import Columns, buyer, buyers, place_fields, places, refunded
-from junshi.ingest.presets.reportfile import finish, taken_as
-from junshi.ingest.rules import table_rules
+from junshi.ingest.presets.export_columns import Columns, buyer, buyers, order_rules, place_fields, places, refunded
 from junshi.ingest.sqlfuncs import quote_str
 from junshi.schema import MONEY
 
@@ -46,9 +44,7 @@ KIND = FileKind(name="orders", zh="抖店订单导出", en="Douyin shop order ex
 
 
 def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
-    for path in files:
-        c = Columns.read(loader, path, mapping, NAME, ORDER_COLUMNS)
-        raw = c.raw
+    for c in Columns.each(loader, files, mapping, NAME, ORDER_COLUMNS):
         fields = [
             Field("order_id", "VARCHAR", c.sql("主订单编号"), required=True),
             Field("sub_order_id", "VARCHAR", c.sql("子订单编号"), required=True),
@@ -73,14 +69,11 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
             Field("name", "VARCHAR", c.sql("选购商品")),
             Field("quantity", "INTEGER", c.sql("商品数量"), required=True),
         ]
-        names = [f.name for f in fields]
-        rules = [*table_rules("orders", names), *table_rules("order_items", names),
+        rules = [*order_rules(fields),
                  *((f"discount_{i} < 0", f"negative amount: {d}") for i, d in enumerate(_DISCOUNTS)),
                  ("refund < 0", "negative amount: refund"),
                  ("row_number() OVER (PARTITION BY sub_order_id ORDER BY __line DESC) > 1", "duplicate key")]
-        g = loader.check(raw, "order_items", fields, rules)
-        taken_as(loader, raw, NAME, KIND)
-        finish(loader, raw, fields)
+        g = c.check(loader, "order_items", fields, rules, NAME, KIND)
         pl = places(loader, g)
         firsts = ", ".join(f"arg_min({x}, (sub_order_id, __line)) AS {x}" for x in (
             "customer_id", "status", "payment_method", "source", "carrier", "region", "city", "address_hash"))

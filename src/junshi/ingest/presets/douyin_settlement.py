@@ -24,7 +24,6 @@ from pathlib import Path
 from junshi.ingest.loader import Field, Loader
 from junshi.ingest.presets.base import FileKind, Preset
 from junshi.ingest.presets.export_columns import Columns
-from junshi.ingest.presets.reportfile import finish, taken_as
 from junshi.ingest.sqlfuncs import quote_str
 from junshi.schema import MONEY
 
@@ -42,10 +41,8 @@ KIND = FileKind(name="settlement", zh="抖店动账明细", en="Douyin shop sett
 
 
 def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
-    for path in files:
-        c = Columns.read(loader, path, mapping, NAME, COLUMNS)
-        raw = c.raw
-        header_like = (f"({raw.line} = 1 AND _ji_ts({c.sql('动账时间')}) IS NULL "
+    for c in Columns.each(loader, files, mapping, NAME, COLUMNS):
+        header_like = (f"({c.raw.line} = 1 AND _ji_ts({c.sql('动账时间')}) IS NULL "
                        f"AND _ji_money({c.sql('动账金额')}) IS NULL)")
         fields = [
             Field("settlement_id", "VARCHAR", c.sql(*ID), required=True),
@@ -62,9 +59,7 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
         ]
         rules = [("direction IS NOT NULL AND direction NOT IN ('入账', '出账')", "unknown direction (入账/出账)"),
                  ("row_number() OVER (PARTITION BY settlement_id ORDER BY __line DESC) > 1", "duplicate key")]
-        g = loader.check(raw, "settlements", fields, rules, where=f"NOT {header_like}")
-        taken_as(loader, raw, NAME, KIND)
-        finish(loader, raw, fields)
+        g = c.check(loader, "settlements", fields, rules, NAME, KIND, where=f"NOT {header_like}")
         signed = "CASE direction WHEN '出账' THEN -abs(moved) WHEN '入账' THEN abs(moved) ELSE moved END"
         charges = ", ".join(f"abs({col}) AS {col}" for col in _CHARGES)
         loader.write("settlements", f"""SELECT settlement_id, ts, {signed} AS amount, account, scene, billing_type,

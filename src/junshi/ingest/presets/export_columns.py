@@ -10,13 +10,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from junshi.ingest.loader import Field, Loader
-from junshi.ingest.presets.base import require
-from junshi.ingest.presets.reportfile import NONE_TEXT, NULL, cell, header
+from junshi.ingest.presets.base import FileKind, require
+from junshi.ingest.presets.reportfile import NONE_TEXT, NULL, cell, finish, header, taken_as
 from junshi.ingest.readers import RawTable
+from junshi.ingest.rules import table_rules
 from junshi.ingest.sqlfuncs import quote_ident, quote_str
 
 # Province-level names that are cities themselves (their city is the province).
@@ -43,6 +44,22 @@ class Columns:
         c = cls(loader.read(path, rename=mapping))
         c.require(preset, expected)
         return c
+
+    @classmethod
+    def each(cls, loader: Loader, files: Sequence[Path], mapping: dict[str, str], preset: str,
+             expected: Sequence[str | tuple[str, ...]]) -> Iterator[Columns]:
+        """Each of ``files``, read and checked as :meth:`read` does."""
+        for path in files:
+            yield cls.read(loader, path, mapping, preset, expected)
+
+    def check(self, loader: Loader, table: str, fields: Sequence[Field], rules: Sequence[tuple[str, str]],
+              preset: str, kind: FileKind, *, where: str | None = None) -> str:
+        """The export's rows as ``fields`` (those breaking a rule quarantined; see :meth:`Loader.check`), the file
+        recorded as taken for ``kind`` of ``preset``, with the rows it skipped and the columns no field read."""
+        g = loader.check(self.raw, table, fields, rules, where=where)
+        taken_as(loader, self.raw, preset, kind)
+        finish(loader, self.raw, fields)
+        return g
 
     def find(self, *names: str) -> str | None:
         """The header of the first of ``names`` the export has."""
@@ -134,3 +151,9 @@ def buyer(expr: str) -> str:
 
 
 __all__ = ["NULL", "Columns", "buyer", "buyers", "masked", "place_fields", "places", "refunded", "unmasked"]
+
+
+def order_rules(fields: Sequence[Field]) -> list[tuple[str, str]]:
+    """The checks of ``orders`` and ``order_items`` on the columns of ``fields`` (an export of order lines)."""
+    names = [f.name for f in fields]
+    return [*table_rules("orders", names), *table_rules("order_items", names)]

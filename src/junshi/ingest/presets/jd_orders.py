@@ -24,9 +24,7 @@ from pathlib import Path
 
 from junshi.ingest.loader import Field, Loader
 from junshi.ingest.presets.base import FileKind, Preset
-from junshi.ingest.presets.export_columns import Columns, buyer, buyers, place_fields, places
-from junshi.ingest.presets.reportfile import finish, taken_as
-from junshi.ingest.rules import table_rules
+from junshi.ingest.presets.export_columns import Columns, buyer, buyers, order_rules, place_fields, places
 
 NAME = "jd-orders"
 ORDER_COLUMNS = ("订单号", "商品ID", "订购数量", "下单时间", "订单金额", "应付金额")
@@ -39,9 +37,7 @@ KIND = FileKind(name="orders", zh="京东订单导出", en="JD order export",
 
 
 def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
-    for path in files:
-        c = Columns.read(loader, path, mapping, NAME, ORDER_COLUMNS)
-        raw = c.raw
+    for c in Columns.each(loader, files, mapping, NAME, ORDER_COLUMNS):
         fields = [
             Field("order_id", "VARCHAR", c.sql("订单号"), required=True),
             Field("product_id", "VARCHAR", f"coalesce({c.sql('商品ID')}, {c.sql('货号')})", required=True),
@@ -62,15 +58,12 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
             Field("shipping_fee", "DECIMAL(18,2)", c.sql("运费金额")),
             *place_fields(c, "客户地址", "收货地址"),
         ]
-        names = [f.name for f in fields]
         differ = " OR ".join(f"max({a}) OVER (PARTITION BY order_id) <> min({a}) OVER (PARTITION BY order_id)"
                              for a in _REPEATED)
-        rules = [*table_rules("orders", names), *table_rules("order_items", names),
+        rules = [*order_rules(fields),
                  ("payable < 0 OR balance < 0", "negative amount: 应付金额/余额支付"),
                  (differ, "order amounts differ between rows")]
-        g = loader.check(raw, "order_items", fields, rules)
-        taken_as(loader, raw, NAME, KIND)
-        finish(loader, raw, fields)
+        g = c.check(loader, "order_items", fields, rules, NAME, KIND)
         pl = places(loader, g)
         pay = "max(payable) + coalesce(max(balance), 0)"
         firsts = ", ".join(f"arg_min({x}, __line) AS {x}" for x in (

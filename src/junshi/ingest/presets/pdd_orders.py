@@ -26,9 +26,7 @@ from pathlib import Path
 
 from junshi.ingest.loader import Field, Loader
 from junshi.ingest.presets.base import FileKind, Preset
-from junshi.ingest.presets.export_columns import Columns, buyer, buyers, place_fields, places, refunded
-from junshi.ingest.presets.reportfile import finish, taken_as
-from junshi.ingest.rules import table_rules
+from junshi.ingest.presets.export_columns import Columns, buyer, buyers, order_rules, place_fields, places, refunded
 from junshi.schema import MONEY
 
 NAME = "pdd-orders"
@@ -41,9 +39,7 @@ KIND = FileKind(name="orders", zh="拼多多订单导出", en="Pinduoduo order e
 
 
 def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
-    for path in files:
-        c = Columns.read(loader, path, mapping, NAME, ORDER_COLUMNS)
-        raw = c.raw
+    for c in Columns.each(loader, files, mapping, NAME, ORDER_COLUMNS):
         fields = [
             Field("order_id", "VARCHAR", c.sql("订单号"), required=True),
             Field("status", "VARCHAR", c.sql("订单状态")),
@@ -67,15 +63,12 @@ def load(loader: Loader, files: list[Path], mapping: dict[str, str]) -> None:
             Field("name", "VARCHAR", c.sql("商品")),
             Field("quantity", "INTEGER", c.sql("商品数量"), required=True),
         ]
-        names = [f.name for f in fields]
-        rules = [*table_rules("orders", names), *table_rules("order_items", names),
+        rules = [*order_rules(fields),
                  *((f"{d} < 0", f"negative amount: {d}") for d in ("shop_discount", "platform_discount",
                                                                    "pay_discount", "refund")),
                  ("created_at IS NULL", "unpaid order without a time"),
                  ("row_number() OVER (PARTITION BY order_id ORDER BY __line DESC) > 1", "duplicate key")]
-        g = loader.check(raw, "orders", fields, rules)
-        taken_as(loader, raw, NAME, KIND)
-        finish(loader, raw, fields)
+        g = c.check(loader, "orders", fields, rules, NAME, KIND)
         pl = places(loader, g)
         discount = ("CASE WHEN coalesce(shop_discount, platform_discount, pay_discount) IS NOT NULL THEN "
                     "coalesce(shop_discount, 0) + coalesce(platform_discount, 0) + coalesce(pay_discount, 0) END")
