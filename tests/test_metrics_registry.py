@@ -166,3 +166,16 @@ def test_rolling_scores_need_dates_to_split_by_time(tmp_path: Path) -> None:
         assert r.to_pandas().dsr_item.isna().all() and r.notes[0].code == "rolling_needs_period"
     assert shop.kpi("dsr_item", by="day", start="2024-06-01", end="2024-06-01").value("dsr_item") == 4.0
     w.close()
+
+
+def test_tables_a_metric_reads_and_whether_an_empty_day_is_zero() -> None:
+    """A ratio reads what its parts read; sales and paid orders are counted or summed (a day without rows had 0);
+    a ratio, a mean score and buyers as daily reports give them are not (a day without rows has no value)."""
+    from junshi.metrics.compiler import counts_rows, readable_tables
+
+    parts = {*readable_tables("sales"), *readable_tables("paid_buyers")}
+    assert readable_tables("spend_per_buyer") == tuple(sorted(parts))
+    assert {"orders", "order_items", "daily_shop"} <= set(readable_tables("sales"))
+    assert counts_rows("sales") and counts_rows("paid_orders")
+    assert not counts_rows("spend_per_buyer") and not counts_rows("dsr_item") and not counts_rows("paid_buyers")
+

@@ -102,3 +102,16 @@ def test_a_shop_without_paid_sales_has_no_default(shop: Shop, tmp_path: Path) ->
     with pytest.raises(MissingDataError) as exc:
         default_period(shop, today=D(2024, 6, 10))
     assert exc.value.hint_en and exc.value.zh
+
+
+def test_trend_and_baseline_periods() -> None:
+    """A day's trend is the 30 days ending on it (2026-03-02 back 29 days: 2026-02-01); a 45-day period is its own
+    trend; a day compares with the same weekday a week before, a period with the one before it, a year before, or
+    the same number of days from a date given (2025-01-01 + 44 days = 2025-02-14)."""
+    day = Period(dt.date(2026, 3, 2), dt.date(2026, 3, 2), "day")
+    assert day.trend() == Period(dt.date(2026, 2, 1), dt.date(2026, 3, 2), "day")
+    long = Period(dt.date(2026, 1, 1), dt.date(2026, 2, 14))
+    assert long.trend() == long and len(long.dates()) == 45 and long.dates()[-1] == long.end
+    assert day.baseline(None) == day.shifted(7) and long.baseline(None) == long.previous()
+    assert day.baseline("previous").start == dt.date(2026, 3, 1) and day.baseline("year").start == dt.date(2025, 3, 2)
+    assert long.baseline("2025-01-01") == Period(dt.date(2025, 1, 1), dt.date(2025, 2, 14))
