@@ -9,10 +9,12 @@ from junshi import Shop
 from junshi.api.marketing_models import AbTestResponse, AttributionComparison
 from junshi.api.models import AdviceItem, Card, Model, Trend
 from junshi.api.pages import Page, period_endpoint
-from junshi.api.views import cards, localise_advice, num, series
+from junshi.api.views import cards, localise_advice, series
 from junshi.errors import MissingDataError
 from junshi.i18n import Lang, Text
+from junshi.jsonable import num
 from junshi.marketing import ads, search
+from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
 from junshi.periods import Period
 
 MARKETING_CARDS = ("ad_cost", "ad_sales", "roas", "spend_ratio", "ctr", "cpc")
@@ -204,7 +206,7 @@ PAGE = Page(
         "ads_advice": Text("Budget advice", "预算建议"),
         "attribution": Text("Attribution models side by side (paid orders per source)",
                             "归因模型对比（各来源的成交笔数）"),
-        "creatives": Text("Creatives", "创意"),
+        "creatives": DIMENSIONS["creative"].name,
         "creative_tests": Text("Creative tests (plans side by side within a source)",
                                "创意测试（同一来源内的计划横向对比）"),
         "control": Text("Control", "对照"),
