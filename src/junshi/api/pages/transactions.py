@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from junshi import Shop
+from junshi.analysis.funnel import step_rates
 from junshi.api.models import Model, Row, Trend, Value
 from junshi.api.pages import Page, period_endpoint
 from junshi.api.views import series, whole
@@ -18,6 +21,7 @@ ORDER_TREND = ("paid_orders", "refund_amount", "sales")
 class FunnelStep(Model):
     metric: str
     value: Value
+    rate: float | None = Field(description="The step's value over the step before (null for the first step).")
 
 
 class TransactionsResponse(Model):
@@ -38,7 +42,8 @@ def transactions(shop: Shop, period: Period, lang: Lang) -> TransactionsResponse
     by_device = shop.kpi(metrics=list(FUNNEL_TABLE), by=["device"], start=start, end=end).records()
     return TransactionsResponse(
         start=start.isoformat(), end=end.isoformat(),
-        funnel=[FunnelStep(metric=m, value=num(row.get(m))) for m in FUNNEL],
+        funnel=[FunnelStep(metric=m, value=num(row.get(m)), rate=rate)
+                for m, rate in zip(FUNNEL, step_rates([row.get(m) for m in FUNNEL]), strict=True)],
         metrics=list(FUNNEL_TABLE), by_source=by_source, by_device=by_device,
         trend=series(shop, ORDER_TREND, period),
     )

@@ -1,6 +1,6 @@
 /* 推广 Marketing: paid channels with their guard-rail flags, the daily spend ratio against the stage's band, budget
    advice, attribution models side by side, creatives and on-site search terms. */
-import { T, Q, api, defText, el, fmt, lang, num, table, chart, nameOf, listItems } from "../junshi.js";
+import { T, Q, FORMATS, api, defText, el, fmt, lang, pct, num, table, chart, nameOf, listItems } from "../junshi.js";
 
 const METRICS = ["impressions", "clicks", "ctr", "cpc", "cpm", "ad_cost", "ad_conversions", "ad_sales", "roas", "cpa"];
 
@@ -52,8 +52,8 @@ function attribution(a) {
     [{ key: "platform", label: platform }]);
   table("table-attribution", cols, rows.map((c) => {
     const r = { channel: c.channel };
-    for (const id of a.models) r[id] = c.models[id].conversions.toFixed(2);
-    r.platform = c.platform ? String(c.platform.conversions) : "–";
+    for (const id of a.models) r[id] = fmt(c.models[id].conversions, "count");
+    r.platform = c.platform ? fmt(c.platform.conversions, "count") : FORMATS.empty;
     return r;
   }));
 }
@@ -68,7 +68,7 @@ export default async function marketing() {
       ["ad_conversions", "cpa", "clicks", "ctr", "cpc", "cpm", "impressions"].map((id) => ({ key: id, metric: id })),
       anySetting ? [{ key: "setting", label: T.setting }] : []),
     m.channels.map((c) => Object.assign({}, c, { spend_share: fmt(c.spend_share, "ratio"), marginal_roas: fmt(c.marginal_roas, "ratio"),
-      setting: c.setting || "–", flags: c.flags.map((f) => "⚠ " + T["flag_" + f]).join("; ") || "✓" })));
+      setting: c.setting || FORMATS.empty, flags: c.flags.map((f) => "⚠ " + T["flag_" + f]).join("; ") || "✓" })));
   spendBand(m);
   listItems("list-ads-advice", m.advice);
   attribution(m.attribution);
@@ -79,8 +79,8 @@ export default async function marketing() {
     { key: "split", label: T.visitors_split }, { key: "lift", label: T.lift }, { key: "verdict", label: T.verdict, wide: true }],
     m.creative_tests.map((t) => {
       const c = t.metrics.find((x) => x.metric === "conversion");
-      const lift = c && c.rel_effect !== null ? (c.rel_effect > 0 ? "+" : "") + fmt(c.rel_effect, "ratio")
-        + (c.rel_effect_ci ? " [" + fmt(c.rel_effect_ci[0], "ratio") + ", " + fmt(c.rel_effect_ci[1], "ratio") + "]" : "") : "–";
+      const lift = c && c.rel_effect !== null ? fmt(c.rel_effect, "ratio", { change: true })
+        + (c.rel_effect_ci ? " [" + fmt(c.rel_effect_ci[0], "ratio") + ", " + fmt(c.rel_effect_ci[1], "ratio") + "]" : "") : FORMATS.empty;
       return { control: t.control, treatment: t.treatment, split: fmt(t.visitors.control, "count") + " : " + fmt(t.visitors.treatment, "count"),
         lift: lift, verdict: t.verdict_text[lang] };
     }));
@@ -88,7 +88,7 @@ export default async function marketing() {
     { key: "searchers", label: T.searchers }, { key: "buyers", label: T.buyers }, { key: "conversion_text", label: T.search_conversion },
     { key: "change", label: T.change }];
   const shown = (list) => list.map((r) => Object.assign({}, r, { conversion_text: fmt(r.conversion, "ratio"),
-    change: r.searches_change_pct === null ? "–" : (r.searches_change_pct > 0 ? "+" : "") + fmt(r.searches_change_pct, "ratio") }));
+    change: pct(r.searches_change_pct).text }));
   table("table-search-top", searchCols, shown(m.search_top));
   table("table-search-no-results", [{ key: "query", label: nameOf("query") }, { key: "group", label: T.group },
     { key: "searches", label: T.searches }, { key: "searchers", label: T.searchers }, { key: "no_results", label: T.no_results }], m.search_no_results);
@@ -96,5 +96,5 @@ export default async function marketing() {
     { key: "non_buyers", label: T.non_buyers }, { key: "conversion_text", label: T.search_conversion },
     { key: "product", label: T.looked_at, wide: true }],
     m.search_no_purchase.map((r) => Object.assign({}, r, { conversion_text: fmt(r.conversion, "ratio"),
-      product: r.product_id ? r.product_id + " " + (r.product_name || "") + " (" + r.product_visitors + ")" : "–" })));
+      product: r.product_id ? r.product_id + " " + (r.product_name || "") + " (" + fmt(r.product_visitors, "count") + ")" : FORMATS.empty })));
 }

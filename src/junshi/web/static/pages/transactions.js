@@ -1,5 +1,5 @@
 /* 交易 Transactions: the funnel, the same by source and device, daily orders and refunds. */
-import { PERIOD, Q, api, meta, table, chart, nameOf, lineChart } from "../junshi.js";
+import { PERIOD, Q, api, fmt, meta, table, chart, nameOf, lineChart } from "../junshi.js";
 
 export default async function transactions() {
   const x = await api("transactions", Q);
@@ -7,7 +7,7 @@ export default async function transactions() {
     tooltip: { trigger: "item" },
     series: [{ type: "funnel", sort: "none", left: "15%", width: "70%", minSize: "25%", gap: 2,
       label: { show: true, position: "inside", color: "#fff", fontSize: 13, formatter: "{b}: {c}" },
-      data: x.funnel.map((s, i) => ({ name: nameOf(s.metric) + (i ? " (" + (100 * s.value / x.funnel[i - 1].value).toFixed(1) + "%)" : ""), value: s.value })) }],
+      data: x.funnel.map((s, i) => ({ name: nameOf(s.metric) + (i ? " (" + fmt(s.rate, "ratio") + ")" : ""), value: s.value })) }],
   });
   const cols = (dim) => [{ key: dim, label: meta(dim).name }].concat(x.metrics.map((m) => ({ key: m, metric: m })));
   table("table-funnel-source", cols("source"), x.by_source);
