@@ -19,6 +19,7 @@ from junshi.api.params import LangQ, PeriodDep
 from junshi.api.state import EngineDep
 from junshi.errors import JunshiError
 from junshi.i18n import Lang, Text
+from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
 from junshi.vocab import PROMO_PHASES, severity_name
 
 PLAN_PRODUCTS = 20
@@ -298,11 +299,11 @@ PAGE = Page(
         "incremental_def": Text("Sales of the promotion's days minus their baseline, warm-up dip and hangover "
                                 "netted out.", "活动期间销售额减去基线，已扣除预热期需求前移和活动后透支。"),
         "interval": Text("Interval", "区间"),
-        "low": Text("Low", "下限"), "high": Text("High", "上限"),
+        "low": Text("Lower bound", "下限"), "high": Text("Upper bound", "上限"),
         "phase": Text("Phase", "阶段"),
         "lift": Text("Lift", "增量"),
-        "days": Text("Days", "日期"),
-        "hour": Text("Hour", "小时"),
+        "days": DIMENSIONS["day"].name,
+        "hour": DIMENSIONS["hour"].name,
         "cumulative": Text("Cumulative sales", "累计销售额"),
         "planned": Text("Plan", "计划"),
         "projection": Text("Projected close", "预计全天"),
@@ -310,7 +311,7 @@ PAGE = Page(
         "target_default": Text("default: the last promotion's main day", "默认：上次大促当天销售额"),
         "pace": Text("Pace", "进度"),
         "orders": Text("Orders", "订单数"),
-        "deposits": Text("Deposits", "定金"),
+        "deposits": DIMENSIONS["deposit_amount"].name,
         "balance_paid": Text("Balances paid", "已付尾款"),
         "cancelled": Text("Cancelled (deposit kept)", "未付尾款（定金不退）"),
         "acquired": Text("New customers", "新客数"),
@@ -319,7 +320,7 @@ PAGE = Page(
         "item": Text("Item", "项目"), "value": Text("Value", "数值"),
         "repurchase": Text("Repurchase within {n} days", "{n} 天内复购率"),
         "ordinary": Text("Ordinary new customers", "平时的新客"),
-        "product": Text("Product", "商品"),
+        "product": DIMENSIONS["product"].name,
         "days_out": Text("Days out", "断货天数"),
         "first_day": Text("First day out", "首次断货日"),
         "lost_sales": Text("Lost sales", "损失销售额"),
