@@ -41,7 +41,6 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.special import betainc
-from scipy.stats import false_discovery_control
 
 from junshi.analysis.anomalies import AnomalySettings, SeriesMatrix, score
 
@@ -174,5 +173,7 @@ def flag(pvalues: Mapping[tuple[str, str], float], fdr: float) -> dict[tuple[str
     sizes = Counter(dim for dim, _ in keys)
     weights = np.array([len(keys) / (len(sizes) * sizes[dim]) for dim, _ in keys])
     weighted = np.minimum(np.array([pvalues[k] for k in keys]) / weights, 1.0)
+    from scipy.stats import false_discovery_control  # here: scipy.stats takes a second to import, at server start
+
     adjusted = false_discovery_control(weighted, method="bh")
     return {k: bool(a <= fdr) for k, a in zip(keys, adjusted, strict=True)}

@@ -10,7 +10,6 @@ from typing import Any
 import ibis
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
 
 from junshi.customers.summary import as_date, customer_summary, last_purchase_day
 from junshi.errors import ConfigError, ModelError
@@ -221,6 +220,8 @@ def churn_auc(fit: CLVFit, horizon: float) -> dict[str, float]:
     if fit.pareto is not None:
         scores["pareto_p_alive"] = fit.pareto.p_alive(x, tx, t)
         scores["pareto_expected_purchases"] = fit.pareto.expected_purchases(horizon, x, tx, t)
+    from sklearn.metrics import roc_auc_score  # here: scikit-learn takes a second to import, at server start
+
     # a score a degenerate fit could not compute (NaN) is left out rather than ranked
     return {name: float(roc_auc_score(y, score)) for name, score in scores.items() if np.isfinite(score).all()}
 

@@ -316,14 +316,16 @@ def _branch(ctx: Ctx, q: Query, fact: Fact, members: list[tuple[Metric, Source]]
     """The aggregate of one fact for the metrics sourced from it, with every measure column present."""
     filter_names = [name for name, _ in q.filters]
     needs = {n for _, src in members for n in src.needs}
+    lo, hi = _period_bounds(q, rolling)
+    ctx.window = (lo, hi) if q.shift is None else (None, None)  # a shifted period reads other dates
     t = fact.build(ctx)
+    ctx.window = (None, None)
     t = with_columns(fact, t, ctx, [*q.by, *filter_names, *needs])
     t = _shifted(t, q.shift)
     for name, wanted in q.filters:
         t = t.filter(dimension_value(fact, t, name).cast("string").isin(list(wanted)))
     if fact.settle is not None:
         t = fact.settle(t, frozenset([*q.by, *filter_names]))
-    lo, hi = _period_bounds(q, rolling)
     if lo is not None:
         t = t.filter(t._t >= lo)
     if hi is not None:

@@ -7,6 +7,7 @@ and are joined only when a query asks for one of their columns.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,9 @@ class Ctx:
     def __init__(self, table: Callable[[str], ibis.Table]) -> None:
         self._table = table
         self._cache: dict[str, ibis.Table] = {}
+        self.window: tuple[dt.datetime | None, dt.datetime | None] = (None, None)
+        """The period of the fact being built ([from, to) of ``_t``; None: open), for facts that aggregate
+        another table per row to read only the rows near it (see :func:`near`)."""
 
     def table(self, name: str) -> ibis.Table:
         if name not in self._cache:
@@ -136,6 +140,19 @@ def _sessions(ctx: Ctx) -> Any:
     return t.mutate(_t=t.started_at)
 
 
+def near(ctx: Ctx, events: Any) -> Any:
+    """The events of visits that can count in the period being built: from a day before it to a day after it
+    (a visit is taken to span at most one midnight, as the rollups take it), so that a day's figures of visits
+    do not read every event of the shop."""
+    lo, hi = ctx.window
+    one_day = dt.timedelta(days=1)
+    if lo is not None:
+        events = events.filter(events.ts >= lo - one_day)
+    if hi is not None:
+        events = events.filter(events.ts < hi + one_day)
+    return events
+
+
 def _visit_days(ctx: Ctx) -> Any:
     """Visits with a page view, one row per shop-local day the visit viewed pages on.
 
@@ -143,7 +160,7 @@ def _visit_days(ctx: Ctx) -> Any:
     skip a day), so a visit crossing midnight counts on both days without scanning its views twice.
     ``_t`` is the first view on the first day and midnight on the later ones.
     """
-    s, e = ctx.table("sessions"), ctx.table("events")
+    s, e = ctx.table("sessions"), near(ctx, ctx.table("events"))
     pv = e.filter(e.event_type.isin(PV_TYPES))
     per = pv.group_by(_sid=pv.session_id).aggregate(_first=pv.ts.min(), _last=pv.ts.max())
     j = s.inner_join(per, s.session_id == per._sid).drop("_sid")
@@ -154,7 +171,7 @@ def _visit_days(ctx: Ctx) -> Any:
 
 def _visits(ctx: Ctx) -> Any:
     """Sessions with their page views, events and first/last event time (from events)."""
-    s, e = ctx.table("sessions"), ctx.table("events")
+    s, e = ctx.table("sessions"), near(ctx, ctx.table("events"))
     per = e.group_by(_sid=e.session_id).aggregate(
         _pv=e.count(where=e.event_type.isin(PV_TYPES)),
         _events=e.count(),

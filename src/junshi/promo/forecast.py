@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from junshi.errors import MissingDataError
 from junshi.promo.baseline import day_range
@@ -158,6 +157,8 @@ class Forecast:
 
 def _nb(mu: np.ndarray, phi: float) -> Any:
     """The distribution of a sum of days: negative binomial matched to its mean and variance (Poisson if φ=0)."""
+    from scipy import stats  # here: scipy.stats takes a second to import, at server start
+
     m = float(mu.sum())
     var = m + phi * float((mu**2).sum())
     if var <= m * (1 + 1e-9):
