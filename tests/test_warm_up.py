@@ -12,7 +12,7 @@ import pytest
 
 from junshi.api import pages, views
 from junshi.api.engine import Engine, warm_up
-from junshi.api.pages import diagnosis, overview
+from junshi.api.pages import diagnosis, overview, promo
 
 
 def test_warm_up_waits_for_requests(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -31,6 +31,8 @@ def test_warm_up_waits_for_requests(demo_db: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(views, "advice", lambda shop, day: stand_in(("advice", day), "advice"))
     monkeypatch.setattr(diagnosis, "diagnosis", lambda shop, period, *_: stand_in("diagnosis", "diagnosis"))
     monkeypatch.setattr(pages, "PERIOD_VIEWS", {"traffic": lambda shop, period, lang: stand_in(lang, "traffic")})
+    monkeypatch.setattr(promo, "find_window", lambda shop, until: stand_in("promo window"))
+    monkeypatch.setattr(promo, "promo_data", lambda shop, found, target: stand_in("promo"))
     engine = Engine(str(demo_db))
     try:
         default = views.default_of(engine.cached(("shop_info",), views.shop_info))
@@ -43,8 +45,8 @@ def test_warm_up_waits_for_requests(demo_db: Path, monkeypatch: pytest.MonkeyPat
         warming.join(timeout=120)
         assert not warming.is_alive()
         day = default.end
-        assert done[:6] == [("overview", default.start), ("alerts", day), ("advice", day), "diagnosis", "zh",
-                            ("overview", day)]
+        assert done[:8] == [("overview", default.start), ("alerts", day), ("advice", day), "diagnosis", "zh",
+                            "promo window", "promo", ("overview", day)]
 
         def never(_: Any) -> Any:
             raise AssertionError("computed again")
