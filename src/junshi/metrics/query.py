@@ -174,10 +174,13 @@ def _dated(template: str, q: Query) -> str | None:
     def put(m: re.Match[str]) -> str:
         nonlocal unknown
         day = dt.date(int(m[2]), int(m[3]), int(m[4]))
-        for sentinel, real in ((SENTINEL_START, q.start), (SENTINEL_END, q.end)):
-            if real is not None and abs((day - sentinel).days) < _SENTINEL_REACH:
-                moved = real + (day - sentinel)
-                return f"MAKE_{m[1]}({moved.year}, {moved.month}, {moved.day}"
+        # the nearest sentinel: a rolling window's first day (180 days before the end's) is within reach of both
+        near = sorted((abs((day - sentinel).days), sentinel, real)
+                      for sentinel, real in ((SENTINEL_START, q.start), (SENTINEL_END, q.end)) if real is not None)
+        if near and near[0][0] < _SENTINEL_REACH:
+            _, sentinel, real = near[0]
+            moved = real + (day - sentinel)
+            return f"MAKE_{m[1]}({moved.year}, {moved.month}, {moved.day}"
         unknown = True
         return m[0]
 
