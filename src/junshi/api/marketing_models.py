@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from junshi.api.models import Bilingual, Model
+from junshi.api.models import Model
+from junshi.i18n import Text
 
 
 class ChannelCredit(Model):
@@ -50,8 +51,8 @@ class AttributionComparison(Model):
     start: str
     end: str
     models: list[str]
-    model_names: dict[str, Bilingual] = Field(description="Each model's name in zh and en.")
-    platform_name: Bilingual
+    model_names: dict[str, Text] = Field(description="Each model's name in zh and en.")
+    platform_name: Text
     channels: list[ComparisonChannel]
     total_conversions: int
     total_value: float
@@ -60,7 +61,7 @@ class AttributionComparison(Model):
 
 class AbMetric(Model):
     metric: str = Field(description="conversion, revenue_per_visitor, orders_per_visit or revenue_per_visit.")
-    name: Bilingual
+    name: Text
     control: float | None
     treatment: float | None
     effect: float | None = Field(description="Treatment minus control.")
@@ -97,7 +98,7 @@ class AbTestResponse(Model):
     verdict: str = Field(description="treatment_better, treatment_worse, no_difference_yet, sample_ratio_mismatch "
                          "or too_few_visitors.")
     verdict_metric: str | None
-    verdict_text: Bilingual
+    verdict_text: Text
     daily: list[AbDay] = Field(description="The always-valid p-values after each day.")
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from junshi.i18n import Text
 from junshi.periods import Kind
 
 Value = float | int | None
@@ -52,11 +53,6 @@ class PeriodInfo(Model):
 
 class LabelledPeriod(PeriodInfo):
     kind_label: str = Field(description="The kind's name in the request's language.")
-
-
-class Bilingual(Model):
-    en: str
-    zh: str
 
 
 class ShopInfo(Model):
@@ -150,7 +146,7 @@ class AlertItem(Model):
     metric: str | None
     numbers: dict[str, Any]
     text: str
-    text_all: Bilingual
+    text_all: Text
     related: list[dict[str, Any]]
     diagnose: dict[str, Any] | None = Field(description="The query of the diagnosis that explains it.")
     priority: str
@@ -168,9 +164,9 @@ class AdviceItem(Model):
     subject: dict[str, str]
     numbers: dict[str, Any]
     value: float | None = Field(description="Money at stake per window, when it can be estimated.")
-    title: Bilingual
+    title: Text
     text: str
-    text_all: Bilingual
+    text_all: Text
 
 
 class QuarantinedRow(Model):

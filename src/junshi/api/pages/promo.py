@@ -13,7 +13,7 @@ from pydantic import Field
 
 from junshi import Shop
 from junshi.api.lang import request_lang
-from junshi.api.models import AlertItem, Bilingual, Model
+from junshi.api.models import AlertItem, Model
 from junshi.api.pages import Page
 from junshi.api.params import LangQ, PeriodDep
 from junshi.api.state import EngineDep
@@ -227,7 +227,7 @@ def promo_data(shop: Shop, found: Window | JunshiError, target: float | None) ->
 def _alert(a: dict[str, Any], lang: Lang) -> AlertItem:
     return AlertItem(id=f"{a['code']}:{a['day']}", day=a["day"], kind=a["kind"], code=a["code"], severity=a["severity"],
                      score=a["score"], level=a["level"], key=a["key"], metric=a["metric"], numbers=a["numbers"],
-                     text=a["text"][lang], text_all=Bilingual(**a["text"]), related=a["related"],
+                     text=a["text"][lang], text_all=Text(**a["text"]), related=a["related"],
                      diagnose=a["diagnose"], priority=a["severity"], priority_label=severity_name(a["severity"])(lang))
 
 
