@@ -130,7 +130,7 @@ def test_every_page_api_takes_a_period(client: TestClient, path: str) -> None:
         assert (body["start"], body["end"]) == ("2018-08-01", "2018-08-31")
         assert body["rows"][0]["sales"] == pytest.approx(31 * (100.0 + 50.0))  # every order is one p1
     if path == "transactions":
-        assert body["funnel"][-1] == {"metric": "paid_buyers", "value": 32}
+        assert body["funnel"][-1] == {"metric": "paid_buyers", "value": 32, "rate": 1.0}  # as many as ordered
     if path == "diagnosis":
         assert body["period"] == {"current": "2018-08-01..2018-08-31", "baseline": "2018-07-01..2018-07-31"}
         assert body["current"] == pytest.approx(4650.0)

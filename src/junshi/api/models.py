@@ -291,6 +291,7 @@ class ReportResponse(Model):
     generated_at: str
     complete: bool
     status: str
+    clean: bool = Field(description="Figures without the suspect (刷单) orders of `junshi risk orders`.")
     cards: list[ReportCard]
     tree: list[ReportCard]
     waterfall: list[WaterfallStep]
