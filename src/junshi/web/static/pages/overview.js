@@ -15,9 +15,8 @@ export default async function overview() {
     ].concat(o.comparisons.map((k) => cmpLine(k.label, c.compare[k.key])))));
   }
   const treeVs = o.comparisons.find((k) => k.key === o.tree_compare);
-  const treeNote = document.getElementById("tree-vs");
-  treeNote.textContent = treeVs.label;
-  treeNote.parentElement.firstChild.textContent = o.tree_formula + " ";  // by buyers when there are no visits
+  document.getElementById("tree-vs").textContent = treeVs.label;
+  document.getElementById("tree-title").textContent = o.tree_formula;  // by buyers when there are no visits
   const tree = document.getElementById("kpi-tree");
   const ops = ["=", "×", "×"];
   o.tree.forEach((n, i) => {
