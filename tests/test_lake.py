@@ -64,7 +64,7 @@ def _same(value: object) -> object:
 
 
 SUB_SECOND = ("hours_to_ship", "days_to_deliver")
-"""Metrics from time differences: Spark's epoch seconds drop fractions of a second (see the xfail below)."""
+"""Metrics from time differences with fractions of a second (Spark's own epoch seconds would drop them)."""
 
 
 def _metrics(shop: Shop) -> list[str]:
@@ -74,7 +74,7 @@ def _metrics(shop: Shop) -> list[str]:
 
     have = {t for t in ("orders", "order_items", "refunds", "events", "sessions", "ad_spend", "reviews",
                         "products", "customers") if shop.warehouse.row_count(t, shop.shop_id)}
-    return [m for m in REGISTRY if set(required_tables(m)) <= have and m not in SUB_SECOND]
+    return [m for m in REGISTRY if set(required_tables(m)) <= have]
 
 
 def _figures(shop: Shop) -> object:
@@ -140,10 +140,10 @@ def test_every_figure_is_equal_on_the_lake_on_each_engine_and_on_the_duckdb_file
 
 
 @pytest.mark.spark
-@pytest.mark.xfail(strict=True, reason="engine gap: Spark's unix_timestamp (Ibis epoch_seconds) drops fractions of "
-                   "a second, DuckDB's epoch keeps them; the simulator's times have them")
 def test_time_differences_to_the_fraction_of_a_second_on_spark(
         request: pytest.FixtureRequest, simulated: tuple[str, Path]) -> None:
+    """The simulator's times have fractions of a second: Spark's time differences keep them (unix_micros, not
+    unix_timestamp), so hours to ship and days to deliver equal DuckDB's exactly."""
     lake, file = simulated
     with connect(file) as shop:
         expected = shop.kpi(list(SUB_SECOND)).frame.to_dict("records")

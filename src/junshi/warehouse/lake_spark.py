@@ -15,12 +15,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import ibis
-
 from junshi.schema import SCHEMA_VERSION, TABLES
 from junshi.warehouse import lake_catalog
 from junshi.warehouse.lake_catalog import PARTITION_TIME, Catalog, DataFile, TableEntry
-from junshi.warehouse.spark import SparkWarehouse, spark_schema, spark_session
+from junshi.warehouse.spark import SparkWarehouse, spark_backend, spark_schema, spark_session
 
 MASTER_ENV = "JUNSHI_SPARK_MASTER"
 DEFAULT_MASTER = "local[*]"
@@ -45,7 +43,7 @@ class SparkLakeWarehouse(SparkWarehouse):
         self.session = parent.newSession()
         for key in _INHERITED:  # a new session starts from the context's configuration, not the parent's
             self.session.conf.set(key, parent.conf.get(key))
-        self.backend: Any = ibis.pyspark.connect(self.session)
+        self.backend: Any = spark_backend(self.session)
         self._settings: dict[str, dict[str, str | None]] = {}
         self._views: set[str] = set()
         self._filled: set[str] = set()
