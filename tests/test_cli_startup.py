@@ -54,3 +54,23 @@ def test_every_command_takes_db_and_shop() -> None:
     """As the README says: every command takes --db and --shop."""
     missing = {" ".join(p): {"--db", "--shop"} - option_names(p) for p in command_paths()}
     assert {k: v for k, v in missing.items() if v} == {}
+
+
+SERVER_PROBE = """
+import json, sys
+from fastapi.testclient import TestClient
+from junshi.api import create_app
+token = "s" * 32
+client = TestClient(create_app(sys.argv[1], token), headers={"Authorization": f"Bearer {token}"})
+assert client.get("/").status_code == 200
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in sys.argv[2].split(","))))
+"""
+LATE = ("scipy", "sklearn", "networkx", "datasketch", "jieba", "statsmodels")
+"""Libraries the server imports where an analysis uses them, not at start (server start to first page, issue 14)."""
+
+
+def test_server_start_imports_no_analysis_library(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    done = subprocess.run([sys.executable, "-c", SERVER_PROBE, str(tmp_path / "w.duckdb"), ",".join(LATE)],
+                          env=env, check=True, capture_output=True, text=True)
+    assert json.loads(done.stdout.splitlines()[-1]) == []

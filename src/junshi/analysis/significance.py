@@ -40,7 +40,6 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.special import betainc
 
 from junshi.analysis.anomalies import AnomalySettings, SeriesMatrix, score
 
@@ -103,6 +102,8 @@ def _exposure(totals: np.ndarray, days: Sequence[date], day: date) -> np.ndarray
 
 def _pvalues(hist: np.ndarray, today: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Two-sided p-values of ``today`` per row, given each row's history (rows x days) and exposures ``w``."""
+    from scipy.special import betainc  # SciPy where used: the server starts without it
+
     exposure = float(w.sum())
     if exposure < 1.0:
         return np.full(len(today), np.nan)

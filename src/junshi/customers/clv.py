@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import numpy as np
@@ -14,7 +14,9 @@ import pandas as pd
 from junshi.customers.summary import as_date, customer_summary, last_purchase_day
 from junshi.errors import ConfigError, ModelError
 from junshi.i18n import Text
-from junshi.models import BetaGeoModel, GammaGammaModel, ParetoNBDModel
+
+if TYPE_CHECKING:  # the models (SciPy) are imported where fitted: the server starts without them
+    from junshi.models import BetaGeoModel, GammaGammaModel, ParetoNBDModel
 
 DEFAULT_UNIT_DAYS = 7.0  # models are fitted in weeks, as in the published CDNOW results
 MAX_WAIT_YEARS = 10  # an expected next purchase further away than this is no date (see predict)
@@ -78,6 +80,8 @@ def fit_clv(
             hint_en="Use a later calibration end or more history.",
             hint_zh="请使用更晚的校准期结束日或更长的历史数据。",
         )
+    from junshi.models import BetaGeoModel, GammaGammaModel, ParetoNBDModel
+
     x, tx, t = summary.frequency, summary.recency, summary["T"]
     bg = BetaGeoModel().fit(x, tx, t)
     gg: GammaGammaModel | None

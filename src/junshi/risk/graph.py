@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import pandas as pd
+
+if TYPE_CHECKING:  # networkx is imported where used: the server starts without it
+    import networkx as nx
 
 # An IP address is shared by honest buyers (an office, a campus, a carrier's NAT), so it links buyers
 # only in the reasons, never into a ring; an address (and a family tablet) is shared by a family of a few
@@ -32,6 +35,8 @@ class Component:
 
 def fingerprint_graph(orders: pd.DataFrame) -> nx.Graph:
     """Buyers (``customer_id``) as nodes; an edge per pair sharing an address or device, labelled by kind."""
+    import networkx as nx
+
     g: nx.Graph = nx.Graph()
     rows = orders.dropna(subset=["customer_id"])
     g.add_nodes_from(rows["customer_id"].unique())
@@ -52,6 +57,8 @@ def fingerprint_graph(orders: pd.DataFrame) -> nx.Graph:
 
 def components(g: nx.Graph) -> dict[str, Component]:
     """Each buyer in a component of two or more buyers -> its component."""
+    import networkx as nx
+
     out: dict[str, Component] = {}
     for i, nodes in enumerate(c for c in nx.connected_components(g) if len(c) > 1):
         sub = g.subgraph(nodes)

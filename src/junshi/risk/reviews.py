@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
-from datasketch import MinHash, MinHashLSH
+
+if TYPE_CHECKING:  # datasketch is imported where used: the server starts without it
+    from datasketch import MinHash
 
 SHINGLE = 2
 NEAR = 0.8  # Jaccard similarity of shingle sets above which two texts are the same template
@@ -11,6 +15,8 @@ PERMUTATIONS = 64
 
 
 def _minhash(text: str) -> MinHash:
+    from datasketch import MinHash
+
     m = MinHash(num_perm=PERMUTATIONS, seed=1)
     s = "".join(text.split()).lower()
     for i in range(max(len(s) - SHINGLE + 1, 1)):
@@ -22,6 +28,8 @@ def template_buyers(reviews: pd.DataFrame) -> pd.Series:
     """For each review (index kept): how many other buyers wrote a near-duplicate text."""
     texts = reviews["text"].fillna("").astype(str)
     distinct = {t: _minhash(t) for t in texts.unique() if t.strip()}
+    from datasketch import MinHashLSH
+
     lsh = MinHashLSH(threshold=NEAR, num_perm=PERMUTATIONS)
     for i, m in enumerate(distinct.values()):
         lsh.insert(str(i), m)
