@@ -213,7 +213,8 @@ def test_every_page_api_answers_for_the_demo_shop(client: TestClient) -> None:
     assert all(1 <= r["rating"] <= 5 for r in service["ratings"])
     assert all(n["rating"] <= 2 for n in service["negative"])
     assert [d["metric"] for d in service["dsr_forecast"]] == ["dsr_item", "dsr_service", "dsr_logistics"]
-    assert all(1 <= d["forecast"] <= 5 for d in service["dsr_forecast"])
+    assert all(1 <= d["low"] <= d["forecast"] <= d["high"] <= 5 for d in service["dsr_forecast"])
+    assert all((d["certainty"] is None) == (not d["alert"]) for d in service["dsr_forecast"])
     assert isinstance(client.get(f"/api/alerts?date={day}").json(), list)
     people = client.get(f"/api/customers?date={day}&lang=en").json()
     assert len(people["groups"]) == 8 and people["groups"][0]["name"] == "Champions"

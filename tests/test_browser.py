@@ -22,6 +22,7 @@ from playwright.sync_api import sync_playwright
 
 from junshi.api import create_app
 from junshi.api.pages.registry import PAGES
+from junshi.service.labels import FIELDS
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
@@ -192,7 +193,12 @@ def test_the_service_page_shows_the_dsr_forecast_and_review_aspects_of_the_api(p
         assert service[key], f"the demo shop fills {key}"
         assert page.locator(f"#{panel} tbody tr").count() == len(service[key]), panel
     assert all(row["peer"] is not None for row in service["dsr_forecast"])
-    assert service["dsr_forecast"][0]["name"] in page.locator("#table-dsr-forecast tbody tr").first.inner_text()
+    first = service["dsr_forecast"][0]
+    row = page.locator("#table-dsr-forecast tbody tr").first.inner_text()
+    assert first["name"] in row and f"{first['low']:.2f} – {first['high']:.2f}" in row
+    for d, text in zip(service["dsr_forecast"], page.locator("#table-dsr-forecast tbody tr").all_inner_texts(),
+                       strict=True):
+        assert d["certainty"] is None or FIELDS[d["certainty"]].get(lang) in text
     headers = page.locator("#table-aspects thead").inner_text()
     assert ("方面" if lang == "zh" else "Aspect") in headers and "f_" not in headers and "undefined" not in headers
     page.screenshot(path=str(ARTIFACTS / f"service-panels-{lang}.png"), full_page=True)

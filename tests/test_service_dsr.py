@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from junshi.service.dsr import backtest, daily_ratings, dsr_forecast, new_level
+from junshi.service.dsr import backtest, daily_ratings, dsr_forecast, forecast_frame, new_level, rolling_origin
 from junshi.shop import connect
 from test_metrics import load_duckdb
 
@@ -20,7 +20,10 @@ def test_forecast_arithmetic(tmp_path: Path) -> None:
     current = (10x5 + 3x2) / 13 = 4.3077; known in 30 days: 3 ratings, sum 6 (the ten 5s leave the window);
     3 new ratings as in the last 30 days, at the mean so far (too little history for a line): 56/13;
     forecast = (6 + 3 x 56/13) / 6 = 3.1538 < threshold 4.7 and < peers 4.8: an alert naming 质量
-    (3 negative mentions) and p9 (3 low ratings)."""
+    (3 negative mentions) and p9 (3 low ratings). No past forecast can be scored yet: the model, and the
+    80% interval from the ratings' variance: variance of the 13 = (10x25 + 3x4 - 56^2/13) / 12 = 1.73077;
+    the new ratings are 3 / 6 of the window in 30 days; half-width 1.2816 x 0.5 x sqrt(2 x 1.73077 / 3)
+    = 0.68834: 2.4655 .. 3.8422, whose top is below 4.7: the alert is likely."""
     rows = [dict(review_id=f"a{i}", product_id="p1", created_at="2024-01-01 10:00", dsr_item=5) for i in range(10)]
     rows += [dict(review_id=f"b{i}", product_id="p9", created_at="2024-06-20 10:00", dsr_item=2, text="质量很差")
              for i in range(3)]
@@ -33,6 +36,10 @@ def test_forecast_arithmetic(tmp_path: Path) -> None:
     assert item["current"] == pytest.approx(56 / 13, abs=1e-4)
     assert item["forecast"] == pytest.approx((6 + 3 * 56 / 13) / 6, abs=1e-4)
     assert item["alert"] and item["below_peer"] and item["below_threshold"] and item["peer"] == 4.8
+    half = 1.2816 * 0.5 * (2 * (262 - 56 ** 2 / 13) / 12 / 3) ** 0.5
+    assert item["low"] == pytest.approx(item["forecast"] - half, abs=1e-4)
+    assert item["high"] == pytest.approx(item["forecast"] + half, abs=1e-4)
+    assert item["method"] == "model" and item["certainty"] == "likely"
     assert item["aspects"] == [{"aspect": "quality", "negative": 3}]
     assert item["products"] == [{"product_id": "p9", "low_ratings": 3}]
 
@@ -66,20 +73,49 @@ def test_a_day_before_the_first_rating_has_no_score(tmp_path: Path) -> None:
     assert got["as_of"] == "1999-12-31" and got["scores"] == []
 
 
+def _stepping_ratings(days: int = 200, step_day: int = 120) -> pd.DataFrame:
+    """``days`` of 20-22 ratings a day at a level of 4.5 that steps up by 0.2 for good on ``step_day``,
+    with a daily sum of squares as if a tenth of the ratings were one point off the level."""
+    t = np.arange(days)
+    n = 20.0 + t % 3
+    level = 4.5 + 0.2 * (t >= step_day)
+    return pd.DataFrame({"dsr_item_n": n, "dsr_item_sum": n * level, "dsr_item_sq": n * (level ** 2 + 0.1)},
+                        index=pd.date_range("2024-01-01", periods=days))
+
+
+def test_the_method_and_interval_come_from_the_past_alone() -> None:
+    """On days 150 and 199 of a history whose level steps up on day 120: the method is the one whose
+    forecasts made on days 60..T-30 erred less (recomputed here from the model's and no change's forecasts
+    and the actual 180-day means), the interval spans at least the 10th..90th percentile of its errors, and
+    the day's row is the same when the history after it is cut off (no look-ahead). On day 150 no change
+    has erred less (the model's line, fitted on a flat history, pulled the step back), by day 199 the model
+    (its line has learnt that the step lasts)."""
+    daily = _stepping_ratings()
+    full = rolling_origin(daily, "dsr_item")
+    f = forecast_frame(daily, "dsr_item")
+    for day in (150, 199):
+        past = f.iloc[60:day - 30 + 1]
+        err = {"model": past["forecast"] - past["actual"], "no_change": past["current"] - past["actual"]}
+        method = min(err, key=lambda k: err[k].abs().mean())
+        row = full.iloc[day]
+        assert row["method"] == method
+        assert row["low"] <= row["point"] - err[method].quantile(0.9) + 1e-12
+        assert row["high"] >= row["point"] - err[method].quantile(0.1) - 1e-12
+        cut = rolling_origin(daily.iloc[:day + 1], "dsr_item").iloc[day]
+        assert cut[["method", "point", "low", "high"]].tolist() == row[["method", "point", "low", "high"]].tolist()
+    assert [full.iloc[150]["method"], full.iloc[199]["method"]] == ["no_change", "model"]
+
+
 def test_backtest_on_the_demo_shop(demo_db: Path) -> None:
-    """The 30-day forecast on the demo shop, every day with 60 days behind it and 30 ahead, measured
-    2026-11-26 (MAE, points; no change in brackets): this fixture (27 days) 0.0193 (0.0206) item, 0.0142
-    (0.0187) service, 0.0475 (0.0517) logistics. Within 180 days no rating leaves the window, so only the
-    new ratings' level can beat no change (the 180-day demo's item score, whose level jumps for good in
-    its last two months, loses by 0.0017: docs/service.md). Service and logistics must beat no change,
-    item stay within 0.01 of it, and every error below 0.15 points."""
+    """The rolling-origin backtest on the demo fixture (120 days, 1,000 visits a day; docs/service.md has
+    the figures on it and on longer shops): every day with 60 days behind it and 30 ahead, the forecast as
+    the shop's past would have chosen it then. It beats no change on each score here, its errors stay
+    below 0.15 points and its 80% interval holds the actual on at least half of the days."""
     with connect(demo_db) as shop:
         daily = daily_ratings(shop)
     for score in ("dsr_item", "dsr_service", "dsr_logistics"):
         bt = backtest(daily, score)
         assert bt is not None and bt.days >= 20
         assert bt.mae < 0.15, (score, bt)
-        if score == "dsr_item":
-            assert bt.mae < bt.mae_naive + 0.01, bt
-        else:
-            assert bt.mae < bt.mae_naive, (score, bt)
+        assert bt.mae <= bt.mae_naive, (score, bt)
+        assert bt.coverage >= 0.5, (score, bt)

@@ -113,8 +113,9 @@ def dsr_cmd(
         "--threshold", help="Warn when a score is forecast below this (and below the peers).")] = 4.7,
     shop: ShopOption = "default", db: DbOption = None, fmt: FormatOption = TableFormat.table,
 ) -> None:
-    """DSR (180-day mean of ratings) now and forecast 30 days ahead, against peers and a threshold, with the
-    aspects, products and carriers behind a fall and the method's backtest error on this shop."""
+    """DSR (180-day mean of ratings) now and forecast 30 days ahead with its 80% range, against peers and a
+    threshold (an alert is likely when even the range's top is below the line, else possible), with the
+    aspects, products and carriers behind a fall and the forecast's backtest error on this shop."""
     from junshi.service.dsr import dsr_forecast
     from junshi.service.labels import FIELDS, LISTS
     from junshi.vocab import REVIEW_ASPECTS
@@ -126,7 +127,9 @@ def dsr_cmd(
         return
     lang = get_lang()
     rows = [{"score": d["name_zh"] if lang == "zh" else d["name_en"], "current": d["current"],
-             "forecast": d["forecast"], "peer": d["peer"], "alert": FIELDS["yes"](lang) if d["alert"] else "",
+             "forecast": d["forecast"], "interval": f"{d['low']:.2f} – {d['high']:.2f}",
+             "method": FIELDS[d["method"]](lang), "peer": d["peer"],
+             "alert": FIELDS[d["certainty"]](lang) if d["certainty"] else "",
              "negative_aspects": ", ".join(f"{REVIEW_ASPECTS[a['aspect']].name.get(lang)} {a['negative']}"
                                            for a in d["aspects"][:3]),
              "low_products": ", ".join(str(p["product_id"]) for p in d["products"][:3]),

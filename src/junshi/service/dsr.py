@@ -5,8 +5,13 @@ Forecast on day T for T+30, exact in what is known: the ratings of T-149..T stay
 sum and count), those of T-179..T-150 leave it. The 30 new days bring as many ratings as the last 30 days
 did, at a level predicted from the last 30 days' mean by a line fitted on the shop's own history (each
 day's 30-day mean against the one 30 days before: how much of a rise or fall lasts; see ``new_level``).
-So forecast = (known sum + new count x level) / (known count + new count). The backtest replays this on
-every day with 60 days behind it and 30 ahead, against the naive forecast (no change).
+So the model's forecast = (known sum + new count x level) / (known count + new count).
+
+Per score the shop's own rolling-origin backtest then chooses between that model and no change: on day T
+the one whose forecasts made 30 or more days before T (their outcome known on T) erred less; the 80%
+interval is the 10th..90th percentile of those errors around the forecast (with fewer than ``MIN_PAST``
+known errors: the model, and an interval from the ratings' variance). ``rolling_origin`` replays this on
+every day, so its backtest measures the choice as it would have been made then (no look-ahead).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from junshi.errors import MissingDataError
@@ -29,6 +35,10 @@ WINDOW = 180
 AHEAD = 30
 RECENT = 30
 MIN_PAIRS = 30  # pairs of 30-day means behind the line that predicts the next one
+WARMUP = 60  # days of history before the first forecast the backtest scores
+MIN_PAST = 15  # known past errors before they choose the method and give the interval
+INTERVAL = 0.8  # the forecast's interval holds the actual this often (10th..90th percentile)
+Z80 = 1.2816  # the standard normal's 90th percentile
 THRESHOLD = 4.7  # below this a Taobao shop's DSR shows green (below the industry) for most categories
 # the review aspects behind each score
 SCORE_ASPECTS = {
@@ -83,11 +93,14 @@ def new_level(daily: pd.DataFrame, score: str) -> pd.Series:
 
 
 def forecast_frame(daily: pd.DataFrame, score: str) -> pd.DataFrame:
-    """Per day T: current (180-day mean up to T), forecast for T+30, the actual mean at T+30, and the
-    parts of the forecast (ratings staying in the window, new ones and their level)."""
-    n, total = daily[f"{score}_n"], daily[f"{score}_sum"]
+    """Per day T: current (180-day mean up to T), the model's forecast for T+30, the actual mean at T+30,
+    the parts of the forecast (ratings staying in the window, new ones and their level) and the variance of
+    the window's ratings."""
+    n, total, sq = daily[f"{score}_n"], daily[f"{score}_sum"], daily[f"{score}_sq"]
     out = pd.DataFrame(index=daily.index)
-    out["current"] = _window(total, WINDOW) / _window(n, WINDOW)
+    count, window_sum = _window(n, WINDOW), _window(total, WINDOW)
+    out["current"] = window_sum / count
+    out["variance"] = (_window(sq, WINDOW) - window_sum * out["current"]) / (count - 1).where(count > 1)
     out["known_n"] = _window(n, WINDOW - AHEAD)
     known_sum = _window(total, WINDOW - AHEAD)
     out["new_n"] = _window(n, RECENT) * AHEAD / RECENT
@@ -97,23 +110,67 @@ def forecast_frame(daily: pd.DataFrame, score: str) -> pd.DataFrame:
     return out
 
 
+def rolling_origin(daily: pd.DataFrame, score: str, warmup: int = WARMUP) -> pd.DataFrame:
+    """Per day T, as it could have been made on T: ``method`` (``model`` or ``no_change``: the one with the
+    lower mean absolute error over the forecasts made on days ``warmup``..T-30, whose outcome T knows; the
+    model while fewer than ``MIN_PAST`` are known), its ``point`` forecast for T+30 and 80% interval
+    ``low``..``high`` (the 10th..90th percentile of that method's known errors; too few: the new ratings'
+    share of the window times a normal spread of their mean, as uncertain as the mean of as many ratings
+    twice over: once for the level, once for the ratings drawn around it), the ``actual`` and the model's
+    and no change's forecasts. Intervals are clipped to the 1..5 scale."""
+    f = forecast_frame(daily, score)
+    forecasts = {"model": f["forecast"].to_numpy(), "no_change": f["current"].to_numpy()}
+    errors = {k: v - f["actual"].to_numpy() for k, v in forecasts.items()}
+    share = f["new_n"] / (f["known_n"] + f["new_n"])
+    n, total = daily[f"{score}_n"], daily[f"{score}_sum"]
+    recent = _window(total, RECENT) / _window(n, RECENT).where(lambda c: c > 0)
+    moved = (recent - recent.shift(RECENT)).expanding().var()  # how far 30-day means moved in 30 days so far
+    sampling = 2 * f["variance"] / f["new_n"]
+    spread = (Z80 * share * np.sqrt(np.fmax(moved, sampling))).fillna(0.0).to_numpy()
+    rows = []
+    for i in range(len(f)):
+        known = slice(warmup, max(warmup, i - AHEAD + 1))  # origins j <= T-30: their actual (j+30) is known
+        both = ~np.isnan(errors["model"][known]) & ~np.isnan(errors["no_change"][known])
+        past = {k: e[known][both] for k, e in errors.items()}
+        if both.sum() < MIN_PAST:
+            method, low, high = "model", -spread[i], spread[i]
+        else:
+            method = min(past, key=lambda k: (float(np.abs(past[k]).mean()), k != "model"))
+            low = min(-float(np.quantile(past[method], 0.9)), -spread[i])
+            high = max(-float(np.quantile(past[method], 0.1)), spread[i])
+        point = forecasts[method][i]
+        rows.append((method, point, min(max(point + low, 1.0), 5.0), min(max(point + high, 1.0), 5.0)))
+    out = pd.DataFrame(rows, index=f.index, columns=["method", "point", "low", "high"])
+    out["actual"], out["model"], out["no_change"] = f["actual"], f["forecast"], f["current"]
+    return out
+
+
 @dataclass
 class Backtest:
+    """Errors (points) of the forecasts of the days with ``warmup`` days behind them and 30 ahead: the
+    chosen forecast's ``mae``, ``bias`` (mean of forecast - actual) and the share of actuals inside its 80%
+    interval (``coverage``); the same errors of the model alone and of no change."""
+
     days: int
     mae: float
+    mae_model: float
     mae_naive: float
     bias: float
+    bias_model: float
+    bias_naive: float
+    coverage: float
 
 
-def backtest(daily: pd.DataFrame, score: str, warmup: int = 60) -> Backtest | None:
-    """Mean absolute error of the 30-day forecast on every day with ``warmup`` days behind it and 30 ahead,
-    and that of the naive forecast (the score stays as it is)."""
-    f = forecast_frame(daily, score).iloc[warmup:].dropna(subset=["current", "forecast", "actual"])
+def backtest(daily: pd.DataFrame, score: str, warmup: int = WARMUP) -> Backtest | None:
+    """The rolling-origin backtest of ``rolling_origin`` on every day with ``warmup`` days behind it and
+    30 ahead."""
+    f = rolling_origin(daily, score, warmup).iloc[warmup:].dropna(subset=["point", "actual"])
     if f.empty:
         return None
-    err = f["forecast"] - f["actual"]
-    return Backtest(len(f), float(err.abs().mean()), float((f["current"] - f["actual"]).abs().mean()),
-                    float(err.mean()))
+    err, model, naive = (f[c] - f["actual"] for c in ("point", "model", "no_change"))
+    inside = (f["low"] <= f["actual"]) & (f["actual"] <= f["high"])
+    return Backtest(len(f), float(err.abs().mean()), float(model.abs().mean()), float(naive.abs().mean()),
+                    float(err.mean()), float(model.mean()), float(naive.mean()), float(inside.mean()))
 
 
 def _peer(shop: Shop, score: str, day: date) -> float | None:
@@ -131,16 +188,26 @@ def _low(low: Any, key: Any, name: str, score: str) -> list[dict[str, Any]]:
     return [{name: str(r[name]), "low_ratings": int(r["low_ratings"])} for r in f.to_dict("records")]
 
 
+def _certainty(high: float, lines: list[float]) -> str | None:
+    """How sure an alert is: ``likely`` when even the interval's upper end is below a line the forecast
+    crosses, ``possible`` when only the forecast is; None without an alert."""
+    if not lines:
+        return None
+    return "likely" if high < max(lines) else "possible"
+
+
 def dsr_forecast(shop: Shop, as_of: date | None = None, threshold: float = THRESHOLD) -> dict[str, Any]:
-    """Each DSR score now and forecast 30 days ahead, against peers and ``threshold``; an alert names the
-    aspects (negative review mentions of the last 30 days), the products and the carriers (most ratings
-    below 4 on the score in the last 30 days) behind it; the backtest error of the method on this shop."""
+    """Each DSR score now and forecast 30 days ahead with its 80% interval and the method the shop's own
+    backtest chose, against peers and ``threshold``; an alert says how sure it is and names the aspects
+    (negative review mentions of the last 30 days), the products and the carriers (most ratings below 4 on
+    the score in the last 30 days) behind it; the backtest errors on this shop up to ``as_of``."""
     daily = daily_ratings(shop)
     day = as_of or daily.index.max().date()
     ts = pd.Timestamp(day)
     if ts not in daily.index:
         daily = daily.reindex(pd.date_range(min(ts, daily.index.min()), max(ts, daily.index.max()), freq="D"),
                               fill_value=0.0)  # a day before the first rating has no score: skipped below
+    daily = daily.loc[:ts]  # only what was known on the day
     recent_start = day - timedelta(days=RECENT - 1)
     reviews = shop.table("reviews")
     low = reviews.filter((reviews.created_at.date() >= recent_start) & (reviews.created_at.date() <= day))
@@ -151,28 +218,36 @@ def dsr_forecast(shop: Shop, as_of: date | None = None, threshold: float = THRES
         columns=["aspect", "polarity"])
     out = []
     for score in SCORES:
-        f = forecast_frame(daily, score)
-        current, fc = float(f["current"].loc[ts]), float(f["forecast"].loc[ts])
+        f = rolling_origin(daily, score)
+        at = int(f.index.get_indexer(pd.DatetimeIndex([ts]))[0])
+        current, fc, lo, hi = (float(v) for v in f[["no_change", "point", "low", "high"]].to_numpy(float)[at])
         if current != current:  # NaN: no rating of this score in the window
             continue
         peer = _peer(shop, score, day)
         below_peer = peer is not None and fc < peer
         below_threshold = fc < threshold
+        crossed = [line for line, below in ((peer, below_peer), (threshold, below_threshold)) if below]
         neg = mentions[(mentions["polarity"] < 0) & mentions["aspect"].isin(SCORE_ASPECTS[score])]
         aspects = [{"aspect": a, "negative": int(c)} for a, c in neg["aspect"].value_counts().items()]
         bt = backtest(daily, score)
         m = REGISTRY[score]
         out.append({
             "metric": score, "name_zh": m.name.zh, "name_en": m.name.en,
-            "current": round(float(current), 4), "forecast": round(float(fc), 4),
-            "change": round(float(fc - current), 4), "peer": peer, "threshold": threshold,
+            "current": round(current, 4), "forecast": round(fc, 4),
+            "low": round(lo, 4), "high": round(hi, 4), "method": str(f["method"].iloc[at]),
+            "change": round(fc - current, 4), "peer": peer, "threshold": threshold,
             "alert": bool(below_peer or below_threshold),
+            "certainty": _certainty(hi, [float(x) for x in crossed if x is not None]),
             "below_peer": bool(below_peer), "below_threshold": bool(below_threshold),
-            "recent_ratings": int(daily[f"{score}_n"].loc[:ts].tail(RECENT).sum()),
+            "recent_ratings": int(daily[f"{score}_n"].tail(RECENT).sum()),
             "aspects": aspects,
             "products": _low(low, low.product_id, "product_id", score),
             "carriers": _low(low, low.carrier, "carrier", score),
-            "backtest": None if bt is None else {"days": bt.days, "mae": round(bt.mae, 4),
-                                                 "mae_naive": round(bt.mae_naive, 4), "bias": round(bt.bias, 4)},
+            "backtest": None if bt is None else {
+                "days": bt.days, "mae": round(bt.mae, 4), "mae_model": round(bt.mae_model, 4),
+                "mae_naive": round(bt.mae_naive, 4), "bias": round(bt.bias, 4),
+                "bias_model": round(bt.bias_model, 4), "bias_naive": round(bt.bias_naive, 4),
+                "coverage": round(bt.coverage, 4)},
         })
-    return {"as_of": day.isoformat(), "ahead_days": AHEAD, "window_days": WINDOW, "scores": out}
+    return {"as_of": day.isoformat(), "ahead_days": AHEAD, "window_days": WINDOW, "interval": INTERVAL,
+            "scores": out}

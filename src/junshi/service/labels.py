@@ -16,8 +16,14 @@ FIELDS: dict[str, Text] = {
     "score": Text(en="Score", zh="评分项"),
     "current": Text(en="Now", zh="当前"),
     "forecast": Text(en="In 30 days", zh="30天后"),
+    "interval": Text(en="80% range", zh="80% 区间"),
+    "method": Text(en="Method", zh="方法"),
+    "model": Text(en="model", zh="模型"),
+    "no_change": Text(en="no change", zh="维持现状"),
     "peer": Text(en="Peers", zh="同行"),
     "alert": Text(en="Alert", zh="预警"),
+    "likely": Text(en="likely", zh="很可能"),
+    "possible": Text(en="possible", zh="可能"),
     "negative_aspects": Text(en="Complaints behind it", zh="负面方面"),
     "low_products": Text(en="Products rated low", zh="低分商品"),
     "low_carriers": Text(en="Carriers rated low", zh="低分物流公司"),
@@ -29,7 +35,6 @@ FIELDS: dict[str, Text] = {
     "days_overdue": Text(en="Days overdue", zh="超时天数"),
     "stage": Text(en="Stage", zh="状态"),
     "as_of": Text(en="As of", zh="截至"),
-    "yes": Text(en="yes", zh="是"),
 }
 # fields named by a dimension or a metric
 DIMENSION_FIELDS = {"carrier": "carrier", "region": "region", "product_id": "product_id", "order_id": "order_id",

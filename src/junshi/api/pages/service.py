@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from junshi import Shop
 from junshi.analysis.reviews import negative_reviews, rating_counts
@@ -50,8 +51,12 @@ class DsrForecastRow(Model):
     name: str
     current: float
     forecast: float
+    low: float
+    high: float
+    method: Literal["model", "no_change"]
     peer: float | None
     alert: bool
+    certainty: Literal["likely", "possible"] | None
     aspects: list[str]
     products: list[str]
     carriers: list[str]
@@ -105,7 +110,8 @@ def _dsr(shop: Shop, end: date, lang: Lang) -> list[DsrForecastRow]:
     except MissingDataError:
         return []
     return [DsrForecastRow(metric=d["metric"], name=d["name_zh"] if lang == "zh" else d["name_en"],
-                           current=d["current"], forecast=d["forecast"], peer=d["peer"], alert=d["alert"],
+                           current=d["current"], forecast=d["forecast"], low=d["low"], high=d["high"],
+                           method=d["method"], peer=d["peer"], alert=d["alert"], certainty=d["certainty"],
                            aspects=[f"{REVIEW_ASPECTS[a['aspect']].name.get(lang)} {a['negative']}"
                                     for a in d["aspects"][:3]],
                            products=[p["product_id"] for p in d["products"][:3]],
@@ -153,8 +159,8 @@ PAGE = Page(
         "overdue": LISTS["overdue"],
         **{f"f_{f}": field_name(f) for f in (
             "aspect", "mentions", "negative", "negative_share", "affected_products", "example", "score", "current",
-            "forecast", "peer", "alert", "negative_aspects", "low_products", "low_carriers", "carrier",
-            "delivered_orders", "late_orders", "late_share", "order_id", "promised_at", "days_overdue", "stage",
-            "yes")},
+            "forecast", "interval", "method", "model", "no_change", "peer", "alert", "likely", "possible",
+            "negative_aspects", "low_products", "low_carriers", "carrier", "delivered_orders", "late_orders",
+            "late_share", "order_id", "promised_at", "days_overdue", "stage")},
     },
 )

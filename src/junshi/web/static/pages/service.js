@@ -1,7 +1,7 @@
 /* 服务 Service: DSR and shipping cards and trends, the rating distribution, the latest negative reviews, review
    aspects, the DSR forecast against peers, late deliveries by carrier and the overdue worklist. Column names
    come from the page's text (junshi.service.labels). */
-import { T, Q, api, defText, el, num, table, nameOf, lineChart, barChart } from "../junshi.js";
+import { T, Q, api, defText, el, fmt, meta, num, table, nameOf, lineChart, barChart } from "../junshi.js";
 
 export default async function service() {
   const s = await api("service", Q);
@@ -15,7 +15,7 @@ export default async function service() {
   table("table-negative", [{ key: "created_at", label: T.date }, { key: "rating", label: "★" }, { key: "product", label: T.product_table }, { key: "text", label: T.reason, wide: true }], s.negative);
   const col = (key, wide) => ({ key, label: T["f_" + key], wide });
   table("table-aspects", [{ key: "name", label: T.f_aspect }, col("mentions"), col("negative"), { ...col("negative_share"), unit: "ratio" }, { key: "products", label: T.f_affected_products }, col("example", true)], s.aspects.map((a) => ({ ...a, products: a.products.join(", ") })));
-  table("table-dsr-forecast", [{ ...col("name"), label: T.f_score }, col("current"), col("forecast"), col("peer"), col("alert"), { ...col("aspects"), label: T.f_negative_aspects }, { ...col("products"), label: T.f_low_products }, { ...col("carriers"), label: T.f_low_carriers }], s.dsr_forecast.map((d) => ({ ...d, alert: d.alert ? T.f_yes : "", aspects: d.aspects.join(", "), products: d.products.join(", "), carriers: d.carriers.join(", ") })));
+  table("table-dsr-forecast", [{ ...col("name"), label: T.f_score }, col("current"), col("forecast"), col("interval"), col("method"), col("peer"), col("alert"), { ...col("aspects"), label: T.f_negative_aspects }, { ...col("products"), label: T.f_low_products }, { ...col("carriers"), label: T.f_low_carriers }], s.dsr_forecast.map((d) => ({ ...d, interval: fmt(d.low, meta(d.metric).unit) + " – " + fmt(d.high, meta(d.metric).unit), method: T["f_" + d.method], alert: d.certainty ? T["f_" + d.certainty] : "", aspects: d.aspects.join(", "), products: d.products.join(", "), carriers: d.carriers.join(", ") })));
   table("table-carriers", [col("carrier"), col("delivered_orders"), col("late_orders"), { ...col("late_share"), metric: "late_delivery_share" }], s.by_carrier);
   table("table-overdue", [col("order_id"), col("promised_at"), col("carrier"), col("days_overdue"), { ...col("stage_name"), label: T.f_stage }], s.overdue);
 }
