@@ -11,6 +11,7 @@ All heavy work is DuckDB SQL on temp tables inside the run's one transaction:
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from junshi import rollup
 from junshi.errors import IngestError
 from junshi.i18n import tr
 from junshi.ingest.readers import RawTable, read_raw
@@ -70,6 +72,7 @@ class Loader:
         self._temps: list[tuple[str, str]] = []
         self.files: dict[Path, FileLoad] = {}
         self._current: FileLoad | None = None  # the file whose rows the next writes come from
+        self.days: set[dt.date] = set()  # the days the rows written, replaced or deleted count on (rollup.days_of)
 
     def step(self, text: str) -> None:
         if self._step is not None:
@@ -174,10 +177,15 @@ class Loader:
             self.con.execute(f"CREATE TEMP TABLE {st} AS SELECT {cols} FROM {src}")
             self._temps.append(("TABLE", st))
             self._check_keys(table, st)
+            keys = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{k}" for k in map(quote_ident, spec.key))
+            replaced = f"(SELECT t.* FROM {name} t SEMI JOIN {st} s ON {keys})"
+            self.days |= rollup.days_of(self.con, table, replaced) | rollup.days_of(self.con, table, st)
             n = self.warehouse.upsert(self.con, table, st)
         else:  # nothing of this shop to replace yet: a plain append is the same upsert, faster
             n = int(self.con.execute(f"INSERT INTO {name} SELECT {cols} FROM {src}").fetchall()[0][0])
-            self._check_keys(table, f"(SELECT * FROM {name} WHERE shop_id = {quote_str(self.shop_id)})")
+            written = f"(SELECT * FROM {name} WHERE shop_id = {quote_str(self.shop_id)})"
+            self._check_keys(table, written)
+            self.days |= rollup.days_of(self.con, table, written)
         self.report.tables[table] = self.report.tables.get(table, 0) + n
         if self._current is not None and table not in self._current.tables:
             self._current.tables.append(table)
@@ -199,6 +207,12 @@ class Loader:
                 hint_en="Check the mapping of the key columns (--map) or report this as a bug.",
                 hint_zh="请检查主键列的映射（--map），或将此问题报告为缺陷。",
             )
+
+    def delete(self, table: str, where: str) -> None:
+        """Delete the shop's rows of ``table`` that match SQL ``where`` (the days they counted on are noted)."""
+        rows = f"(SELECT * FROM {quote_ident(table)} WHERE shop_id = {quote_str(self.shop_id)} AND {where})"
+        self.days |= rollup.days_of(self.con, table, rows)
+        self.con.execute(f"DELETE FROM {quote_ident(table)} WHERE shop_id = {quote_str(self.shop_id)} AND {where}")
 
     def drop_temps(self) -> None:
         for kind, name in reversed(self._temps):

@@ -210,7 +210,7 @@ def _run(warehouse: Writable, report: IngestReport, chosen: Preset | None, files
             )
         _record_loads(con, report, started)
         checked_step(tr("updating the rollups", "更新日汇总"))
-        rollup.refresh(con, shop_id, report.tables)
+        rollup.refresh(con, shop_id, report.tables, loader.days)
         ctrl_c.check()
 
 

@@ -7,6 +7,6 @@ their sets: exact, without the raw rows, never sampled or estimated. The metric 
 a query's dimensions and filters allow (``junshi.metrics.rollups``), raw rows otherwise.
 """
 
-from junshi.rollup.build import built, rebuild, refresh, stamp
+from junshi.rollup.build import built, days_of, rebuild, refresh, stamp
 
-__all__ = ["built", "rebuild", "refresh", "stamp"]
+__all__ = ["built", "days_of", "rebuild", "refresh", "stamp"]

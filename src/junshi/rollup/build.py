@@ -12,6 +12,8 @@ A day whose fingerprint moved is recomputed whole from the raw rows; other days 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -20,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from junshi.rollup import bitmaps
-from junshi.rollup.tables import CELL_DIMS, IDS, MARKS, PAID, PRODUCTS, STATE, TABLES, VISITS
+from junshi.rollup.tables import CELL_DIMS, IDS, MARKS, PAID, PRODUCTS, ROLLUPS, STATE, TABLES, VISITS
 
 _PV = "event_type IN ('page_view', 'product_view')"
 BUYER = "coalesce(customer_id, visitor_id, order_id)"
@@ -30,10 +32,10 @@ BUYER = "coalesce(customer_id, visitor_id, order_id)"
 @dataclass(frozen=True)
 class _Input:
     """What the rollups read of a raw table: its rows (``source``, shop column ``shop``, filter ``where``),
-    their shop-local day, the columns they depend on, and the rollups they feed."""
+    the time whose shop-local day they count on, the columns they depend on, and the rollups they feed."""
 
     table: str
-    day: str
+    time: str  # the timestamp whose shop-local day the row counts on
     where: str
     columns: str
     feeds: tuple[str, ...]
@@ -41,21 +43,25 @@ class _Input:
     shop: str = "shop_id"
     spill: int = 0  # a change on a day also moves this many following days (a visit crossing midnight)
 
+    @property
+    def day(self) -> str:
+        return f"CAST({self.time} AS DATE)"
+
 
 _PRODUCT_EVENTS = f"(event_type = 'add_to_cart' OR ({_PV} AND product_id IS NOT NULL))"
 """A product's views (page or product views naming it, as the metric layer's product visitors) and add-to-carts."""
 _PAID_LINES = "order_items i JOIN orders o ON o.shop_id = i.shop_id AND o.order_id = i.order_id"
 INPUTS: dict[str, _Input] = {
-    "events": _Input("events", "CAST(ts AS DATE)", _PV, "event_id, ts, event_type, session_id, visitor_id",
+    "events": _Input("events", "ts", _PV, "event_id, ts, event_type, session_id, visitor_id",
                      (VISITS.name,)),
-    "sessions": _Input("sessions", "CAST(started_at AS DATE)", "TRUE",
+    "sessions": _Input("sessions", "started_at", "TRUE",
                        "session_id, visitor_id, started_at, source, device, region", (VISITS.name,), spill=1),
-    "orders": _Input("orders", "CAST(paid_at AS DATE)", "paid_at IS NOT NULL",
+    "orders": _Input("orders", "paid_at", "paid_at IS NOT NULL",
                      "order_id, paid_at, pay_amount, source, device, region, customer_id, visitor_id",
                      (PAID.name, PRODUCTS.name)),
-    "product_events": _Input("events", "CAST(ts AS DATE)", _PRODUCT_EVENTS,
+    "product_events": _Input("events", "ts", _PRODUCT_EVENTS,
                              "event_id, ts, event_type, visitor_id, product_id", (PRODUCTS.name,)),
-    "order_lines": _Input("order_items", "CAST(o.paid_at AS DATE)", "o.paid_at IS NOT NULL",
+    "order_lines": _Input("order_items", "o.paid_at", "o.paid_at IS NOT NULL",
                           "i.order_id, i.line_no, i.product_id, i.quantity, i.unit_price, i.amount", (PRODUCTS.name,),
                           source=_PAID_LINES, shop="i.shop_id"),
 }
@@ -90,11 +96,14 @@ def built(con: duckdb.DuckDBPyConnection, shop_id: str) -> bool:
     return stamp(con, shop_id) is not None
 
 
-def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] | None = None) -> RefreshReport:
+def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] | None = None,
+            days: Iterable[dt.date] | None = None) -> RefreshReport:
     """Bring the shop's rollups up to date with its raw rows; call inside the load's transaction.
 
-    ``inputs``: the raw tables that may have changed (None: all of them). A shop whose rollups were
-    never built is built whole.
+    ``inputs``: the raw tables that may have changed (None: all of them). ``days``: the shop-local days the
+    changed rows counted on before the change and count on after it (``days_of``; None: any day), so that only
+    those days are fingerprinted and the refresh of a day's load does not read the shop's whole history.
+    A shop whose rollups were never built is built whole.
     """
     import time
 
@@ -105,22 +114,41 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
         for table in (VISITS, PAID, PRODUCTS, IDS, MARKS):
             con.execute(f"DELETE FROM {table.name} WHERE shop_id = ?", [shop_id])
     tables = None if fresh or inputs is None else set(inputs)
+    scope = None if fresh or days is None else sorted(set(days))
     dirty: dict[str, set[dt.date]] = {}
     for name, spec in INPUTS.items():
-        if tables is None or spec.table in tables:
-            moved = _moved_days(con, shop_id, name)
+        if (tables is None or spec.table in tables) and scope != []:
+            moved = _moved_days(con, shop_id, name, scope)
             for feed in spec.feeds:
                 dirty.setdefault(feed, set()).update(moved)
     report = RefreshReport()
     for table in (VISITS, PAID, PRODUCTS):
         if dirty.get(table.name):
             recompute = _recompute_products if table is PRODUCTS else _recompute
-            report.days[table.name] = recompute(con, shop_id, table.name, dirty[table.name])
+            for chunk in _chunks(sorted(dirty[table.name])):  # memory bounded by a chunk's rows, not the shop's
+                recompute(con, shop_id, table.name, chunk)
+            report.days[table.name] = sorted(dirty[table.name])
     con.execute(f"DELETE FROM {STATE.name} WHERE shop_id = ?", [shop_id])
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # a new stamp: plans cached for the old data expire
     con.execute(f"INSERT INTO {STATE.name} VALUES (?, ?)", [shop_id, now])
     report.seconds = round(time.perf_counter() - clock, 3)
     return report
+
+
+def days_of(con: duckdb.DuckDBPyConnection, table: str, rows: str) -> set[dt.date]:
+    """The shop-local days the rows of raw ``table`` in relation ``rows`` count on in the rollups (an order
+    line: its order's payment day); nothing for a table no rollup reads. A writer passes the days of the rows
+    it replaces or deletes and of the rows it writes to ``refresh``."""
+    queries = set()
+    for spec in INPUTS.values():
+        if spec.table != table:
+            continue
+        if spec.source:  # order lines: the day of their order (the shop's, as it is now)
+            queries.add(f"SELECT DISTINCT {spec.day} FROM {rows} i JOIN orders o ON o.shop_id = i.shop_id "
+                        f"AND o.order_id = i.order_id WHERE {spec.where}")
+        else:
+            queries.add(f"SELECT DISTINCT {spec.day} FROM {rows} _r WHERE {spec.time} IS NOT NULL")
+    return {d for sql in queries for (d,) in con.execute(sql).fetchall()}
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, shop_id: str) -> RefreshReport:
@@ -130,162 +158,185 @@ def rebuild(con: duckdb.DuckDBPyConnection, shop_id: str) -> RefreshReport:
     return refresh(con, shop_id)
 
 
-def _moved_days(con: duckdb.DuckDBPyConnection, shop_id: str, name: str) -> set[dt.date]:
-    """The days whose fingerprint of input ``name`` changed (stored marks updated to the new ones)."""
+def _moved_days(con: duckdb.DuckDBPyConnection, shop_id: str, name: str,
+                scope: list[dt.date] | None) -> set[dt.date]:
+    """The days (of ``scope``; None: all) whose fingerprint of input ``name`` changed; their stored marks are
+    updated to the new ones."""
     spec = INPUTS[name]
+    rows = "TRUE" if scope is None else _within(spec.time, scope)
+    marks = "TRUE" if scope is None else f"date IN ({_dates(scope)})"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _rollup_marks AS SELECT {spec.day} AS date, count(*) AS n, "
         f"bit_xor(hash({spec.columns})) AS h FROM {spec.source or spec.table} WHERE {spec.shop} = ? AND {spec.where} "
-        "GROUP BY ALL", [shop_id])
-    rows = con.execute(
+        f"AND {rows} GROUP BY ALL", [shop_id])
+    moved = con.execute(
         f"SELECT coalesce(a.date, b.date) FROM _rollup_marks a FULL JOIN "
-        f"(SELECT date, n, h FROM {MARKS.name} WHERE shop_id = ? AND input = ?) b ON a.date = b.date "
+        f"(SELECT date, n, h FROM {MARKS.name} WHERE shop_id = ? AND input = ? AND {marks}) b ON a.date = b.date "
         "WHERE a.n IS DISTINCT FROM b.n OR a.h IS DISTINCT FROM b.h", [shop_id, name]).fetchall()
-    con.execute(f"DELETE FROM {MARKS.name} WHERE shop_id = ? AND input = ?", [shop_id, name])
+    con.execute(f"DELETE FROM {MARKS.name} WHERE shop_id = ? AND input = ? AND {marks}", [shop_id, name])
     con.execute(f"INSERT INTO {MARKS.name} SELECT ?, ?, date, n, h FROM _rollup_marks", [shop_id, name])
     con.execute("DROP TABLE _rollup_marks")
-    days = {r[0] for r in rows}
+    days = {r[0] for r in moved}
     return days | {d + dt.timedelta(days=i) for d in days for i in range(1, spec.spill + 1)}
+
+
+CHUNK_DAYS = 7
+"""Days recomputed in one pass: a rebuild of a long history works through it a week at a time."""
+
+
+def _chunks(days: list[dt.date]) -> list[list[dt.date]]:
+    """``days`` (sorted) in runs of at most ``CHUNK_DAYS``, in order (the dictionary numbers ids by first day)."""
+    return [days[i:i + CHUNK_DAYS] for i in range(0, len(days), CHUNK_DAYS)]
+
+
+def _dates(days: Iterable[dt.date]) -> str:
+    return ", ".join(f"DATE '{d.isoformat()}'" for d in days)
+
+
+def _within(column: str, days: list[dt.date], before: int = 0, after: int = 0) -> str:
+    """SQL: timestamp ``column`` falls on one of ``days`` (sorted), or up to ``before``/``after`` days around
+    them. The range comes first, so DuckDB skips the row groups of other days by their min/max."""
+    lo = days[0] - dt.timedelta(days=before)
+    hi = days[-1] + dt.timedelta(days=after + 1)
+    ranged = f"{column} >= TIMESTAMP '{lo.isoformat()}' AND {column} < TIMESTAMP '{hi.isoformat()}'"
+    return f"({ranged})" if before or after else f"({ranged} AND CAST({column} AS DATE) IN ({_dates(days)}))"
 
 
 _CELL = ", ".join(CELL_DIMS)
 
 
-def _visit_rows(days: str) -> tuple[str, str]:
-    """The visitor-day rows (as the metric layer's ``visit_days`` fact) and the page-view counts of ``days``.
+def _visit_rows(con: duckdb.DuckDBPyConnection, shop_id: str, days: list[dt.date]) -> str:
+    """``_rollup_members``: the visitor-day rows of ``days`` (as the metric layer's ``visit_days`` fact); returns
+    the SQL of their page-view counts.
 
     A visit counts on each day from its first to its last page view; the views are read from the day
-    before the first to the day after the last recomputed day (a visit spans at most one midnight).
+    before the first to the day after the last recomputed day (a visit spans at most one midnight), and the
+    sessions once, for the visits viewed then (``_rollup_pv``, ``_rollup_sessions``: dropped by the caller),
+    among those started from a day before those views to a day after them (so a one-day refresh reads a few
+    days of a long history, not all of it).
     """
-    window = f"CAST(ts AS DATE) BETWEEN (SELECT min(d) - 1 FROM {days}) AND (SELECT max(d) + 1 FROM {days})"
-    members = (
-        f"WITH pv AS (SELECT session_id, ts FROM events WHERE shop_id = $shop AND {_PV} AND {window}), "
-        "per AS (SELECT session_id, CAST(min(ts) AS DATE) AS f, CAST(max(ts) AS DATE) AS l FROM pv GROUP BY 1) "
-        f"SELECT r.d AS date, s.visitor_id AS id, {', '.join('s.' + c for c in CELL_DIMS)} FROM sessions s "
-        f"JOIN per ON s.session_id = per.session_id JOIN {days} r ON r.d BETWEEN per.f AND per.l "
-        "WHERE s.shop_id = $shop"
-    )
-    views = (
-        f"SELECT CAST(e.ts AS DATE) AS date, {', '.join('s.' + c for c in CELL_DIMS)}, count(*) AS pv "
-        "FROM events e LEFT JOIN (SELECT * FROM sessions WHERE shop_id = $shop) s ON e.session_id = s.session_id "
-        f"WHERE e.shop_id = $shop AND e.{_PV} AND CAST(e.ts AS DATE) IN (SELECT d FROM {days}) GROUP BY ALL"
-    )
-    return members, views
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_pv AS SELECT session_id, ts FROM events "
+                f"WHERE shop_id = $shop AND {_PV} AND {_within('ts', days, 1, 1)}", {"shop": shop_id})
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_sessions AS SELECT session_id, visitor_id, {_CELL} "
+                f"FROM sessions WHERE shop_id = $shop AND {_within('started_at', days, 2, 2)} "
+                "AND session_id IN (SELECT session_id FROM _rollup_pv)",
+                {"shop": shop_id})
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _rollup_members AS WITH per AS (SELECT session_id, CAST(min(ts) AS DATE) AS f, "
+        f"CAST(max(ts) AS DATE) AS l FROM _rollup_pv GROUP BY 1) SELECT r.d AS date, s.visitor_id AS id, "
+        f"{', '.join('s.' + c for c in CELL_DIMS)} FROM _rollup_sessions s JOIN per ON s.session_id = per.session_id "
+        "JOIN _rollup_days r ON r.d BETWEEN per.f AND per.l")
+    return (f"SELECT CAST(e.ts AS DATE) AS date, {', '.join('s.' + c for c in CELL_DIMS)}, count(*) AS pv "
+            f"FROM _rollup_pv e LEFT JOIN _rollup_sessions s ON e.session_id = s.session_id "
+            f"WHERE CAST(e.ts AS DATE) IN ({_dates(days)}) GROUP BY ALL")
 
 
-def _paid_rows(days: str) -> str:
-    return (f"SELECT CAST(paid_at AS DATE) AS date, {BUYER} AS id, {_CELL}, pay_amount FROM orders "
-            f"WHERE shop_id = $shop AND paid_at IS NOT NULL AND CAST(paid_at AS DATE) IN (SELECT d FROM {days})")
-
-
-def _recompute(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, days: set[dt.date]) -> list[dt.date]:
-    """Replace the rows of ``rollup`` for ``days`` by the aggregates of the raw rows of those days."""
-    ordered = sorted(days)
-    con.execute("CREATE OR REPLACE TEMP TABLE _rollup_days AS SELECT unnest(?::DATE[]) AS d", [ordered])
-    con.execute(f"DELETE FROM {rollup} WHERE shop_id = ? AND date IN (SELECT d FROM _rollup_days)", [shop_id])
-    params = {"shop": shop_id}
-    numbered = (f"SELECT d.*, i.n FROM _rollup_members d JOIN {IDS.name} i ON i.shop_id = $shop "
-                "AND i.kind = $kind AND i.id = d.id")
+def _recompute(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, days: list[dt.date]) -> None:
+    """Replace the rows of ``rollup`` for ``days`` (sorted) by the aggregates of the raw rows of those days."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _rollup_days AS SELECT unnest(?::DATE[]) AS d", [days])
+    con.execute(f"DELETE FROM {rollup} WHERE shop_id = ? AND date IN ({_dates(days)})", [shop_id])
     cell = ", ".join(("date", *CELL_DIMS))
+    numbered = "SELECT d.*, i.n FROM _rollup_members d JOIN _rollup_n i ON i.id = d.id"
     if rollup == VISITS.name:
-        members, views = _visit_rows("_rollup_days")
-        params["kind"] = "visitor"
-        order = ["uv", "pv"]
+        views = _visit_rows(con, shop_id, days)
+        kind, order = "visitor", ["uv", "pv"]
         sql = (f"SELECT {cell}, sum(uv) AS uv, sum(pv) AS pv, flatten(list(ids)) AS ids FROM ("
                f"SELECT {cell}, count(DISTINCT n) AS uv, 0 AS pv, list(DISTINCT n) AS ids FROM ({numbered}) "
                f"GROUP BY ALL UNION ALL SELECT {cell}, 0, pv, []::UINTEGER[] FROM ({views})) GROUP BY ALL")
     else:
-        members = _paid_rows("_rollup_days")
-        params["kind"] = "buyer"
-        order = ["paid_orders", "sales", "paid_buyers"]
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_members AS SELECT CAST(paid_at AS DATE) AS date, "
+                    f"{BUYER} AS id, {_CELL}, pay_amount FROM orders WHERE shop_id = $shop AND paid_at IS NOT NULL "
+                    f"AND {_within('paid_at', days)}", {"shop": shop_id})
+        kind, order = "buyer", ["paid_orders", "sales", "paid_buyers"]
         sql = (f"SELECT {cell}, count(*) AS paid_orders, sum(pay_amount) AS sales, count(DISTINCT n) AS paid_buyers, "
                f"list(DISTINCT n) AS ids FROM ({numbered}) GROUP BY ALL")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_members AS {members}", {"shop": shop_id})
-    _number(con, shop_id, params["kind"])
-    rows = con.sql(sql, params=params).to_arrow_table()
-    sets = _serialize_lists(rows.column("ids"))
-    table = rows.drop_columns(["ids"]).append_column("set", sets)
-    con.register("_rollup_new", table)
-    try:
-        columns = [c.name for c in (VISITS if rollup == VISITS.name else PAID).columns]
-        select = {"shop_id": "$shop", "days": "1", **{c: c for c in ("date", *CELL_DIMS, *order)}}
-        select |= {c: '"set"' for c in columns if c.endswith("_set")}
-        con.execute(f"INSERT INTO {rollup} SELECT {', '.join(f'{select[c]} AS {c}' for c in columns)} "
-                    "FROM _rollup_new WHERE date IS NOT NULL", {"shop": shop_id})
-    finally:
-        con.unregister("_rollup_new")
-    con.execute("DROP TABLE _rollup_members")
-    con.execute("DROP TABLE _rollup_days")
-    return ordered
+    _number(con, shop_id, kind)
+    rows = con.sql(sql).to_arrow_table()
+    table = rows.drop_columns(["ids"]).append_column("set", _serialize_lists(rows.column("ids")))
+    columns = [c.name for c in (VISITS if rollup == VISITS.name else PAID).columns]
+    select = {"shop_id": "$shop", "days": "1", **{c: c for c in ("date", *CELL_DIMS, *order)}}
+    select |= {c: '"set"' for c in columns if c.endswith("_set")}
+    _insert(con, shop_id, rollup, table, [select[c] for c in columns], "WHERE date IS NOT NULL")
+    _drop(con, "_rollup_members", "_rollup_n", "_rollup_days", "_rollup_pv", "_rollup_sessions")
 
 
-def _recompute_products(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, days: set[dt.date]) -> list[dt.date]:
-    """Replace the product rollup's rows of ``days``: viewers and add-to-cart visitors by event day, paid lines
-    by payment day, per product."""
-    ordered = sorted(days)
+def _recompute_products(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, days: list[dt.date]) -> None:
+    """Replace the product rollup's rows of ``days`` (sorted): viewers and add-to-cart visitors by event day,
+    paid lines by payment day, per product."""
     params = {"shop": shop_id}
-    con.execute("CREATE OR REPLACE TEMP TABLE _rollup_days AS SELECT unnest(?::DATE[]) AS d", [ordered])
-    con.execute(f"DELETE FROM {rollup} WHERE shop_id = ? AND date IN (SELECT d FROM _rollup_days)", [shop_id])
-    in_days = "IN (SELECT d FROM _rollup_days)"
+    con.execute(f"DELETE FROM {rollup} WHERE shop_id = ? AND date IN ({_dates(days)})", [shop_id])
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _rollup_members AS SELECT CAST(ts AS DATE) AS date, visitor_id AS id, "
         f"product_id, event_type <> 'add_to_cart' AS viewed FROM events WHERE shop_id = $shop AND {_PRODUCT_EVENTS} "
-        f"AND CAST(ts AS DATE) {in_days}", params)
+        f"AND {_within('ts', days)}", params)
     _number(con, shop_id, "visitor")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _rollup_viewers AS SELECT date, product_id, "
         "count(DISTINCT n) FILTER (viewed) AS uv, list(DISTINCT n) FILTER (viewed) AS uv_ids, "
         "count(DISTINCT n) FILTER (NOT viewed) AS cart_visitors, list(DISTINCT n) FILTER (NOT viewed) AS cart_ids "
-        f"FROM _rollup_members m JOIN {IDS.name} i ON i.shop_id = $shop AND i.kind = 'visitor' AND i.id = m.id "
-        "GROUP BY ALL", params)
+        "FROM _rollup_members m JOIN _rollup_n i ON i.id = m.id GROUP BY ALL")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _rollup_members AS SELECT CAST(o.paid_at AS DATE) AS date, "
         f"coalesce(o.customer_id, o.visitor_id, o.order_id) AS id, i.product_id, i.order_id, i.quantity, "
         f"coalesce(i.amount, i.quantity * i.unit_price) AS amount FROM {_PAID_LINES} WHERE i.shop_id = $shop "
-        f"AND o.paid_at IS NOT NULL AND CAST(o.paid_at AS DATE) {in_days}", params)
+        f"AND o.shop_id = $shop AND o.paid_at IS NOT NULL AND {_within('o.paid_at', days)}", params)
     _number(con, shop_id, "buyer")
     rows = con.sql(
         "WITH lines AS (SELECT date, product_id, count(DISTINCT order_id) AS paid_orders, sum(amount) AS sales, "
         "sum(quantity) AS units, count(DISTINCT n) AS paid_buyers, list(DISTINCT n) AS buyer_ids "
-        f"FROM _rollup_members m JOIN {IDS.name} i ON i.shop_id = $shop AND i.kind = 'buyer' AND i.id = m.id "
-        "GROUP BY ALL) "
+        "FROM _rollup_members m JOIN _rollup_n i ON i.id = m.id GROUP BY ALL) "
         "SELECT date, product_id, coalesce(uv, 0) AS uv, coalesce(uv_ids, []) AS uv_ids, "
         "coalesce(cart_visitors, 0) AS cart_visitors, coalesce(cart_ids, []) AS cart_ids, "
         "coalesce(paid_orders, 0) AS paid_orders, coalesce(sales, 0) AS sales, coalesce(units, 0) AS units, "
         "coalesce(paid_buyers, 0) AS paid_buyers, coalesce(buyer_ids, []) AS buyer_ids "
-        "FROM _rollup_viewers FULL JOIN lines USING (date, product_id)", params=params).to_arrow_table()
+        "FROM _rollup_viewers FULL JOIN lines USING (date, product_id)").to_arrow_table()
     for ids, column in (("uv_ids", "uv_set"), ("cart_ids", "cart_visitors_set"), ("buyer_ids", "paid_buyers_set")):
         rows = rows.append_column(column, _serialize_lists(rows.column(ids))).drop_columns([ids])
+    select = {"shop_id": "$shop", "days": "1"}
+    _insert(con, shop_id, rollup, rows, [select.get(c.name, c.name) for c in PRODUCTS.columns])
+    _drop(con, "_rollup_members", "_rollup_n", "_rollup_viewers")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, rows: pa.Table, select: list[str],
+            where: str = "") -> None:
+    """Append the Arrow ``rows`` to ``rollup``, its columns in order taken as ``select`` (``$shop``: the shop)."""
+    names = [c.name for c in ROLLUPS[rollup].columns]
     con.register("_rollup_new", rows)
     try:
-        columns = [c.name for c in PRODUCTS.columns]
-        select = {"shop_id": "$shop", "days": "1"}
-        con.execute(f"INSERT INTO {rollup} SELECT {', '.join(f'{select.get(c, c)} AS {c}' for c in columns)} "
-                    "FROM _rollup_new", params)
+        con.execute(f"INSERT INTO {rollup} SELECT "
+                    f"{', '.join(f'{e} AS {n}' for e, n in zip(select, names, strict=True))} FROM _rollup_new {where}",
+                    {"shop": shop_id})
     finally:
         con.unregister("_rollup_new")
-    for temp in ("_rollup_members", "_rollup_viewers", "_rollup_days"):
-        con.execute(f"DROP TABLE {temp}")
-    return ordered
+
+
+def _drop(con: duckdb.DuckDBPyConnection, *temps: str) -> None:
+    for temp in temps:
+        con.execute(f"DROP TABLE IF EXISTS {temp}")
 
 
 def _number(con: duckdb.DuckDBPyConnection, shop_id: str, kind: str) -> None:
-    """Give the ids of ``_rollup_members`` not numbered yet the next dense numbers (in order of first day)."""
+    """``_rollup_n`` (id, n): the dense number of each id of ``_rollup_members``, read from the dictionary in one
+    pass; the ids not numbered yet get the next numbers (in order of first day, then id) and join the dictionary."""
     con.execute(
-        f"INSERT INTO {IDS.name} SELECT $shop, $kind, id, "
-        f"(SELECT coalesce(max(n) + 1, 0) FROM {IDS.name} WHERE shop_id = $shop AND kind = $kind) "
-        "+ row_number() OVER (ORDER BY first, id) - 1 "
-        "FROM (SELECT id, min(date) AS first FROM _rollup_members m WHERE id IS NOT NULL AND NOT EXISTS "
-        f"(SELECT 1 FROM {IDS.name} i WHERE i.shop_id = $shop AND i.kind = $kind AND i.id = m.id) GROUP BY id)",
-        {"shop": shop_id, "kind": kind})
+        "CREATE OR REPLACE TEMP TABLE _rollup_n AS WITH m AS (SELECT id, min(date) AS first FROM _rollup_members "
+        f"WHERE id IS NOT NULL GROUP BY id), k AS (SELECT m.id, m.first, i.n FROM m LEFT JOIN {IDS.name} i "
+        "ON i.shop_id = $shop AND i.kind = $kind AND i.id = m.id) "
+        f"SELECT id, n IS NULL AS new, coalesce(n, (SELECT coalesce(max(n) + 1, 0) FROM {IDS.name} "
+        "WHERE shop_id = $shop AND kind = $kind) + row_number() OVER (PARTITION BY n IS NULL ORDER BY first, id) - 1) "
+        "AS n FROM k", {"shop": shop_id, "kind": kind})
+    con.execute(f"INSERT INTO {IDS.name} SELECT $shop, $kind, id, n FROM _rollup_n WHERE new ORDER BY n",
+                {"shop": shop_id, "kind": kind})
 
 
 def _serialize_lists(lists: pa.ChunkedArray) -> pa.Array:
-    """One serialized Roaring bitmap per list of dense ids (an empty list: an empty set)."""
+    """One serialized Roaring bitmap per list of dense ids (an empty list: an empty set).
+
+    Each list goes to pyroaring as an ``array('I')`` (its bulk add, no Python int per id).
+    """
     out: list[bytes] = []
     for chunk in lists.chunks:
-        values = chunk.values.to_numpy(zero_copy_only=False).astype(np.uint32)
-        offsets = chunk.offsets.to_numpy()
-        for i in range(len(chunk)):
-            out.append(bitmaps.serialize(values[offsets[i]:offsets[i + 1]].tolist()))
+        raw = chunk.values.to_numpy(zero_copy_only=False).astype(np.uint32).tobytes()
+        offsets = (chunk.offsets.to_numpy() * 4).tolist()
+        out.extend(bitmaps.serialize(array("I", raw[a:b])) for a, b in itertools.pairwise(offsets))
     return pa.array(out, type=pa.binary())

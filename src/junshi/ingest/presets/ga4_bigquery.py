@@ -125,10 +125,10 @@ def _delete_days(loader: Loader, good: str) -> None:
     for (day,) in loader.con.execute(f"SELECT DISTINCT event_date FROM {good}").fetchall():
         prefix = quote_str(f"ga4-{day}-%")
         orders = f"SELECT order_id FROM orders WHERE shop_id = {shop} AND session_id LIKE {prefix}"
-        loader.con.execute(f"DELETE FROM order_items WHERE shop_id = {shop} AND order_id IN ({orders})")
+        loader.delete("order_items", f"order_id IN ({orders})")
         for table, col in (("orders", "session_id"), ("events", "event_id"), ("sessions", "session_id"),
                            ("refunds", "refund_id")):
-            loader.con.execute(f"DELETE FROM {table} WHERE shop_id = {shop} AND {col} LIKE {prefix}")
+            loader.delete(table, f"{col} LIKE {prefix}")
 
 
 def _fields(tz: str) -> list[Field]:
