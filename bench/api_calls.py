@@ -1,13 +1,20 @@
-"""The dashboard's API calls on a small and a large simulated shop, cold and warm, against hand-written DuckDB SQL.
+"""The dashboard's API calls on a small and a large simulated shop, cold and warm, against hand-written DuckDB SQL;
+the rollups' rebuild, size and one-day refresh; peak memory. One run gives the whole table (``--out``: markdown).
 
-For each shop (``junshi simulate`` warehouses, cached outside the repository, their rollups built): the time
-from process start to the first page (import, ``create_app`` without warm-up, ``GET /``), each API call of a
-day and of its 30 days cold (the first call in a fresh process: nothing compiled, nothing cached) and warm (the
-same call for the day before, in the same process: its query shapes compiled, its figures not cached), the
-refresh of the rollups after a one-day reload of orders and of events (rolled back), peak memory, and
-hand-written DuckDB SQL over the raw tables for the figures of the overview, traffic and products calls.
+For each shop (a ``junshi simulate`` warehouse, cached outside the repository, its rollups built), on a copy in
+``--scratch`` (the cached file is never written or locked; the copy is deleted at the end):
 
-    .venv/bin/python bench/api_calls.py SMALL.duckdb LARGE.duckdb [--calls overview,traffic,...]
+* the time from process start to the first page (import, ``create_app`` without warm-up, ``GET /``);
+* each API call of a day and of its 30 days cold (the first call in a fresh process: nothing compiled, nothing
+  cached) and warm (the same call for the day before, in the same process: its query shapes compiled, its
+  figures not cached), and the process's peak RSS;
+* hand-written DuckDB SQL over the raw tables for the figures of the calls that are simple metric queries
+  (overview, traffic, products: the second run of each);
+* the refresh of the rollups after a one-day reload of orders and of events (a fresh process; rolled back);
+* ``junshi rollup --rebuild`` (a fresh process: wall time and peak RSS), then the rollup and raw tables' size.
+
+    .venv/bin/python bench/api_calls.py SMALL.duckdb LARGE.duckdb --scratch DIR --out results.md
+        [--calls overview,traffic,...] [--no-rebuild]
 """
 
 from __future__ import annotations
@@ -15,16 +22,21 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 CALLS = ("overview", "traffic", "products", "diagnosis", "alerts", "advice", "customers", "service", "risk")
 KINDS = ("day", "30d")
 TOKEN = "b" * 32
+SHOP = "default"
 
 HAND_SQL = {
     "overview": """
@@ -58,10 +70,15 @@ HAND_SQL = {
         SELECT product_id, uv, cart / uv AS add_to_cart_rate, buyers / uv AS conversion, sales, units
         FROM v FULL JOIN l USING (product_id)""",
 }
+RAW_TABLES = ("events", "sessions", "orders", "order_items")
 
 
-def child(db: str, call: str, kind: str, day: str) -> None:
-    """In a fresh process: the first page, then the call cold (``day``) and warm (the day before); JSON out."""
+def peak_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def child_call(db: str, call: str, kind: str, day: str) -> dict[str, Any]:
+    """In a fresh process: the first page, then the call cold (``day``) and warm (the day before)."""
     started = time.perf_counter()
     from fastapi.testclient import TestClient
 
@@ -69,42 +86,23 @@ def child(db: str, call: str, kind: str, day: str) -> None:
 
     client = TestClient(create_app(db, TOKEN), headers={"Authorization": f"Bearer {TOKEN}"})
     page = client.get("/")
-    first_page = time.perf_counter() - started
-    out: dict[str, Any] = {"first_page": first_page, "page_status": page.status_code}
+    out: dict[str, Any] = {"first_page": time.perf_counter() - started, "page_status": page.status_code}
     for label, end in (("cold", dt.date.fromisoformat(day)), ("warm", dt.date.fromisoformat(day) - dt.timedelta(1))):
         t0 = time.perf_counter()
         answer = client.get(f"/api/{call}?date={end}&period={kind}")
         out[label] = time.perf_counter() - t0
         assert answer.status_code == 200, (call, kind, answer.text[:300])
-    out["maxrss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    print(json.dumps(out))
+    out["peak_gb"] = peak_gb()
+    return out
 
 
-def hand_sql(db: str, day: dt.date) -> dict[tuple[str, str], float]:
-    """Seconds of the hand-written SQL of each call, for the day and its 30 days (second run of each)."""
-    import duckdb
-
-    con = duckdb.connect(db, read_only=True)
-    times: dict[tuple[str, str], float] = {}
-    for call, sql in HAND_SQL.items():
-        for kind, days in (("day", 1), ("30d", 30)):
-            hi = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
-            params = {"lo": hi - dt.timedelta(days=days), "hi": hi}
-            con.execute(sql, params).fetchall()
-            t0 = time.perf_counter()
-            con.execute(sql, params).fetchall()
-            times[call, kind] = time.perf_counter() - t0
-    con.close()
-    return times
-
-
-def refresh_seconds(db: str, day: dt.date) -> dict[str, float]:
-    """Seconds to refresh the rollups after a reload of one day of orders, and of events (rolled back)."""
+def child_refresh(db: str, day: str) -> dict[str, Any]:
+    """Seconds to refresh the rollups after a reload of one day of orders, and of events (each rolled back)."""
     from junshi import rollup
     from junshi.warehouse import Warehouse
 
     warehouse = Warehouse(db)
-    con, out = warehouse.con, {}
+    con, out = warehouse.con, dict[str, Any]()
     changes = {
         "orders": f"UPDATE orders SET pay_amount = pay_amount + 1 WHERE CAST(paid_at AS DATE) = DATE '{day}'",
         "events": "UPDATE events SET event_type = 'page_view' WHERE event_type = 'search' "
@@ -115,11 +113,75 @@ def refresh_seconds(db: str, day: dt.date) -> dict[str, float]:
         try:
             con.execute(change)
             t0 = time.perf_counter()
-            rollup.refresh(con, "default", [table])
+            report = rollup.refresh(con, SHOP, [table], [dt.date.fromisoformat(day)])
             out[table] = time.perf_counter() - t0
+            out[f"{table}_days"] = {k: len(v) for k, v in report.days.items()}
         finally:
             con.execute("ROLLBACK")
     warehouse.close()
+    out["peak_gb"] = peak_gb()
+    return out
+
+
+def child_rebuild(db: str) -> dict[str, Any]:
+    """``junshi rollup --rebuild`` in this process (committed, on the copy): seconds and peak RSS."""
+    from junshi import rollup
+    from junshi.warehouse import Warehouse
+
+    warehouse = Warehouse(db)
+    t0 = time.perf_counter()
+    with warehouse.transaction() as con:
+        rollup.rebuild(con, SHOP)
+    seconds = time.perf_counter() - t0
+    warehouse.close()
+    return {"seconds": seconds, "peak_gb": peak_gb()}
+
+
+def in_child(*args: str) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{args}: {done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def hand_sql(db: str, day: dt.date) -> dict[str, float]:
+    """Seconds of the hand-written SQL of each call, for the day and its 30 days (second run of each)."""
+    import duckdb
+
+    con = duckdb.connect(db, read_only=True)
+    times: dict[str, float] = {}
+    for call, sql in HAND_SQL.items():
+        for kind, days in (("day", 1), ("30d", 30)):
+            hi = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+            params = {"lo": hi - dt.timedelta(days=days), "hi": hi}
+            con.execute(sql, params).fetchall()
+            t0 = time.perf_counter()
+            con.execute(sql, params).fetchall()
+            times[f"{call} {kind}"] = time.perf_counter() - t0
+    con.close()
+    return times
+
+
+def sizes(db: str) -> dict[str, Any]:
+    """Rows and storage (DuckDB blocks, MB) of the raw tables the rollups read and of the rollup tables."""
+    import duckdb
+
+    from junshi.rollup.tables import TABLES
+
+    con = duckdb.connect(db, read_only=True)
+    block = con.execute("SELECT block_size FROM pragma_database_size()").fetchall()[0][0]
+
+    def measure(tables: list[str]) -> dict[str, float]:
+        rows = sum(con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables)
+        blocks = sum(con.execute(
+            f"SELECT count(DISTINCT block_id) + coalesce(sum(len(additional_block_ids)), 0) "
+            f"FROM pragma_storage_info('{t}') WHERE block_id >= 0").fetchall()[0][0] for t in tables)
+        return {"rows": rows, "mb": blocks * block / 2**20}
+
+    out = {"raw": measure(list(RAW_TABLES)), "rollups": measure([t.name for t in TABLES]),
+           "ids": con.execute("SELECT count(*) FROM rollup_ids").fetchall()[0][0]}
+    con.close()
     return out
 
 
@@ -131,44 +193,107 @@ def default_day(db: str) -> dt.date:
         return default_period(shop).end
 
 
-def measure(db: str, calls: list[str]) -> dict[str, Any]:
-    day = default_day(db)
-    result: dict[str, Any] = {"day": str(day), "calls": {}}
-    for call in calls:
-        for kind in KINDS:
-            done = subprocess.run([sys.executable, __file__, "--child", db, call, kind, str(day)],
-                                  capture_output=True, text=True, check=True)
-            result["calls"][f"{call} {kind}"] = json.loads(done.stdout.strip().splitlines()[-1])
-            print(db, call, kind, result["calls"][f"{call} {kind}"], flush=True)
-    result["sql"] = {f"{c} {k}": s for (c, k), s in hand_sql(db, day).items()}
-    result["refresh"] = refresh_seconds(db, day)
-    return result
+def measure(db: str, calls: list[str], scratch: Path, rebuild: bool) -> dict[str, Any]:
+    copy = scratch / f"bench-{Path(db).name}"
+    shutil.copyfile(db, copy)
+    try:
+        day = default_day(str(copy))
+        events = _events(str(copy))
+        result: dict[str, Any] = {"shop": Path(db).name, "events": events, "day": str(day), "calls": {}}
+        print(f"{db}: {events:,} events, day {day}", flush=True)
+        for call in calls:
+            for kind in KINDS:
+                result["calls"][f"{call} {kind}"] = got = in_child("call", str(copy), call, kind, str(day))
+                print(f"  {call} {kind}: {got}", flush=True)
+        result["sql"] = hand_sql(str(copy), day)
+        print(f"  SQL: {result['sql']}", flush=True)
+        result["refresh"] = in_child("refresh", str(copy), str(day))
+        print(f"  refresh: {result['refresh']}", flush=True)
+        if rebuild:
+            result["rebuild"] = in_child("rebuild", str(copy))
+            print(f"  rebuild: {result['rebuild']}", flush=True)
+        result["sizes"] = sizes(str(copy))
+        print(f"  sizes: {result['sizes']}", flush=True)
+        return result
+    finally:
+        copy.unlink(missing_ok=True)
+        Path(f"{copy}.wal").unlink(missing_ok=True)
+
+
+def _events(db: str) -> int:
+    import duckdb
+
+    con = duckdb.connect(db, read_only=True)
+    n = int(con.execute("SELECT count(*) FROM events").fetchall()[0][0])
+    con.close()
+    return n
+
+
+def _millions(n: int) -> str:
+    return f"{n / 1e6:.1f}M" if n >= 1e6 else f"{n / 1e3:.0f}k"
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    """The results as markdown: per call and period (times in s, ratios large/small), then the rollups."""
+    small, large = results[0], results[-1]
+    a, b = _millions(small["events"]), _millions(large["events"])
+    lines = [
+        f"| call | period | {a} cold | {a} warm | {b} cold | {b} warm | cold {b}/{a} | warm {b}/{a} | "
+        f"SQL {a} | SQL {b} | warm/SQL {b} | peak RSS {b} GB |",
+        "|---|---|" + "---:|" * 10,
+    ]
+    for key, s in small["calls"].items():
+        g = large["calls"][key]
+        call, kind = key.split()
+        sql_a, sql_b = small["sql"].get(key), large["sql"].get(key)
+        sql = (f"{sql_a:.3f} | {sql_b:.3f} | {g['warm'] / sql_b:.1f}x" if sql_a is not None and sql_b is not None
+               else "— | — | —")
+        lines.append(f"| {call} | {kind} | {s['cold']:.2f} | {s['warm']:.2f} | {g['cold']:.2f} | {g['warm']:.2f} | "
+                     f"{g['cold'] / s['cold']:.1f}x | {g['warm'] / s['warm']:.1f}x | {sql} | {g['peak_gb']:.2f} |")
+    lines += ["", "| shop | events | first page s (median) | rollup rebuild s | rebuild peak RSS GB | "
+              "rollups MB (rows) | raw tables MB (rows) | ids | refresh, 1-day orders reload s | "
+              "refresh, 1-day events reload s |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        first = statistics.median(c["first_page"] for c in r["calls"].values())
+        rebuild = r.get("rebuild")
+        built = f"{rebuild['seconds']:.1f} | {rebuild['peak_gb']:.2f}" if rebuild else "— | —"
+        z = r["sizes"]
+        lines.append(f"| {r['shop']} | {r['events']:,} | {first:.2f} | {built} | {z['rollups']['mb']:.0f} "
+                     f"({z['rollups']['rows']:,}) | {z['raw']['mb']:.0f} ({z['raw']['rows']:,}) | {z['ids']:,} | "
+                     f"{r['refresh']['orders']:.2f} | {r['refresh']['events']:.2f} |")
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("shops", nargs="*", help="the small shop's warehouse, then the large one's")
     parser.add_argument("--calls", default=",".join(CALLS))
-    parser.add_argument("--child", nargs=4, metavar=("DB", "CALL", "KIND", "DAY"), help=argparse.SUPPRESS)
+    parser.add_argument("--scratch", type=Path, help="a folder for the copies (room for the large shop)")
+    parser.add_argument("--out", type=Path, help="write the markdown table here")
+    parser.add_argument("--no-rebuild", dest="rebuild", action="store_false", help="skip the rollup rebuild")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(*args.child)
+        kind, *rest = args.child
+        runs: dict[str, Callable[..., dict[str, Any]]] = {"call": child_call, "refresh": child_refresh,
+                                                          "rebuild": child_rebuild}
+        print(json.dumps(runs[kind](*rest)))
         return
-    results = [measure(db, args.calls.split(",")) for db in args.shops]
+    if not args.shops:
+        parser.print_help()
+        return
+    scratch = args.scratch or Path(args.shops[0]).parent
+    started = dt.datetime.now(dt.UTC)
+    results = [measure(db, args.calls.split(","), scratch, args.rebuild) for db in args.shops]
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    head = (f"Measured {started:%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores (load average at the end: {load}); "
+            "seconds; cold: first call in a fresh process, warm: the day before in the same process.\n\n")
+    text = head + table(results)
     print(json.dumps(results, indent=1))
-    for db, r in zip(args.shops, results, strict=True):
-        refresh = r["refresh"]
-        print(f"\n{Path(db).name}: day {r['day']}; refresh after a one-day reload: orders {refresh['orders']:.2f} s, "
-              f"events {refresh['events']:.2f} s")
-        print(f"{'call':<16} {'first page':>10} {'cold s':>7} {'warm s':>7} {'SQL s':>7} {'peak GB':>7}")
-        for key, c in r["calls"].items():
-            sql = r["sql"].get(key)
-            print(f"{key:<16} {c['first_page']:10.2f} {c['cold']:7.2f} {c['warm']:7.2f} "
-                  f"{'' if sql is None else f'{sql:7.3f}':>7} {c['maxrss_gb']:7.2f}")
-    if len(results) == 2:
-        small, large = (r["calls"] for r in results)
-        print("\nlarge / small: " + ", ".join(f"{k} cold {large[k]['cold'] / small[k]['cold']:.1f}x warm "
-                                              f"{large[k]['warm'] / small[k]['warm']:.1f}x" for k in small))
+    print(text)
+    if args.out:
+        args.out.write_text(text)
 
 
 if __name__ == "__main__":
