@@ -1,23 +1,32 @@
-"""Review aspects and sentiment (junshi.service.aspects): negation and contrast, and precision and
-recall per aspect on the labelled set tests/fixtures/reviews_zh.csv.
+"""Review aspects and sentiment (junshi.service.aspects, junshi.service.aspect_model): negation and
+contrast, and precision and recall per aspect on the labelled set tests/fixtures/reviews_zh.csv.
 
-Splits: ``dev`` (468 reviews the lexicon was written on: the first 144, 62 on price talk, then the second
-(143) and third (119) hold-outs, each moved here after its one measurement), ``hold`` (88, written with the
-first dev part, measured only in aggregate) and ``hold4`` (109, written before the last lexicon changes
-and never looked at one by one)."""
+Splits: ``dev`` (921 reviews, the model's training data, shipped as junshi/service/data/reviews_train.csv):
+468 the lexicon was written on (the first 144, 62 on price talk, then the second (143) and third (119)
+hold-outs, each moved here after its one measurement), then 400 written for the model by another engineer
+in other product categories and styles (electronics, food, books, irony; never read by the lexicon's
+author) and 53 on durability, delivery speed, service and price written with the model. ``hold`` (88,
+written with the first dev part, measured only in aggregate) and ``hold4`` (109, written before the last
+lexicon changes and never looked at one by one) were measured once with the final model. Model choices
+(C, threshold, features) were made by 5-fold cross-validation on ``dev`` only."""
 
 from __future__ import annotations
 
 import csv
+from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pytest
+from sklearn.model_selection import KFold
 
+from junshi.errors import ModelError
+from junshi.service.aspect_model import AspectModel, Labelled, parse_labels, read_labelled, training_reviews
 from junshi.service.aspects import aspects
 from junshi.vocab import REVIEW_ASPECTS
 
 LABELLED = Path(__file__).parent / "fixtures" / "reviews_zh.csv"
-ZH = {a.name.zh: a.id for a in REVIEW_ASPECTS.values()}
+Scores = dict[str, tuple[float, float, int]]
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -67,28 +76,57 @@ def test_contrast_and_clauses(text: str, expected: dict[str, int]) -> None:
     assert aspects(text) == expected
 
 
-def _scores(split: str) -> dict[str, tuple[float, float, int]]:
+Predicted = list[tuple[dict[str, int], dict[str, int]]]  # (gold, predicted) per review
+# (precision, recall) floors below 0.85: the figures measured 2026-11-26, truncated to two decimals
+DEV_FLOORS = {"quality": (0.82, 0.73)}
+HOLD_FLOORS: dict[str, dict[str, tuple[float, float]]] = {
+    "hold": {},
+    "hold4": {"size": (0.85, 0.76), "quality": (0.78, 0.78), "price": (0.84, 0.84), "packaging": (0.76, 0.83)},
+}
+
+
+def _scores(predicted: Predicted) -> Scores:
     """aspect -> (precision, recall, gold mentions): a mention is right when aspect and polarity are."""
     tp: dict[str, int] = {}
     fp: dict[str, int] = {}
     fn: dict[str, int] = {}
-    with LABELLED.open(encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if row["split"] != split:
-                continue
-            gold = {(ZH[lab[:-1]], 1 if lab[-1] == "+" else -1) for lab in row["labels"].split(";") if lab}
-            got = set(aspects(row["text"]).items())
-            for a, _ in gold & got:
-                tp[a] = tp.get(a, 0) + 1
-            for a, _ in got - gold:
-                fp[a] = fp.get(a, 0) + 1
-            for a, _ in gold - got:
-                fn[a] = fn.get(a, 0) + 1
+    for gold_labels, got_labels in predicted:
+        gold, got = set(gold_labels.items()), set(got_labels.items())
+        for a, _ in gold & got:
+            tp[a] = tp.get(a, 0) + 1
+        for a, _ in got - gold:
+            fp[a] = fp.get(a, 0) + 1
+        for a, _ in gold - got:
+            fn[a] = fn.get(a, 0) + 1
     out = {}
-    for a in REVIEW_ASPECTS.values():
-        t, p, n = tp.get(a.id, 0), fp.get(a.id, 0), fn.get(a.id, 0)
-        out[a.id] = (t / (t + p) if t + p else 0.0, t / (t + n) if t + n else 0.0, t + n)
+    for aspect in REVIEW_ASPECTS:
+        t, p, n = tp.get(aspect, 0), fp.get(aspect, 0), fn.get(aspect, 0)
+        out[aspect] = (t / (t + p) if t + p else 0.0, t / (t + n) if t + n else 0.0, t + n)
     return out
+
+
+@cache
+def _cross_validated() -> Predicted:
+    """5-fold cross-validation on ``dev``: each review tagged by a model fitted on the other folds."""
+    dev = read_labelled(LABELLED, "dev")
+    out: Predicted = []
+    for train, test in KFold(5, shuffle=True, random_state=0).split(dev):
+        model = AspectModel(dev[i] for i in train)
+        out.extend((dev[i][1], model.aspects(dev[i][0])) for i in test)
+    return out
+
+
+def _predicted(split: str) -> Predicted:
+    """A hold-out split tagged by the shipped model."""
+    return [(gold, aspects(text)) for text, gold in read_labelled(LABELLED, split)]
+
+
+def _assert_floors(scores: Scores, floors: dict[str, tuple[float, float]]) -> None:
+    """0.85 precision and recall, or the measured figure where it is lower (so a regression fails)."""
+    for aspect, (p, r, n) in scores.items():
+        assert n >= 10, aspect
+        p_floor, r_floor = floors.get(aspect, (0.85, 0.85))
+        assert p >= p_floor and r >= r_floor, (aspect, p, r)
 
 
 def test_labelled_set_size() -> None:
@@ -99,19 +137,36 @@ def test_labelled_set_size() -> None:
     assert len({r["text"] for r in rows}) == len(rows)  # no duplicates
 
 
-def test_precision_recall_dev() -> None:
-    """Every aspect >= 0.85 precision and recall on the dev part (each aspect has >= 10 gold mentions)."""
-    for aspect, (p, r, n) in _scores("dev").items():
-        assert n >= 10, aspect
-        assert p >= 0.85 and r >= 0.85, (aspect, p, r)
+def test_training_data_is_dev() -> None:
+    """The shipped training reviews are exactly the ``dev`` split: no hold-out review is learnt from."""
+    assert training_reviews() == read_labelled(LABELLED, "dev")
 
 
-@pytest.mark.parametrize(("split", "floor"), [("hold", 0.85), ("hold4", 0.45)])
-def test_precision_recall_hold_out(split: str, floor: float) -> None:
-    """The hold-out parts, measured 2026-11-26 (precision / recall): ``hold`` 1.00 / 1.00 for every aspect;
-    ``hold4`` precision 0.83 (价格), 0.90 (尺码), 1.00 the rest; recall 0.50 (质量), 0.54 (物流), 0.58 (客服,
-    包装), 0.69 (尺码), 0.77 (价格), 0.83 (颜色), 0.92 (做工), 1.00 (气味): phrasings the lexicon has not
-    seen are missed (the third hold-out measured 0.54-0.88 before it joined dev). The floors make a
-    regression fail."""
-    for aspect, (p, r, _) in _scores(split).items():
-        assert p >= floor and r >= floor, (aspect, p, r)
+def test_fit_is_deterministic() -> None:
+    reviews: list[Labelled] = training_reviews()[:300]
+    a, b = AspectModel(reviews), AspectModel(reviews)
+    assert np.array_equal(a.coef, b.coef) and np.array_equal(a.intercept, b.intercept)
+    assert np.array_equal(a.polarity_model.coef_, b.polarity_model.coef_)
+
+
+def test_model_finds_what_the_lexicon_misses() -> None:
+    """Words no lexicon entry has: the model's mention, the clause's opinion read by the lexicon."""
+    assert aspects("缝得歪七扭八的") == {"workmanship": -1}
+    assert aspects("电水壶用了不到一个月底座就漏水了") == {"quality": -1}
+
+
+def test_bad_label_is_a_clear_error() -> None:
+    with pytest.raises(ModelError, match="尺寸"):
+        parse_labels("物流+;尺寸-")
+
+
+def test_precision_recall_dev_cross_validated() -> None:
+    """5-fold cross-validation on ``dev`` (measured 2026-11-26, see docs/service.md): the floors are
+    0.85 where that holds and the measured figure where it does not."""
+    _assert_floors(_scores(_cross_validated()), DEV_FLOORS)
+
+
+@pytest.mark.parametrize("split", ["hold", "hold4"])
+def test_precision_recall_hold_out(split: str) -> None:
+    """The hold-out parts with the shipped model, measured once 2026-11-26 (docs/service.md)."""
+    _assert_floors(_scores(_predicted(split)), HOLD_FLOORS[split])

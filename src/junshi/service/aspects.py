@@ -258,9 +258,30 @@ def mentions(text: str) -> list[Mention]:
     return [m for part in parts for m in part.mentions]
 
 
-def aspects(text: str) -> dict[str, int]:
-    """aspect -> polarity of a review (1 positive, -1 negative; negative when mentioned both ways)."""
+def lexicon_aspects(text: str) -> dict[str, int]:
+    """aspect -> polarity of a review by the lexicon alone (1 positive, -1 negative; negative when
+    mentioned both ways)."""
     out: dict[str, int] = {}
     for m in mentions(text):
         out[m.aspect] = min(out.get(m.aspect, 1), m.polarity)
     return out
+
+
+def clause_polarity(clause: str, aspect: str) -> int:
+    """The lexicon's opinion of ``aspect`` in a clause that talks about it in words the lexicon does not
+    know as a term (做工: 缝得歪七扭八的): the clause is read as if it opened with the aspect's term
+    (negation, contrast and other shops as in :func:`mentions`); 0 when no opinion word is found."""
+    part = _Clause(words(clause))
+    part.pending.append((aspect, "", False))
+    part.run().close(None)
+    found = [m.polarity for m in part.mentions if m.aspect == aspect]
+    return min(found, default=0)
+
+
+def aspects(text: str) -> dict[str, int]:
+    """aspect -> polarity of a review (1 positive, -1 negative; negative when mentioned both ways): the
+    lexicon's reading, and the aspects a trained model finds that it misses
+    (:mod:`junshi.service.aspect_model`)."""
+    from junshi.service.aspect_model import model  # scikit-learn: imported where used
+
+    return model().aspects(text)
