@@ -1,11 +1,12 @@
 """Review aspects and sentiment (junshi.service.aspects, junshi.service.aspect_model): negation and
 contrast, and precision and recall per aspect on the labelled set tests/fixtures/reviews_zh.csv.
 
-Splits: ``dev`` (921 reviews, the model's training data, shipped as junshi/service/data/reviews_train.csv):
+Splits: ``dev`` (946 reviews, the model's training data, shipped as junshi/service/data/reviews_train.csv):
 468 the lexicon was written on (the first 144, 62 on price talk, then the second (143) and third (119)
 hold-outs, each moved here after its one measurement), then 400 written for the model by another engineer
 in other product categories and styles (electronics, food, books, irony; never read by the lexicon's
-author) and 53 on durability, delivery speed, service and price written with the model. ``hold`` (88,
+author) and 78 written with the model (durability outside clothing, delivery speed, service, price; reviews
+that name no aspect). ``hold`` (88,
 written with the first dev part, measured only in aggregate) and ``hold4`` (109, written before the last
 lexicon changes and never looked at one by one) were measured once with the final model. Model choices
 (C, threshold, features) were made by 5-fold cross-validation on ``dev`` only."""
@@ -78,10 +79,10 @@ def test_contrast_and_clauses(text: str, expected: dict[str, int]) -> None:
 
 Predicted = list[tuple[dict[str, int], dict[str, int]]]  # (gold, predicted) per review
 # (precision, recall) floors below 0.85: the figures measured 2026-11-26, truncated to two decimals
-DEV_FLOORS = {"quality": (0.82, 0.73)}
+DEV_FLOORS = {"logistics": (0.84, 0.85), "quality": (0.85, 0.76)}
 HOLD_FLOORS: dict[str, dict[str, tuple[float, float]]] = {
     "hold": {},
-    "hold4": {"size": (0.85, 0.76), "quality": (0.78, 0.78), "price": (0.84, 0.84), "packaging": (0.76, 0.83)},
+    "hold4": {"size": (0.85, 0.76), "price": (0.84, 0.84), "packaging": (0.84, 0.85)},
 }
 
 

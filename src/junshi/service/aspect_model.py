@@ -9,8 +9,8 @@ Junshi (``data/reviews_train.csv``: the development reviews only, never a hold-o
   aspect is in one review of six or so.
 - **polarity** of a mention the lexicon did not find: the clause the aspect's model scores highest is
   read by the lexicon's opinion, negation and contrast rules (:func:`~junshi.service.aspects.clause_polarity`);
-  when no opinion word is there, a logistic regression over the clause's character 1-3-grams (trained on
-  the best clause of every labelled mention) decides.
+  when no opinion word is there, a logistic regression over the character 1-3-grams of that clause and of
+  the whole review (trained on the best clause of every labelled mention) decides.
 
 A review's aspects are the lexicon's, plus those the model finds with probability above
 :data:`THRESHOLD` (their polarity as above). C and the threshold were chosen by 5-fold cross-validation
@@ -80,6 +80,12 @@ def _char_ngrams() -> TfidfVectorizer:
     return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
 
 
+def _in_context(clause: str, review: str) -> str:
+    """What the polarity classifier reads: the clause, then the whole review (the clause counts twice;
+    the review's tone decides where the clause has none: 5-fold CV, 27 -> 16 wrong of 163)."""
+    return f"{clause}。{review}"
+
+
 def _logit(x: csr_matrix, y: Sequence[object], balanced: bool) -> LogisticRegression:
     # the dual problem: far fewer reviews than n-grams (0.06 s a fit against 1.1 s for the primal)
     return LogisticRegression(C=C, solver="liblinear", dual=True, max_iter=1000,
@@ -96,11 +102,11 @@ class AspectModel:
         fits = [_logit(x, [aspect in labels for _, labels in reviews], balanced=True) for aspect in ASPECTS]
         self.coef = np.vstack([m.coef_ for m in fits])  # aspects x features
         self.intercept = np.concatenate([m.intercept_ for m in fits])
-        best = [(self._best_clause(parts, p, aspect), sign) for (text, labels), (parts, p) in
+        said = [(_in_context(self._best_clause(parts, p, aspect), text), sign) for (text, labels), (parts, p) in
                 zip(reviews, self._clauses([text for text, labels in reviews]), strict=True)
                 for aspect, sign in labels.items()]
-        self.clause_vectorizer = _char_ngrams().fit([c for c, _ in best])
-        self.polarity_model = _logit(self.clause_vectorizer.transform([c for c, _ in best]), [s for _, s in best],
+        self.polarity_vectorizer = _char_ngrams().fit([c for c, _ in said])
+        self.polarity_model = _logit(self.polarity_vectorizer.transform([c for c, _ in said]), [s for _, s in said],
                                      balanced=False)
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
@@ -123,7 +129,7 @@ class AspectModel:
         """The polarity of ``aspect`` in a review that talks about it (1 or -1)."""
         clause = self._best_clause(*self._clauses([text])[0], aspect)
         return clause_polarity(clause, aspect) or int(
-            self.polarity_model.predict(self.clause_vectorizer.transform([clause]))[0])
+            self.polarity_model.predict(self.polarity_vectorizer.transform([_in_context(clause, text)]))[0])
 
     def aspects(self, text: str) -> dict[str, int]:
         """aspect -> polarity: the lexicon's reading plus the mentions the model finds beyond it."""
