@@ -105,12 +105,16 @@ def _entry_for(name: str, columns: list[tuple[str, str]], base: Catalog) -> tupl
     return f'CREATE TABLE "{name}" (' + ", ".join(f'"{c}" {t}' for c, t in columns) + ")", columns
 
 
-def commit_frames(root: Path, frames: dict[str, Any], *, operation: str, shops: set[str] | None = None) -> Catalog:
+def commit_frames(root: Path, frames: dict[str, Any], *, operation: str, shops: set[str] | None = None,
+                  clustered: bool = False) -> Catalog:
     """Write Spark DataFrames (rows of lake tables) as Parquet on the executors, then commit them in one catalog.
 
     Each frame replaces the partitions (shop x month) it has rows for; with ``shops``, every partition of those
     shops (a rebuild: an empty frame clears them). The files go to a folder of their own under the table; a failure
-    or a lost race (LakeConflict) removes them. Only file footers (row counts) are read on the driver."""
+    or a lost race (LakeConflict) removes them. Only file footers (row counts) are read on the driver.
+    ``clustered``: each Spark partition of the frames already holds its rows grouped by shop x month (a
+    generator's ordered ranges), so they are written as they are, without a shuffle (a file or two per task
+    instead of one per lake partition)."""
     import pyarrow.parquet as pq
     from pyspark.sql import functions as F
 
@@ -123,8 +127,10 @@ def commit_frames(root: Path, frames: dict[str, Any], *, operation: str, shops: 
             stage = Path(name) / f"spark-{uuid.uuid4().hex}"
             stages.append(root / stage)
             month = F.date_format(F.col(time), "yyyy-MM") if time else F.lit(None).cast("string")
-            (frame.withColumn("_shop", F.col("shop_id")).withColumn("_month", month)
-             .repartition("_shop", "_month").write.partitionBy("_shop", "_month").parquet(str(root / stage)))
+            frame = frame.withColumn("_shop", F.col("shop_id")).withColumn("_month", month)
+            if not clustered:
+                frame = frame.repartition("_shop", "_month")
+            frame.write.partitionBy("_shop", "_month").parquet(str(root / stage))
             files = []
             for path in sorted((root / stage).rglob("*.parquet")):
                 shop, month_folder = path.parent.parent.name, path.parent.name
