@@ -1,13 +1,18 @@
 """Scale proof for the lake on Spark: events generated in Spark (not Python) into a lake, then the rollups and
-one day's diagnosis on Spark local mode; time and peak memory of each step.
+one day's diagnosis on Spark local mode; time, peak memory and shuffle bytes of each step.
 
-    nice -n 19 python bench/lake.py --events 10_000_000 --shops 4 --days 60 --out /work/cache/lake-bench
+    nice -n 19 python bench/lake.py --events 100_000_000 --shops 8 --days 90 --out /work/cache/lake-bench/m100
 
-Events, sessions and orders come from ``spark.range`` with hash-derived columns (deterministic, no Python
-per row): ``--events`` page and product views over ``--days`` days, 8 per session, sessions spread over
-``--shops`` shops and a visitor pool, 3 % of sessions paying. Everything is written by the executors as
-Parquet and committed to the lake in one catalog (``junshi.warehouse.lake_spark.commit_frames``).
-Peak memory: the JVM's high-water resident set (VmHWM) and the Python driver's (ru_maxrss).
+Events, sessions and orders are Spark expressions over ``spark.range`` (deterministic hashes of the row number,
+no Python per row, no join): ``--events`` page and product views over ``--days`` days, 8 per session, sessions
+ordered by shop then day, each shop's visitors a pool of a third of its sessions, 3 % of sessions paying. Because
+every range partition holds consecutive rows, its rows are already grouped by shop x month: the executors write
+them as they come (``commit_frames(..., clustered=True)``: no shuffle, no sort) and one catalog commits them.
+
+Measured per step (generate + write, rollups, a day's diagnosis): wall seconds; shuffle bytes and records
+written, input bytes and records read (from Spark's event log, per job group); peak resident memory of the
+JVM (VmHWM) and of the whole process tree (JVM + Python driver + Python workers, sampled every second).
+The results are printed as JSON and appended as a markdown table row to ``OUT/results.md``.
 """
 
 from __future__ import annotations
@@ -16,26 +21,62 @@ import argparse
 import datetime as dt
 import json
 import os
-import resource
 import shutil
 import sys
+import threading
 import time
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 EVENTS_PER_SESSION = 8
+EVENTS_PER_TASK = 2_000_000
+"""Rows of events one generating task writes (about 25 MB of Parquet): small enough for a task's memory."""
+STEPS = ("generate", "rollups", "diagnosis")
 
 
-def _jvm_peak_mb(session: Any) -> float | None:
-    """The Spark JVM's peak resident memory (VmHWM) in MB, from /proc (Linux)."""
-    pid = session.sparkContext._gateway.proc.pid  # the spark-submit process that became the JVM
+def _rss_mb(pid: int, field: str = "VmRSS:") -> float:
+    """A process's resident memory (or its high-water mark with ``VmHWM:``) in MB; 0 if it is gone."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
+            if line.startswith(field):
+                return int(line.split()[1]) / 1024
     except OSError:
-        return None
-    return None
+        pass
+    return 0.0
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children[int(fields[1])].append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        out.append(todo.pop())
+        todo.extend(children.get(out[-1], []))
+    return out
+
+
+class PeakMemory(threading.Thread):
+    """Samples the resident memory of this process's tree (driver, JVM, Python workers) every second."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_mb = 0.0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(1.0):
+            self.peak_mb = max(self.peak_mb, sum(_rss_mb(p) for p in _tree(os.getpid())))
+
+    def stop(self) -> float:
+        self._stop_event.set()
+        return round(self.peak_mb, 1)
 
 
 def _frames(session: Any, events: int, shops: int, days: int, start: dt.date) -> dict[str, Any]:
@@ -50,45 +91,92 @@ def _frames(session: Any, events: int, shops: int, days: int, start: dt.date) ->
                 else F.lit(None).cast(spark_type(c.type)).alias(c.name) for c in TABLES[name].columns]
         return frame.select(*cols)
 
-    n_sessions = max(1, events // EVENTS_PER_SESSION)
-    visitors = max(1, n_sessions // 3)
+    n_sessions = max(1, -(-events // EVENTS_PER_SESSION))
+    per_shop = -(-n_sessions // shops)
+    pool = max(1, per_shop // 3)
     first = F.lit(dt.datetime.combine(start, dt.time())).cast("timestamp_ntz")
-    s = session.range(n_sessions).withColumnRenamed("id", "s")
-    sessions = (s.withColumn("shop_id", F.concat(F.lit("shop"), (F.col("s") % shops).cast("string")))
-                .withColumn("session_id", F.concat(F.lit("s"), F.col("s").cast("string")))
-                .withColumn("visitor_id", F.concat(F.lit("v"), F.pmod(F.hash("s"), F.lit(visitors)).cast("string")))
-                .withColumn("started_at", first + F.make_dt_interval(
-                    F.floor(F.col("s") * days / n_sessions), F.pmod(F.hash("s", F.lit(1)), F.lit(23)),
-                    F.pmod(F.hash("s", F.lit(2)), F.lit(60)), F.lit(0)))
-                .withColumn("source", F.element_at(F.array(*[F.lit(x) for x in
-                                                            ("search", "ads", "direct", "social")]),
-                                                   (F.pmod(F.hash("s", F.lit(3)), F.lit(4)) + 1).cast("int")))
-                .withColumn("device", F.when(F.pmod(F.hash("s", F.lit(4)), F.lit(10)) < 7, "mobile")
-                            .otherwise("desktop"))
-                .withColumn("region", F.concat(F.lit("r"), F.pmod(F.hash("s", F.lit(5)), F.lit(30)).cast("string"))))
-    ev = session.range(events).withColumn("s", (F.col("id") / EVENTS_PER_SESSION).cast("long") % n_sessions)
-    events_frame = (ev.join(sessions.select("s", "shop_id", "session_id", "visitor_id", "started_at"), "s")
-                    .withColumn("event_id", F.concat(F.lit("e"), F.col("id").cast("string")))
-                    .withColumn("ts", F.col("started_at") + F.make_dt_interval(
-                        F.lit(0), F.lit(0), (F.col("id") % EVENTS_PER_SESSION) * 2, F.lit(0)))
-                    .withColumn("event_type", F.when(F.pmod(F.hash("id"), F.lit(10)) < 6, "page_view")
-                                .otherwise("product_view"))
-                    .withColumn("product_id", F.concat(F.lit("p"), F.pmod(F.hash("id", F.lit(9)), F.lit(500))
-                                                       .cast("string"))))
-    paying = sessions.where(F.pmod(F.hash("s", F.lit(6)), F.lit(100)) < 3)
-    orders = (paying.withColumn("order_id", F.concat(F.lit("o"), F.col("s").cast("string")))
+
+    def of_session(s: Any) -> dict[str, Any]:
+        """The session columns of session number ``s``: sessions are numbered by shop, then day."""
+        shop = F.floor(s / per_shop)
+        return {
+            "shop_id": F.concat(F.lit("shop"), shop.cast("string")),
+            "session_id": F.concat(F.lit("s"), s.cast("string")),
+            "visitor_id": F.concat(F.lit("v"), (shop * pool + F.pmod(F.hash(s), F.lit(pool))).cast("string")),
+            "started_at": first + F.make_dt_interval(
+                F.floor((s - shop * per_shop) * days / per_shop), F.pmod(F.hash(s, F.lit(1)), F.lit(23)),
+                F.pmod(F.hash(s, F.lit(2)), F.lit(60)), F.lit(0)),
+        }
+
+    tasks = max(1, events // EVENTS_PER_TASK)
+    s = F.col("s")
+    sessions = session.range(0, n_sessions, 1, max(1, tasks // EVENTS_PER_SESSION)).withColumnRenamed("id", "s")
+    sessions = sessions.select("s", *[c.alias(n) for n, c in of_session(s).items()],
+                               F.element_at(F.array(*[F.lit(x) for x in ("search", "ads", "direct", "social")]),
+                                            (F.pmod(F.hash(s, F.lit(3)), F.lit(4)) + 1).cast("int")).alias("source"),
+                               F.when(F.pmod(F.hash(s, F.lit(4)), F.lit(10)) < 7, "mobile").otherwise("desktop")
+                               .alias("device"),
+                               F.concat(F.lit("r"), F.pmod(F.hash(s, F.lit(5)), F.lit(30)).cast("string"))
+                               .alias("region"))
+    i = F.col("id")
+    ev_session = of_session(F.floor(i / EVENTS_PER_SESSION))
+    events_frame = session.range(0, events, 1, tasks).select(
+        *[ev_session[c].alias(c) for c in ("shop_id", "session_id", "visitor_id")],
+        F.concat(F.lit("e"), i.cast("string")).alias("event_id"),
+        (ev_session["started_at"] + F.make_dt_interval(F.lit(0), F.lit(0), (i % EVENTS_PER_SESSION) * 2, F.lit(0)))
+        .alias("ts"),
+        F.when(F.pmod(F.hash(i), F.lit(10)) < 6, "page_view").otherwise("product_view").alias("event_type"),
+        F.concat(F.lit("p"), F.pmod(F.hash(i, F.lit(9)), F.lit(500)).cast("string")).alias("product_id"))
+    orders = (sessions.where(F.pmod(F.hash(s, F.lit(6)), F.lit(100)) < 3)
+              .withColumn("order_id", F.concat(F.lit("o"), s.cast("string")))
               .withColumn("customer_id", F.col("visitor_id"))
               .withColumn("created_at", F.col("started_at") + F.expr("INTERVAL 10 MINUTES"))
               .withColumn("paid_at", F.col("started_at") + F.expr("INTERVAL 12 MINUTES"))
               .withColumn("status", F.lit("paid"))
-              .withColumn("pay_amount", (F.pmod(F.hash("s", F.lit(7)), F.lit(40000)) / 100 + 9.9)
+              .withColumn("pay_amount", (F.pmod(F.hash(s, F.lit(7)), F.lit(40000)) / 100 + 9.9)
                           .cast("decimal(18,2)")))
-    shop_rows = session.range(shops).select(
+    shop_rows = session.range(0, shops, 1, 1).select(
         F.concat(F.lit("shop"), F.col("id").cast("string")).alias("shop_id"),
         F.concat(F.lit("Bench shop "), F.col("id").cast("string")).alias("name"), F.lit("tmall").alias("platform"),
         F.lit("CNY").alias("currency"), F.lit("Asia/Shanghai").alias("timezone"))
     return {"shops": canonical("shops", shop_rows), "sessions": canonical("sessions", sessions),
             "events": canonical("events", events_frame), "orders": canonical("orders", orders)}
+
+
+def _shuffle_metrics(event_logs: Path, app_id: str) -> dict[str, dict[str, int]]:
+    """Per job group (step): shuffle bytes/records written, input bytes/records read, from the event log."""
+    log = next(p for p in event_logs.iterdir() if app_id in p.name)
+    group_of_stage: dict[int, str] = {}
+    totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    with log.open() as lines:
+        for line in lines:
+            event = json.loads(line)
+            kind = event.get("Event")
+            if kind == "SparkListenerJobStart":
+                group = (event.get("Properties") or {}).get("spark.jobGroup.id") or "other"
+                for stage in event.get("Stage IDs", []):
+                    group_of_stage[stage] = group
+            elif kind == "SparkListenerTaskEnd":
+                metrics = event.get("Task Metrics") or {}
+                into = totals[group_of_stage.get(event["Stage ID"], "other")]
+                write = metrics.get("Shuffle Write Metrics") or {}
+                into["shuffle_write_bytes"] += write.get("Shuffle Bytes Written", 0)
+                into["shuffle_write_records"] += write.get("Shuffle Records Written", 0)
+                read = metrics.get("Input Metrics") or {}
+                into["input_bytes"] += read.get("Bytes Read", 0)
+                into["input_records"] += read.get("Records Read", 0)
+                into["spill_disk_bytes"] += metrics.get("Disk Bytes Spilled", 0)
+    return {k: dict(v) for k, v in totals.items()}
+
+
+def _table_row(out: dict[str, Any]) -> str:
+    """The run as one row of docs/lake.md's table."""
+    gib = 1024 ** 3
+    return (f"| {out['events']:,} | {out['shops']} | {out['days']} | {out['generate_s']} | {out['rollups_s']} | "
+            f"{out['diagnosis_s']} | {out['wall_s']} | {out['peak_jvm_mb']:,.0f} | {out['peak_tree_mb']:,.0f} | "
+            f"{out['lake_bytes'] / gib:.2f} GiB | {sum(out['rollup_rows'].values()):,} | "
+            f"{out['shuffle'].get('rollups', {}).get('shuffle_write_bytes', 0) / gib:.2f} GiB | "
+            f"{out['load_average']} |")
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -97,9 +185,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--shops", type=int, default=4)
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--out", type=Path, default=Path("/work/cache/lake-bench"))
-    parser.add_argument("--driver-memory", default="3g")
+    parser.add_argument("--driver-memory", default="6g")
+    parser.add_argument("--shuffle-partitions", type=int, default=0,
+                        help="default: one per 5M events (at least 4); adaptive execution coalesces small ones")
     args = parser.parse_args(argv)
-    os.environ.setdefault("PYSPARK_SUBMIT_ARGS", f"--driver-memory {args.driver_memory} pyspark-shell")
+    args.out.mkdir(parents=True, exist_ok=True)
+    scratch, event_logs = args.out / "spark-local", args.out / "spark-events"
+    event_logs.mkdir(exist_ok=True)
+    os.environ.setdefault("PYSPARK_SUBMIT_ARGS", " ".join((
+        f"--driver-memory {args.driver_memory}",
+        f"--conf spark.local.dir={scratch}",  # shuffle and spill files on the big disk, not /tmp
+        "--conf spark.eventLog.enabled=true", f"--conf spark.eventLog.dir={event_logs}",
+        "--conf spark.eventLog.rolling.enabled=false", "--conf spark.eventLog.compress=false",
+        "pyspark-shell")))
 
     from junshi import Shop
     from junshi.rollup.spark import rebuild
@@ -108,25 +206,44 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     root = args.out / "lake"
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
+    peak = PeakMemory()
+    peak.start()
+    wall = time.perf_counter()
     session = lake_session()
-    session.sparkContext.setLogLevel("ERROR")
+    sc = session.sparkContext
+    sc.setLogLevel("ERROR")
+    session.conf.set("spark.sql.shuffle.partitions", str(args.shuffle_partitions or max(4, args.events // 5_000_000)))
+    session.conf.set("spark.sql.adaptive.enabled", "true")
+    # the generated rows come grouped by shop x month: write them with a few open files, not a sort per task
+    session.conf.set("spark.sql.optimizer.plannedWrite.enabled", "false")
+    session.conf.set("spark.sql.maxConcurrentOutputFileWriters", "4")
     start = dt.date(2024, 1, 1)
-    out: dict[str, Any] = {"events": args.events, "shops": args.shops, "days": args.days,
-                           "master": session.sparkContext.master, "cores": os.cpu_count()}
+    out: dict[str, Any] = {"events": args.events, "shops": args.shops, "days": args.days, "master": sc.master,
+                           "cores": os.cpu_count(), "driver_memory": args.driver_memory,
+                           "shuffle_partitions": session.conf.get("spark.sql.shuffle.partitions"),
+                           "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
 
+    sc.setJobGroup("generate", "generate + write")
     clock = time.perf_counter()
-    commit_frames(root, _frames(session, args.events, args.shops, args.days, start), operation="bench")
-    out["generate_and_write_s"] = round(time.perf_counter() - clock, 1)
+    frames = _frames(session, args.events, args.shops, args.days, start)
+    committed = commit_frames(root, frames, operation="bench", clustered=True)
+    out["generate_s"] = round(time.perf_counter() - clock, 1)
+    out["rows"] = {name: sum(f.rows for f in committed.tables[name].files) for name in frames}
+    out["files"] = {name: len(committed.tables[name].files) for name in frames}
     out["lake_bytes"] = sum(p.stat().st_size for p in root.rglob("*.parquet"))
     print(json.dumps(out), flush=True)  # each step as it ends: a long run shows its progress
 
+    sc.setJobGroup("rollups", "rollups")
     clock = time.perf_counter()
     wh = SparkLakeWarehouse(f"lake:{root}", session=session)
     committed = rebuild(wh, [f"shop{i}" for i in range(args.shops)])
     out["rollups_s"] = round(time.perf_counter() - clock, 1)
-    out["rollup_rows"] = committed.tables["rollup_visits"].rows + committed.tables["rollup_paid"].rows
+    out["rollup_rows"] = {t: sum(f.rows for f in committed.tables[t].files)
+                          for t in ("rollup_visits", "rollup_paid", "rollup_ids")}
+    out["rollup_bytes"] = sum(p.stat().st_size for t in out["rollup_rows"] for p in (root / t).rglob("*.parquet"))
     print(json.dumps(out), flush=True)
 
+    sc.setJobGroup("diagnosis", "a day's diagnosis")
     day = start + dt.timedelta(days=args.days - 2)
     clock = time.perf_counter()
     diagnosis = Shop(wh, "shop0").diagnose(day, depth=1)
@@ -134,9 +251,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     out["diagnosis_day"] = day.isoformat()
     out["diagnosis_sales"] = {"current": float(diagnosis.total.current), "baseline": float(diagnosis.total.baseline),
                               "effects": {k: float(v) for k, v in diagnosis.total.effects.items()}}
-    out["peak_jvm_mb"] = _jvm_peak_mb(session)
-    out["peak_python_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["wall_s"] = round(time.perf_counter() - wall, 1)
+    out["peak_jvm_mb"] = round(_rss_mb(sc._gateway.proc.pid, "VmHWM:"), 1)  # the JVM spark-submit became
+    out["peak_tree_mb"] = peak.stop()
+    out["load_average"] = round(os.getloadavg()[0], 1)
+    app_id = sc.applicationId
+    session.stop()  # flushes the event log
+    out["shuffle"] = _shuffle_metrics(event_logs, app_id)
+    out["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     print(json.dumps(out, indent=1))
+    with (args.out / "results.md").open("a") as results:
+        results.write(_table_row(out) + "\n")
     return out
 
 
