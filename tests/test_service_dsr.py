@@ -23,7 +23,8 @@ def test_forecast_arithmetic(tmp_path: Path) -> None:
     (3 negative mentions) and p9 (3 low ratings). No past forecast can be scored yet: the model, and the
     80% interval from the ratings' variance: variance of the 13 = (10x25 + 3x4 - 56^2/13) / 12 = 1.73077;
     the new ratings are 3 / 6 of the window in 30 days; half-width 1.2816 x 0.5 x sqrt(2 x 1.73077 / 3)
-    = 0.68834: 2.4655 .. 3.8422, whose top is below 4.7: the alert is likely."""
+    = 0.68834: 2.4655 .. 3.8422, whose top is below 4.7: the alert is likely. Without peers, against a
+    threshold of 3.5 only the forecast is below it (possible); against 3.0 there is no alert."""
     rows = [dict(review_id=f"a{i}", product_id="p1", created_at="2024-01-01 10:00", dsr_item=5) for i in range(10)]
     rows += [dict(review_id=f"b{i}", product_id="p9", created_at="2024-06-20 10:00", dsr_item=2, text="质量很差")
              for i in range(3)]
@@ -42,6 +43,11 @@ def test_forecast_arithmetic(tmp_path: Path) -> None:
     assert item["method"] == "model" and item["certainty"] == "likely"
     assert item["aspects"] == [{"aspect": "quality", "negative": 3}]
     assert item["products"] == [{"product_id": "p9", "low_ratings": 3}]
+    with connect(tmp_path / "no_peers.duckdb", "s") as shop:  # the same ratings, no peers
+        load_duckdb(shop.warehouse, {"reviews": rows})
+        unsure, clear = (dsr_forecast(shop, date(2024, 6, 28), threshold)["scores"][0] for threshold in (3.5, 3.0))
+    assert unsure["certainty"] == "possible" and unsure["below_threshold"] and not unsure["below_peer"]
+    assert clear["certainty"] is None and not clear["alert"]
 
 
 def test_new_ratings_level_against_a_separate_fit() -> None:
