@@ -164,7 +164,12 @@ class Backtest:
 def backtest(daily: pd.DataFrame, score: str, warmup: int = WARMUP) -> Backtest | None:
     """The rolling-origin backtest of ``rolling_origin`` on every day with ``warmup`` days behind it and
     30 ahead."""
-    f = rolling_origin(daily, score, warmup).iloc[warmup:].dropna(subset=["point", "actual"])
+    return backtest_of(rolling_origin(daily, score, warmup), warmup)
+
+
+def backtest_of(origins: pd.DataFrame, warmup: int = WARMUP) -> Backtest | None:
+    """The backtest of a frame of ``rolling_origin``."""
+    f = origins.iloc[warmup:].dropna(subset=["point", "actual"])
     if f.empty:
         return None
     err, model, naive = (f[c] - f["actual"] for c in ("point", "model", "no_change"))
@@ -229,7 +234,7 @@ def dsr_forecast(shop: Shop, as_of: date | None = None, threshold: float = THRES
         crossed = [line for line, below in ((peer, below_peer), (threshold, below_threshold)) if below]
         neg = mentions[(mentions["polarity"] < 0) & mentions["aspect"].isin(SCORE_ASPECTS[score])]
         aspects = [{"aspect": a, "negative": int(c)} for a, c in neg["aspect"].value_counts().items()]
-        bt = backtest(daily, score)
+        bt = backtest_of(f)
         m = REGISTRY[score]
         out.append({
             "metric": score, "name_zh": m.name.zh, "name_en": m.name.en,
