@@ -79,6 +79,17 @@ def test_a_day_before_the_first_rating_has_no_score(tmp_path: Path) -> None:
     assert got["as_of"] == "1999-12-31" and got["scores"] == []
 
 
+def test_a_score_whose_ratings_all_leave_the_window_stays(tmp_path: Path) -> None:
+    """Three ratings of 5 on 2024-01-01 only: on 2024-06-15 they are in the 180-day window (score 5.0) but
+    leave it within 30 days and nothing new comes; the forecast is no change (it was NaN) without a range."""
+    rows = [dict(review_id=f"a{i}", product_id="p1", created_at="2024-01-01 10:00", dsr_item=5) for i in range(3)]
+    with connect(tmp_path / "w.duckdb", "s") as shop:
+        load_duckdb(shop.warehouse, {"reviews": rows})
+        item = dsr_forecast(shop, date(2024, 6, 15))["scores"][0]
+    assert (item["current"], item["forecast"], item["low"], item["high"]) == (5.0, 5.0, 5.0, 5.0)
+    assert item["method"] == "no_change" and not item["alert"]
+
+
 def _stepping_ratings(days: int = 200, step_day: int = 120) -> pd.DataFrame:
     """``days`` of 20-22 ratings a day at a level of 4.5 that steps up by 0.2 for good on ``step_day``,
     with a daily sum of squares as if a tenth of the ratings were one point off the level."""

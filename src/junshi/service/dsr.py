@@ -117,7 +117,8 @@ def rolling_origin(daily: pd.DataFrame, score: str, warmup: int = WARMUP) -> pd.
     ``low``..``high`` (the 10th..90th percentile of that method's known errors; too few: the new ratings'
     share of the window times a normal spread of their mean, as uncertain as the mean of as many ratings
     twice over: once for the level, once for the ratings drawn around it), the ``actual`` and the model's
-    and no change's forecasts. Intervals are clipped to the 1..5 scale."""
+    and no change's forecasts. Intervals are clipped to the 1..5 scale. When no rating of the last 150
+    days nor of the last 30 would be in the window: no change, without an interval."""
     f = forecast_frame(daily, score)
     forecasts = {"model": f["forecast"].to_numpy(), "no_change": f["current"].to_numpy()}
     errors = {k: v - f["actual"].to_numpy() for k, v in forecasts.items()}
@@ -138,6 +139,8 @@ def rolling_origin(daily: pd.DataFrame, score: str, warmup: int = WARMUP) -> pd.
             method = min(past, key=lambda k: (float(np.abs(past[k]).mean()), k != "model"))
             low = min(-float(np.quantile(past[method], 0.9)), -spread[i])
             high = max(-float(np.quantile(past[method], 0.1)), spread[i])
+        if np.isnan(forecasts["model"][i]):  # no rating would be left in the window: nothing to forecast from
+            method, low, high = "no_change", 0.0, 0.0
         point = forecasts[method][i]
         rows.append((method, point, min(max(point + low, 1.0), 5.0), min(max(point + high, 1.0), 5.0)))
     out = pd.DataFrame(rows, index=f.index, columns=["method", "point", "low", "high"])
