@@ -117,8 +117,8 @@ def rolling_origin(daily: pd.DataFrame, score: str, warmup: int = WARMUP) -> pd.
     ``low``..``high`` (the 10th..90th percentile of that method's known errors; too few: the new ratings'
     share of the window times a normal spread of their mean, as uncertain as the mean of as many ratings
     twice over: once for the level, once for the ratings drawn around it), the ``actual`` and the model's
-    and no change's forecasts. Intervals are clipped to the 1..5 scale. When no rating of the last 150
-    days nor of the last 30 would be in the window: no change, without an interval."""
+    and no change's forecasts. Intervals are clipped to the 1..5 scale. When no rating would be in the
+    window in 30 days (none in the last 150 days): no change, without an interval."""
     f = forecast_frame(daily, score)
     forecasts = {"model": f["forecast"].to_numpy(), "no_change": f["current"].to_numpy()}
     errors = {k: v - f["actual"].to_numpy() for k, v in forecasts.items()}
