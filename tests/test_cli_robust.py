@@ -103,3 +103,25 @@ def test_awkward_customer_inputs_are_messages(db: str, tmp_path: Path, capsys: p
     (tmp_path / "gbk.json").write_bytes('{"name": "女装人群"}'.encode("gbk"))  # \xc8\xba is not UTF-8
     code, _, err = run_cli(capsys, "customers", "audience", f"@{tmp_path / 'gbk.json'}", "--db", db)
     assert code == 2 and "UTF-8" in err
+
+
+@pytest.mark.parametrize("argv", [
+    ("kpi", "-m", "sales", "--from", "2024-02-30"),
+    ("kpi", "-m", "sales", "--to", "yesterday"),
+    ("diagnose", "--date", "2024-13-01"),
+    ("risk", "orders", "--from", "2024/01/05"),
+    ("customers", "rfm", "--as-of", "31.03.2024"),
+    ("service", "logistics", "--as-of", "2024-3-1x"),
+    ("promo", "plan", "--target-sales", "1000", "--date", "11.11"),
+    ("simulate", "--days", "1", "--end-date", "2024-02-30"),
+])
+def test_a_day_that_is_no_date_names_its_option(db: str, argv: tuple[str, ...],
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Every day option goes through one parser (junshi.periods.parse_day): the message names the option and
+    the value, says how to write a day, in the user's language, and nothing is written."""
+    code, out, err = run_cli(capsys, *argv, "--db", db)
+    option = next(a for a in argv if a.startswith("--") and a not in ("--days", "--target-sales"))
+    value = argv[argv.index(option) + 1]
+    assert code != 0, out
+    assert option in err and repr(value) in err and "YYYY-MM-DD" in err, err
+    assert "Traceback" not in err

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
 from zoneinfo import ZoneInfo
 
-from junshi.errors import MetricError, MissingDataError
+from junshi.errors import ConfigError, MetricError, MissingDataError
 from junshi.i18n import Lang, Text
 
 if TYPE_CHECKING:
@@ -179,13 +179,29 @@ def default_period(shop: Shop, today: dt.date | None = None) -> Period:
             hint_en="Load orders on the Data page or with `junshi ingest`, or choose a date.",
             hint_zh="请在“数据”页面或用 `junshi ingest` 导入订单，或选择日期。",
         )
-    last = max(_as_date(r["day"]) for r in sold)
+    last = max(as_day(r["day"]) for r in sold)
     window = last - dt.timedelta(days=SIZE_WINDOW - 1)
-    buyers = sum(r["paid_buyers"] or 0 for r in sold if window <= _as_date(r["day"]) <= last)
+    buyers = sum(r["paid_buyers"] or 0 for r in sold if window <= as_day(r["day"]) <= last)
     return shortcut("7d" if buyers / SIZE_WINDOW < SMALL_SHOP_BUYERS else "day", last)
 
 
-def _as_date(value: object) -> dt.date:
+def parse_day(value: dt.date | str, what: str = "date") -> dt.date:
+    """A day the user gave (a date, or an ISO ``YYYY-MM-DD`` string); a ConfigError naming ``what`` otherwise."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ConfigError(
+            f"{what} {value!r} is not a date.", f"{what} {value!r} 不是日期。",
+            hint_en="Write dates as YYYY-MM-DD, e.g. 2026-11-25.", hint_zh="日期请写成 YYYY-MM-DD，例如 2026-11-25。",
+        ) from None
+
+
+def as_day(value: object) -> dt.date:
+    """The day of a value the warehouse returned: a date, a datetime or timestamp, or an ISO string."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from junshi.jsonable import jsonable
+from junshi.periods import as_day
 
 if TYPE_CHECKING:
     from junshi.shop import Shop
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 def _day(value: Any) -> dt.date | None:
     if value is None or value != value:  # None or NaT
         return None
-    return value.date() if isinstance(value, dt.datetime) else dt.date.fromisoformat(str(value)[:10])
+    return as_day(value)
 
 
 def order_days(shop: Shop) -> tuple[dt.date | None, dt.date | None]:

@@ -14,22 +14,10 @@ from junshi.analysis.channels import costed_channels, paid_sources
 from junshi.analysis.diagnosis import DIMENSIONS, Diagnoser, Diagnosis, Period
 from junshi.analysis.source import kpi_fetch, kpi_frame, kpi_history, table_frame
 from junshi.errors import ConfigError, JunshiError, MissingDataError
+from junshi.periods import parse_day
 
 if TYPE_CHECKING:
     from junshi.shop import Shop
-
-
-def parse_day(value: date | str) -> date:
-    """A date or ISO string; a clear error otherwise."""
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise ConfigError(
-            f"Not a date: {value!r}.", f"不是日期：{value!r}。",
-            hint_en="Write dates as YYYY-MM-DD.", hint_zh="日期请写成 YYYY-MM-DD。",
-        ) from exc
 
 
 def data_span(shop: Shop) -> tuple[date, date]:

@@ -17,6 +17,7 @@ from junshi.cli.options import (
     ShopOption,
     TableFormat,
     open_shop,
+    option_day,
 )
 from junshi.cli.output import console, err_console, print_frame, print_json
 from junshi.errors import ConfigError
@@ -57,18 +58,19 @@ def rfm_cmd(
     engine: EngineOption = Engine.duckdb,
 ) -> None:
     """RFM groups (重要价值客户 champions ... 一般挽留客户 lost): sizes, revenue, what to do."""
+    day, since = option_day(as_of, "--as-of"), option_day(movement_from, "--movement-from")
     with open_shop(db, shop, clean, engine=engine) as s:
         if per_customer:
-            _emit_frame(s.customers.rfm(as_of), fmt, tr("RFM per customer", "客户 RFM"))
+            _emit_frame(s.customers.rfm(day), fmt, tr("RFM per customer", "客户 RFM"))
             return
-        groups = s.customers.rfm_groups(as_of)
+        groups = s.customers.rfm_groups(day)
         name_col = "group_zh" if get_lang() == "zh" else "group_en"
         action_col = "action_zh" if get_lang() == "zh" else "action_en"
         shown = groups[[name_col, "customers", "share", "revenue", "revenue_share", action_col]]
         from junshi.customers.summary import last_purchase_day
 
-        end = as_of or last_purchase_day(s.table("orders")).isoformat()
-        movement = s.customers.rfm_movement(movement_from, end) if movement_from else None
+        end = day or last_purchase_day(s.table("orders"))
+        movement = s.customers.rfm_movement(since, end) if since else None
     if fmt == "json":
         data: dict[str, Any] = {"groups": json.loads(groups.to_json(orient="records", force_ascii=False))}
         if movement is not None:
@@ -93,8 +95,9 @@ def cohorts_cmd(
 ) -> None:
     """Cohorts by first-purchase month/week: share buying in each later period, share that bought
     again, cumulative revenue per customer."""
+    day = option_day(as_of, "--as-of")
     with open_shop(db, shop, clean, engine=engine) as s:
-        frame = s.customers.cohorts(period, as_of, by)  # type: ignore[arg-type]  # validated inside
+        frame = s.customers.cohorts(period, day, by)  # type: ignore[arg-type]  # validated inside
     _emit_frame(frame, fmt, tr("Cohorts", "同期群"))
 
 
@@ -233,8 +236,9 @@ def churn_cmd(
     engine: EngineOption = Engine.duckdb,
 ) -> None:
     """Churn warning (流失预警): customers probably gone, ranked by the value at stake."""
+    day = option_day(as_of, "--as-of")
     with open_shop(db, shop, clean, engine=engine) as s:
-        frame = s.customers.churn(as_of, threshold, days, model)
+        frame = s.customers.churn(day, threshold, days, model)
     _emit_frame(frame.head(top) if top else frame, fmt, tr("Churn warning", "流失预警"))
 
 

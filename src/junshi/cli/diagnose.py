@@ -14,6 +14,7 @@ from junshi.cli.options import (
     NoteFormatOption,
     ShopOption,
     open_shop,
+    option_day,
 )
 from junshi.cli.output import print_json
 
@@ -39,7 +40,7 @@ def diagnose(
     from junshi.analysis.morning_note import diagnosis_text
 
     with open_shop(db, shop, clean, engine=engine) as s:
-        diag = s.diagnose(date, vs=vs, metric=metric, depth=depth)
+        diag = s.diagnose(option_day(date, "--date"), vs=vs, metric=metric, depth=depth)
         currency = str(s.settings["currency"])
     if fmt == "json":
         print_json(diag.to_json())
@@ -57,7 +58,7 @@ def alerts(
     from junshi.analysis.morning_note import alerts_text
 
     with open_shop(db, shop, clean, engine=engine) as s:
-        found = s.alerts(date)
+        found = s.alerts(option_day(date, "--date"))
     if fmt == "json":
         print_json({"alerts": [a.to_json() for a in found]})
     else:
@@ -75,7 +76,7 @@ def advise(
     from junshi.analysis.service import analysis_day
 
     with open_shop(db, shop, clean, engine=engine) as s:
-        day = analysis_day(s, date)
+        day = analysis_day(s, option_day(date, "--date"))
         recs = s.advise(day)
         if fmt == "json":
             print_json({"date": day.isoformat(), "recommendations": [a.to_json() for a in recs]})

@@ -15,6 +15,7 @@ from junshi.cli.options import (
     ShopOption,
     TableFormat,
     open_shop,
+    option_day,
 )
 from junshi.cli.output import console, err_console
 from junshi.errors import MetricError
@@ -105,13 +106,14 @@ def kpi_cmd(
     engine: EngineOption = Engine.duckdb,
 ) -> None:
     """Metrics (口径) by dimensions over a period, optionally compared."""
+    first, last = option_day(start, "--from"), option_day(end, "--to")
     with open_shop(db, shop, clean, engine=engine) as s:
         if explain_:
             from junshi.metrics import explain
 
-            print(explain(s.warehouse, s.shop_id, _split(metrics), _split(by), start, end, _where(where)))
+            print(explain(s.warehouse, s.shop_id, _split(metrics), _split(by), first, last, _where(where)))
             return
-        result = s.kpi(_split(metrics), _split(by), start, end, _where(where), compare)
+        result = s.kpi(_split(metrics), _split(by), first, last, _where(where), compare)
     if fmt == "json":
         print(result.to_json())
     elif fmt == "csv":

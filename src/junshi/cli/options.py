@@ -97,8 +97,8 @@ def open_shop(
     return connect(db, shop, clean=clean)
 
 
-def option_day(value: str | None) -> date | None:
-    """A --start/--end/--as-of option as a date (None when not given); a clear error when it is not one."""
-    from junshi.analysis.service import parse_day
+def option_day(value: str | None, option: str) -> date | None:
+    """A day option (``--from``, ``--as-of`` ...) as a date (None when not given); an error naming the option."""
+    from junshi.periods import parse_day
 
-    return None if value is None else parse_day(value)
+    return None if value is None else parse_day(value, option)

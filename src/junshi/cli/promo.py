@@ -46,15 +46,18 @@ def review_cmd(
     """Post-mortem (活动复盘): incremental sales against the shop's own counterfactual with an interval, demand
     pulled forward and hangover netted out, KPIs by phase, presale deposits and balances, cannibalisation,
     new customers and their repurchase, products out of stock and the sales they lost."""
-    from junshi.analysis.service import parse_day
     from junshi.errors import ConfigError
+    from junshi.periods import parse_day
     from junshi.promo.review import last_promotion, review
 
     if (start is None) != (end is None):
         raise ConfigError("Give both --start and --end, or neither.", "请同时给出 --start 和 --end，或都不给。")
     with open_shop(db, shop) as s:
-        a, b, main = last_promotion(s) if start is None or end is None else (parse_day(start), parse_day(end), None)
-        data = review(s, a, b, day=option_day(day) or main, products=None if products is None else
+        if start is None or end is None:
+            a, b, main = last_promotion(s)
+        else:
+            a, b, main = parse_day(start, "--start"), parse_day(end, "--end"), None
+        data = review(s, a, b, day=option_day(day, "--date") or main, products=None if products is None else
                       [p.strip() for p in products.split(",") if p.strip()])
     if fmt == TableFormat.json:
         print_json(data)
@@ -88,12 +91,12 @@ def plan_cmd(
     """Plan (活动策划): the target as visitors x payment conversion x spend per buyer (with intervals), visitors
     per source and the paid spend they cost, the spend ratio's band, the day-by-day curve and the stock each
     product needs (forecast units with an upper quantile against stock)."""
-    from junshi.analysis.service import parse_day
     from junshi.marketing.ads import STAGE_NAMES
+    from junshi.periods import parse_day
     from junshi.promo.plan import plan
 
     with open_shop(db, shop) as s:
-        data = plan(s, target, parse_day(day), warm_up_days=warm_up, after_days=after)
+        data = plan(s, target, parse_day(day, "--date"), warm_up_days=warm_up, after_days=after)
         currency = str(s.settings["currency"])
     if fmt == TableFormat.json:
         print_json(data)
@@ -132,7 +135,7 @@ def forecast_cmd(
     from junshi.promo.forecast import forecast
 
     with open_shop(db, shop) as s:
-        data = forecast(s, option_day(as_of), days)
+        data = forecast(s, option_day(as_of, "--as-of"), days)
     if fmt == TableFormat.json:
         print_json(data)
         return
@@ -156,12 +159,12 @@ def live_cmd(
 ) -> None:
     """Live pace (实时作战): cumulative sales by hour against the plan's curve, the projected close with its
     interval, and an alert when the day falls off pace."""
-    from junshi.analysis.service import parse_day
     from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
+    from junshi.periods import parse_day
     from junshi.promo.live import live
 
     with open_shop(db, shop) as s:
-        data = live(s, parse_day(day), target, hour)
+        data = live(s, parse_day(day, "--date"), target, hour)
         currency = str(s.settings["currency"])
     if fmt == TableFormat.json:
         print_json(data)

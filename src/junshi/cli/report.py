@@ -50,14 +50,13 @@ def report(
 ) -> None:
     """A report (KPI cards, KPI tree, diagnosis, alerts, advice, traffic, products, service, customers) as a
     file: HTML, PDF or Excel, in the language of --lang; --clean: without the suspect orders (刷单剔除后)."""
-    from junshi.analysis.service import parse_day
-    from junshi.periods import default_period
+    from junshi.periods import default_period, parse_day
     from junshi.reports import build_report, period_kind
     from junshi.reports.render import file_name, render, report_format
 
     kind, form = period_kind(period), report_format(fmt)
     with open_shop(db, shop, clean, engine=engine) as s:
-        day = parse_day(date) if date else default_period(s).end
+        day = parse_day(date, "--date") if date else default_period(s).end
         built = build_report(s, day, kind, get_lang(), dashboard_url)
     data = render(built, form)
     out = out or Path(file_name(built, form))
@@ -84,8 +83,7 @@ def push(
 ) -> None:
     """Send the report's headline to a work chat (or the report by e-mail, PDF attached), once: the same
     report to the same target is not sent twice unless --again."""
-    from junshi.analysis.service import parse_day
-    from junshi.periods import default_period
+    from junshi.periods import default_period, parse_day
     from junshi.push import channel_name, push_report
     from junshi.push.deliver import check_target
     from junshi.push.ledger import fingerprint
@@ -94,7 +92,7 @@ def push(
     chan, kind = channel_name(to), period_kind(period)
     check_target(chan, webhook)
     with open_shop(db, shop) as s:
-        day = parse_day(date) if date else default_period(s).end
+        day = parse_day(date, "--date") if date else default_period(s).end
         built = build_report(s, day, kind, get_lang(), dashboard_url)
         key = f"push:{chan}:{fingerprint(webhook)}:{kind}:{day.isoformat()}"
         done = push_report(s, built, chan, webhook, secret, key=key, again=again)

@@ -52,7 +52,7 @@ def reviews_cmd(start: StartOption = None, end: EndOption = None, shop: ShopOpti
     from junshi.vocab import REVIEW_ASPECTS
 
     with open_shop(db, shop) as s:
-        data = review_aspects(s, option_day(start), option_day(end))
+        data = review_aspects(s, option_day(start, "--start"), option_day(end, "--end"))
     if fmt == TableFormat.json:
         print_json(data)
         return
@@ -84,7 +84,8 @@ def logistics_cmd(
     from junshi.vocab import DELIVERY_STAGES
 
     with open_shop(db, shop) as s:
-        data = logistics(s, option_day(start), option_day(end), option_day(as_of)).as_dict()
+        data = logistics(s, option_day(start, "--start"), option_day(end, "--end"),
+                         option_day(as_of, "--as-of")).as_dict()
     if fmt == TableFormat.json:
         print_json(data)
         return
@@ -121,7 +122,7 @@ def dsr_cmd(
     from junshi.vocab import REVIEW_ASPECTS
 
     with open_shop(db, shop) as s:
-        data = dsr_forecast(s, option_day(as_of), threshold)
+        data = dsr_forecast(s, option_day(as_of, "--as-of"), threshold)
     if fmt == TableFormat.json:
         print_json(data)
         return

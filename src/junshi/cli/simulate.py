@@ -11,6 +11,7 @@ from junshi.cli.options import DbOption, ShopOption
 from junshi.cli.output import console
 from junshi.errors import ConfigError
 from junshi.i18n import get_lang, tr
+from junshi.periods import parse_day
 
 if TYPE_CHECKING:
     from junshi.simulate import GroundTruth
@@ -80,7 +81,7 @@ def simulate_cmd(
     from junshi.simulate.export import check_platform
     from junshi.warehouse import resolve_db
 
-    end = _parse_date(end_date)
+    end = None if end_date is None else parse_day(end_date, "--end-date")
     if as_platform is not None:
         check_platform(as_platform)
     truth = _run(resolve_db(db), days=days, visitors=visitors_per_day, seed=seed, lang=_data_lang(lang), shop=shop,
@@ -111,16 +112,6 @@ def _export(db: str, shop: str, platform: str, out: Path) -> None:
     console().print(tr("Wrote {n} {p} files into {out}; load them with: junshi ingest {out} --shop NAME",
                      "已写出 {n} 个 {p} 文件到 {out}；导入：junshi ingest {out} --shop 店铺名",
                      n=len(files), p=platform, out=out))
-
-
-def _parse_date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"--end-date {value!r} is not a date.", f"--end-date {value!r} 不是日期。",
-                          hint_en="Write it as YYYY-MM-DD.", hint_zh="请写成 YYYY-MM-DD。") from None
 
 
 def demo_is_current(db: str, shop: str, *, days: int, visitors: float, seed: int, lang: str, end: dt.date) -> bool:

@@ -27,9 +27,10 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from junshi.customers.summary import TableSource, as_date, last_purchase_day, purchases, require_rows
+from junshi.customers.summary import TableSource, last_purchase_day, purchases, require_rows
 from junshi.errors import ConfigError, MissingDataError, ModelError
 from junshi.exports import export_path, write_table
+from junshi.periods import parse_day
 
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "contains"]
 OPS: tuple[str, ...] = ("==", "!=", "<", "<=", ">", ">=", "in", "contains")
@@ -223,7 +224,7 @@ class _Context:
         m = re.fullmatch(r"\s*(\d+)\s*d\s*", str(value))
         if m:
             return self.as_of - dt.timedelta(days=int(m.group(1)) - 1)
-        return as_date(value, "audience date")
+        return parse_day(value, "audience date")
 
     def predicted(self, horizon: float) -> pd.DataFrame:
         if horizon not in self.predictions:
@@ -267,9 +268,8 @@ def _ids(ctx: _Context, cond: Condition) -> ibis.Table:
         require_rows(src, ("customers",), "customer attributes", "客户属性")
         c = src.table("customers")
         col = (ctx.as_of.year - c.birth_year) if cond.column == "age" else c[cond.column]
-        value = (
-            as_date(cond.value) if cond.column == "registered_at" and cond.op not in ("in", "contains") else cond.value
-        )
+        is_day = cond.column == "registered_at" and cond.op not in ("in", "contains")
+        value = parse_day(cond.value) if is_day else cond.value
         return c.filter(_compare(col, cond.op, value)).select("customer_id")
     if isinstance(cond, InRFMGroup | Predicted):
         if isinstance(cond, InRFMGroup):
@@ -355,7 +355,7 @@ def members(src: TableSource, audience: Audience) -> pd.DataFrame:
     for cond in audience.conditions:
         _check(cond)
     try:
-        as_of = as_date(audience.as_of) if audience.as_of else last_purchase_day(src.table("orders"))
+        as_of = parse_day(audience.as_of) if audience.as_of else last_purchase_day(src.table("orders"))
     except MissingDataError:
         as_of = dt.date.today()
     ctx = _Context(src, as_of)

@@ -11,9 +11,10 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from junshi.customers.summary import as_date, customer_summary, last_purchase_day
+from junshi.customers.summary import customer_summary, last_purchase_day
 from junshi.errors import ConfigError, ModelError
 from junshi.i18n import Text
+from junshi.periods import parse_day
 
 if TYPE_CHECKING:  # the models (SciPy) are imported where fitted: the server starts without them
     from junshi.models import BetaGeoModel, GammaGammaModel, ParetoNBDModel
@@ -71,7 +72,7 @@ def fit_clv(
 ) -> CLVFit:
     """Fit BG/NBD (and Pareto/NBD when ``pareto``) and Gamma-Gamma on purchases up to ``calibration_end``
     (default: the last purchase day). The Gamma-Gamma part is None when fewer than 3 customers repeat."""
-    end = as_date(calibration_end, "calibration end") if calibration_end is not None else last_purchase_day(orders)
+    end = parse_day(calibration_end, "calibration end") if calibration_end is not None else last_purchase_day(orders)
     summary = customer_summary(orders, end, unit_days=unit_days, holdout_end=holdout_end)
     if int((summary.frequency > 0).sum()) == 0:
         raise ModelError(
@@ -176,7 +177,7 @@ def validate(
     fit Pareto/NBD for its churn AUCs (slow when the data push it to "nobody drops out")."""
     fit = fit_clv(orders, calibration_end, unit_days=unit_days, pareto=pareto, holdout_end=holdout_end)
     s = fit.summary
-    hend = as_date(holdout_end)
+    hend = parse_day(holdout_end)
     horizon = (pd.Timestamp(hend) - pd.Timestamp(fit.calibration_end)).days / unit_days
     x, tx, t = s.frequency.to_numpy(), s.recency.to_numpy(), s["T"].to_numpy()
     predicted = fit.bgnbd.expected_purchases(horizon, x, tx, t)

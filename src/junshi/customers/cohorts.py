@@ -12,13 +12,13 @@ import pandas as pd
 
 from junshi.customers.summary import (
     TableSource,
-    as_date,
     last_purchase_day,
     purchase_days,
     purchases,
     require_rows,
 )
 from junshi.errors import ConfigError, MissingDataError
+from junshi.periods import parse_day
 
 Period = Literal["month", "week"]
 Breakdown = Literal["source", "first_product", "first_category"]
@@ -96,7 +96,7 @@ def cohorts(
             hint_zh="可用：" + "、".join(BREAKDOWNS),
         )
     orders = src.table("orders")
-    end = as_date(as_of, "as-of date") if as_of is not None else last_purchase_day(orders)
+    end = parse_day(as_of, "as-of date") if as_of is not None else last_purchase_day(orders)
     p = purchases(orders)
     p = p.filter(p.day <= end)
     d = purchase_days(p)

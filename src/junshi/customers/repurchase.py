@@ -12,8 +12,9 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from junshi.customers.summary import as_date, last_purchase_day, purchase_days, purchases
+from junshi.customers.summary import last_purchase_day, purchase_days, purchases
 from junshi.errors import MissingDataError
+from junshi.periods import parse_day
 
 if TYPE_CHECKING:
     from junshi.shop import Shop
@@ -64,8 +65,8 @@ def repurchase(
 ) -> Repurchase:
     """Repurchase rate, time between purchases and order-count distribution, from the warehouse."""
     orders = src.table("orders")
-    stop = as_date(end, "end date") if end is not None else last_purchase_day(orders)
-    begin = as_date(start, "start date") if start is not None else None
+    stop = parse_day(end, "end date") if end is not None else last_purchase_day(orders)
+    begin = parse_day(start, "start date") if start is not None else None
     p = purchases(orders)
     p = p.filter(p.day <= stop)
     if begin is not None:

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from junshi.customers.summary import TableSource, as_date, last_purchase_day, purchases
+from junshi.customers.summary import TableSource, last_purchase_day, purchases
 from junshi.errors import MissingDataError
+from junshi.periods import parse_day
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def rfm(src: TableSource, as_of: dt.date | str | None = None) -> pd.DataFrame:
     group (key), group_zh, group_en. Sorted by customer_id.
     """
     orders = src.table("orders")
-    day = as_date(as_of, "as-of date") if as_of is not None else last_purchase_day(orders)
+    day = parse_day(as_of, "as-of date") if as_of is not None else last_purchase_day(orders)
     p = purchases(orders)
     p = p.filter(p.day <= day)
     agg = p.group_by("customer_id").aggregate(

@@ -15,6 +15,7 @@ import ibis
 import pandas as pd
 
 from junshi.errors import ConfigError, MissingDataError
+from junshi.periods import parse_day
 
 
 class TableSource(Protocol):
@@ -58,23 +59,6 @@ def purchase_days(purchases_: ibis.Table) -> ibis.Table:
     return p.group_by(["customer_id", "day"]).aggregate(amount=p.amount.sum(), orders=p.count())
 
 
-def as_date(value: dt.date | str, what: str = "date") -> dt.date:
-    """A date from a date or an ISO string, or a ConfigError saying what to write."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise ConfigError(
-            f"Invalid {what} {value!r}.",
-            f"无效的日期 {value!r}（{what}）。",
-            hint_en="Write dates as YYYY-MM-DD, e.g. 1997-09-30.",
-            hint_zh="日期请写成 YYYY-MM-DD，例如 1997-09-30。",
-        ) from exc
-
-
 def summary_expr(
     days: ibis.Table,
     calibration_end: dt.date | str,
@@ -91,7 +75,7 @@ def summary_expr(
     repeat purchase days (0 without repeats). With ``holdout_end``: holdout_purchases (purchase days
     in (calibration_end, holdout_end]) and holdout_revenue.
     """
-    end = as_date(calibration_end, "calibration end")
+    end = parse_day(calibration_end, "calibration end")
     cal = days.filter(days.day <= end)
     agg = cal.group_by("customer_id").aggregate(
         first_purchase=cal.day.min(),
@@ -114,7 +98,7 @@ def summary_expr(
     )
     if holdout_end is None:
         return out
-    hend = as_date(holdout_end, "holdout end")
+    hend = parse_day(holdout_end, "holdout end")
     if hend <= end:
         raise ConfigError(
             f"The holdout end {hend} must be after the calibration end {end}.",
@@ -149,8 +133,8 @@ def customer_summary(
     frame: pd.DataFrame = expr.order_by("customer_id").execute()
     if frame.empty:
         raise MissingDataError(
-            f"No paid orders of known customers on or before {as_date(calibration_end)}.",
-            f"{as_date(calibration_end)} 及之前没有已知客户的已付款订单。",
+            f"No paid orders of known customers on or before {parse_day(calibration_end)}.",
+            f"{parse_day(calibration_end)} 及之前没有已知客户的已付款订单。",
             hint_en="Load orders with customer_id and paid_at (junshi ingest), or choose a later date.",
             hint_zh="请导入含 customer_id 与 paid_at 的订单（junshi ingest），或选择更晚的日期。",
         )

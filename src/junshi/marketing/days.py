@@ -17,7 +17,7 @@ def report_days(shop: Shop, table: str, column: str, start: dt.date | str | None
                 missing: MissingDataError) -> tuple[dt.date, dt.date]:
     """``start``..``end``; a missing end is the last day of ``table.column``, a missing start 30 days before it.
     ``missing`` is raised when the table has no rows for the shop."""
-    from junshi.analysis.service import parse_day
+    from junshi.periods import parse_day
 
     last = shop.table(table)[column].max().execute()
     if last is None or last != last:  # no rows: None or NaT

@@ -21,6 +21,7 @@ from junshi.metrics.model import Source
 from junshi.metrics.notes import Note
 from junshi.metrics.registry import REGISTRY
 from junshi.metrics.result import KpiResult, MetricInfo
+from junshi.periods import parse_day
 from junshi.rollup import bitmaps
 from junshi.rollup.tables import ROLLUPS
 from junshi.schema import TABLES
@@ -36,18 +37,6 @@ def _as_tuple(value: str | Sequence[str] | None) -> tuple[str, ...]:
     if isinstance(value, str):
         return tuple(v.strip() for v in value.split(",") if v.strip())
     return tuple(value)
-
-
-def _as_date(value: DateLike, what: str) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value.date() if isinstance(value, dt.datetime) else value
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise MetricError(
-            f"{what} {value!r} is not a date.", f"{what} {value!r} 不是日期。",
-            hint_en="Write dates as YYYY-MM-DD.", hint_zh="日期请写成 YYYY-MM-DD。",
-        ) from None
 
 
 def _filters(filters: Mapping[str, Any] | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -116,7 +105,8 @@ class _DataCheck:
 def build_query(metrics: str | Sequence[str], by: str | Sequence[str] | None, start: DateLike, end: DateLike,
                 filters: Mapping[str, Any] | None) -> Query:
     """Normalise the arguments of :func:`kpi` (strings may be comma-separated)."""
-    q = Query(_as_tuple(metrics), _as_tuple(by), _as_date(start, "start"), _as_date(end, "end"),
+    q = Query(_as_tuple(metrics), _as_tuple(by), None if start is None else parse_day(start, "start"),
+              None if end is None else parse_day(end, "end"),
               _filters(filters))
     if not q.metrics:
         raise MetricError("No metric asked for.", "没有指定指标。",

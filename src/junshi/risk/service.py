@@ -7,20 +7,11 @@ import datetime as dt
 import pandas as pd
 
 from junshi.errors import ConfigError, MissingDataError
+from junshi.periods import parse_day
 from junshi.risk.aftersale import AbuseRisk, Check, abuse_risk
 from junshi.risk.score import DEFAULT_THRESHOLD, OrderRisk, score_orders
 from junshi.risk.store import save_suspects
 from junshi.warehouse import BaseWarehouse, Writable
-
-
-def _day(value: str | dt.date | None, what: str) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"{what} {value!r} is not a date.", f"{what} {value!r} 不是日期。",
-                          hint_en="Write YYYY-MM-DD.", hint_zh="请写成 YYYY-MM-DD。") from None
 
 
 def period_of(wh: BaseWarehouse, shop_id: str, start: str | dt.date | None, end: str | dt.date | None
@@ -32,7 +23,8 @@ def period_of(wh: BaseWarehouse, shop_id: str, start: str | dt.date | None, end:
     if pd.isna(first):
         raise MissingDataError("The shop has no orders to score.", "该店铺没有可评分的订单。",
                                hint_en="Load orders first (junshi ingest).", hint_zh="请先导入订单（junshi ingest）。")
-    lo, hi = _day(start, "--from") or first.date(), _day(end, "--to") or last.date()
+    lo = parse_day(start, "--from") if start is not None else first.date()
+    hi = parse_day(end, "--to") if end is not None else last.date()
     if lo > hi:
         raise ConfigError(f"--from {lo} is after --to {hi}.", f"--from {lo} 晚于 --to {hi}。",
                           hint_en="Swap the two days.", hint_zh="请交换两个日期。")

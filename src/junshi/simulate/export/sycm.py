@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from junshi.periods import as_day
 from junshi.shop import Shop
 from junshi.simulate.export.ads import AD_REPORTS
 from junshi.simulate.export.files import Cell, count, item_id, money, percent, sycm_name, write_sycm_xlsx
@@ -67,14 +68,10 @@ def _cells(row: Any, columns: tuple[Column, ...]) -> list[Cell]:
     return [fmt(row[metric]) for _h, metric, fmt in columns]
 
 
-def _day(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-
-
 def write_overview(shop: Shop, folder: Path, start: dt.date, end: dt.date) -> list[Path]:
     """整体看板 取数: one row per day from ``start`` to ``end``."""
     frame = _kpi(shop, OVERVIEW, ["day"], start, end).sort_values("day")
-    rows = ([_day(r["day"]).isoformat(), *_cells(r, OVERVIEW)] for _i, r in frame.iterrows())
+    rows = ([as_day(r["day"]).isoformat(), *_cells(r, OVERVIEW)] for _i, r in frame.iterrows())
     header = ["统计日期", *(h for h, _m, _f in OVERVIEW)]
     return [write_sycm_xlsx(folder / sycm_name("整体看板_取数", start, end), "整体看板", start, end, header, rows)]
 
@@ -101,7 +98,7 @@ def write_sources(shop: Shop, folder: Path, start: dt.date, end: dt.date) -> lis
     header = ["流量来源", "来源明细", *(h for h, _m, _f in SOURCES)]
     out = []
     for day, rows in frame.groupby("day", sort=True):
-        d = _day(day)
+        d = as_day(day)
         rows = rows[rows["source"].notna()]
         rows = rows.assign(_name=rows["source"].map(lambda s: names.get(s, (s, OTHER_LEVEL_1))[0]),
                            _l1=rows["source"].map(lambda s: names.get(s, (s, OTHER_LEVEL_1))[1]))
@@ -120,7 +117,7 @@ def write_products(shop: Shop, folder: Path, start: dt.date, end: dt.date) -> li
     header = ["统计日期", "商品ID", "商品名称", "货号", "商品状态", *(h for h, _m, _f in PRODUCTS)]
     out = []
     for day, rows in frame.groupby("day", sort=True):
-        d = _day(day)
+        d = as_day(day)
         cells = ([d.isoformat(), item_id(r["product"]), names.get(r["product"], r["product"]), r["product"],
                   "当前在线", *_cells(r, PRODUCTS)] for _i, r in rows.sort_values("product").iterrows())
         out.append(write_sycm_xlsx(folder / sycm_name("商品效果", d, d), "商品效果", d, d, header, cells))
