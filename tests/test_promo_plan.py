@@ -116,3 +116,23 @@ def test_a_weekday_the_shop_is_closed_is_left_out() -> None:
     fc = fit(UnitHistory(units, pd.DataFrame(False, index=days, columns=units.columns)), 7)
     assert fc.total("B") == pytest.approx(12.0, rel=0.05)
     assert float(fc.mean["B"][fc.mean.index.weekday == 5].iloc[0]) == 0.0
+
+
+def test_an_orders_only_shop_is_planned_by_buyers(olist_tail_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Olist has orders but no visitors: the target is paying buyers x spend per buyer (no visitors, conversion,
+    sources or spend), with the same curve and stock as a shop with visits; the CLI says what visitor data adds."""
+    from cli_commands import run_cli
+    from junshi.promo.history import paid_span
+
+    with connect(olist_tail_db) as shop:
+        day = paid_span(shop)[1] + dt.timedelta(days=20)
+        p = plan(shop, 50000.0, day)
+    assert p["uv"] is None and p["payment_conversion_rate"] is None and p["sources"] == [] and p["spend"] is None
+    assert p["paid_buyers"] * p["spend_per_buyer"] == pytest.approx(50000.0, abs=0.05 * p["spend_per_buyer"])
+    assert p["paid_buyers_interval"][0] <= p["paid_buyers"] <= p["paid_buyers_interval"][1]
+    assert [d["sales"] for d in p["days"] if d["phase"] == "main"] == [50000.0]
+    assert all(d["uv"] is None for d in p["days"]) and p["products"]
+    code, out, err = run_cli(capsys, "--lang", "en", "promo", "plan", "--target-sales", "50000",
+                             "--date", day.isoformat(), "--db", str(olist_tail_db))
+    assert code == 0, err
+    assert "paying buyers" in out and "load visitor data" in out

@@ -104,18 +104,30 @@ def plan_cmd(
     if fmt == TableFormat.csv:
         _rows(data["products"], fmt, "")
         return
-    console().print(tr(
-        "{target} on {day} = {uv:,.0f} visitors × {conv:.2%} conversion × {spb} per buyer "
-        "(visitors {lo:,.0f} ~ {hi:,.0f}); paid spend {spend} = {ratio:.1%} of the target (band of a {stage} shop "
-        "{b0:.0%}-{b1:.0%}: {status}).",
-        "{day} 目标 {target} = 访客 {uv:,.0f} × 支付转化率 {conv:.2%} × 客单价 {spb}（访客 {lo:,.0f} ~ {hi:,.0f}）；"
-        "推广花费 {spend}，占目标 {ratio:.1%}（{stage}店铺的区间 {b0:.0%}-{b1:.0%}：{status}）。",
-        target=_money(data["target_sales"], currency), day=data["date"], uv=data["uv"],
-        conv=data["payment_conversion_rate"], spb=_money(data["spend_per_buyer"], currency),
-        lo=data["uv_interval"][0], hi=data["uv_interval"][1], spend=_money(data["spend"], currency),
-        ratio=data["spend_ratio"], stage=STAGE_NAMES[data["stage"]](get_lang()), b0=data["spend_band"][0],
-        b1=data["spend_band"][1], status=data["spend_status"]))
-    _rows(data["sources"], fmt, tr("Visitors per source", "各来源访客"))
+    if data["uv"] is None:
+        console().print(tr(
+            "{target} on {day} = {buyers:,.0f} paying buyers (between {lo:,.0f} and {hi:,.0f}) × {spb} per buyer; "
+            "load visitor data (生意参谋 reports or sessions) for visitors, conversion and paid spend.",
+            "{day} 目标 {target} = 支付买家数 {buyers:,.0f}（{lo:,.0f} ~ {hi:,.0f}）× 客单价 {spb}；"
+            "导入访客数据（生意参谋报表或访问记录）后可得访客、转化率和推广花费。",
+            target=_money(data["target_sales"], currency), day=data["date"], buyers=data["paid_buyers"],
+            lo=data["paid_buyers_interval"][0], hi=data["paid_buyers_interval"][1],
+            spb=_money(data["spend_per_buyer"], currency)))
+    else:
+        console().print(tr(
+            "{target} on {day} = {uv:,.0f} visitors × {conv:.2%} conversion × {spb} per buyer "
+            "(visitors {lo:,.0f} ~ {hi:,.0f}); paid spend {spend} = {ratio:.1%} of the target (band of a {stage} shop "
+            "{b0:.0%}-{b1:.0%}: {status}).",
+            "{day} 目标 {target} = 访客 {uv:,.0f} × 支付转化率 {conv:.2%} × 客单价 {spb}"
+            "（访客 {lo:,.0f} ~ {hi:,.0f}）；"
+            "推广花费 {spend}，占目标 {ratio:.1%}（{stage}店铺的区间 {b0:.0%}-{b1:.0%}：{status}）。",
+            target=_money(data["target_sales"], currency), day=data["date"], uv=data["uv"],
+            conv=data["payment_conversion_rate"], spb=_money(data["spend_per_buyer"], currency),
+            lo=data["uv_interval"][0], hi=data["uv_interval"][1], spend=_money(data["spend"], currency),
+            ratio=data["spend_ratio"], stage=STAGE_NAMES[data["stage"]](get_lang()), b0=data["spend_band"][0],
+            b1=data["spend_band"][1], status=data["spend_status"]))
+    if data["sources"]:
+        _rows(data["sources"], fmt, tr("Visitors per source", "各来源访客"))
     _rows([{**d, "phase": _phase(d["phase"])} for d in data["days"]], fmt, tr("Day by day", "每日计划"))
     need = [p for p in data["products"] if p["stock_needed"]]
     if need:

@@ -6,6 +6,10 @@ The rates come from the shop's own history: its last past event of the same kind
 Friday main day in the data that sold well above its weeks before) if any, else its ordinary days (the last
 :data:`ORDINARY_DAYS` days). Visitors are what the target needs at those rates, so
 ``uv * payment_conversion_rate * spend_per_buyer == target_sales``.
+
+A shop without visitor data (orders only: a platform's order export) gets the plan by buyers,
+``paid_buyers * spend_per_buyer == target_sales``: no visitors, conversion, sources or paid spend, but the same
+curve, basis and stock.
 """
 
 from __future__ import annotations
@@ -118,7 +122,7 @@ def _sources(shop: Shop, basis: Basis, uv: float, ordinary: tuple[date, date]) -
         share = float(r["uv"]) / total if total else 0.0
         visitors = uv * share
         vc = costs.get(str(r["source"]))
-        out.append({"source": str(r["source"]), "share": round(share, 4), "uv": round(visitors, 1),
+        out.append({"source": str(r["source"]), "share": round(share, 4), "uv": round(visitors),
                     "visitor_cost": None if vc is None else round(vc, 4),
                     "spend": None if vc is None else round(visitors * vc, 2)})
     return out
@@ -164,45 +168,58 @@ def plan(shop: Shop, target_sales: float, day: date, *, warm_up_days: int = WARM
     rates = kpi_frame(shop, ["payment_conversion_rate", "spend_per_buyer"], [], start=basis.start, end=basis.end)
     conv, spb = (float(rates[m].iloc[0]) if len(rates) and rates[m].iloc[0] == rates[m].iloc[0] else 0.0
                  for m in ("payment_conversion_rate", "spend_per_buyer"))
-    if conv <= 0 or spb <= 0:
-        raise MissingDataError("The shop's visitors or buyers are unknown, so conversion is too.",
-                               "本店没有访客或买家数据，无法计算转化率。",
-                               hint_en="Load visits (生意参谋 reports or sessions) with the orders.",
-                               hint_zh="请导入访客数据（生意参谋报表或访问记录）和订单。")
+    if spb <= 0:
+        raise MissingDataError(f"No paying buyers from {basis.start} to {basis.end}, so no spend per buyer.",
+                               f"{basis.start} 至 {basis.end} 没有付款买家，无法计算客单价。",
+                               hint_en="Load the orders of the weeks before.", hint_zh="请导入之前几周的订单。")
     days_o = daily(shop, ["payment_conversion_rate", "spend_per_buyer", "sales", "uv"], ordinary[0], ordinary[1])
-    conv_iv = _rate_interval(days_o["payment_conversion_rate"], conv)
     spb_iv = _rate_interval(days_o["spend_per_buyer"], spb)
-    uv = target_sales / (conv * spb)
-    uv_iv = [target_sales / (conv_iv[1] * spb_iv[1]), target_sales / (conv_iv[0] * spb_iv[0])]
-    sources = _sources(shop, basis, uv, ordinary)
-    spend = sum(s["spend"] for s in sources if s["spend"] is not None)
+    buyers, buyers_iv = target_sales / spb, [target_sales / spb_iv[1], target_sales / spb_iv[0]]
+    visitors = _visitors(shop, basis, ordinary, days_o, target_sales, conv, spb, spb_iv) if conv > 0 else None
+    uv = None if visitors is None else visitors["uv"]
     # the ordinary sales of the event's days (a forecast from the weeks before), then the phases' factors
     pre_lo = max(first, as_of - timedelta(days=PRE_DAYS - 1))
     hist = daily(shop, ["sales"], pre_lo, as_of)
     pre_days, window = day_range(pre_lo, as_of), day_range(start, end)
     base = counterfactual(pre_days, series(hist, "sales", pre_days), window).forecast
-    uv_value = float(days_o["sales"].sum()) / float(days_o["uv"].sum()) if days_o["uv"].sum() else 0.0
+    visits = float(days_o["uv"].sum()) if uv is not None else 0.0
+    uv_value = float(days_o["sales"].sum()) / visits if visits else 0.0  # sales per visitor of the ordinary days
     days, lift = [], []
     for d, b in zip(window, base, strict=True):
         phase = "warm_up" if d < day else "main" if d == day else "after"
         sales = target_sales if phase == "main" else b * (basis.warm_up if phase == "warm_up" else basis.after)
         lift.append(sales / b if b > 0 else 1.0)
+        day_uv = None if uv is None else uv if phase == "main" else sales / uv_value if uv_value else 0.0
         days.append({"date": d.isoformat(), "phase": phase, "sales": round(sales, 2), "ordinary_sales": round(b, 2),
-                     "uv": round(uv if phase == "main" else sales / uv_value if uv_value else 0.0, 1)})
+                     "uv": None if day_uv is None else round(day_uv)})
     return {
         "target_sales": target_sales, "date": day.isoformat(), "start": start.isoformat(), "end": end.isoformat(),
         "as_of": as_of.isoformat(),
         "basis": {"kind": basis.kind, "start": basis.start.isoformat(), "end": basis.end.isoformat(),
                   "warm_up": round(basis.warm_up, 4), "after": round(basis.after, 4)},
-        "uv": uv, "uv_interval": [round(x, 1) for x in uv_iv],
-        "payment_conversion_rate": conv, "payment_conversion_rate_interval": [round(x, 6) for x in conv_iv],
+        **(visitors or {"uv": None, "uv_interval": None, "payment_conversion_rate": None,
+                        "payment_conversion_rate_interval": None, "sources": [], "spend": None, "spend_ratio": None,
+                        "stage": None, "spend_band": None, "spend_status": None}),
         "spend_per_buyer": spb, "spend_per_buyer_interval": [round(x, 2) for x in spb_iv],
-        "paid_buyers": round(uv * conv, 1),
-        "sources": sources, "spend": round(spend, 2), "spend_ratio": round(spend / target_sales, 4),
-        **_spend_band(shop, spend / target_sales, as_of),
+        "paid_buyers": round(buyers, 1), "paid_buyers_interval": [round(x, 1) for x in buyers_iv],
         "days": days, "hourly": hourly_profile(shop, basis),
         "products": _products(shop, as_of, first, start, end, lift),
     }
+
+
+def _visitors(shop: Shop, basis: Basis, ordinary: tuple[date, date], days_o: pd.DataFrame, target_sales: float,
+              conv: float, spb: float, spb_iv: list[float]) -> dict[str, Any]:
+    """The visitors the target needs at the basis' conversion and spend per buyer, their sources and the paid
+    spend they imply (a shop with visitor data)."""
+    conv_iv = _rate_interval(days_o["payment_conversion_rate"], conv)
+    uv = target_sales / (conv * spb)
+    uv_iv = [target_sales / (conv_iv[1] * spb_iv[1]), target_sales / (conv_iv[0] * spb_iv[0])]
+    sources = _sources(shop, basis, uv, ordinary)
+    spend = sum(s["spend"] for s in sources if s["spend"] is not None)
+    return {"uv": uv, "uv_interval": [round(x, 1) for x in uv_iv], "payment_conversion_rate": conv,
+            "payment_conversion_rate_interval": [round(x, 6) for x in conv_iv], "sources": sources,
+            "spend": round(spend, 2), "spend_ratio": round(spend / target_sales, 4),
+            **_spend_band(shop, spend / target_sales, ordinary[1])}
 
 
 def _products(shop: Shop, as_of: date, first: date, start: date, end: date, lift: list[float]
@@ -221,7 +238,7 @@ def _products(shop: Shop, as_of: date, first: date, start: date, end: date, lift
         upper = fc.quantile(pid, lift=mult)
         on_hand = stock.get(pid)
         free = None if on_hand is None else on_hand - held.get(pid, 0)
-        out.append({"product_id": pid, "forecast_units": round(mean, 2), "upper_units": upper, "stock": on_hand,
+        out.append({"product_id": pid, "forecast_units": round(mean), "upper_units": upper, "stock": on_hand,
                     "presale_units": held.get(pid, 0),
                     "stock_needed": None if free is None else max(0, math.ceil(upper - free)),
                     "stockout_risk": None if free is None else 1.0 if free < 0

@@ -134,7 +134,7 @@ class PlanDay(Model):
     phase: str
     sales: float
     ordinary_sales: float
-    uv: float
+    uv: float | None
 
 
 class PlanProduct(Model):
@@ -151,14 +151,15 @@ class Plan(Model):
     target_sales: float
     date: str
     basis: str
-    uv: float
-    uv_interval: list[float]
-    payment_conversion_rate: float
+    uv: float | None = Field(description="Visitors the target needs; null for a shop without visitor data.")
+    uv_interval: list[float] | None
+    payment_conversion_rate: float | None
     spend_per_buyer: float
     paid_buyers: float
-    spend: float
-    spend_ratio: float
-    spend_band: list[float]
+    paid_buyers_interval: list[float]
+    spend: float | None
+    spend_ratio: float | None
+    spend_band: list[float] | None
     spend_status: str | None
     sources: list[PlanSource]
     days: list[PlanDay]
@@ -248,7 +249,7 @@ def respond(data: dict[str, Any], lang: Lang) -> PromoResponse:
     plan = None
     if pl is not None:
         keep = ("target_sales", "date", "uv", "uv_interval", "payment_conversion_rate", "spend_per_buyer",
-                "paid_buyers", "spend", "spend_ratio", "spend_band", "spend_status", "sources")
+                "paid_buyers", "paid_buyers_interval", "spend", "spend_ratio", "spend_band", "spend_status", "sources")
         plan = Plan(**{k: pl[k] for k in keep}, basis=pl["basis"]["kind"],
                     days=[PlanDay(**d) for d in pl["days"]],
                     products=[PlanProduct(**{k: p[k] for k in PlanProduct.model_fields})

@@ -99,8 +99,12 @@ function live(lv) {
 }
 
 function plan(p) {
+  // without visitor data (an orders-only shop) the target is paying buyers x spend per buyer
+  const factors = p.uv === null
+    ? meta("paid_buyers").name + " " + fmt(p.paid_buyers, "count", { decimals: 0 }) + " × " + meta("spend_per_buyer").name + " " + money(p.spend_per_buyer)
+    : fmt(p.uv, "count", { decimals: 0 }) + " × " + fmt(p.payment_conversion_rate, "ratio") + " × " + money(p.spend_per_buyer);
   document.getElementById("plan-note").textContent = p.date + " · " + T.target + " " + money(p.target_sales) + " = " +
-    fmt(p.uv, "count") + " × " + fmt(p.payment_conversion_rate, "ratio") + " × " + money(p.spend_per_buyer) + " · " + T["basis_" + p.basis];
+    factors + " · " + T["basis_" + p.basis];
   const phase = { warm_up: "#f0a020", main: "#e4393c", after: "#6a8ec8" };
   chart("chart-plan-days", {
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
@@ -111,9 +115,9 @@ function plan(p) {
   table("table-plan-sources", [{ key: "source", label: meta("source").name }, { key: "share_f", label: T.share }, { key: "uv", metric: "uv" },
     { key: "visitor_cost", metric: "visitor_cost" }, { key: "spend", metric: "ad_cost" }],
   p.sources.map((s) => ({ ...s, share_f: fmt(s.share, "ratio") })));
-  table("table-plan-products", [{ key: "product_id", label: T.product }, { key: "forecast_units", label: T.forecast_units },
-    { key: "upper_units", label: T.upper_units }, { key: "stock", label: T.stock }, { key: "presale_units", label: T.presale_units },
-    { key: "stock_needed", label: T.stock_needed }, { key: "risk", label: T.stockout_risk }],
+  table("table-plan-products", [{ key: "product_id", label: T.product }, { key: "forecast_units", label: T.forecast_units, unit: "count" },
+    { key: "upper_units", label: T.upper_units, unit: "count" }, { key: "stock", label: T.stock, unit: "count" },
+    { key: "presale_units", label: T.presale_units, unit: "count" }, { key: "stock_needed", label: T.stock_needed, unit: "count" }, { key: "risk", label: T.stockout_risk }],
   p.products.map((r) => ({ ...r, risk: fmt(r.stockout_risk, "ratio") })));
 }
 
