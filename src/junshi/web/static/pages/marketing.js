@@ -40,11 +40,11 @@ function attribution(a) {
   const platform = a.platform_name[lang];
   chart("chart-attribution", {
     legend: { top: 0, type: "scroll" },
-    tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+    tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: (v) => fmt(v, "count") },
     grid: { left: 60, right: 30, top: 50, bottom: 40, containLabel: true },
     xAxis: { type: "category", data: rows.map(label), axisLabel: { interval: 0, width: 80, overflow: "truncate" } },
-    yAxis: { type: "value" },
-    series: a.models.map((id) => ({ name: names(id), type: "bar", data: rows.map((c) => Number(c.models[id].conversions.toFixed(2))) }))
+    yAxis: { type: "value", axisLabel: { formatter: (v) => fmt(v, "count") } },
+    series: a.models.map((id) => ({ name: names(id), type: "bar", data: rows.map((c) => c.models[id].conversions) }))
       .concat([{ name: platform, type: "bar",
         data: rows.map((c) => (c.platform ? c.platform.conversions : null)) }]),
   });
