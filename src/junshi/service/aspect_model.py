@@ -131,13 +131,20 @@ class AspectModel:
         return clause_polarity(clause, aspect) or int(
             self.polarity_model.predict(self.polarity_vectorizer.transform([_in_context(clause, text)]))[0])
 
+    def aspects_of(self, texts: Sequence[str]) -> list[dict[str, int]]:
+        """Per text, aspect -> polarity: the lexicon's reading plus the mentions the model finds beyond it
+        (the texts scored in one pass: a text at a time costs sklearn's checks each time)."""
+        out = []
+        for text, p in zip(texts, self.probabilities(texts), strict=True):
+            found = lexicon_aspects(text)
+            for aspect in (a for i, a in enumerate(ASPECTS) if p[i] > THRESHOLD and a not in found):
+                found[aspect] = self.polarity(text, aspect)
+            out.append({a: found[a] for a in ASPECTS if a in found})
+        return out
+
     def aspects(self, text: str) -> dict[str, int]:
-        """aspect -> polarity: the lexicon's reading plus the mentions the model finds beyond it."""
-        found = lexicon_aspects(text)
-        p = self.probabilities([text])[0]
-        for aspect in (a for i, a in enumerate(ASPECTS) if p[i] > THRESHOLD and a not in found):
-            found[aspect] = self.polarity(text, aspect)
-        return {a: found[a] for a in ASPECTS if a in found}
+        """aspect -> polarity of one text (:meth:`aspects_of`)."""
+        return self.aspects_of([text])[0]
 
 
 @cache

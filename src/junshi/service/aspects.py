@@ -37,6 +37,8 @@ from junshi.service.lexicon import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import jieba
 
 DEGREE = frozenset(("很", "非常", "太", "特别", "超", "超级", "有点", "有些", "比较", "挺", "真的", "好", "也",
@@ -282,6 +284,11 @@ def aspects(text: str) -> dict[str, int]:
     """aspect -> polarity of a review (1 positive, -1 negative; negative when mentioned both ways): the
     lexicon's reading, and the aspects a trained model finds that it misses
     (:mod:`junshi.service.aspect_model`)."""
+    return aspects_of([text])[0]
+
+
+def aspects_of(texts: Sequence[str]) -> list[dict[str, int]]:
+    """:func:`aspects` of many reviews at once (the model scores them in one pass)."""
     from junshi.service.aspect_model import model  # scikit-learn: imported where used
 
-    return model().aspects(text)
+    return model().aspects_of(texts)

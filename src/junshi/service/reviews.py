@@ -1,32 +1,43 @@
 """What buyers talk about: review aspects per aspect (mentions, negative mentions, share, monthly
 trend, products most affected, example reviews). The JSON contract of ``junshi service reviews``.
 
-Review texts are read into this process (the tagging is Python: jieba and the lexicon); each distinct
+Review texts are read into this process (the tagging is Python: jieba, the lexicon and the model); each distinct
 text is tagged once (platform reviews repeat a lot: 好评！, 满意 ...).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from junshi.errors import MissingDataError
-from junshi.service.aspects import aspects
+from junshi.service.aspects import aspects_of
 from junshi.vocab import REVIEW_ASPECTS
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from junshi.shop import Shop
 
 EXAMPLES = 3
 PRODUCTS = 5
 
 
-@lru_cache(maxsize=65536)
-def _tagged(text: str) -> tuple[tuple[str, int], ...]:
-    return tuple(aspects(text).items())
+TAGGED_TEXTS = 65536  # distinct texts whose aspects are kept between calls
+_tagged: dict[str, tuple[tuple[str, int], ...]] = {}
+
+
+def _tag(texts: Iterable[str]) -> dict[str, tuple[tuple[str, int], ...]]:
+    """text -> its (aspect, polarity) pairs, tagging only the texts not seen before (in one pass)."""
+    wanted = dict.fromkeys(texts)
+    if len(_tagged) + len(wanted) > TAGGED_TEXTS:
+        _tagged.clear()
+    new = [t for t in wanted if t not in _tagged]
+    if new:
+        _tagged.update(zip(new, (tuple(a.items()) for a in aspects_of(new)), strict=True))
+    return _tagged
 
 
 def review_frame(shop: Shop, start: date | None = None, end: date | None = None) -> pd.DataFrame:
@@ -44,7 +55,9 @@ def review_frame(shop: Shop, start: date | None = None, end: date | None = None)
 
 def mention_frame(reviews: pd.DataFrame) -> pd.DataFrame:
     """One row per (review, aspect): review_id, product_id, created_at, rating, text, aspect, polarity."""
-    rows = [(i, a, p) for i, text in zip(reviews.index, reviews["text"], strict=True) for a, p in _tagged(str(text))]
+    texts = [str(t) for t in reviews["text"]]
+    tags = _tag(texts)
+    rows = [(i, a, p) for i, text in zip(reviews.index, texts, strict=True) for a, p in tags[text]]
     m = pd.DataFrame(rows, columns=["_i", "aspect", "polarity"])
     return reviews.join(m.set_index("_i"), how="inner")
 
