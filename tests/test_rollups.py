@@ -199,3 +199,36 @@ def test_rollup_command_rebuilds(shop: Shop, tmp_path: Path, capsys: pytest.Capt
     assert "rollup_paid: 1 days recomputed (2026-06-03 .. 2026-06-03)" in capsys.readouterr().out
     main(["rollup", "--db", db, "--shop", shop.shop_id])
     assert "The rollups were up to date." in capsys.readouterr().out
+
+
+def test_a_refresh_reads_only_the_days_it_is_given(shop: Shop, tmp_path: Path) -> None:
+    """o1 paid 10 on 1 June, o2 paid 20 on 3 June; o2's line of 2 x 4 counts on 3 June (its order's day).
+
+    Changed by hand to 11 and 21, a refresh given 3 June recomputes 3 June only (sales 21; 1 June still says
+    10, so a writer must name every day it touched), then one given 1 June brings 1 June to 11: equal to a
+    rebuild. days_of: orders -> their payment days, order_items -> their order's payment day.
+    """
+    orders = [{"order_id": o, "created_at": f"2026-06-0{d} 12:00:00", "paid_at": f"2026-06-0{d} 12:00:00",
+               "pay_amount": a} for o, d, a in (("o1", 1, 10), ("o2", 3, 20))]
+    _load(shop, tmp_path, "orders", orders)
+    _load(shop, tmp_path, "order_items", [{"order_id": "o2", "line_no": 1, "product_id": "p", "quantity": 2,
+                                           "unit_price": 4}])
+    con = shop.warehouse.con
+    june = [dt.date(2026, 6, d) for d in (1, 3)]
+    assert rollup.days_of(con, "orders", "orders") == set(june)
+    assert rollup.days_of(con, "order_items", "order_items") == {june[1]}
+    assert rollup.days_of(con, "customers", "customers") == set()
+
+    def sales() -> dict[dt.date, float]:
+        rows = con.execute("SELECT date, sum(sales) FROM rollup_paid WHERE shop_id = ? GROUP BY 1",
+                           [shop.shop_id]).fetchall()
+        return {d: float(s) for d, s in rows}
+
+    with shop.warehouse.transaction() as tx:
+        tx.execute("UPDATE orders SET pay_amount = pay_amount + 1")
+        report = rollup.refresh(tx, shop.shop_id, ["orders"], [june[1]])
+        assert report.days == {"rollup_paid": [june[1]], "rollup_products": [june[1]]}
+        assert sales() == {june[0]: 10, june[1]: 21}
+        rollup.refresh(tx, shop.shop_id, ["orders"], [june[0]])
+        assert sales() == {june[0]: 11, june[1]: 21}
+    assert _content(shop) == _rebuilt(shop)

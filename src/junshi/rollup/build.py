@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import duckdb
@@ -122,12 +123,13 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
             for feed in spec.feeds:
                 dirty.setdefault(feed, set()).update(moved)
     report = RefreshReport()
-    for table in (VISITS, PAID, PRODUCTS):
-        if dirty.get(table.name):
-            recompute = _recompute_products if table is PRODUCTS else _recompute
-            for chunk in _chunks(sorted(dirty[table.name])):  # memory bounded by a chunk's rows, not the shop's
-                recompute(con, shop_id, table.name, chunk)
-            report.days[table.name] = sorted(dirty[table.name])
+    with _memory_bound(con):
+        for table in (VISITS, PAID, PRODUCTS):
+            if dirty.get(table.name):
+                recompute = _recompute_products if table is PRODUCTS else _recompute
+                for chunk in _chunks(sorted(dirty[table.name])):  # memory bounded by a chunk's rows, not the shop's
+                    recompute(con, shop_id, table.name, chunk)
+                report.days[table.name] = sorted(dirty[table.name])
     con.execute(f"DELETE FROM {STATE.name} WHERE shop_id = ?", [shop_id])
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # a new stamp: plans cached for the old data expire
     con.execute(f"INSERT INTO {STATE.name} VALUES (?, ?)", [shop_id, now])
@@ -180,6 +182,22 @@ def _moved_days(con: duckdb.DuckDBPyConnection, shop_id: str, name: str,
     return days | {d + dt.timedelta(days=i) for d in days for i in range(1, spec.spill + 1)}
 
 
+MEMORY_LIMIT = "2GB"
+"""DuckDB's memory while rollups are recomputed (its cache of the file's blocks included; it spills to disk
+beyond): a rebuild of a 100M-event shop stays well under 4 GB."""
+
+
+@contextmanager
+def _memory_bound(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """``MEMORY_LIMIT`` on ``con`` for the block; the caller's setting comes back after."""
+    old = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = '{old}'")
+
+
 CHUNK_DAYS = 7
 """Days recomputed in one pass: a rebuild of a long history works through it a week at a time."""
 
@@ -222,10 +240,10 @@ def _visit_rows(con: duckdb.DuckDBPyConnection, shop_id: str, days: list[dt.date
                 "AND session_id IN (SELECT session_id FROM _rollup_pv)",
                 {"shop": shop_id})
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _rollup_members AS WITH per AS (SELECT session_id, CAST(min(ts) AS DATE) AS f, "
-        f"CAST(max(ts) AS DATE) AS l FROM _rollup_pv GROUP BY 1) SELECT r.d AS date, s.visitor_id AS id, "
-        f"{', '.join('s.' + c for c in CELL_DIMS)} FROM _rollup_sessions s JOIN per ON s.session_id = per.session_id "
-        "JOIN _rollup_days r ON r.d BETWEEN per.f AND per.l")
+        "CREATE OR REPLACE TEMP TABLE _rollup_members AS WITH per AS (SELECT session_id, CAST(unnest(generate_series("
+        "CAST(min(ts) AS DATE), CAST(max(ts) AS DATE), INTERVAL 1 DAY)) AS DATE) AS date FROM _rollup_pv GROUP BY 1) "
+        f"SELECT per.date, s.visitor_id AS id, {', '.join('s.' + c for c in CELL_DIMS)} FROM _rollup_sessions s "
+        f"JOIN per ON s.session_id = per.session_id WHERE per.date IN ({_dates(days)})")
     return (f"SELECT CAST(e.ts AS DATE) AS date, {', '.join('s.' + c for c in CELL_DIMS)}, count(*) AS pv "
             f"FROM _rollup_pv e LEFT JOIN _rollup_sessions s ON e.session_id = s.session_id "
             f"WHERE CAST(e.ts AS DATE) IN ({_dates(days)}) GROUP BY ALL")
@@ -233,7 +251,6 @@ def _visit_rows(con: duckdb.DuckDBPyConnection, shop_id: str, days: list[dt.date
 
 def _recompute(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, days: list[dt.date]) -> None:
     """Replace the rows of ``rollup`` for ``days`` (sorted) by the aggregates of the raw rows of those days."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _rollup_days AS SELECT unnest(?::DATE[]) AS d", [days])
     con.execute(f"DELETE FROM {rollup} WHERE shop_id = ? AND date IN ({_dates(days)})", [shop_id])
     cell = ", ".join(("date", *CELL_DIMS))
     numbered = "SELECT d.*, i.n FROM _rollup_members d JOIN _rollup_n i ON i.id = d.id"
@@ -257,7 +274,7 @@ def _recompute(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, days: 
     select = {"shop_id": "$shop", "days": "1", **{c: c for c in ("date", *CELL_DIMS, *order)}}
     select |= {c: '"set"' for c in columns if c.endswith("_set")}
     _insert(con, shop_id, rollup, table, [select[c] for c in columns], "WHERE date IS NOT NULL")
-    _drop(con, "_rollup_members", "_rollup_n", "_rollup_days", "_rollup_pv", "_rollup_sessions")
+    _drop(con, "_rollup_members", "_rollup_n", "_rollup_pv", "_rollup_sessions")
 
 
 def _recompute_products(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, days: list[dt.date]) -> None:
