@@ -67,9 +67,10 @@ ROLLUP_RULES = (
     "read from them when a query splits and filters only by source, device, region, day, week, month or weekday; "
     "split by product, category, brand or product name, uv, cart_visitors, paid_buyers, paid_orders (by product "
     "only), sales and units; otherwise from the raw rows (`--explain` says which: rollup, daily report or raw "
-    "rows). Every load refreshes them in its transaction, for the days whose raw rows changed; `junshi rollup "
-    "--rebuild` recomputes them (after changing the warehouse by other means). A visit is taken to span at most "
-    "one midnight."
+    "rows). Every load refreshes them in its transaction, for the days whose raw rows changed (reading only the "
+    "days its rows were and are on, so a day's load does not read the whole history); `junshi rollup --rebuild` "
+    "recomputes them (after changing the warehouse by other means). A visit is taken to span at most one "
+    "midnight and to start at most a day before its first page view."
 )
 
 
