@@ -155,11 +155,11 @@ def test_time_differences_to_the_fraction_of_a_second_on_spark(
 def test_spark_rebuilds_the_rollups_exactly_as_duckdb(request: pytest.FixtureRequest, simulated: tuple[str, Path],
                                                       tmp_path: Path) -> None:
     """Spark rebuilds the rollups of a copy of the simulated lake: visits, paid orders, the id dictionary and
-    every Roaring bitmap equal the DuckDB file's rollups byte for byte. What Spark does not build (the product
-    rollup, DuckDB's input fingerprints) is cleared with the shop's built mark, so DuckDB reads raw rows until
-    its next load rebuilds them; the figures stay the file's."""
+    every Roaring bitmap and the buyers' first paid days equal the DuckDB file's rollups byte for byte. What Spark
+    does not build (the product rollups, DuckDB's input fingerprints) is cleared with the shop's built mark, so
+    DuckDB reads raw rows until its next load rebuilds them; the figures stay the file's."""
     from junshi.rollup.spark import rebuild
-    from junshi.rollup.tables import IDS, PAID, VISITS
+    from junshi.rollup.tables import FIRST_PAID, IDS, PAID, VISITS
     from junshi.warehouse.lake_spark import SparkLakeWarehouse
 
     lake, file = simulated
@@ -171,13 +171,13 @@ def test_spark_rebuilds_the_rollups_exactly_as_duckdb(request: pytest.FixtureReq
     assert committed.operation == "rollup"
     wh = LakeWarehouse(copy)
     wh.con.execute(f"ATTACH '{file}' AS file (READ_ONLY)")
-    for table in (VISITS, PAID, IDS):
+    for table in (VISITS, PAID, FIRST_PAID, IDS):
         columns = ", ".join(c.name for c in table.columns)
         ours = wh.con.execute(f"SELECT {columns} FROM {table.name} ORDER BY ALL").fetchall()
         assert ours == wh.con.execute(f"SELECT {columns} FROM file.{table.name} ORDER BY ALL").fetchall(), table.name
         assert len(ours) > 50
     wh.con.execute("DETACH file")
-    for table in ("rollup_marks", "rollup_products", "rollup_built"):
+    for table in ("rollup_marks", "rollup_products", "rollup_product_cells", "rollup_built"):
         assert wh.con.execute(f"SELECT count(*) FROM {table}").fetchall() == [(0,)], table
     with Shop(wh) as shop:
         assert shop.kpi(["uv", "pv", "sales", "paid_buyers"], by="source").frame.to_dict("records") == expected

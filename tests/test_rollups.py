@@ -22,6 +22,8 @@ from junshi.metrics import query
 from junshi.metrics.query import explain, kpi
 
 METRICS = ["uv", "pv", "paid_buyers", "paid_orders", "sales", "payment_conversion_rate", "spend_per_buyer"]
+BUYER_METRICS = ["paid_buyers", "paid_orders", "sales", "new_buyers", "returning_buyers", "returning_buyer_share"]
+CELL_PRODUCT_METRICS = ["uv", "paid_buyers", "paid_orders", "sales", "units", "payment_conversion_rate"]
 PRODUCT_METRICS = ["uv", "cart_visitors", "add_to_cart_rate", "paid_buyers", "paid_orders", "sales", "units"]
 DAY0 = dt.datetime(2026, 6, 1)
 SESSIONS = [f"s{i}" for i in range(6)]
@@ -95,15 +97,20 @@ def _content(shop: Shop) -> set[tuple[Any, ...]]:
     out: set[tuple[Any, ...]] = set()
     for table, kinds, cols in (
         ("rollup_visits", ["visitor"], "source, device, region, uv, pv, uv_set"),
-        ("rollup_paid", ["buyer"], "source, device, region, paid_orders, sales, paid_buyers, paid_buyers_set"),
+        ("rollup_paid", ["buyer"], "source, device, region, customer_type, paid_orders, sales, paid_buyers, "
+         "paid_buyers_set"),
         ("rollup_products", ["visitor", "visitor", "buyer"], "product_id, paid_orders, sales, units, uv, "
          "cart_visitors, paid_buyers, uv_set, cart_visitors_set, paid_buyers_set"),
+        ("rollup_product_cells", ["visitor", "buyer"], "product_id, source, device, region, customer_type, uv, "
+         "paid_orders, sales, units, paid_buyers, uv_set, paid_buyers_set"),
     ):
         for row in con.execute(f"SELECT date, {cols} FROM {table} WHERE shop_id = ?", [shop.shop_id]).fetchall():
             plain, sets = row[:len(row) - len(kinds)], row[len(row) - len(kinds):]
             decoded = (frozenset(names[(kind, n)] for n in BitMap.deserialize(blob))
                        for kind, blob in zip(kinds, sets, strict=True))
             out.add((table, *plain, *decoded))
+    out |= {("rollup_first_paid", *r) for r in con.execute(
+        "SELECT id, first_day FROM rollup_first_paid WHERE shop_id = ?", [shop.shop_id]).fetchall()}
     return out
 
 
@@ -141,7 +148,8 @@ def test_rollups_equal_rebuild_and_raw(folder: Path, loads: list[tuple[str, list
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """Loads and reloads (rows replaced by key, moving days, cells and products) keep the rollups equal to a
     full rebuild; uv, pv, buyers, orders, sales and their ratios from rollups equal those from raw rows, and so
-    do product viewers, add-to-cart visitors, buyers, orders, sales and units by product."""
+    do new and returning buyers (each buyer's first paid day kept by the refresh), product viewers,
+    add-to-cart visitors, buyers, orders, sales and units by product, and the same by product and cell."""
     db = folder / f"p{len(list(folder.iterdir()))}.duckdb"
     with connect(db, shop="p") as shop:
         for table, rows in loads:
@@ -151,8 +159,16 @@ def test_rollups_equal_rebuild_and_raw(folder: Path, loads: list[tuple[str, list
                    {"by": "week,region", "filters": {"device": "a"}}):
             fast, raw = _frames(shop, monkeypatch, **kw)
             pd.testing.assert_frame_equal(fast, raw, check_dtype=False, obj=str(kw))
+        for kw in ({"by": "day,customer_type"}, {"by": "source", "filters": {"customer_type": "new"}},
+                   {"start": "2026-06-02", "end": "2026-06-04"}):
+            fast, raw = _frames(shop, monkeypatch, BUYER_METRICS, **kw)
+            pd.testing.assert_frame_equal(fast, raw, check_dtype=False, obj=str(kw))
         for kw in ({"by": "product"}, {"by": "day,product", "start": "2026-06-02", "end": "2026-06-04"}):
             fast, raw = _frames(shop, monkeypatch, PRODUCT_METRICS, **kw)
+            pd.testing.assert_frame_equal(fast, raw, check_dtype=False, obj=str(kw))
+        for kw in ({"by": "product,source"}, {"by": "day,region", "filters": {"product": "p1", "device": "a"}},
+                   {"by": "category,customer_type", "start": "2026-06-02", "end": "2026-06-04"}):
+            fast, raw = _frames(shop, monkeypatch, CELL_PRODUCT_METRICS, **kw)
             pd.testing.assert_frame_equal(fast, raw, check_dtype=False, obj=str(kw))
 
 
@@ -186,6 +202,49 @@ def test_exact_counts_over_days_and_cells(shop: Shop, tmp_path: Path) -> None:
     assert "-- sales: from rollup_paid (支付日汇总), fact rollup_paid (rollup)" in said
     by_hour = explain(shop.warehouse, shop.shop_id, ["uv"], by="hour")  # rollups have no hours
     assert "-- uv: from sessions (访问), fact visit_days (raw rows)" in by_hour
+
+
+def test_new_and_returning_after_an_older_day_loads(shop: Shop, tmp_path: Path) -> None:
+    """c0 pays on 3 June: a new buyer that day (new_buyers 1, returning 0). An order of c0 paid on 1 June, loaded
+    afterwards, makes 1 June c0's first paid day: on 3 June c0 is returning (new 0, returning 1), on 1 June new.
+    Split by customer_type over both days: new = |{c0}| = 1 (1 June), returning = 1 (3 June), sales 5 and 7."""
+    def order(oid: str, day: int, amount: int) -> dict[str, Any]:
+        at = f"2026-06-0{day} 12:00:00"
+        return {"order_id": oid, "customer_id": "c0", "created_at": at, "paid_at": at, "pay_amount": amount}
+
+    def figures(start: str, end: str) -> tuple[int, int]:
+        row = kpi(shop.warehouse, shop.shop_id, ["new_buyers", "returning_buyers"], start=start, end=end).frame
+        return int(row.new_buyers.iloc[0]), int(row.returning_buyers.iloc[0])
+
+    _load(shop, tmp_path, "orders", [order("o3", 3, 7)])
+    assert figures("2026-06-03", "2026-06-03") == (1, 0)
+    _load(shop, tmp_path, "orders", [order("o1", 1, 5)])
+    assert figures("2026-06-03", "2026-06-03") == (0, 1)
+    assert figures("2026-06-01", "2026-06-01") == (1, 0)
+    split = kpi(shop.warehouse, shop.shop_id, ["paid_buyers", "sales"], by="customer_type", start="2026-06-01",
+                end="2026-06-03").frame.set_index("customer_type")
+    assert split.paid_buyers.to_dict() == {"new": 1, "returning": 1}
+    assert split.sales.astype(float).to_dict() == {"new": 5.0, "returning": 7.0}
+    said = explain(shop.warehouse, shop.shop_id, ["new_buyers"], by="customer_type")
+    assert "-- new_buyers: from rollup_paid (支付日汇总), fact rollup_paid (rollup)" in said
+
+
+def test_rollups_of_an_older_layout_are_read_as_not_built_and_upgraded(shop: Shop, tmp_path: Path) -> None:
+    """A warehouse whose rollup_paid predates new / returning (and has no first-paid table) answers from raw rows;
+    its next refresh fills the new tables for every day, equal to a rebuild."""
+    _load(shop, tmp_path, "orders", [{"order_id": f"o{d}", "customer_id": "c0", "created_at": f"2026-06-0{d} 12:00:00",
+                                      "paid_at": f"2026-06-0{d} 12:00:00", "pay_amount": d} for d in (1, 3)])
+    con = shop.warehouse.con
+    con.execute("ALTER TABLE rollup_paid DROP COLUMN customer_type")
+    con.execute("DROP TABLE rollup_first_paid")
+    assert rollup.stamp(con, shop.shop_id) is None
+    assert "fact orders_paid (raw rows)" in explain(shop.warehouse, shop.shop_id, ["sales"])
+    with shop.warehouse.transaction() as tx:
+        report = rollup.refresh(tx, shop.shop_id, [])
+    assert report.days["rollup_paid"] == [dt.date(2026, 6, 1), dt.date(2026, 6, 3)]
+    assert "rollup_visits" not in report.days
+    assert _content(shop) == _rebuilt(shop)
+    assert "fact rollup_paid (rollup)" in explain(shop.warehouse, shop.shop_id, ["sales"])
 
 
 def test_rollup_command_rebuilds(shop: Shop, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,7 +1,8 @@
 """The metric layer's side of the rollups: which base metrics they answer, and when.
 
 A rollup answers a metric instead of its raw fact when the query splits and filters only by the
-rollup's cell dimensions (source, device, region; or product, category, brand, product name) and by day,
+rollup's cell dimensions (source, device, region, and for paid orders new / returning buyer; or product,
+category, brand, product name) and by day,
 week, month or weekday (not hour), and the metric is not a rolling score. Distinct counts are the size of
 the union of the cells' id sets (``junshi_union_count``), so they are exact over any days and cells; sums add
 up. ``--explain`` names the rollup table when one answers.
@@ -9,6 +10,7 @@ up. ``--explain`` names the rollup table when one answers.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import ibis
@@ -17,7 +19,7 @@ import ibis.expr.datatypes as dt
 from junshi.metrics.facts import DAILY_TIMES, PRODUCT, PRODUCT_DIMS, Ctx, Fact
 from junshi.metrics.model import Metric, Source, col
 from junshi.rollup.bitmaps import UNION_COUNT
-from junshi.rollup.tables import CELL_DIMS, PAID, PRODUCTS, VISITS
+from junshi.rollup.tables import BUYER_DIMS, CELL_DIMS, PAID, PRODUCT_CELLS, PRODUCTS, VISITS
 
 
 def _rollup(table: str) -> Any:
@@ -31,9 +33,17 @@ def _rollup(table: str) -> Any:
 ROLLUP_FACTS: dict[str, Fact] = {
     **{t.name: Fact(t.name, t.name, "day (rollup)", "日期（汇总）", _rollup(t.name), times=DAILY_TIMES)
        for t in (VISITS, PAID)},
-    PRODUCTS.name: Fact(PRODUCTS.name, PRODUCTS.name, "day (rollup)", "日期（汇总）", _rollup(PRODUCTS.name),
-                        {"product": "product_id"}, (PRODUCT,), times=DAILY_TIMES),
+    **{t.name: Fact(t.name, t.name, "day (rollup)", "日期（汇总）", _rollup(t.name), {"product": "product_id"},
+                    (PRODUCT,), times=DAILY_TIMES) for t in (PRODUCTS, PRODUCT_CELLS)},
 }
+
+
+def _buyer_type(kind: str) -> Any:
+    def where(t: Any) -> Any:
+        return t.customer_type == kind
+
+    return where
+
 
 ANSWERS: dict[tuple[str, str], Source] = {
     ("uv", "visit_days"): Source(VISITS.name, "union", col("uv_set")),
@@ -41,8 +51,15 @@ ANSWERS: dict[tuple[str, str], Source] = {
     ("paid_buyers", "orders_paid"): Source(PAID.name, "union", col("paid_buyers_set")),
     ("paid_orders", "orders_paid"): Source(PAID.name, "sum", col("paid_orders")),
     ("sales", "orders_paid"): Source(PAID.name, "sum", col("sales")),
+    ("new_buyers", "orders_paid"): Source(PAID.name, "union", col("paid_buyers_set"), _buyer_type("new")),
+    ("returning_buyers", "orders_paid"): Source(PAID.name, "union", col("paid_buyers_set"), _buyer_type("returning")),
 }
-"""(metric, raw fact it would be read from) -> the rollup source answering it instead, by source, device, region."""
+"""(metric, raw fact it would be read from) -> the rollup source answering it instead, by the rollup's cell."""
+CELLS: dict[str, frozenset[str]] = {
+    VISITS.name: frozenset(CELL_DIMS), PAID.name: frozenset((*CELL_DIMS, *BUYER_DIMS)),
+    PRODUCT_CELLS.name: frozenset((*PRODUCT_DIMS, *CELL_DIMS, *BUYER_DIMS)),
+}
+"""The dimensions each cell rollup splits by (besides time)."""
 
 PRODUCT_ANSWERS: dict[tuple[str, str, bool], Source] = {
     ("uv", "events", True): Source(PRODUCTS.name, "union", col("uv_set")),
@@ -54,19 +71,26 @@ PRODUCT_ANSWERS: dict[tuple[str, str, bool], Source] = {
 }
 """(metric, raw fact, whether the raw source is the product-level one) -> the product rollup's source, by product,
 category, brand or product name."""
+CELL_PRODUCT_ANSWERS: dict[tuple[str, str, bool], Source] = {
+    key: replace(src, fact=PRODUCT_CELLS.name) for key, src in PRODUCT_ANSWERS.items() if key[0] != "cart_visitors"}
+"""The same by product (category, brand, name) and source, device, region or new / returning buyer (paid lines)."""
 ONE_ORDER = frozenset({"category", "brand", "product_name"})
 """Splits where one order's lines of two products fall in one cell (paid orders there are not a sum of products)."""
 
 ROLLUP_RULES = (
     "Junshi keeps exact daily aggregates of the raw rows (rollup_visits: visitors and page views by page-view "
-    "day; rollup_paid: paid orders, sales and paying buyers by payment day; per shop x day x source x device x "
-    "region; rollup_products: per day and product its viewers and add-to-cart visitors by event day and its paid "
+    "day; rollup_paid: paid orders, sales and paying buyers by payment day, also split by new or returning buyer "
+    "(each buyer's first paid day kept in rollup_first_paid); per shop x day x source x device x region; "
+    "rollup_products: per day and product its viewers and add-to-cart visitors by event day and its paid "
     "order lines by payment day) with the exact sets of visitors and buyers as Roaring bitmaps, so that a distinct "
     "count over several days or cells is the size of the union of their sets: the same figure as from the raw "
     "rows, never sampled or estimated. uv, pv, paid_buyers, paid_orders and sales (and the ratios made of them) are "
-    "read from them when a query splits and filters only by source, device, region, day, week, month or weekday; "
+    "read from them when a query splits and filters only by source, device, region, day, week, month or weekday "
+    "(and the paid ones, with new_buyers and returning_buyers, also by customer_type); "
     "split by product, category, brand or product name, uv, cart_visitors, paid_buyers, paid_orders (by product "
-    "only), sales and units; otherwise from the raw rows (`--explain` says which: rollup, daily report or raw "
+    "only), sales and units; the same but cart_visitors split by those and also by source, device, region or (paid "
+    "ones) customer_type from rollup_product_cells (per day, product and cell: viewers by the visit's cell, paid "
+    "lines by the order's cell and new or returning buyer); otherwise from the raw rows (`--explain` says which: rollup, daily report or raw "
     "rows). Every load refreshes them in its transaction, for the days whose raw rows changed (reading only the "
     "days its rows were and are on, so a day's load does not read the whole history); `junshi rollup --rebuild` "
     "recomputes them (after changing the warehouse by other means). A visit is taken to span at most one "
@@ -84,10 +108,11 @@ def rollup_source(metric: Metric, src: Source, names: set[str]) -> Source | None
     if metric.rolling_days:
         return None
     answer = ANSWERS.get((metric.id, src.fact))
-    if answer is not None and names <= {*CELL_DIMS, *DAILY_TIMES}:
+    if answer is not None and names <= {*CELLS[answer.fact], *DAILY_TIMES}:
         return answer
-    answer = PRODUCT_ANSWERS.get((metric.id, src.fact, bool(src.when)))
-    if answer is None or not names <= {*PRODUCT_DIMS, *DAILY_TIMES}:
+    key = (metric.id, src.fact, bool(src.when))
+    answer = PRODUCT_ANSWERS.get(key) if names <= {*PRODUCT_DIMS, *DAILY_TIMES} else CELL_PRODUCT_ANSWERS.get(key)
+    if answer is None or not names <= {*CELLS.get(answer.fact, PRODUCT_DIMS), *DAILY_TIMES}:
         return None
     if metric.id == "paid_orders" and names & ONE_ORDER:
         return None

@@ -23,11 +23,26 @@ import numpy as np
 import pyarrow as pa
 
 from junshi.rollup import bitmaps
-from junshi.rollup.tables import CELL_DIMS, IDS, MARKS, PAID, PRODUCTS, ROLLUPS, STATE, TABLES, VISITS
+from junshi.rollup.tables import (
+    BUYER_DIMS,
+    CELL_DIMS,
+    FIRST_PAID,
+    IDS,
+    MARKS,
+    PAID,
+    PRODUCT_CELLS,
+    PRODUCTS,
+    ROLLUPS,
+    STATE,
+    TABLES,
+    VISITS,
+)
 
 _PV = "event_type IN ('page_view', 'product_view')"
 BUYER = "coalesce(customer_id, visitor_id, order_id)"
 """The buyer of an order, as the metric layer keys it (``junshi.metrics.facts.buyer_key``)."""
+_ORDER_BUYER = "coalesce(o.customer_id, o.visitor_id, o.order_id)"
+"""The same of orders named ``o``."""
 
 
 @dataclass(frozen=True)
@@ -56,15 +71,17 @@ INPUTS: dict[str, _Input] = {
     "events": _Input("events", "ts", _PV, "event_id, ts, event_type, session_id, visitor_id",
                      (VISITS.name,)),
     "sessions": _Input("sessions", "started_at", "TRUE",
-                       "session_id, visitor_id, started_at, source, device, region", (VISITS.name,), spill=1),
+                       "session_id, visitor_id, started_at, source, device, region", (VISITS.name, PRODUCT_CELLS.name),
+                       spill=1),
     "orders": _Input("orders", "paid_at", "paid_at IS NOT NULL",
                      "order_id, paid_at, pay_amount, source, device, region, customer_id, visitor_id",
-                     (PAID.name, PRODUCTS.name)),
+                     (PAID.name, PRODUCTS.name, PRODUCT_CELLS.name)),
     "product_events": _Input("events", "ts", _PRODUCT_EVENTS,
-                             "event_id, ts, event_type, visitor_id, product_id", (PRODUCTS.name,)),
+                             "event_id, ts, event_type, session_id, visitor_id, product_id",
+                             (PRODUCTS.name, PRODUCT_CELLS.name)),
     "order_lines": _Input("order_items", "o.paid_at", "o.paid_at IS NOT NULL",
-                          "i.order_id, i.line_no, i.product_id, i.quantity, i.unit_price, i.amount", (PRODUCTS.name,),
-                          source=_PAID_LINES, shop="i.shop_id"),
+                          "i.order_id, i.line_no, i.product_id, i.quantity, i.unit_price, i.amount",
+                          (PRODUCTS.name, PRODUCT_CELLS.name), source=_PAID_LINES, shop="i.shop_id"),
 }
 """The inputs by name (``rollup_marks.input``)."""
 
@@ -77,18 +94,39 @@ class RefreshReport:
     seconds: float = 0.0
 
 
-def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the rollup tables if the warehouse lacks them."""
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Create the rollup tables the warehouse lacks; one of an older layout (rollups are derived data) is
+    dropped and created anew. Returns the names of the tables created."""
+    stored = _stored_columns(con)
+    created = {t.name for t in TABLES if stored.get(t.name) != t.column_names}
+    for name in created & stored.keys():
+        con.execute(f'DROP TABLE "{name}"')
     for table in TABLES:
         con.execute(table.create_sql())
+    return created
+
+
+def _stored_columns(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]]:
+    """The columns of the rollup tables the warehouse holds (in order), by table."""
+    rows = con.execute(
+        "SELECT table_name, list(column_name ORDER BY ordinal_position) FROM information_schema.columns "
+        "WHERE table_schema = 'main' AND table_name IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL",
+        [[t.name for t in TABLES]]).fetchall()
+    return {name: tuple(columns) for name, columns in rows}
+
+
+def current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the warehouse's rollup tables have this Junshi's layout (an older one is read as not built)."""
+    stored = _stored_columns(con)
+    return all(stored.get(t.name) == t.column_names for t in TABLES)
 
 
 def stamp(con: duckdb.DuckDBPyConnection, shop_id: str) -> dt.datetime | None:
-    """When the shop's rollups were last refreshed (every load refreshes them); None: never built."""
-    try:
-        rows = con.execute(f"SELECT built_at FROM {STATE.name} WHERE shop_id = ?", [shop_id]).fetchall()
-    except duckdb.CatalogException:  # a warehouse from before rollups
+    """When the shop's rollups were last refreshed (every load refreshes them); None: never built, or built by a
+    Junshi whose rollup tables had another layout (the next refresh fills the new ones)."""
+    if not current(con):
         return None
+    rows = con.execute(f"SELECT built_at FROM {STATE.name} WHERE shop_id = ?", [shop_id]).fetchall()
     return rows[0][0] if rows else None
 
 
@@ -109,10 +147,15 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
     import time
 
     clock = time.perf_counter()
-    ensure_tables(con)
+    created = ensure_tables(con)
+    upgraded = created & {VISITS.name, PAID.name, PRODUCTS.name, PRODUCT_CELLS.name, FIRST_PAID.name}
+    if created - upgraded:  # the dictionary, marks or built marks are new: every shop is built whole
+        con.execute(f"DELETE FROM {STATE.name}")
+    elif upgraded:  # new rollup tables: this shop fills them below, other shops are built whole on their refresh
+        con.execute(f"DELETE FROM {STATE.name} WHERE shop_id <> ?", [shop_id])
     fresh = not built(con, shop_id)
     if fresh:
-        for table in (VISITS, PAID, PRODUCTS, IDS, MARKS):
+        for table in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, FIRST_PAID, IDS, MARKS):
             con.execute(f"DELETE FROM {table.name} WHERE shop_id = ?", [shop_id])
     tables = None if fresh or inputs is None else set(inputs)
     scope = None if fresh or days is None else sorted(set(days))
@@ -122,11 +165,16 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
             moved = _moved_days(con, shop_id, name, scope)
             for feed in spec.feeds:
                 dirty.setdefault(feed, set()).update(moved)
+            if name == "orders" and moved:
+                _retyped(dirty, _first_paid(con, shop_id, moved))
+    if upgraded and not fresh:  # a Junshi with new rollup tables: fill them for every day, keep the others
+        _upgrade(con, shop_id, upgraded, dirty)
     report = RefreshReport()
     with _memory_bound(con):
-        for table in (VISITS, PAID, PRODUCTS):
+        for table in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS):
             if dirty.get(table.name):
-                recompute = _recompute_products if table is PRODUCTS else _recompute
+                recompute = {PRODUCTS.name: _recompute_products, PRODUCT_CELLS.name: _recompute_product_cells}.get(
+                    table.name, _recompute)
                 for chunk in _chunks(sorted(dirty[table.name])):  # memory bounded by a chunk's rows, not the shop's
                     recompute(con, shop_id, table.name, chunk)
                 report.days[table.name] = sorted(dirty[table.name])
@@ -198,6 +246,47 @@ def _memory_bound(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute(f"SET memory_limit = '{old}'")
 
 
+def _upgrade(con: duckdb.DuckDBPyConnection, shop_id: str, tables: set[str], dirty: dict[str, set[dt.date]]) -> None:
+    """Mark every day of the shop dirty in the rollup ``tables`` just created (first paid days: computed anew)."""
+    days = {r[0] for r in con.execute(f"SELECT DISTINCT date FROM {MARKS.name} WHERE shop_id = ?",
+                                      [shop_id]).fetchall()}
+    if FIRST_PAID.name in tables:
+        _retyped(dirty, _first_paid(con, shop_id, days))
+    for table in tables - {FIRST_PAID.name}:
+        dirty.setdefault(table, set()).update(days)
+
+
+def _retyped(dirty: dict[str, set[dt.date]], days: set[dt.date]) -> None:
+    """The rollups split by new or returning buyer are recomputed on ``days`` (a buyer's first paid day moved)."""
+    for table in (PAID, PRODUCT_CELLS):
+        dirty.setdefault(table.name, set()).update(days)
+
+
+def _first_paid(con: duckdb.DuckDBPyConnection, shop_id: str, moved: set[dt.date]) -> set[dt.date]:
+    """Update the first paid day of the buyers of the orders paid on ``moved`` days (now or before the change);
+    return the days whose orders changed between new and returning (a buyer's old and new first day)."""
+    params = {"shop": shop_id, "moved": sorted(moved)}
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _rollup_buyers AS "
+        f"WITH touched AS (SELECT {BUYER} AS id FROM orders WHERE shop_id = $shop AND paid_at IS NOT NULL "
+        "AND CAST(paid_at AS DATE) IN (SELECT unnest($moved::DATE[])) "
+        f"UNION SELECT id FROM {FIRST_PAID.name} WHERE shop_id = $shop "
+        "AND first_day IN (SELECT unnest($moved::DATE[]))), "
+        f"now AS (SELECT {BUYER} AS id, min(CAST(paid_at AS DATE)) AS first_day FROM orders "
+        f"WHERE shop_id = $shop AND paid_at IS NOT NULL AND {BUYER} IN (SELECT id FROM touched) GROUP BY 1) "
+        "SELECT t.id, b.first_day AS before, n.first_day AS after FROM touched t LEFT JOIN now n ON n.id = t.id "
+        f"LEFT JOIN {FIRST_PAID.name} b ON b.shop_id = $shop AND b.id = t.id", params)
+    changed = con.execute("SELECT list(DISTINCT d) FROM (SELECT before AS d FROM _rollup_buyers UNION ALL "
+                          "SELECT after FROM _rollup_buyers WHERE before IS DISTINCT FROM after) "
+                          "WHERE d IS NOT NULL").fetchall()[0][0] or []
+    con.execute(f"DELETE FROM {FIRST_PAID.name} WHERE shop_id = $shop AND id IN (SELECT id FROM _rollup_buyers)",
+                {"shop": shop_id})
+    con.execute(f"INSERT INTO {FIRST_PAID.name} SELECT $shop, id, after FROM _rollup_buyers WHERE after IS NOT NULL",
+                {"shop": shop_id})
+    con.execute("DROP TABLE _rollup_buyers")
+    return set(changed)
+
+
 CHUNK_DAYS = 7
 """Days recomputed in one pass: a rebuild of a long history works through it a week at a time."""
 
@@ -249,10 +338,21 @@ def _visit_rows(con: duckdb.DuckDBPyConnection, shop_id: str, days: list[dt.date
             f"WHERE CAST(e.ts AS DATE) IN ({_dates(days)}) GROUP BY ALL")
 
 
+def _paid_rows(days: list[dt.date]) -> str:
+    """The paid orders of ``days`` with their buyer and cell; new: the order falls on the buyer's first paid day."""
+    return (f"SELECT CAST(o.paid_at AS DATE) AS date, {_ORDER_BUYER} AS id, {', '.join('o.' + c for c in CELL_DIMS)}, "
+            f"{_BUYER_TYPE} AS customer_type, o.pay_amount FROM orders o {_FIRST_PAID_JOIN} "
+            f"WHERE o.shop_id = $shop AND o.paid_at IS NOT NULL AND {_within('o.paid_at', days)}")
+
+
+_BUYER_TYPE = "CASE WHEN f.first_day >= CAST(o.paid_at AS DATE) THEN 'new' ELSE 'returning' END"
+_FIRST_PAID_JOIN = f"LEFT JOIN {FIRST_PAID.name} f ON f.shop_id = $shop AND f.id = {_ORDER_BUYER}"
+
+
 def _recompute(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, days: list[dt.date]) -> None:
     """Replace the rows of ``rollup`` for ``days`` (sorted) by the aggregates of the raw rows of those days."""
     con.execute(f"DELETE FROM {rollup} WHERE shop_id = ? AND date IN ({_dates(days)})", [shop_id])
-    cell = ", ".join(("date", *CELL_DIMS))
+    cell = ", ".join(("date", *CELL_DIMS, *(BUYER_DIMS if rollup == PAID.name else ())))
     numbered = "SELECT d.*, i.n FROM _rollup_members d JOIN _rollup_n i ON i.id = d.id"
     if rollup == VISITS.name:
         views = _visit_rows(con, shop_id, days)
@@ -261,9 +361,7 @@ def _recompute(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, days: 
                f"SELECT {cell}, count(DISTINCT n) AS uv, 0 AS pv, list(DISTINCT n) AS ids FROM ({numbered}) "
                f"GROUP BY ALL UNION ALL SELECT {cell}, 0, pv, []::UINTEGER[] FROM ({views})) GROUP BY ALL")
     else:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_members AS SELECT CAST(paid_at AS DATE) AS date, "
-                    f"{BUYER} AS id, {_CELL}, pay_amount FROM orders WHERE shop_id = $shop AND paid_at IS NOT NULL "
-                    f"AND {_within('paid_at', days)}", {"shop": shop_id})
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_members AS {_paid_rows(days)}", {"shop": shop_id})
         kind, order = "buyer", ["paid_orders", "sales", "paid_buyers"]
         sql = (f"SELECT {cell}, count(*) AS paid_orders, sum(pay_amount) AS sales, count(DISTINCT n) AS paid_buyers, "
                f"list(DISTINCT n) AS ids FROM ({numbered}) GROUP BY ALL")
@@ -271,7 +369,7 @@ def _recompute(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, days: 
     rows = con.sql(sql).to_arrow_table()
     table = rows.drop_columns(["ids"]).append_column("set", _serialize_lists(rows.column("ids")))
     columns = [c.name for c in (VISITS if rollup == VISITS.name else PAID).columns]
-    select = {"shop_id": "$shop", "days": "1", **{c: c for c in ("date", *CELL_DIMS, *order)}}
+    select = {"shop_id": "$shop", "days": "1", **{c: c for c in ("date", *CELL_DIMS, *BUYER_DIMS, *order)}}
     select |= {c: '"set"' for c in columns if c.endswith("_set")}
     _insert(con, shop_id, rollup, table, [select[c] for c in columns], "WHERE date IS NOT NULL")
     _drop(con, "_rollup_members", "_rollup_n", "_rollup_pv", "_rollup_sessions")
@@ -294,7 +392,7 @@ def _recompute_products(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: st
         "FROM _rollup_members m JOIN _rollup_n i ON i.id = m.id GROUP BY ALL")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _rollup_members AS SELECT CAST(o.paid_at AS DATE) AS date, "
-        f"coalesce(o.customer_id, o.visitor_id, o.order_id) AS id, i.product_id, i.order_id, i.quantity, "
+        f"{_ORDER_BUYER} AS id, i.product_id, i.order_id, i.quantity, "
         f"coalesce(i.amount, i.quantity * i.unit_price) AS amount FROM {_PAID_LINES} WHERE i.shop_id = $shop "
         f"AND o.shop_id = $shop AND o.paid_at IS NOT NULL AND {_within('o.paid_at', days)}", params)
     _number(con, shop_id, "buyer")
@@ -311,6 +409,44 @@ def _recompute_products(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: st
         rows = rows.append_column(column, _serialize_lists(rows.column(ids))).drop_columns([ids])
     select = {"shop_id": "$shop", "days": "1"}
     _insert(con, shop_id, rollup, rows, [select.get(c.name, c.name) for c in PRODUCTS.columns])
+    _drop(con, "_rollup_members", "_rollup_n", "_rollup_viewers")
+
+
+def _recompute_product_cells(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, days: list[dt.date]
+                             ) -> None:
+    """Replace the product-cell rollup's rows of ``days`` (sorted): per product and the visit's cell its viewers
+    (event day), and per product, the order's cell and new or returning buyer its paid lines (payment day)."""
+    params = {"shop": shop_id}
+    con.execute(f"DELETE FROM {rollup} WHERE shop_id = ? AND date IN ({_dates(days)})", [shop_id])
+    cell = ", ".join(f"s.{c}" for c in CELL_DIMS)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _rollup_members AS SELECT CAST(e.ts AS DATE) AS date, e.visitor_id AS id, "
+        f"e.product_id, {cell} FROM events e LEFT JOIN (SELECT session_id, {_CELL} FROM sessions "
+        f"WHERE shop_id = $shop AND {_within('started_at', days, 2, 2)}) s ON e.session_id = s.session_id "
+        f"WHERE e.shop_id = $shop AND e.{_PV} AND e.product_id IS NOT NULL AND {_within('e.ts', days)}", params)
+    _number(con, shop_id, "visitor")
+    keys = ", ".join(("date", "product_id", *CELL_DIMS))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _rollup_viewers AS SELECT {keys}, count(DISTINCT n) AS uv, "
+        "list(DISTINCT n) AS ids FROM _rollup_members m JOIN _rollup_n i ON i.id = m.id GROUP BY ALL")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _rollup_members AS SELECT CAST(o.paid_at AS DATE) AS date, "
+        f"{_ORDER_BUYER} AS id, i.product_id, {', '.join('o.' + c for c in CELL_DIMS)}, "
+        f"{_BUYER_TYPE} AS customer_type, i.order_id, i.quantity, "
+        f"coalesce(i.amount, i.quantity * i.unit_price) AS amount FROM {_PAID_LINES} {_FIRST_PAID_JOIN} "
+        f"WHERE i.shop_id = $shop AND o.shop_id = $shop AND o.paid_at IS NOT NULL AND {_within('o.paid_at', days)}",
+        params)
+    _number(con, shop_id, "buyer")
+    rows = con.sql(
+        f"SELECT {keys}, NULL::VARCHAR AS customer_type, uv, ids AS uv_ids, 0::BIGINT AS paid_orders, "
+        "0::DECIMAL(18,2) AS sales, 0::BIGINT AS units, 0::BIGINT AS paid_buyers, []::UINTEGER[] AS buyer_ids "
+        f"FROM _rollup_viewers UNION ALL SELECT {keys}, customer_type, 0, []::UINTEGER[], count(DISTINCT order_id), "
+        "sum(amount), sum(quantity), count(DISTINCT n), list(DISTINCT n) "
+        "FROM _rollup_members m JOIN _rollup_n i ON i.id = m.id GROUP BY ALL").to_arrow_table()
+    for ids, column in (("uv_ids", "uv_set"), ("buyer_ids", "paid_buyers_set")):
+        rows = rows.append_column(column, _serialize_lists(rows.column(ids))).drop_columns([ids])
+    select = {"shop_id": "$shop", "days": "1"}
+    _insert(con, shop_id, rollup, rows, [select.get(c.name, c.name) for c in PRODUCT_CELLS.columns])
     _drop(con, "_rollup_members", "_rollup_n", "_rollup_viewers")
 
 

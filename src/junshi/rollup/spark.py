@@ -1,13 +1,15 @@
 """The rollups built by Spark over a lake: the same rows as a DuckDB rebuild (``junshi.rollup.build``).
 
-Per shop x day x cell (source, device, region): page views, distinct visitors, paid orders, sales and
-distinct paying buyers, and the visitors and buyers as Roaring bitmaps of dense ids, numbered per shop in
-order of first day then id (``rollup_ids``), exactly as a DuckDB rebuild numbers them. Everything runs on
-the executors (the bitmaps in a pandas UDF per group); the driver only plans.
+Per shop x day x cell (source, device, region; paid orders also by new or returning buyer): page views,
+distinct visitors, paid orders, sales and distinct paying buyers, and the visitors and buyers as Roaring bitmaps
+of dense ids, numbered per shop in order of first day then id (``rollup_ids``), exactly as a DuckDB rebuild
+numbers them; each buyer's first paid day (``rollup_first_paid``). Everything runs on the executors (the
+bitmaps in a pandas UDF per group); the driver only plans.
 
-Not built here yet: the product rollup (``rollup_products``), and the input fingerprints (``rollup_marks``,
-DuckDB hashes Spark cannot compute). Both are cleared with the shop's "built" mark, so DuckDB reading the
-lake answers from raw rows until its next load rebuilds every rollup of the shop. See docs/lake.md.
+Not built here yet: the product rollups (``rollup_products``, ``rollup_product_cells``), and the input
+fingerprints (``rollup_marks``, DuckDB hashes Spark cannot compute). Both are cleared with the shop's "built"
+mark, so DuckDB reading the lake answers from raw rows until its next load rebuilds every rollup of the shop.
+See docs/lake.md.
 """
 
 from __future__ import annotations
@@ -17,7 +19,18 @@ from typing import Any
 
 import pandas as pd  # at run time: pyspark reads the UDF's type hints
 
-from junshi.rollup.tables import CELL_DIMS, IDS, MARKS, PAID, PRODUCTS, STATE, VISITS
+from junshi.rollup.tables import (
+    BUYER_DIMS,
+    CELL_DIMS,
+    FIRST_PAID,
+    IDS,
+    MARKS,
+    PAID,
+    PRODUCT_CELLS,
+    PRODUCTS,
+    STATE,
+    VISITS,
+)
 from junshi.schema import Table
 from junshi.warehouse.lake_catalog import Catalog
 from junshi.warehouse.lake_spark import SparkLakeWarehouse, commit_frames
@@ -83,7 +96,9 @@ def rollup_frames(wh: SparkLakeWarehouse, shops: list[str], kept: list[Any]) -> 
     Events are shuffled once, already cut to one row per (shop, session, day) by a map-side partial
     aggregate; that row carries the page views of the day and, joined with its session, the cell. The
     visit's days (first to last page-view day) come from the same join (same partitioning: no new shuffle).
+    A paid order is new when it falls on its buyer's first paid day (a window per buyer), else returning.
     """
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     session = wh.session
@@ -109,16 +124,22 @@ def rollup_frames(wh: SparkLakeWarehouse, shops: list[str], kept: list[Any]) -> 
     orders = session.table("orders").where(F.col("shop_id").isin(shops) & F.col("paid_at").isNotNull())
     buyers = orders.select("shop_id", F.to_date("paid_at").alias("date"),
                            F.coalesce("customer_id", "visitor_id", "order_id").alias("id"), *cell, "pay_amount")
+    buyers = buyers.withColumn("first_day", F.min("date").over(Window.partitionBy("shop_id", "id")))
+    buyers = buyers.withColumn("customer_type",
+                               F.when(F.col("first_day") >= F.col("date"), "new").otherwise("returning"))
+    first_paid = buyers.groupBy("shop_id", "id").agg(F.min("date").alias("first_day"))
     buyers, buyer_ids = _numbered(buyers, "buyer", kept)
-    paid = _cells(buyers, keys, F.count(F.lit(1)).alias("paid_orders"),
+    paid = _cells(buyers, [*keys, *BUYER_DIMS], F.count(F.lit(1)).alias("paid_orders"),
                   F.sum("pay_amount").cast("decimal(18,2)").alias("sales")).select(
-        *keys, "paid_orders", "sales", F.size("ids").cast("long").alias("paid_buyers"),
+        *keys, *BUYER_DIMS, "paid_orders", "sales", F.size("ids").cast("long").alias("paid_buyers"),
         serialize("ids").alias("paid_buyers_set"))
     return {
         VISITS.name: visits.select(*[c.name for c in VISITS.columns]),
         PAID.name: paid.withColumn("days", F.lit(1)).select(*[c.name for c in PAID.columns]),
         IDS.name: visitor_ids.unionByName(buyer_ids),
-        **{t.name: _empty(session, t) for t in (PRODUCTS, MARKS, STATE)},  # cleared: see the module's note
+        FIRST_PAID.name: first_paid.select(*[c.name for c in FIRST_PAID.columns]),
+        # cleared: see the module's note
+        **{t.name: _empty(session, t) for t in (PRODUCTS, PRODUCT_CELLS, MARKS, STATE)},
     }
 
 

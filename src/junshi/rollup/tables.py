@@ -1,7 +1,8 @@
 """The rollup tables: the grain and measure columns of the daily fact tables, plus exact id sets.
 
 A rollup row is one shop-local day (``days`` = 1) of one cell (source x device x region; in
-``rollup_products`` one product, its category and brand looked up from the products table); its measure
+``rollup_products`` one product, its category and brand looked up from the products table; in
+``rollup_product_cells`` one product in one cell, as a diagnosis drilling into products reads); its measure
 columns carry metric ids as in ``daily_shop``/``daily_source``/``daily_product``, and ``*_set`` columns the
 cell's distinct visitors or buyers as serialized Roaring bitmaps of dense ids (``rollup_ids``).
 """
@@ -13,6 +14,9 @@ from junshi.schema.tables import SHOP_ID
 
 CELL_DIMS = ("source", "device", "region")
 """The dimensions a rollup row is split by (besides the day)."""
+BUYER_DIMS = ("customer_type",)
+"""The dimensions of the paying buyer a paid rollup row is also split by: new (the order falls on the buyer's
+first paid day) or returning, as the metric layer's ``customer_type``."""
 
 
 def _c(name: str, type_: str, zh: str, en: str, required: bool = False) -> Column:
@@ -35,9 +39,13 @@ VISITS = Table("rollup_visits", "访客日汇总", "Visitors and page views per 
     _c("pv", "BIGINT", "浏览量", "Page views that day"),
     _c("uv_set", "BLOB", "访客集合", "The visitors as a Roaring bitmap of dense ids"),
 ))
-PAID = Table("rollup_paid", "支付日汇总", "Paid orders per payment day and cell (the order's source, device, region)",
-             ("shop_id", "date", "source", "device", "region"), (
+_BUYER_TYPE = _c("customer_type", "VARCHAR", "新老买家", "new: the buyer's first paid day; returning: paid before",
+                 True)
+PAID = Table("rollup_paid", "支付日汇总",
+             "Paid orders per payment day and cell (the order's source, device, region; new or returning buyer)",
+             ("shop_id", "date", "source", "device", "region", "customer_type"), (
     *_CELL,
+    _BUYER_TYPE,
     _c("paid_orders", "BIGINT", "支付订单数", "Orders paid that day"),
     _c("sales", MONEY, "支付金额", "Sum of pay_amount of the orders paid that day"),
     _c("paid_buyers", "BIGINT", "支付买家数", "Distinct buyers of those orders"),
@@ -61,6 +69,31 @@ PRODUCTS = Table(
         _c("paid_buyers", "BIGINT", "支付买家数", "Distinct buyers of those orders"),
         _c("paid_buyers_set", "BLOB", "支付买家集合", "The buyers as a Roaring bitmap of dense ids"),
     ))
+PRODUCT_CELLS = Table(
+    "rollup_product_cells", "商品渠道日汇总",
+    "Per day, product and cell: its viewers by the visit's source, device and region (event time; customer_type "
+    "empty), and its paid order lines by the order's source, device, region and new or returning buyer (payment "
+    "time), in separate rows", ("shop_id", "date", "product_id", "source", "device", "region", "customer_type"), (
+        SHOP_ID,
+        _c("date", "DATE", "日期", "Shop-local day", True),
+        _c("days", "INTEGER", "统计天数", "Days the row covers (always 1)", True),
+        _c("product_id", "VARCHAR", "商品ID", "Product id"),
+        *_CELL[3:],
+        _c("customer_type", "VARCHAR", "新老买家", "Paid rows: new or returning buyer; viewer rows: empty"),
+        _c("uv", "BIGINT", "商品访客数", "Distinct visitors with a page or product view of the product that day"),
+        _c("uv_set", "BLOB", "商品访客集合", "Those visitors as a Roaring bitmap of dense ids"),
+        _c("paid_orders", "BIGINT", "支付订单数", "Orders paid that day with a line of the product"),
+        _c("sales", MONEY, "支付金额", "Line amounts (amount, else quantity x unit_price) of those lines"),
+        _c("units", "BIGINT", "支付件数", "Units of those lines"),
+        _c("paid_buyers", "BIGINT", "支付买家数", "Distinct buyers of those orders"),
+        _c("paid_buyers_set", "BLOB", "支付买家集合", "The buyers as a Roaring bitmap of dense ids"),
+    ))
+FIRST_PAID = Table("rollup_first_paid", "首购日", "Per buyer: the first day they paid (new / returning)",
+                   ("shop_id", "id"), (
+    SHOP_ID,
+    _c("id", "VARCHAR", "买家", "The buyer key (customer_id, else visitor_id, else order_id)", True),
+    _c("first_day", "DATE", "首次支付日", "Shop-local day of the buyer's first paid order", True),
+))
 IDS = Table("rollup_ids", "ID 字典", "Dense integer per visitor or buyer id (per shop and kind)",
             ("shop_id", "kind", "id"), (
     SHOP_ID,
@@ -82,5 +115,5 @@ STATE = Table("rollup_built", "汇总状态", "Shops whose rollups are built (al
     _c("built_at", "TIMESTAMP", "构建时间", "When the rollups were last refreshed (UTC)", True),
 ))
 
-ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID, PRODUCTS)}
-TABLES: tuple[Table, ...] = (VISITS, PAID, PRODUCTS, IDS, MARKS, STATE)
+ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS)}
+TABLES: tuple[Table, ...] = (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, FIRST_PAID, IDS, MARKS, STATE)
