@@ -229,22 +229,23 @@ def test_new_and_returning_after_an_older_day_loads(shop: Shop, tmp_path: Path) 
     assert "-- new_buyers: from rollup_paid (支付日汇总), fact rollup_paid (rollup)" in said
 
 
-def test_rollups_of_an_older_layout_are_read_as_not_built_and_upgraded(shop: Shop, tmp_path: Path) -> None:
+def test_rollups_of_an_older_layout_are_read_as_not_built_and_upgraded(db_path: Path, tmp_path: Path) -> None:
     """A warehouse whose rollup_paid predates new / returning (and has no first-paid table) answers from raw rows;
     its next refresh fills the new tables for every day, equal to a rebuild."""
-    _load(shop, tmp_path, "orders", [{"order_id": f"o{d}", "customer_id": "c0", "created_at": f"2026-06-0{d} 12:00:00",
-                                      "paid_at": f"2026-06-0{d} 12:00:00", "pay_amount": d} for d in (1, 3)])
-    con = shop.warehouse.con
-    con.execute("ALTER TABLE rollup_paid DROP COLUMN customer_type")
-    con.execute("DROP TABLE rollup_first_paid")
-    assert rollup.stamp(con, shop.shop_id) is None
-    assert "fact orders_paid (raw rows)" in explain(shop.warehouse, shop.shop_id, ["sales"])
-    with shop.warehouse.transaction() as tx:
-        report = rollup.refresh(tx, shop.shop_id, [])
-    assert report.days["rollup_paid"] == [dt.date(2026, 6, 1), dt.date(2026, 6, 3)]
-    assert "rollup_visits" not in report.days
-    assert _content(shop) == _rebuilt(shop)
-    assert "fact rollup_paid (rollup)" in explain(shop.warehouse, shop.shop_id, ["sales"])
+    with connect(db_path) as shop:
+        _load(shop, tmp_path, "orders", [{"order_id": f"o{d}", "customer_id": "c0", "paid_at": f"2026-06-0{d} 12:00",
+                                          "created_at": f"2026-06-0{d} 12:00", "pay_amount": d} for d in (1, 3)])
+        shop.warehouse.con.execute("ALTER TABLE rollup_paid DROP COLUMN customer_type")
+        shop.warehouse.con.execute("DROP TABLE rollup_first_paid")
+    with connect(db_path) as shop:  # as the next Junshi opens it
+        assert rollup.stamp(shop.warehouse.con, shop.shop_id) is None
+        assert "fact orders_paid (raw rows)" in explain(shop.warehouse, shop.shop_id, ["sales"])
+        with shop.warehouse.transaction() as tx:
+            report = rollup.refresh(tx, shop.shop_id, [])
+        assert report.days["rollup_paid"] == [dt.date(2026, 6, 1), dt.date(2026, 6, 3)]
+        assert "rollup_visits" not in report.days
+        assert _content(shop) == _rebuilt(shop)
+        assert "fact rollup_paid (rollup)" in explain(shop.warehouse, shop.shop_id, ["sales"])
 
 
 def test_rollup_command_rebuilds(shop: Shop, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

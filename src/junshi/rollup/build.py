@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import weakref
 from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -124,10 +125,21 @@ def current(con: duckdb.DuckDBPyConnection) -> bool:
 def stamp(con: duckdb.DuckDBPyConnection, shop_id: str) -> dt.datetime | None:
     """When the shop's rollups were last refreshed (every load refreshes them); None: never built, or built by a
     Junshi whose rollup tables had another layout (the next refresh fills the new ones)."""
-    if not current(con):
+    try:
+        rows = con.execute(f"SELECT built_at FROM {STATE.name} WHERE shop_id = ?", [shop_id]).fetchall()
+    except duckdb.CatalogException:  # a warehouse from before rollups
         return None
-    rows = con.execute(f"SELECT built_at FROM {STATE.name} WHERE shop_id = ?", [shop_id]).fetchall()
-    return rows[0][0] if rows else None
+    if not rows:
+        return None
+    # the layout changes only with a refresh, which stamps anew: checked once per connection and stamp
+    seen = _CURRENT.setdefault(con, {})
+    if rows[0][0] not in seen:
+        seen[rows[0][0]] = current(con)
+    return rows[0][0] if seen[rows[0][0]] else None
+
+
+_CURRENT: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict[dt.datetime, bool]] = weakref.WeakKeyDictionary()
+"""Per connection and rollup stamp: whether the rollup tables had this Junshi's layout."""
 
 
 def built(con: duckdb.DuckDBPyConnection, shop_id: str) -> bool:
