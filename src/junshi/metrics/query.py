@@ -445,25 +445,30 @@ def _compare_peer(warehouse: BaseWarehouse, shop_id: str, q: Query, current: pd.
     return frame[[*q.by, *cols]]
 
 
+def _presale_waiting(warehouse: BaseWarehouse, shop_id: str, start: dt.date | None, end: dt.date | None) -> int:
+    """The presale orders created in the period still in their deposit period at its end."""
+    o = warehouse.table("orders", shop_id)
+    waiting = o.filter(o.is_presale.fill_null(False))
+    if start:
+        waiting = waiting.filter(waiting.created_at >= dt.datetime.combine(start, dt.time()))
+    if end:  # unpaid and not cancelled by the end of the period
+        hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+        waiting = waiting.filter(waiting.created_at < hi, waiting.paid_at.isnull() | (waiting.paid_at >= hi),
+                                 waiting.cancelled_at.isnull() | (waiting.cancelled_at >= hi))
+    else:
+        waiting = waiting.filter(waiting.paid_at.isnull(), waiting.cancelled_at.isnull())
+    return int(waiting.count().execute())
+
+
 def _caveats(warehouse: BaseWarehouse, shop_id: str, q: Query, check: Any, unavailable: set[str]) -> list[Note]:
     notes: list[Note] = []
     wanted = set(q.metrics)
     paid_side = wanted & {"payment_conversion_rate", "paid_buyers", "sales", "spend_per_buyer", "uv_value"}
     if paid_side and check(PRESALE):
-        o = warehouse.table("orders", shop_id)
-        waiting = o.filter(o.is_presale.fill_null(False))
-        if q.start:
-            waiting = waiting.filter(waiting.created_at >= dt.datetime.combine(q.start, dt.time()))
-        if q.end:  # unpaid and not cancelled by the end of the period
-            hi = dt.datetime.combine(q.end + dt.timedelta(days=1), dt.time())
-            waiting = waiting.filter(waiting.created_at < hi, waiting.paid_at.isnull() | (waiting.paid_at >= hi),
-                                     waiting.cancelled_at.isnull() | (waiting.cancelled_at >= hi))
-        else:
-            waiting = waiting.filter(waiting.paid_at.isnull(), waiting.cancelled_at.isnull())
         memo = ("presale_waiting", q.start, q.end)
         count = check.memo.get(memo)
         if count is None:
-            count = check.memo[memo] = int(waiting.count().execute())
+            count = check.memo[memo] = _presale_waiting(warehouse, shop_id, q.start, q.end)
         if count:
             notes.append(Note(
                 "presale_deposit",
