@@ -4,17 +4,18 @@ The lexicon (:mod:`junshi.service.aspects`) is exact on the words it has, but bu
 ones (缝得歪七扭八, 拍一拍就扁了, 一千多块买这个). The model learns from labelled reviews shipped with
 Junshi (``data/reviews_train.csv``: the development reviews only, never a hold-out):
 
-- **mention**: for each aspect a logistic regression over the character 1-3-grams of the review (tf-idf),
-  which catch the morphemes new words are made of (质/耐/破, 码/号, 递/件/送); balanced classes, as an
-  aspect is in one review of six or so.
+- **mention**: for each aspect a logistic regression over the character 1-3-grams of the review, which
+  catch the morphemes new words are made of (质/耐/破, 码/号, 递/件/送), and its jieba words, which tell
+  a word from the characters it shares with others (tf-idf each); balanced classes, as an aspect is in one
+  review of six or so.
 - **polarity** of a mention the lexicon did not find: the clause the aspect's model scores highest is
   read by the lexicon's opinion, negation and contrast rules (:func:`~junshi.service.aspects.clause_polarity`);
   when no opinion word is there, a logistic regression over the character 1-3-grams of that clause and of
   the whole review (trained on the best clause of every labelled mention) decides.
 
 A review's aspects are the lexicon's, plus those the model finds with probability above
-:data:`THRESHOLD` (their polarity as above). C and the threshold were chosen by 5-fold cross-validation
-on the training reviews (tests/test_service_aspects.py, docs/service.md). Training takes well under a
+:data:`THRESHOLD` (their polarity as above). The features, C and the threshold were chosen by 5-fold
+cross-validation on the training reviews (tests/test_service_aspects.py, docs/service.md). Training takes well under a
 second; it happens at first use and is cached in the process: nothing is downloaded or stored.
 """
 
@@ -30,9 +31,10 @@ import numpy as np
 from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion
 
 from junshi.errors import ModelError
-from junshi.service.aspects import clause_polarity, clauses, lexicon_aspects
+from junshi.service.aspects import clause_polarity, clauses, lexicon_aspects, segment
 from junshi.vocab import REVIEW_ASPECTS
 
 if TYPE_CHECKING:
@@ -80,6 +82,11 @@ def _char_ngrams() -> TfidfVectorizer:
     return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
 
 
+def _chars_and_words() -> FeatureUnion:
+    return FeatureUnion([("chars", _char_ngrams()),
+                         ("words", TfidfVectorizer(analyzer=segment, sublinear_tf=True))])
+
+
 def _in_context(clause: str, review: str) -> str:
     """What the polarity classifier reads: the clause, then the whole review (the clause counts twice;
     the review's tone decides where the clause has none: 5-fold CV, 27 -> 16 wrong of 163)."""
@@ -97,7 +104,7 @@ class AspectModel:
 
     def __init__(self, reviews: Iterable[Labelled]) -> None:
         reviews = list(reviews)
-        self.vectorizer = _char_ngrams().fit([text for text, _ in reviews])
+        self.vectorizer = _chars_and_words().fit([text for text, _ in reviews])
         x = self.vectorizer.transform([text for text, _ in reviews])
         fits = [_logit(x, [aspect in labels for _, labels in reviews], balanced=True) for aspect in ASPECTS]
         self.coef = np.vstack([m.coef_ for m in fits])  # aspects x features

@@ -80,9 +80,7 @@ def words(clause: str) -> list[str]:
     """jieba's words of a clause; a word jieba joined from a lexicon word and a degree word, negator or
     other lexicon word (很快, 不高, 价格比) is cut back into them, so that each is seen."""
     out: list[str] = []
-    for w in _tokenizer().lcut(clause):
-        if not w.strip():
-            continue
+    for w in segment(clause):
         if w == "味" and out and not _known(out[-1]):  # 香精 + 味
             out[-1] += w
             continue
@@ -114,6 +112,11 @@ def _tokenizer() -> jieba.Tokenizer:
     for word in (*TERMS, *POSITIVE, *NEGATIVE, *NEGATORS, *BY_ASPECT, *PRESENCE, *ATTRIBUTE_TERMS, *FILLERS):
         tok.add_word(word, freq=200000)
     return tok
+
+
+def segment(text: str) -> list[str]:
+    """jieba's words of a text as they come (the lexicon's words in its dictionary; spaces dropped)."""
+    return [w for w in _tokenizer().lcut(text) if w.strip()]
 
 
 def clauses(text: str) -> list[str]:
