@@ -207,7 +207,8 @@ def test_exact_counts_over_days_and_cells(shop: Shop, tmp_path: Path) -> None:
 def test_new_and_returning_after_an_older_day_loads(shop: Shop, tmp_path: Path) -> None:
     """c0 pays on 3 June: a new buyer that day (new_buyers 1, returning 0). An order of c0 paid on 1 June, loaded
     afterwards, makes 1 June c0's first paid day: on 3 June c0 is returning (new 0, returning 1), on 1 June new.
-    Split by customer_type over both days: new = |{c0}| = 1 (1 June), returning = 1 (3 June), sales 5 and 7."""
+    Split by customer_type over both days: new = |{c0}| = 1 (1 June), returning = 1 (3 June), sales 5 and 7.
+    Changing the 3 June order again moves no first paid day: the refresh recomputes 3 June only."""
     def order(oid: str, day: int, amount: int) -> dict[str, Any]:
         at = f"2026-06-0{day} 12:00:00"
         return {"order_id": oid, "customer_id": "c0", "created_at": at, "paid_at": at, "pay_amount": amount}
@@ -227,6 +228,9 @@ def test_new_and_returning_after_an_older_day_loads(shop: Shop, tmp_path: Path) 
     assert split.sales.astype(float).to_dict() == {"new": 5.0, "returning": 7.0}
     said = explain(shop.warehouse, shop.shop_id, ["new_buyers"], by="customer_type")
     assert "-- new_buyers: from rollup_paid (支付日汇总), fact rollup_paid (rollup)" in said
+    with shop.warehouse.transaction() as tx:  # a change that moves no first paid day: only its own day
+        tx.execute("UPDATE orders SET pay_amount = 8 WHERE order_id = 'o3'")
+        assert rollup.refresh(tx, shop.shop_id, ["orders"]).days["rollup_paid"] == [dt.date(2026, 6, 3)]
 
 
 def test_rollups_of_an_older_layout_are_read_as_not_built_and_upgraded(db_path: Path, tmp_path: Path) -> None:

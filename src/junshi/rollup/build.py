@@ -288,9 +288,8 @@ def _first_paid(con: duckdb.DuckDBPyConnection, shop_id: str, moved: set[dt.date
         f"WHERE shop_id = $shop AND paid_at IS NOT NULL AND {BUYER} IN (SELECT id FROM touched) GROUP BY 1) "
         "SELECT t.id, b.first_day AS before, n.first_day AS after FROM touched t LEFT JOIN now n ON n.id = t.id "
         f"LEFT JOIN {FIRST_PAID.name} b ON b.shop_id = $shop AND b.id = t.id", params)
-    changed = con.execute("SELECT list(DISTINCT d) FROM (SELECT before AS d FROM _rollup_buyers UNION ALL "
-                          "SELECT after FROM _rollup_buyers WHERE before IS DISTINCT FROM after) "
-                          "WHERE d IS NOT NULL").fetchall()[0][0] or []
+    changed = con.execute("SELECT list(DISTINCT d) FROM (SELECT unnest([before, after]) AS d FROM _rollup_buyers "
+                          "WHERE before IS DISTINCT FROM after) WHERE d IS NOT NULL").fetchall()[0][0] or []
     con.execute(f"DELETE FROM {FIRST_PAID.name} WHERE shop_id = $shop AND id IN (SELECT id FROM _rollup_buyers)",
                 {"shop": shop_id})
     con.execute(f"INSERT INTO {FIRST_PAID.name} SELECT $shop, id, after FROM _rollup_buyers WHERE after IS NOT NULL",
