@@ -157,11 +157,13 @@ def _frames(session: Any, events: int, shops: int, days: int, start: dt.date) ->
             "events": canonical("events", events_frame), "orders": canonical("orders", orders)}
 
 
-def _shuffle_metrics(event_logs: Path, app_id: str) -> dict[str, dict[str, int]]:
-    """Per job group (step): shuffle bytes/records written, input bytes/records read, from the event log."""
+def _task_metrics(event_logs: Path, app_id: str) -> dict[str, Any]:
+    """From the event log, per Spark stage and summed per job group (step): input records and bytes read,
+    shuffle records and bytes written, bytes spilled, tasks and the executors' CPU seconds (JVM only; the
+    Python workers' are in the process tree's)."""
     log = next(p for p in event_logs.iterdir() if app_id in p.name)
     group_of_stage: dict[int, str] = {}
-    totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    stages: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     with log.open() as lines:
         for line in lines:
             event = json.loads(line)
@@ -172,15 +174,23 @@ def _shuffle_metrics(event_logs: Path, app_id: str) -> dict[str, dict[str, int]]
                     group_of_stage[stage] = group
             elif kind == "SparkListenerTaskEnd":
                 metrics = event.get("Task Metrics") or {}
-                into = totals[group_of_stage.get(event["Stage ID"], "other")]
+                into = stages[event["Stage ID"]]
                 write = metrics.get("Shuffle Write Metrics") or {}
-                into["shuffle_write_bytes"] += write.get("Shuffle Bytes Written", 0)
-                into["shuffle_write_records"] += write.get("Shuffle Records Written", 0)
                 read = metrics.get("Input Metrics") or {}
-                into["input_bytes"] += read.get("Bytes Read", 0)
                 into["input_records"] += read.get("Records Read", 0)
+                into["input_bytes"] += read.get("Bytes Read", 0)
+                into["shuffle_write_records"] += write.get("Shuffle Records Written", 0)
+                into["shuffle_write_bytes"] += write.get("Shuffle Bytes Written", 0)
                 into["spill_disk_bytes"] += metrics.get("Disk Bytes Spilled", 0)
-    return {k: dict(v) for k, v in totals.items()}
+                into["tasks"] += 1
+                into["executor_cpu_ms"] += metrics.get("Executor CPU Time", 0) // 1_000_000
+    steps: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for stage, metrics in stages.items():
+        for key, value in metrics.items():
+            steps[group_of_stage.get(stage, "other")][key] += value
+    return {"steps": {k: dict(v) for k, v in steps.items()},
+            "stages": [{"stage": k, "step": group_of_stage.get(k, "other"), **v} for k, v in sorted(stages.items())
+                       if v["shuffle_write_records"] or v["input_records"]]}
 
 
 def _table_row(out: dict[str, Any]) -> str:
@@ -191,7 +201,7 @@ def _table_row(out: dict[str, Any]) -> str:
             f"{out['wall_s']} | "
             f"{out['peak_jvm_mb']:,.0f} | {out['peak_tree_mb']:,.0f} | "
             f"{out['lake_bytes'] / gib:.2f} GiB | {sum(out['rollup_rows'].values()):,} | "
-            f"{out['shuffle'].get('rollups', {}).get('shuffle_write_bytes', 0) / gib:.2f} GiB | "
+            f"{out['steps'].get('rollups', {}).get('shuffle_write_bytes', 0) / gib:.2f} GiB | "
             f"{out['load_average']} |")
 
 
@@ -273,7 +283,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     out["load_average"] = round(os.getloadavg()[0], 1)
     app_id = sc.applicationId
     session.stop()  # flushes the event log
-    out["shuffle"] = _shuffle_metrics(event_logs, app_id)
+    out.update(_task_metrics(event_logs, app_id))
     out["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     print(json.dumps(out, indent=1))
     with (args.out / "results.md").open("a") as results:
