@@ -172,12 +172,11 @@ def rfm(src: TableSource, as_of: dt.date | str | None = None) -> pd.DataFrame:
     frame["r_high"] = frame.recency_days < frame.recency_days.mean()
     frame["f_high"] = frame.frequency > frame.frequency.mean()
     frame["m_high"] = frame.monetary > frame.monetary.mean()
-    groups = [
-        _BY_FLAGS[(bool(r), bool(f), bool(m))] for r, f, m in zip(frame.r_high, frame.f_high, frame.m_high, strict=True)
-    ]
-    frame["group"] = [g.key for g in groups]
-    frame["group_zh"] = [g.zh for g in groups]
-    frame["group_en"] = [g.en for g in groups]
+    flags = frame.r_high.astype(int) * 4 + frame.f_high.astype(int) * 2 + frame.m_high.astype(int)
+    groups = {r * 4 + f * 2 + m: g for (r, f, m), g in _BY_FLAGS.items()}  # mapped per column, not per customer
+    frame["group"] = flags.map({k: g.key for k, g in groups.items()})
+    frame["group_zh"] = flags.map({k: g.zh for k, g in groups.items()})
+    frame["group_en"] = flags.map({k: g.en for k, g in groups.items()})
     return frame
 
 

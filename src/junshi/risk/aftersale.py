@@ -151,8 +151,9 @@ def _reasons(check: Check, level: Level, r: pd.Series, rate: float, currency: st
 
 
 def abuse_risk(wh: BaseWarehouse, shop_id: str, check: Check, start: dt.date, end: dt.date, *,
-               currency: str = "CNY") -> list[AbuseRisk]:
-    """Buyers, and addresses shared by two or more buyers, of one check, highest score first."""
+               currency: str = "CNY", suspects_only: bool = False) -> list[AbuseRisk]:
+    """Buyers, and addresses shared by two or more buyers, of one check, highest score first (``suspects_only``:
+    the suspects alone, without explaining every other buyer)."""
     from scipy.stats import binom, false_discovery_control  # SciPy where used: the server starts without it
 
     rows = _ROWS[check](wh, shop_id, start, end)
@@ -176,7 +177,8 @@ def abuse_risk(wh: BaseWarehouse, shop_id: str, check: Check, start: dt.date, en
     if check == "reviewers":
         every["suspect"] &= every["products"] >= MIN_PRODUCTS
     every["score"] = -np.log10(every["p"].clip(lower=1e-300))
-    listed = every[every["count"] > 0].sort_values(["suspect", "score", "id"], ascending=[False, False, True])
+    shown = every["suspect"] if suspects_only else every["count"] > 0
+    listed = every[shown].sort_values(["suspect", "score", "id"], ascending=[False, False, True])
     return [AbuseRisk(check=check, level=r["level"], id=str(r["id"]), score=float(r["score"]),
                       p_value=float(r["p"]), suspect=bool(r["suspect"]), count=int(r["count"]),
                       total=int(r["total"]), rate=rate, buyers=int(r["buyers"]), products=int(r["products"]),

@@ -40,18 +40,21 @@ def fingerprint_graph(orders: pd.DataFrame) -> nx.Graph:
     g: nx.Graph = nx.Graph()
     rows = orders.dropna(subset=["customer_id"])
     g.add_nodes_from(rows["customer_id"].unique())
+    stars = []
     for kind in LINKING:
         pairs = rows.dropna(subset=[kind]).drop_duplicates(["customer_id", kind])
-        for _, buyers in pairs.groupby(kind)["customer_id"]:
-            ids = list(buyers)
-            if len(ids) < 2:
-                continue
-            hub = ids[0]  # a star per shared value: components and kinds, without n^2 edges for big groups
-            for other in ids[1:]:
-                if g.has_edge(hub, other):
-                    g[hub][other]["kinds"].add(kind)
-                else:
-                    g.add_edge(hub, other, kinds={kind})
+        # a star per shared value (its first buyer the hub): components and kinds, without n^2 edges for big groups
+        hub = pairs.groupby(kind)["customer_id"].transform("first")
+        spokes = pairs["customer_id"] != hub
+        stars.append(pd.DataFrame({"u": hub[spokes], "v": pairs["customer_id"][spokes], "kind": kind}))
+    edges = pd.concat(stars, ignore_index=True)
+    if edges.empty:
+        return g
+    # an undirected edge: the same pair of buyers linked by both kinds (in either direction) is one edge
+    swap = edges["u"] > edges["v"]
+    edges.loc[swap, ["u", "v"]] = edges.loc[swap, ["v", "u"]].to_numpy()
+    kinds = edges.groupby(["u", "v"], sort=False)["kind"].agg(set).reset_index()
+    g.add_edges_from(zip(kinds["u"], kinds["v"], ({"kinds": k} for k in kinds["kind"]), strict=True))
     return g
 
 

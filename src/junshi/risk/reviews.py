@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -14,6 +15,7 @@ NEAR = 0.8  # Jaccard similarity of shingle sets above which two texts are the s
 PERMUTATIONS = 64
 
 
+@lru_cache(maxsize=16384)  # a text's signature never changes: each scoring hashes only the texts new to it
 def _minhash(text: str) -> MinHash:
     from datasketch import MinHash
 

@@ -19,6 +19,7 @@ with pooled precision 1.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,8 +64,9 @@ class OrderRisk:
                 "ring": self.component}
 
 
-def _orders(wh: Writable, shop_id: str, end: dt.date) -> pd.DataFrame:
-    """Every order up to ``end`` with its visit's item views before ordering and the account's age."""
+def _orders(wh: Writable, shop_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Every order up to ``end`` (the fingerprint graph and first orders need them all) with the account's age,
+    and for the orders from ``start`` on (the ones scored) the item views of their visit before ordering."""
     has_events = bool(wh.con.execute("SELECT count(*) FROM (SELECT 1 FROM events WHERE shop_id = ? LIMIT 1)",
                                      [shop_id]).fetchall()[0][0])
     views = ("(SELECT count(*) FROM events e WHERE e.shop_id = o.shop_id AND e.session_id = o.session_id "
@@ -73,10 +75,10 @@ def _orders(wh: Writable, shop_id: str, end: dt.date) -> pd.DataFrame:
     return wh.con.execute(f"""
         SELECT o.order_id, o.customer_id, o.created_at, o.paid_at, o.pay_amount, o.session_id,
                o.address_hash, o.ip_hash, o.device_hash, c.registered_at,
-               CASE WHEN o.session_id IS NULL THEN NULL ELSE {views} END AS views,
+               CASE WHEN o.session_id IS NULL OR o.created_at < ? THEN NULL ELSE {views} END AS views,
                min(o.created_at) OVER (PARTITION BY o.customer_id) AS first_order_at
         FROM orders o LEFT JOIN customers c ON c.shop_id = o.shop_id AND c.customer_id = o.customer_id
-        WHERE o.shop_id = ? AND o.created_at < ?""", [shop_id, end + dt.timedelta(days=1)]).df()
+        WHERE o.shop_id = ? AND o.created_at < ?""", [start, shop_id, end + dt.timedelta(days=1)]).df()
 
 
 def _bursts(wh: Writable, shop_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
@@ -109,11 +111,12 @@ def _reviews(wh: Writable, shop_id: str, end: dt.date) -> pd.DataFrame:
 def score_orders(wh: Writable, shop_id: str, start: dt.date, end: dt.date,
                  threshold: float = DEFAULT_THRESHOLD) -> list[OrderRisk]:
     """Risk of every order placed from ``start`` to ``end`` (shop-local days), highest score first."""
-    orders = _orders(wh, shop_id, end)
+    orders = _orders(wh, shop_id, start, end)
     comp = components(fingerprint_graph(orders))
-    bursts = _bursts(wh, shop_id, start, end).drop_duplicates("order_id").set_index("order_id")
-    reviews = _reviews(wh, shop_id, end).drop_duplicates("order_id").set_index("order_id")
-    ip_buyers = orders.dropna(subset=["ip_hash", "customer_id"]).groupby("ip_hash")["customer_id"].nunique()
+    # looked up once per scored order: dicts, not DataFrame.loc
+    bursts = _bursts(wh, shop_id, start, end).drop_duplicates("order_id").set_index("order_id").to_dict("index")
+    reviews = _reviews(wh, shop_id, end).drop_duplicates("order_id").set_index("order_id").to_dict("index")
+    ip_buyers = orders.dropna(subset=["ip_hash", "customer_id"]).groupby("ip_hash")["customer_id"].nunique().to_dict()
     lo, hi = pd.Timestamp(start), pd.Timestamp(end + dt.timedelta(days=1))
     scored = orders[(orders["created_at"] >= lo) & (orders["created_at"] < hi)]
     out = []
@@ -127,8 +130,11 @@ def score_orders(wh: Writable, shop_id: str, start: dt.date, end: dt.date,
 
 
 
-def _score_one(r: dict[Any, Any], comp: dict[str, Component], bursts: pd.DataFrame, reviews: pd.DataFrame,
-               ip_buyers: pd.Series) -> tuple[float, list[str], list[Text], int | None]:
+Rows = dict[Hashable, dict[Hashable, Any]]
+
+
+def _score_one(r: dict[Any, Any], comp: dict[str, Component], bursts: Rows, reviews: Rows,
+               ip_buyers: dict[Hashable, int]) -> tuple[float, list[str], list[Text], int | None]:
     """(score, signals, reasons, ring id) of one order row."""
     signals: list[str] = []
     reasons: list[Text] = []
@@ -150,13 +156,13 @@ def _score_one(r: dict[Any, Any], comp: dict[str, Component], bursts: pd.DataFra
             signals.append("new_account")
             reasons.append(Text(f"First order from an account registered {age:.0f} days before, with no visit",
                                 f"注册 {age:.0f} 天后首次下单且此前无浏览"))
-    if r["order_id"] in bursts.index:
-        b = bursts.loc[r["order_id"]]
+    b = bursts.get(r["order_id"])
+    if b is not None:
         signals.append("burst")
         reasons.append(Text(f"{b['n']} orders of {b['product_id']} that day (usually {b['usual']:.0f})",
                             f"商品 {b['product_id']} 当天 {b['n']} 单（平时 {b['usual']:.0f} 单）"))
-    if r["order_id"] in reviews.index:
-        rv = reviews.loc[r["order_id"]]
+    rv = reviews.get(r["order_id"])
+    if rv is not None:
         days, similar = rv["days_after"], rv["template"]
         if rv["rating"] == 5 and pd.notna(days) and days <= QUICK_REVIEW_DAYS and similar >= TEMPLATE_BUYERS:
             signals.append("template_review")

@@ -42,11 +42,12 @@ def risk_orders(wh: Writable, shop_id: str, start: str | dt.date | None = None, 
 
 
 def aftersale_risk(wh: BaseWarehouse, shop_id: str, check: Check, start: str | dt.date | None = None,
-                   end: str | dt.date | None = None) -> list[AbuseRisk]:
-    """Buyers and shared addresses of one payment or after-sale check over a period (default: all), ranked."""
+                   end: str | dt.date | None = None, *, suspects_only: bool = False) -> list[AbuseRisk]:
+    """Buyers and shared addresses of one payment or after-sale check over a period (default: all), ranked
+    (``suspects_only``: the suspects alone)."""
     lo, hi = period_of(wh, shop_id, start, end)
     currency = str(wh.shop_settings(shop_id).get("currency") or "CNY")
-    return abuse_risk(wh, shop_id, check, lo, hi, currency=currency)
+    return abuse_risk(wh, shop_id, check, lo, hi, currency=currency, suspects_only=suspects_only)
 
 
 def daily_suspects(scored: list[OrderRisk], created: dict[str, dt.date], start: dt.date, end: dt.date

@@ -76,7 +76,7 @@ def _abuse(shop: Shop, check: Check, start: dt.date, end: dt.date, lang: Lang) -
     sep = "；" if lang == "zh" else "; "
     return [AbuseRow(level=r.level, id=r.id, score=round(r.score, 2), count=r.count, total=r.total,
                      amount=r.amount, reasons=sep.join(r.reasons_text(lang)))
-            for r in aftersale_risk(shop.warehouse, shop.shop_id, check, start, end) if r.suspect][:SUSPECT_ROWS]
+            for r in aftersale_risk(shop.warehouse, shop.shop_id, check, start, end, suspects_only=True)][:SUSPECT_ROWS]
 
 
 def risk(shop: Shop, period: Period, lang: Lang) -> RiskResponse:
