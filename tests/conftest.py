@@ -6,6 +6,7 @@ import datetime
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -129,3 +130,15 @@ def taobao_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
     with connect(root / "files.duckdb", TAOBAO_SHOP) as s:
         s.ingest(folder, strict=True)
     return Path(truth.db), folder, root / "files.duckdb"
+
+
+@pytest.fixture(scope="session")
+def spark_session() -> Any:
+    """The run's one Spark session (local, tuned for small tables; it takes seconds to start)."""
+    from junshi.warehouse.spark import spark_session
+
+    session = spark_session("local[2]")
+    session.conf.set("spark.sql.shuffle.partitions", "1")
+    session.conf.set("spark.sql.adaptive.enabled", "false")
+    session.sparkContext.setLogLevel("ERROR")
+    return session

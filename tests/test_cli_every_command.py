@@ -75,6 +75,8 @@ ARGS: dict[tuple[str, ...], Callable[[Dataset, Path], list[str]]] = {
 SKIP = {
     ("serve",): "serves until stopped; tests/test_api.py and tests/test_browser.py run the server",
     ("demo",): "simulates 180 days and serves; tests/test_simulate_run.py covers it",
+    ("lake", "vacuum"): "works on a whole lake (no --shop), and these warehouses are DuckDB files; tests/test_lake.py "
+                        "runs it on a lake after a killed load",
 }
 # (dataset, command) -> the clear message expected instead of a result.
 EXPECTED_ERRORS = {

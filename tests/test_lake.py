@@ -103,18 +103,6 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     return lake, file
 
 
-@pytest.fixture(scope="module")
-def spark_session() -> Any:
-    """The test run's Spark session (shared with the metric suite: it takes seconds to start)."""
-    from junshi.warehouse.spark import spark_session
-
-    session = spark_session("local[2]")
-    session.conf.set("spark.sql.shuffle.partitions", "1")
-    session.conf.set("spark.sql.adaptive.enabled", "false")
-    session.sparkContext.setLogLevel("ERROR")
-    return session
-
-
 def _on_lake(request: pytest.FixtureRequest, lake: str, engine: str) -> Shop:
     if engine == "duckdb":
         return connect(lake)
@@ -154,33 +142,42 @@ def test_time_differences_to_the_fraction_of_a_second_on_spark(
 @pytest.mark.spark
 def test_spark_rebuilds_the_rollups_exactly_as_duckdb(request: pytest.FixtureRequest, simulated: tuple[str, Path],
                                                       tmp_path: Path) -> None:
-    """Spark rebuilds the rollups of a copy of the simulated lake: visits, paid orders, the id dictionary and
-    every Roaring bitmap and the buyers' first paid days equal the DuckDB file's rollups byte for byte. What Spark
-    does not build (the product rollups, DuckDB's input fingerprints) is cleared with the shop's built mark, so
-    DuckDB reads raw rows until its next load rebuilds them; the figures stay the file's."""
-    from junshi.rollup.spark import rebuild
-    from junshi.rollup.tables import FIRST_PAID, IDS, PAID, VISITS
+    """Spark rebuilds the rollups of a copy of the simulated lake: visits, paid orders, the buyers' first paid
+    days, products, the id dictionary and every Roaring bitmap equal the DuckDB file's rollups byte for byte; the
+    input marks have the file's row counts per input and day (fingerprint 0: unknown to Spark). A grain Spark
+    does not build (UNBUILT: the product cells) is cleared with the shop's built mark, so DuckDB reads raw rows
+    until its next load rebuilds them (with none, the shop is marked built); the figures stay the file's."""
+    from junshi.rollup.spark import UNBUILT, rebuild
+    from junshi.rollup.tables import FIRST_PAID, IDS, PAID, PRODUCTS, VISITS
     from junshi.warehouse.lake_spark import SparkLakeWarehouse
 
+    assert [t.name for t in UNBUILT] == ["rollup_product_cells"]
     lake, file = simulated
+    figures = ["uv", "pv", "sales", "paid_buyers"]
     with connect(file) as shop:
-        expected = shop.kpi(["uv", "pv", "sales", "paid_buyers"], by="source").frame.to_dict("records")
+        expected = shop.kpi(figures, by="source").frame.to_dict("records")
+        by_product = shop.kpi(["uv", "cart_visitors", "units"], by="product").frame.to_dict("records")
     shutil.copytree(lake_catalog.lake_root(lake), tmp_path / "lake")
     copy = f"lake:{tmp_path / 'lake'}"
     committed = rebuild(SparkLakeWarehouse(copy, session=request.getfixturevalue("spark_session")), ["default"])
     assert committed.operation == "rollup"
     wh = LakeWarehouse(copy)
     wh.con.execute(f"ATTACH '{file}' AS file (READ_ONLY)")
-    for table in (VISITS, PAID, FIRST_PAID, IDS):
+    for table in (VISITS, PAID, FIRST_PAID, PRODUCTS, IDS):
         columns = ", ".join(c.name for c in table.columns)
         ours = wh.con.execute(f"SELECT {columns} FROM {table.name} ORDER BY ALL").fetchall()
         assert ours == wh.con.execute(f"SELECT {columns} FROM file.{table.name} ORDER BY ALL").fetchall(), table.name
         assert len(ours) > 50
+    marks = "SELECT input, date, n FROM {}rollup_marks ORDER BY ALL"
+    assert wh.con.execute(marks.format("")).fetchall() == wh.con.execute(marks.format("file.")).fetchall()
+    assert wh.con.execute("SELECT DISTINCT h FROM rollup_marks").fetchall() == [(0,)]
+    assert wh.con.execute("SELECT shop_id FROM rollup_built").fetchall() == ([] if UNBUILT else [("default",)])
     wh.con.execute("DETACH file")
-    for table in ("rollup_marks", "rollup_products", "rollup_product_cells", "rollup_built"):
-        assert wh.con.execute(f"SELECT count(*) FROM {table}").fetchall() == [(0,)], table
+    for table in UNBUILT:
+        assert wh.con.execute(f"SELECT count(*) FROM {table.name}").fetchall() == [(0,)], table.name
     with Shop(wh) as shop:
-        assert shop.kpi(["uv", "pv", "sales", "paid_buyers"], by="source").frame.to_dict("records") == expected
+        assert shop.kpi(figures, by="source").frame.to_dict("records") == expected
+        assert shop.kpi(["uv", "cart_visitors", "units"], by="product").frame.to_dict("records") == by_product
 
 
 @pytest.mark.spark
@@ -313,7 +310,8 @@ def _state(lake: str) -> tuple[int, int, int]:
     return wh.catalog.commit, int(rows[0][0]), int(rows[0][1])
 
 
-def test_a_load_killed_before_its_commit_leaves_nothing_visible(tmp_path: Path, retail_sample: Path) -> None:
+def test_a_load_killed_before_its_commit_leaves_nothing_visible(tmp_path: Path, retail_sample: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
     """A real process loading into the lake is killed (SIGKILL) once all its Parquet files are written and
     before its catalog commit: the new files exist on disk, yet the lake reads exactly as before; the same
     load then runs through."""
@@ -326,11 +324,46 @@ def test_a_load_killed_before_its_commit_leaves_nothing_visible(tmp_path: Path, 
     proc.kill()
     proc.communicate(timeout=60)
     assert proc.returncode != 0
-    assert len(set((tmp_path / "lake").rglob("*.parquet")) - files_before) > 10  # written, never committed
+    orphans = set((tmp_path / "lake").rglob("*.parquet")) - files_before
+    assert len(orphans) > 10  # written, never committed
     assert _state(lake) == before
     with connect(lake, "uk") as shop:
         assert shop.ingest(retail_sample, preset="online-retail").committed
     assert _state(lake)[1] > 10_000
+    _vacuum_keeps_what_a_kept_commit_names(lake, orphans, capsys)
+
+
+def _vacuum_keeps_what_a_kept_commit_names(lake: str, orphans: set[Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """``junshi lake vacuum``: nothing goes while every file is younger than the retention; once all are 8 days
+    old, ``--dry-run`` lists the killed load's orphans and the file commit 1 named that commit 2 replaced, deletes
+    nothing, and the real run deletes exactly those and commit 1's catalog; every file of the newest commit stays
+    and the lake reads as before."""
+    from cli_commands import run_cli
+
+    root = lake_catalog.lake_root(lake)
+    state, newest = _state(lake), lake_catalog.newest(root)
+    named = {root / f.path for t in newest.tables.values() for f in t.files}
+    old = lake_catalog.Catalog.from_json(json.loads((root / "_junshi/catalog/000001.json").read_text("utf-8")))
+    replaced = {root / f.path for t in old.tables.values() for f in t.files} - named
+    assert newest.commit == 2 and replaced and orphans and not orphans & named
+    from junshi.warehouse.lake_vacuum import parse_age, vacuum
+
+    assert vacuum(root, parse_age("7d")).deleted_files == []
+    aged = time.time() - 8 * 86400
+    for path in root.rglob("*"):
+        os.utime(path, (aged, aged))
+    code, out, _err = run_cli(capsys, "lake", "vacuum", "--db", lake, "--older-than", "7d", "--dry-run",
+                              "--format", "json")
+    dry = json.loads(out)
+    assert code == 0 and {root / p for p in dry["deleted_files"]} == orphans | replaced
+    assert dry["deleted_commits"] == [1]
+    assert all(p.exists() for p in orphans | replaced)
+    assert vacuum(root, parse_age("7d"), dry_run=True, shop="another").deleted_files == []
+    done = vacuum(root, parse_age("7d"))
+    assert done.deleted_files == dry["deleted_files"] and done.kept_commits == [2] and done.deleted_bytes > 0
+    assert not any(p.exists() for p in orphans | replaced) and all(p.exists() for p in named)
+    assert not (root / "_junshi/catalog/000001.json").exists()
+    assert _state(lake) == state
 
 
 def test_a_reader_during_a_load_sees_all_of_it_or_none(tmp_path: Path, retail_sample: Path) -> None:

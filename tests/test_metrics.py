@@ -1,13 +1,14 @@
 """The metric layer on tiny hand-made tables, with the expected arithmetic in each docstring.
 
-Every test runs on DuckDB and on Spark (PySpark local mode, one session for the whole run) and must
-give the same numbers. Covers the classic BI traps: order lines fanning out, distinct counts that do
-not add up, ratios from their parts, missing tables.
+Every test runs on DuckDB, on a lake of Parquet files read by DuckDB, and on that lake read by Spark (PySpark
+local mode, one session for the whole run), and must give the same numbers. Covers the classic BI traps: order
+lines fanning out, distinct counts that do not add up, ratios from their parts, missing tables.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -16,13 +17,13 @@ import pytest
 from junshi import Shop
 from junshi.errors import MetricError, MissingDataError
 from junshi.schema import TABLES
-from junshi.warehouse import Warehouse
+from junshi.warehouse import Warehouse, Writable
 
 Rows = dict[str, list[dict[str, Any]]]
 S = "s"  # the shop under test; rows of shop "other" must never count
 
 
-def load_duckdb(warehouse: Warehouse, data: Rows) -> None:
+def load_duckdb(warehouse: Writable, data: Rows) -> None:
     """Insert hand-made rows (dicts; missing columns null, shop_id defaulting to S) into the tables."""
     con = warehouse.con
     for table, rows in data.items():
@@ -37,30 +38,33 @@ def load_duckdb(warehouse: Warehouse, data: Rows) -> None:
 
 
 @pytest.fixture(scope="session")
-def spark_warehouse() -> Iterator[Any]:
-    """One Spark session for the whole test run (it takes seconds to start), tuned for tiny tables."""
-    from junshi.warehouse.spark import SparkWarehouse, spark_session
+def spark_warehouse(spark_session: Any) -> Iterator[Any]:
+    """A Spark warehouse on the run's one Spark session (conftest.spark_session)."""
+    from junshi.warehouse.spark import SparkWarehouse
 
-    session = spark_session("local[2]")
-    session.conf.set("spark.sql.shuffle.partitions", "1")
-    session.conf.set("spark.sql.adaptive.enabled", "false")
-    session.sparkContext.setLogLevel("ERROR")
-    yield SparkWarehouse(session=session)
+    yield SparkWarehouse(session=spark_session)
 
 
-@pytest.fixture(params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
-def make_shop(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """``make_shop(rows) -> Shop`` on the engine of the test's parameter."""
-    duck = Warehouse(":memory:")
+@pytest.fixture(params=["duckdb", "lake", pytest.param("spark", marks=pytest.mark.spark)])
+def make_shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """``make_shop(rows) -> Shop`` on the test's parameter: a DuckDB warehouse, a lake of Parquet files read by
+    DuckDB (``lake:PATH``), or the same lake read by Spark (``--engine spark``; the run's one Spark session)."""
+    from junshi.warehouse.lake import LakeWarehouse
+
     engine = request.param
+    duck = Warehouse(":memory:") if engine == "duckdb" else LakeWarehouse(f"lake:{tmp_path / 'lake'}")
 
     def make(data: Rows) -> Shop:
-        load_duckdb(duck, data)
-        if engine == "duckdb":
+        if isinstance(duck, LakeWarehouse):
+            with duck.transaction():  # one commit of the rows as Parquet files
+                load_duckdb(duck, data)
+        else:
+            load_duckdb(duck, data)
+        if engine != "spark":
             return Shop(duck, S)
-        spark = request.getfixturevalue("spark_warehouse")
-        spark.copy_from(duck)
-        return Shop(spark, S)
+        from junshi.warehouse.lake_spark import SparkLakeWarehouse
+
+        return Shop(SparkLakeWarehouse(duck.url, session=request.getfixturevalue("spark_warehouse").session), S)
 
     yield make
     duck.close()
@@ -460,6 +464,9 @@ def test_spark_url_reuses_the_shared_session(spark_warehouse: Any) -> None:
     from junshi.metrics import explain
     from junshi.warehouse import writable
 
+    duck = Warehouse(":memory:")
+    load_duckdb(duck, {**orders_data(), **visits_data()})
+    spark_warehouse.copy_from(duck)  # the session's own views (make_shop's lakes each have a session of their own)
     shop = connect("spark://local", shop=S)
     assert shop.warehouse.engine == "spark" and shop.warehouse.session is spark_warehouse.session
     sql = explain(shop.warehouse, S, "sales,uv", by="source")

@@ -83,6 +83,13 @@ class Shop:
 
         many = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
         maps = dict(mapping) if isinstance(mapping, Mapping) else mapping
+        if self.warehouse.engine == "spark":  # a lake: read and checked by Spark
+            from junshi.ingest.spark import ingest_spark
+            from junshi.warehouse.lake_spark import SparkLakeWarehouse
+
+            if isinstance(self.warehouse, SparkLakeWarehouse):
+                return ingest_spark(self.warehouse, self.shop_id, [os.fspath(p) for p in many], preset=preset,
+                                    table=table, strict=strict, mapping=maps, step=progress)
         return ingest(writable(self.warehouse), self.shop_id, [os.fspath(p) for p in many], preset=preset, table=table,
                       strict=strict, mapping=maps, step=progress)
 
@@ -152,5 +159,5 @@ def connect(db: str | os.PathLike[str] | None = None, shop: str = "default", *, 
                                       "或去掉 --engine。")
         from junshi.warehouse.lake_spark import SparkLakeWarehouse
 
-        return Shop(SparkLakeWarehouse(url), shop, clean=clean)
+        return Shop(SparkLakeWarehouse(url, shops=[shop]), shop, clean=clean)
     return Shop(open_warehouse(url), shop, clean=clean)

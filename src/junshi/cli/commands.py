@@ -9,6 +9,7 @@ from junshi.cli import (
     diagnose,  # noqa: F401  (junshi diagnose, junshi alerts, junshi advise)
     ingest,  # noqa: F401  (junshi ingest, junshi quarantine)
     kpi,  # noqa: F401  (junshi kpi, junshi metrics)
+    lake,  # noqa: F401  (junshi lake vacuum)
     promo,  # noqa: F401  (junshi promo plan|review|live|forecast)
     report,  # noqa: F401  (junshi report, junshi push)
     risk,  # noqa: F401  (junshi risk orders)

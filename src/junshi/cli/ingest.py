@@ -9,6 +9,8 @@ import typer
 from junshi.cli.app import app
 from junshi.cli.options import (
     DbOption,
+    Engine,
+    EngineOption,
     FormatOption,
     ReportFormat,
     ReportFormatOption,
@@ -74,17 +76,19 @@ def ingest_cmd(
     mapping: Annotated[list[str] | None, typer.Option(
         "--map", help="Header mapping SOURCE=COLUMN (or SOURCE=table.column); repeatable.")] = None,
     fmt: ReportFormatOption = ReportFormat.table,
+    engine: EngineOption = Engine.duckdb,
 ) -> None:
     """Load shop exports (CSV/TSV, XLS/XLSX, Parquet, JSON Lines; UTF-8 or GBK) into the warehouse.
 
     All or nothing: a failed or interrupted run leaves the warehouse as it was. Loading the same file
     again replaces its rows instead of adding copies. Bad rows go to quarantine with a reason.
+    With --engine spark (a lake) Spark reads and checks the files (docs/lake.md: which presets).
     """
     from junshi.cli.served import local_path
 
     err = err_console()
     files = [str(local_path(p)) for p in paths]
-    with open_shop(db, shop, write=True) as s:
+    with open_shop(db, shop, write=engine == Engine.duckdb, engine=engine) as s:
         if err.is_terminal:
             from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 

@@ -60,6 +60,37 @@ def parse_rules(fields: Sequence[Field]) -> list[tuple[str, str]]:
     return rules
 
 
+def check_select(raw: RawTable, fields: Sequence[Field], rules: Sequence[tuple[str, str]],
+                 where: str | None) -> str:
+    """The SELECT (DuckDB SQL) of ``raw``'s rows as ``__line``, the typed ``fields`` and ``__reason`` (the broken
+    rules, NULL for a good row): what :meth:`Loader.check` keeps, and what a Spark load runs transpiled."""
+    inner = ", ".join(
+        [f"{raw.line} AS __line"]
+        + [f"{f.expr} AS {quote_ident('__t_' + f.name)}" for f in fields]
+    )
+    typed_cols = ", ".join(f"{typed(f.type, quote_ident('__t_' + f.name), trim=f.trim)} AS {quote_ident(f.name)}"
+                           for f in fields)
+    all_rules = list(dict.fromkeys([*parse_rules(fields), *rules]))
+    reason = "NULLIF(concat_ws('; ', " + ", ".join(
+        f"CASE WHEN {cond} THEN {quote_str(why)} END" for cond, why in all_rules) + "), '')" \
+        if all_rules else "CAST(NULL AS VARCHAR)"
+    keep = ", ".join(["__line", *(quote_ident(f.name) for f in fields)])
+    return (f"SELECT {keep}, {reason} AS __reason FROM ("
+            f"SELECT __line, {', '.join(quote_ident('__t_' + f.name) for f in fields)}, {typed_cols} FROM ("
+            f"SELECT {inner} FROM {raw.name} r {'WHERE ' + where if where else ''}) t0) c")
+
+
+def check_keys(table: str, dups: int, missing: int) -> None:
+    """Refuse rows for ``table`` with ``dups`` repeated keys or ``missing`` rows lacking a required value."""
+    if dups or missing:
+        raise IngestError(
+            f"The rows for {table} have {dups} repeated keys and {missing} rows missing required values.",
+            f"{table} 的数据有 {dups} 个重复主键、{missing} 行缺少必填值。",
+            hint_en="Check the mapping of the key columns (--map) or report this as a bug.",
+            hint_zh="请检查主键列的映射（--map），或将此问题报告为缺陷。",
+        )
+
+
 class Loader:
     """One run's loading state on the (transaction-holding) connection ``con``."""
 
@@ -119,23 +150,10 @@ class Loader:
         Returns the name of a temp table of the good rows: ``__line`` plus the typed columns.
         """
         self.step(tr("checking {name} for {table}", "校验 {name}（{table}）", name=raw.source.name, table=table))
-        inner = ", ".join(
-            [f"{raw.line} AS __line"]
-            + [f"{f.expr} AS {quote_ident('__t_' + f.name)}" for f in fields]
-        )
-        typed_cols = ", ".join(f"{typed(f.type, quote_ident('__t_' + f.name), trim=f.trim)} AS {quote_ident(f.name)}"
-                               for f in fields)
-        all_rules = list(dict.fromkeys([*parse_rules(fields), *rules]))
-        reason = "NULLIF(concat_ws('; ', " + ", ".join(
-            f"CASE WHEN {cond} THEN {quote_str(why)} END" for cond, why in all_rules) + "), '')" \
-            if all_rules else "CAST(NULL AS VARCHAR)"
-        keep = ", ".join(["__line", *(quote_ident(f.name) for f in fields)])
         ck = self.temp_name("ck")
         # the row counts come back from the statements themselves (each extra query costs its planning time)
         checked = self.con.execute(
-            f"CREATE TEMP TABLE {ck} AS SELECT {keep}, {reason} AS __reason FROM ("
-            f"SELECT __line, {', '.join(quote_ident('__t_' + f.name) for f in fields)}, {typed_cols} FROM ("
-            f"SELECT {inner} FROM {raw.name} r {'WHERE ' + where if where else ''}) t0) c"
+            f"CREATE TEMP TABLE {ck} AS {check_select(raw, fields, rules, where)}"
         ).fetchall()[0][0]
         self._temps.append(("TABLE", ck))
         bad_n = self.con.execute(
@@ -200,13 +218,7 @@ class Loader:
             f"SELECT (SELECT count(*) FROM (SELECT {keys} FROM {rows} GROUP BY ALL HAVING count(*) > 1)), "
             f"(SELECT count(*) FROM {rows} WHERE {nulls})"
         ).fetchall()[0]
-        if dups or missing:
-            raise IngestError(
-                f"The rows for {table} have {dups} repeated keys and {missing} rows missing required values.",
-                f"{table} 的数据有 {dups} 个重复主键、{missing} 行缺少必填值。",
-                hint_en="Check the mapping of the key columns (--map) or report this as a bug.",
-                hint_zh="请检查主键列的映射（--map），或将此问题报告为缺陷。",
-            )
+        check_keys(table, int(dups), int(missing))
 
     def delete(self, table: str, where: str) -> None:
         """Delete the shop's rows of ``table`` that match SQL ``where`` (the days they counted on are noted)."""

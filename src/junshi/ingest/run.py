@@ -70,16 +70,36 @@ def _settle_shop(wh: Writable, con: duckdb.DuckDBPyConnection, shop_id: str, pre
         used = sum(int(con.execute(f'SELECT count(*) FROM "{t}" WHERE shop_id = ?', [shop_id]).fetchall()[0][0])
                    for t in FACT_TABLES)
         if used:
-            raise IngestError(
-                f"Shop {shop_id!r} is in {have['currency']} / {have['timezone']}, but {preset.name} data is in "
-                f"{want['currency']} / {want['timezone']}.",
-                f"店铺 {shop_id!r} 的币种/时区为 {have['currency']} / {have['timezone']}，而 {preset.name} 数据为 "
-                f"{want['currency']} / {want['timezone']}。",
-                hint_en="Load it into another shop with --shop NAME.", hint_zh="请用 --shop 名称 导入到另一个店铺。",
-            )
+            raise settings_conflict(shop_id, have, want, preset)
         con.execute("UPDATE shops SET currency = ?, timezone = ?, platform = coalesce(platform, ?) WHERE shop_id = ?",
                     [want["currency"], want["timezone"], preset.platform, shop_id])
     return str(want["timezone"])
+
+
+def check_strict(report: IngestReport) -> None:
+    """With --strict, fail the run (nothing loaded) when it quarantined any row."""
+    if report.strict and report.rows_quarantined:
+        first = report.quarantined[0]
+        raise StrictIngestError(
+            f"--strict: {report.rows_quarantined} rows were rejected (first: {first.reason} x {first.rows}); "
+            "nothing was loaded.",
+            f"--strict：有 {report.rows_quarantined} 行被拒绝（首个原因：{show(first.reason)} x {first.rows}）；"
+            "未导入任何数据。",
+            hint_en="Fix the rows (see the reasons) or load without --strict to quarantine them.",
+            hint_zh="请修正这些行（见原因），或去掉 --strict 以将它们放入隔离区。",
+        )
+
+
+def settings_conflict(shop_id: str, have: dict[str, str | None], want: dict[str, str | None],
+                      preset: Preset) -> IngestError:
+    """The shop holds data in other money or time than the preset's."""
+    return IngestError(
+        f"Shop {shop_id!r} is in {have['currency']} / {have['timezone']}, but {preset.name} data is in "
+        f"{want['currency']} / {want['timezone']}.",
+        f"店铺 {shop_id!r} 的币种/时区为 {have['currency']} / {have['timezone']}，而 {preset.name} 数据为 "
+        f"{want['currency']} / {want['timezone']}。",
+        hint_en="Load it into another shop with --shop NAME.", hint_zh="请用 --shop 名称 导入到另一个店铺。",
+    )
 
 
 def _summarise(con: duckdb.DuckDBPyConnection, report: IngestReport) -> None:
@@ -166,7 +186,7 @@ class _CtrlC:
 def _run(warehouse: Writable, report: IngestReport, chosen: Preset | None, files: list[Path], table: str | None,
          maps: dict[str, str], step: Step | None) -> None:
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    shop_id, strict = report.shop_id, report.strict
+    shop_id = report.shop_id
     if chosen is not None:
         batches = [Batch(chosen, files)]
     elif table is not None or maps:  # the user chose the alias table's mapping
@@ -198,16 +218,7 @@ def _run(warehouse: Writable, report: IngestReport, chosen: Preset | None, files
         report.files = list(loader.files.values())
         loader.drop_temps()
         _summarise(con, report)
-        if strict and report.rows_quarantined:
-            first = report.quarantined[0]
-            raise StrictIngestError(
-                f"--strict: {report.rows_quarantined} rows were rejected (first: {first.reason} x {first.rows}); "
-                "nothing was loaded.",
-                f"--strict：有 {report.rows_quarantined} 行被拒绝（首个原因：{show(first.reason)} x {first.rows}）；"
-                "未导入任何数据。",
-                hint_en="Fix the rows (see the reasons) or load without --strict to quarantine them.",
-                hint_zh="请修正这些行（见原因），或去掉 --strict 以将它们放入隔离区。",
-            )
+        check_strict(report)
         _record_loads(con, report, started)
         checked_step(tr("updating the rollups", "更新日汇总"))
         rollup.refresh(con, shop_id, report.tables, loader.days)

@@ -95,3 +95,56 @@ def quote_ident(name: str) -> str:
 def quote_str(value: str) -> str:
     """A SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
+
+
+_SPARK_FORMATS = [  # _NAIVE_FORMATS in Java's pattern letters (one letter: one or two digits, as strptime)
+    "yyyy/M/d H:m:s", "yyyy/M/d H:m", "yyyy/M/d", "yyyyMMdd", "yyyyMMddHHmmss",
+    "d/M/yyyy H:m:s", "d/M/yyyy H:m", "d/M/yyyy", "yyyy年M月d日 H:m:s", "yyyy年M月d日",
+    "yyyy.M.d H:m:s", "yyyy.M.d",
+]
+
+
+def _spark_str(value: str) -> str:
+    """A Spark SQL string literal (Spark reads backslash escapes in literals)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def spark_macros(timezone: str) -> list[str]:
+    """The same parsing functions as :func:`install_macros`, as Spark SQL functions (``CREATE TEMPORARY
+    FUNCTION ... RETURN``), for loads read and checked by Spark. Each mirrors its DuckDB macro case by case;
+    tests/test_lake_ingest.py checks both engines give the same rows and quarantine on the same files."""
+    tz = _spark_str(timezone)
+    fmts = ", ".join(f"try_to_timestamp(t, {_spark_str(f)})" for f in _SPARK_FORMATS)
+    iso = _spark_str(r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?$")  # what DuckDB casts
+    offset = _spark_str(r"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|UTC|GMT|[+-]\d\d(:?\d\d)?)$")
+    money = _spark_str(r"(R\$|US\$|RMB|CNY|USD|GBP|BRL|EUR|元|[¥￥$€£,\s])")
+    unix_s, unix_ms = _spark_str(r"^\d{9,10}(\.\d+)?$"), _spark_str(r"^\d{12,13}$")
+    utc, zone = _spark_str(r"\s*(GMT|UTC)$"), _spark_str(r"\s+([+-]\d\d):?(\d\d)$")
+    decimal, whole = _spark_str(r"^[+-]?\d{1,14}(\.\d{1,4})?$"), _spark_str(r"^[+-]?\d{1,17}(\.0*)?$")
+    return [
+        "CREATE OR REPLACE TEMPORARY FUNCTION _ji_text(s STRING) RETURNS STRING RETURN nullif(trim(s), '')",
+        "CREATE OR REPLACE TEMPORARY FUNCTION _ji_ts_of(t STRING) RETURNS TIMESTAMP_NTZ RETURN CASE"
+        f" WHEN t RLIKE {unix_s}"
+        f"  THEN convert_timezone('UTC', {tz}, CAST(timestamp_micros(CAST(round(CAST(t AS DOUBLE) * 1000000)"
+        "   AS BIGINT)) AS TIMESTAMP_NTZ))"
+        f" WHEN t RLIKE {unix_ms}"
+        f"  THEN convert_timezone('UTC', {tz}, CAST(timestamp_millis(CAST(t AS BIGINT)) AS TIMESTAMP_NTZ))"
+        f" WHEN t RLIKE {offset}"
+        f"  THEN convert_timezone('UTC', {tz}, CAST(try_cast(regexp_replace(regexp_replace(t,"
+        f"   {utc}, '+00:00'), {zone}, '$1:$2')"
+        "   AS TIMESTAMP_LTZ) AS TIMESTAMP_NTZ))"
+        f" WHEN t RLIKE {iso} THEN try_cast(t AS TIMESTAMP_NTZ)"
+        f" ELSE CAST(coalesce({fmts}) AS TIMESTAMP_NTZ) END",
+        "CREATE OR REPLACE TEMPORARY FUNCTION _ji_ts(s STRING) RETURNS TIMESTAMP_NTZ RETURN _ji_ts_of(_ji_text(s))",
+        "CREATE OR REPLACE TEMPORARY FUNCTION _ji_money(s STRING) RETURNS DECIMAL(18,4) RETURN CASE"
+        f" WHEN s RLIKE {decimal} THEN CAST(s AS DECIMAL(18,4))"
+        f" ELSE try_cast(nullif(regexp_replace(_ji_text(s), {money}, ''), '') AS DECIMAL(18,4)) END",
+        "CREATE OR REPLACE TEMPORARY FUNCTION _ji_int(s STRING) RETURNS BIGINT RETURN CASE"
+        " WHEN s IS NULL THEN NULL"
+        f" WHEN s RLIKE {whole} THEN CAST(split_part(s, '.', 1) AS BIGINT)"
+        " WHEN try_cast(_ji_text(s) AS DOUBLE) = floor(try_cast(_ji_text(s) AS DOUBLE))"
+        "  AND abs(try_cast(_ji_text(s) AS DOUBLE)) < 9e15 THEN CAST(try_cast(_ji_text(s) AS DOUBLE) AS BIGINT) END",
+        "CREATE OR REPLACE TEMPORARY FUNCTION _ji_bool(s STRING) RETURNS BOOLEAN RETURN CASE"
+        " WHEN lower(_ji_text(s)) IN ('true', 't', '1', 'yes', 'y', '是') THEN true"
+        " WHEN lower(_ji_text(s)) IN ('false', 'f', '0', 'no', 'n', '否') THEN false END",
+    ]

@@ -3,17 +3,20 @@
 Per shop x day x cell (source, device, region; paid orders also by new or returning buyer): page views,
 distinct visitors, paid orders, sales and distinct paying buyers, and the visitors and buyers as Roaring bitmaps
 of dense ids, numbered per shop in order of first day then id (``rollup_ids``), exactly as a DuckDB rebuild
-numbers them; each buyer's first paid day (``rollup_first_paid``). Everything runs on the executors (the
+numbers them; each buyer's first paid day (``rollup_first_paid``); per shop x day x product
+(``rollup_products``): viewers, add-to-cart visitors and paid lines. Everything runs on the executors (the
 bitmaps in a pandas UDF per group); the driver only plans.
 
-Not built here yet: the product rollups (``rollup_products``, ``rollup_product_cells``), and the input
-fingerprints (``rollup_marks``, DuckDB hashes Spark cannot compute). Both are cleared with the shop's "built"
-mark, so DuckDB reading the lake answers from raw rows until its next load rebuilds every rollup of the shop.
-See docs/lake.md.
+The input marks (``rollup_marks``) hold each day's row count with the fingerprint 0 ("unknown": Spark has
+no DuckDB hash), so DuckDB's next load into the lake recomputes every day of the inputs it touched. A rollup
+grain Spark does not build (:data:`UNBUILT`: the product cells today) is cleared with the shops' built mark,
+so DuckDB reading the lake answers from raw rows until its next load rebuilds every rollup; with none left,
+Spark marks the shops built and DuckDB reads Spark's rollups. See docs/lake.md.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +29,9 @@ from junshi.rollup.tables import (
     IDS,
     MARKS,
     PAID,
-    PRODUCT_CELLS,
     PRODUCTS,
     STATE,
+    TABLES,
     VISITS,
 )
 from junshi.schema import Table
@@ -36,6 +39,10 @@ from junshi.warehouse.lake_catalog import Catalog
 from junshi.warehouse.lake_spark import SparkLakeWarehouse, commit_frames
 
 _PV = ("page_view", "product_view")
+_BUILT = (VISITS, PAID, FIRST_PAID, PRODUCTS, IDS, MARKS, STATE)
+UNBUILT: tuple[Table, ...] = tuple(t for t in TABLES if t not in _BUILT)
+"""Rollup tables Spark does not build (a grain added to ``junshi.rollup.tables`` before it is added here): a
+Spark rebuild clears them and the shops' built mark (see the module's note)."""
 
 
 def _serialize_ids(ids: pd.Series) -> pd.Series:
@@ -67,8 +74,10 @@ def _kept(frame: Any, kept: list[Any]) -> Any:
     return frame
 
 
-def _numbered(members: Any, kind: str, kept: list[Any]) -> tuple[Any, Any]:
-    """(members with their dense number ``n``, the ``rollup_ids`` rows): per shop, in order of first day, id.
+def _numbered(members: Any, kind: str, kept: list[Any], before: Any = None) -> tuple[Any, Any]:
+    """(members with their dense number ``n``, the ``rollup_ids`` rows of ``kind``): per shop, in order of first
+    day, id; ids ``before`` (``rollup_ids`` rows) keep theirs and the others follow them, as DuckDB's ``_number``
+    gives them one rollup after another.
 
     The numbering sorts each shop's distinct ids in one task (a window per shop); the members meet their
     numbers in one shuffle join on (shop, id)."""
@@ -76,9 +85,15 @@ def _numbered(members: Any, kind: str, kept: list[Any]) -> tuple[Any, Any]:
     from pyspark.sql import functions as F
 
     first = members.where(F.col("id").isNotNull()).groupBy("shop_id", "id").agg(F.min("date").alias("first"))
+    start = F.lit(0).cast("long")
+    if before is not None:
+        first = first.join(before.select("shop_id", "id"), ["shop_id", "id"], "left_anti")
+        first = first.join(before.groupBy("shop_id").agg((F.max("n") + 1).alias("start")), "shop_id", "left")
+        start = F.coalesce(F.col("start"), start)
     order = Window.partitionBy("shop_id").orderBy("first", "id")
-    ids = _kept(first.withColumn("n", F.row_number().over(order) - 1).select(
-        "shop_id", F.lit(kind).alias("kind"), "id", F.col("n").cast("long").alias("n")), kept)
+    ids = first.withColumn("n", start + F.row_number().over(order) - 1).select(
+        "shop_id", F.lit(kind).alias("kind"), "id", F.col("n").cast("long").alias("n"))
+    ids = _kept(ids if before is None else before.unionByName(ids), kept)
     return members.join(ids.select("shop_id", "id", "n"), ["shop_id", "id"]), ids
 
 
@@ -133,14 +148,72 @@ def rollup_frames(wh: SparkLakeWarehouse, shops: list[str], kept: list[Any]) -> 
                   F.sum("pay_amount").cast("decimal(18,2)").alias("sales")).select(
         *keys, *BUYER_DIMS, "paid_orders", "sales", F.size("ids").cast("long").alias("paid_buyers"),
         serialize("ids").alias("paid_buyers_set"))
+    products, visitor_ids, buyer_ids = _products(session, shops, orders, visitor_ids, buyer_ids, kept)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     return {
         VISITS.name: visits.select(*[c.name for c in VISITS.columns]),
         PAID.name: paid.withColumn("days", F.lit(1)).select(*[c.name for c in PAID.columns]),
         IDS.name: visitor_ids.unionByName(buyer_ids),
         FIRST_PAID.name: first_paid.select(*[c.name for c in FIRST_PAID.columns]),
-        # cleared: see the module's note
-        **{t.name: _empty(session, t) for t in (PRODUCTS, PRODUCT_CELLS, MARKS, STATE)},
+        PRODUCTS.name: products,
+        MARKS.name: _marks(session, shops),
+        STATE.name: _empty(session, STATE) if UNBUILT else session.createDataFrame(
+            [(s, now) for s in shops], "shop_id STRING, built_at TIMESTAMP_NTZ"),
+        **{t.name: _empty(session, t) for t in UNBUILT},
     }
+
+
+def _products(session: Any, shops: list[str], orders: Any, visitor_ids: Any, buyer_ids: Any,
+              kept: list[Any]) -> tuple[Any, Any, Any]:
+    """The product rollup (per shop x day x product: viewers and add-to-cart visitors by event day, paid lines
+    by payment day), and the id dictionaries with the visitors and buyers it numbers after the others."""
+    from pyspark.sql import functions as F
+
+    serialize = _bitmaps()
+    events = session.table("events").where(
+        F.col("shop_id").isin(shops) & ((F.col("event_type") == "add_to_cart")
+                                        | (F.col("event_type").isin(*_PV) & F.col("product_id").isNotNull())))
+    members, visitor_ids = _numbered(events.select(
+        "shop_id", F.to_date("ts").alias("date"), F.col("visitor_id").alias("id"), "product_id",
+        (F.col("event_type") != "add_to_cart").alias("viewed")), "visitor", kept, visitor_ids)
+    keys = ["shop_id", "date", "product_id"]
+    viewed, carted = F.when(F.col("viewed"), F.col("n")), F.when(~F.col("viewed"), F.col("n"))
+    viewers = members.groupBy(*keys).agg(F.collect_set(viewed).alias("uv_ids"), F.collect_set(carted).alias("cart_ids"))
+    items = session.table("order_items").where(F.col("shop_id").isin(shops))
+    lines = items.alias("i").join(orders.alias("o"), ["shop_id", "order_id"]).select(
+        "shop_id", F.to_date("o.paid_at").alias("date"),
+        F.coalesce("o.customer_id", "o.visitor_id", "order_id").alias("id"), "i.product_id", "order_id",
+        "i.quantity", F.coalesce("i.amount", F.col("i.quantity") * F.col("i.unit_price")).alias("amount"))
+    lines, buyer_ids = _numbered(lines, "buyer", kept, buyer_ids)
+    paid = lines.groupBy(*keys).agg(
+        F.size(F.collect_set("order_id")).alias("paid_orders"), F.sum("amount").alias("sales"),
+        F.sum("quantity").alias("units"), F.collect_set("n").alias("buyer_ids"))
+    empty = F.array().cast("array<long>")
+    out = viewers.join(paid, keys, "full").select(
+        *keys, F.lit(1).alias("days"), F.size(F.coalesce("uv_ids", empty)).cast("long").alias("uv"),
+        serialize(F.coalesce("uv_ids", empty)).alias("uv_set"),
+        F.size(F.coalesce("cart_ids", empty)).cast("long").alias("cart_visitors"),
+        serialize(F.coalesce("cart_ids", empty)).alias("cart_visitors_set"),
+        F.coalesce("paid_orders", F.lit(0)).cast("long").alias("paid_orders"),
+        F.coalesce("sales", F.lit(0)).cast("decimal(18,2)").alias("sales"),
+        F.coalesce("units", F.lit(0)).cast("long").alias("units"),
+        F.size(F.coalesce("buyer_ids", empty)).cast("long").alias("paid_buyers"),
+        serialize(F.coalesce("buyer_ids", empty)).alias("paid_buyers_set"))
+    return out.select(*[c.name for c in PRODUCTS.columns]), visitor_ids, buyer_ids
+
+
+def _marks(session: Any, shops: list[str]) -> Any:
+    """Per shop, rollup input (``junshi.rollup.build.INPUTS``, read from its declaration) and day: the rows the
+    rollups read, with the fingerprint 0 for "unknown" (Spark has no DuckDB hash): DuckDB's next refresh of
+    an input then finds every day of it moved and recomputes it, as after a rebuild."""
+    from junshi.ingest.spark import to_spark
+    from junshi.rollup.build import INPUTS
+
+    listed = ", ".join("'" + s.replace("'", "''") + "'" for s in shops)
+    parts = [f"SELECT {spec.shop} AS shop_id, '{name}' AS input, {spec.day} AS date, count(*) AS n, "
+             f"CAST(0 AS DECIMAL(20,0)) AS h FROM {spec.source or spec.table} "
+             f"WHERE {spec.shop} IN ({listed}) AND {spec.where} GROUP BY ALL" for name, spec in INPUTS.items()]
+    return session.sql(to_spark(" UNION ALL ".join(parts)))
 
 
 def _empty(session: Any, table: Table) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -32,9 +33,10 @@ def lake_session() -> Any:
 
 
 class SparkLakeWarehouse(SparkWarehouse):
-    """A lake (``lake:PATH``) read by Spark at its newest commit; read-only like every Spark warehouse."""
+    """A lake (``lake:PATH``) read by Spark at its newest commit; read-only like every Spark warehouse.
+    ``shops``: read only these shops' files (a command on one shop), else every shop's."""
 
-    def __init__(self, url: str, *, session: Any = None) -> None:
+    def __init__(self, url: str, *, session: Any = None, shops: Collection[str] | None = None) -> None:
         self.url = url
         self.root = lake_catalog.lake_root(url)
         self.read_only = True
@@ -47,6 +49,7 @@ class SparkLakeWarehouse(SparkWarehouse):
         self._settings: dict[str, dict[str, str | None]] = {}
         self._views: set[str] = set()
         self._filled: set[str] = set()
+        self.shops = frozenset(shops) if shops is not None else None
         self.catalog = lake_catalog.newest(self.root)
         self._show(self.catalog)
 
@@ -61,8 +64,10 @@ class SparkLakeWarehouse(SparkWarehouse):
             reader = self.session.read
             if name in TABLES:
                 reader = reader.schema(spark_schema(name))
-            paths = [str(self.root / f.path) for f in entry.files]
-            frame = reader.parquet(*paths)
+            files = self._needed(entry.files)
+            frame = reader.parquet(*[str(self.root / f.path) for f in files or entry.files[:1]])
+            if not files:
+                frame = frame.where("false")  # this shop has none: the table's columns, no rows
             columns = TABLES[name].column_names if name in TABLES else [c for c, _t in entry.columns]
             frame.select(*columns).createOrReplaceTempView(name)  # never a column from a folder name
             self._views.add(name)
@@ -70,14 +75,22 @@ class SparkLakeWarehouse(SparkWarehouse):
         self._settings.clear()
         self.catalog = catalog
 
+    def _needed(self, files: list[DataFile]) -> list[DataFile]:
+        """The committed files the warehouse's shops read (every file when it reads every shop): Spark opens
+        only those, from the catalog, without listing a folder."""
+        return files if self.shops is None else [f for f in files if f.shop_id is None or f.shop_id in self.shops]
+
     def has_table(self, name: str) -> bool:
         return name in self._views or name in self.catalog.tables
 
-    def refresh(self) -> bool:
-        """Read the newest commit if one was made since; whether one was."""
+    def refresh(self, *, force: bool = False) -> bool:
+        """Read the newest commit if one was made since (or, with ``force``, make the views its files again);
+        whether one was."""
         catalog = lake_catalog.newest(self.root)
-        if catalog.commit == self.catalog.commit:
+        if catalog.commit == self.catalog.commit and not force:
             return False
+        if force:  # a view may have been replaced by the caller: make every one again
+            self._filled |= self._views
         self._show(catalog)
         return True
 
