@@ -84,6 +84,12 @@ class SparkLoader(Loader):
         self._current: FileLoad | None = None
         self.staged: dict[str, Any] = {}
         self.quarantined: list[Any] = []
+        self._kept: list[Any] = []
+
+    def _cached(self, frame: Any) -> Any:
+        """``frame`` kept once computed (read by several steps), until :meth:`drop_temps`."""
+        self._kept.append(frame.cache())
+        return frame
 
     def read(self, path: Path, *, rename: dict[str, str] | None = None, header: bool = True,
              columns: Sequence[str] | None = None, delim: str | None = None) -> RawTable:
@@ -125,8 +131,8 @@ class SparkLoader(Loader):
             if src in shown and src != dst:
                 shown.pop(dst, None)
                 shown[src] = dst
-        raw = frame.select(*[F.col(f"_ji_{i}").alias(shown[n]) for i, n in enumerate(names) if n in shown],
-                           _LINE, corrupt).cache()
+        raw = self._cached(frame.select(
+            *[F.col(f"_ji_{i}").alias(shown[n]) for i, n in enumerate(names) if n in shown], _LINE, corrupt))
         names = [shown[n] for n in names if n in shown]
         bad = raw.where(F.col(corrupt).isNotNull()).orderBy(_LINE).select(_LINE, corrupt).limit(3).collect()
         if bad:
@@ -166,7 +172,7 @@ class SparkLoader(Loader):
         from pyspark.sql import functions as F
 
         self.step(tr("checking {name} for {table}", "校验 {name}（{table}）", name=raw.source.name, table=table))
-        checked = self.session.sql(to_spark(check_select(raw, fields, rules, where))).cache()
+        checked = self._cached(self.session.sql(to_spark(check_select(raw, fields, rules, where))))
         ck = self.temp_name("ck")
         checked.createOrReplaceTempView(ck)
         self._temps.append(("VIEW", ck))
@@ -176,7 +182,8 @@ class SparkLoader(Loader):
                .join(rows.select((F.col(_LINE) + 1).alias("__line"), as_json.alias("raw")), "__line")
                .select(F.lit(self.shop_id).alias("shop_id"), F.lit(table).alias("table_name"),
                        F.lit(str(raw.source)).alias("source_file"), F.col("__line").alias("source_line"),
-                       F.col("__reason").alias("reason"), "raw", F.lit(self.report.run_id).alias("run_id"))).cache()
+                       F.col("__reason").alias("reason"), "raw", F.lit(self.report.run_id).alias("run_id")))
+        bad = self._cached(bad)
         counts = checked.agg(F.count(F.lit(1)), F.count("__reason")).first()
         total, bad_n = (int(counts[0]), int(counts[1])) if counts else (0, 0)
         self.quarantined.append(bad)
@@ -203,7 +210,8 @@ class SparkLoader(Loader):
             F.lit(self.shop_id).alias("shop_id") if c.name == "shop_id"
             else (F.col(f"`{c.name}`") if c.name in frame.columns else F.lit(None))
             .cast(spark_type(c.type)).alias(c.name)
-            for c in spec.columns]).cache()
+            for c in spec.columns])
+        rows = self._cached(rows)
         keys = list(spec.key)
         required = [c.name for c in spec.columns if c.required]
         missing = rows.where(" OR ".join(f"`{c}` IS NULL" for c in required)).count() if required else 0
@@ -221,6 +229,9 @@ class SparkLoader(Loader):
         for _kind, name in reversed(self._temps):
             self.session.catalog.dropTempView(name)
         self._temps.clear()
+        for frame in self._kept:
+            frame.unpersist()
+        self._kept.clear()
 
 
 def _settings(wh: SparkLakeWarehouse, shop_id: str, preset: Preset | None) -> dict[str, str | None]:
