@@ -225,8 +225,12 @@ def _visitors(shop: Shop, basis: Basis, ordinary: tuple[date, date], days_o: pd.
 def _products(shop: Shop, as_of: date, first: date, start: date, end: date, lift: list[float]
               ) -> list[dict[str, Any]]:
     """Units each product is forecast to sell from the day after ``as_of`` to the event's end (ordinary days
-    before the warm-up, then the plan's lift of each day), the upper quantile, and the stock that needs."""
-    h = unit_history(shop, max(first, as_of - timedelta(days=HISTORY_DAYS - 1)), as_of)
+    before the warm-up, then the plan's lift of each day), the upper quantile, and the stock that needs. None
+    for orders without their lines (no product is known to have sold)."""
+    try:
+        h = unit_history(shop, max(first, as_of - timedelta(days=HISTORY_DAYS - 1)), as_of)
+    except MissingDataError:
+        return []
     horizon = (end - as_of).days
     fc = fit(h, horizon)
     lead = (start - as_of).days - 1
