@@ -211,8 +211,24 @@ def default_day(db: str) -> dt.date:
         return default_period(shop).end
 
 
+def wait_unlocked(db: str) -> None:
+    """Wait while another process holds the warehouse open for writing (a consistent copy needs it closed)."""
+    import duckdb
+
+    while True:
+        try:
+            duckdb.connect(db, read_only=True).close()
+            return
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            print(f"{db} is open for writing in another process: waiting", flush=True)
+            time.sleep(30)
+
+
 def measure(db: str, calls: list[str], scratch: Path, rebuild: bool) -> dict[str, Any]:
     copy = scratch / f"bench-{Path(db).name}"
+    wait_unlocked(db)
     shutil.copyfile(db, copy)
     try:
         day = default_day(str(copy))
