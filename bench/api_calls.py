@@ -275,6 +275,8 @@ def table(results: list[dict[str, Any]]) -> str:
     small, large = results[0], results[-1]
     a, b = _millions(small["events"]), _millions(large["events"])
     lines = [
+        "Each time: wall s / CPU s of the process (the machine is shared: CPU is the steadier figure); ratios "
+        "wall / CPU.", "",
         f"| call | period | {a} cold | {a} warm | {b} cold | {b} warm | cold {b}/{a} | warm {b}/{a} | "
         f"SQL {a} | SQL {b} | warm/SQL {b} | peak RSS {b} GB |",
         "|---|---|" + "---:|" * 10,
@@ -285,8 +287,10 @@ def table(results: list[dict[str, Any]]) -> str:
         sql_a, sql_b = small["sql"].get(key), large["sql"].get(key)
         sql = (f"{sql_a:.3f} | {sql_b:.3f} | {g['warm'] / sql_b:.1f}x" if sql_a is not None and sql_b is not None
                else "— | — | —")
-        lines.append(f"| {call} | {kind} | {s['cold']:.2f} | {s['warm']:.2f} | {g['cold']:.2f} | {g['warm']:.2f} | "
-                     f"{g['cold'] / s['cold']:.1f}x | {g['warm'] / s['warm']:.1f}x | {sql} | {g['peak_gb']:.2f} |")
+        times = " | ".join(f"{r[k]:.2f} / {r[k + '_cpu']:.2f}" for r in (s, g) for k in ("cold", "warm"))
+        ratios = " | ".join(f"{g[k] / s[k]:.1f}x / {g[k + '_cpu'] / max(s[k + '_cpu'], 1e-3):.1f}x"
+                            for k in ("cold", "warm"))
+        lines.append(f"| {call} | {kind} | {times} | {ratios} | {sql} | {g['peak_gb']:.2f} |")
     lines += ["", "| shop | events | first page s (median) | rollup rebuild s (CPU s) | rebuild peak RSS GB | "
               "rollups MB (rows) | raw tables MB (rows) | ids | refresh, 1-day orders reload s (CPU s) | "
               "refresh, 1-day events reload s (CPU s) |",
@@ -301,6 +305,9 @@ def table(results: list[dict[str, Any]]) -> str:
                      f"{z['rollups']['mb']:.0f} ({z['rollups']['rows']:,}) | {z['raw']['mb']:.0f} "
                      f"({z['raw']['rows']:,}) | {z['ids']:,} | "
                      f"{_wall_cpu(r['refresh'], 'orders')} | {_wall_cpu(r['refresh'], 'events')} |")
+    lines += [f"\n{r['shop']}: rollups of an older layout brought to this Junshi's before the calls in "
+              f"{r['upgrade']['seconds']:.1f} s (CPU {r['upgrade']['cpu']:.1f} s, peak RSS {r['upgrade']['peak_gb']:.2f} GB)"
+              for r in results if "upgrade" in r]
     return "\n".join(lines) + "\n"
 
 
