@@ -306,8 +306,8 @@ def table(results: list[dict[str, Any]]) -> str:
                      f"({z['raw']['rows']:,}) | {z['ids']:,} | "
                      f"{_wall_cpu(r['refresh'], 'orders')} | {_wall_cpu(r['refresh'], 'events')} |")
     lines += [f"\n{r['shop']}: rollups of an older layout brought to this Junshi's before the calls in "
-              f"{r['upgrade']['seconds']:.1f} s (CPU {r['upgrade']['cpu']:.1f} s, peak RSS {r['upgrade']['peak_gb']:.2f} GB)"
-              for r in results if "upgrade" in r]
+              f"{u['seconds']:.1f} s (CPU {u['cpu']:.1f} s, peak RSS {u['peak_gb']:.2f} GB)"
+              for r in results if (u := r.get("upgrade"))]
     return "\n".join(lines) + "\n"
 
 
