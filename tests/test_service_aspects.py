@@ -13,8 +13,11 @@ conventions, by product category (600 clothing, shoes, bags, jewellery; 600 elec
 toys; 637 food, cosmetics, baby, pets, home, garden; 2 labels fixed: a broken drill and 用了半年没出问题
 are 质量). ``hold`` (88, written with the first dev part, measured only in
 aggregate) and ``hold4`` (109, written before the last lexicon changes and never looked at one by one) are
-measured with the model, never tuned on. Model choices (C, threshold, features) were made by 5-fold
-cross-validation on ``dev`` only."""
+measured with the model, never tuned on. ``hold6`` (300 reviews written independently across all product
+kinds) was opened once the model trained on these 3,002 was final and committed (90da67a), and measured
+once (质量 0.75/0.72); nothing tuned after (the word features then lost punctuation, a bug the demo shop's
+test found: 质量 0.73/0.70 since). Model choices (C, threshold, features) were made by 5-fold cross-validation on
+``dev`` only."""
 
 from __future__ import annotations
 
@@ -88,6 +91,7 @@ DEV_FLOORS = {"quality": (0.71, 0.71)}
 HOLD_FLOORS: dict[str, dict[str, tuple[float, float]]] = {
     "hold": {},
     "hold4": {"quality": (0.76, 0.85), "service": (0.85, 0.83), "price": (0.83, 0.76)},
+    "hold6": {"quality": (0.73, 0.70), "service": (0.82, 0.85), "packaging": (0.73, 0.81)},
 }
 
 
@@ -139,7 +143,7 @@ def test_labelled_set_size() -> None:
     with LABELLED.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) >= 200
-    assert {r["split"] for r in rows} == {"dev", "hold", "hold4"}
+    assert {r["split"] for r in rows} == {"dev", "hold", "hold4", "hold6"}
     assert len({r["text"] for r in rows}) == len(rows)  # no duplicates
 
 
@@ -172,7 +176,8 @@ def test_precision_recall_dev_cross_validated() -> None:
     _assert_floors(_scores(_cross_validated()), DEV_FLOORS)
 
 
-@pytest.mark.parametrize("split", ["hold", "hold4"])
+@pytest.mark.parametrize("split", ["hold", "hold4", "hold6"])
 def test_precision_recall_hold_out(split: str) -> None:
-    """The hold-out parts with the shipped model, measured 2026-11-26 (docs/service.md)."""
+    """The hold-out parts with the shipped model, measured 2026-11-26 (docs/service.md); ``hold6`` once,
+    after the model was final and committed, nothing tuned since."""
     _assert_floors(_scores(_predicted(split)), HOLD_FLOORS[split])

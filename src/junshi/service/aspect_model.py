@@ -82,9 +82,14 @@ def _char_ngrams() -> TfidfVectorizer:
     return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
 
 
+def _words(text: str) -> list[str]:
+    """jieba's words of a text without punctuation and emoji (a lone 。 is no aspect's word: counted as one,
+    a short review's full stop outweighed its words and 整体满意。 read as 做工)."""
+    return [w for w in segment(text) if any(c.isalnum() for c in w)]
+
+
 def _chars_and_words() -> FeatureUnion:
-    return FeatureUnion([("chars", _char_ngrams()),
-                         ("words", TfidfVectorizer(analyzer=segment, sublinear_tf=True))])
+    return FeatureUnion([("chars", _char_ngrams()), ("words", TfidfVectorizer(analyzer=_words, sublinear_tf=True))])
 
 
 def _in_context(clause: str, review: str) -> str:
