@@ -128,7 +128,9 @@ def plan_cmd(
             b1=data["spend_band"][1], status=data["spend_status"]))
     if data["sources"]:
         _rows(data["sources"], fmt, tr("Visitors per source", "各来源访客"))
-    _rows([{**d, "phase": _phase(d["phase"])} for d in data["days"]], fmt, tr("Day by day", "每日计划"))
+    hidden = {"uv"} if data["uv"] is None else set()  # no visitor data: no visitors column
+    _rows([{**{k: v for k, v in d.items() if k not in hidden}, "phase": _phase(d["phase"])} for d in data["days"]],
+          fmt, tr("Day by day", "每日计划"))
     need = [p for p in data["products"] if p["stock_needed"]]
     if need:
         _rows(need, fmt, tr("Stock to add", "需要补货的商品"))
