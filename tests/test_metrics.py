@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from junshi import Shop
-from junshi.errors import MetricError, MissingDataError
+from junshi.errors import ConfigError, MetricError, MissingDataError
 from junshi.schema import TABLES
 from junshi.warehouse import Warehouse, Writable
 
@@ -451,7 +451,7 @@ def test_unknown_names_list_the_valid_ones(make_shop: Any) -> None:
     assert "sauce" in bad_dim.value.en and "source" in bad_dim.value.hint_en
     with pytest.raises(MetricError):
         shop.kpi("sales", compare="previous")
-    with pytest.raises(MetricError):
+    with pytest.raises(ConfigError, match="start '2024-13-01' is not a date"):  # junshi.periods.parse_day
         shop.kpi("sales", start="2024-13-01")
 
 
