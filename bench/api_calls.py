@@ -255,7 +255,6 @@ def measure(db: str, calls: list[str], scratch: Path, rebuild: bool) -> dict[str
     finally:
         copy.unlink(missing_ok=True)
         Path(f"{copy}.wal").unlink(missing_ok=True)
-        shutil.rmtree(f"{copy}.plans", ignore_errors=True)  # the compiled plans kept beside a warehouse
 
 
 def _events(db: str) -> int:

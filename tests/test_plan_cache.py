@@ -5,7 +5,6 @@ that period's own dates gives, and a new shape is the only thing Ibis compiles."
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pandas as pd
 import pytest
 
 from junshi import connect
-from junshi.metrics import plan_store, query
+from junshi.metrics import query
 from junshi.metrics.query import explain, kpi
 
 DAY = dt.date(2024, 11, 20)
@@ -54,7 +53,6 @@ def test_a_shape_answers_every_period(demo_db: Path, spec: dict[str, Any], monke
 
     with connect(demo_db) as shop:
         query._PLANS.clear()
-        monkeypatch.setattr(query.plan_store, "load", lambda *_: None)  # as in a process without a store
         monkeypatch.setattr(query, "_compile_kpi", counting)
         _call(shop, spec, DAY)
         first = len(compiled)
@@ -81,38 +79,3 @@ def test_explain_shows_the_dates_asked_for(demo_db: Path) -> None:
     assert "MAKE_TIMESTAMP(2024, 10, 1," in said and "MAKE_TIMESTAMP(2024, 10, 3," in said
     assert "'mobile'" in said
     assert "1801" not in said and "1901" not in said and "junshi~" not in said and "'pc'" not in said
-
-
-def test_a_new_process_runs_the_stored_plans(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Plans compiled by one process are kept beside the warehouse: with the memory of compiled plans and data
-    checks cleared (a new process), the same shapes for other days compile nothing and give the figures of a
-    fresh compile; an entry whose data check no longer matches the shop's data is compiled anew."""
-    spec = CALLS[1]
-    with connect(demo_db) as shop:
-        query._PLANS.clear()
-        _call(shop, spec, DAY)
-        store = plan_store.folder(str(shop.warehouse.url))
-        assert store is not None and list(store.glob("*.json"))
-        compiled: list[Any] = []
-        original = query._compile_kpi
-
-        def counting(*args: Any) -> Any:
-            compiled.append(args[2])
-            return original(*args)
-
-        monkeypatch.setattr(query, "_compile_kpi", counting)
-        query._PLANS.clear()
-        query._CHECKS.clear()
-        stored = _call(shop, spec, DAY - dt.timedelta(days=3))
-        assert compiled == []
-        for path in store.glob("*.json"):  # as if the shop had no sessions when these were compiled
-            entry = json.loads(path.read_text())
-            path.write_text(json.dumps(entry | {"known": entry["known"] | {"sessions": False}}))
-        query._PLANS.clear()
-        again = _call(shop, spec, DAY - dt.timedelta(days=3))
-        assert compiled
-        monkeypatch.setattr(plan_store, "load", lambda *_: None)
-        query._PLANS.clear()
-        pd.testing.assert_frame_equal(stored, _call(shop, spec, DAY - dt.timedelta(days=3)))
-        pd.testing.assert_frame_equal(again, stored)
-        assert not stored.empty
