@@ -30,14 +30,15 @@ _tagged: dict[str, tuple[tuple[str, int], ...]] = {}
 
 
 def _tag(texts: Iterable[str]) -> dict[str, tuple[tuple[str, int], ...]]:
-    """text -> its (aspect, polarity) pairs, tagging only the texts not seen before (in one pass)."""
-    wanted = dict.fromkeys(texts)
-    if len(_tagged) + len(wanted) > TAGGED_TEXTS:
+    """text -> its (aspect, polarity) pairs, tagging only the texts not seen before (in one pass). The answer is
+    this call's own dict: another request clearing the shared cache meanwhile cannot take a text out of it."""
+    known = {t: _tagged.get(t) for t in texts}
+    new = [t for t, tags in known.items() if tags is None]
+    fresh = dict(zip(new, (tuple(a.items()) for a in aspects_of(new)), strict=True)) if new else {}
+    if len(_tagged) + len(fresh) > TAGGED_TEXTS:
         _tagged.clear()
-    new = [t for t in wanted if t not in _tagged]
-    if new:
-        _tagged.update(zip(new, (tuple(a.items()) for a in aspects_of(new)), strict=True))
-    return _tagged
+    _tagged.update(fresh)
+    return {t: fresh[t] if tags is None else tags for t, tags in known.items()}
 
 
 def review_frame(shop: Shop, start: date | None = None, end: date | None = None) -> pd.DataFrame:
