@@ -30,7 +30,19 @@ import pytest
 from sklearn.model_selection import KFold
 
 from junshi.errors import ModelError
-from junshi.service.aspect_model import AspectModel, Labelled, parse_labels, read_labelled, training_reviews
+from junshi.service.aspect_model import (
+    MENTION_FEATURES,
+    AspectModel,
+    Labelled,
+    TfIdf,
+    char_grams,
+    jieba_words,
+    model,
+    parse_labels,
+    read_labelled,
+    training_reviews,
+    training_sha256,
+)
 from junshi.service.aspects import aspects
 from junshi.vocab import REVIEW_ASPECTS
 
@@ -121,8 +133,8 @@ def _cross_validated() -> Predicted:
     dev = read_labelled(LABELLED, "dev")
     out: Predicted = []
     for train, test in KFold(5, shuffle=True, random_state=0).split(dev):
-        model = AspectModel(dev[i] for i in train)
-        out.extend((dev[i][1], model.aspects(dev[i][0])) for i in test)
+        fitted = AspectModel.fit(dev[i] for i in train)
+        out.extend(zip([dev[i][1] for i in test], fitted.aspects_of([dev[i][0] for i in test]), strict=True))
     return out
 
 
@@ -154,9 +166,51 @@ def test_training_data_is_dev() -> None:
 
 def test_fit_is_deterministic() -> None:
     reviews: list[Labelled] = training_reviews()[:300]
-    a, b = AspectModel(reviews), AspectModel(reviews)
+    a, b = AspectModel.fit(reviews), AspectModel.fit(reviews)
     assert np.array_equal(a.coef, b.coef) and np.array_equal(a.intercept, b.intercept)
-    assert np.array_equal(a.polarity_model.coef_, b.polarity_model.coef_)
+    assert np.array_equal(a.polarity_coef, b.polarity_coef)
+
+
+def test_shipped_weights_are_those_of_the_shipped_reviews() -> None:
+    """The weights in junshi/service/data were fitted on reviews_train.csv as it is (its SHA-256 recorded
+    with them), with the features of this code: a fresh fit has the same vocabularies and coefficients and
+    tags a sample of reviews alike. Fails after a change to either without
+    ``python -m junshi.service.aspect_model --fit``."""
+    from importlib.resources import files
+
+    shipped, sha256 = AspectModel.load(files("junshi.service") / "data")
+    assert sha256 == training_sha256()
+    fresh = AspectModel.fit(training_reviews())
+    for a, b in [*zip(shipped.mention, fresh.mention, strict=True), (shipped.polarity, fresh.polarity)]:
+        assert a.vocabulary == b.vocabulary and np.allclose(a.idf, b.idf, rtol=1e-12)
+    assert np.allclose(shipped.coef, fresh.coef, rtol=1e-9, atol=1e-12)
+    assert np.allclose(shipped.polarity_coef, fresh.polarity_coef, rtol=1e-9, atol=1e-12)
+    sample = [text for text, _ in read_labelled(LABELLED)[::7]]
+    assert np.allclose(shipped.probabilities(sample), fresh.probabilities(sample), rtol=1e-9)
+    assert shipped.aspects_of(sample) == fresh.aspects_of(sample)
+    assert model().aspects_of(sample) == shipped.aspects_of(sample)
+
+
+@pytest.mark.parametrize("analyzer", [*MENTION_FEATURES.values()])
+def test_tfidf_is_scikit_learns(analyzer: object) -> None:
+    """The model applies tf-idf weights itself (scikit-learn fits them but is not imported to apply them):
+    the same numbers as scikit-learn's transform, on texts it was fitted on and on others."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [text for text, _ in read_labelled(LABELLED)]
+    fitted = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True).fit(texts[:400])
+    ours, theirs = TfIdf.of(fitted), fitted.transform(texts[:400:4] + texts[-100:]).toarray()
+    for text, row in zip(texts[:400:4] + texts[-100:], theirs, strict=True):
+        columns, weights = ours.features(text)
+        mine = np.zeros(len(row))
+        mine[columns] = weights
+        assert np.allclose(mine, row, rtol=1e-12, atol=1e-15), text
+
+
+def test_features_of_a_text() -> None:
+    assert char_grams("质量 好\n") == ["质", "量", " ", "好", " ",
+                                      "质量", "量 ", " 好", "好 ", "质量 ", "量 好", " 好 "]
+    assert jieba_words("质量很好。👍") == ["质量", "很", "好"]
 
 
 def test_model_finds_what_the_lexicon_misses() -> None:
