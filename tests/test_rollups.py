@@ -25,6 +25,7 @@ METRICS = ["uv", "pv", "paid_buyers", "paid_orders", "sales", "payment_conversio
 BUYER_METRICS = ["paid_buyers", "paid_orders", "sales", "new_buyers", "returning_buyers", "returning_buyer_share"]
 CELL_PRODUCT_METRICS = ["uv", "paid_buyers", "paid_orders", "sales", "units", "payment_conversion_rate"]
 PRODUCT_METRICS = ["uv", "cart_visitors", "add_to_cart_rate", "paid_buyers", "paid_orders", "sales", "units"]
+LANDING_METRICS = ["uv", "visits", "bounced_visits", "bounce_rate", "second_click_rate"]
 DAY0 = dt.datetime(2026, 6, 1)
 SESSIONS = [f"s{i}" for i in range(6)]
 # a visit starts at a fixed time (some late in the evening: it crosses midnight) and lasts under 3 hours
@@ -39,7 +40,7 @@ EVENT = st.fixed_dictionaries({
 })
 SESSION = st.fixed_dictionaries({
     "session_id": st.sampled_from(SESSIONS), "visitor_id": st.sampled_from(["v0", "v1", "v2", "v3"]),
-    "source": OPT, "device": OPT, "region": OPT,
+    "source": OPT, "device": OPT, "region": OPT, "landing_page": OPT,
 })
 ORDER = st.fixed_dictionaries({
     "order_id": st.sampled_from([f"o{i}" for i in range(8)]),
@@ -103,6 +104,8 @@ def _content(shop: Shop) -> set[tuple[Any, ...]]:
          "cart_visitors, paid_buyers, uv_set, cart_visitors_set, paid_buyers_set"),
         ("rollup_product_cells", ["visitor", "buyer"], "product_id, source, device, region, customer_type, uv, "
          "paid_orders, sales, units, paid_buyers, uv_set, paid_buyers_set"),
+        ("rollup_landing", ["visitor"], "landing_page, uv, visits, bounced_visits, visits_with_pv, visit_page_views, "
+         "uv_set"),
     ):
         for row in con.execute(f"SELECT date, {cols} FROM {table} WHERE shop_id = ?", [shop.shop_id]).fetchall():
             plain, sets = row[:len(row) - len(kinds)], row[len(row) - len(kinds):]
@@ -149,7 +152,8 @@ def test_rollups_equal_rebuild_and_raw(folder: Path, loads: list[tuple[str, list
     """Loads and reloads (rows replaced by key, moving days, cells and products) keep the rollups equal to a
     full rebuild; uv, pv, buyers, orders, sales and their ratios from rollups equal those from raw rows, and so
     do new and returning buyers (each buyer's first paid day kept by the refresh), product viewers,
-    add-to-cart visitors, buyers, orders, sales and units by product, and the same by product and cell."""
+    add-to-cart visitors, buyers, orders, sales and units by product, and the same by product and cell; visitors,
+    visits, bounces and second clicks by landing page."""
     db = folder / f"p{len(list(folder.iterdir()))}.duckdb"
     with connect(db, shop="p") as shop:
         for table, rows in loads:
@@ -170,15 +174,15 @@ def test_rollups_equal_rebuild_and_raw(folder: Path, loads: list[tuple[str, list
                    {"by": "category,customer_type", "start": "2026-06-02", "end": "2026-06-04"}):
             fast, raw = _frames(shop, monkeypatch, CELL_PRODUCT_METRICS, **kw)
             pd.testing.assert_frame_equal(fast, raw, check_dtype=False, obj=str(kw))
+        for kw in ({"by": "landing_page"}, {"by": "day,landing_page", "start": "2026-06-02", "end": "2026-06-03"},
+                   {"by": "day"}):
+            fast, raw = _frames(shop, monkeypatch, LANDING_METRICS, **kw)
+            pd.testing.assert_frame_equal(fast, raw, check_dtype=False, obj=str(kw))
 
 
-def test_exact_counts_over_days_and_cells(shop: Shop, tmp_path: Path) -> None:
-    """v1 views on 1 and 2 June from source a; v2 on 2 June from b; v1 again on 2 June from b.
-
-    uv over both days and both sources = |{v1, v2}| = 2 (daily figures would add to 1 + 3 = 4);
-    by source: a = |{v1}| = 1, b = |{v1, v2}| = 2. Buyer c0 pays 10 on 1 June and 5 on 2 June (source a),
-    c1 pays 7 on 2 June (b): paid_buyers 2, sales 22, spend_per_buyer 11.
-    """
+def _load_hand_made(shop: Shop, tmp_path: Path) -> None:
+    """v1 views on 1 and 2 June from source a; v2 on 2 June from b; v1 again on 2 June from b. Buyer c0 pays 10
+    on 1 June (o1) and 5 on 2 June (o2), source a; c1 pays 7 on 2 June (o3), source b."""
     sessions = [{"session_id": "x1", "visitor_id": "v1", "started_at": "2026-06-01 10:00:00", "source": "a"},
                 {"session_id": "x2", "visitor_id": "v1", "started_at": "2026-06-02 10:00:00", "source": "a"},
                 {"session_id": "x3", "visitor_id": "v2", "started_at": "2026-06-02 11:00:00", "source": "b"},
@@ -193,6 +197,14 @@ def test_exact_counts_over_days_and_cells(shop: Shop, tmp_path: Path) -> None:
                "paid_at": "2026-06-02 13:00:00", "pay_amount": 7, "source": "b"}]
     for table, rows in (("sessions", sessions), ("events", events), ("orders", orders)):
         _load(shop, tmp_path, table, rows)
+
+
+def test_exact_counts_over_days_and_cells(shop: Shop, tmp_path: Path) -> None:
+    """The hand-made shop: uv over both days and both sources = |{v1, v2}| = 2 (daily figures would add to
+    1 + 3 = 4); by source: a = |{v1}| = 1, b = |{v1, v2}| = 2; paid_buyers |{c0, c1}| = 2, sales 10 + 5 + 7 = 22,
+    spend_per_buyer 22 / 2 = 11.
+    """
+    _load_hand_made(shop, tmp_path)
     whole = kpi(shop.warehouse, shop.shop_id, METRICS, start="2026-06-01", end="2026-06-02").frame.iloc[0]
     assert (whole.uv, whole.pv, whole.paid_buyers, whole.sales, whole.spend_per_buyer) == (2, 4, 2, 22, 11)
     split = kpi(shop.warehouse, shop.shop_id, ["uv"], by="source", start="2026-06-01", end="2026-06-02").frame
@@ -296,3 +308,54 @@ def test_a_refresh_reads_only_the_days_it_is_given(shop: Shop, tmp_path: Path) -
         rollup.refresh(tx, shop.shop_id, ["orders"], [june[0]])
         assert sales() == {june[0]: 11, june[1]: 21}
     assert _content(shop) == _rebuilt(shop)
+
+
+def test_landing_rollup_exact_and_filled_for_an_older_warehouse(db_path: Path, tmp_path: Path) -> None:
+    """Landing page L1: visit x1 of v1 with 2 page views (the second after midnight), visit x2 of v2 with 1;
+    L2: visit x3 of v1 with none. By landing page over 1-2 June: L1 visits 2, bounced 1 (x2), bounce rate 1/2,
+    visitors |{v1, v2}| = 2, second-click rate (3 page views - 2 visits with one) / 3 = 1/3; L2 visits 1, no
+    bounce, no visitor. A warehouse from before the landing rollup reads raw rows (same figures) until its next
+    refresh fills the rollup for every day."""
+    sessions = [{"session_id": "x1", "visitor_id": "v1", "started_at": "2026-06-01 23:30:00", "landing_page": "L1"},
+                {"session_id": "x2", "visitor_id": "v2", "started_at": "2026-06-01 10:00:00", "landing_page": "L1"},
+                {"session_id": "x3", "visitor_id": "v1", "started_at": "2026-06-02 10:00:00", "landing_page": "L2"}]
+    events = [{"event_id": "e1", "session_id": "x1", "visitor_id": "v1", "ts": "2026-06-01 23:31:00"},
+              {"event_id": "e2", "session_id": "x1", "visitor_id": "v1", "ts": "2026-06-02 00:10:00"},
+              {"event_id": "e3", "session_id": "x2", "visitor_id": "v2", "ts": "2026-06-01 10:01:00"}]
+    asked = {"by": "landing_page", "start": "2026-06-01", "end": "2026-06-02"}
+    said = "-- bounced_visits: from rollup_landing (落地页日汇总), fact rollup_landing (rollup)"
+    with connect(db_path) as shop:
+        for table, rows in (("sessions", sessions), ("events", [e | {"event_type": "page_view"} for e in events])):
+            _load(shop, tmp_path, table, rows)
+        frame = kpi(shop.warehouse, shop.shop_id, LANDING_METRICS, **asked).frame.set_index("landing_page")
+        assert frame.loc["L1"].to_dict() == {"uv": 2, "visits": 2, "bounced_visits": 1, "bounce_rate": 0.5,
+                                             "second_click_rate": pytest.approx(1 / 3)}
+        assert (frame.loc["L2", "visits"], frame.loc["L2", "bounced_visits"], frame.loc["L2", "uv"]) == (1, 0, 0)
+        assert said in explain(shop.warehouse, shop.shop_id, LANDING_METRICS, **asked)
+        shop.warehouse.con.execute("DROP TABLE rollup_landing")  # as a warehouse built before it
+    with connect(db_path) as shop:
+        assert "fact visits (raw rows)" in explain(shop.warehouse, shop.shop_id, LANDING_METRICS, **asked)
+        assert kpi(shop.warehouse, shop.shop_id, LANDING_METRICS, **asked).frame.set_index("landing_page").equals(frame)
+        with shop.warehouse.transaction() as tx:
+            report = rollup.refresh(tx, shop.shop_id, [])
+        assert report.days["rollup_landing"][1:3] == [dt.date(2026, 6, 1), dt.date(2026, 6, 2)]
+        assert _content(shop) == _rebuilt(shop)
+        assert said in explain(shop.warehouse, shop.shop_id, LANDING_METRICS, **asked)
+        assert kpi(shop.warehouse, shop.shop_id, LANDING_METRICS, **asked).frame.set_index("landing_page").equals(frame)
+
+
+def test_clean_figures_read_visitors_from_rollups(shop: Shop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hand-made shop without suspect order o3 (c1 pays 7 on 2 June, source b): sales by source over 1-2 June
+    are a 10 + 5 = 15, b 0 and paying buyers a 1 (c0), b 0, from the raw orders; visitors (a: v1; b: v1, v2) still
+    come from the visitor rollup, which holds no order: the same frame as from raw rows alone."""
+    _load_hand_made(shop, tmp_path)
+    clean = Shop(shop.warehouse.without_suspects(["o3"]), shop.shop_id)
+    asked = {"by": "source", "start": "2026-06-01", "end": "2026-06-02"}
+    fast, raw = _frames(clean, monkeypatch, METRICS, **asked)
+    pd.testing.assert_frame_equal(fast, raw, check_dtype=False)
+    got = fast.set_index("source")
+    assert got.sales.to_dict() == {"a": 15, "b": 0} and got.paid_buyers.to_dict() == {"a": 1, "b": 0}
+    assert got.uv.to_dict() == {"a": 1, "b": 2}
+    said = explain(clean.warehouse, clean.shop_id, ["uv", "sales"], **asked)
+    assert "-- uv: from rollup_visits (访客日汇总), fact rollup_visits (rollup)" in said
+    assert "-- sales: from orders (订单), fact orders_paid (raw rows)" in said

@@ -28,6 +28,9 @@ class Ctx:
         self.window: tuple[dt.datetime | None, dt.datetime | None] = (None, None)
         """The period of the fact being built ([from, to) of ``_t``; None: open), for facts that aggregate
         another table per row to read only the rows near it (see :func:`near`)."""
+        self.cleaned: frozenset[str] = frozenset()
+        """Canonical tables read without the suspect orders' rows (a clean warehouse): rollups, which hold every
+        order, do not answer for facts reading them."""
 
     def table(self, name: str) -> ibis.Table:
         if name not in self._cache:

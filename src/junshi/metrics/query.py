@@ -120,9 +120,8 @@ def build_query(metrics: str | Sequence[str], by: str | Sequence[str] | None, st
 
 
 def _rollup_stamp(warehouse: BaseWarehouse, shop_id: str) -> dt.datetime | None:
-    """The version of the shop's rollups when queries may read them (built, on DuckDB, not reading without
-    the suspect orders: rollups hold every order), else None."""
-    if not isinstance(warehouse, Writable) or warehouse.engine != "duckdb" or warehouse.clean:
+    """The version of the shop's rollups when queries may read them (built, on DuckDB), else None."""
+    if not isinstance(warehouse, Writable) or warehouse.engine != "duckdb":
         return None
     version = rollup.stamp(warehouse.con, shop_id)
     if version is not None:
@@ -201,8 +200,12 @@ def compile_kpi(warehouse: BaseWarehouse, shop_id: str, q: Query) -> tuple[Plan,
     version = _rollup_stamp(warehouse, shop_id)
     if version is None:
         return _compile_kpi(warehouse, shop_id, q, None, False)
-    data = (warehouse.url, shop_id, version)
+    data = (warehouse.url, shop_id, version, warehouse.clean, warehouse.suspect_ids)
     ctx = Ctx(lambda name: _shop_table(warehouse, shop_id, name))
+    if warehouse.clean:  # without the suspect orders: rollups answer only for what reads no order
+        from junshi.risk.store import CLEANED
+
+        ctx.cleaned = frozenset(CLEANED)
     check = _CHECKS[data].bound(warehouse, ctx) if data in _CHECKS else _DataCheck(warehouse, shop_id, ctx)
     if data not in _CHECKS:
         _kept(_CHECKS, data, check)

@@ -1,11 +1,11 @@
 """The metric layer's side of the rollups: which base metrics they answer, and when.
 
 A rollup answers a metric instead of its raw fact when the query splits and filters only by the
-rollup's cell dimensions (source, device, region, and for paid orders new / returning buyer; or product,
-category, brand, product name) and by day,
-week, month or weekday (not hour), and the metric is not a rolling score. Distinct counts are the size of
-the union of the cells' id sets (``junshi_union_count``), so they are exact over any days and cells; sums add
-up. ``--explain`` names the rollup table when one answers.
+rollup's cell dimensions (source, device, region, and for paid orders new / returning buyer; product,
+category, brand, product name; or landing page) and by day, week, month or weekday (not hour), the metric is not
+a rolling score, and its fact reads no table read without the suspect orders (rollups hold every order).
+Distinct counts are the size of the union of the cells' id sets (``junshi_union_count``), so they are exact over
+any days and cells; sums add up. ``--explain`` names the rollup table when one answers.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Any
 import ibis
 import ibis.expr.datatypes as dt
 
-from junshi.metrics.facts import DAILY_TIMES, PRODUCT, PRODUCT_DIMS, Ctx, Fact
+from junshi.metrics.facts import DAILY_TIMES, FACTS, PRODUCT, PRODUCT_DIMS, Ctx, Fact
 from junshi.metrics.model import Metric, Source, col
 from junshi.rollup.bitmaps import UNION_COUNT
-from junshi.rollup.tables import BUYER_DIMS, CELL_DIMS, PAID, PRODUCT_CELLS, PRODUCTS, VISITS
+from junshi.rollup.tables import BUYER_DIMS, CELL_DIMS, LANDING, PAID, PRODUCT_CELLS, PRODUCTS, VISITS
 
 
 def _rollup(table: str) -> Any:
@@ -32,7 +32,7 @@ def _rollup(table: str) -> Any:
 
 ROLLUP_FACTS: dict[str, Fact] = {
     **{t.name: Fact(t.name, t.name, "day (rollup)", "日期（汇总）", _rollup(t.name), times=DAILY_TIMES)
-       for t in (VISITS, PAID)},
+       for t in (VISITS, PAID, LANDING)},
     **{t.name: Fact(t.name, t.name, "day (rollup)", "日期（汇总）", _rollup(t.name), {"product": "product_id"},
                     (PRODUCT,), times=DAILY_TIMES) for t in (PRODUCTS, PRODUCT_CELLS)},
 }
@@ -55,9 +55,16 @@ ANSWERS: dict[tuple[str, str], Source] = {
     ("returning_buyers", "orders_paid"): Source(PAID.name, "union", col("paid_buyers_set"), _buyer_type("returning")),
 }
 """(metric, raw fact it would be read from) -> the rollup source answering it instead, by the rollup's cell."""
+LANDING_ANSWERS: dict[tuple[str, str], Source] = {
+    ("uv", "visit_days"): Source(LANDING.name, "union", col("uv_set")),
+    ("visits", "sessions"): Source(LANDING.name, "sum", col("visits")),
+    **{(m, "visits"): Source(LANDING.name, "sum", col(m))
+       for m in ("bounced_visits", "visits_with_pv", "visit_page_views")},
+}
+"""The same by landing page (visits, their bounces and page views by the visit's start day)."""
 CELLS: dict[str, frozenset[str]] = {
     VISITS.name: frozenset(CELL_DIMS), PAID.name: frozenset((*CELL_DIMS, *BUYER_DIMS)),
-    PRODUCT_CELLS.name: frozenset((*PRODUCT_DIMS, *CELL_DIMS, *BUYER_DIMS)),
+    PRODUCT_CELLS.name: frozenset((*PRODUCT_DIMS, *CELL_DIMS, *BUYER_DIMS)), LANDING.name: frozenset({"landing_page"}),
 }
 """The dimensions each cell rollup splits by (besides time)."""
 
@@ -78,23 +85,27 @@ ONE_ORDER = frozenset({"category", "brand", "product_name"})
 """Splits where one order's lines of two products fall in one cell (paid orders there are not a sum of products)."""
 
 ROLLUP_RULES = (
-    "Junshi keeps exact daily aggregates of the raw rows (rollup_visits: visitors and page views by page-view day; "
-    "rollup_paid: paid orders, sales and paying buyers by payment day, also split by new or returning buyer (each "
-    "buyer's first paid day kept in rollup_first_paid); per shop x day x source x device x region; rollup_products:"
-    " per day and product its viewers and add-to-cart visitors by event day and its paid order lines by payment "
-    "day) with the exact sets of visitors and buyers as Roaring bitmaps, so that a distinct count over several days"
-    " or cells is the size of the union of their sets: the same figure as from the raw rows, never sampled or "
-    "estimated. uv, pv, paid_buyers, paid_orders and sales (and the ratios made of them) are read from them when a "
-    "query splits and filters only by source, device, region, day, week, month or weekday (and the paid ones, with "
-    "new_buyers and returning_buyers, also by customer_type); split by product, category, brand or product name, "
-    "uv, cart_visitors, paid_buyers, paid_orders (by product only), sales and units; the same but cart_visitors "
-    "split by those and also by source, device, region or (paid ones) customer_type from rollup_product_cells (per "
-    "day, product and cell: viewers by the visit's cell, paid lines by the order's cell and new or returning "
-    "buyer); otherwise from the raw rows (`--explain` says which: rollup, daily report or raw rows). Every load "
-    "refreshes them in its transaction, for the days whose raw rows changed (reading only the days its rows were "
-    "and are on, so a day's load does not read the whole history); `junshi rollup --rebuild` recomputes them (after"
-    " changing the warehouse by other means). A visit is taken to span at most one midnight and to start at most a "
-    "day before its first page view."
+    "Junshi keeps exact daily aggregates of the raw rows (rollup_visits: visitors and page views by page-view "
+    "day; rollup_paid: paid orders, sales and paying buyers by payment day, also split by new or returning buyer "
+    "(each buyer's first paid day kept in rollup_first_paid); per shop x day x source x device x region; "
+    "rollup_products: per day and product its viewers and add-to-cart visitors by event day and its paid order "
+    "lines by payment day; rollup_landing: per day and landing page its visitors by page-view day and its visits "
+    "by start day with their page views) with the exact sets of visitors and buyers as Roaring bitmaps, so that a "
+    "distinct count over several days or cells is the size of the union of their sets: the same figure as from "
+    "the raw rows, never sampled or estimated. uv, pv, paid_buyers, paid_orders and sales (and the ratios made of "
+    "them) are read from them when a query splits and filters only by source, device, region, day, week, month or "
+    "weekday (and the paid ones, with new_buyers and returning_buyers, also by customer_type); split by product, "
+    "category, brand or product name, uv, cart_visitors, paid_buyers, paid_orders (by product only), sales and "
+    "units; the same but cart_visitors split by those and also by source, device, region or (paid ones) "
+    "customer_type from rollup_product_cells (per day, product and cell: viewers by the visit's cell, paid lines "
+    "by the order's cell and new or returning buyer); by landing page (or by day alone), uv, visits, bounced "
+    "visits, visits with a page view and their page views (bounce and second-click rates), a visit's page views "
+    "read from the day before its start to the day after; not from the rollups, which hold every order, what "
+    "reads orders without the suspect ones (`--clean`); otherwise from the raw rows (`--explain` says which: "
+    "rollup, daily report or raw rows). Every load refreshes them in its transaction, for the days whose raw rows "
+    "changed (reading only the days its rows were and are on, so a day's load does not read the whole history); "
+    "`junshi rollup --rebuild` recomputes them (after changing the warehouse by other means). A visit is taken to "
+    "span at most one midnight and to start at most a day before its first page view."
 )
 
 
@@ -103,13 +114,16 @@ def union_count(sets: dt.Array[dt.Binary]) -> dt.Int64:
     """The number of distinct ids in the union of serialized Roaring bitmaps (``junshi.rollup.bitmaps``)."""
 
 
-def rollup_source(metric: Metric, src: Source, names: set[str]) -> Source | None:
-    """The rollup source answering ``metric`` (read from ``src``) for a query by/filtered by ``names``."""
-    if metric.rolling_days:
+def rollup_source(metric: Metric, src: Source, names: set[str], cleaned: frozenset[str] = frozenset()
+                  ) -> Source | None:
+    """The rollup source answering ``metric`` (read from ``src``) for a query by/filtered by ``names``; none for a
+    fact reading a table in ``cleaned`` (read without the suspect orders)."""
+    if metric.rolling_days or cleaned & set(FACTS[src.fact].tables):
         return None
-    answer = ANSWERS.get((metric.id, src.fact))
-    if answer is not None and names <= {*CELLS[answer.fact], *DAILY_TIMES}:
-        return answer
+    for answers in (ANSWERS, LANDING_ANSWERS):
+        answer = answers.get((metric.id, src.fact))
+        if answer is not None and names <= {*CELLS[answer.fact], *DAILY_TIMES}:
+            return answer
     key = (metric.id, src.fact, bool(src.when))
     answer = PRODUCT_ANSWERS.get(key) if names <= {*PRODUCT_DIMS, *DAILY_TIMES} else CELL_PRODUCT_ANSWERS.get(key)
     if answer is None or not names <= {*CELLS.get(answer.fact, PRODUCT_DIMS), *DAILY_TIMES}:

@@ -29,6 +29,7 @@ from junshi.rollup.tables import (
     CELL_DIMS,
     FIRST_PAID,
     IDS,
+    LANDING,
     MARKS,
     PAID,
     PRODUCT_CELLS,
@@ -70,7 +71,7 @@ _PRODUCT_EVENTS = f"(event_type = 'add_to_cart' OR ({_PV} AND product_id IS NOT 
 _PAID_LINES = "order_items i JOIN orders o ON o.shop_id = i.shop_id AND o.order_id = i.order_id"
 INPUTS: dict[str, _Input] = {
     "events": _Input("events", "ts", _PV, "event_id, ts, event_type, session_id, visitor_id",
-                     (VISITS.name,)),
+                     (VISITS.name, LANDING.name)),
     "sessions": _Input("sessions", "started_at", "TRUE",
                        "session_id, visitor_id, started_at, source, device, region", (VISITS.name, PRODUCT_CELLS.name),
                        spill=1),
@@ -83,6 +84,8 @@ INPUTS: dict[str, _Input] = {
     "order_lines": _Input("order_items", "o.paid_at", "o.paid_at IS NOT NULL",
                           "i.order_id, i.line_no, i.product_id, i.quantity, i.unit_price, i.amount",
                           (PRODUCTS.name, PRODUCT_CELLS.name), source=_PAID_LINES, shop="i.shop_id"),
+    "session_pages": _Input("sessions", "started_at", "TRUE", "session_id, visitor_id, started_at, landing_page",
+                            (LANDING.name,)),
 }
 """The inputs by name (``rollup_marks.input``)."""
 
@@ -160,14 +163,14 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
 
     clock = time.perf_counter()
     created = ensure_tables(con)
-    upgraded = created & {VISITS.name, PAID.name, PRODUCTS.name, PRODUCT_CELLS.name, FIRST_PAID.name}
+    upgraded = created & {*ROLLUPS, FIRST_PAID.name}
     if created - upgraded:  # the dictionary, marks or built marks are new: every shop is built whole
         con.execute(f"DELETE FROM {STATE.name}")
     elif upgraded:  # new rollup tables: this shop fills them below, other shops are built whole on their refresh
         con.execute(f"DELETE FROM {STATE.name} WHERE shop_id <> ?", [shop_id])
     fresh = not built(con, shop_id)
     if fresh:
-        for table in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, FIRST_PAID, IDS, MARKS):
+        for table in (*ROLLUPS.values(), FIRST_PAID, IDS, MARKS):
             con.execute(f"DELETE FROM {table.name} WHERE shop_id = ?", [shop_id])
     tables = None if fresh or inputs is None else set(inputs)
     scope = None if fresh or days is None else sorted(set(days))
@@ -181,12 +184,16 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
                 _retyped(dirty, _first_paid(con, shop_id, moved))
     if upgraded and not fresh:  # a Junshi with new rollup tables: fill them for every day, keep the others
         _upgrade(con, shop_id, upgraded, dirty)
+    # a visit's page views fall on its first day or the next and are read from the day before: a day that moved
+    # moves the landing rollup's visits of the day before and after it too
+    if dirty.get(LANDING.name):
+        dirty[LANDING.name] = {d + dt.timedelta(days=i) for d in dirty[LANDING.name] for i in (-1, 0, 1)}
     report = RefreshReport()
     with _memory_bound(con):
-        for table in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS):
+        for table in ROLLUPS.values():
             if dirty.get(table.name):
-                recompute = {PRODUCTS.name: _recompute_products, PRODUCT_CELLS.name: _recompute_product_cells}.get(
-                    table.name, _recompute)
+                recompute = {PRODUCTS.name: _recompute_products, PRODUCT_CELLS.name: _recompute_product_cells,
+                             LANDING.name: _recompute_landing}.get(table.name, _recompute)
                 for chunk in _chunks(sorted(dirty[table.name])):  # memory bounded by a chunk's rows, not the shop's
                     recompute(con, shop_id, table.name, chunk)
                 report.days[table.name] = sorted(dirty[table.name])
@@ -323,9 +330,10 @@ def _within(column: str, days: list[dt.date], before: int = 0, after: int = 0) -
 _CELL = ", ".join(CELL_DIMS)
 
 
-def _visit_rows(con: duckdb.DuckDBPyConnection, shop_id: str, days: list[dt.date]) -> str:
+def _visit_rows(con: duckdb.DuckDBPyConnection, shop_id: str, days: list[dt.date],
+                cell: tuple[str, ...] = CELL_DIMS) -> str:
     """``_rollup_members``: the visitor-day rows of ``days`` (as the metric layer's ``visit_days`` fact); returns
-    the SQL of their page-view counts.
+    the SQL of their page-view counts; both split by the visit's ``cell`` columns.
 
     A visit counts on each day from its first to its last page view; the views are read from the day
     before the first to the day after the last recomputed day (a visit spans at most one midnight), and the
@@ -335,16 +343,16 @@ def _visit_rows(con: duckdb.DuckDBPyConnection, shop_id: str, days: list[dt.date
     """
     con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_pv AS SELECT session_id, ts FROM events "
                 f"WHERE shop_id = $shop AND {_PV} AND {_within('ts', days, 1, 1)}", {"shop": shop_id})
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_sessions AS SELECT session_id, visitor_id, {_CELL} "
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_sessions AS SELECT session_id, visitor_id, {', '.join(cell)} "
                 f"FROM sessions WHERE shop_id = $shop AND {_within('started_at', days, 2, 2)} "
                 "AND session_id IN (SELECT session_id FROM _rollup_pv)",
                 {"shop": shop_id})
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _rollup_members AS WITH per AS (SELECT session_id, CAST(unnest(generate_series("
         "CAST(min(ts) AS DATE), CAST(max(ts) AS DATE), INTERVAL 1 DAY)) AS DATE) AS date FROM _rollup_pv GROUP BY 1) "
-        f"SELECT per.date, s.visitor_id AS id, {', '.join('s.' + c for c in CELL_DIMS)} FROM _rollup_sessions s "
+        f"SELECT per.date, s.visitor_id AS id, {', '.join('s.' + c for c in cell)} FROM _rollup_sessions s "
         f"JOIN per ON s.session_id = per.session_id WHERE per.date IN ({_dates(days)})")
-    return (f"SELECT CAST(e.ts AS DATE) AS date, {', '.join('s.' + c for c in CELL_DIMS)}, count(*) AS pv "
+    return (f"SELECT CAST(e.ts AS DATE) AS date, {', '.join('s.' + c for c in cell)}, count(*) AS pv "
             f"FROM _rollup_pv e LEFT JOIN _rollup_sessions s ON e.session_id = s.session_id "
             f"WHERE CAST(e.ts AS DATE) IN ({_dates(days)}) GROUP BY ALL")
 
@@ -459,6 +467,33 @@ def _recompute_product_cells(con: duckdb.DuckDBPyConnection, shop_id: str, rollu
     select = {"shop_id": "$shop", "days": "1"}
     _insert(con, shop_id, rollup, rows, [select.get(c.name, c.name) for c in PRODUCT_CELLS.columns])
     _drop(con, "_rollup_members", "_rollup_n", "_rollup_viewers")
+
+
+def _recompute_landing(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, days: list[dt.date]) -> None:
+    """Replace the landing rollup's rows of ``days`` (sorted): per landing page its visitors by page-view day (as
+    the visitor rollup's), and its visits by start day with their page views from the day before to the day after."""
+    con.execute(f"DELETE FROM {rollup} WHERE shop_id = ? AND date IN ({_dates(days)})", [shop_id])
+    _visit_rows(con, shop_id, days, ("landing_page",))
+    _number(con, shop_id, "visitor")
+    rows = con.sql(
+        "WITH viewers AS (SELECT date, landing_page, count(DISTINCT n) AS uv, list(DISTINCT n) AS ids "
+        "FROM _rollup_members m JOIN _rollup_n i ON i.id = m.id GROUP BY ALL), "
+        "s AS (SELECT session_id, CAST(started_at AS DATE) AS date, landing_page FROM sessions "
+        f"WHERE shop_id = $shop AND {_within('started_at', days)}), "
+        "p AS (SELECT e.session_id, count(*) AS n FROM events e JOIN s ON e.session_id = s.session_id "
+        f"WHERE e.shop_id = $shop AND e.{_PV} AND {_within('e.ts', days, 1, 1)} "
+        "AND CAST(e.ts AS DATE) BETWEEN s.date - 1 AND s.date + 1 GROUP BY 1), "
+        "v AS (SELECT date, landing_page, count(*) AS visits, count(*) FILTER (coalesce(n, 0) = 1) AS bounced_visits, "
+        "count(*) FILTER (coalesce(n, 0) >= 1) AS visits_with_pv, sum(coalesce(n, 0)) AS visit_page_views "
+        "FROM s LEFT JOIN p USING (session_id) GROUP BY ALL) "
+        "SELECT date, landing_page, coalesce(uv, 0) AS uv, coalesce(ids, []) AS ids, coalesce(visits, 0) AS visits, "
+        "coalesce(bounced_visits, 0) AS bounced_visits, coalesce(visits_with_pv, 0) AS visits_with_pv, "
+        "coalesce(visit_page_views, 0) AS visit_page_views FROM viewers FULL JOIN v USING (date, landing_page)",
+        params={"shop": shop_id}).to_arrow_table()
+    rows = rows.append_column("uv_set", _serialize_lists(rows.column("ids"))).drop_columns(["ids"])
+    select = {"shop_id": "$shop", "days": "1"}
+    _insert(con, shop_id, rollup, rows, [select.get(c.name, c.name) for c in LANDING.columns], "WHERE date IS NOT NULL")
+    _drop(con, "_rollup_members", "_rollup_n", "_rollup_pv", "_rollup_sessions")
 
 
 def _insert(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, rows: pa.Table, select: list[str],

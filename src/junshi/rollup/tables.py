@@ -2,7 +2,8 @@
 
 A rollup row is one shop-local day (``days`` = 1) of one cell (source x device x region; in
 ``rollup_products`` one product, its category and brand looked up from the products table; in
-``rollup_product_cells`` one product in one cell, as a diagnosis drilling into products reads); its measure
+``rollup_product_cells`` one product in one cell, as a diagnosis drilling into products reads; in
+``rollup_landing`` one landing page); its measure
 columns carry metric ids as in ``daily_shop``/``daily_source``/``daily_product``, and ``*_set`` columns the
 cell's distinct visitors or buyers as serialized Roaring bitmaps of dense ids (``rollup_ids``).
 """
@@ -88,6 +89,23 @@ PRODUCT_CELLS = Table(
         _c("paid_buyers", "BIGINT", "支付买家数", "Distinct buyers of those orders"),
         _c("paid_buyers_set", "BLOB", "支付买家集合", "The buyers as a Roaring bitmap of dense ids"),
     ))
+LANDING = Table(
+    "rollup_landing", "落地页日汇总",
+    "Per day and landing page: visitors with a page view that day in visits landing there (by page-view time), and "
+    "the visits started that day landing there with their page views (by visit start)",
+    ("shop_id", "date", "landing_page"), (
+        SHOP_ID,
+        _c("date", "DATE", "日期", "Shop-local day", True),
+        _c("days", "INTEGER", "统计天数", "Days the row covers (always 1)", True),
+        _c("landing_page", "VARCHAR", "落地页", "The visit's landing page"),
+        _c("uv", "BIGINT", "访客数", "Distinct visitors with a page view that day in visits landing on the page"),
+        _c("uv_set", "BLOB", "访客集合", "Those visitors as a Roaring bitmap of dense ids"),
+        _c("visits", "BIGINT", "访问次数", "Visits started that day"),
+        _c("bounced_visits", "BIGINT", "跳失访问数", "Of those, visits with exactly one page view"),
+        _c("visits_with_pv", "BIGINT", "有浏览的访问数", "Of those, visits with a page view"),
+        _c("visit_page_views", "BIGINT", "访问浏览量", "Page views of those visits (from the day before their start "
+           "to the day after)"),
+    ))
 FIRST_PAID = Table("rollup_first_paid", "首购日", "Per buyer: the first day they paid (new / returning)",
                    ("shop_id", "id"), (
     SHOP_ID,
@@ -115,5 +133,5 @@ STATE = Table("rollup_built", "汇总状态", "Shops whose rollups are built (al
     _c("built_at", "TIMESTAMP", "构建时间", "When the rollups were last refreshed (UTC)", True),
 ))
 
-ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS)}
-TABLES: tuple[Table, ...] = (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, FIRST_PAID, IDS, MARKS, STATE)
+ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, LANDING)}
+TABLES: tuple[Table, ...] = (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, LANDING, FIRST_PAID, IDS, MARKS, STATE)
