@@ -65,7 +65,7 @@ client = TestClient(create_app(sys.argv[1], token), headers={"Authorization": f"
 assert client.get("/").status_code == 200
 print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in sys.argv[2].split(","))))
 """
-LATE = ("scipy", "sklearn", "networkx", "datasketch", "jieba", "statsmodels")
+LATE = ("scipy", "sklearn", "datasketch", "jieba", "statsmodels")
 """Libraries the server imports where an analysis uses them, not at start (server start to first page, issue 14)."""
 
 

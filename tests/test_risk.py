@@ -17,6 +17,8 @@ from junshi.errors import MissingDataError
 from junshi.reports import build_report
 from junshi.reports.html import render_html, title
 from junshi.risk import OrderRisk, save_suspects, score_orders, suspect_orders
+from junshi.risk.graph import ring_components
+from junshi.risk.score import order_risks, score_frame
 from junshi.risk.service import risk_orders
 from junshi.shop import Shop, connect
 from junshi.simulate import GroundTruth, simulate
@@ -86,6 +88,37 @@ def test_clean_sales_differ_by_the_suspects_paid_amount(held_out: tuple[Path, se
     assert raw["sales"] - cleaned["sales"] == pytest.approx(float(paid), abs=1e-6)
     assert raw["paid_orders"] - cleaned["paid_orders"] == n
     assert raw["uv"] == cleaned["uv"]
+
+
+def test_suspects_without_reading_every_visit(held_out: tuple[Path, set[str]]) -> None:
+    """The page's scoring (``every=False``: views and reviews read only for orders in a ring or a burst) finds
+    the same suspects with the same scores and reasons as scoring every order, and counts the same orders."""
+    path, _ = held_out
+    wh = Warehouse(path)
+    start, end = dt.date(2024, 3, 3), dt.date(2024, 6, 30)
+    every = [o for o in score_orders(wh, "default", start, end) if o.suspect]
+    lazy = score_frame(wh, "default", start, end, every=False)
+    assert len(lazy) == wh.con.execute("SELECT count(*) FROM orders WHERE created_at >= ? AND created_at < ?",
+                                       [start, end + dt.timedelta(days=1)]).fetchall()[0][0]
+    assert every and order_risks(lazy[lazy["suspect"]]) == every
+    wh.close()
+
+
+def test_rings_stars_and_density(shop: Shop, tmp_path: Path) -> None:
+    """Address X used first by A, then B and C; device D first by C, then D and E: stars A-B, A-C and C-D, C-E
+    link A..E (5 buyers, a ring) by 4 edges, density 2 x 4 / (5 x 4) = 0.4, kinds address and device. G and H
+    share address Z (a family of 2: no ring); F is alone."""
+    rows = [("A", "X", None), ("B", "X", None), ("C", "X", "D"), ("D", None, "D"), ("E", "Y", "D"),
+            ("F", "W", None), ("G", "Z", None), ("H", "Z", None)]
+    path = tmp_path / "orders.csv"
+    pd.DataFrame([{"order_id": f"o{i}", "customer_id": c, "address_hash": a, "device_hash": d,
+                   "created_at": f"2024-06-0{i + 1} 10:00:00"} for i, (c, a, d) in enumerate(rows)]).to_csv(
+        path, index=False)
+    shop.ingest(path, table="orders")
+    [ring] = ring_components(writable(shop.warehouse), shop.shop_id, dt.date(2024, 6, 30))
+    assert (ring.id, ring.buyers, ring.edges, ring.density) == (0, frozenset("ABCDE"), 4, 0.4)
+    assert ring.kinds == {"address_hash", "device_hash"}
+    assert not ring_components(writable(shop.warehouse), shop.shop_id, dt.date(2024, 6, 4))  # E not yet: 4 buyers
 
 
 def test_cli_risk_orders_json_and_kpi_clean(held_out: tuple[Path, set[str]]) -> None:

@@ -83,50 +83,50 @@ def _window(t: ibis.Table, column: str, start: dt.date, end: dt.date) -> ibis.Ta
     return t.filter(t[column] >= lo, t[column] < hi)
 
 
-def _payments(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+_ZERO = ibis.literal(0, type="decimal(18, 2)")
+"""Amounts stay decimal until summed (exact sums), as the money columns are."""
+
+
+def _payments(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date) -> ibis.Table:
     o = _window(wh.table("orders", shop_id), "created_at", start, end)
     o = o.filter(~o.is_presale.fill_null(False))
     closed = o.cancelled_at.notnull() | (o.created_at < dt.datetime.combine(end, dt.time()))
     flagged = o.paid_at.isnull() & closed
-    rows = o.select(buyer=o.customer_id, address=o.address_hash, product=ibis.null("string"), hit=flagged,
-                    amount=ibis.ifelse(flagged, o.pay_amount.cast("float64").fill_null(0.0), 0.0))
-    out: pd.DataFrame = wh.execute(rows)
-    return out
+    return o.select(buyer=o.customer_id, address=o.address_hash, product=ibis.null("string"), hit=flagged,
+                    amount=ibis.ifelse(flagged, o.pay_amount.fill_null(_ZERO), _ZERO))
 
 
-def _refunds(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+def _refunds(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date) -> ibis.Table:
     o = _window(wh.table("orders", shop_id), "paid_at", start, end)
     r = wh.table("refunds", shop_id)
-    per = r.group_by(_oid=r.order_id).aggregate(_refunded=r.amount.cast("float64").sum())
+    per = r.group_by(_oid=r.order_id).aggregate(_refunded=r.amount.sum())
     j = o.left_join(per, o.order_id == per._oid)
-    out: pd.DataFrame = wh.execute(j.select(buyer=j.customer_id, address=j.address_hash,
-                                            product=ibis.null("string"), hit=j._oid.notnull(),
-                                            amount=j._refunded.fill_null(0.0)))
-    return out
+    return j.select(buyer=j.customer_id, address=j.address_hash, product=ibis.null("string"), hit=j._oid.notnull(),
+                    amount=j._refunded.fill_null(_ZERO))
 
 
-def _reviewers(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+def _reviewers(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date) -> ibis.Table:
     rv = _window(wh.table("reviews", shop_id), "created_at", start, end)
     rv = rv.filter(rv.rating.notnull())
     o = wh.table("orders", shop_id).select("order_id", "address_hash", "delivered_at")
     j = rv.left_join(o, rv.order_id == o.order_id)
     quick = (j.created_at.epoch_seconds() - j.delivered_at.epoch_seconds()) <= QUICK_DAYS * 86400
     hit = (j.rating <= NEGATIVE) & quick.fill_null(False)
-    out: pd.DataFrame = wh.execute(j.select(buyer=j.customer_id, address=j.address_hash, product=j.product_id,
-                                            hit=hit, amount=ibis.literal(0.0)))
-    return out
+    return j.select(buyer=j.customer_id, address=j.address_hash, product=j.product_id, hit=hit, amount=_ZERO)
 
 
 _ROWS = {"payments": _payments, "refunds": _refunds, "reviewers": _reviewers}
 
 
-def _per(rows: pd.DataFrame, key: str) -> pd.DataFrame:
-    g = rows.dropna(subset=[key]).groupby(key)
-    out = pd.DataFrame({
-        "count": g["hit"].sum().astype("int64"), "total": g.size().astype("int64"),
-        "amount": g["amount"].sum(), "buyers": g["buyer"].nunique(),
-        "products": rows[rows["hit"]].dropna(subset=[key]).groupby(key)["product"].nunique()})
-    return out.fillna({"products": 0}).astype({"products": "int64"})
+def _per(wh: BaseWarehouse, rows: ibis.Table, key: str, least: int) -> pd.DataFrame:
+    """Per value of ``key`` (buyer or address) with ``least`` rows or more: hits (``count``), rows (``total``),
+    amount, buyers and the products of the hits, aggregated by the engine."""
+    r = rows.filter(rows[key].notnull())
+    per = r.group_by(id=r[key]).aggregate(
+        count=r.hit.sum().cast("int64"), total=r.count(), amount=r.amount.sum().cast("float64"),
+        buyers=r.buyer.nunique(), products=r.product.nunique(where=r.hit))
+    out: pd.DataFrame = wh.execute(per.filter(per.total >= least) if least > 1 else per)
+    return out.set_index("id").fillna({"products": 0}).astype({"products": "int64"})
 
 
 def _reasons(check: Check, level: Level, r: pd.Series, rate: float, currency: str) -> list[Text]:
@@ -157,13 +157,15 @@ def abuse_risk(wh: BaseWarehouse, shop_id: str, check: Check, start: dt.date, en
     from scipy.stats import binom, false_discovery_control  # SciPy where used: the server starts without it
 
     rows = _ROWS[check](wh, shop_id, start, end)
-    if rows.empty:
+    rows = rows.mutate(hit=rows.hit.fill_null(False))
+    hits, n = wh.execute(rows.aggregate(hits=rows.hit.sum().cast("int64"), n=rows.count())).iloc[0]
+    if not n:
         return []
-    rows["hit"] = rows["hit"].fillna(False).astype(bool)
-    rate = (float(rows["hit"].sum()) + 0.5) / (len(rows) + 1.0)
+    rate = (float(hits) + 0.5) / (n + 1.0)
     frames = []
     for level, key in (("buyer", "buyer"), ("address", "address")):
-        per = _per(rows, key)
+        # listing suspects only: those that could not be tested (fewer than MIN_COUNT) are left in the engine
+        per = _per(wh, rows, key, MIN_COUNT if suspects_only else 1)
         if level == "address":
             per = per[per["buyers"] >= 2]
         frames.append(per.assign(level=level))

@@ -1,14 +1,14 @@
-"""The fingerprint graph: buyers linked by a shared delivery address or device (networkx)."""
+"""The fingerprint graph: buyers linked by a shared delivery address or device, and its rings."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:  # networkx is imported where used: the server starts without it
-    import networkx as nx
+from junshi.warehouse import Writable
 
 # An IP address is shared by honest buyers (an office, a campus, a carrier's NAT), so it links buyers
 # only in the reasons, never into a ring; an address (and a family tablet) is shared by a family of a few
@@ -33,40 +33,49 @@ class Component:
         return len(self.buyers) >= RING_MIN_BUYERS
 
 
-def fingerprint_graph(orders: pd.DataFrame) -> nx.Graph:
-    """Buyers (``customer_id``) as nodes; an edge per pair sharing an address or device, labelled by kind."""
-    import networkx as nx
+def fingerprint_edges(wh: Writable, shop_id: str, end: dt.date) -> pd.DataFrame:
+    """The graph of the buyers (``customer_id``) of every order placed up to ``end``: one row (u < v, kinds) per
+    pair of buyers linked by a shared address or device. Each shared value is a star whose hub is its first buyer
+    (the first to order with it), so components and kinds come without n^2 edges for big groups; built in DuckDB,
+    which returns the linked pairs only."""
+    shared = " UNION ALL ".join(
+        f"SELECT '{k}' AS kind, {k} AS value, customer_id, min(created_at) AS first FROM orders "
+        f"WHERE shop_id = $shop AND created_at < $hi AND customer_id IS NOT NULL AND {k} IS NOT NULL GROUP BY 1, 2, 3"
+        for k in LINKING)
+    return wh.con.execute(f"""
+        WITH p AS ({shared}),
+             star AS (SELECT kind, customer_id, first_value(customer_id) OVER (PARTITION BY kind, value
+                                                                        ORDER BY first, customer_id) AS hub FROM p)
+        SELECT least(hub, customer_id) AS u, greatest(hub, customer_id) AS v, list(DISTINCT kind) AS kinds
+        FROM star WHERE customer_id <> hub GROUP BY 1, 2""",
+        {"shop": shop_id, "hi": end + dt.timedelta(days=1)}).df()
 
-    g: nx.Graph = nx.Graph()
-    rows = orders.dropna(subset=["customer_id"])
-    g.add_nodes_from(rows["customer_id"].unique())
-    stars = []
-    for kind in LINKING:
-        pairs = rows.dropna(subset=[kind]).drop_duplicates(["customer_id", kind])
-        # a star per shared value (its first buyer the hub): components and kinds, without n^2 edges for big groups
-        hub = pairs.groupby(kind)["customer_id"].transform("first")
-        spokes = pairs["customer_id"] != hub
-        stars.append(pd.DataFrame({"u": hub[spokes], "v": pairs["customer_id"][spokes], "kind": kind}))
-    edges = pd.concat(stars, ignore_index=True)
+
+def rings(edges: pd.DataFrame) -> list[Component]:
+    """The connected components of :data:`RING_MIN_BUYERS` or more buyers of a :func:`fingerprint_edges` graph,
+    numbered in the order of their smallest buyer id (components by SciPy's sparse graph routines)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     if edges.empty:
-        return g
-    # an undirected edge: the same pair of buyers linked by both kinds (in either direction) is one edge
-    swap = edges["u"] > edges["v"]
-    edges.loc[swap, ["u", "v"]] = edges.loc[swap, ["v", "u"]].to_numpy()
-    kinds = edges.groupby(["u", "v"], sort=False)["kind"].agg(set).reset_index()
-    g.add_edges_from(zip(kinds["u"], kinds["v"], ({"kinds": k} for k in kinds["kind"]), strict=True))
-    return g
-
-
-def components(g: nx.Graph) -> dict[str, Component]:
-    """Each buyer in a component of two or more buyers -> its component."""
-    import networkx as nx
-
-    out: dict[str, Component] = {}
-    for i, nodes in enumerate(c for c in nx.connected_components(g) if len(c) > 1):
-        sub = g.subgraph(nodes)
-        kinds = frozenset(k for _, _, d in sub.edges(data=True) for k in d["kinds"])
-        comp = Component(i, frozenset(nodes), sub.number_of_edges(), float(nx.density(sub)), kinds)
-        for node in nodes:
-            out[node] = comp
+        return []
+    codes, buyers = pd.factorize(pd.concat([edges["u"], edges["v"]], ignore_index=True), sort=True)
+    u, v = codes[:len(edges)], codes[len(edges):]
+    graph = coo_matrix((np.ones(len(edges)), (u, v)), shape=(len(buyers), len(buyers)))
+    _, label = connected_components(graph, directed=False)
+    size = np.bincount(label)
+    kept = np.flatnonzero(size >= RING_MIN_BUYERS)  # labels follow the smallest buyer (buyers are sorted)
+    edge_label = label[u]
+    out = []
+    for i, lab in enumerate(kept):
+        members = frozenset(buyers[label == lab])
+        mine = edges[edge_label == lab]
+        n, e = len(members), len(mine)
+        kinds = frozenset(k for ks in mine["kinds"] for k in ks)
+        out.append(Component(i, members, e, 2 * e / (n * (n - 1)), kinds))
     return out
+
+
+def ring_components(wh: Writable, shop_id: str, end: dt.date) -> list[Component]:
+    """The rings among the buyers of every order placed up to ``end``."""
+    return rings(fingerprint_edges(wh, shop_id, end))

@@ -19,14 +19,13 @@ with pooled precision 1.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from junshi.i18n import Lang, Text, get_lang
-from junshi.risk.graph import Component, components, fingerprint_graph
+from junshi.risk.graph import Component, ring_components
 from junshi.risk.reviews import template_buyers
 from junshi.warehouse import Writable
 
@@ -65,36 +64,59 @@ class OrderRisk:
 
 
 def _orders(wh: Writable, shop_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Every order up to ``end`` (the fingerprint graph and first orders need them all) with the account's age,
-    and for the orders from ``start`` on (the ones scored) the item views of their visit before ordering."""
+    """The orders placed from ``start`` to ``end`` with the account's registration and the buyer's first order
+    (over every order up to ``end``)."""
+    return wh.con.execute("""
+        SELECT o.order_id, o.customer_id, o.created_at, o.pay_amount, o.session_id, o.ip_hash, c.registered_at,
+               f.first_order_at
+        FROM orders o LEFT JOIN customers c ON c.shop_id = o.shop_id AND c.customer_id = o.customer_id
+        LEFT JOIN (SELECT customer_id, min(created_at) AS first_order_at FROM orders
+                   WHERE shop_id = $shop AND created_at < $hi AND customer_id IS NOT NULL GROUP BY 1) f
+               ON f.customer_id = o.customer_id
+        WHERE o.shop_id = $shop AND o.created_at >= $lo AND o.created_at < $hi
+        ORDER BY o.order_id""", {"shop": shop_id, "lo": start, "hi": end + dt.timedelta(days=1)}).df()
+
+
+def _views(wh: Writable, shop_id: str, orders: pd.DataFrame) -> pd.Series:
+    """Page or item views of each order's visit before the order was placed (NaN: no visit, or a shop without
+    events), read only for ``orders`` (their sessions' events up to the last order's time)."""
+    out = pd.Series(float("nan"), index=orders.index)
+    visits = orders.loc[orders["session_id"].notna(), ["order_id", "session_id", "created_at"]]
     has_events = bool(wh.con.execute("SELECT count(*) FROM (SELECT 1 FROM events WHERE shop_id = ? LIMIT 1)",
                                      [shop_id]).fetchall()[0][0])
-    views = ("(SELECT count(*) FROM events e WHERE e.shop_id = o.shop_id AND e.session_id = o.session_id "
-             "AND e.event_type IN ('page_view', 'product_view') AND e.ts <= o.created_at)"
-             if has_events else "NULL")
-    return wh.con.execute(f"""
-        SELECT o.order_id, o.customer_id, o.created_at, o.paid_at, o.pay_amount, o.session_id,
-               o.address_hash, o.ip_hash, o.device_hash, c.registered_at,
-               CASE WHEN o.session_id IS NULL OR o.created_at < ? THEN NULL ELSE {views} END AS views,
-               min(o.created_at) OVER (PARTITION BY o.customer_id) AS first_order_at
-        FROM orders o LEFT JOIN customers c ON c.shop_id = o.shop_id AND c.customer_id = o.customer_id
-        WHERE o.shop_id = ? AND o.created_at < ?""", [start, shop_id, end + dt.timedelta(days=1)]).df()
+    if visits.empty or not has_events:
+        return out
+    wh.con.register("_risk_visits", visits)
+    try:
+        counts = wh.con.execute("""
+            SELECT r.order_id, count(e.session_id) AS views FROM _risk_visits r
+            LEFT JOIN (SELECT session_id, ts FROM events WHERE shop_id = $shop
+                       AND event_type IN ('page_view', 'product_view') AND ts <= $last
+                       AND session_id IN (SELECT session_id FROM _risk_visits)) e
+                   ON e.session_id = r.session_id AND e.ts <= r.created_at
+            GROUP BY 1""", {"shop": shop_id, "last": visits["created_at"].max()}).df()
+    finally:
+        wh.con.unregister("_risk_visits")
+    views = counts.set_index("order_id")["views"]
+    return out.fillna(orders["order_id"].map(views).astype("float64"))
 
 
 def _bursts(wh: Writable, shop_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """(order_id, product_id, n, usual) for orders of a product on a day far above its usual day."""
-    days = wh.con.execute("""
-        SELECT i.order_id, i.product_id, CAST(o.created_at AS DATE) AS day
-        FROM order_items i JOIN orders o ON o.shop_id = i.shop_id AND o.order_id = i.order_id
-        WHERE i.shop_id = ? AND o.created_at >= ? AND o.created_at < ?""",
-        [shop_id, start - dt.timedelta(days=28), end + dt.timedelta(days=1)]).df()
-    if days.empty:
-        return pd.DataFrame(columns=["order_id", "product_id", "n", "usual"])
-    per_day = days.groupby(["product_id", "day"]).size().rename("n").reset_index()
-    usual = per_day.groupby("product_id")["n"].median().rename("usual")
-    per_day = per_day.join(usual, on="product_id")
-    hot = per_day[per_day["n"] >= BURST_FACTOR * per_day["usual"] + 5]
-    return days.merge(hot, on=["product_id", "day"])[["order_id", "product_id", "n", "usual"]]
+    """(order_id, product_id, n, usual) for orders of a product on a day far above its usual day (an order with
+    two such products: its first line's)."""
+    return wh.con.execute("""
+        WITH lines AS (SELECT i.order_id, i.line_no, i.product_id, CAST(o.created_at AS DATE) AS day
+                       FROM order_items i JOIN orders o ON o.shop_id = i.shop_id AND o.order_id = i.order_id
+                       WHERE i.shop_id = $shop AND o.created_at >= $lo AND o.created_at < $hi
+                       AND i.product_id IS NOT NULL),
+             per AS (SELECT product_id, day, count(*) AS n FROM lines GROUP BY ALL),
+             hot AS (SELECT product_id, day, n, usual FROM per
+                     JOIN (SELECT product_id, median(n) AS usual FROM per GROUP BY 1) USING (product_id)
+                     WHERE n >= $factor * usual + 5)
+        SELECT DISTINCT ON (order_id) l.order_id, l.product_id, h.n, h.usual
+        FROM lines l JOIN hot h USING (product_id, day) ORDER BY l.order_id, l.line_no, l.product_id""",
+        {"shop": shop_id, "lo": start - dt.timedelta(days=28), "hi": end + dt.timedelta(days=1),
+         "factor": BURST_FACTOR}).df()
 
 
 def _reviews(wh: Writable, shop_id: str, end: dt.date) -> pd.DataFrame:
@@ -108,68 +130,121 @@ def _reviews(wh: Writable, shop_id: str, end: dt.date) -> pd.DataFrame:
     return rows.assign(template=template_buyers(rows))
 
 
+def _quick_five_stars(wh: Writable, shop_id: str, end: dt.date, order_ids: pd.Series) -> bool:
+    """Whether any of the orders has a five-star review within the quick-review days of delivery (only then can
+    a templated review add to its score)."""
+    found = wh.con.execute("""
+        SELECT count(*) FROM reviews r JOIN orders o ON o.shop_id = r.shop_id AND o.order_id = r.order_id
+        WHERE r.shop_id = ? AND r.created_at < ? AND r.rating = 5 AND r.order_id IN (SELECT unnest(?::VARCHAR[]))
+        AND date_diff('hour', o.delivered_at, r.created_at) / 24.0 <= ?""",
+        [shop_id, end + dt.timedelta(days=31), order_ids.astype(str).tolist(), QUICK_REVIEW_DAYS]).fetchall()
+    return bool(found[0][0])
+
+
+def _ip_buyers(wh: Writable, shop_id: str, end: dt.date, ips: pd.Series) -> dict[str, int]:
+    """Buyers per IP (every order up to ``end``), for the given IPs."""
+    rows = wh.con.execute("""
+        SELECT ip_hash, count(DISTINCT customer_id) FROM orders WHERE shop_id = ? AND created_at < ?
+        AND customer_id IS NOT NULL AND ip_hash IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1""",
+        [shop_id, end + dt.timedelta(days=1), ips.dropna().unique().tolist()]).fetchall()
+    return {str(ip): int(n) for ip, n in rows}
+
+
+SIGNALS = tuple(WEIGHTS)
+"""The signals in the order they add up and are explained."""
+_LATER = WEIGHTS["no_browse"] + WEIGHTS["new_account"] + WEIGHTS["template_review"]
+"""What the signals read last (the visit's views, the review texts) can add to an order's score."""
+
+
+def score_frame(wh: Writable, shop_id: str, start: dt.date, end: dt.date, threshold: float = DEFAULT_THRESHOLD,
+                *, every: bool = True) -> pd.DataFrame:
+    """Every order placed from ``start`` to ``end`` (shop-local days), highest score first: ``order_id``, ``day``,
+    ``customer_id``, ``pay_amount``, ``score``, ``suspect``, ``component`` (its ring), a column per signal and
+    what its reason says.
+
+    ``every=False``: an order that cannot reach ``threshold`` without its visit's views and its review (neither
+    in a ring nor in a burst) is not read for them: its ``suspect`` is exact, its score a lower bound (what a
+    page listing the suspects needs, without reading every visit of the period).
+    """
+    orders = _orders(wh, shop_id, start, end)
+    orders["day"] = orders["created_at"].dt.date
+    rings = ring_components(wh, shop_id, end)
+    comp = orders["customer_id"].map({b: c for c in rings for b in c.buyers})
+    orders["component"] = comp.map(lambda c: c.id, na_action="ignore").astype("Int64")
+    orders["ring"] = comp.notna()
+    burst = orders[["order_id"]].merge(_bursts(wh, shop_id, start, end), on="order_id", how="left")
+    orders[["burst_product", "burst_n", "burst_usual"]] = burst[["product_id", "n", "usual"]].to_numpy()
+    orders["burst"] = orders["burst_n"].notna()
+    partial = orders["ring"] * WEIGHTS["ring"] + orders["burst"] * WEIGHTS["burst"]
+    asked = orders.index if every else orders.index[partial + _LATER >= threshold - 1e-9]
+    views = _views(wh, shop_id, orders.loc[asked])
+    orders["no_browse"] = (views == 0).reindex(orders.index, fill_value=False)
+    age = (orders["created_at"] - orders["registered_at"]).dt.total_seconds() / 86400
+    orders["age"] = age
+    orders["new_account"] = (orders["no_browse"] & orders["registered_at"].notna()
+                             & (orders["created_at"] == orders["first_order_at"]) & age.between(0.5, 30))
+    partial += orders["no_browse"] * WEIGHTS["no_browse"] + orders["new_account"] * WEIGHTS["new_account"]
+    near = orders.index if every else orders.index[partial + WEIGHTS["template_review"] >= threshold - 1e-9]
+    orders["template_review"], orders["review_days"], orders["review_similar"] = False, float("nan"), 0
+    if len(near) and (every or _quick_five_stars(wh, shop_id, end, orders.loc[near, "order_id"])):
+        rv = _reviews(wh, shop_id, end).drop_duplicates("order_id")
+        rv = orders[["order_id"]].merge(rv, on="order_id", how="left")
+        hit = ((rv["rating"] == 5) & rv["days_after"].notna() & (rv["days_after"] <= QUICK_REVIEW_DAYS)
+               & (rv["template"] >= TEMPLATE_BUYERS)).to_numpy()
+        orders["template_review"] = hit & orders.index.isin(near)
+        orders["review_days"], orders["review_similar"] = rv["days_after"].to_numpy(), rv["template"].to_numpy()
+    raw = sum((orders[s] * WEIGHTS[s] for s in SIGNALS), pd.Series(0.0, index=orders.index))
+    # rounded as Python rounds (0.35 + 0.15 is 0.5, not 0.4999...), once per distinct sum
+    orders["score"] = raw.map({x: min(round(x, 4), 1.0) for x in raw.unique()})
+    orders["suspect"] = orders["score"] >= threshold
+    signalled = orders.loc[orders[list(SIGNALS)].any(axis=1), "ip_hash"]
+    orders["ip_buyers"] = orders["ip_hash"].map(_ip_buyers(wh, shop_id, end, signalled)).fillna(0).astype("int64")
+    orders.attrs["rings"] = {c.id: c for c in rings}
+    return orders.sort_values(["score", "order_id"], ascending=[False, True], ignore_index=True)
+
+
 def score_orders(wh: Writable, shop_id: str, start: dt.date, end: dt.date,
                  threshold: float = DEFAULT_THRESHOLD) -> list[OrderRisk]:
     """Risk of every order placed from ``start`` to ``end`` (shop-local days), highest score first."""
-    orders = _orders(wh, shop_id, start, end)
-    comp = components(fingerprint_graph(orders))
-    # looked up once per scored order: dicts, not DataFrame.loc
-    bursts = _bursts(wh, shop_id, start, end).drop_duplicates("order_id").set_index("order_id").to_dict("index")
-    reviews = _reviews(wh, shop_id, end).drop_duplicates("order_id").set_index("order_id").to_dict("index")
-    ip_buyers = orders.dropna(subset=["ip_hash", "customer_id"]).groupby("ip_hash")["customer_id"].nunique().to_dict()
-    lo, hi = pd.Timestamp(start), pd.Timestamp(end + dt.timedelta(days=1))
-    scored = orders[(orders["created_at"] >= lo) & (orders["created_at"] < hi)]
-    out = []
-    for r in scored.to_dict("records"):
-        risk = _score_one(r, comp, bursts, reviews, ip_buyers)
-        out.append(OrderRisk(str(r["order_id"]), risk[0], risk[0] >= threshold, risk[2], risk[1],
-                             None if pd.isna(r["pay_amount"]) else float(r["pay_amount"]),
-                             r["customer_id"] if isinstance(r["customer_id"], str) else None, risk[3]))
-    out.sort(key=lambda o: (-o.score, o.order_id))
-    return out
+    return order_risks(score_frame(wh, shop_id, start, end, threshold))
 
 
+def order_risks(frame: pd.DataFrame) -> list[OrderRisk]:
+    """The rows of a :func:`score_frame` (or a part of it) as scores with their reasons."""
+    rings: dict[int, Component] = frame.attrs["rings"]
+    return [OrderRisk(str(r["order_id"]), float(r["score"]), bool(r["suspect"]), _reasons(r, rings),
+                      [s for s in SIGNALS if r[s]],
+                      None if pd.isna(r["pay_amount"]) else float(r["pay_amount"]),
+                      r["customer_id"] if isinstance(r["customer_id"], str) else None,
+                      None if pd.isna(r["component"]) else int(r["component"]))
+            for r in frame.to_dict("records")]
 
-Rows = dict[Hashable, dict[Hashable, Any]]
 
-
-def _score_one(r: dict[Any, Any], comp: dict[str, Component], bursts: Rows, reviews: Rows,
-               ip_buyers: dict[Hashable, int]) -> tuple[float, list[str], list[Text], int | None]:
-    """(score, signals, reasons, ring id) of one order row."""
-    signals: list[str] = []
+def _reasons(r: dict[Any, Any], rings: dict[int, Component]) -> list[Text]:
+    """The reasons of one scored order, in the order of its signals."""
     reasons: list[Text] = []
-    no_browse = pd.notna(r["views"]) and r["views"] == 0
-    if no_browse:
-        signals.append("no_browse")
+    if r["no_browse"]:
         reasons.append(Text("No page or item viewed before ordering", "下单前未浏览任何页面或商品"))
-    c = comp.get(r["customer_id"]) if isinstance(r["customer_id"], str) else None
-    if c is not None and c.ring:
-        signals.append("ring")
+    if r["ring"]:
+        c = rings[int(r["component"])]
         en = " and ".join({"address_hash": "addresses", "device_hash": "devices"}[k] for k in sorted(c.kinds))
         zh = "与".join({"address_hash": "地址", "device_hash": "设备"}[k] for k in sorted(c.kinds))
         n = len(c.buyers)
         reasons.append(Text(f"Shares {en} with {n - 1} other buyers (group of {n}, density {c.density:.2f})",
                             f"与其他 {n - 1} 名买家共用{zh}（团伙 {n} 人，密度 {c.density:.2f}）"))
-    if no_browse and pd.notna(r["registered_at"]) and r["created_at"] == r["first_order_at"]:
-        age = (r["created_at"] - r["registered_at"]).total_seconds() / 86400
-        if 0.5 <= age <= 30:
-            signals.append("new_account")
-            reasons.append(Text(f"First order from an account registered {age:.0f} days before, with no visit",
-                                f"注册 {age:.0f} 天后首次下单且此前无浏览"))
-    b = bursts.get(r["order_id"])
-    if b is not None:
-        signals.append("burst")
-        reasons.append(Text(f"{b['n']} orders of {b['product_id']} that day (usually {b['usual']:.0f})",
-                            f"商品 {b['product_id']} 当天 {b['n']} 单（平时 {b['usual']:.0f} 单）"))
-    rv = reviews.get(r["order_id"])
-    if rv is not None:
-        days, similar = rv["days_after"], rv["template"]
-        if rv["rating"] == 5 and pd.notna(days) and days <= QUICK_REVIEW_DAYS and similar >= TEMPLATE_BUYERS:
-            signals.append("template_review")
-            reasons.append(Text(f"Five stars {days:.1f} days after delivery, text like {similar} other buyers'",
-                                f"签收 {days:.1f} 天后五星好评，内容与 {similar} 名其他买家雷同"))
-    ip = r["ip_hash"] if isinstance(r["ip_hash"], str) else None
-    if signals and ip is not None and ip_buyers.get(ip, 0) >= RING_IP_BUYERS:
-        reasons.append(Text(f"Its IP is shared by {ip_buyers[ip]} buyers", f"其 IP 被 {ip_buyers[ip]} 名买家共用"))
-    score = min(round(sum(WEIGHTS[s] for s in signals), 4), 1.0)  # rounded: 0.35 + 0.15 is 0.5, not 0.4999...
-    return score, signals, reasons, c.id if c is not None and c.ring else None
+    if r["new_account"]:
+        age = r["age"]
+        reasons.append(Text(f"First order from an account registered {age:.0f} days before, with no visit",
+                            f"注册 {age:.0f} 天后首次下单且此前无浏览"))
+    if r["burst"]:
+        n, product, usual = int(r["burst_n"]), r["burst_product"], float(r["burst_usual"])
+        reasons.append(Text(f"{n} orders of {product} that day (usually {usual:.0f})",
+                            f"商品 {product} 当天 {n} 单（平时 {usual:.0f} 单）"))
+    if r["template_review"]:
+        days, similar = float(r["review_days"]), int(r["review_similar"])
+        reasons.append(Text(f"Five stars {days:.1f} days after delivery, text like {similar} other buyers'",
+                            f"签收 {days:.1f} 天后五星好评，内容与 {similar} 名其他买家雷同"))
+    if reasons and r["ip_buyers"] >= RING_IP_BUYERS:
+        k = r["ip_buyers"]
+        reasons.append(Text(f"Its IP is shared by {k} buyers", f"其 IP 被 {k} 名买家共用"))
+    return reasons

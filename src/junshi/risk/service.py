@@ -50,17 +50,12 @@ def aftersale_risk(wh: BaseWarehouse, shop_id: str, check: Check, start: str | d
     return abuse_risk(wh, shop_id, check, lo, hi, currency=currency, suspects_only=suspects_only)
 
 
-def daily_suspects(scored: list[OrderRisk], created: dict[str, dt.date], start: dt.date, end: dt.date
-                   ) -> tuple[list[int], list[int]]:
-    """Per day from ``start`` to ``end``: orders placed that day, and the suspects among them."""
-    days = {start + dt.timedelta(days=i): i for i in range((end - start).days + 1)}
-    orders, suspects = [0] * len(days), [0] * len(days)
-    for o in scored:
-        i = days.get(created[o.order_id])
-        if i is not None:
-            orders[i] += 1
-            suspects[i] += o.suspect
-    return orders, suspects
+def daily_suspects(scored: pd.DataFrame, start: dt.date, end: dt.date) -> tuple[list[int], list[int]]:
+    """Per day from ``start`` to ``end``: orders placed that day, and the suspects among them (of a
+    :func:`~junshi.risk.score.score_frame`)."""
+    per = scored.groupby("day")["suspect"].agg(["size", "sum"])
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    return ([int(per["size"].get(d, 0)) for d in days], [int(per["sum"].get(d, 0)) for d in days])
 
 
 def share_jumps(days: list[dt.date], orders: list[int], suspects: list[int], first: int) -> list[dt.date]:
@@ -73,13 +68,6 @@ def share_jumps(days: list[dt.date], orders: list[int], suspects: list[int], fir
     return [days[i] for i in range(first, len(days))
             if suspect_jump_test(suspects[max(0, i - window):i], orders[max(0, i - window):i], suspects[i],
                                  orders[i], settings)[0]]
-
-
-def order_days(wh: Writable, shop_id: str, ids: list[str]) -> dict[str, dt.date]:
-    """The shop-local day each order was placed."""
-    rows = wh.con.execute("SELECT order_id, CAST(created_at AS DATE) FROM orders WHERE shop_id = ? "
-                          "AND order_id IN (SELECT unnest(?))", [shop_id, ids]).fetchall()
-    return {str(r[0]): r[1] for r in rows}
 
 
 def ring_edges(wh: Writable, shop_id: str, buyers: list[str]) -> list[tuple[str, str, str]]:

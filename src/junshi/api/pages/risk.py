@@ -14,7 +14,8 @@ from junshi.i18n import Lang, Text
 from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
 from junshi.periods import Period
 from junshi.risk.aftersale import CHECK_NAMES, CHECKS, Check
-from junshi.risk.service import aftersale_risk, daily_suspects, order_days, ring_edges, risk_orders, share_jumps
+from junshi.risk.score import order_risks, score_frame
+from junshi.risk.service import aftersale_risk, daily_suspects, period_of, ring_edges, share_jumps
 from junshi.vocab import CLEAN
 from junshi.warehouse.base import writable
 
@@ -80,21 +81,24 @@ def _abuse(shop: Shop, check: Check, start: dt.date, end: dt.date, lang: Lang) -
 
 
 def risk(shop: Shop, period: Period, lang: Lang) -> RiskResponse:
-    """Orders of the trend's days scored (not saved: saving is `junshi risk orders`); cards of the period with
-    and without the suspects found; the largest ring among the period's suspects as a graph; the buyers and
-    addresses abusing payment, refunds and reviews over the trend's days."""
+    """Orders of the trend's days scored (not saved: saving is `junshi risk orders`; the visits and reviews of
+    orders that cannot be suspects left unread); cards of the period with and without the suspects found; the
+    largest ring among the period's suspects as a graph; the buyers and addresses abusing payment, refunds and
+    reviews over the trend's days."""
     trend = period.trend()
     start, end = trend.start, trend.end
     wh = writable(shop.warehouse)  # scoring reads through the DuckDB connection (a clear error on other engines)
     history = start - dt.timedelta(weeks=AlertSettings().anomaly.weeks)  # the days the jumps are tested against
-    scored = risk_orders(wh, shop.shop_id, history, end, save=False)
-    created = order_days(wh, shop.shop_id, [o.order_id for o in scored])
+    lo, hi = period_of(wh, shop.shop_id, history, end)
+    scored = score_frame(wh, shop.shop_id, lo, hi, every=False)  # suspects exact, the visits of the others unread
     days = [history + dt.timedelta(days=i) for i in range((end - history).days + 1)]
-    orders, suspected = daily_suspects(scored, created, history, end)
+    orders, suspected = daily_suspects(scored, history, end)
     first = (start - history).days
     share = [k / n if n else None for k, n in zip(suspected[first:], orders[first:], strict=True)]
-    in_period = [o for o in scored if period.start <= created[o.order_id] <= period.end]
-    suspects = [o for o in in_period if o.suspect]
+    in_period = scored[scored["day"].between(period.start, period.end)]
+    found = in_period[in_period["suspect"]]
+    suspects = order_risks(found)
+    created = dict(zip(found["order_id"], found["day"], strict=True))
     clean = Shop(shop.warehouse.without_suspects([o.order_id for o in suspects]), shop.shop_id)
     rings: dict[int, set[str]] = {}
     for o in suspects:
