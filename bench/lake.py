@@ -134,13 +134,15 @@ def _frames(session: Any, events: int, shops: int, days: int, start: dt.date) ->
                                .alias("region"))
     i = F.col("id")
     ev_session = of_session(F.floor(i / EVENTS_PER_SESSION))
+    page_view = F.pmod(F.hash(i), F.lit(10)) < 6
     events_frame = session.range(0, events, 1, tasks).select(
         *[ev_session[c].alias(c) for c in ("shop_id", "session_id", "visitor_id")],
         F.concat(F.lit("e"), i.cast("string")).alias("event_id"),
         (ev_session["started_at"] + F.make_dt_interval(F.lit(0), F.lit(0), (i % EVENTS_PER_SESSION) * 2, F.lit(0)))
         .alias("ts"),
-        F.when(F.pmod(F.hash(i), F.lit(10)) < 6, "page_view").otherwise("product_view").alias("event_type"),
-        F.concat(F.lit("p"), F.pmod(F.hash(i, F.lit(9)), F.lit(500)).cast("string")).alias("product_id"))
+        F.when(page_view, "page_view").otherwise("product_view").alias("event_type"),
+        F.when(~page_view, F.concat(F.lit("p"), F.pmod(F.hash(i, F.lit(9)), F.lit(500)).cast("string")))
+        .alias("product_id"))  # a page view (home, list, search page) names no product
     orders = (sessions.where(F.pmod(F.hash(s, F.lit(6)), F.lit(100)) < 3)
               .withColumn("order_id", F.concat(F.lit("o"), s.cast("string")))
               .withColumn("customer_id", F.col("visitor_id"))
@@ -214,6 +216,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--driver-memory", default="6g")
     parser.add_argument("--shuffle-partitions", type=int, default=0,
                         help="default: one per 5M events (at least 4); adaptive execution coalesces small ones")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep OUT/lake when it holds a committed generation of the same --events/--shops/--days "
+                             "(its generate figures are then read from OUT/generated.json): rollups and diagnosis only")
+    parser.add_argument("--generate-only", action="store_true",
+                        help="stop after generating the lake (then run again with --reuse for the rest)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     scratch, event_logs = args.out / "spark-local", args.out / "spark-events"
@@ -229,9 +236,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     from junshi.rollup.spark import rebuild
     from junshi.warehouse.lake_spark import SparkLakeWarehouse, commit_frames, lake_session
 
-    root = args.out / "lake"
-    shutil.rmtree(root, ignore_errors=True)
-    root.mkdir(parents=True)
+    root, generated = args.out / "lake", args.out / "generated.json"
+    params = {"events": args.events, "shops": args.shops, "days": args.days}
+    reuse = args.reuse and generated.exists() and json.loads(generated.read_text())["params"] == params
+    if not reuse:
+        generated.unlink(missing_ok=True)
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
     peak = PeakMemory()
     peak.start()
     wall = time.perf_counter()
@@ -249,15 +260,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                            "shuffle_partitions": session.conf.get("spark.sql.shuffle.partitions"),
                            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
 
-    sc.setJobGroup("generate", "generate + write")
-    clock, cpu = time.perf_counter(), _cpu_s()
-    frames = _frames(session, args.events, args.shops, args.days, start)
-    committed = commit_frames(root, frames, operation="bench", clustered=True)
-    out["generate_s"], out["generate_cpu_s"] = round(time.perf_counter() - clock, 1), round(_cpu_s() - cpu, 1)
-    out["rows"] = {name: sum(f.rows for f in committed.tables[name].files) for name in frames}
-    out["files"] = {name: len(committed.tables[name].files) for name in frames}
-    out["lake_bytes"] = sum(p.stat().st_size for p in root.rglob("*.parquet"))
+    if reuse:
+        out.update(json.loads(generated.read_text())["generate"])
+    else:
+        sc.setJobGroup("generate", "generate + write")
+        clock, cpu = time.perf_counter(), _cpu_s()
+        frames = _frames(session, args.events, args.shops, args.days, start)
+        committed = commit_frames(root, frames, operation="bench", clustered=True)
+        step = {"generate_s": round(time.perf_counter() - clock, 1), "generate_cpu_s": round(_cpu_s() - cpu, 1),
+                "generate_peak_tree_mb": round(peak.peak_mb, 1),
+                "rows": {name: sum(f.rows for f in committed.tables[name].files) for name in frames},
+                "files": {name: len(committed.tables[name].files) for name in frames},
+                "lake_bytes": sum(p.stat().st_size for p in root.rglob("*.parquet"))}
+        generated.write_text(json.dumps({"params": params, "generate": step}))
+        out.update(step)
     print(json.dumps(out), flush=True)  # each step as it ends: a long run shows its progress
+    if args.generate_only:
+        session.stop()
+        return out
 
     sc.setJobGroup("rollups", "rollups")
     clock, cpu = time.perf_counter(), _cpu_s()
@@ -265,7 +285,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     committed = rebuild(wh, [f"shop{i}" for i in range(args.shops)])
     out["rollups_s"], out["rollups_cpu_s"] = round(time.perf_counter() - clock, 1), round(_cpu_s() - cpu, 1)
     out["rollup_rows"] = {t: sum(f.rows for f in committed.tables[t].files)
-                          for t in ("rollup_visits", "rollup_paid", "rollup_ids")}
+                          for t in ("rollup_visits", "rollup_paid", "rollup_ids", "rollup_products")}
     out["rollup_bytes"] = sum(p.stat().st_size for t in out["rollup_rows"] for p in (root / t).rglob("*.parquet"))
     print(json.dumps(out), flush=True)
 

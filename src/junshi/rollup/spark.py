@@ -77,14 +77,20 @@ def _kept(frame: Any, kept: list[Any]) -> Any:
 def _numbered(members: Any, kind: str, kept: list[Any], before: Any = None) -> tuple[Any, Any]:
     """(members with their dense number ``n``, the ``rollup_ids`` rows of ``kind``): per shop, in order of first
     day, id; ids ``before`` (``rollup_ids`` rows) keep theirs and the others follow them, as DuckDB's ``_number``
-    gives them one rollup after another.
-
-    The numbering sorts each shop's distinct ids in one task (a window per shop); the members meet their
-    numbers in one shuffle join on (shop, id)."""
-    from pyspark.sql import Window
+    gives them one rollup after another. The members meet their numbers in one shuffle join on (shop, id)."""
     from pyspark.sql import functions as F
 
     first = members.where(F.col("id").isNotNull()).groupBy("shop_id", "id").agg(F.min("date").alias("first"))
+    ids = _numbers(first, kind, kept, before)
+    return members.join(ids.select("shop_id", "id", "n"), ["shop_id", "id"]), ids
+
+
+def _numbers(first: Any, kind: str, kept: list[Any], before: Any = None) -> Any:
+    """The ``rollup_ids`` rows of ``kind`` for the ids of ``first`` (shop, id, first day), numbered as
+    :func:`_numbered` says. The numbering sorts each shop's new ids in one task (a window per shop)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
     start = F.lit(0).cast("long")
     if before is not None:
         first = first.join(before.select("shop_id", "id"), ["shop_id", "id"], "left_anti")
@@ -93,8 +99,7 @@ def _numbered(members: Any, kind: str, kept: list[Any], before: Any = None) -> t
     order = Window.partitionBy("shop_id").orderBy("first", "id")
     ids = first.withColumn("n", start + F.row_number().over(order) - 1).select(
         "shop_id", F.lit(kind).alias("kind"), "id", F.col("n").cast("long").alias("n"))
-    ids = _kept(ids if before is None else before.unionByName(ids), kept)
-    return members.join(ids.select("shop_id", "id", "n"), ["shop_id", "id"]), ids
+    return _kept(ids if before is None else before.unionByName(ids), kept)
 
 
 def _cells(members: Any, keys: list[str], *measures: Any) -> Any:
@@ -171,11 +176,18 @@ def _products(session: Any, shops: list[str], orders: Any, visitor_ids: Any, buy
 
     serialize = _bitmaps()
     events = session.table("events").where(
-        F.col("shop_id").isin(shops) & ((F.col("event_type") == "add_to_cart")
-                                        | (F.col("event_type").isin(*_PV) & F.col("product_id").isNotNull())))
-    members, visitor_ids = _numbered(events.select(
-        "shop_id", F.to_date("ts").alias("date"), F.col("visitor_id").alias("id"), "product_id",
-        (F.col("event_type") != "add_to_cart").alias("viewed")), "visitor", kept, visitor_ids)
+        F.col("shop_id").isin(shops) & F.col("visitor_id").isNotNull()
+        & ((F.col("event_type") == "add_to_cart") | (F.col("event_type").isin(*_PV) & F.col("product_id").isNotNull())))
+    # Per visitor, the (day, product, viewed) it touched, aggregated inside each task before the one shuffle (a
+    # session's events sit together: 3 or so product events become one row) and partitioned by (shop, visitor),
+    # as the join with the numbers needs: product events are never shuffled or read twice one by one.
+    seen = _kept(events.groupBy("shop_id", F.col("visitor_id").alias("id")).agg(
+        F.min(F.to_date("ts")).alias("first"),
+        F.collect_set(F.struct(F.to_date("ts").alias("date"), "product_id",
+                               (F.col("event_type") != "add_to_cart").alias("viewed"))).alias("seen")), kept)
+    visitor_ids = _numbers(seen.select("shop_id", "id", "first"), "visitor", kept, visitor_ids)
+    members = seen.join(visitor_ids.select("shop_id", "id", "n"), ["shop_id", "id"]).select(
+        "shop_id", "n", F.inline("seen"))
     keys = ["shop_id", "date", "product_id"]
     viewed, carted = F.when(F.col("viewed"), F.col("n")), F.when(~F.col("viewed"), F.col("n"))
     viewers = members.groupBy(*keys).agg(F.collect_set(viewed).alias("uv_ids"), F.collect_set(carted).alias("cart_ids"))
@@ -205,15 +217,31 @@ def _products(session: Any, shops: list[str], orders: Any, visitor_ids: Any, buy
 def _marks(session: Any, shops: list[str]) -> Any:
     """Per shop, rollup input (``junshi.rollup.build.INPUTS``, read from its declaration) and day: the rows the
     rollups read, with the fingerprint 0 for "unknown" (Spark has no DuckDB hash): DuckDB's next refresh of
-    an input then finds every day of it moved and recomputes it, as after a rebuild."""
+    an input then finds every day of it moved and recomputes it, as after a rebuild. Inputs of one table (events
+    and product events; sessions and their landing pages) are counted in one scan of it."""
+    from pyspark.sql import functions as F
+
     from junshi.ingest.spark import to_spark
     from junshi.rollup.build import INPUTS
 
     listed = ", ".join("'" + s.replace("'", "''") + "'" for s in shops)
-    parts = [f"SELECT {spec.shop} AS shop_id, '{name}' AS input, {spec.day} AS date, count(*) AS n, "
-             f"CAST(0 AS DECIMAL(20,0)) AS h FROM {spec.source or spec.table} "
-             f"WHERE {spec.shop} IN ({listed}) AND {spec.where} GROUP BY ALL" for name, spec in INPUTS.items()]
-    return session.sql(to_spark(" UNION ALL ".join(parts)))
+    scans: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
+    for name, spec in INPUTS.items():
+        scans.setdefault((spec.source or spec.table, spec.shop, spec.day), []).append((name, spec.where))
+    parts = []
+    for (source, shop, day), inputs in scans.items():
+        counts = ", ".join(f"CAST(sum(CASE WHEN {where} THEN 1 ELSE 0 END) AS BIGINT) AS n{i}"
+                           for i, (_, where) in enumerate(inputs))
+        anywhere = " OR ".join(f"({where})" for _, where in inputs)
+        per_day = session.sql(to_spark(f"SELECT {shop} AS shop_id, {day} AS date, {counts} FROM {source} "
+                                       f"WHERE {shop} IN ({listed}) AND ({anywhere}) GROUP BY ALL"))
+        stacked = ", ".join(f"'{name}', n{i}" for i, (name, _) in enumerate(inputs))
+        parts.append(per_day.select("shop_id", F.expr(f"stack({len(inputs)}, {stacked}) AS (input, n)"), "date")
+                     .where(F.col("n") > 0))
+    out = parts[0]
+    for part in parts[1:]:
+        out = out.unionByName(part)
+    return out.select("shop_id", "input", "date", "n", F.lit(0).cast("decimal(20,0)").alias("h"))
 
 
 def _empty(session: Any, table: Table) -> Any:
