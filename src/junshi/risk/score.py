@@ -63,9 +63,11 @@ class OrderRisk:
                 "ring": self.component}
 
 
-def _orders(wh: Writable, shop_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """The orders placed from ``start`` to ``end`` with the account's registration and the buyer's first order
-    (over every order up to ``end``)."""
+def _orders(wh: Writable, shop_id: str, start: dt.date, end: dt.date,
+            only: tuple[list[str], list[str]] | None = None) -> pd.DataFrame:
+    """The orders placed from ``start`` to ``end`` (``only``: those of these buyers or with these ids) with the
+    account's registration and the buyer's first order (over every order up to ``end``)."""
+    buyers, ids = only or ([], [])
     return wh.con.execute("""
         SELECT o.order_id, o.customer_id, o.created_at, o.pay_amount, o.session_id, o.ip_hash, c.registered_at,
                f.first_order_at
@@ -74,7 +76,18 @@ def _orders(wh: Writable, shop_id: str, start: dt.date, end: dt.date) -> pd.Data
                    WHERE shop_id = $shop AND created_at < $hi AND customer_id IS NOT NULL GROUP BY 1) f
                ON f.customer_id = o.customer_id
         WHERE o.shop_id = $shop AND o.created_at >= $lo AND o.created_at < $hi
-        ORDER BY o.order_id""", {"shop": shop_id, "lo": start, "hi": end + dt.timedelta(days=1)}).df()
+        AND ($all OR o.customer_id IN (SELECT unnest($buyers::VARCHAR[]))
+             OR o.order_id IN (SELECT unnest($ids::VARCHAR[])))
+        ORDER BY o.order_id""", {"shop": shop_id, "lo": start, "hi": end + dt.timedelta(days=1), "all": only is None,
+                                 "buyers": buyers, "ids": ids}).df()
+
+
+def placed_per_day(wh: Writable, shop_id: str, start: dt.date, end: dt.date) -> dict[dt.date, int]:
+    """Orders placed per shop-local day from ``start`` to ``end`` (days without orders left out)."""
+    rows = wh.con.execute("SELECT CAST(created_at AS DATE), count(*) FROM orders WHERE shop_id = ? "
+                          "AND created_at >= ? AND created_at < ? GROUP BY 1",
+                          [shop_id, start, end + dt.timedelta(days=1)]).fetchall()
+    return {d: int(n) for d, n in rows}
 
 
 def _views(wh: Writable, shop_id: str, orders: pd.DataFrame) -> pd.Series:
@@ -162,17 +175,22 @@ def score_frame(wh: Writable, shop_id: str, start: dt.date, end: dt.date, thresh
     ``customer_id``, ``pay_amount``, ``score``, ``suspect``, ``component`` (its ring), a column per signal and
     what its reason says.
 
-    ``every=False``: an order that cannot reach ``threshold`` without its visit's views and its review (neither
-    in a ring nor in a burst) is not read for them: its ``suspect`` is exact, its score a lower bound (what a
-    page listing the suspects needs, without reading every visit of the period).
+    ``every=False``: only the orders that could be suspects (what a page listing the suspects needs, without
+    reading every order and visit of the period; :func:`placed_per_day` counts them all). The visit's views and
+    the review add at most ``_LATER`` to a score, so an order neither in a ring nor in a burst is not read at all
+    (when that is below ``threshold``), and one that cannot reach it even with them is not read for them: the
+    suspects and their scores are those of scoring every order.
     """
-    orders = _orders(wh, shop_id, start, end)
-    orders["day"] = orders["created_at"].dt.date
     rings = ring_components(wh, shop_id, end)
-    comp = orders["customer_id"].map({b: c for c in rings for b in c.buyers})
+    ring_of = {b: c for c in rings for b in c.buyers}
+    bursts = _bursts(wh, shop_id, start, end)
+    some = not every and threshold - 1e-9 > _LATER  # an order with neither cannot reach the threshold
+    orders = _orders(wh, shop_id, start, end, (list(ring_of), bursts["order_id"].tolist()) if some else None)
+    orders["day"] = orders["created_at"].dt.date
+    comp = orders["customer_id"].map(ring_of)
     orders["component"] = comp.map(lambda c: c.id, na_action="ignore").astype("Int64")
     orders["ring"] = comp.notna()
-    burst = orders[["order_id"]].merge(_bursts(wh, shop_id, start, end), on="order_id", how="left")
+    burst = orders[["order_id"]].merge(bursts, on="order_id", how="left")
     orders[["burst_product", "burst_n", "burst_usual"]] = burst[["product_id", "n", "usual"]].to_numpy()
     orders["burst"] = orders["burst_n"].notna()
     partial = orders["ring"] * WEIGHTS["ring"] + orders["burst"] * WEIGHTS["burst"]

@@ -50,12 +50,13 @@ def aftersale_risk(wh: BaseWarehouse, shop_id: str, check: Check, start: str | d
     return abuse_risk(wh, shop_id, check, lo, hi, currency=currency, suspects_only=suspects_only)
 
 
-def daily_suspects(scored: pd.DataFrame, start: dt.date, end: dt.date) -> tuple[list[int], list[int]]:
-    """Per day from ``start`` to ``end``: orders placed that day, and the suspects among them (of a
+def daily_suspects(scored: pd.DataFrame, placed: dict[dt.date, int], start: dt.date, end: dt.date
+                   ) -> tuple[list[int], list[int]]:
+    """Per day from ``start`` to ``end``: orders placed that day (``placed``), and the suspects among them (of a
     :func:`~junshi.risk.score.score_frame`)."""
-    per = scored.groupby("day")["suspect"].agg(["size", "sum"])
+    per = scored[scored["suspect"]].groupby("day").size()
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    return ([int(per["size"].get(d, 0)) for d in days], [int(per["sum"].get(d, 0)) for d in days])
+    return [placed.get(d, 0) for d in days], [int(per.get(d, 0)) for d in days]
 
 
 def share_jumps(days: list[dt.date], orders: list[int], suspects: list[int], first: int) -> list[dt.date]:

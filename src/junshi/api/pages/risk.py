@@ -14,7 +14,7 @@ from junshi.i18n import Lang, Text
 from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
 from junshi.periods import Period
 from junshi.risk.aftersale import CHECK_NAMES, CHECKS, Check
-from junshi.risk.score import order_risks, score_frame
+from junshi.risk.score import order_risks, placed_per_day, score_frame
 from junshi.risk.service import aftersale_risk, daily_suspects, period_of, ring_edges, share_jumps
 from junshi.vocab import CLEAN
 from junshi.warehouse.base import writable
@@ -81,8 +81,8 @@ def _abuse(shop: Shop, check: Check, start: dt.date, end: dt.date, lang: Lang) -
 
 
 def risk(shop: Shop, period: Period, lang: Lang) -> RiskResponse:
-    """Orders of the trend's days scored (not saved: saving is `junshi risk orders`; the visits and reviews of
-    orders that cannot be suspects left unread); cards of the period with and without the suspects found; the
+    """Orders of the trend's days scored (not saved: saving is `junshi risk orders`; only those that could be
+    suspects are read); cards of the period with and without the suspects found; the
     largest ring among the period's suspects as a graph; the buyers and addresses abusing payment, refunds and
     reviews over the trend's days."""
     trend = period.trend()
@@ -90,9 +90,10 @@ def risk(shop: Shop, period: Period, lang: Lang) -> RiskResponse:
     wh = writable(shop.warehouse)  # scoring reads through the DuckDB connection (a clear error on other engines)
     history = start - dt.timedelta(weeks=AlertSettings().anomaly.weeks)  # the days the jumps are tested against
     lo, hi = period_of(wh, shop.shop_id, history, end)
-    scored = score_frame(wh, shop.shop_id, lo, hi, every=False)  # suspects exact, the visits of the others unread
+    scored = score_frame(wh, shop.shop_id, lo, hi, every=False)  # the orders that could be suspects
+    placed = placed_per_day(wh, shop.shop_id, lo, hi)
     days = [history + dt.timedelta(days=i) for i in range((end - history).days + 1)]
-    orders, suspected = daily_suspects(scored, history, end)
+    orders, suspected = daily_suspects(scored, placed, history, end)
     first = (start - history).days
     share = [k / n if n else None for k, n in zip(suspected[first:], orders[first:], strict=True)]
     in_period = scored[scored["day"].between(period.start, period.end)]
@@ -111,7 +112,7 @@ def risk(shop: Shop, period: Period, lang: Lang) -> RiskResponse:
     return RiskResponse(
         start=start.isoformat(), end=end.isoformat(),
         cards=cards(shop, period, RISK_CARDS, lang), clean_cards=cards(clean, period, RISK_CARDS, lang),
-        suspects=len(suspects), orders=len(in_period),
+        suspects=len(suspects), orders=sum(n for d, n in placed.items() if period.start <= d <= period.end),
         suspect_orders=[SuspectOrder(order_id=o.order_id, day=created[o.order_id].isoformat(), score=o.score,
                                      customer_id=o.customer_id, pay_amount=o.pay_amount,
                                      reasons=("；" if lang == "zh" else "; ").join(o.reasons_text(lang)))
