@@ -14,7 +14,7 @@ For each shop (a ``junshi simulate`` warehouse, cached outside the repository, i
 * ``junshi rollup --rebuild`` (a fresh process: wall time and peak RSS), then the rollup and raw tables' size.
 
     .venv/bin/python bench/api_calls.py SMALL.duckdb LARGE.duckdb --scratch DIR --out results.md
-        [--calls overview,traffic,...] [--no-rebuild]
+        [--calls overview,traffic,...] [--no-rebuild] [--no-refresh]
 """
 
 from __future__ import annotations
@@ -163,13 +163,16 @@ def in_child(*args: str) -> dict[str, Any]:
     return result
 
 
-def hand_sql(db: str, day: dt.date) -> dict[str, float]:
-    """Seconds of the hand-written SQL of each call, for the day and its 30 days (second run of each)."""
+def hand_sql(db: str, day: dt.date, calls: list[str]) -> dict[str, float]:
+    """Seconds of the hand-written SQL of each of ``calls`` that has one, for the day and its 30 days (second run
+    of each)."""
     import duckdb
 
     con = duckdb.connect(db, read_only=True)
     times: dict[str, float] = {}
     for call, sql in HAND_SQL.items():
+        if call not in calls:
+            continue
         for kind, days in (("day", 1), ("30d", 30)):
             hi = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
             params = {"lo": hi - dt.timedelta(days=days), "hi": hi}
@@ -226,7 +229,7 @@ def wait_unlocked(db: str) -> None:
             time.sleep(30)
 
 
-def measure(db: str, calls: list[str], scratch: Path, rebuild: bool) -> dict[str, Any]:
+def measure(db: str, calls: list[str], scratch: Path, rebuild: bool, refresh: bool) -> dict[str, Any]:
     copy = scratch / f"bench-{Path(db).name}"
     wait_unlocked(db)
     shutil.copyfile(db, copy)
@@ -242,10 +245,11 @@ def measure(db: str, calls: list[str], scratch: Path, rebuild: bool) -> dict[str
             for kind in KINDS:
                 result["calls"][f"{call} {kind}"] = got = in_child("call", str(copy), call, kind, str(day))
                 print(f"  {call} {kind}: {got}", flush=True)
-        result["sql"] = hand_sql(str(copy), day)
+        result["sql"] = hand_sql(str(copy), day, calls)
         print(f"  SQL: {result['sql']}", flush=True)
-        result["refresh"] = in_child("refresh", str(copy), str(day))
-        print(f"  refresh: {result['refresh']}", flush=True)
+        if refresh:
+            result["refresh"] = in_child("refresh", str(copy), str(day))
+            print(f"  refresh: {result['refresh']}", flush=True)
         if rebuild:
             result["rebuild"] = in_child("rebuild", str(copy))
             print(f"  rebuild: {result['rebuild']}", flush=True)
@@ -304,14 +308,16 @@ def table(results: list[dict[str, Any]]) -> str:
         lines.append(f"| {r['shop']} | {r['events']:,} | {first:.2f} (CPU {first_cpu:.2f}) | {built} | "
                      f"{z['rollups']['mb']:.0f} ({z['rollups']['rows']:,}) | {z['raw']['mb']:.0f} "
                      f"({z['raw']['rows']:,}) | {z['ids']:,} | "
-                     f"{_wall_cpu(r['refresh'], 'orders')} | {_wall_cpu(r['refresh'], 'events')} |")
+                     f"{_wall_cpu(r.get('refresh'), 'orders')} | {_wall_cpu(r.get('refresh'), 'events')} |")
     lines += [f"\n{r['shop']}: rollups of an older layout brought to this Junshi's before the calls in "
               f"{u['seconds']:.1f} s (CPU {u['cpu']:.1f} s, peak RSS {u['peak_gb']:.2f} GB)"
               for r in results if (u := r.get("upgrade"))]
     return "\n".join(lines) + "\n"
 
 
-def _wall_cpu(times: dict[str, float], key: str) -> str:
+def _wall_cpu(times: dict[str, float] | None, key: str) -> str:
+    if times is None:  # not measured (--no-refresh)
+        return "—"
     return f"{times[key]:.2f} ({times[key + '_cpu']:.2f}; {times['day_' + key]:,} rows that day)"
 
 
@@ -322,6 +328,7 @@ def main() -> None:
     parser.add_argument("--scratch", type=Path, help="a folder for the copies (room for the large shop)")
     parser.add_argument("--out", type=Path, help="write the markdown table here")
     parser.add_argument("--no-rebuild", dest="rebuild", action="store_false", help="skip the rollup rebuild")
+    parser.add_argument("--no-refresh", dest="refresh", action="store_false", help="skip the one-day refreshes")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -335,7 +342,7 @@ def main() -> None:
         return
     scratch = args.scratch or Path(args.shops[0]).parent
     started = dt.datetime.now(dt.UTC)
-    results = [measure(db, args.calls.split(","), scratch, args.rebuild) for db in args.shops]
+    results = [measure(db, args.calls.split(","), scratch, args.rebuild, args.refresh) for db in args.shops]
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     head = (f"Measured {started:%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores (load average at the end: {load}); "
             "seconds; cold: first call in a fresh process, warm: the day before in the same process.\n\n")

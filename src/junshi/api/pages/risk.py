@@ -100,7 +100,6 @@ def risk(shop: Shop, period: Period, lang: Lang) -> RiskResponse:
     found = in_period[in_period["suspect"]]
     suspects = order_risks(found)
     created = dict(zip(found["order_id"], found["day"], strict=True))
-    clean = Shop(shop.warehouse.without_suspects([o.order_id for o in suspects]), shop.shop_id)
     rings: dict[int, set[str]] = {}
     for o in suspects:
         if o.component is not None and o.customer_id is not None:
@@ -109,9 +108,11 @@ def risk(shop: Shop, period: Period, lang: Lang) -> RiskResponse:
     edges = ring_edges(wh, shop.shop_id, biggest)
     nodes = [GraphNode(id=b, kind="buyer") for b in biggest]
     nodes += [GraphNode(id=f, kind=k) for k, f in sorted({(k, f) for _, k, f in edges})]
+    shown = cards(shop, period, RISK_CARDS, lang)
+    clean = Shop(shop.warehouse.without_suspects([o.order_id for o in suspects]), shop.shop_id)  # none: the same
     return RiskResponse(
         start=start.isoformat(), end=end.isoformat(),
-        cards=cards(shop, period, RISK_CARDS, lang), clean_cards=cards(clean, period, RISK_CARDS, lang),
+        cards=shown, clean_cards=cards(clean, period, RISK_CARDS, lang) if suspects else shown,
         suspects=len(suspects), orders=sum(n for d, n in placed.items() if period.start <= d <= period.end),
         suspect_orders=[SuspectOrder(order_id=o.order_id, day=created[o.order_id].isoformat(), score=o.score,
                                      customer_id=o.customer_id, pay_amount=o.pay_amount,
