@@ -56,6 +56,19 @@ def test_refund_abuse_is_the_binomial_tail_against_the_shop_rate(shop: Shop) -> 
     assert h1.reasons_text("en")[0] == "3 buyers at one delivery address"
 
 
+def test_a_checks_compiled_sql_is_given_each_periods_days(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The refund check's SQL, compiled by the first call, answers another period with that period's days: 1-3 May
+    holds A's first 3 orders (all refunded), B's first 3 (1 refunded) and the 30 single buyers' (C0 refunded):
+    rate (5 + 0.5) / (36 + 1) = 0.148649, as compiled anew."""
+    _paid_orders(shop, {"A": (6, 6, None), "B": (5, 1, None)} | {f"C{i}": (1, int(i == 0), None) for i in range(30)})
+    first, days = DAY.date(), (DAY.date(), DAY.date() + dt.timedelta(days=2))
+    abuse_risk(shop.warehouse, "default", "refunds", first, first + dt.timedelta(days=10))
+    reused = abuse_risk(shop.warehouse, "default", "refunds", *days)
+    assert round(reused[0].rate, 6) == 0.148649
+    monkeypatch.setattr("junshi.risk.aftersale._SQL", {})
+    assert abuse_risk(shop.warehouse, "default", "refunds", *days) == reused
+
+
 @pytest.fixture(scope="module")
 def abused(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Path, GroundTruth]]:
     """Two seeded shops (90 days, 250 visits a day) with the simulator's planted abusers and look-alikes."""

@@ -155,9 +155,11 @@ def _placeholder(i: int, j: int) -> str:
     return f"junshi~{i}~{j}"
 
 
-def _dated(template: str, q: Query) -> str | None:
-    """The SQL of a shape's ``template`` for the dates and filter values of ``q``; None when a date literal is
-    not a sentinel's."""
+def dated_sql(template: str, start: dt.date | None, end: dt.date | None,
+              filters: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> str | None:
+    """The SQL of ``template`` (compiled for :data:`SENTINEL_START` .. :data:`SENTINEL_END` and filter values
+    :func:`_placeholder`) for the days ``start`` .. ``end`` and the values of ``filters``; None when a date
+    literal is not a sentinel's."""
     unknown = False
 
     def put(m: re.Match[str]) -> str:
@@ -165,7 +167,7 @@ def _dated(template: str, q: Query) -> str | None:
         day = dt.date(int(m[2]), int(m[3]), int(m[4]))
         # the nearest sentinel: a rolling window's first day (180 days before the end's) is within reach of both
         near = sorted((abs((day - sentinel).days), sentinel, real)
-                      for sentinel, real in ((SENTINEL_START, q.start), (SENTINEL_END, q.end)) if real is not None)
+                      for sentinel, real in ((SENTINEL_START, start), (SENTINEL_END, end)) if real is not None)
         if near and near[0][0] < _SENTINEL_REACH:
             _, sentinel, real = near[0]
             moved = real + (day - sentinel)
@@ -174,7 +176,7 @@ def _dated(template: str, q: Query) -> str | None:
         return m[0]
 
     sql = _LITERAL.sub(put, template)
-    for i, (_, values) in enumerate(q.filters):
+    for i, (_, values) in enumerate(filters):
         for j, value in enumerate(values):
             sql = sql.replace(f"'{_placeholder(i, j)}'", "'" + value.replace("'", "''") + "'")
     return None if unknown or "junshi~" in sql else sql
@@ -222,7 +224,7 @@ def compile_kpi(warehouse: BaseWarehouse, shop_id: str, q: Query) -> tuple[Plan,
             if plan.expr is not None:
                 plan.sql = str(ibis.to_sql(plan.expr, dialect="duckdb"))
             _kept(_PLANS, (*data, shape), plan)
-    sql = None if plan.sql is None else _dated(plan.sql, q)
+    sql = None if plan.sql is None else dated_sql(plan.sql, q.start, q.end, q.filters)
     if plan.sql is not None and sql is None:  # a literal the shape does not explain: compiled for its dates
         plan, _ = _compile_kpi(warehouse, shop_id, q, check, True)
         return plan, check

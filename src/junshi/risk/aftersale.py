@@ -30,7 +30,7 @@ import pandas as pd
 
 from junshi.formats import format_value
 from junshi.i18n import Lang, Text, get_lang
-from junshi.warehouse import BaseWarehouse
+from junshi.warehouse import BaseWarehouse, Writable
 
 Check = Literal["payments", "refunds", "reviewers"]
 CHECKS: tuple[Check, ...] = ("payments", "refunds", "reviewers")
@@ -118,15 +118,45 @@ def _reviewers(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date) ->
 _ROWS = {"payments": _payments, "refunds": _refunds, "reviewers": _reviewers}
 
 
-def _per(wh: BaseWarehouse, rows: ibis.Table, key: str, least: int) -> pd.DataFrame:
+def _per(rows: ibis.Table, key: str, least: int) -> ibis.Table:
     """Per value of ``key`` (buyer or address) with ``least`` rows or more: hits (``count``), rows (``total``),
-    amount, buyers and the products of the hits, aggregated by the engine."""
+    amount, buyers and the products of the hits."""
     r = rows.filter(rows[key].notnull())
     per = r.group_by(id=r[key]).aggregate(
         count=r.hit.sum().cast("int64"), total=r.count(), amount=r.amount.sum().cast("float64"),
         buyers=r.buyer.nunique(), products=r.product.nunique(where=r.hit))
-    out: pd.DataFrame = wh.execute(per.filter(per.total >= least) if least > 1 else per)
-    return out.set_index("id").fillna({"products": 0}).astype({"products": "int64"})
+    return per.filter(per.total >= least) if least > 1 else per
+
+
+def _queries(wh: BaseWarehouse, shop_id: str, check: Check, start: dt.date, end: dt.date, least: int
+             ) -> dict[str, ibis.Table]:
+    """The check's rows counted (``all``: hits and rows) and aggregated per buyer and per address."""
+    rows = _ROWS[check](wh, shop_id, start, end)
+    rows = rows.mutate(hit=rows.hit.fill_null(False))
+    return {"all": rows.aggregate(hits=rows.hit.sum().cast("int64"), n=rows.count()),
+            "buyer": _per(rows, "buyer", least), "address": _per(rows, "address", least)}
+
+
+_SQL: dict[tuple[object, ...], dict[str, str]] = {}
+"""Per warehouse, shop, check and least rows: the queries' SQL compiled for the metric layer's sentinel days."""
+
+
+def _aggregates(wh: BaseWarehouse, shop_id: str, check: Check, start: dt.date, end: dt.date, least: int
+                ) -> dict[str, pd.DataFrame]:
+    """The :func:`_queries` run; on a DuckDB warehouse compiled by Ibis once per process and check and given the
+    days in the SQL (as the metric layer's plans are: ``junshi.metrics.query.dated_sql``)."""
+    from junshi.metrics.query import SENTINEL_END, SENTINEL_START, dated_sql
+
+    if not isinstance(wh, Writable) or wh.engine != "duckdb" or wh.clean:
+        return {k: wh.execute(q) for k, q in _queries(wh, shop_id, check, start, end, least).items()}
+    key = (wh.url, shop_id, check, least)
+    if key not in _SQL:
+        shape = _queries(wh, shop_id, check, SENTINEL_START, SENTINEL_END, least)
+        _SQL[key] = {k: str(ibis.to_sql(q, dialect="duckdb")) for k, q in shape.items()}
+    sql = {k: dated_sql(template, start, end) for k, template in _SQL[key].items()}
+    if any(s is None for s in sql.values()):  # a date the shape does not explain: compiled for these days
+        return {k: wh.execute(q) for k, q in _queries(wh, shop_id, check, start, end, least).items()}
+    return {k: wh.con.execute(s).df() for k, s in sql.items() if s is not None}
 
 
 def _reasons(check: Check, level: Level, r: pd.Series, rate: float, currency: str) -> list[Text]:
@@ -156,16 +186,15 @@ def abuse_risk(wh: BaseWarehouse, shop_id: str, check: Check, start: dt.date, en
     the suspects alone, without explaining every other buyer)."""
     from scipy.stats import binom, false_discovery_control  # SciPy where used: the server starts without it
 
-    rows = _ROWS[check](wh, shop_id, start, end)
-    rows = rows.mutate(hit=rows.hit.fill_null(False))
-    hits, n = wh.execute(rows.aggregate(hits=rows.hit.sum().cast("int64"), n=rows.count())).iloc[0]
+    # listing suspects only: those that could not be tested (fewer than MIN_COUNT) are left in the engine
+    got = _aggregates(wh, shop_id, check, start, end, MIN_COUNT if suspects_only else 1)
+    hits, n = got["all"].iloc[0]
     if not n:
         return []
     rate = (float(hits) + 0.5) / (n + 1.0)
     frames = []
-    for level, key in (("buyer", "buyer"), ("address", "address")):
-        # listing suspects only: those that could not be tested (fewer than MIN_COUNT) are left in the engine
-        per = _per(wh, rows, key, MIN_COUNT if suspects_only else 1)
+    for level in ("buyer", "address"):
+        per = got[level].set_index("id").fillna({"products": 0}).astype({"products": "int64"})
         if level == "address":
             per = per[per["buyers"] >= 2]
         frames.append(per.assign(level=level))
