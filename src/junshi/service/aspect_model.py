@@ -6,16 +6,18 @@ Junshi (``data/reviews_train.csv``: the development reviews only, never a hold-o
 
 - **mention**: for each aspect a logistic regression over the character 1-3-grams of the review, which
   catch the morphemes new words are made of (质/耐/破, 码/号, 递/件/送), and its jieba words, which tell
-  a word from the characters it shares with others (tf-idf each); balanced classes, as an aspect is in one
-  review of six or so.
-- **polarity** of a mention the lexicon did not find: the clause the aspect's model scores highest is
-  read by the lexicon's opinion, negation and contrast rules (:func:`~junshi.service.aspects.clause_polarity`);
-  when no opinion word is there, a logistic regression over the character 1-3-grams of that clause and of
-  the whole review (trained on the best clause of every labelled mention) decides.
+  a word from the characters it shares with others (tf-idf each, terms of two training reviews or more);
+  balanced classes, as an aspect is in one review of six or so.
+- **polarity** of every mention, the lexicon's and the model's: one logistic regression over the
+  character 1-3-grams of the clause the aspect's mention model scores highest and of the whole review,
+  and the lexicon's verdicts as features (its sign for the aspect in the review, that of its opinion,
+  negation and contrast rules on the clause alone, :func:`~junshi.service.aspects.clause_polarity`), so
+  it learns where the lexicon's opinion words mislead (客服说可以换，但运费自己出 is no praise of the
+  service); trained on every labelled mention.
 
 A review's aspects are the lexicon's, plus those the model finds with probability above
-:data:`THRESHOLD` (their polarity as above). The features, C and the threshold were chosen by 5-fold
-cross-validation on the training reviews (tests/test_service_aspects.py, docs/service.md).
+:data:`THRESHOLD`. The features, C and the threshold were chosen by 5-fold cross-validation on the
+training reviews (tests/test_service_aspects.py, docs/service.md).
 
 The fitted model ships as plain data beside the training reviews (``data/aspect_model.json``: the
 vectorizers' vocabularies and the training file's SHA-256; ``data/aspect_model.npz``: idf weights and
@@ -49,12 +51,13 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
     from importlib.resources.abc import Traversable
 
-    from scipy.sparse import csr_matrix
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
 
-C = 30.0  # inverse regularisation of every logistic regression
+MENTION_C = 30.0  # inverse regularisation of the mention models' logistic regressions
+POLARITY_C = 100.0  # and of the polarity model's
+MIN_DF = 2  # a term in fewer training texts is no feature
 THRESHOLD = 0.4  # a mention the lexicon missed: the aspect model's probability above this
+VETO = 0.1  # a mention the lexicon found: kept unless the aspect model's probability is below this
 ASPECTS = tuple(REVIEW_ASPECTS)
 _BY_ZH = {a.name.zh: a.id for a in REVIEW_ASPECTS.values()}
 TRAINING_FILE = "reviews_train.csv"
@@ -114,11 +117,6 @@ def jieba_words(text: str) -> list[str]:
     return [w for w in segment(text) if any(c.isalnum() for c in w)]
 
 
-# what each mention model reads (tf-idf of each, normalised on its own, side by side), and the polarity model
-MENTION_FEATURES: dict[str, Callable[[str], list[str]]] = {"chars": char_grams, "words": jieba_words}
-POLARITY_FEATURES = "polarity_chars"
-
-
 class TfIdf(NamedTuple):
     """A fitted tf-idf vectorizer's transform: scikit-learn's TfidfVectorizer (sublinear tf, its idf, l2
     norm) fits it, but importing scikit-learn alone costs 1.4 s CPU, most of a first 服务 call; applying
@@ -127,6 +125,7 @@ class TfIdf(NamedTuple):
     analyzer: Callable[[str], list[str]]
     vocabulary: dict[str, int]  # term -> column
     idf: np.ndarray
+    scale: float = 1.0  # the length of a text's vector (1: l2-normalised)
 
     def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The text's (columns, weights)."""
@@ -134,83 +133,108 @@ class TfIdf(NamedTuple):
         columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
         weights = np.array([1 + math.log(n) for n in counts.values()]) * self.idf[columns]
         norm = float(np.sqrt(weights @ weights))
-        return columns, weights / norm if norm else weights
+        return columns, weights * (self.scale / norm) if norm else weights
 
     @classmethod
-    def of(cls, vectorizer: TfidfVectorizer) -> TfIdf:
-        """The transform of a fitted scikit-learn vectorizer."""
+    def of(cls, vectorizer: TfidfVectorizer, scale: float = 1.0) -> TfIdf:
+        """The transform of a fitted scikit-learn vectorizer (its vectors times ``scale``)."""
         return cls(vectorizer.analyzer, {str(t): i for i, t in enumerate(vectorizer.get_feature_names_out())},
-                   vectorizer.idf_)
+                   vectorizer.idf_, scale)
 
 
-def _tfidf(analyzer: Callable[[str], list[str]]) -> TfidfVectorizer:
-    from sklearn.feature_extraction.text import TfidfVectorizer  # fitting only (see TfIdf)
+class Linear(NamedTuple):
+    """Logistic regressions over tf-idf blocks side by side (each block normalised on its own and reading
+    its own string of an input): a row of coefficients per output."""
 
-    return TfidfVectorizer(analyzer=analyzer, sublinear_tf=True)
+    blocks: dict[str, TfIdf]
+    coef: np.ndarray  # outputs x features of all blocks
+    intercept: np.ndarray  # per output
+
+    def scores(self, inputs: Sequence[Sequence[str]]) -> np.ndarray:
+        """inputs x outputs: the log-odds (an input: a string per block)."""
+        offsets = np.cumsum([0] + [len(b.idf) for b in self.blocks.values()])  # each block's first column
+        out = np.empty((len(inputs), len(self.intercept)))
+        for row, strings in enumerate(inputs):
+            parts = [b.features(s) for b, s in zip(self.blocks.values(), strings, strict=True)]
+            columns = np.concatenate([c + offset for (c, _), offset in zip(parts, offsets, strict=False)])
+            out[row] = self.coef[:, columns] @ np.concatenate([w for _, w in parts])
+        return np.asarray(out + self.intercept)
+
+    @classmethod
+    def fit(cls, analyzers: dict[str, Callable[[str], list[str]]], inputs: Sequence[Sequence[str]],
+            targets: Sequence[Sequence[object]], c: float, balanced: bool) -> Linear:
+        """A logistic regression per target (its value per input) over the blocks' tf-idf (deterministic:
+        liblinear, fixed seed; the dual problem, as there are far fewer inputs than n-grams)."""
+        from scipy.sparse import hstack
+        from sklearn.feature_extraction.text import TfidfVectorizer  # fitting only (see TfIdf)
+        from sklearn.linear_model import LogisticRegression
+
+        vectorizers = {name: TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, min_df=MIN_DF)
+                       for name, analyzer in analyzers.items()}
+        x = hstack([v.fit_transform([strings[i] for strings in inputs]) * SCALES.get(name, 1.0)
+                    for i, (name, v) in enumerate(vectorizers.items())]).tocsr()
+        if any(len(set(y)) < 2 for y in targets):
+            raise ModelError("the training reviews need examples of each kind: every aspect mentioned and not, "
+                             "praised and criticised", "训练评价需要各类样本：每个方面都有提到与未提到、好评与差评",
+                             hint_en="label more reviews", hint_zh="请标注更多评价")
+        fits = [LogisticRegression(C=c, solver="liblinear", dual=True, max_iter=1000, random_state=0,
+                                   class_weight="balanced" if balanced else None).fit(x, np.asarray(y))
+                for y in targets]
+        return cls({name: TfIdf.of(v, SCALES.get(name, 1.0)) for name, v in vectorizers.items()},
+                   np.vstack([f.coef_ for f in fits]), np.concatenate([f.intercept_ for f in fits]))
 
 
-def _in_context(clause: str, review: str) -> str:
-    """What the polarity classifier reads: the clause, then the whole review (the clause counts twice;
-    the review's tone decides where the clause has none: 5-fold CV, 27 -> 16 wrong of 163)."""
-    return f"{clause}。{review}"
+# what the mention models read (a review's character 1-3-grams and jieba words), and the polarity model
+MENTION_FEATURES: dict[str, Callable[[str], list[str]]] = {"chars": char_grams, "words": jieba_words}
+POLARITY_FEATURES: dict[str, Callable[[str], list[str]]] = {"polarity_chars": char_grams, "verdicts": str.split}
+SCALES = {"verdicts": 1.0}  # a block's vectors longer than 1: weighed more against the regularisation
+_SIGNS = {1: "+", -1: "-", 0: "0", None: "none"}
 
 
-def _logit(x: csr_matrix, y: Sequence[object], balanced: bool) -> LogisticRegression:
-    from sklearn.linear_model import LogisticRegression  # fitting only (see TfIdf)
+def polarity_input(clause: str, review: str, aspect: str, lexicon_sign: int | None) -> tuple[str, str, int]:
+    """What the polarity model reads of a mention: the clause, then the whole review (the clause counts
+    twice; the review's tone decides where the clause has none), and the lexicon's verdicts: its sign for
+    the aspect in the review (``none``: it did not find it) and that of its rules on the clause alone,
+    each also said of the aspect (the model learns where they mislead: 客服说可以换，但运费自己出). Last,
+    the sign both verdicts agree on (0 when they do not), which stands without the model: a clause that
+    praises one aspect and criticises another (价格便宜质量差) reads the same for both."""
+    rule = clause_polarity(clause, aspect)
+    verdicts = [f"lexicon{_SIGNS[lexicon_sign]}", f"rule{_SIGNS[rule]}"]
+    return (f"{clause}。{review}", " ".join(verdicts + [f"{aspect}:{v}" for v in verdicts]),
+            rule if rule and rule == lexicon_sign else 0)
 
-    # the dual problem: far fewer reviews than n-grams (0.06 s a fit against 1.1 s for the primal)
-    return LogisticRegression(C=C, solver="liblinear", dual=True, max_iter=1000,
-                              class_weight="balanced" if balanced else None, random_state=0).fit(x, np.asarray(y))
 
+class AspectModel(NamedTuple):
+    """A review's mentions (per aspect, the probability that it talks about it) and their polarity."""
 
-class AspectModel:
-    """Mention and polarity models: tf-idf weights and the logistic regressions' coefficients."""
-
-    def __init__(self, mention: Sequence[TfIdf], coef: np.ndarray, intercept: np.ndarray,
-                 polarity: TfIdf, polarity_coef: np.ndarray, polarity_intercept: float) -> None:
-        self.mention = tuple(mention)
-        self._offsets = np.cumsum([0] + [len(t.idf) for t in self.mention])  # each one's first column
-        self.coef = coef  # aspects x features of all mention vectorizers
-        self.intercept = intercept  # per aspect
-        self.polarity = polarity
-        self.polarity_coef = polarity_coef  # per feature: above 0 is praise
-        self.polarity_intercept = polarity_intercept
+    mention: Linear  # an output per aspect of ASPECTS
+    polarity: Linear  # one output: above 0 is praise
 
     @classmethod
     def fit(cls, reviews: Iterable[Labelled]) -> AspectModel:
-        """Fitted on labelled reviews (deterministic: liblinear, fixed seed)."""
-        from scipy.sparse import hstack
-
+        """Fitted on labelled reviews; the polarity model on every labelled mention, read in the clause the
+        mention model scores highest for it."""
         reviews = list(reviews)
         texts = [text for text, _ in reviews]
-        vectorizers = [_tfidf(analyzer) for analyzer in MENTION_FEATURES.values()]
-        x = hstack([v.fit_transform(texts) for v in vectorizers]).tocsr()
-        fits = [_logit(x, [aspect in labels for _, labels in reviews], balanced=True) for aspect in ASPECTS]
-        model = cls([TfIdf.of(v) for v in vectorizers], np.vstack([m.coef_ for m in fits]),
-                    np.concatenate([m.intercept_ for m in fits]), TfIdf(char_grams, {}, np.zeros(0)), np.zeros(0), 0.0)
-        said = [(_in_context(cls._best_clause(parts, p, aspect), text), sign) for (text, labels), (parts, p) in
-                zip(reviews, model._clauses(texts), strict=True) for aspect, sign in labels.items()]
-        vectorizer = _tfidf(char_grams)
-        polarity = _logit(vectorizer.fit_transform([c for c, _ in said]), [s for _, s in said], balanced=False)
-        if polarity.classes_.tolist() != [-1, 1]:
-            raise ModelError("the training reviews need both praise and complaints", "训练评价需要既有好评也有差评",
-                             hint_en="label some of each (物流+, 物流-)", hint_zh="两种都要标注一些（物流+、物流-）")
-        model.polarity = TfIdf.of(vectorizer)
-        model.polarity_coef, model.polarity_intercept = polarity.coef_[0], float(polarity.intercept_[0])
-        return model
-
-    def _vectorizers(self) -> dict[str, TfIdf]:
-        return {**dict(zip(MENTION_FEATURES, self.mention, strict=True)), POLARITY_FEATURES: self.polarity}
+        mention = Linear.fit(MENTION_FEATURES, [[text] * len(MENTION_FEATURES) for text in texts],
+                             [[aspect in labels for _, labels in reviews] for aspect in ASPECTS], MENTION_C, True)
+        said = [(polarity_input(best[aspect], text, aspect, found.get(aspect)), sign)
+                for (text, labels), found, best in zip(reviews, map(lexicon_aspects, texts),
+                                                       _best_clauses(mention, texts), strict=True)
+                for aspect, sign in labels.items()]
+        return cls(mention, Linear.fit(POLARITY_FEATURES, [i[:2] for i, _ in said], [[s for _, s in said]],
+                                       POLARITY_C, False))
 
     def save(self, directory: Path, training_sha256: str) -> None:
         """Write the weights as plain data (``aspect_model.json`` and ``.npz``) into ``directory``."""
+        blocks = {**self.mention.blocks, **self.polarity.blocks}
         meta = {"training_sha256": training_sha256,
-                "vocabularies": {name: list(t.vocabulary) for name, t in self._vectorizers().items()}}
+                "vocabularies": {name: list(b.vocabulary) for name, b in blocks.items()}}
         (directory / f"{WEIGHTS_FILE}.json").write_text(json.dumps(meta, ensure_ascii=False, separators=(",", ":")),
                                                         encoding="utf-8")
-        arrays: dict[str, Any] = {"coef": self.coef, "intercept": self.intercept, "polarity_coef": self.polarity_coef,
-                  "polarity_intercept": np.array(self.polarity_intercept),
-                  **{f"idf_{name}": t.idf for name, t in self._vectorizers().items()}}
+        arrays: dict[str, Any] = {f"{name}_{part}": getattr(linear, part) for name, linear in self._asdict().items()
+                                  for part in ("coef", "intercept")}
+        arrays.update({f"idf_{name}": b.idf for name, b in blocks.items()})
         np.savez_compressed(directory / f"{WEIGHTS_FILE}.npz", **arrays)  # Any: numpy's stubs type these as its flags
 
     @classmethod
@@ -218,56 +242,49 @@ class AspectModel:
         """The model written by :meth:`save` and the SHA-256 of the reviews it was fitted on."""
         meta = json.loads((directory / f"{WEIGHTS_FILE}.json").read_text(encoding="utf-8"))
         with (directory / f"{WEIGHTS_FILE}.npz").open("rb") as f, np.load(f) as arrays:  # pickles refused
-            def restore(name: str, analyzer: Callable[[str], list[str]]) -> TfIdf:
-                terms = meta["vocabularies"][name]
-                return TfIdf(analyzer, dict(zip(terms, range(len(terms)), strict=True)), arrays[f"idf_{name}"])
+            def restore(name: str, analyzers: dict[str, Callable[[str], list[str]]]) -> Linear:
+                blocks = {block: TfIdf(analyzer, {t: i for i, t in enumerate(meta["vocabularies"][block])},
+                                       arrays[f"idf_{block}"], SCALES.get(block, 1.0))
+                          for block, analyzer in analyzers.items()}
+                return Linear(blocks, arrays[f"{name}_coef"], arrays[f"{name}_intercept"])
 
-            model = cls([restore(name, analyzer) for name, analyzer in MENTION_FEATURES.items()],
-                        arrays["coef"], arrays["intercept"], restore(POLARITY_FEATURES, char_grams),
-                        arrays["polarity_coef"], float(arrays["polarity_intercept"]))
+            model = cls(restore("mention", MENTION_FEATURES), restore("polarity", POLARITY_FEATURES))
         return model, str(meta["training_sha256"])
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """texts x aspects: the probability that each text talks about each aspect."""
-        scores = np.empty((len(texts), len(ASPECTS)))
-        for row, text in enumerate(texts):
-            parts = [t.features(text) for t in self.mention]
-            columns = np.concatenate([c + offset for (c, _), offset in zip(parts, self._offsets, strict=False)])
-            scores[row] = self.coef[:, columns] @ np.concatenate([w for _, w in parts])
-        return np.asarray(1 / (1 + np.exp(-(scores + self.intercept))))
-
-    def _clauses(self, texts: Sequence[str]) -> list[tuple[list[str], np.ndarray]]:
-        """Each text's clauses and their probabilities (clauses x aspects), in one pass."""
-        parts = [clauses(text) or [text] for text in texts]
-        p = self.probabilities([c for cs in parts for c in cs])
-        ends = np.cumsum([len(cs) for cs in parts])
-        return list(zip(parts, np.split(p, ends[:-1]), strict=True))
-
-    @staticmethod
-    def _best_clause(parts: list[str], p: np.ndarray, aspect: str) -> str:
-        return parts[int(np.argmax(p[:, ASPECTS.index(aspect)]))]
-
-    def polarity_of(self, text: str, aspect: str) -> int:
-        """The polarity of ``aspect`` in a review that talks about it (1 or -1)."""
-        clause = self._best_clause(*self._clauses([text])[0], aspect)
-        if sign := clause_polarity(clause, aspect):
-            return sign
-        columns, weights = self.polarity.features(_in_context(clause, text))
-        return 1 if float(self.polarity_coef[columns] @ weights) + self.polarity_intercept > 0 else -1
+        return _probabilities(self.mention, texts)
 
     def aspects_of(self, texts: Sequence[str]) -> list[dict[str, int]]:
-        """Per text, aspect -> polarity: the lexicon's reading plus the mentions the model finds beyond it."""
+        """Per text, aspect -> polarity: the aspects the lexicon finds and those the mention model gives a
+        probability above :data:`THRESHOLD`, each one's polarity by the polarity model."""
         out = []
-        for text, p in zip(texts, self.probabilities(texts), strict=True):
+        for text, p, best in zip(texts, self.probabilities(texts), _best_clauses(self.mention, texts), strict=True):
             found = lexicon_aspects(text)
-            for aspect in (a for i, a in enumerate(ASPECTS) if p[i] > THRESHOLD and a not in found):
-                found[aspect] = self.polarity_of(text, aspect)
-            out.append({a: found[a] for a in ASPECTS if a in found})
+            said = [a for i, a in enumerate(ASPECTS) if (a in found and p[i] >= VETO) or p[i] > THRESHOLD]
+            inputs = [polarity_input(best[a], text, a, found.get(a)) for a in said]
+            signs = self.polarity.scores([i[:2] for i in inputs])[:, 0]
+            out.append({a: agreed or (1 if s > 0 else -1)
+                        for a, (*_, agreed), s in zip(said, inputs, signs, strict=True)})
         return out
 
     def aspects(self, text: str) -> dict[str, int]:
         """aspect -> polarity of one text (:meth:`aspects_of`)."""
         return self.aspects_of([text])[0]
+
+
+def _probabilities(mention: Linear, texts: Sequence[str]) -> np.ndarray:
+    return np.asarray(1 / (1 + np.exp(-mention.scores([[t] * len(mention.blocks) for t in texts]))))
+
+
+def _best_clauses(mention: Linear, texts: Sequence[str]) -> list[dict[str, str]]:
+    """Per text, aspect -> the clause the mention model gives the highest probability of it (the clauses
+    scored in one pass)."""
+    parts = [clauses(text) or [text] for text in texts]
+    p = _probabilities(mention, [c for cs in parts for c in cs])
+    ends = np.cumsum([len(cs) for cs in parts])
+    return [{a: cs[int(i)] for a, i in zip(ASPECTS, np.argmax(ps, axis=0), strict=True)}
+            for cs, ps in zip(parts, np.split(p, ends[:-1]), strict=True)]
 
 
 @cache
