@@ -13,11 +13,14 @@ conventions, by product category (600 clothing, shoes, bags, jewellery; 600 elec
 toys; 637 food, cosmetics, baby, pets, home, garden; 2 labels fixed: a broken drill and 用了半年没出问题
 are 质量), then the sixth hold-out (300 reviews written independently across all product kinds), moved
 here after its one measurement (90da67a: 质量 0.75/0.72, 包装 0.73/0.81, 客服 0.82/0.89), then 4200
-written for the model by seven writers to the conventions (600 each, every product kind, emphasis on
-质量, 包装, 客服; 8 labels fixed, 6 of them 质量 on goods broken in transit where the packaging is blamed,
-or fading, which the conventions give to 包装 and 颜色). ``hold`` (88, written with the first dev part,
+written for the model to the conventions (seven files of 600, every product kind, emphasis on 质量, 包装,
+客服; 8 labels fixed: 5 质量 dropped from goods broken in transit where the packaging is blamed, 1 fading
+moved to 颜色, 2 质量 added: 粉质细腻, a rusting kettle). ``hold`` (88, written with the first dev part,
 measured only in aggregate) and ``hold4`` (109, written before the last lexicon changes and never looked
-at one by one) are measured with the model, never tuned on. Model choices (features, C, threshold, the
+at one by one) are measured with the model, never tuned on. ``hold7`` (300 reviews written independently
+across all product kinds) was opened once the model trained on these 7,502 was final and committed
+(6f2f973), and measured once (P 0.67-0.97, R 0.76-0.97: 0.85 on 8 of 9 aspects, 质量 0.67/0.76); nothing
+tuned after. Model choices (features, C, threshold, the
 polarity model) were made by 5-fold cross-validation on ``dev`` only."""
 
 from __future__ import annotations
@@ -100,10 +103,11 @@ def test_contrast_and_clauses(text: str, expected: dict[str, int]) -> None:
 
 Predicted = list[tuple[dict[str, int], dict[str, int]]]  # (gold, predicted) per review
 # (precision, recall) floors below 0.85: the figures measured 2026-11-26, truncated to two decimals
-DEV_FLOORS = {"quality": (0.71, 0.71)}
+DEV_FLOORS = {"quality": (0.71, 0.78)}
 HOLD_FLOORS: dict[str, dict[str, tuple[float, float]]] = {
     "hold": {},
     "hold4": {"quality": (0.76, 0.85), "service": (0.85, 0.83), "price": (0.84, 0.84)},
+    "hold7": {"quality": (0.66, 0.76)},
 }
 
 
@@ -155,7 +159,7 @@ def test_labelled_set_size() -> None:
     with LABELLED.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) >= 200
-    assert {r["split"] for r in rows} == {"dev", "hold", "hold4"}
+    assert {r["split"] for r in rows} == {"dev", "hold", "hold4", "hold7"}
     assert len({r["text"] for r in rows}) == len(rows)  # no duplicates
 
 
@@ -233,8 +237,8 @@ def test_precision_recall_dev_cross_validated() -> None:
     _assert_floors(_scores(_cross_validated()), DEV_FLOORS)
 
 
-@pytest.mark.parametrize("split", ["hold", "hold4"])
+@pytest.mark.parametrize("split", ["hold", "hold4", "hold7"])
 def test_precision_recall_hold_out(split: str) -> None:
-    """The hold-out parts with the shipped model, measured 2026-11-26 (docs/service.md); ``hold6`` once,
-    after the model was final and committed, nothing tuned since."""
+    """The hold-out parts with the shipped model, measured 2026-11-26 (docs/service.md); ``hold7`` once,
+    after the model was final and committed (6f2f973), nothing tuned since."""
     _assert_floors(_scores(_predicted(split)), HOLD_FLOORS[split])

@@ -8,16 +8,17 @@ Junshi (``data/reviews_train.csv``: the development reviews only, never a hold-o
   catch the morphemes new words are made of (质/耐/破, 码/号, 递/件/送), and its jieba words, which tell
   a word from the characters it shares with others (tf-idf each, terms of two training reviews or more);
   balanced classes, as an aspect is in one review of six or so.
-- **polarity** of every mention, the lexicon's and the model's: one logistic regression over the
-  character 1-3-grams of the clause the aspect's mention model scores highest and of the whole review,
-  and the lexicon's verdicts as features (its sign for the aspect in the review, that of its opinion,
-  negation and contrast rules on the clause alone, :func:`~junshi.service.aspects.clause_polarity`), so
-  it learns where the lexicon's opinion words mislead (客服说可以换，但运费自己出 is no praise of the
+- **polarity** of every mention, the lexicon's and the model's: the sign the lexicon's reading of the
+  review and its opinion, negation and contrast rules on the clause the aspect's mention model scores
+  highest agree on (:func:`~junshi.service.aspects.clause_polarity`); else one logistic regression over
+  the character 1-3-grams of that clause and of the whole review, with those two verdicts as features,
+  so it learns where the lexicon's opinion words mislead (客服说可以换，但运费自己出 is no praise of the
   service); trained on every labelled mention.
 
-A review's aspects are the lexicon's, plus those the model finds with probability above
-:data:`THRESHOLD`. The features, C and the threshold were chosen by 5-fold cross-validation on the
-training reviews (tests/test_service_aspects.py, docs/service.md).
+A review's aspects are the lexicon's (unless the model gives one a probability below :data:`VETO`),
+plus those the model gives a probability above :data:`THRESHOLD`. The features, C, the threshold and
+the veto were chosen by 5-fold cross-validation on the training reviews (tests/test_service_aspects.py,
+docs/service.md).
 
 The fitted model ships as plain data beside the training reviews (``data/aspect_model.json``: the
 vectorizers' vocabularies and the training file's SHA-256; ``data/aspect_model.npz``: idf weights and
@@ -256,8 +257,9 @@ class AspectModel(NamedTuple):
         return _probabilities(self.mention, texts)
 
     def aspects_of(self, texts: Sequence[str]) -> list[dict[str, int]]:
-        """Per text, aspect -> polarity: the aspects the lexicon finds and those the mention model gives a
-        probability above :data:`THRESHOLD`, each one's polarity by the polarity model."""
+        """Per text, aspect -> polarity: the aspects the lexicon finds (unless the mention model gives one a
+        probability below :data:`VETO`) and those the mention model gives one above :data:`THRESHOLD`; each
+        one's sign where the lexicon and its clause rules agree, else the polarity model's."""
         out = []
         for text, p, best in zip(texts, self.probabilities(texts), _best_clauses(self.mention, texts), strict=True):
             found = lexicon_aspects(text)
@@ -267,10 +269,6 @@ class AspectModel(NamedTuple):
             out.append({a: agreed or (1 if s > 0 else -1)
                         for a, (*_, agreed), s in zip(said, inputs, signs, strict=True)})
         return out
-
-    def aspects(self, text: str) -> dict[str, int]:
-        """aspect -> polarity of one text (:meth:`aspects_of`)."""
-        return self.aspects_of([text])[0]
 
 
 def _probabilities(mention: Linear, texts: Sequence[str]) -> np.ndarray:
