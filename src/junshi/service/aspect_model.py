@@ -15,10 +15,9 @@ Junshi (``data/reviews_train.csv``: the development reviews only, never a hold-o
   so it learns where the lexicon's opinion words mislead (客服说可以换，但运费自己出 is no praise of the
   service); trained on every labelled mention.
 
-A review's aspects are the lexicon's (unless the model gives one a probability below :data:`VETO`),
-plus those the model gives a probability above :data:`THRESHOLD`. The features, C, the threshold and
-the veto were chosen by 5-fold cross-validation on the training reviews (tests/test_service_aspects.py,
-docs/service.md).
+A review's aspects are the lexicon's, plus those the model gives a probability above :data:`THRESHOLD`.
+The features, C and the threshold were chosen by 5-fold cross-validation on the training reviews
+(tests/test_service_aspects.py, docs/service.md).
 
 The fitted model ships as plain data beside the training reviews (``data/aspect_model.json``: the
 vectorizers' vocabularies and the training file's SHA-256; ``data/aspect_model.npz``: idf weights and
@@ -57,8 +56,7 @@ if TYPE_CHECKING:
 MENTION_C = 30.0  # inverse regularisation of the mention models' logistic regressions
 POLARITY_C = 100.0  # and of the polarity model's
 MIN_DF = 2  # a term in fewer training texts is no feature
-THRESHOLD = 0.4  # a mention the lexicon missed: the aspect model's probability above this
-VETO = 0.1  # a mention the lexicon found: kept unless the aspect model's probability is below this
+THRESHOLD = 0.5  # a mention the lexicon missed: the aspect model's probability above this
 ASPECTS = tuple(REVIEW_ASPECTS)
 _BY_ZH = {a.name.zh: a.id for a in REVIEW_ASPECTS.values()}
 TRAINING_FILE = "reviews_train.csv"
@@ -257,13 +255,13 @@ class AspectModel(NamedTuple):
         return _probabilities(self.mention, texts)
 
     def aspects_of(self, texts: Sequence[str]) -> list[dict[str, int]]:
-        """Per text, aspect -> polarity: the aspects the lexicon finds (unless the mention model gives one a
-        probability below :data:`VETO`) and those the mention model gives one above :data:`THRESHOLD`; each
-        one's sign where the lexicon and its clause rules agree, else the polarity model's."""
+        """Per text, aspect -> polarity: the aspects the lexicon finds and those the mention model gives a
+        probability above :data:`THRESHOLD`; each one's sign where the lexicon and its clause rules agree,
+        else the polarity model's."""
         out = []
         for text, p, best in zip(texts, self.probabilities(texts), _best_clauses(self.mention, texts), strict=True):
             found = lexicon_aspects(text)
-            said = [a for i, a in enumerate(ASPECTS) if (a in found and p[i] >= VETO) or p[i] > THRESHOLD]
+            said = [a for i, a in enumerate(ASPECTS) if a in found or p[i] > THRESHOLD]
             inputs = [polarity_input(best[a], text, a, found.get(a)) for a in said]
             signs = self.polarity.scores([i[:2] for i in inputs])[:, 0]
             out.append({a: agreed or (1 if s > 0 else -1)
