@@ -124,7 +124,6 @@ class TfIdf(NamedTuple):
     analyzer: Callable[[str], list[str]]
     vocabulary: dict[str, int]  # term -> column
     idf: np.ndarray
-    scale: float = 1.0  # the length of a text's vector (1: l2-normalised)
 
     def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The text's (columns, weights)."""
@@ -132,13 +131,13 @@ class TfIdf(NamedTuple):
         columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
         weights = np.array([1 + math.log(n) for n in counts.values()]) * self.idf[columns]
         norm = float(np.sqrt(weights @ weights))
-        return columns, weights * (self.scale / norm) if norm else weights
+        return columns, weights / norm if norm else weights
 
     @classmethod
-    def of(cls, vectorizer: TfidfVectorizer, scale: float = 1.0) -> TfIdf:
-        """The transform of a fitted scikit-learn vectorizer (its vectors times ``scale``)."""
+    def of(cls, vectorizer: TfidfVectorizer) -> TfIdf:
+        """The transform of a fitted scikit-learn vectorizer."""
         return cls(vectorizer.analyzer, {str(t): i for i, t in enumerate(vectorizer.get_feature_names_out())},
-                   vectorizer.idf_, scale)
+                   vectorizer.idf_)
 
 
 class Linear(NamedTuple):
@@ -170,8 +169,8 @@ class Linear(NamedTuple):
 
         vectorizers = {name: TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, min_df=MIN_DF)
                        for name, analyzer in analyzers.items()}
-        x = hstack([v.fit_transform([strings[i] for strings in inputs]) * SCALES.get(name, 1.0)
-                    for i, (name, v) in enumerate(vectorizers.items())]).tocsr()
+        x = hstack([v.fit_transform([strings[i] for strings in inputs])
+                    for i, v in enumerate(vectorizers.values())]).tocsr()
         if any(len(set(y)) < 2 for y in targets):
             raise ModelError("the training reviews need examples of each kind: every aspect mentioned and not, "
                              "praised and criticised", "训练评价需要各类样本：每个方面都有提到与未提到、好评与差评",
@@ -179,14 +178,13 @@ class Linear(NamedTuple):
         fits = [LogisticRegression(C=c, solver="liblinear", dual=True, max_iter=1000, random_state=0,
                                    class_weight="balanced" if balanced else None).fit(x, np.asarray(y))
                 for y in targets]
-        return cls({name: TfIdf.of(v, SCALES.get(name, 1.0)) for name, v in vectorizers.items()},
+        return cls({name: TfIdf.of(v) for name, v in vectorizers.items()},
                    np.vstack([f.coef_ for f in fits]), np.concatenate([f.intercept_ for f in fits]))
 
 
 # what the mention models read (a review's character 1-3-grams and jieba words), and the polarity model
 MENTION_FEATURES: dict[str, Callable[[str], list[str]]] = {"chars": char_grams, "words": jieba_words}
 POLARITY_FEATURES: dict[str, Callable[[str], list[str]]] = {"polarity_chars": char_grams, "verdicts": str.split}
-SCALES = {"verdicts": 1.0}  # a block's vectors longer than 1: weighed more against the regularisation
 _SIGNS = {1: "+", -1: "-", 0: "0", None: "none"}
 
 
@@ -243,7 +241,7 @@ class AspectModel(NamedTuple):
         with (directory / f"{WEIGHTS_FILE}.npz").open("rb") as f, np.load(f) as arrays:  # pickles refused
             def restore(name: str, analyzers: dict[str, Callable[[str], list[str]]]) -> Linear:
                 blocks = {block: TfIdf(analyzer, {t: i for i, t in enumerate(meta["vocabularies"][block])},
-                                       arrays[f"idf_{block}"], SCALES.get(block, 1.0))
+                                       arrays[f"idf_{block}"])
                           for block, analyzer in analyzers.items()}
                 return Linear(blocks, arrays[f"{name}_coef"], arrays[f"{name}_intercept"])
 
