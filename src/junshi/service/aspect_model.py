@@ -11,7 +11,7 @@ Junshi (``data/reviews_train.csv``: the development reviews only, never a hold-o
 - **polarity** of every mention, the lexicon's and the model's: the sign the lexicon's reading of the
   review and its opinion, negation and contrast rules on the clause the aspect's mention model scores
   highest agree on (:func:`~junshi.service.aspects.clause_polarity`); else one logistic regression over
-  the character 1-3-grams of that clause and of the whole review, with those two verdicts as features,
+  the character 1-3-grams of that clause and, apart, of the whole review, with those two verdicts as features,
   so it learns where the lexicon's opinion words mislead (客服说可以换，但运费自己出 is no praise of the
   service); trained on every labelled mention.
 
@@ -184,20 +184,23 @@ class Linear(NamedTuple):
 
 # what the mention models read (a review's character 1-3-grams and jieba words), and the polarity model
 MENTION_FEATURES: dict[str, Callable[[str], list[str]]] = {"chars": char_grams, "words": jieba_words}
-POLARITY_FEATURES: dict[str, Callable[[str], list[str]]] = {"polarity_chars": char_grams, "verdicts": str.split}
+# the clause and the review apart: one tf-idf of both let a long review's words drown the clause's own
+# (屏幕色准不错 in a review that goes on to complain read as criticism; 5-fold CV: polarity right 93.6 -> 93.9 %)
+POLARITY_FEATURES: dict[str, Callable[[str], list[str]]] = {"clause_chars": char_grams, "review_chars": char_grams,
+                                                             "verdicts": str.split}
 _SIGNS = {1: "+", -1: "-", 0: "0", None: "none"}
 
 
-def polarity_input(clause: str, review: str, aspect: str, lexicon_sign: int | None) -> tuple[str, str, int]:
-    """What the polarity model reads of a mention: the clause, then the whole review (the clause counts
-    twice; the review's tone decides where the clause has none), and the lexicon's verdicts: its sign for
+def polarity_input(clause: str, review: str, aspect: str, lexicon_sign: int | None) -> tuple[str, str, str, int]:
+    """What the polarity model reads of a mention: the clause, the whole review (its tone decides where the
+    clause has none), and the lexicon's verdicts: its sign for
     the aspect in the review (``none``: it did not find it) and that of its rules on the clause alone,
     each also said of the aspect (the model learns where they mislead: 客服说可以换，但运费自己出). Last,
     the sign both verdicts agree on (0 when they do not), which stands without the model: a clause that
     praises one aspect and criticises another (价格便宜质量差) reads the same for both."""
     rule = clause_polarity(clause, aspect)
     verdicts = [f"lexicon{_SIGNS[lexicon_sign]}", f"rule{_SIGNS[rule]}"]
-    return (f"{clause}。{review}", " ".join(verdicts + [f"{aspect}:{v}" for v in verdicts]),
+    return (clause, review, " ".join(verdicts + [f"{aspect}:{v}" for v in verdicts]),
             rule if rule and rule == lexicon_sign else 0)
 
 
@@ -219,7 +222,7 @@ class AspectModel(NamedTuple):
                 for (text, labels), found, best in zip(reviews, map(lexicon_aspects, texts),
                                                        _best_clauses(mention, texts), strict=True)
                 for aspect, sign in labels.items()]
-        return cls(mention, Linear.fit(POLARITY_FEATURES, [i[:2] for i, _ in said], [[s for _, s in said]],
+        return cls(mention, Linear.fit(POLARITY_FEATURES, [i[:3] for i, _ in said], [[s for _, s in said]],
                                        POLARITY_C, False))
 
     def save(self, directory: Path, training_sha256: str) -> None:
@@ -261,7 +264,7 @@ class AspectModel(NamedTuple):
             found = lexicon_aspects(text)
             said = [a for i, a in enumerate(ASPECTS) if a in found or p[i] > THRESHOLD]
             inputs = [polarity_input(best[a], text, a, found.get(a)) for a in said]
-            signs = self.polarity.scores([i[:2] for i in inputs])[:, 0]
+            signs = self.polarity.scores([i[:3] for i in inputs])[:, 0]
             out.append({a: agreed or (1 if s > 0 else -1)
                         for a, (*_, agreed), s in zip(said, inputs, signs, strict=True)})
         return out
