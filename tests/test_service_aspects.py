@@ -1,7 +1,7 @@
 """Review aspects and sentiment (junshi.service.aspects, junshi.service.aspect_model): negation and
 contrast, and precision and recall per aspect on the labelled set tests/fixtures/reviews_zh.csv.
 
-Splits: ``dev`` (7502 reviews, the model's training data, shipped as junshi/service/data/reviews_train.csv):
+Splits: ``dev`` (24,299 reviews, the model's training data, shipped as junshi/service/data/reviews_train.csv):
 468 the lexicon was written on (the first 144, 62 on price talk, then the second (143) and third (119)
 hold-outs, each moved here after its one measurement), then 400 written for the model by another engineer
 in other product categories and styles (electronics, food, books, irony; never read by the lexicon's
@@ -15,14 +15,20 @@ are 质量), then the sixth hold-out (300 reviews written independently across a
 here after its one measurement (90da67a: 质量 0.75/0.72, 包装 0.73/0.81, 客服 0.82/0.89), then 4200
 written for the model to the conventions (seven files of 600, every product kind, emphasis on 质量, 包装,
 客服; 8 labels fixed: 5 质量 dropped from goods broken in transit where the packaging is blamed, 1 fading
-moved to 颜色, 2 质量 added: 粉质细腻, a rusting kettle). ``hold`` (88, written with the first dev part,
+moved to 颜色, 2 质量 added: 粉质细腻, a rusting kettle), then 16,797 written for the model by 21 writers
+(800 each, every product kind, 45% of them on 质量 in concrete words; 3 near a hold8 text dropped). The 质量
+labels of the first 7,502 are those of three annotators' vote (the writer's, a second annotator's blind
+to it, and a third's where they differed: 323 changed). ``hold`` (88, written with the first dev part,
 measured only in aggregate) and ``hold4`` (109, written before the last lexicon changes and never looked
 at one by one) are measured with the model, never tuned on. ``hold7`` (300 reviews written independently
-across all product kinds) was opened once the model trained on these 7,502 was final and committed
+across all product kinds) was opened once the model trained on the first 7,502 was final and committed
 (acb171f), and measured once (P 0.67-0.97, R 0.76-0.97: 0.85 on 8 of 9 aspects, 质量 0.67/0.76); nothing
-tuned on it. After it, the demo shop's test found two faults, fixed and hold7 measured again (the floors):
+tuned on it. After it, the demo shop's test found two faults, fixed and hold7 measured again:
 a lexicon mention the model gave below 0.1 was dropped, which lost clear ones it rarely saw (品质不错), so
-that veto is gone, and the threshold went 0.4 -> 0.5 (线头有点多 read as 质量 at 0.48). Model choices
+that veto is gone, and the threshold went 0.4 -> 0.5 (线头有点多 read as 质量 at 0.48). ``hold8`` (400 reviews
+by two more independent writers, every product kind; 质量 labelled again blind by an annotator: P 0.91 / R
+0.98 against the writers) was opened once the model trained on the 24,299 was committed (3a1cb53) and
+measured once (the floors: 0.85 on 7 of 9 aspects, 质量 0.80/0.83, 颜色 0.86/0.84). Model choices
 (features, C, threshold, the polarity model) were made by 5-fold cross-validation on ``dev`` only."""
 
 from __future__ import annotations
@@ -104,12 +110,13 @@ def test_contrast_and_clauses(text: str, expected: dict[str, int]) -> None:
 
 
 Predicted = list[tuple[dict[str, int], dict[str, int]]]  # (gold, predicted) per review
-# (precision, recall) floors below 0.85: the figures measured 2026-11-26, truncated to two decimals
-DEV_FLOORS = {"quality": (0.74, 0.75)}
+# (precision, recall) floors below 0.85: the figures measured 2026-11-27, truncated to two decimals
+DEV_FLOORS: dict[str, tuple[float, float]] = {}
 HOLD_FLOORS: dict[str, dict[str, tuple[float, float]]] = {
     "hold": {},
-    "hold4": {"quality": (0.76, 0.85), "service": (0.85, 0.83), "price": (0.83, 0.76)},
-    "hold7": {"quality": (0.71, 0.74)},
+    "hold4": {"quality": (0.76, 0.92), "price": (0.84, 0.84)},
+    "hold7": {"quality": (0.75, 0.86)},
+    "hold8": {"quality": (0.80, 0.82), "color": (0.85, 0.84)},
 }
 
 
@@ -161,7 +168,7 @@ def test_labelled_set_size() -> None:
     with LABELLED.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) >= 200
-    assert {r["split"] for r in rows} == {"dev", "hold", "hold4", "hold7"}
+    assert {r["split"] for r in rows} == {"dev", "hold", "hold4", "hold7", "hold8"}
     assert len({r["text"] for r in rows}) == len(rows)  # no duplicates
 
 
@@ -234,13 +241,13 @@ def test_bad_label_is_a_clear_error() -> None:
 
 
 def test_precision_recall_dev_cross_validated() -> None:
-    """5-fold cross-validation on ``dev`` (measured 2026-11-26, see docs/service.md): the floors are
+    """5-fold cross-validation on ``dev`` (measured 2026-11-27, see docs/service.md): the floors are
     0.85 where that holds and the measured figure where it does not."""
     _assert_floors(_scores(_cross_validated()), DEV_FLOORS)
 
 
-@pytest.mark.parametrize("split", ["hold", "hold4", "hold7"])
+@pytest.mark.parametrize("split", ["hold", "hold4", "hold7", "hold8"])
 def test_precision_recall_hold_out(split: str) -> None:
-    """The hold-out parts with the shipped model, measured 2026-11-26 (docs/service.md); ``hold7`` once
-    after the model was final and committed (acb171f), again after the two fixes the demo's test asked for."""
+    """The hold-out parts with the shipped model (3a1cb53), measured 2026-11-27 (docs/service.md); ``hold8``
+    once, after that model was committed."""
     _assert_floors(_scores(_predicted(split)), HOLD_FLOORS[split])
