@@ -121,3 +121,21 @@ def test_a_past_days_overdue_list_is_what_it_was_that_day(tmp_path: Path) -> Non
     assert [(r["stage"], r["days_overdue"], r["shipped_at"]) for r in lists[8]] == [
         ("in_transit", 3, "2024-06-07 10:00:00")]
     assert lists[10] == []
+
+
+def test_reviews_in_another_language_say_why_they_name_no_aspect(olist_shop) -> None:  # type: ignore[no-untyped-def]
+    """Olist's review texts are Portuguese (atrasou ...): the 服务 page has no aspect rows and says why, with the
+    count of review texts of its days (those of the CSV that are not blank)."""
+    from junshi.api.pages.service import service
+    from junshi.periods import Period
+
+    shop, folder = olist_shop
+    texts = pd.read_csv(folder / "olist_order_reviews_dataset.csv")["review_comment_message"]
+    n = int(texts.fillna("").str.strip().ne("").sum())
+    assert n > 0
+    years = Period(date(2016, 1, 1), date(2019, 12, 31))
+    got = service(shop, years, "en")
+    assert got.aspects == []
+    assert got.aspects_note == (f"None of the {n} review texts mentions an aspect Junshi knows "
+                                "(it reads Chinese reviews).")
+    assert service(shop, years, "zh").aspects_note == f"{n} 条评价内容都没有提到已知的方面（军师读中文评价）。"

@@ -87,21 +87,24 @@ class ServiceResponse(Model):
     ratings: list[RatingCount]
     negative: list[NegativeReview]
     aspects: list[AspectRow]
+    aspects_note: str | None  # why there are none though there are review texts (Junshi reads Chinese reviews)
     dsr_forecast: list[DsrForecastRow]
     late_share: float | None
     by_carrier: list[CarrierRow]
     overdue: list[OverdueRow]
 
 
-def _aspects(shop: Shop, start: date, end: date, lang: Lang) -> list[AspectRow]:
+def _aspects(shop: Shop, start: date, end: date, lang: Lang) -> tuple[list[AspectRow], str | None]:
+    """The aspect rows, and the reason when review texts name none (the CLI's message)."""
     try:
         data = review_aspects(shop, start, end)
     except MissingDataError:
-        return []
-    return [AspectRow(aspect=a["aspect"], name=REVIEW_ASPECTS[a["aspect"]].name.get(lang),
+        return [], None
+    rows = [AspectRow(aspect=a["aspect"], name=REVIEW_ASPECTS[a["aspect"]].name.get(lang),
                       mentions=a["mentions"], negative=a["negative"], negative_share=a["negative_share"],
                       products=[p["product_id"] for p in a["products"][:3]],
                       example=a["examples"][0]["text"] if a["examples"] else None) for a in data["aspects"]]
+    return rows, None if rows else LISTS["no_aspects"](lang, n=data["reviews"])
 
 
 def _dsr(shop: Shop, end: date, lang: Lang) -> list[DsrForecastRow]:
@@ -125,6 +128,7 @@ def service(shop: Shop, period: Period, lang: Lang) -> ServiceResponse:
     trend = period.trend()
     start, end = trend.start, trend.end
     logi = logistics(shop, start, end, end)
+    aspects, aspects_note = _aspects(shop, start, end, lang)
     return ServiceResponse(
         cards=cards(shop, period, SERVICE_CARDS, lang),
         start=start.isoformat(), end=end.isoformat(),
@@ -133,7 +137,7 @@ def service(shop: Shop, period: Period, lang: Lang) -> ServiceResponse:
         ratings=[RatingCount(rating=k, reviews=v) for k, v in rating_counts(shop, start, end).items()],
         negative=[NegativeReview(created_at=r.created_at, rating=r.rating, product=r.product, text=r.text)
                   for r in negative_reviews(shop, start, end)],
-        aspects=_aspects(shop, start, end, lang),
+        aspects=aspects, aspects_note=aspects_note,
         dsr_forecast=_dsr(shop, end, lang),
         late_share=logi.late_share,
         by_carrier=[CarrierRow(**{k: r[k] for k in ("carrier", "delivered_orders", "late_orders", "late_share")})
