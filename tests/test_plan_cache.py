@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from junshi import connect
+from junshi import Shop, connect
 from junshi.metrics import query
 from junshi.metrics.query import explain, kpi
 
@@ -53,6 +53,7 @@ def test_a_shape_answers_every_period(demo_db: Path, spec: dict[str, Any], monke
 
     with connect(demo_db) as shop:
         query._PLANS.clear()
+        query._OWN.clear()
         monkeypatch.setattr(query, "_compile_kpi", counting)
         _call(shop, spec, DAY)
         first = len(compiled)
@@ -63,6 +64,7 @@ def test_a_shape_answers_every_period(demo_db: Path, spec: dict[str, Any], monke
         assert len(compiled) == (first * 4 if calendar else first)  # a calendar in memory: compiled per period
         monkeypatch.setattr(query, "_shape", lambda q: q)  # plans compiled for each day's own dates
         query._PLANS.clear()
+        query._OWN.clear()
         for day, frame in zip(days, cached, strict=True):
             pd.testing.assert_frame_equal(frame, _call(shop, spec, day), obj=str(day))
             assert not frame.empty
@@ -79,3 +81,23 @@ def test_explain_shows_the_dates_asked_for(demo_db: Path) -> None:
     assert "MAKE_TIMESTAMP(2024, 10, 1," in said and "MAKE_TIMESTAMP(2024, 10, 3," in said
     assert "'mobile'" in said
     assert "1801" not in said and "1901" not in said and "junshi~" not in said and "'pc'" not in said
+
+
+def test_a_plan_with_a_calendar_in_memory_is_kept_per_connection(demo_db: Path) -> None:
+    """Such a plan runs through Ibis on the connection it was compiled with, so each cursor of the database (a
+    server thread's) compiles and keeps its own: Ibis backends of one database compare equal, and a cache keyed
+    by the backend handed one thread's plan to another, whose calls then ran on the first thread's connection
+    (DuckDB refused them while it was busy: the 服务 page failed during the server's warm-up)."""
+    spec = CALLS[4]
+    with connect(demo_db) as base:
+        one, two = (Shop(base.warehouse.cursor(), base.shop_id) for _ in range(2))  # as two server threads
+        assert one.warehouse.backend == two.warehouse.backend  # Ibis's equality: the same database
+        frames = [_call(s, spec, DAY) for s in (one, two, one)]
+        for s in (one, two):
+            plan, _ = query.compile_kpi(s.warehouse, s.shop_id, query.build_query(
+                spec["metrics"], spec["by"], DAY - dt.timedelta(days=spec["days"] - 1), DAY, None))
+            sources = plan.expr.op().find(lambda op: hasattr(op, "source"))
+            assert sources and all(op.source is s.warehouse.backend for op in sources)
+        one.close()
+        two.close()
+    pd.testing.assert_frame_equal(frames[0], frames[1])

@@ -131,6 +131,11 @@ def _rollup_stamp(warehouse: BaseWarehouse, shop_id: str) -> dt.datetime | None:
 
 _PLANS: dict[tuple[Any, ...], Plan] = {}
 _CHECKS: dict[tuple[Any, ...], _DataCheck] = {}
+_OWN: dict[tuple[Any, ...], tuple[Any, Plan]] = {}
+"""Plans compiled for their own dates (they hold an in-memory table), with the Ibis backend each was compiled on:
+Ibis runs such a plan on that backend's connection, so a thread finds only its own (the server's threads each
+have a cursor; DuckDB refuses a call on another's busy one). Keyed by the backend's id and checked by identity:
+Ibis backends compare equal across cursors of one database."""
 _KEPT = 512
 """Compiled plans and data checks of shops with rollups, by warehouse, shop and rollup version (each load makes
 a new version, so neither outlives the data it was made for). A plan is kept per query *shape*: its period's
@@ -212,14 +217,16 @@ def compile_kpi(warehouse: BaseWarehouse, shop_id: str, q: Query) -> tuple[Plan,
     if data not in _CHECKS:
         _kept(_CHECKS, data, check)
     shape = _shape(q)
-    plan = _PLANS.get((*data, shape)) or _PLANS.get((*data, q))
+    own_key = (*data, q, id(warehouse.backend))
+    own = _OWN.get(own_key)
+    plan = _PLANS.get((*data, shape)) or (own[1] if own is not None and own[0] is warehouse.backend else None)
     if plan is None:
         plan, _ = _compile_kpi(warehouse, shop_id, shape, check, True)
         if plan.expr is not None and plan.expr.op().find(ops.InMemoryTable):
             # an in-memory table (a rolling metric's calendar) holds the period's days and lives on the
             # connection that registered it: such a plan is compiled for its own dates and run through Ibis
             plan, _ = _compile_kpi(warehouse, shop_id, q, check, True)
-            _kept(_PLANS, (*data, q), plan)
+            _kept(_OWN, own_key, (warehouse.backend, plan))
         else:
             if plan.expr is not None:
                 plan.sql = str(ibis.to_sql(plan.expr, dialect="duckdb"))
