@@ -222,7 +222,7 @@ class AspectModel(NamedTuple):
                 for (text, labels), found, best in zip(reviews, map(lexicon_aspects, texts),
                                                        _best_clauses(mention, texts), strict=True)
                 for aspect, sign in labels.items()]
-        return cls(mention, Linear.fit(POLARITY_FEATURES, [i[:3] for i, _ in said], [[s for _, s in said]],
+        return cls(mention, Linear.fit(POLARITY_FEATURES, [i[:-1] for i, _ in said], [[s for _, s in said]],
                                        POLARITY_C, False))
 
     def save(self, directory: Path, training_sha256: str) -> None:
@@ -264,7 +264,7 @@ class AspectModel(NamedTuple):
             found = lexicon_aspects(text)
             said = [a for i, a in enumerate(ASPECTS) if a in found or p[i] > THRESHOLD]
             inputs = [polarity_input(best[a], text, a, found.get(a)) for a in said]
-            signs = self.polarity.scores([i[:3] for i in inputs])[:, 0]
+            signs = self.polarity.scores([i[:-1] for i in inputs])[:, 0]
             out.append({a: agreed or (1 if s > 0 else -1)
                         for a, (*_, agreed), s in zip(said, inputs, signs, strict=True)})
         return out
