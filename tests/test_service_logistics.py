@@ -124,8 +124,8 @@ def test_a_past_days_overdue_list_is_what_it_was_that_day(tmp_path: Path) -> Non
 
 
 def test_reviews_in_another_language_say_why_they_name_no_aspect(olist_shop) -> None:  # type: ignore[no-untyped-def]
-    """Olist's review texts are Portuguese (atrasou ...): the 服务 page has no aspect rows and says why, with the
-    count of review texts of its days (those of the CSV that are not blank)."""
+    """Olist's review texts are Portuguese (atrasou ...): none is read, so the 服务 page has no aspect rows and says
+    why, with the count of review texts of its days (those of the CSV that are not blank)."""
     from junshi.api.pages.service import service
     from junshi.periods import Period
 
@@ -136,6 +136,7 @@ def test_reviews_in_another_language_say_why_they_name_no_aspect(olist_shop) -> 
     years = Period(date(2016, 1, 1), date(2019, 12, 31))
     got = service(shop, years, "en")
     assert got.aspects == []
-    assert got.aspects_note == (f"None of the {n} review texts mentions an aspect Junshi knows "
-                                "(it reads Chinese reviews).")
-    assert service(shop, years, "zh").aspects_note == f"{n} 条评价内容都没有提到已知的方面（军师读中文评价）。"
+    assert got.aspects_note == (f"{n} of the {n} review texts are not in Chinese and were not read (Junshi reads "
+                                "aspects in Chinese reviews).")
+    zh = service(shop, years, "zh").aspects_note
+    assert zh == f"{n} 条评价内容中有 {n} 条不是中文，未读取（军师读中文评价的方面）。"

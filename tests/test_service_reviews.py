@@ -51,6 +51,30 @@ def test_review_aspects(tmp_path: Path) -> None:
     assert rest == {"logistics": (2, 1), "quality": (1, 0)}
 
 
+def test_reviews_not_in_chinese_are_not_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two English reviews join the five: the model knows Chinese only ("not great quality" must not count as
+    praise of 质量), so they are counted (reviews 7) but not read (read 5), and every figure stays as in
+    test_review_aspects: 尺码's share is of the reviews read, 4/5 = 0.8; 质量 still 1 mention, 0 negative. The
+    CLI says what it left out."""
+    db = _shop(tmp_path)
+    with connect(db, "s") as shop:
+        load_duckdb(shop.warehouse, {"reviews": [
+            dict(review_id="r6", product_id="p1", created_at="2024-06-10 10:00", rating=2,
+                 text="Not great quality, the size runs small."),
+            dict(review_id="r7", product_id="p2", created_at="2024-06-11 10:00", rating=5,
+                 text="Fast delivery, good price!")]})
+        got = review_aspects(shop)
+    assert (got["reviews"], got["read"]) == (7, 5)
+    size = got["aspects"][0]
+    assert (size["aspect"], size["mentions"], size["negative"], size["share"]) == ("size", 4, 3, 0.8)
+    rest = {a["aspect"]: (a["mentions"], a["negative"]) for a in got["aspects"][1:]}
+    assert rest == {"logistics": (2, 1), "quality": (1, 0)}
+    code, out, err = run_cli(capsys, "--lang", "en", "service", "reviews", "--db", str(db), "--shop", "s")
+    assert code == 0, err
+    assert "(5 Chinese reviews)" in out
+    assert "2 of the 7 review texts are not in Chinese and were not read" in " ".join(err.split())
+
+
 def test_cli_reviews_and_logistics_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     def _cli(*args: str) -> str:
         code, out, err = run_cli(capsys, *args)

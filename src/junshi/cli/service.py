@@ -8,7 +8,7 @@ import typer
 
 from junshi.cli.app import app
 from junshi.cli.options import DbOption, FormatOption, ShopOption, TableFormat, open_shop, option_day
-from junshi.cli.output import console, print_json, print_rows
+from junshi.cli.output import console, err_console, print_json, print_rows
 from junshi.i18n import get_lang
 
 service_app = typer.Typer(
@@ -47,7 +47,7 @@ def reviews_cmd(start: StartOption = None, end: EndOption = None, shop: ShopOpti
                 db: DbOption = None, fmt: FormatOption = TableFormat.table) -> None:
     """Review aspects (物流, 尺码, 质量, 客服, 价格, 包装, 颜色, 气味, 做工): mentions, negative ones, trend,
     products most affected, examples."""
-    from junshi.service.labels import LISTS
+    from junshi.service.labels import LISTS, aspects_note
     from junshi.service.reviews import review_aspects
     from junshi.vocab import REVIEW_ASPECTS
 
@@ -57,15 +57,18 @@ def reviews_cmd(start: StartOption = None, end: EndOption = None, shop: ShopOpti
         print_json(data)
         return
     lang = get_lang()
+    note = aspects_note(data, lang)
     if not data["aspects"]:
-        console().print(LISTS["no_aspects"](lang, n=data["reviews"]))
+        console().print(note)
         return
     rows = [{"aspect": REVIEW_ASPECTS[a["aspect"]].name.get(lang), "mentions": a["mentions"],
              "negative": a["negative"], "negative_share": a["negative_share"],
              "affected_products": ", ".join(p["product_id"] for p in a["products"][:3]),
              "example": a["examples"][0]["text"] if a["examples"] else ""}
             for a in data["aspects"]]
-    _print(rows, fmt, LISTS["reviews"](lang, n=data["reviews"]))
+    _print(rows, fmt, LISTS["reviews"](lang, n=data["read"]))
+    if note:
+        err_console().print(note)  # a message: a CSV on stdout stays a CSV
 
 
 @service_app.command("logistics")

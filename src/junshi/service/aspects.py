@@ -286,12 +286,25 @@ def clause_polarity(clause: str, aspect: str) -> int:
 def aspects(text: str) -> dict[str, int]:
     """aspect -> polarity of a review (1 positive, -1 negative; negative when mentioned both ways): the
     lexicon's reading, and the aspects a trained model finds that it misses
-    (:mod:`junshi.service.aspect_model`)."""
+    (:mod:`junshi.service.aspect_model`); none for a review that is not in Chinese."""
     return aspects_of([text])[0]
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def is_chinese(text: str) -> bool:
+    """Whether a review is one Junshi can read: it holds a Chinese character. The lexicon and the model know
+    Chinese only, and on other languages they find aspects that are not there ("not great quality" read as
+    praise of 质量), so those reviews are not read at all."""
+    return _HAN.search(text) is not None
+
+
 def aspects_of(texts: Sequence[str]) -> list[dict[str, int]]:
-    """:func:`aspects` of many reviews at once (the model scores them in one pass)."""
+    """:func:`aspects` of many reviews at once (the model scores them in one pass); a review that is not in
+    Chinese (:func:`is_chinese`) has none."""
     from junshi.service.aspect_model import model  # scikit-learn: imported where used
 
-    return model().aspects_of(texts)
+    read = [t for t in texts if is_chinese(t)]
+    found = iter(model().aspects_of(read) if read else [])
+    return [next(found) if is_chinese(t) else {} for t in texts]

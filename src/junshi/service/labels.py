@@ -4,7 +4,9 @@ panels take them from here. A field that is a dimension (carrier, region, order_
 
 from __future__ import annotations
 
-from junshi.i18n import Text
+from typing import Any
+
+from junshi.i18n import Lang, Text
 
 FIELDS: dict[str, Text] = {
     "aspect": Text(en="Aspect", zh="方面"),
@@ -44,9 +46,12 @@ METRIC_FIELDS = {"late_share": "late_delivery_share", "hours_to_ship": "hours_to
 
 LISTS: dict[str, Text] = {
     "aspects": Text(en="What buyers talk about (review aspects)", zh="评价方面（买家在说什么）"),
-    "no_aspects": Text(en="None of the {n} review texts mentions an aspect Junshi knows (it reads Chinese reviews).",
-                       zh="{n} 条评价内容都没有提到已知的方面（军师读中文评价）。"),
-    "reviews": Text(en="Review aspects ({n} reviews with text)", zh="评价方面（{n} 条有内容的评价）"),
+    "no_aspects": Text(en="None of the {n} Chinese review texts mentions an aspect Junshi knows.",
+                       zh="{n} 条中文评价内容都没有提到已知的方面。"),
+    "not_read": Text(en="{n} of the {total} review texts are not in Chinese and were not read (Junshi reads "
+                        "aspects in Chinese reviews).",
+                     zh="{total} 条评价内容中有 {n} 条不是中文，未读取（军师读中文评价的方面）。"),
+    "reviews": Text(en="Review aspects ({n} Chinese reviews)", zh="评价方面（{n} 条中文评价）"),
     "dsr_forecast": Text(en="DSR in 30 days against peers", zh="30天后 DSR 预测与同行"),
     "dsr_on": Text(en="DSR forecast on {day}", zh="DSR 预测（{day}）"),
     "logistics": Text(en="Logistics", zh="物流"),
@@ -55,6 +60,17 @@ LISTS: dict[str, Text] = {
     "by_product": Text(en="Late deliveries by product", zh="各商品延迟送达"),
     "overdue": Text(en="Overdue orders (not delivered by the promised day)", zh="超时未签收订单"),
 }
+
+
+def aspects_note(data: dict[str, Any], lang: Lang) -> str | None:
+    """What the aspect table leaves out, from :func:`junshi.service.reviews.review_aspects`'s counts: review texts
+    not in Chinese (not read), and that the ones read name no aspect; None when there is nothing to say."""
+    notes = []
+    if data["reviews"] > data["read"]:
+        notes.append(LISTS["not_read"](lang, n=data["reviews"] - data["read"], total=data["reviews"]))
+    if data["read"] and not data["aspects"]:
+        notes.append(LISTS["no_aspects"](lang, n=data["read"]))
+    return " ".join(notes) or None
 
 
 def field_name(field: str) -> Text:

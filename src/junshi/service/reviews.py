@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from junshi.errors import MissingDataError
-from junshi.service.aspects import aspects_of
+from junshi.service.aspects import aspects_of, is_chinese
 from junshi.vocab import REVIEW_ASPECTS
 
 if TYPE_CHECKING:
@@ -73,8 +73,9 @@ def _example(r: dict[Any, Any]) -> dict[str, Any]:
 
 def review_aspects(shop: Shop, start: date | None = None, end: date | None = None) -> dict[str, Any]:
     """Per aspect (most negative mentions first): mentions, negative, negative_share, share (of the
-    reviews with a text), monthly trend, products most affected (most negative mentions), examples
-    (the newest negative reviews, else the newest)."""
+    reviews read), monthly trend, products most affected (most negative mentions), examples (the newest
+    negative reviews, else the newest). ``reviews`` counts the review texts of the days, ``read`` those in
+    Chinese (the others are not read: :func:`junshi.service.aspects.is_chinese`)."""
     reviews = review_frame(shop, start, end)
     if reviews.empty:
         raise MissingDataError(
@@ -82,6 +83,7 @@ def review_aspects(shop: Shop, start: date | None = None, end: date | None = Non
             hint_en="Load reviews (with their text) first, or choose other days.",
             hint_zh="请先导入带内容的评价，或选择其他日期。",
         )
+    read = int(reviews["text"].map(lambda t: is_chinese(str(t))).sum())
     m = mention_frame(reviews)
     m["month"] = pd.to_datetime(m["created_at"]).dt.strftime("%Y-%m")
     m["neg"] = (m["polarity"] < 0).astype(int)
@@ -101,7 +103,7 @@ def review_aspects(shop: Shop, start: date | None = None, end: date | None = Non
             "aspect": a.id, "name_zh": a.name.zh, "name_en": a.name.en,
             "mentions": len(g), "negative": int(g["neg"].sum()),
             "negative_share": round(float(g["neg"].mean()), 4),
-            "share": round(len(g) / len(reviews), 4),
+            "share": round(len(g) / read, 4),
             "trend": [{"month": r["month"], "mentions": int(r["mentions"]), "negative": int(r["negative"])}
                       for r in trend.to_dict("records")],
             "products": [{"product_id": str(r["product_id"]), "mentions": int(r["mentions"]),
@@ -111,6 +113,7 @@ def review_aspects(shop: Shop, start: date | None = None, end: date | None = Non
     out.sort(key=lambda x: (-x["negative"], -x["mentions"]))
     return {
         "reviews": len(reviews),
+        "read": read,
         "start": None if start is None else start.isoformat(),
         "end": None if end is None else end.isoformat(),
         "aspects": out,

@@ -14,7 +14,7 @@ from junshi.errors import MissingDataError
 from junshi.i18n import Lang, Text
 from junshi.periods import Period
 from junshi.service.dsr import dsr_forecast
-from junshi.service.labels import LISTS, field_name
+from junshi.service.labels import LISTS, aspects_note, field_name
 from junshi.service.logistics import logistics
 from junshi.service.reviews import review_aspects
 from junshi.vocab import DELIVERY_STAGES, REVIEW_ASPECTS
@@ -87,7 +87,7 @@ class ServiceResponse(Model):
     ratings: list[RatingCount]
     negative: list[NegativeReview]
     aspects: list[AspectRow]
-    aspects_note: str | None  # why there are none though there are review texts (Junshi reads Chinese reviews)
+    aspects_note: str | None  # review texts not read (not in Chinese), or why those read name no aspect
     dsr_forecast: list[DsrForecastRow]
     late_share: float | None
     by_carrier: list[CarrierRow]
@@ -95,7 +95,7 @@ class ServiceResponse(Model):
 
 
 def _aspects(shop: Shop, start: date, end: date, lang: Lang) -> tuple[list[AspectRow], str | None]:
-    """The aspect rows, and the reason when review texts name none (the CLI's message)."""
+    """The aspect rows, and what they leave out (the CLI's message)."""
     try:
         data = review_aspects(shop, start, end)
     except MissingDataError:
@@ -104,7 +104,7 @@ def _aspects(shop: Shop, start: date, end: date, lang: Lang) -> tuple[list[Aspec
                       mentions=a["mentions"], negative=a["negative"], negative_share=a["negative_share"],
                       products=[p["product_id"] for p in a["products"][:3]],
                       example=a["examples"][0]["text"] if a["examples"] else None) for a in data["aspects"]]
-    return rows, None if rows else LISTS["no_aspects"](lang, n=data["reviews"])
+    return rows, aspects_note(data, lang)
 
 
 def _dsr(shop: Shop, end: date, lang: Lang) -> list[DsrForecastRow]:
