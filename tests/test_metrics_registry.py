@@ -169,13 +169,13 @@ def test_rolling_scores_need_dates_to_split_by_time(tmp_path: Path) -> None:
 
 
 def test_tables_a_metric_reads_and_whether_an_empty_day_is_zero() -> None:
-    """A ratio reads what its parts read; sales and paid orders are counted or summed (a day without rows had 0);
-    a ratio, a mean score and buyers as daily reports give them are not (a day without rows has no value)."""
+    """A ratio reads what its parts read; sales, paid orders and paying buyers are counted or summed (a day without
+    rows had 0); a ratio and a mean score are not (a day without rows has no value)."""
     from junshi.metrics.compiler import counts_rows, readable_tables
 
     parts = {*readable_tables("sales"), *readable_tables("paid_buyers")}
     assert readable_tables("spend_per_buyer") == tuple(sorted(parts))
     assert {"orders", "order_items", "daily_shop"} <= set(readable_tables("sales"))
-    assert counts_rows("sales") and counts_rows("paid_orders")
-    assert not counts_rows("spend_per_buyer") and not counts_rows("dsr_item") and not counts_rows("paid_buyers")
+    assert counts_rows("sales") and counts_rows("paid_orders") and counts_rows("paid_buyers") and counts_rows("uv")
+    assert not counts_rows("spend_per_buyer") and not counts_rows("dsr_item")
 
