@@ -92,7 +92,7 @@ def _step(diag: Diagnosis, step: Step, currency: str) -> str:
     if change is not None:
         fc = _pct(change)
     elif not step.baseline:
-        fc = tr("(new)", "（新出现）")
+        fc = tr("(none in the base period)", "（基期为零）")
     else:
         fc = tr("(none left)", "（降为零）")
     text = tr("{dim} {value}: {c} ({share:.0%} of the change), mainly {factor} {fc}",
