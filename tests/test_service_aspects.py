@@ -28,8 +28,14 @@ a lexicon mention the model gave below 0.1 was dropped, which lost clear ones it
 that veto is gone, and the threshold went 0.4 -> 0.5 (线头有点多 read as 质量 at 0.48). ``hold8`` (400 reviews
 by two more independent writers, every product kind; 质量 labelled again blind by an annotator: P 0.91 / R
 0.98 against the writers) was opened once the model trained on the 24,299 was committed (3a1cb53) and
-measured once (the floors: 0.85 on 7 of 9 aspects, 质量 0.80/0.83, 颜色 0.86/0.84). Model choices
-(features, C, threshold, the polarity model) were made by 5-fold cross-validation on ``dev`` only."""
+measured once (the floors: 0.85 on 7 of 9 aspects, 质量 0.80/0.83, 颜色 0.86/0.84). After it, the lexicon
+learnt the negators 毫无, 并不是, 木有 ... (3a757e4; three of hold8's colour sign errors were of them, so hold8 says
+little of that change). ``hold9`` (400 reviews by two more independent writers, every product kind) was
+labelled again blind by a second annotator (all nine aspects; 14 reviews differed), a third annotator labelled
+those 14 mixed with 60 others (equal to both on 58 of the 60), and each label is the majority of the three (10
+labels changed), as written down before hold9 existed; it was opened once that model was committed and
+measured once (0.85 on 8 of 9 aspects, 质量 0.79/0.82; against the writers' labels alone 0.78/0.85). Model
+choices (features, C, threshold, the polarity model) were made by 5-fold cross-validation on ``dev`` only."""
 
 from __future__ import annotations
 
@@ -122,6 +128,7 @@ HOLD_FLOORS: dict[str, dict[str, tuple[float, float]]] = {
     "hold4": {"quality": (0.76, 0.92), "price": (0.84, 0.84)},
     "hold7": {"quality": (0.74, 0.86)},
     "hold8": {"quality": (0.80, 0.82), "color": (0.85, 0.84)},
+    "hold9": {"quality": (0.78, 0.82)},
 }
 
 
@@ -173,7 +180,7 @@ def test_labelled_set_size() -> None:
     with LABELLED.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) >= 200
-    assert {r["split"] for r in rows} == {"dev", "hold", "hold4", "hold7", "hold8"}
+    assert {r["split"] for r in rows} == {"dev", "hold", "hold4", "hold7", "hold8", "hold9"}
     assert len({r["text"] for r in rows}) == len(rows)  # no duplicates
 
 
@@ -251,8 +258,8 @@ def test_precision_recall_dev_cross_validated() -> None:
     _assert_floors(_scores(_cross_validated()), DEV_FLOORS)
 
 
-@pytest.mark.parametrize("split", ["hold", "hold4", "hold7", "hold8"])
+@pytest.mark.parametrize("split", ["hold", "hold4", "hold7", "hold8", "hold9"])
 def test_precision_recall_hold_out(split: str) -> None:
-    """The hold-out parts with the shipped model (3a1cb53), measured 2026-11-27 (docs/service.md); ``hold8``
+    """The hold-out parts with the shipped model (3a757e4), measured 2026-11-27 (docs/service.md); ``hold9``
     once, after that model was committed."""
     _assert_floors(_scores(_predicted(split)), HOLD_FLOORS[split])
