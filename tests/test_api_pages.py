@@ -97,6 +97,29 @@ def test_the_registry_wires_every_page(tmp_path: Path) -> None:
     assert [p.key for p in PAGES] == list(PAGE_MODULES)
 
 
+def test_a_page_without_its_data_says_what_to_load(tmp_path: Path) -> None:
+    """An orders-only shop: 流量, 推广 and 服务 say what to load, since none of the tables their figures come from
+    holds a row of the shop; the pages the orders feed say nothing. With a review loaded, 服务 is fed."""
+    from test_metrics import S, load_duckdb
+
+    order = dict(order_id="o1", buyer="b1", created_at="2024-06-01 09:00", paid_at="2024-06-01 09:00",
+                 pay_amount=10.0)
+    unfed = {}
+    for name, rows in (("orders", {"orders": [order]}),
+                       ("reviews", {"orders": [order], "reviews": [dict(review_id="r1", order_id="o1",
+                                                                        created_at="2024-06-03 10:00", rating=5)]})):
+        db = tmp_path / f"{name}.duckdb"
+        with connect(db, S) as shop:
+            load_duckdb(shop.warehouse, rows)
+        with TestClient(create_app(db, TOKEN, shop=S)) as c:
+            c.headers["Authorization"] = f"Bearer {TOKEN}"
+            unfed[name] = {p.key: c.get(p.path, params={"lang": "en"}).text for p in PAGES}
+    said = {key for key, html in unfed["orders"].items() if 'id="unfed"' in html}
+    assert said == {"traffic", "marketing", "service"}
+    assert "No visit data is loaded for this shop" in unfed["orders"]["traffic"]
+    assert {key for key, html in unfed["reviews"].items() if 'id="unfed"' in html} == {"traffic", "marketing"}
+
+
 def test_adding_a_page_touches_its_own_three_files_and_one_registry_line(tmp_path: Path) -> None:
     """A throwaway page in a copy of the package: a view module, an ES module, a template and its line in the
     registry make the page, its call (typed in /openapi.json), its place in every page's navigation and in the

@@ -154,6 +154,7 @@ def test_every_dashboard_page_and_api_call(files_db: Path) -> None:
         for key, href in ((p.key, p.path) for p in PAGES):
             r = c.get(href)
             assert r.status_code == 200, key
+            assert ('id="unfed"' in r.text) == (key == "service"), key  # no Taobao download carries reviews
         paths = [p for p, ops in c.get("/openapi.json").json()["paths"].items() if "get" in ops and "{" not in p]
         bodies = {}
         for path in paths:

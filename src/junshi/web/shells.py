@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from junshi import Shop
 from junshi.api.auth import set_token_cookie
 from junshi.api.lang import LANG_COOKIE, request_lang
 from junshi.api.pages import Page
@@ -69,6 +70,21 @@ def _period_context(request: Request, asked: dict[str, str], date: dt.date | Non
     }
 
 
+def loaded_tables(shop: Shop) -> frozenset[str]:
+    """Which of the tables the pages need (:attr:`Page.needs`) hold a row of the shop, in one query."""
+    import ibis
+
+    probes = [shop.table(n).select(name=ibis.literal(n)).limit(1) for n in sorted({t for p in PAGES for t in p.needs})]
+    return frozenset(ibis.union(*probes).to_pyarrow().column("name").to_pylist())
+
+
+def _unfed(request: Request, page: Page, lang: Lang) -> str:
+    """What to load, when none of the tables the page's figures come from has a row of the shop."""
+    if page.missing is None or set(page.needs) & engine_of(request).cached(("loaded_tables",), loaded_tables):
+        return ""
+    return page.missing(lang)
+
+
 def _kinds(lang: Lang) -> list[tuple[str, str]]:
     return [(k, KIND_LABELS[k](lang)) for k in KINDS]
 
@@ -96,6 +112,7 @@ def _page(page: Page) -> None:
             "last_day": info.last_day,
             "presets": presets(),
             "tables": [name for name in TABLES if name not in {"shops", "quarantine"}],
+            "unfed": _unfed(request, page, lang),
             **_period_context(request, asked, date, start, end, period),
         }
         return _render(request, page.template, context, page=page)

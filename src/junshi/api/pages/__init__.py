@@ -42,6 +42,8 @@ class Page:
     response: type[BaseModel] | None = None
     text: Mapping[str, Text] = field(default_factory=dict)
     needs_period: bool = True  # False: the page works without data (it shows no figures of a period)
+    needs: tuple[str, ...] = ()  # the tables its figures come from: when none holds a row of the shop, it says
+    missing: Text | None = None  # what to load then (an orders-only shop's 流量 page is not broken, just unfed)
 
     @property
     def template(self) -> str:

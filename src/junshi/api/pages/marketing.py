@@ -199,6 +199,12 @@ PAGE = Page(
     summary="推广 Marketing: paid channels with guard rails, spend ratio against the stage's band, attribution "
             "models side by side, creatives, search terms",
     endpoint=period_endpoint("marketing", marketing), response=MarketingResponse,
+    needs=("ad_spend", "searches", "events", "sessions"),
+    missing=Text("No ad spend, search terms or visits are loaded for this shop, so this page is empty: load the ad "
+                 "platforms' reports (万相台, 直通车, 引力魔方, 京准通 ...), a search-terms report or visit data with "
+                 "junshi ingest.",
+                 "本店尚未导入推广花费、搜索词或访问数据，本页为空：请用 junshi ingest 导入推广平台报表"
+                 "（万相台、直通车、引力魔方、京准通等）、搜索词报表或访问数据。"),
     text={
         "channels": Text("Paid channels (under each channel's own attribution setting)",
                          "推广渠道（按各渠道自身的归因设置）"),

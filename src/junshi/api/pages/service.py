@@ -152,6 +152,12 @@ PAGE = Page(
     key="service", path="/service", title=Text("Service", "服务"),
     summary="服务 Service: DSR, ratings, negative reviews, shipping times",
     endpoint=period_endpoint("service", service), response=ServiceResponse,
+    needs=("reviews",),
+    missing=Text("No reviews are loaded for this shop: DSR, ratings and review aspects stay empty (the shipping "
+                 "panels need ship and delivery times in the orders). Load the platform's review export with "
+                 "junshi ingest.",
+                 "本店尚未导入评价：DSR、评分与评价方面为空（发货与物流面板需要订单中的发货、签收时间）。请用 junshi "
+                 "ingest 导入平台的评价导出文件。"),
     text={
         "dsr_trend": Text("DSR, 180-day rolling", "DSR 动态评分（近180天）"),
         "ratings": Text("Rating distribution", "评分分布"),
