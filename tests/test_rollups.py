@@ -20,6 +20,10 @@ from junshi import Shop, connect, rollup
 from junshi.cli.app import main
 from junshi.metrics import query
 from junshi.metrics.query import explain, kpi
+from junshi.risk.aftersale import CHECKS, abuse_risk
+from junshi.risk.graph import fingerprint_edges
+from junshi.risk.score import _bursts, _ip_buyers
+from junshi.warehouse import writable
 
 METRICS = ["uv", "pv", "paid_buyers", "paid_orders", "sales", "payment_conversion_rate", "spend_per_buyer"]
 BUYER_METRICS = ["paid_buyers", "paid_orders", "sales", "new_buyers", "returning_buyers", "returning_buyer_share"]
@@ -31,6 +35,7 @@ SESSIONS = [f"s{i}" for i in range(6)]
 # a visit starts at a fixed time (some late in the evening: it crosses midnight) and lasts under 3 hours
 START = {s: DAY0 + dt.timedelta(days=i % 4, hours=(9, 23, 14, 22, 0, 23)[i]) for i, s in enumerate(SESSIONS)}
 OPT = st.one_of(st.none(), st.sampled_from(["a", "b"]))
+PRINT = st.one_of(st.none(), st.sampled_from(["x", "y"]))  # an order's address, device or IP
 
 EVENT = st.fixed_dictionaries({
     "event_id": st.sampled_from([f"e{i}" for i in range(16)]), "session_id": st.sampled_from(SESSIONS),
@@ -47,7 +52,12 @@ ORDER = st.fixed_dictionaries({
     "customer_id": st.one_of(st.none(), st.sampled_from(["c0", "c1"])), "visitor_id": st.one_of(st.none(),
                                                                                                  st.just("v1")),
     "day": st.integers(0, 3), "paid": st.booleans(), "pay_amount": st.integers(0, 500), "source": OPT,
-    "device": OPT, "region": OPT,
+    "device": OPT, "region": OPT, "address_hash": PRINT, "device_hash": PRINT, "ip_hash": PRINT,
+})
+REVIEW = st.fixed_dictionaries({
+    "review_id": st.sampled_from([f"r{i}" for i in range(6)]), "order_id": st.sampled_from([f"o{i}" for i in range(8)]),
+    "customer_id": st.one_of(st.none(), st.sampled_from(["c0", "c1"])), "day": st.integers(0, 3),
+    "rating": st.one_of(st.none(), st.integers(1, 5)),
 })
 ITEM = st.fixed_dictionaries({
     "order_id": st.sampled_from([f"o{i}" for i in range(8)]), "line_no": st.integers(1, 2),
@@ -60,6 +70,7 @@ LOAD = st.one_of(
     st.tuples(st.just("events"), st.lists(EVENT, min_size=1, max_size=8, unique_by=lambda r: r["event_id"])),
     st.tuples(st.just("sessions"), st.lists(SESSION, min_size=1, max_size=4, unique_by=lambda r: r["session_id"])),
     st.tuples(st.just("orders"), st.lists(ORDER, min_size=1, max_size=5, unique_by=lambda r: r["order_id"])),
+    st.tuples(st.just("reviews"), st.lists(REVIEW, min_size=1, max_size=4, unique_by=lambda r: r["review_id"])),
 )
 
 
@@ -74,6 +85,9 @@ def _rows(table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             out.append(r | {"started_at": START[r["session_id"]]})
         elif table == "order_items":
             out.append(r)
+        elif table == "reviews":
+            out.append({k: v for k, v in r.items() if k != "day"}
+                       | {"created_at": DAY0 + dt.timedelta(days=r["day"], hours=21)})
         else:
             at = DAY0 + dt.timedelta(days=r["day"], hours=20)
             paid = {"paid_at": at} if r["paid"] else {}
@@ -112,6 +126,11 @@ def _content(shop: Shop) -> set[tuple[Any, ...]]:
             decoded = (frozenset(names[(kind, n)] for n in BitMap.deserialize(blob))
                        for kind, blob in zip(kinds, sets, strict=True))
             out.add((table, *plain, *decoded))
+    for table, cols in (("rollup_prints", "kind, value, customer_id, first_at, hub"),
+                        ("rollup_placed", "date, days, product_id, lines"),
+                        ("rollup_repeat", "source, level, id, rows")):
+        out |= {(table, *r) for r in con.execute(f"SELECT {cols} FROM {table} WHERE shop_id = ?",
+                                                 [shop.shop_id]).fetchall()}
     out |= {("rollup_first_paid", *r) for r in con.execute(
         "SELECT id, first_day FROM rollup_first_paid WHERE shop_id = ?", [shop.shop_id]).fetchall()}
     return out
@@ -126,6 +145,20 @@ def _rebuilt(shop: Shop) -> set[tuple[Any, ...]]:
         return _content(shop)
     finally:
         con.execute("ROLLBACK")
+
+
+def _risk_reads(shop: Shop) -> list[Any]:
+    """What the 风控 page reads of the rollups (or, where they are not built, of the raw rows): the fingerprint
+    graph, the bursts and the IPs' buyers up to two days, and each payment or after-sale check's suspects."""
+    wh, out = writable(shop.warehouse), list[Any]()
+    for end in (DAY0.date() + dt.timedelta(days=1), DAY0.date() + dt.timedelta(days=3)):
+        edges = fingerprint_edges(wh, shop.shop_id, end)
+        out.append(sorted((u, v, sorted(k)) for u, v, k in edges.itertuples(index=False)))
+        out.append(sorted(_bursts(wh, shop.shop_id, DAY0.date(), end).itertuples(index=False)))
+        out.append(_ip_buyers(wh, shop.shop_id, end, pd.Series(["x", "y"])))
+        out += [[r.as_dict("en") for r in abuse_risk(wh, shop.shop_id, check, DAY0.date(), end, suspects_only=True)]
+                for check in CHECKS]
+    return out
 
 
 def _frames(shop: Shop, monkeypatch: pytest.MonkeyPatch, metrics: list[str] = METRICS,
@@ -153,12 +186,17 @@ def test_rollups_equal_rebuild_and_raw(folder: Path, loads: list[tuple[str, list
     full rebuild; uv, pv, buyers, orders, sales and their ratios from rollups equal those from raw rows, and so
     do new and returning buyers (each buyer's first paid day kept by the refresh), product viewers,
     add-to-cart visitors, buyers, orders, sales and units by product, and the same by product and cell; visitors,
-    visits, bounces and second clicks by landing page."""
+    visits, bounces and second clicks by landing page; the fingerprints, placed lines and repeat buyers the 风控
+    page reads give the graph, bursts, IPs' buyers and after-sale suspects of the raw rows."""
     db = folder / f"p{len(list(folder.iterdir()))}.duckdb"
     with connect(db, shop="p") as shop:
         for table, rows in loads:
             _load(shop, folder, table, _rows(table, rows))
             assert _content(shop) == _rebuilt(shop)
+        stored = _risk_reads(shop)
+        with monkeypatch.context() as m:
+            m.setattr(rollup, "built", lambda *_: False)
+            assert stored == _risk_reads(shop)
         for kw in ({"start": "2026-06-01", "end": "2026-06-05"}, {"by": "day,source"},
                    {"by": "week,region", "filters": {"device": "a"}}):
             fast, raw = _frames(shop, monkeypatch, **kw)

@@ -87,8 +87,15 @@ _ZERO = ibis.literal(0, type="decimal(18, 2)")
 """Amounts stay decimal until summed (exact sums), as the money columns are."""
 
 
-def _payments(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date) -> ibis.Table:
+def _kept(t: ibis.Table, column: str, keys: ibis.Table | None) -> ibis.Table:
+    """``t`` with only the rows whose ``column`` is one of ``keys.id`` (None: every row)."""
+    return t if keys is None else t.semi_join(keys, t[column] == keys.id)
+
+
+def _payments(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date, buyers: ibis.Table | None = None,
+              addresses: ibis.Table | None = None) -> ibis.Table:
     o = _window(wh.table("orders", shop_id), "created_at", start, end)
+    o = _kept(_kept(o, "customer_id", buyers), "address_hash", addresses)
     o = o.filter(~o.is_presale.fill_null(False))
     closed = o.cancelled_at.notnull() | (o.created_at < dt.datetime.combine(end, dt.time()))
     flagged = o.paid_at.isnull() & closed
@@ -96,8 +103,10 @@ def _payments(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date) -> 
                     amount=ibis.ifelse(flagged, o.pay_amount.fill_null(_ZERO), _ZERO))
 
 
-def _refunds(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date) -> ibis.Table:
+def _refunds(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date, buyers: ibis.Table | None = None,
+             addresses: ibis.Table | None = None) -> ibis.Table:
     o = _window(wh.table("orders", shop_id), "paid_at", start, end)
+    o = _kept(_kept(o, "customer_id", buyers), "address_hash", addresses)
     r = wh.table("refunds", shop_id)
     per = r.group_by(_oid=r.order_id).aggregate(_refunded=r.amount.sum())
     j = o.left_join(per, o.order_id == per._oid)
@@ -105,10 +114,13 @@ def _refunds(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date) -> i
                     amount=j._refunded.fill_null(_ZERO))
 
 
-def _reviewers(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date) -> ibis.Table:
+def _reviewers(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date, buyers: ibis.Table | None = None,
+               addresses: ibis.Table | None = None) -> ibis.Table:
+    """The rated reviews of the days (``addresses``: the address of the others' orders left out, as no address)."""
     rv = _window(wh.table("reviews", shop_id), "created_at", start, end)
-    rv = rv.filter(rv.rating.notnull())
-    o = wh.table("orders", shop_id).select("order_id", "address_hash", "delivered_at")
+    rv = _kept(rv.filter(rv.rating.notnull()), "customer_id", buyers)
+    o = _kept(wh.table("orders", shop_id).select("order_id", "address_hash", "delivered_at"), "address_hash",
+              addresses)
     j = rv.left_join(o, rv.order_id == o.order_id)
     quick = (j.created_at.epoch_seconds() - j.delivered_at.epoch_seconds()) <= QUICK_DAYS * 86400
     hit = (j.rating <= NEGATIVE) & quick.fill_null(False)
@@ -116,6 +128,10 @@ def _reviewers(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date) ->
 
 
 _ROWS = {"payments": _payments, "refunds": _refunds, "reviewers": _reviewers}
+
+
+_SOURCE: dict[Check, str] = {"payments": "orders", "refunds": "orders", "reviewers": "reviews"}
+"""The rows each check counts, as ``rollup_repeat`` keeps their buyers and addresses with many of them."""
 
 
 def _per(rows: ibis.Table, key: str, least: int) -> ibis.Table:
@@ -128,34 +144,51 @@ def _per(rows: ibis.Table, key: str, least: int) -> ibis.Table:
     return per.filter(per.total >= least) if least > 1 else per
 
 
-def _queries(wh: BaseWarehouse, shop_id: str, check: Check, start: dt.date, end: dt.date, least: int
-             ) -> dict[str, ibis.Table]:
-    """The check's rows counted (``all``: hits and rows) and aggregated per buyer and per address."""
-    rows = _ROWS[check](wh, shop_id, start, end)
-    rows = rows.mutate(hit=rows.hit.fill_null(False))
-    return {"all": rows.aggregate(hits=rows.hit.sum().cast("int64"), n=rows.count()),
-            "buyer": _per(rows, "buyer", least), "address": _per(rows, "address", least)}
+def _queries(wh: BaseWarehouse, shop_id: str, check: Check, start: dt.date, end: dt.date, least: int,
+             stored: bool = False) -> dict[str, ibis.Table]:
+    """The check's rows counted (``all``: hits and rows) and aggregated per buyer and per address. ``stored``, when
+    ``least`` is as many rows or more as ``rollup_repeat`` keeps: only the rows of the buyers and addresses it
+    keeps (those with that many rows in the whole history, the only ones that can have them in the period) are
+    read for each level."""
+    from junshi.rollup.risk import REPEAT_ROWS
+    from junshi.rollup.tables import REPEAT
+
+    def rows(level: Level | None = None) -> ibis.Table:
+        keys = None
+        if level is not None and stored and least >= REPEAT_ROWS:
+            t = wh.backend_table(REPEAT.name)
+            keys = t.filter(t.shop_id == shop_id, t.source == _SOURCE[check], t.level == level).select("id")
+        got = _ROWS[check](wh, shop_id, start, end, **{"buyers" if level == "buyer" else "addresses": keys})
+        return got.mutate(hit=got.hit.fill_null(False))
+
+    every = rows()
+    return {"all": every.aggregate(hits=every.hit.sum().cast("int64"), n=every.count()),
+            "buyer": _per(rows("buyer"), "buyer", least), "address": _per(rows("address"), "address", least)}
 
 
 _SQL: dict[tuple[object, ...], dict[str, str]] = {}
-"""Per warehouse, shop, check and least rows: the queries' SQL compiled for the metric layer's sentinel days."""
+"""Per warehouse, shop, check, least rows and rollups read: the queries' SQL compiled for the metric layer's
+sentinel days."""
 
 
 def _aggregates(wh: BaseWarehouse, shop_id: str, check: Check, start: dt.date, end: dt.date, least: int
                 ) -> dict[str, pd.DataFrame]:
     """The :func:`_queries` run; on a DuckDB warehouse compiled by Ibis once per process and check and given the
-    days in the SQL (as the metric layer's plans are: ``junshi.metrics.query.dated_sql``)."""
+    days in the SQL (as the metric layer's plans are: ``junshi.metrics.query.dated_sql``), reading
+    ``rollup_repeat`` when the shop's rollups are built."""
+    from junshi import rollup
     from junshi.metrics.query import SENTINEL_END, SENTINEL_START, dated_sql
 
     if not isinstance(wh, Writable) or wh.engine != "duckdb" or wh.clean:
         return {k: wh.execute(q) for k, q in _queries(wh, shop_id, check, start, end, least).items()}
-    key = (wh.url, shop_id, check, least)
+    stored = rollup.built(wh.con, shop_id)
+    key = (wh.url, shop_id, check, least, stored)
     if key not in _SQL:
-        shape = _queries(wh, shop_id, check, SENTINEL_START, SENTINEL_END, least)
+        shape = _queries(wh, shop_id, check, SENTINEL_START, SENTINEL_END, least, stored)
         _SQL[key] = {k: str(ibis.to_sql(q, dialect="duckdb")) for k, q in shape.items()}
     sql = {k: dated_sql(template, start, end) for k, template in _SQL[key].items()}
     if any(s is None for s in sql.values()):  # a date the shape does not explain: compiled for these days
-        return {k: wh.execute(q) for k, q in _queries(wh, shop_id, check, start, end, least).items()}
+        return {k: wh.execute(q) for k, q in _queries(wh, shop_id, check, start, end, least, stored).items()}
     return {k: wh.con.execute(s).df() for k, s in sql.items() if s is not None}
 
 

@@ -37,17 +37,20 @@ def fingerprint_edges(wh: Writable, shop_id: str, end: dt.date) -> pd.DataFrame:
     """The graph of the buyers (``customer_id``) of every order placed up to ``end``: one row (u < v, kinds) per
     pair of buyers linked by a shared address or device. Each shared value is a star whose hub is its first buyer
     (the first to order with it), so components and kinds come without n^2 edges for big groups; built in DuckDB,
-    which returns the linked pairs only."""
-    shared = " UNION ALL ".join(
-        f"SELECT '{k}' AS kind, {k} AS value, customer_id, min(created_at) AS first FROM orders "
-        f"WHERE shop_id = $shop AND created_at < $hi AND customer_id IS NOT NULL AND {k} IS NOT NULL GROUP BY 1, 2, 3"
-        for k in LINKING)
+    which returns the linked pairs only. A shop with rollups reads its stored fingerprints (``rollup_prints``:
+    those first used by ``end``), else every order up to ``end``."""
+    from junshi import rollup
+    from junshi.rollup.risk import prints_sql
+    from junshi.rollup.tables import PRINTS
+
+    kinds = ", ".join(f"'{k}'" for k in LINKING)
+    stored = rollup.built(wh.con, shop_id)
+    star = (f"SELECT kind, customer_id, hub FROM {PRINTS.name} WHERE shop_id = $shop AND hub IS NOT NULL "
+            f"AND kind IN ({kinds}) AND first_at < $hi" if stored
+            else prints_sql(lambda _: "created_at < $hi", LINKING))
     return wh.con.execute(f"""
-        WITH p AS ({shared}),
-             star AS (SELECT kind, customer_id, first_value(customer_id) OVER (PARTITION BY kind, value
-                                                                        ORDER BY first, customer_id) AS hub FROM p)
         SELECT least(hub, customer_id) AS u, greatest(hub, customer_id) AS v, list(DISTINCT kind) AS kinds
-        FROM star WHERE customer_id <> hub GROUP BY 1, 2""",
+        FROM ({star}) WHERE hub IS NOT NULL GROUP BY 1, 2""",
         {"shop": shop_id, "hi": end + dt.timedelta(days=1)}).df()
 
 

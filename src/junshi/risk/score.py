@@ -64,22 +64,32 @@ class OrderRisk:
 
 
 def _orders(wh: Writable, shop_id: str, start: dt.date, end: dt.date,
-            only: tuple[list[str], list[str]] | None = None) -> pd.DataFrame:
-    """The orders placed from ``start`` to ``end`` (``only``: those of these buyers or with these ids) with the
-    account's registration and the buyer's first order (over every order up to ``end``)."""
-    buyers, ids = only or ([], [])
+            only: tuple[list[str], list[str], float] | None = None) -> pd.DataFrame:
+    """The orders placed from ``start`` to ``end`` with the account's registration and the buyer's first order
+    (over every order up to ``end``). ``only`` (ring buyers, burst order ids, threshold): those of these buyers or
+    with these ids that could reach the threshold with every signal not read yet (the visit's views, a new
+    account only for a first order of an account registered about 0.5-30 days before, the review)."""
+    buyers, ids, threshold = only or ([], [], 0.0)
     return wh.con.execute("""
-        SELECT o.order_id, o.customer_id, o.created_at, o.pay_amount, o.session_id, o.ip_hash, c.registered_at,
-               f.first_order_at
-        FROM orders o LEFT JOIN customers c ON c.shop_id = o.shop_id AND c.customer_id = o.customer_id
-        LEFT JOIN (SELECT customer_id, min(created_at) AS first_order_at FROM orders
-                   WHERE shop_id = $shop AND created_at < $hi AND customer_id IS NOT NULL GROUP BY 1) f
-               ON f.customer_id = o.customer_id
-        WHERE o.shop_id = $shop AND o.created_at >= $lo AND o.created_at < $hi
-        AND ($all OR o.customer_id IN (SELECT unnest($buyers::VARCHAR[]))
-             OR o.order_id IN (SELECT unnest($ids::VARCHAR[])))
-        ORDER BY o.order_id""", {"shop": shop_id, "lo": start, "hi": end + dt.timedelta(days=1), "all": only is None,
-                                 "buyers": buyers, "ids": ids}).df()
+        WITH o AS (SELECT order_id, customer_id, created_at, pay_amount, session_id, ip_hash FROM orders
+                   WHERE shop_id = $shop AND created_at >= $lo AND created_at < $hi
+                   AND ($all OR customer_id IN (SELECT unnest($buyers::VARCHAR[]))
+                        OR order_id IN (SELECT unnest($ids::VARCHAR[])))),
+             f AS (SELECT customer_id, min(created_at) AS first_order_at FROM orders
+                   WHERE shop_id = $shop AND created_at < $hi AND customer_id IN (SELECT customer_id FROM o)
+                   GROUP BY 1),
+             s AS (SELECT o.*, c.registered_at, f.first_order_at FROM o
+                   LEFT JOIN customers c ON c.shop_id = $shop AND c.customer_id = o.customer_id
+                   LEFT JOIN f ON f.customer_id = o.customer_id)
+        SELECT * FROM s WHERE $all
+        OR (customer_id IN (SELECT unnest($buyers::VARCHAR[])))::INT * $ring
+           + (order_id IN (SELECT unnest($ids::VARCHAR[])))::INT * $burst + $later
+           + coalesce(created_at = first_order_at AND (epoch(created_at) - epoch(registered_at)) / 86400
+                      BETWEEN 0.5 - 1e-6 AND 30 + 1e-6, FALSE)::INT * $new >= $threshold - 1e-9
+        ORDER BY order_id""", {"shop": shop_id, "lo": start, "hi": end + dt.timedelta(days=1), "all": only is None,
+                               "buyers": buyers, "ids": ids, "ring": WEIGHTS["ring"], "burst": WEIGHTS["burst"],
+                               "later": _LATER - WEIGHTS["new_account"], "new": WEIGHTS["new_account"],
+                               "threshold": threshold}).df()
 
 
 def placed_per_day(wh: Writable, shop_id: str, start: dt.date, end: dt.date) -> dict[dt.date, int]:
@@ -116,20 +126,36 @@ def _views(wh: Writable, shop_id: str, orders: pd.DataFrame) -> pd.Series:
 
 def _bursts(wh: Writable, shop_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
     """(order_id, product_id, n, usual) for orders of a product on a day far above its usual day (an order with
-    two such products: its first line's)."""
-    return wh.con.execute("""
-        WITH lines AS (SELECT i.order_id, i.line_no, i.product_id, CAST(o.created_at AS DATE) AS day
-                       FROM order_items i JOIN orders o ON o.shop_id = i.shop_id AND o.order_id = i.order_id
-                       WHERE i.shop_id = $shop AND o.created_at >= $lo AND o.created_at < $hi
-                       AND i.product_id IS NOT NULL),
-             per AS (SELECT product_id, day, count(*) AS n FROM lines GROUP BY ALL),
+    two such products: its first line's). A shop with rollups reads the products' daily lines from
+    ``rollup_placed`` and only the lines of the days and products found hot, else every line of the days."""
+    from junshi import rollup
+    from junshi.rollup.build import _within
+    from junshi.rollup.risk import placed_lines_sql
+    from junshi.rollup.tables import PLACED
+
+    params = {"shop": shop_id, "lo": start - dt.timedelta(days=28), "hi": end + dt.timedelta(days=1),
+              "factor": BURST_FACTOR}
+    lines = placed_lines_sql("o.created_at >= $lo AND o.created_at < $hi")
+    stored = rollup.built(wh.con, shop_id)
+    per = (f"SELECT product_id, date AS day, lines AS n FROM {PLACED.name} WHERE shop_id = $shop AND date >= $lo "
+           "AND date < $hi" if stored else "SELECT product_id, day, count(*) AS n FROM lines GROUP BY ALL")
+    hot = f"""per AS ({per}),
              hot AS (SELECT product_id, day, n, usual FROM per
                      JOIN (SELECT product_id, median(n) AS usual FROM per GROUP BY 1) USING (product_id)
-                     WHERE n >= $factor * usual + 5)
+                     WHERE n >= $factor * usual + 5)"""
+    if stored:  # the hot days and products first, then only their lines
+        days, products = wh.con.execute(f"WITH {hot} SELECT list(DISTINCT day ORDER BY day), list(DISTINCT product_id) "
+                                        "FROM hot", params).fetchall()[0]
+        lines = "FALSE"
+        if days:
+            params["products"] = products
+            lines = f"{_within('o.created_at', days)} AND i.product_id IN (SELECT unnest($products))"
+        lines = placed_lines_sql(lines)
+    return wh.con.execute(f"""
+        WITH lines AS ({lines}), {hot}
         SELECT DISTINCT ON (order_id) l.order_id, l.product_id, h.n, h.usual
         FROM lines l JOIN hot h USING (product_id, day) ORDER BY l.order_id, l.line_no, l.product_id""",
-        {"shop": shop_id, "lo": start - dt.timedelta(days=28), "hi": end + dt.timedelta(days=1),
-         "factor": BURST_FACTOR}).df()
+        params).df()
 
 
 def _reviews(wh: Writable, shop_id: str, end: dt.date) -> pd.DataFrame:
@@ -155,11 +181,16 @@ def _quick_five_stars(wh: Writable, shop_id: str, end: dt.date, order_ids: pd.Se
 
 
 def _ip_buyers(wh: Writable, shop_id: str, end: dt.date, ips: pd.Series) -> dict[str, int]:
-    """Buyers per IP (every order up to ``end``), for the given IPs."""
-    rows = wh.con.execute("""
-        SELECT ip_hash, count(DISTINCT customer_id) FROM orders WHERE shop_id = ? AND created_at < ?
-        AND customer_id IS NOT NULL AND ip_hash IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1""",
-        [shop_id, end + dt.timedelta(days=1), ips.dropna().unique().tolist()]).fetchall()
+    """Buyers per IP (every order up to ``end``; a shop with rollups: its stored fingerprints), for the given IPs."""
+    from junshi import rollup
+    from junshi.rollup.risk import prints_sql
+    from junshi.rollup.tables import PRINTS
+
+    prints = (f"SELECT * FROM {PRINTS.name} WHERE shop_id = $shop AND kind = 'ip_hash' AND first_at < $hi"
+              if rollup.built(wh.con, shop_id) else prints_sql(lambda _: "created_at < $hi", ("ip_hash",)))
+    rows = wh.con.execute(f"SELECT value, count(*) FROM ({prints}) WHERE value IN (SELECT unnest($ips::VARCHAR[])) "
+                          "GROUP BY 1", {"shop": shop_id, "hi": end + dt.timedelta(days=1),
+                                         "ips": ips.dropna().unique().tolist()}).fetchall()
     return {str(ip): int(n) for ip, n in rows}
 
 
@@ -185,7 +216,8 @@ def score_frame(wh: Writable, shop_id: str, start: dt.date, end: dt.date, thresh
     ring_of = {b: c for c in rings for b in c.buyers}
     bursts = _bursts(wh, shop_id, start, end)
     some = not every and threshold - 1e-9 > _LATER  # an order with neither cannot reach the threshold
-    orders = _orders(wh, shop_id, start, end, (list(ring_of), bursts["order_id"].tolist()) if some else None)
+    orders = _orders(wh, shop_id, start, end, (list(ring_of), bursts["order_id"].tolist(), threshold) if some
+                     else None)
     orders["day"] = orders["created_at"].dt.date
     comp = orders["customer_id"].map(ring_of)
     orders["component"] = comp.map(lambda c: c.id, na_action="ignore").astype("Int64")

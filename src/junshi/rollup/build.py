@@ -23,7 +23,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from junshi.rollup import bitmaps
+from junshi.rollup import bitmaps, risk
 from junshi.rollup.tables import (
     BUYER_DIMS,
     CELL_DIMS,
@@ -32,8 +32,11 @@ from junshi.rollup.tables import (
     LANDING,
     MARKS,
     PAID,
+    PLACED,
+    PRINTS,
     PRODUCT_CELLS,
     PRODUCTS,
+    REPEAT,
     ROLLUPS,
     STATE,
     TABLES,
@@ -86,6 +89,13 @@ INPUTS: dict[str, _Input] = {
                           (PRODUCTS.name, PRODUCT_CELLS.name), source=_PAID_LINES, shop="i.shop_id"),
     "session_pages": _Input("sessions", "started_at", "TRUE", "session_id, visitor_id, started_at, landing_page",
                             (LANDING.name,)),
+    "placed_orders": _Input("orders", "created_at", "TRUE",
+                            "order_id, created_at, customer_id, address_hash, device_hash, ip_hash",
+                            (PRINTS.name, PLACED.name, REPEAT.name)),
+    "placed_lines": _Input("order_items", "o.created_at", "TRUE", "i.order_id, i.line_no, i.product_id",
+                           (PLACED.name,), source=_PAID_LINES, shop="i.shop_id"),
+    "rated_reviews": _Input("reviews", "created_at", "rating IS NOT NULL", "review_id, order_id, customer_id",
+                            (REPEAT.name,)),
 }
 """The inputs by name (``rollup_marks.input``)."""
 
@@ -195,7 +205,10 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
                 recompute = {PRODUCTS.name: _recompute_products, PRODUCT_CELLS.name: _recompute_product_cells,
                              LANDING.name: _recompute_landing}.get(table.name, _recompute)
                 for chunk in _chunks(sorted(dirty[table.name])):  # memory bounded by a chunk's rows, not the shop's
-                    recompute(con, shop_id, table.name, chunk)
+                    if table.name in risk.RECOMPUTE:
+                        risk.RECOMPUTE[table.name](con, shop_id, chunk)
+                    else:
+                        recompute(con, shop_id, table.name, chunk)
                 report.days[table.name] = sorted(dirty[table.name])
     con.execute(f"DELETE FROM {STATE.name} WHERE shop_id = ?", [shop_id])
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # a new stamp: plans cached for the old data expire
@@ -266,9 +279,14 @@ def _memory_bound(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def _upgrade(con: duckdb.DuckDBPyConnection, shop_id: str, tables: set[str], dirty: dict[str, set[dt.date]]) -> None:
-    """Mark every day of the shop dirty in the rollup ``tables`` just created (first paid days: computed anew)."""
+    """Mark every day of the shop dirty in the rollup ``tables`` just created (first paid days: computed anew): the
+    days of the marks, and every day of the inputs the new tables read (an input new with them has no marks yet)."""
     days = {r[0] for r in con.execute(f"SELECT DISTINCT date FROM {MARKS.name} WHERE shop_id = ?",
                                       [shop_id]).fetchall()}
+    for spec in INPUTS.values():
+        if tables & set(spec.feeds):
+            days |= {r[0] for r in con.execute(f"SELECT DISTINCT {spec.day} FROM {spec.source or spec.table} "
+                                               f"WHERE {spec.shop} = ? AND {spec.where}", [shop_id]).fetchall()}
     if FIRST_PAID.name in tables:
         _retyped(dirty, _first_paid(con, shop_id, days))
     for table in tables - {FIRST_PAID.name}:

@@ -106,6 +106,39 @@ LANDING = Table(
         _c("visit_page_views", "BIGINT", "访问浏览量", "Page views of those visits (from the day before their start "
            "to the day after)"),
     ))
+PRINTS = Table(
+    "rollup_prints", "买家指纹",
+    "Per fingerprint (delivery address, device or IP of orders) and buyer: when the buyer first ordered with it, "
+    "and the value's hub (its first buyer): the fingerprint graph of any day is the rows first seen by then",
+    ("shop_id", "kind", "value", "customer_id"), (
+        SHOP_ID,
+        _c("kind", "VARCHAR", "指纹类别", "The orders' column: address_hash, device_hash or ip_hash", True),
+        _c("value", "VARCHAR", "指纹", "The fingerprint", True),
+        _c("customer_id", "VARCHAR", "买家", "The buyer", True),
+        _c("first_at", "TIMESTAMP", "首次下单时间", "The buyer's first order with the fingerprint", True),
+        _c("hub", "VARCHAR", "首个买家", "The fingerprint's first buyer (first order, then buyer id), on the rows of "
+           "the others: each such row links its buyer to the hub"),
+    ))
+PLACED = Table(
+    "rollup_placed", "下单商品日汇总", "Per day an order was placed and product: its order lines",
+    ("shop_id", "date", "product_id"), (
+        SHOP_ID,
+        _c("date", "DATE", "日期", "Shop-local day the orders were placed", True),
+        _c("days", "INTEGER", "统计天数", "Days the row covers (always 1)", True),
+        _c("product_id", "VARCHAR", "商品ID", "Product id", True),
+        _c("lines", "BIGINT", "订单行数", "Order lines of the product in orders placed that day"),
+    ))
+REPEAT = Table(
+    "rollup_repeat", "重复买家与地址",
+    "Buyers and delivery addresses with 3 or more orders (source orders), or 3 or more rated reviews (source "
+    "reviews; an address: of the reviewed orders): the only ones a payment or after-sale check can test",
+    ("shop_id", "source", "level", "id"), (
+        SHOP_ID,
+        _c("source", "VARCHAR", "来源", "orders or reviews", True),
+        _c("level", "VARCHAR", "层级", "buyer (customer_id) or address (address_hash)", True),
+        _c("id", "VARCHAR", "买家或地址", "The buyer or address", True),
+        _c("rows", "BIGINT", "行数", "Its orders or rated reviews", True),
+    ))
 FIRST_PAID = Table("rollup_first_paid", "首购日", "Per buyer: the first day they paid (new / returning)",
                    ("shop_id", "id"), (
     SHOP_ID,
@@ -133,5 +166,7 @@ STATE = Table("rollup_built", "汇总状态", "Shops whose rollups are built (al
     _c("built_at", "TIMESTAMP", "构建时间", "When the rollups were last refreshed (UTC)", True),
 ))
 
-ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, LANDING)}
-TABLES: tuple[Table, ...] = (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, LANDING, FIRST_PAID, IDS, MARKS, STATE)
+RISK: tuple[Table, ...] = (PRINTS, PLACED, REPEAT)
+"""What the 风控 page reads instead of every order (``junshi.rollup.risk``): refreshed as the rollups are."""
+ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, LANDING, *RISK)}
+TABLES: tuple[Table, ...] = (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, LANDING, *RISK, FIRST_PAID, IDS, MARKS, STATE)

@@ -103,6 +103,7 @@ def _fewer_accounts(wh: Warehouse, shop: str, n: int) -> None:
                             AND t.customer_id = m.old AND t.order_id IN
                               (SELECT order_id FROM sim_truth_fake_orders WHERE shop_id = ?)""", [shop, shop])
         con.unregister("_moves")
+        rollup.refresh(con, shop, ("orders", "reviews"))  # buyers moved: the rollups follow
 
 
 def _fingerprint(shop: str, kind: str, key: object) -> str:
@@ -198,7 +199,7 @@ def reshape_ring(db: str | os.PathLike[str], shop: str = "default", *, addresses
                            WHERE t.shop_id = ? AND t.customer_id = r.customer_id""", [shop])
             if browse:
                 _one_view_visits(wh, shop, fakes)
-                rollup.refresh(con, shop, ("events",))
+            rollup.refresh(con, shop, ("orders", "events") if browse else ("orders",))  # fingerprints moved
             con.unregister("_ring")
             con.unregister("_fakes")
     finally:
