@@ -64,28 +64,38 @@ class OrderRisk:
 
 
 def _orders(wh: Writable, shop_id: str, start: dt.date, end: dt.date,
-            only: tuple[list[str], list[str], float] | None = None) -> pd.DataFrame:
+            only: tuple[list[str], pd.DataFrame, float] | None = None) -> pd.DataFrame:
     """The orders placed from ``start`` to ``end`` with the account's registration and the buyer's first order
-    (over every order up to ``end``). ``only`` (ring buyers, burst order ids, threshold): those of these buyers or
-    with these ids that could reach the threshold with every signal not read yet (the visit's views, a new
-    account only for a first order of an account registered about 0.5-30 days before, the review)."""
-    buyers, ids, threshold = only or ([], [], 0.0)
-    return wh.con.execute("""
-        WITH o AS (SELECT order_id, customer_id, created_at, pay_amount, session_id, ip_hash FROM orders
-                   WHERE shop_id = $shop AND created_at >= $lo AND created_at < $hi
+    (over every order up to ``end``). ``only`` (ring buyers, bursts, threshold): those of these buyers or in
+    these bursts (``order_id``, ``day``) that could reach the threshold with every signal not read yet (the
+    visit's views, a new account only for a first order of an account registered about 0.5-30 days before, the
+    review); without ring buyers only the days of the bursts are read."""
+    from junshi.rollup.build import _within
+
+    buyers, bursts, threshold = only or ([], pd.DataFrame({"order_id": [], "day": []}), 0.0)
+    ids, days = bursts["order_id"].tolist(), sorted(set(bursts["day"]))
+    placed = f"created_at >= $lo AND created_at < $hi AND {_within('created_at', days) if days else 'FALSE'}"
+    if only is None or buyers:
+        placed = "created_at >= $lo AND created_at < $hi"
+    # the account's age is tested first, with a margin (what pandas computes decides), and the first order
+    # looked up only for the orders still in
+    bound = ("$all OR coalesce(customer_id IN (SELECT unnest($buyers::VARCHAR[])), FALSE)::INT * $ring "
+             "+ (order_id IN (SELECT unnest($ids::VARCHAR[])))::INT * $burst + $later "
+             "+ coalesce({new}, FALSE)::INT * $new >= $threshold - 1e-9")
+    young = "(epoch(created_at) - epoch(registered_at)) / 86400 BETWEEN 0.5 - 1e-6 AND 30 + 1e-6"
+    return wh.con.execute(f"""
+        WITH s AS MATERIALIZED (SELECT order_id, customer_id, created_at, pay_amount, session_id, ip_hash
+                   FROM orders WHERE shop_id = $shop AND {placed}
                    AND ($all OR customer_id IN (SELECT unnest($buyers::VARCHAR[]))
                         OR order_id IN (SELECT unnest($ids::VARCHAR[])))),
+             o AS (SELECT s.*, c.registered_at FROM s
+                   LEFT JOIN customers c ON c.shop_id = $shop AND c.customer_id = s.customer_id),
+             k AS (SELECT * FROM o WHERE {bound.format(new=young)}),
              f AS (SELECT customer_id, min(created_at) AS first_order_at FROM orders
-                   WHERE shop_id = $shop AND created_at < $hi AND customer_id IN (SELECT customer_id FROM o)
-                   GROUP BY 1),
-             s AS (SELECT o.*, c.registered_at, f.first_order_at FROM o
-                   LEFT JOIN customers c ON c.shop_id = $shop AND c.customer_id = o.customer_id
-                   LEFT JOIN f ON f.customer_id = o.customer_id)
-        SELECT * FROM s WHERE $all
-        OR (customer_id IN (SELECT unnest($buyers::VARCHAR[])))::INT * $ring
-           + (order_id IN (SELECT unnest($ids::VARCHAR[])))::INT * $burst + $later
-           + coalesce(created_at = first_order_at AND (epoch(created_at) - epoch(registered_at)) / 86400
-                      BETWEEN 0.5 - 1e-6 AND 30 + 1e-6, FALSE)::INT * $new >= $threshold - 1e-9
+                   WHERE shop_id = $shop AND created_at < $hi AND customer_id IN (SELECT customer_id FROM k)
+                   GROUP BY 1)
+        SELECT k.*, f.first_order_at FROM k LEFT JOIN f USING (customer_id)
+        WHERE {bound.format(new=f"created_at = first_order_at AND {young}")}
         ORDER BY order_id""", {"shop": shop_id, "lo": start, "hi": end + dt.timedelta(days=1), "all": only is None,
                                "buyers": buyers, "ids": ids, "ring": WEIGHTS["ring"], "burst": WEIGHTS["burst"],
                                "later": _LATER - WEIGHTS["new_account"], "new": WEIGHTS["new_account"],
@@ -125,8 +135,8 @@ def _views(wh: Writable, shop_id: str, orders: pd.DataFrame) -> pd.Series:
 
 
 def _bursts(wh: Writable, shop_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """(order_id, product_id, n, usual) for orders of a product on a day far above its usual day (an order with
-    two such products: its first line's). A shop with rollups reads the products' daily lines from
+    """(order_id, product_id, n, usual, day) for orders of a product on a day far above its usual day (an order
+    with two such products: its first line's). A shop with rollups reads the products' daily lines from
     ``rollup_placed`` and only the lines of the days and products found hot, else every line of the days."""
     from junshi import rollup
     from junshi.rollup.build import _within
@@ -153,7 +163,7 @@ def _bursts(wh: Writable, shop_id: str, start: dt.date, end: dt.date) -> pd.Data
         lines = placed_lines_sql(lines)
     return wh.con.execute(f"""
         WITH lines AS ({lines}), {hot}
-        SELECT DISTINCT ON (order_id) l.order_id, l.product_id, h.n, h.usual
+        SELECT DISTINCT ON (order_id) l.order_id, l.product_id, h.n, h.usual, l.day
         FROM lines l JOIN hot h USING (product_id, day) ORDER BY l.order_id, l.line_no, l.product_id""",
         params).df()
 
@@ -216,8 +226,7 @@ def score_frame(wh: Writable, shop_id: str, start: dt.date, end: dt.date, thresh
     ring_of = {b: c for c in rings for b in c.buyers}
     bursts = _bursts(wh, shop_id, start, end)
     some = not every and threshold - 1e-9 > _LATER  # an order with neither cannot reach the threshold
-    orders = _orders(wh, shop_id, start, end, (list(ring_of), bursts["order_id"].tolist(), threshold) if some
-                     else None)
+    orders = _orders(wh, shop_id, start, end, (list(ring_of), bursts, threshold) if some else None)
     orders["day"] = orders["created_at"].dt.date
     comp = orders["customer_id"].map(ring_of)
     orders["component"] = comp.map(lambda c: c.id, na_action="ignore").astype("Int64")
