@@ -136,7 +136,7 @@ def test_reviews_in_another_language_say_why_they_name_no_aspect(olist_shop) -> 
     years = Period(date(2016, 1, 1), date(2019, 12, 31))
     got = service(shop, years, "en")
     assert got.aspects == []
-    assert got.aspects_note == (f"{n} of the {n} review texts are not in Chinese and were not read (Junshi reads "
+    assert got.aspects_note == (f"{n:,} of the {n:,} review texts are not in Chinese and were not read (Junshi reads "
                                 "aspects in Chinese reviews).")
     zh = service(shop, years, "zh").aspects_note
-    assert zh == f"{n} 条评价内容中有 {n} 条不是中文，未读取（军师读中文评价的方面）。"
+    assert zh == f"{n:,} 条评价内容中有 {n:,} 条不是中文，未读取（军师读中文评价的方面）。"

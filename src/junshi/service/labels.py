@@ -67,9 +67,9 @@ def aspects_note(data: dict[str, Any], lang: Lang) -> str | None:
     not in Chinese (not read), and that the ones read name no aspect; None when there is nothing to say."""
     notes = []
     if data["reviews"] > data["read"]:
-        notes.append(LISTS["not_read"](lang, n=data["reviews"] - data["read"], total=data["reviews"]))
+        notes.append(LISTS["not_read"](lang, n=f"{data['reviews'] - data['read']:,}", total=f"{data['reviews']:,}"))
     if data["read"] and not data["aspects"]:
-        notes.append(LISTS["no_aspects"](lang, n=data["read"]))
+        notes.append(LISTS["no_aspects"](lang, n=f"{data['read']:,}"))
     return " ".join(notes) or None
 
 
