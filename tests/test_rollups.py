@@ -120,10 +120,12 @@ def _content(shop: Shop) -> set[tuple[Any, ...]]:
          "paid_orders, sales, units, paid_buyers, uv_set, paid_buyers_set"),
         ("rollup_landing", ["visitor"], "landing_page, uv, visits, bounced_visits, visits_with_pv, visit_page_views, "
          "uv_set"),
+        ("rollup_margins", ["visitor", "buyer"], "dimension, source, device, region, customer_type, uv, paid_buyers, "
+         "uv_set, paid_buyers_set"),
     ):
         for row in con.execute(f"SELECT date, {cols} FROM {table} WHERE shop_id = ?", [shop.shop_id]).fetchall():
             plain, sets = row[:len(row) - len(kinds)], row[len(row) - len(kinds):]
-            decoded = (frozenset(names[(kind, n)] for n in BitMap.deserialize(blob))
+            decoded = (None if blob is None else frozenset(names[(kind, n)] for n in BitMap.deserialize(blob))
                        for kind, blob in zip(kinds, sets, strict=True))
             out.add((table, *plain, *decoded))
     for table, cols in (("rollup_prints", "kind, value, customer_id, first_at, hub"),
@@ -198,14 +200,16 @@ def test_rollups_equal_rebuild_and_raw(folder: Path, loads: list[tuple[str, list
             m.setattr(rollup, "built", lambda *_: False)
             assert stored == _risk_reads(shop)
         for kw in ({"start": "2026-06-01", "end": "2026-06-05"}, {"by": "day,source"},
-                   {"by": "week,region", "filters": {"device": "a"}}):
+                   {"by": "week,region", "filters": {"device": "a"}}, {"by": "device"}, {"by": "day"},
+                   {"by": "day", "filters": {"region": ["a", "b"]}}):
             fast, raw = _frames(shop, monkeypatch, **kw)
             pd.testing.assert_frame_equal(fast, raw, check_dtype=False, obj=str(kw))
         for kw in ({"by": "day,customer_type"}, {"by": "source", "filters": {"customer_type": "new"}},
-                   {"start": "2026-06-02", "end": "2026-06-04"}):
+                   {"start": "2026-06-02", "end": "2026-06-04"}, {"by": "day"}, {"by": "customer_type"}):
             fast, raw = _frames(shop, monkeypatch, BUYER_METRICS, **kw)
             pd.testing.assert_frame_equal(fast, raw, check_dtype=False, obj=str(kw))
-        for kw in ({"by": "product"}, {"by": "day,product", "start": "2026-06-02", "end": "2026-06-04"}):
+        for kw in ({"by": "product"}, {"by": "day,product", "start": "2026-06-02", "end": "2026-06-04"},
+                   {"by": "day", "filters": {"product": ["p1", "p2"]}}):
             fast, raw = _frames(shop, monkeypatch, PRODUCT_METRICS, **kw)
             pd.testing.assert_frame_equal(fast, raw, check_dtype=False, obj=str(kw))
         for kw in ({"by": "product,source"}, {"by": "day,region", "filters": {"product": "p1", "device": "a"}},
@@ -240,7 +244,9 @@ def _load_hand_made(shop: Shop, tmp_path: Path) -> None:
 def test_exact_counts_over_days_and_cells(shop: Shop, tmp_path: Path) -> None:
     """The hand-made shop: uv over both days and both sources = |{v1, v2}| = 2 (daily figures would add to
     1 + 3 = 4); by source: a = |{v1}| = 1, b = |{v1, v2}| = 2; paid_buyers |{c0, c1}| = 2, sales 10 + 5 + 7 = 22,
-    spend_per_buyer 22 / 2 = 11.
+    spend_per_buyer 22 / 2 = 11. By day and source, read from the margins' stored counts: 1 June a |{v1}| = 1;
+    2 June a |{v1}| = 1, b |{v1, v2}| = 2 (uv) and a |{c0}| = 1, b |{c1}| = 1 (paid_buyers); by day the whole
+    shop: 1 June 1 visitor, 1 buyer; 2 June |{v1, v2}| = 2 visitors (not 1 + 2), |{c0, c1}| = 2 buyers.
     """
     _load_hand_made(shop, tmp_path)
     whole = kpi(shop.warehouse, shop.shop_id, METRICS, start="2026-06-01", end="2026-06-02").frame.iloc[0]
@@ -248,8 +254,14 @@ def test_exact_counts_over_days_and_cells(shop: Shop, tmp_path: Path) -> None:
     split = kpi(shop.warehouse, shop.shop_id, ["uv"], by="source", start="2026-06-01", end="2026-06-02").frame
     assert split.set_index("source").uv.to_dict() == {"a": 1, "b": 2}
     said = explain(shop.warehouse, shop.shop_id, ["uv", "sales"], by="source")
-    assert "-- uv: from rollup_visits (访客日汇总), fact rollup_visits (rollup)" in said
+    assert "-- uv: from rollup_margins (单维日汇总), fact rollup_margins (rollup)" in said
     assert "-- sales: from rollup_paid (支付日汇总), fact rollup_paid (rollup)" in said
+    daily = kpi(shop.warehouse, shop.shop_id, ["uv", "paid_buyers"], by="day,source").frame
+    assert [(str(r.day), r.source, r.uv, r.paid_buyers) for r in daily.itertuples()] == [
+        ("2026-06-01", "a", 1, 1), ("2026-06-02", "a", 1, 1), ("2026-06-02", "b", 2, 1)]
+    assert "SUM(" in explain(shop.warehouse, shop.shop_id, ["uv"], by="day,source")  # a stored count, no union
+    days = kpi(shop.warehouse, shop.shop_id, ["uv", "paid_buyers"], by="day").frame
+    assert [(r.uv, r.paid_buyers) for r in days.itertuples()] == [(1, 1), (2, 2)]
     by_hour = explain(shop.warehouse, shop.shop_id, ["uv"], by="hour")  # rollups have no hours
     assert "-- uv: from sessions (访问), fact visit_days (raw rows)" in by_hour
 
@@ -277,7 +289,7 @@ def test_new_and_returning_after_an_older_day_loads(shop: Shop, tmp_path: Path) 
     assert split.paid_buyers.to_dict() == {"new": 1, "returning": 1}
     assert split.sales.astype(float).to_dict() == {"new": 5.0, "returning": 7.0}
     said = explain(shop.warehouse, shop.shop_id, ["new_buyers"], by="customer_type")
-    assert "-- new_buyers: from rollup_paid (支付日汇总), fact rollup_paid (rollup)" in said
+    assert "-- new_buyers: from rollup_margins (单维日汇总), fact rollup_margins (rollup)" in said
     with shop.warehouse.transaction() as tx:  # a change that moves no first paid day: only its own day
         tx.execute("UPDATE orders SET pay_amount = 8 WHERE order_id = 'o3'")
         assert rollup.refresh(tx, shop.shop_id, ["orders"]).days["rollup_paid"] == [dt.date(2026, 6, 3)]
@@ -341,7 +353,8 @@ def test_a_refresh_reads_only_the_days_it_is_given(shop: Shop, tmp_path: Path) -
     with shop.warehouse.transaction() as tx:
         tx.execute("UPDATE orders SET pay_amount = pay_amount + 1")
         report = rollup.refresh(tx, shop.shop_id, ["orders"], [june[1]])
-        assert report.days == {t: [june[1]] for t in ("rollup_paid", "rollup_products", "rollup_product_cells")}
+        assert report.days == {t: [june[1]] for t in ("rollup_paid", "rollup_products", "rollup_product_cells",
+                                                        "rollup_margins")}
         assert sales() == {june[0]: 10, june[1]: 21}
         rollup.refresh(tx, shop.shop_id, ["orders"], [june[0]])
         assert sales() == {june[0]: 11, june[1]: 21}
@@ -385,7 +398,8 @@ def test_landing_rollup_exact_and_filled_for_an_older_warehouse(db_path: Path, t
 def test_clean_figures_read_visitors_from_rollups(shop: Shop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The hand-made shop without suspect order o3 (c1 pays 7 on 2 June, source b): sales by source over 1-2 June
     are a 10 + 5 = 15, b 0 and paying buyers a 1 (c0), b 0, from the raw orders; visitors (a: v1; b: v1, v2) still
-    come from the visitor rollup, which holds no order: the same frame as from raw rows alone."""
+    come from the rollups (the margins' visitor sets), which hold no order there: the same frame as from raw rows
+    alone."""
     _load_hand_made(shop, tmp_path)
     clean = Shop(shop.warehouse.without_suspects(["o3"]), shop.shop_id)
     asked = {"by": "source", "start": "2026-06-01", "end": "2026-06-02"}
@@ -395,5 +409,5 @@ def test_clean_figures_read_visitors_from_rollups(shop: Shop, tmp_path: Path, mo
     assert got.sales.to_dict() == {"a": 15, "b": 0} and got.paid_buyers.to_dict() == {"a": 1, "b": 0}
     assert got.uv.to_dict() == {"a": 1, "b": 2}
     said = explain(clean.warehouse, clean.shop_id, ["uv", "sales"], **asked)
-    assert "-- uv: from rollup_visits (访客日汇总), fact rollup_visits (rollup)" in said
+    assert "-- uv: from rollup_margins (单维日汇总), fact rollup_margins (rollup)" in said
     assert "-- sales: from orders (订单), fact orders_paid (raw rows)" in said

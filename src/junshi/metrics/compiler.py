@@ -493,7 +493,7 @@ def compile_query(ctx: Ctx, q: Query, has_data: Callable[[str], bool], has_value
     _drop_unsplittable_rolling(q, chosen, plan)
     if rollups:
         for mid, src in list(chosen.items()):
-            chosen[mid] = rollup_source(REGISTRY[mid], src, names, ctx.cleaned) or src
+            chosen[mid] = rollup_source(REGISTRY[mid], src, names, ctx.cleaned, q.by) or src
     whole, whole_parts = _whole_parts(ctx, q, plan, order, has_data, has_values, rollups)
     for mid in order:  # a derived metric is unavailable when one of its parts is
         metric = REGISTRY[mid]

@@ -19,7 +19,7 @@ import ibis.expr.datatypes as dt
 from junshi.metrics.facts import DAILY_TIMES, FACTS, PRODUCT, PRODUCT_DIMS, Ctx, Fact
 from junshi.metrics.model import Metric, Source, col
 from junshi.rollup.bitmaps import UNION_COUNT
-from junshi.rollup.tables import BUYER_DIMS, CELL_DIMS, LANDING, PAID, PRODUCT_CELLS, PRODUCTS, VISITS
+from junshi.rollup.tables import BUYER_DIMS, CELL_DIMS, LANDING, MARGINS, PAID, PRODUCT_CELLS, PRODUCTS, VISITS
 
 
 def _rollup(table: str) -> Any:
@@ -32,7 +32,7 @@ def _rollup(table: str) -> Any:
 
 ROLLUP_FACTS: dict[str, Fact] = {
     **{t.name: Fact(t.name, t.name, "day (rollup)", "日期（汇总）", _rollup(t.name), times=DAILY_TIMES)
-       for t in (VISITS, PAID, LANDING)},
+       for t in (VISITS, PAID, LANDING, MARGINS)},
     **{t.name: Fact(t.name, t.name, "day (rollup)", "日期（汇总）", _rollup(t.name), {"product": "product_id"},
                     (PRODUCT,), times=DAILY_TIMES) for t in (PRODUCTS, PRODUCT_CELLS)},
 }
@@ -90,13 +90,18 @@ ROLLUP_RULES = (
     "(each buyer's first paid day kept in rollup_first_paid); per shop x day x source x device x region; "
     "rollup_products: per day and product its viewers and add-to-cart visitors by event day and its paid order "
     "lines by payment day; rollup_landing: per day and landing page its visitors by page-view day and its visits "
-    "by start day with their page views) with the exact sets of visitors and buyers as Roaring bitmaps, so that a "
+    "by start day with their page views; rollup_margins: per day and value of one of source, device, region or "
+    "customer_type, or the whole shop, the union of the visitors and buyers of the cells with that value) with the "
+    "exact sets of visitors and buyers as Roaring bitmaps, so that a "
     "distinct count over several days or cells is the size of the union of their sets: the same figure as from "
     "the raw rows, never sampled or estimated. uv, pv, paid_buyers, paid_orders and sales (and the ratios made of "
     "them) are read from them when a query splits and filters only by source, device, region, day, week, month or "
-    "weekday (and the paid ones, with new_buyers and returning_buyers, also by customer_type); split by product, "
+    "weekday (and the paid ones, with new_buyers and returning_buyers, also by customer_type), the distinct counts "
+    "split or filtered by one of those at most from rollup_margins (split by day, a cell's stored count); split by "
+    "product, "
     "category, brand or product name, uv, cart_visitors, paid_buyers, paid_orders (by product only), sales and "
-    "units; the same but cart_visitors split by those and also by source, device, region or (paid ones) "
+    "units (split by day and product, a distinct count is the row's stored count); the same but cart_visitors "
+    "split by those and also by source, device, region or (paid ones) "
     "customer_type from rollup_product_cells (per day, product and cell: viewers by the visit's cell, paid lines "
     "by the order's cell and new or returning buyer); by landing page (or by day alone), uv, visits, bounced "
     "visits, visits with a page view and their page views (bounce and second-click rates), a visit's page views "
@@ -114,20 +119,55 @@ def union_count(sets: dt.Array[dt.Binary]) -> dt.Int64:
     """The number of distinct ids in the union of serialized Roaring bitmaps (``junshi.rollup.bitmaps``)."""
 
 
-def rollup_source(metric: Metric, src: Source, names: set[str], cleaned: frozenset[str] = frozenset()
-                  ) -> Source | None:
-    """The rollup source answering ``metric`` (read from ``src``) for a query by/filtered by ``names``; none for a
-    fact reading a table in ``cleaned`` (read without the suspect orders)."""
+MARGIN_ANSWERS: dict[str, tuple[str, tuple[str, ...], str | None]] = {
+    "uv": ("uv", CELL_DIMS, None),
+    "paid_buyers": ("paid_buyers", (*CELL_DIMS, *BUYER_DIMS), None),
+    "new_buyers": ("paid_buyers", BUYER_DIMS, "new"),
+    "returning_buyers": ("paid_buyers", BUYER_DIMS, "returning"),
+}
+"""Distinct counts of the visits and paid rollups the margins answer: metric -> (measure, the one dimension a
+query may split or filter by besides time, the customer_type the metric counts)."""
+
+
+def _margin(metric: str, names: set[str], by: tuple[str, ...]) -> Source | None:
+    """The margins' source of a distinct count split or filtered by at most one cell dimension: split by day (and
+    by that dimension, if any), a cell's stored count (one margin row per cell); else the union of one set per
+    value and day."""
+    if metric not in MARGIN_ANSWERS:
+        return None
+    measure, dims, kind = MARGIN_ANSWERS[metric]
+    split = names - set(DAILY_TIMES)
+    if len(split) > 1 or not split <= set(dims):
+        return None
+    dim = BUYER_DIMS[0] if kind else next(iter(split), None)
+
+    def where(t: Any) -> Any:
+        row = (t.dimension.isnull() if dim is None else t.dimension == dim) & t[measure].notnull()
+        return row & (t.customer_type == kind) if kind else row
+
+    if "day" in by and split <= set(by):
+        return Source(MARGINS.name, "sum", col(measure), where)
+    return Source(MARGINS.name, "union", col(f"{measure}_set"), where)
+
+
+def rollup_source(metric: Metric, src: Source, names: set[str], cleaned: frozenset[str] = frozenset(),
+                  by: tuple[str, ...] = ()) -> Source | None:
+    """The rollup source answering ``metric`` (read from ``src``) for a query split by ``by`` and split or filtered
+    by ``names``; none for a fact reading a table in ``cleaned`` (read without the suspect orders)."""
     if metric.rolling_days or cleaned & set(FACTS[src.fact].tables):
         return None
     for answers in (ANSWERS, LANDING_ANSWERS):
         answer = answers.get((metric.id, src.fact))
         if answer is not None and names <= {*CELLS[answer.fact], *DAILY_TIMES}:
-            return answer
+            return (answer.fact in (VISITS.name, PAID.name) and _margin(metric.id, names, by)) or answer
     key = (metric.id, src.fact, bool(src.when))
     answer = PRODUCT_ANSWERS.get(key) if names <= {*PRODUCT_DIMS, *DAILY_TIMES} else CELL_PRODUCT_ANSWERS.get(key)
     if answer is None or not names <= {*CELLS.get(answer.fact, PRODUCT_DIMS), *DAILY_TIMES}:
         return None
     if metric.id == "paid_orders" and names & ONE_ORDER:
         return None
+    split = names - set(DAILY_TIMES)
+    if answer.fact == PRODUCTS.name and answer.agg == "union" and "day" in by and split and split <= {
+            "product", "product_id"} & set(by):  # one product rollup row per cell: its stored count
+        return replace(answer, agg="sum", column=col(metric.id))
     return answer

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 import pyarrow as pa
+from pyroaring import BitMap
 
 from junshi.rollup import bitmaps, risk
 from junshi.rollup.tables import (
@@ -30,6 +31,7 @@ from junshi.rollup.tables import (
     FIRST_PAID,
     IDS,
     LANDING,
+    MARGINS,
     MARKS,
     PAID,
     PLACED,
@@ -198,12 +200,14 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
     # moves the landing rollup's visits of the day before and after it too
     if dirty.get(LANDING.name):
         dirty[LANDING.name] = {d + dt.timedelta(days=i) for d in dirty[LANDING.name] for i in (-1, 0, 1)}
+    dirty.setdefault(MARGINS.name, set()).update(*(dirty.get(t.name, ()) for t in (VISITS, PAID)))
     report = RefreshReport()
     with _memory_bound(con):
-        for table in ROLLUPS.values():
+        for table in ROLLUPS.values():  # in order: the margins after the cells they merge
             if dirty.get(table.name):
                 recompute = {PRODUCTS.name: _recompute_products, PRODUCT_CELLS.name: _recompute_product_cells,
-                             LANDING.name: _recompute_landing}.get(table.name, _recompute)
+                             LANDING.name: _recompute_landing, MARGINS.name: _recompute_margins
+                             }.get(table.name, _recompute)
                 for chunk in _chunks(sorted(dirty[table.name])):  # memory bounded by a chunk's rows, not the shop's
                     if table.name in risk.RECOMPUTE:
                         risk.RECOMPUTE[table.name](con, shop_id, chunk)
@@ -512,6 +516,37 @@ def _recompute_landing(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str
     select = {"shop_id": "$shop", "days": "1"}
     _insert(con, shop_id, rollup, rows, [select.get(c.name, c.name) for c in LANDING.columns], "WHERE date IS NOT NULL")
     _drop(con, "_rollup_members", "_rollup_n", "_rollup_pv", "_rollup_sessions")
+
+
+def _recompute_margins(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, days: list[dt.date]) -> None:
+    """Replace the margins of ``days`` (sorted): per day, for the whole shop and each value of each cell dimension,
+    the union of the visitor sets of the visits rollup's cells and of the buyer sets of the paid rollup's cells
+    with that value (merged in pyroaring: DuckDB has no bitmap type)."""
+    con.execute(f"DELETE FROM {rollup} WHERE shop_id = ? AND date IN ({_dates(days)})", [shop_id])
+    measures = ("uv", "paid_buyers")
+    merged: dict[tuple[dt.date, str | None, str | None], tuple[list[BitMap], list[BitMap]]] = {}
+    for m, (table, dims) in enumerate(((VISITS, CELL_DIMS), (PAID, (*CELL_DIMS, *BUYER_DIMS)))):
+        cells = con.execute(f"SELECT date, {', '.join(dims)}, {measures[m]}_set FROM {table.name} "
+                            f"WHERE shop_id = ? AND date IN ({_dates(days)})", [shop_id]).fetchall()
+        for date, *values, blob in cells:
+            ids = BitMap.deserialize(blob)
+            for dim, value in ((None, None), *zip(dims, values, strict=True)):
+                merged.setdefault((date, dim, value), ([], []))[m].append(ids)
+    if not merged:
+        return
+    names = ("date", "dimension", *CELL_DIMS, *BUYER_DIMS)
+    columns: dict[str, list[object]] = {name: [] for name in (*names, *measures, *(f"{m}_set" for m in measures))}
+    for (date, dim, value), parts in merged.items():
+        for name, cell in zip(names, (date, dim, *(value if d == dim else None for d in names[2:])), strict=True):
+            columns[name].append(cell)
+        for measure, sets in zip(measures, parts, strict=True):  # none: no visitor or buyer has the value (the
+            union = BitMap.union(*sets) if sets else BitMap()  # visits rollup's cells of page views alone have none)
+            columns[measure].append(len(union) or None)
+            columns[f"{measure}_set"].append(bitmaps.serialize(union) if union else None)
+    select = {"shop_id": "$shop", "days": "1"}
+    rows = pa.table({name: pa.array(values, pa.binary()) if name.endswith("_set") else values
+                     for name, values in columns.items()})
+    _insert(con, shop_id, rollup, rows, [select.get(c.name, c.name) for c in MARGINS.columns])
 
 
 def _insert(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, rows: pa.Table, select: list[str],

@@ -3,7 +3,8 @@
 A rollup row is one shop-local day (``days`` = 1) of one cell (source x device x region; in
 ``rollup_products`` one product, its category and brand looked up from the products table; in
 ``rollup_product_cells`` one product in one cell, as a diagnosis drilling into products reads; in
-``rollup_landing`` one landing page); its measure
+``rollup_landing`` one landing page; in ``rollup_margins`` one value of one cell dimension, or the whole shop,
+merged from the visits and paid rollups' cells); its measure
 columns carry metric ids as in ``daily_shop``/``daily_source``/``daily_product``, and ``*_set`` columns the
 cell's distinct visitors or buyers as serialized Roaring bitmaps of dense ids (``rollup_ids``).
 """
@@ -106,6 +107,25 @@ LANDING = Table(
         _c("visit_page_views", "BIGINT", "访问浏览量", "Page views of those visits (from the day before their start "
            "to the day after)"),
     ))
+MARGINS = Table(
+    "rollup_margins", "单维日汇总",
+    "Per day and one value of source, device, region or (buyers) customer_type, or the whole shop: its distinct "
+    "visitors and paying buyers, the union of the visits and paid rollups' cells of that value (empty where no "
+    "cell has it), so that a day's split by one dimension reads one stored count and several days' one set per "
+    "value", ("shop_id", "date", "dimension", "source", "device", "region", "customer_type"), (
+        SHOP_ID,
+        _c("date", "DATE", "日期", "Shop-local day", True),
+        _c("days", "INTEGER", "统计天数", "Days the row covers (always 1)", True),
+        _c("dimension", "VARCHAR", "维度", "The dimension the row is a value of (source, device, region, "
+           "customer_type); empty: the whole shop"),
+        *_CELL[3:],
+        _c("customer_type", "VARCHAR", "新老买家", "The row's value of its dimension (the other columns empty)"),
+        _c("uv", "BIGINT", "访客数", "Distinct visitors of the rollup_visits cells with that value (empty: none)"),
+        _c("uv_set", "BLOB", "访客集合", "Those visitors as a Roaring bitmap of dense ids"),
+        _c("paid_buyers", "BIGINT", "支付买家数", "Distinct buyers of the rollup_paid cells with that value (empty: "
+           "none)"),
+        _c("paid_buyers_set", "BLOB", "支付买家集合", "Those buyers as a Roaring bitmap of dense ids"),
+    ))
 PRINTS = Table(
     "rollup_prints", "买家指纹",
     "Per fingerprint (delivery address, device or IP of orders) and buyer: when the buyer first ordered with it, "
@@ -168,5 +188,6 @@ STATE = Table("rollup_built", "汇总状态", "Shops whose rollups are built (al
 
 RISK: tuple[Table, ...] = (PRINTS, PLACED, REPEAT)
 """What the 风控 page reads instead of every order (``junshi.rollup.risk``): refreshed as the rollups are."""
-ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, LANDING, *RISK)}
-TABLES: tuple[Table, ...] = (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, LANDING, *RISK, FIRST_PAID, IDS, MARKS, STATE)
+ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, LANDING, MARGINS, *RISK)}
+"""The rollup tables, in the order a refresh recomputes them (the margins after the cells they merge)."""
+TABLES: tuple[Table, ...] = (*ROLLUPS.values(), FIRST_PAID, IDS, MARKS, STATE)
