@@ -226,8 +226,7 @@ class AlertEngine:
             if lo <= start and hi >= end:
                 return cached
         by = ["day"] if level == "shop" else ["day", level]
-        extra = ["order_conversion_rate"] if level == "product" else []
-        frame = kpi_frame(self.shop, [*self._metrics(level), *extra], by, start=start, end=end)
+        frame = kpi_frame(self.shop, list(self._metrics(level)), by, start=start, end=end)
         self._history[level] = (start, end, frame)
         self._matrices = {k: v for k, v in self._matrices.items() if k[0] != level}
         return frame
@@ -426,12 +425,12 @@ class AlertEngine:
         presale = set(products[products["is_presale"].eq(True)]["product_id"].astype(str))
         if not presale:
             return []
-        try:
-            f = self.history("product", day - timedelta(weeks=self.settings.anomaly.weeks), day)
+        try:  # the day's presale products alone: order conversion reads the order lines (no rollup holds them)
+            f = kpi_frame(self.shop, ["uv", "payment_conversion_rate", "order_conversion_rate"], ["product"],
+                          start=day, end=day, filters={"product": sorted(presale)})
         except JunshiError:
             return []
-        f = f[f["day"] == day]
-        if "order_conversion_rate" not in f.columns:
+        if "order_conversion_rate" not in f.columns or "uv" not in f.columns:
             return []
         f = f[f["product"].astype(str).isin(presale) & (f["uv"] >= self.settings.min_uv)]
         f = f[f["payment_conversion_rate"].fillna(0) < self.settings.presale_ratio * f["order_conversion_rate"]]

@@ -29,13 +29,15 @@ _IBIS_TYPES: dict[str, dt.DataType] = {
 
 @dataclass(frozen=True)
 class Column:
-    """One column: name, SQL type, meaning in zh and en; ``required`` columns may not be null."""
+    """One column: name, SQL type, meaning in zh and en; ``required`` columns may not be null; ``compression``:
+    DuckDB's compression of the column when not its own choice."""
 
     name: str
     type: str
     zh: str
     en: str
     required: bool = False
+    compression: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,8 @@ class Table:
         return ibis.schema({c.name: _IBIS_TYPES[c.type] for c in self.columns})
 
     def create_sql(self) -> str:
-        cols = ",\n  ".join(f'"{c.name}" {c.type}' for c in self.columns)
+        cols = ",\n  ".join(f'"{c.name}" {c.type}' + (f" USING COMPRESSION {c.compression}" if c.compression else "")
+                            for c in self.columns)
         return f'CREATE TABLE IF NOT EXISTS "{self.name}" (\n  {cols}\n)'
 
 
