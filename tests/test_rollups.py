@@ -130,7 +130,8 @@ def _content(shop: Shop) -> set[tuple[Any, ...]]:
             out.add((table, *plain, *decoded))
     for table, cols in (("rollup_prints", "kind, value, customer_id, first_at, hub"),
                         ("rollup_placed", "date, days, product_id, lines"),
-                        ("rollup_repeat", "source, level, id, rows")):
+                        ("rollup_repeat_orders", "* EXCLUDE (shop_id)"),
+                        ("rollup_repeat_reviews", "* EXCLUDE (shop_id)")):
         out |= {(table, *r) for r in con.execute(f"SELECT {cols} FROM {table} WHERE shop_id = ?",
                                                  [shop.shop_id]).fetchall()}
     out |= {("rollup_first_paid", *r) for r in con.execute(
@@ -354,7 +355,8 @@ def test_a_refresh_reads_only_the_days_it_is_given(shop: Shop, tmp_path: Path) -
         tx.execute("UPDATE orders SET pay_amount = pay_amount + 1")
         report = rollup.refresh(tx, shop.shop_id, ["orders"], [june[1]])
         assert report.days == {t: [june[1]] for t in ("rollup_paid", "rollup_products", "rollup_product_cells",
-                                                        "rollup_margins")}
+                                                      "rollup_margins", "rollup_prints", "rollup_placed",
+                                                      "rollup_repeat_orders", "rollup_repeat_reviews")}
         assert sales() == {june[0]: 10, june[1]: 21}
         rollup.refresh(tx, shop.shop_id, ["orders"], [june[0]])
         assert sales() == {june[0]: 11, june[1]: 21}

@@ -87,15 +87,9 @@ _ZERO = ibis.literal(0, type="decimal(18, 2)")
 """Amounts stay decimal until summed (exact sums), as the money columns are."""
 
 
-def _kept(t: ibis.Table, column: str, keys: ibis.Table | None) -> ibis.Table:
-    """``t`` with only the rows whose ``column`` is one of ``keys.id`` (None: every row)."""
-    return t if keys is None else t.semi_join(keys, t[column] == keys.id)
-
-
-def _payments(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date, buyers: ibis.Table | None = None,
-              addresses: ibis.Table | None = None) -> ibis.Table:
-    o = _window(wh.table("orders", shop_id), "created_at", start, end)
-    o = _kept(_kept(o, "customer_id", buyers), "address_hash", addresses)
+def _payments(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date, kept: ibis.Table | None = None
+              ) -> ibis.Table:
+    o = _window(wh.table("orders", shop_id) if kept is None else kept, "created_at", start, end)
     o = o.filter(~o.is_presale.fill_null(False))
     closed = o.cancelled_at.notnull() | (o.created_at < dt.datetime.combine(end, dt.time()))
     flagged = o.paid_at.isnull() & closed
@@ -103,10 +97,9 @@ def _payments(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date, buy
                     amount=ibis.ifelse(flagged, o.pay_amount.fill_null(_ZERO), _ZERO))
 
 
-def _refunds(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date, buyers: ibis.Table | None = None,
-             addresses: ibis.Table | None = None) -> ibis.Table:
-    o = _window(wh.table("orders", shop_id), "paid_at", start, end)
-    o = _kept(_kept(o, "customer_id", buyers), "address_hash", addresses)
+def _refunds(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date, kept: ibis.Table | None = None
+             ) -> ibis.Table:
+    o = _window(wh.table("orders", shop_id) if kept is None else kept, "paid_at", start, end)
     r = wh.table("refunds", shop_id)
     per = r.group_by(_oid=r.order_id).aggregate(_refunded=r.amount.sum())
     j = o.left_join(per, o.order_id == per._oid)
@@ -114,14 +107,14 @@ def _refunds(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date, buye
                     amount=j._refunded.fill_null(_ZERO))
 
 
-def _reviewers(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date, buyers: ibis.Table | None = None,
-               addresses: ibis.Table | None = None) -> ibis.Table:
-    """The rated reviews of the days (``addresses``: the address of the others' orders left out, as no address)."""
-    rv = _window(wh.table("reviews", shop_id), "created_at", start, end)
-    rv = _kept(rv.filter(rv.rating.notnull()), "customer_id", buyers)
-    o = _kept(wh.table("orders", shop_id).select("order_id", "address_hash", "delivered_at"), "address_hash",
-              addresses)
-    j = rv.left_join(o, rv.order_id == o.order_id)
+def _reviewers(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date, kept: ibis.Table | None = None
+               ) -> ibis.Table:
+    """The rated reviews of the days with their order's address and delivery (``kept``: stored with them)."""
+    rv = _window(wh.table("reviews", shop_id) if kept is None else kept, "created_at", start, end)
+    j = rv = rv.filter(rv.rating.notnull())
+    if kept is None:
+        o = wh.table("orders", shop_id).select("order_id", "address_hash", "delivered_at")
+        j = rv.left_join(o, rv.order_id == o.order_id)
     quick = (j.created_at.epoch_seconds() - j.delivered_at.epoch_seconds()) <= QUICK_DAYS * 86400
     hit = (j.rating <= NEGATIVE) & quick.fill_null(False)
     return j.select(buyer=j.customer_id, address=j.address_hash, product=j.product_id, hit=hit, amount=_ZERO)
@@ -130,8 +123,9 @@ def _reviewers(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date, bu
 _ROWS = {"payments": _payments, "refunds": _refunds, "reviewers": _reviewers}
 
 
-_SOURCE: dict[Check, str] = {"payments": "orders", "refunds": "orders", "reviewers": "reviews"}
-"""The rows each check counts, as ``rollup_repeat`` keeps their buyers and addresses with many of them."""
+_KEPT: dict[Check, str] = {"payments": "rollup_repeat_orders", "refunds": "rollup_repeat_orders",
+                           "reviewers": "rollup_repeat_reviews"}
+"""The rows of each check's repeat buyers and addresses (``junshi.rollup.risk``)."""
 
 
 def _per(rows: ibis.Table, key: str, least: int) -> ibis.Table:
@@ -147,18 +141,17 @@ def _per(rows: ibis.Table, key: str, least: int) -> ibis.Table:
 def _queries(wh: BaseWarehouse, shop_id: str, check: Check, start: dt.date, end: dt.date, least: int,
              stored: bool = False) -> dict[str, ibis.Table]:
     """The check's rows counted (``all``: hits and rows) and aggregated per buyer and per address. ``stored``, when
-    ``least`` is as many rows or more as ``rollup_repeat`` keeps: only the rows of the buyers and addresses it
+    ``least`` is as many rows or more as the repeat tables keep: only the rows of the buyers and addresses they
     keeps (those with that many rows in the whole history, the only ones that can have them in the period) are
-    read for each level."""
+    read for each level, from ``rollup_repeat_orders`` or ``rollup_repeat_reviews``."""
     from junshi.rollup.risk import REPEAT_ROWS
-    from junshi.rollup.tables import REPEAT
 
     def rows(level: Level | None = None) -> ibis.Table:
-        keys = None
+        kept = None
         if level is not None and stored and least >= REPEAT_ROWS:
-            t = wh.backend_table(REPEAT.name)
-            keys = t.filter(t.shop_id == shop_id, t.source == _SOURCE[check], t.level == level).select("id")
-        got = _ROWS[check](wh, shop_id, start, end, **{"buyers" if level == "buyer" else "addresses": keys})
+            t = wh.backend_table(_KEPT[check])
+            kept = t.filter(t.shop_id == shop_id, t.buyer_kept if level == "buyer" else t.address_kept)
+        got = _ROWS[check](wh, shop_id, start, end, kept)
         return got.mutate(hit=got.hit.fill_null(False))
 
     every = rows()
@@ -175,7 +168,7 @@ def _aggregates(wh: BaseWarehouse, shop_id: str, check: Check, start: dt.date, e
                 ) -> dict[str, pd.DataFrame]:
     """The :func:`_queries` run; on a DuckDB warehouse compiled by Ibis once per process and check and given the
     days in the SQL (as the metric layer's plans are: ``junshi.metrics.query.dated_sql``), reading
-    ``rollup_repeat`` when the shop's rollups are built."""
+    the repeat buyers' and addresses' rows when the shop's rollups are built."""
     from junshi import rollup
     from junshi.metrics.query import SENTINEL_END, SENTINEL_START, dated_sql
 

@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 from pyroaring import BitMap
 
-from junshi.rollup import bitmaps, risk
+from junshi.rollup import bitmaps
 from junshi.rollup.tables import (
     BUYER_DIMS,
     CELL_DIMS,
@@ -38,7 +38,8 @@ from junshi.rollup.tables import (
     PRINTS,
     PRODUCT_CELLS,
     PRODUCTS,
-    REPEAT,
+    REPEAT_ORDERS,
+    REPEAT_REVIEWS,
     ROLLUPS,
     STATE,
     TABLES,
@@ -92,12 +93,13 @@ INPUTS: dict[str, _Input] = {
     "session_pages": _Input("sessions", "started_at", "TRUE", "session_id, visitor_id, started_at, landing_page",
                             (LANDING.name,)),
     "placed_orders": _Input("orders", "created_at", "TRUE",
-                            "order_id, created_at, customer_id, address_hash, device_hash, ip_hash",
-                            (PRINTS.name, PLACED.name, REPEAT.name)),
+                            "order_id, created_at, customer_id, address_hash, device_hash, ip_hash, paid_at, "
+                            "cancelled_at, delivered_at, is_presale, pay_amount",
+                            (PRINTS.name, PLACED.name, REPEAT_ORDERS.name, REPEAT_REVIEWS.name)),
     "placed_lines": _Input("order_items", "o.created_at", "TRUE", "i.order_id, i.line_no, i.product_id",
                            (PLACED.name,), source=_PAID_LINES, shop="i.shop_id"),
-    "rated_reviews": _Input("reviews", "created_at", "rating IS NOT NULL", "review_id, order_id, customer_id",
-                            (REPEAT.name,)),
+    "rated_reviews": _Input("reviews", "created_at", "rating IS NOT NULL",
+                            "review_id, order_id, customer_id, product_id, created_at, rating", (REPEAT_REVIEWS.name,)),
 }
 """The inputs by name (``rollup_marks.input``)."""
 
@@ -201,6 +203,8 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
     if dirty.get(LANDING.name):
         dirty[LANDING.name] = {d + dt.timedelta(days=i) for d in dirty[LANDING.name] for i in (-1, 0, 1)}
     dirty.setdefault(MARGINS.name, set()).update(*(dirty.get(t.name, ()) for t in (VISITS, PAID)))
+    from junshi.rollup import risk  # it builds on this module's helpers
+
     report = RefreshReport()
     with _memory_bound(con):
         for table in ROLLUPS.values():  # in order: the margins after the cells they merge

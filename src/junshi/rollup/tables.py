@@ -150,16 +150,38 @@ PLACED = Table(
         _c("product_id", "VARCHAR", "商品ID", "Product id", True),
         _c("lines", "BIGINT", "订单行数", "Order lines of the product in orders placed that day"),
     ))
-REPEAT = Table(
-    "rollup_repeat", "重复买家与地址",
-    "Buyers and delivery addresses with 3 or more orders (source orders), or 3 or more rated reviews (source "
-    "reviews; an address: of the reviewed orders): the only ones a payment or after-sale check can test",
-    ("shop_id", "source", "level", "id"), (
+_KEPT = (_c("buyer_kept", "BOOLEAN", "重复买家", "Its buyer has 3 or more such rows in the whole history", True),
+         _c("address_kept", "BOOLEAN", "重复地址", "Its address has 3 or more such rows in the whole history", True))
+REPEAT_ORDERS = Table(
+    "rollup_repeat_orders", "重复买家与地址的订单",
+    "The orders of the buyers and of the delivery addresses with 3 or more orders (the only ones a payment or "
+    "refund check can test), with the columns those checks read", ("shop_id", "order_id"), (
         SHOP_ID,
-        _c("source", "VARCHAR", "来源", "orders or reviews", True),
-        _c("level", "VARCHAR", "层级", "buyer (customer_id) or address (address_hash)", True),
-        _c("id", "VARCHAR", "买家或地址", "The buyer or address", True),
-        _c("rows", "BIGINT", "行数", "Its orders or rated reviews", True),
+        _c("order_id", "VARCHAR", "订单编号", "Order id", True),
+        _c("customer_id", "VARCHAR", "客户ID", "Buyer"),
+        _c("address_hash", "VARCHAR", "收货地址指纹", "Delivery address"),
+        _c("created_at", "TIMESTAMP", "下单时间", "Order placed", True),
+        _c("paid_at", "TIMESTAMP", "支付时间", "Paid"),
+        _c("cancelled_at", "TIMESTAMP", "取消时间", "Cancelled or closed"),
+        _c("is_presale", "BOOLEAN", "是否预售", "Presale order"),
+        _c("pay_amount", MONEY, "实付金额", "Amount paid"),
+        *_KEPT,
+    ))
+REPEAT_REVIEWS = Table(
+    "rollup_repeat_reviews", "重复买家与地址的评价",
+    "The rated reviews of the reviewers and of the delivery addresses (of the reviewed orders) with 3 or more "
+    "of them (the only ones the bad-review check can test), with the reviewed order's address and delivery",
+    ("shop_id", "review_id"), (
+        SHOP_ID,
+        _c("review_id", "VARCHAR", "评价ID", "Review id", True),
+        _c("order_id", "VARCHAR", "订单编号", "Order reviewed"),
+        _c("product_id", "VARCHAR", "商品ID", "Product reviewed"),
+        _c("customer_id", "VARCHAR", "客户ID", "Reviewer"),
+        _c("created_at", "TIMESTAMP", "评价时间", "Review time", True),
+        _c("rating", "INTEGER", "评分", "1-5 stars", True),
+        _c("address_hash", "VARCHAR", "收货地址指纹", "The reviewed order's delivery address"),
+        _c("delivered_at", "TIMESTAMP", "签收时间", "The reviewed order's delivery"),
+        *_KEPT,
     ))
 FIRST_PAID = Table("rollup_first_paid", "首购日", "Per buyer: the first day they paid (new / returning)",
                    ("shop_id", "id"), (
@@ -188,7 +210,7 @@ STATE = Table("rollup_built", "汇总状态", "Shops whose rollups are built (al
     _c("built_at", "TIMESTAMP", "构建时间", "When the rollups were last refreshed (UTC)", True),
 ))
 
-RISK: tuple[Table, ...] = (PRINTS, PLACED, REPEAT)
+RISK: tuple[Table, ...] = (PRINTS, PLACED, REPEAT_ORDERS, REPEAT_REVIEWS)
 """What the 风控 page reads instead of every order (``junshi.rollup.risk``): refreshed as the rollups are."""
 ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, LANDING, MARGINS, *RISK)}
 """The rollup tables, in the order a refresh recomputes them (the margins after the cells they merge)."""
