@@ -12,6 +12,7 @@ cell's distinct visitors or buyers as serialized Roaring bitmaps of dense ids (`
 from __future__ import annotations
 
 from junshi.schema import MONEY, Column, Table
+from junshi.schema import TABLES as CANONICAL
 from junshi.schema.tables import SHOP_ID
 
 CELL_DIMS = ("source", "device", "region")
@@ -152,19 +153,14 @@ PLACED = Table(
     ))
 _KEPT = (_c("buyer_kept", "BOOLEAN", "重复买家", "Its buyer has 3 or more such rows in the whole history", True),
          _c("address_kept", "BOOLEAN", "重复地址", "Its address has 3 or more such rows in the whole history", True))
+_ORDERS, _REVIEWS = CANONICAL["orders"], CANONICAL["reviews"]
 REPEAT_ORDERS = Table(
     "rollup_repeat_orders", "重复买家与地址的订单",
     "The orders of the buyers and of the delivery addresses with 3 or more orders (the only ones a payment or "
     "refund check can test), with the columns those checks read", ("shop_id", "order_id"), (
         SHOP_ID,
-        _c("order_id", "VARCHAR", "订单编号", "Order id", True),
-        _c("customer_id", "VARCHAR", "客户ID", "Buyer"),
-        _c("address_hash", "VARCHAR", "收货地址指纹", "Delivery address"),
-        _c("created_at", "TIMESTAMP", "下单时间", "Order placed", True),
-        _c("paid_at", "TIMESTAMP", "支付时间", "Paid"),
-        _c("cancelled_at", "TIMESTAMP", "取消时间", "Cancelled or closed"),
-        _c("is_presale", "BOOLEAN", "是否预售", "Presale order"),
-        _c("pay_amount", MONEY, "实付金额", "Amount paid"),
+        *(_ORDERS.column(c) for c in ("order_id", "customer_id", "address_hash", "created_at", "paid_at",
+                                      "cancelled_at", "is_presale", "pay_amount")),
         *_KEPT,
     ))
 REPEAT_REVIEWS = Table(
@@ -173,14 +169,8 @@ REPEAT_REVIEWS = Table(
     "of them (the only ones the bad-review check can test), with the reviewed order's address and delivery",
     ("shop_id", "review_id"), (
         SHOP_ID,
-        _c("review_id", "VARCHAR", "评价ID", "Review id", True),
-        _c("order_id", "VARCHAR", "订单编号", "Order reviewed"),
-        _c("product_id", "VARCHAR", "商品ID", "Product reviewed"),
-        _c("customer_id", "VARCHAR", "客户ID", "Reviewer"),
-        _c("created_at", "TIMESTAMP", "评价时间", "Review time", True),
-        _c("rating", "INTEGER", "评分", "1-5 stars", True),
-        _c("address_hash", "VARCHAR", "收货地址指纹", "The reviewed order's delivery address"),
-        _c("delivered_at", "TIMESTAMP", "签收时间", "The reviewed order's delivery"),
+        *(_REVIEWS.column(c) for c in ("review_id", "order_id", "product_id", "customer_id", "created_at", "rating")),
+        *(_ORDERS.column(c) for c in ("address_hash", "delivered_at")),
         *_KEPT,
     ))
 FIRST_PAID = Table("rollup_first_paid", "首购日", "Per buyer: the first day they paid (new / returning)",
