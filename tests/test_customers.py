@@ -105,9 +105,13 @@ def test_rfm_values_scores_and_groups(tiny: Shop) -> None:
     assert t.r_score.to_dict() == {"A": 5, "B": 2, "C": 3, "D": 4}
     assert t.f_score["B"] == t.f_score["D"] < t.f_score["C"] < t.f_score["A"] == 5
     assert t.loc["A", "rfm_score"] == f"5{t.f_score['A']}{t.m_score['A']}"
-    groups = rfm_groups(t.reset_index())
+    groups = rfm_groups(tiny, "2024-03-31")
     assert list(groups.group) == [g.key for g in GROUPS] and groups.customers.sum() == 4
-    assert groups.set_index("group").loc["champions", "revenue"] == 350
+    g = groups.set_index("group")
+    assert g.customers.to_dict() == {k.key: int((t.group == k.key).sum()) for k in GROUPS}
+    assert (g.loc["champions", "revenue"], g.loc["at_risk", "revenue"], g.loc["lost", "revenue"]) == (350, 540, 30)
+    assert g.loc["champions", "revenue_share"] == 350 / 940 and g.loc["new", "mean_recency_days"] == 6
+    assert g.loc["slipping", "mean_monetary"] is None or pd.isna(g.loc["slipping", "mean_monetary"])
 
 
 def test_rfm_movement(tiny: Shop) -> None:

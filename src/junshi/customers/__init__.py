@@ -60,7 +60,7 @@ class Customers:
 
     def rfm_groups(self, as_of: Day = None) -> pd.DataFrame:
         """Size, revenue and profile of the eight RFM groups."""
-        return rfm_groups(rfm(self.shop, as_of))
+        return rfm_groups(self.shop, as_of)
 
     def rfm_movement(self, date_from: dt.date | str, date_to: dt.date | str) -> pd.DataFrame:
         """Customers moving between RFM groups from one date to another."""

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 import numpy as np
-import pandas as pd
 
 from junshi.customers.summary import last_purchase_day, purchase_days, purchases
 from junshi.errors import MissingDataError
@@ -60,19 +59,34 @@ REPURCHASE_DAYS = 90
 (a shorter span has too few second purchases)."""
 
 
+def _days_and_gaps(src: Shop, begin: dt.date | None, stop: dt.date) -> ibis.Table:
+    """Per customer with a purchase from ``begin`` to ``stop``: one row ``n`` (their orders, gap null), and one
+    row per purchase day after their first (``gap``: days since the purchase day before, n null); counted per
+    (n, gap) in the warehouse engine, so a few hundred rows reach Python, not one per customer."""
+    p = purchases(src.table("orders"))
+    p = p.filter(p.day <= stop)
+    if begin is not None:
+        p = p.filter(p.day >= begin)
+    d = purchase_days(p)
+    w = ibis.window(group_by="customer_id", order_by="day")
+    x = d.mutate(gap=d.day.delta(d.day.lag().over(w), unit="day"),
+                 n=d.orders.sum().over(ibis.window(group_by="customer_id")))
+    x = x.mutate(n=ibis.ifelse(x.gap.isnull(), x.n, ibis.null("int64")))
+    return x.group_by("n", "gap").aggregate(rows=x.count())
+
+
 def repurchase(
     src: Shop, start: dt.date | str | None = None, end: dt.date | str | None = None, *, max_orders: int = 10
 ) -> Repurchase:
     """Repurchase rate, time between purchases and order-count distribution, from the warehouse."""
-    orders = src.table("orders")
-    stop = parse_day(end, "end date") if end is not None else last_purchase_day(orders)
+    from junshi.metrics.query import run_dated
+
+    stop = parse_day(end, "end date") if end is not None else last_purchase_day(src.table("orders"))
     begin = parse_day(start, "start date") if start is not None else None
-    p = purchases(orders)
-    p = p.filter(p.day <= stop)
-    if begin is not None:
-        p = p.filter(p.day >= begin)
-    per = p.group_by("customer_id").aggregate(n=p.order_id.nunique())
-    counts: pd.DataFrame = per.group_by("n").aggregate(customers=per.count()).order_by("n").execute()
+    found = run_dated(src.warehouse, src.shop_id, "repurchase",
+                      lambda first, last: {"rows": _days_and_gaps(src, first, last or stop)}, begin, stop)["rows"]
+    firsts = found[found.n.notna()]
+    counts = firsts.groupby(firsts.n.astype("int64")).rows.sum().rename("customers").reset_index()
     if counts.empty:
         raise MissingDataError(
             "No paid orders of known customers in the period.",
@@ -80,10 +94,8 @@ def repurchase(
             hint_en="Choose another period or load orders (junshi ingest).",
             hint_zh="请选择其他时间段或导入订单（junshi ingest）。",
         )
-    d = purchase_days(p)
-    w = ibis.window(group_by="customer_id", order_by="day")
-    gaps_expr = d.mutate(gap=d.day.delta(d.day.lag().over(w), unit="day"))
-    gaps = gaps_expr.filter(gaps_expr.gap.notnull()).gap.name("gap").as_table().execute()["gap"].to_numpy(np.float64)
+    later = found[found.gap.notna()].sort_values("gap")
+    gaps = np.repeat(later.gap.to_numpy(np.float64), later.rows.to_numpy(np.int64))
     customers = int(counts.customers.sum())
     n_orders = int((counts.n * counts.customers).sum())
     rates = src.kpi("paid_buyers,repeat_buyers,repurchase_rate,returning_buyer_share", start=begin, end=stop)

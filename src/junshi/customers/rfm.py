@@ -26,13 +26,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
+import ibis
 import numpy as np
 import pandas as pd
 
 from junshi.customers.summary import TableSource, last_purchase_day, purchases
 from junshi.errors import MissingDataError
 from junshi.periods import parse_day
+
+if TYPE_CHECKING:
+    from junshi.shop import Shop
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,36 @@ def _score(values: pd.Series, higher_is_better: bool) -> pd.Series:
     return (pct * 5).apply(np.ceil).clip(1, 5).astype(int)
 
 
+def _customers(src: TableSource, day: dt.date) -> ibis.Table:
+    """Per customer who bought on or before ``day``: last_purchase, recency_days, frequency (paid orders),
+    monetary (summed as decimals: exact to the cent) and r_high, f_high, m_high (better than the customers'
+    mean), computed in the warehouse engine."""
+    p = purchases(src.table("orders"))
+    p = p.filter(p.day <= day)
+    agg = p.group_by("customer_id").aggregate(
+        last_purchase=p.day.max(), frequency=p.order_id.nunique(), monetary=p.money.sum()
+    )
+    c = agg.mutate(recency_days=ibis.literal(day).delta(agg.last_purchase, unit="day"))
+    return c.mutate(
+        r_high=c.recency_days < c.recency_days.mean(),
+        f_high=c.frequency > c.frequency.mean(),
+        m_high=c.monetary > c.monetary.mean(),
+    )
+
+
+def _as_of(src: TableSource, as_of: dt.date | str | None) -> dt.date:
+    return parse_day(as_of, "as-of date") if as_of is not None else last_purchase_day(src.table("orders"))
+
+
+def _no_customers(day: dt.date) -> MissingDataError:
+    return MissingDataError(
+        f"No paid orders of known customers on or before {day}.",
+        f"{day} 及之前没有已知客户的已付款订单。",
+        hint_en="Load orders (junshi ingest) or choose a later date.",
+        hint_zh="请导入订单（junshi ingest）或选择更晚的日期。",
+    )
+
+
 def rfm(src: TableSource, as_of: dt.date | str | None = None) -> pd.DataFrame:
     """RFM table of every customer who bought on or before ``as_of`` (default: the last purchase day).
 
@@ -148,30 +184,20 @@ def rfm(src: TableSource, as_of: dt.date | str | None = None) -> pd.DataFrame:
     last_purchase (date), r_score, f_score, m_score (1-5), rfm_score ("555"), r_high, f_high, m_high,
     group (key), group_zh, group_en. Sorted by customer_id.
     """
-    orders = src.table("orders")
-    day = parse_day(as_of, "as-of date") if as_of is not None else last_purchase_day(orders)
-    p = purchases(orders)
-    p = p.filter(p.day <= day)
-    agg = p.group_by("customer_id").aggregate(
-        last_purchase=p.day.max(), frequency=p.order_id.nunique(), monetary=p.amount.sum()
-    )
-    frame: pd.DataFrame = agg.order_by("customer_id").execute()
+    day = _as_of(src, as_of)
+    c = _customers(src, day)
+    frame: pd.DataFrame = c.select(
+        "customer_id", "recency_days", "frequency", c.monetary.cast("float64").name("monetary"), "last_purchase",
+        "r_high", "f_high", "m_high",
+    ).order_by("customer_id").execute()
     if frame.empty:
-        raise MissingDataError(
-            f"No paid orders of known customers on or before {day}.",
-            f"{day} 及之前没有已知客户的已付款订单。",
-            hint_en="Load orders (junshi ingest) or choose a later date.",
-            hint_zh="请导入订单（junshi ingest）或选择更晚的日期。",
-        )
+        raise _no_customers(day)
     frame["last_purchase"] = pd.to_datetime(frame.last_purchase)
-    frame.insert(1, "recency_days", (pd.Timestamp(day) - frame.last_purchase).dt.days.astype(int))
-    frame["r_score"] = _score(frame.recency_days, higher_is_better=False)
-    frame["f_score"] = _score(frame.frequency, higher_is_better=True)
-    frame["m_score"] = _score(frame.monetary, higher_is_better=True)
-    frame["rfm_score"] = frame.r_score.astype(str) + frame.f_score.astype(str) + frame.m_score.astype(str)
-    frame["r_high"] = frame.recency_days < frame.recency_days.mean()
-    frame["f_high"] = frame.frequency > frame.frequency.mean()
-    frame["m_high"] = frame.monetary > frame.monetary.mean()
+    frame["recency_days"] = frame.recency_days.astype(int)
+    frame.insert(5, "r_score", _score(frame.recency_days, higher_is_better=False))
+    frame.insert(6, "f_score", _score(frame.frequency, higher_is_better=True))
+    frame.insert(7, "m_score", _score(frame.monetary, higher_is_better=True))
+    frame.insert(8, "rfm_score", frame.r_score.astype(str) + frame.f_score.astype(str) + frame.m_score.astype(str))
     flags = frame.r_high.astype(int) * 4 + frame.f_high.astype(int) * 2 + frame.m_high.astype(int)
     groups = {r * 4 + f * 2 + m: g for (r, f, m), g in _BY_FLAGS.items()}  # mapped per column, not per customer
     frame["group"] = flags.map({k: g.key for k, g in groups.items()})
@@ -180,30 +206,46 @@ def rfm(src: TableSource, as_of: dt.date | str | None = None) -> pd.DataFrame:
     return frame
 
 
-def rfm_groups(table: pd.DataFrame) -> pd.DataFrame:
-    """Size and profile of each of the eight groups (all eight, zero when empty).
+def rfm_groups(shop: Shop, as_of: dt.date | str | None = None) -> pd.DataFrame:
+    """Size and profile of each of the eight groups as of ``as_of`` (all eight, zero when empty): the groups of
+    :func:`rfm`, counted in the warehouse engine (eight rows reach Python, not one per customer).
 
     Columns: group, group_zh, group_en, customers, share, revenue, revenue_share, mean_recency_days,
     mean_frequency, mean_monetary, action_en, action_zh.
     """
+    from junshi.metrics.query import run_dated
+
+    def per_group(_: dt.date | None, last: dt.date | None) -> dict[str, ibis.Table]:
+        c = _customers(shop, last or day)
+        return {"groups": c.group_by("r_high", "f_high", "m_high").aggregate(
+            customers=c.count(), revenue=c.monetary.sum(), recency_days=c.recency_days.sum(),
+            frequency=c.frequency.sum())}
+
+    day = _as_of(shop, as_of)
+    sums = run_dated(shop.warehouse, shop.shop_id, "rfm_groups", per_group, day, day)["groups"]
+    if sums.empty:
+        raise _no_customers(day)
+    empty: dict[Any, Any] = {"customers": 0, "revenue": Decimal(0), "recency_days": 0, "frequency": 0}
+    found: dict[tuple[bool, bool, bool], dict[Any, Any]] = {
+        (bool(r["r_high"]), bool(r["f_high"]), bool(r["m_high"])): r for r in sums.to_dict("records")}
+    total_n = int(sums.customers.sum())
+    total_rev = float(sum(Decimal(v) for v in sums.revenue))  # exact: the decimals' sum, then one rounding
     rows = []
-    total_n, total_rev = len(table), float(table.monetary.sum())
     for g in GROUPS:
-        part = table[table.group == g.key]
-        n = len(part)
-        rev = float(part.monetary.sum())
+        r = found.get((g.r_high, g.f_high, g.m_high), empty)
+        n, rev = int(r["customers"]), float(r["revenue"])
         rows.append(
             {
                 "group": g.key,
                 "group_zh": g.zh,
                 "group_en": g.en,
                 "customers": n,
-                "share": n / total_n if total_n else 0.0,
+                "share": n / total_n,
                 "revenue": rev,
                 "revenue_share": rev / total_rev if total_rev else 0.0,
-                "mean_recency_days": float(part.recency_days.mean()) if n else None,
-                "mean_frequency": float(part.frequency.mean()) if n else None,
-                "mean_monetary": float(part.monetary.mean()) if n else None,
+                "mean_recency_days": int(r["recency_days"]) / n if n else None,
+                "mean_frequency": int(r["frequency"]) / n if n else None,
+                "mean_monetary": float(Decimal(r["revenue"]) / n) if n else None,
                 "action_en": g.action_en,
                 "action_zh": g.action_zh,
             }

@@ -39,16 +39,18 @@ SUMMARY_COLUMNS = (
 
 
 def purchases(orders: ibis.Table) -> ibis.Table:
-    """Paid, not cancelled orders of known customers: customer_id, order_id, ts, day, hour, amount, source."""
+    """Paid, not cancelled orders of known customers: customer_id, order_id, ts, day, hour, amount (float, for
+    the models), money (the same amount as the warehouse holds it: decimal, summed exactly), source."""
     o = orders.filter(orders.paid_at.notnull() & orders.cancelled_at.isnull() & orders.customer_id.notnull())
-    amount = ibis.coalesce(o.pay_amount, o.item_amount, 0).cast("float64")
+    money = ibis.coalesce(o.pay_amount, o.item_amount, 0)
     return o.select(
         customer_id=o.customer_id,
         order_id=o.order_id,
         ts=o.paid_at,
         day=o.paid_at.date(),
         hour=o.paid_at.hour(),
-        amount=amount,
+        amount=money.cast("float64"),
+        money=money,
         source=o.source,
     )
 

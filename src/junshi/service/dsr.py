@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+import ibis
 import numpy as np
 import pandas as pd
 
 from junshi.errors import MissingDataError
 from junshi.metrics.registry import REGISTRY
-from junshi.service.reviews import mention_frame, review_frame
+from junshi.service.reviews import negative_mentions
 
 if TYPE_CHECKING:
     from junshi.shop import Shop
@@ -51,13 +52,18 @@ SCORE_ASPECTS = {
 def daily_ratings(shop: Shop) -> pd.DataFrame:
     """Per shop-local day and score: the count, sum and sum of squares of the ratings (days without
     ratings: 0)."""
-    r = shop.table("reviews")
-    aggs: dict[str, Any] = {}
-    for s in SCORES:
-        aggs[f"{s}_n"] = r[s].count()
-        aggs[f"{s}_sum"] = r[s].sum()
-        aggs[f"{s}_sq"] = (r[s] * r[s]).sum()
-    f = r.group_by(day=r.created_at.date()).aggregate(**aggs).execute()
+    from junshi.metrics.query import run_dated
+
+    def per_day(*_: date | None) -> dict[str, Any]:
+        r = shop.table("reviews")
+        aggs: dict[str, Any] = {}
+        for s in SCORES:
+            aggs[f"{s}_n"] = r[s].count()
+            aggs[f"{s}_sum"] = r[s].sum()
+            aggs[f"{s}_sq"] = (r[s] * r[s]).sum()
+        return {"days": r.group_by(day=r.created_at.date()).aggregate(**aggs)}
+
+    f = run_dated(shop.warehouse, shop.shop_id, "dsr_daily", per_day, None, None)["days"]
     if f.empty or not any(f[f"{s}_n"].sum() for s in SCORES):
         raise MissingDataError(
             "This shop has no DSR ratings.", "本店没有 DSR 评分。",
@@ -181,19 +187,28 @@ def backtest_of(origins: pd.DataFrame, warmup: int = WARMUP) -> Backtest | None:
                     float(err.mean()), float(model.mean()), float(naive.mean()), float(inside.mean()))
 
 
-def _peer(shop: Shop, score: str, day: date) -> float | None:
+def _recent(shop: Shop, start: date | None, day: date | None) -> dict[str, Any]:
+    """The latest peer average of each score up to ``day`` (``peers``: metric, value) and the ratings below 4 of
+    each score from ``start`` to ``day`` per product and carrier (``low``: product_id, carrier, ``{score}_low``)."""
     b = shop.table("benchmarks")
-    b = b.filter((b.metric == score) & (b.level == "peer_avg") & (b.date <= day))
-    f = b.order_by(b.date.desc()).limit(1).select("value").execute()
-    return None if f.empty else float(f["value"].iloc[0])
+    b = b.filter(b.metric.isin(SCORES) & (b.level == "peer_avg") & (b.date <= day))
+    latest = b.mutate(rank=ibis.row_number().over(group_by="metric", order_by=b.date.desc()))
+    peers = latest.filter(latest["rank"] == 0).select("metric", "value")
+    reviews = shop.table("reviews")
+    low = reviews.filter((reviews.created_at.date() >= start) & (reviews.created_at.date() <= day)
+                         & ibis.or_(*(reviews[s] < 4 for s in SCORES)))
+    orders = shop.table("orders").select("order_id", "carrier")
+    low = low.left_join(orders, low.order_id == orders.order_id)
+    per = low.group_by("product_id", "carrier").aggregate(
+        **{f"{s}_low": (low[s] < 4).sum().cast("int64") for s in SCORES})
+    return {"peers": peers, "low": per}
 
 
-def _low(low: Any, key: Any, name: str, score: str) -> list[dict[str, Any]]:
+def _low(low: pd.DataFrame, name: str, score: str) -> list[dict[str, Any]]:
     """The five ``name`` values (products, carriers) with the most ratings below 4 on ``score``."""
-    bad = low.filter((low[score] < 4) & key.notnull()).group_by(key.name(name)).aggregate(
-        low_ratings=low[score].count())
-    f = bad.order_by([bad.low_ratings.desc(), name]).limit(5).execute()
-    return [{name: str(r[name]), "low_ratings": int(r["low_ratings"])} for r in f.to_dict("records")]
+    bad = low[low[name].notna()].groupby(name)[f"{score}_low"].sum().rename("low_ratings").reset_index()
+    bad = bad[bad["low_ratings"] > 0].sort_values(["low_ratings", name], ascending=[False, True]).head(5)
+    return [{name: str(r[name]), "low_ratings": int(r["low_ratings"])} for r in bad.to_dict("records")]
 
 
 def _certainty(high: float, lines: list[float]) -> str | None:
@@ -209,6 +224,8 @@ def dsr_forecast(shop: Shop, as_of: date | None = None, threshold: float = THRES
     backtest chose, against peers and ``threshold``; an alert says how sure it is and names the aspects
     (negative review mentions of the last 30 days), the products and the carriers (most ratings below 4 on
     the score in the last 30 days) behind it; the backtest errors on this shop up to ``as_of``."""
+    from junshi.metrics.query import run_dated
+
     daily = daily_ratings(shop)
     day = as_of or daily.index.max().date()
     ts = pd.Timestamp(day)
@@ -217,13 +234,11 @@ def dsr_forecast(shop: Shop, as_of: date | None = None, threshold: float = THRES
                               fill_value=0.0)  # a day before the first rating has no score: skipped below
     daily = daily.loc[:ts]  # only what was known on the day
     recent_start = day - timedelta(days=RECENT - 1)
-    reviews = shop.table("reviews")
-    low = reviews.filter((reviews.created_at.date() >= recent_start) & (reviews.created_at.date() <= day))
-    orders = shop.table("orders").select("order_id", "carrier")
-    low = low.left_join(orders, low.order_id == orders.order_id)
-    reviews_recent = review_frame(shop, recent_start, day)
-    mentions = mention_frame(reviews_recent) if not reviews_recent.empty else pd.DataFrame(
-        columns=["aspect", "polarity"])
+    recent = run_dated(shop.warehouse, shop.shop_id, "dsr_recent", lambda a, b: _recent(shop, a, b), recent_start,
+                       day)
+    peers = {str(r["metric"]): float(r["value"]) for r in recent["peers"].to_dict("records")}
+    low = recent["low"]
+    mentions = negative_mentions(shop, recent_start, day)
     out = []
     for score in SCORES:
         f = rolling_origin(daily, score)
@@ -231,12 +246,11 @@ def dsr_forecast(shop: Shop, as_of: date | None = None, threshold: float = THRES
         current, fc, lo, hi = (float(v) for v in f[["no_change", "point", "low", "high"]].to_numpy(float)[at])
         if current != current:  # NaN: no rating of this score in the window
             continue
-        peer = _peer(shop, score, day)
+        peer = peers.get(score)
         below_peer = peer is not None and fc < peer
         below_threshold = fc < threshold
         crossed = [line for line, below in ((peer, below_peer), (threshold, below_threshold)) if below]
-        neg = mentions[(mentions["polarity"] < 0) & mentions["aspect"].isin(SCORE_ASPECTS[score])]
-        aspects = [{"aspect": a, "negative": int(c)} for a, c in neg["aspect"].value_counts().items()]
+        aspects = [{"aspect": a, "negative": c} for a, c in mentions.items() if a in SCORE_ASPECTS[score]]
         bt = backtest_of(f)
         m = REGISTRY[score]
         out.append({
@@ -249,8 +263,8 @@ def dsr_forecast(shop: Shop, as_of: date | None = None, threshold: float = THRES
             "below_peer": bool(below_peer), "below_threshold": bool(below_threshold),
             "recent_ratings": int(daily[f"{score}_n"].tail(RECENT).sum()),
             "aspects": aspects,
-            "products": _low(low, low.product_id, "product_id", score),
-            "carriers": _low(low, low.carrier, "carrier", score),
+            "products": _low(low, "product_id", score),
+            "carriers": _low(low, "carrier", score),
             "backtest": None if bt is None else {
                 "days": bt.days, "mae": round(bt.mae, 4), "mae_model": round(bt.mae_model, 4),
                 "mae_naive": round(bt.mae_naive, 4), "bias": round(bt.bias, 4),

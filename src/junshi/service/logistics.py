@@ -13,6 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import ibis
+import pandas as pd
 
 from junshi.errors import MissingDataError
 from junshi.metrics.registry import late_delivery
@@ -79,11 +80,14 @@ def _measures(t: Any) -> dict[str, Any]:
     }
 
 
-def _rows(t: Any, key: str, name: str, limit: int | None = 50) -> list[dict[str, Any]]:
+def _rows(t: Any, key: str, name: str, limit: int | None = 50) -> Any:
     """Grouped measures, the most late orders first (then the most orders)."""
     g = t.filter(t[key].notnull()).group_by(t[key].cast("string").name(name)).aggregate(**_measures(t))
     g = g.order_by([ibis.desc("late_orders"), ibis.desc("delivered_orders"), name])
-    f = (g.limit(limit) if limit else g).execute()
+    return g.limit(limit) if limit else g
+
+
+def _listed(f: pd.DataFrame, name: str) -> list[dict[str, Any]]:
     return [
         {name: str(r[name]), "delivered_orders": int(r["delivered_orders"]),
          "late_orders": _int(r["late_orders"]), "late_share": _num(r["late_share"]),
@@ -92,30 +96,24 @@ def _rows(t: Any, key: str, name: str, limit: int | None = 50) -> list[dict[str,
     ]
 
 
-def logistics(shop: Shop, start: date | None = None, end: date | None = None,
-              as_of: date | None = None) -> Logistics:
-    """Logistics of the orders delivered from ``start`` to ``end`` (default: all), and the orders overdue
-    on ``as_of`` (default: the last day with an order): paid by then, neither cancelled nor delivered by
-    then, promised day passed (a past day's list is what it was that day)."""
-    o = shop.table("orders")
-    last = o.created_at.max().execute()
-    if last is None:
-        raise MissingDataError(
-            "This shop has no orders.", "本店没有订单。",
-            hint_en="Load orders first (junshi ingest).", hint_zh="请先导入订单（junshi ingest）。",
-        )
-    day = as_of or last.date()
-    d = _delivered(shop, start, end)
-    total = d.aggregate(**_measures(d), promised_orders=d._late.count()).execute().iloc[0]
+BREAKDOWNS = ("carrier", "region", "product_id")
 
+
+def _queries(shop: Shop, start: date | None, end: date | None, day: date, breakdowns: tuple[str, ...]
+             ) -> dict[str, Any]:
+    """The report's queries: the shop's orders (``orders``), the totals, the mean rating of on-time and late
+    orders, the ``breakdowns`` and the orders overdue on ``day``."""
+    o = shop.table("orders")
+    d = _delivered(shop, start, end)
     reviews = shop.table("reviews")
     rated = reviews.filter(reviews.rating.notnull() & reviews.order_id.notnull())
     j = rated.join(d.filter(d._late.notnull()).select("order_id", "_late"), "order_id")
-    by_late = {float(r["_late"]): r["rating"] for r in
-               j.group_by("_late").aggregate(rating=j.rating.mean()).execute().to_dict("records")}
-
-    lines = shop.table("order_items").select("order_id", "product_id").distinct()
-    per_product = lines.join(d, "order_id")
+    out = {"orders": o.aggregate(n=o.count()),
+           "total": d.aggregate(**_measures(d), promised_orders=d._late.count()),
+           "by_late": j.group_by("_late").aggregate(rating=j.rating.mean())}
+    for key in breakdowns:
+        lines = shop.table("order_items").select("order_id", "product_id").distinct()
+        out[key] = _rows(lines.join(d, "order_id") if key == "product_id" else d, key, key)
 
     def after(col: Any) -> Any:  # not yet on ``day``
         return col.isnull() | (col.date() > day)
@@ -124,15 +122,43 @@ def logistics(shop: Shop, start: date | None = None, end: date | None = None,
                   & o.promised_at.notnull() & (o.promised_at.date() < day))
     od = od.mutate(days_overdue=(ibis.literal(day).delta(od.promised_at.date(), unit="day")),
                    shipped=~after(od.shipped_at))
-    od = od.order_by([ibis.desc("days_overdue"), "order_id"]).limit(OVERDUE_LIMIT).select(
+    out["overdue"] = od.order_by([ibis.desc("days_overdue"), "order_id"]).limit(OVERDUE_LIMIT).select(
         "order_id", "paid_at", "promised_at", "shipped_at", "carrier", "region", "days_overdue", "shipped")
+    return out
+
+
+def logistics(shop: Shop, start: date | None = None, end: date | None = None,
+              as_of: date | None = None, breakdowns: tuple[str, ...] = BREAKDOWNS) -> Logistics:
+    """Logistics of the orders delivered from ``start`` to ``end`` (default: all) by each of ``breakdowns``
+    (carrier, region, product_id), and the orders overdue on ``as_of`` (default: the last day with an order):
+    paid by then, neither cancelled nor delivered by then, promised day passed (a past day's list is what it was
+    that day)."""
+    from junshi.metrics.query import run_dated
+
+    if as_of is None:
+        last = shop.table("orders").created_at.max().execute()
+        if last is None:
+            raise _no_orders()
+    day = as_of or last.date()
+
+    def at(first: date | None, final: date | None) -> date:  # ``day`` among the days the queries are made for
+        if end is not None and final is not None:
+            return final + (day - end)
+        return first + (day - start) if start is not None and first is not None else day
+
+    got = run_dated(shop.warehouse, shop.shop_id, "logistics:" + ",".join(breakdowns),
+                    lambda a, b: _queries(shop, a, b, at(a, b), breakdowns), start, end)
+    if not got["orders"]["n"].iloc[0]:
+        raise _no_orders()
+    total = got["total"].iloc[0]
+    by_late = {float(r["_late"]): r["rating"] for r in got["by_late"].to_dict("records")}
     overdue = [
         {"order_id": r["order_id"], "paid_at": r["paid_at"].isoformat(sep=" "),
          "promised_at": r["promised_at"].date().isoformat(),
          "shipped_at": r["shipped_at"].isoformat(sep=" ") if r["shipped"] else None,
          "carrier": r["carrier"], "region": r["region"], "days_overdue": int(r["days_overdue"]),
          "stage": "in_transit" if r["shipped"] else "not_shipped"}
-        for r in od.execute().to_dict("records")
+        for r in got["overdue"].to_dict("records")
     ]
     return Logistics(
         delivered_orders=int(total["delivered_orders"]),
@@ -144,8 +170,15 @@ def logistics(shop: Shop, start: date | None = None, end: date | None = None,
         rating_on_time=_num(by_late.get(0.0), 3),
         rating_late=_num(by_late.get(1.0), 3),
         as_of=day,
-        by_carrier=_rows(d, "carrier", "carrier"),
-        by_region=_rows(d, "region", "region"),
-        by_product=_rows(per_product, "product_id", "product_id"),
+        by_carrier=_listed(got["carrier"], "carrier") if "carrier" in got else [],
+        by_region=_listed(got["region"], "region") if "region" in got else [],
+        by_product=_listed(got["product_id"], "product_id") if "product_id" in got else [],
         overdue=overdue,
+    )
+
+
+def _no_orders() -> MissingDataError:
+    return MissingDataError(
+        "This shop has no orders.", "本店没有订单。",
+        hint_en="Load orders first (junshi ingest).", hint_zh="请先导入订单（junshi ingest）。",
     )

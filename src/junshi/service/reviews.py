@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+import ibis
 import pandas as pd
 
 from junshi.errors import MissingDataError
@@ -41,26 +42,58 @@ def _tag(texts: Iterable[str]) -> dict[str, tuple[tuple[str, int], ...]]:
     return {t: fresh[t] if tags is None else tags for t, tags in known.items()}
 
 
-def review_frame(shop: Shop, start: date | None = None, end: date | None = None) -> pd.DataFrame:
-    """The shop's reviews with a text, from ``start`` to ``end`` (shop-local days), newest first."""
+def _reviews(shop: Shop, start: date | None, end: date | None) -> ibis.Table:
     r = shop.table("reviews")
     r = r.filter(r.text.notnull() & (r.text.strip() != ""))
     if start is not None:
         r = r.filter(r.created_at.date() >= start)
     if end is not None:
         r = r.filter(r.created_at.date() <= end)
-    f: pd.DataFrame = r.select("review_id", "product_id", "created_at", "rating", "text").order_by(
-        [r.created_at.desc(), "review_id"]).execute()
-    return f
+    return r
 
 
-def mention_frame(reviews: pd.DataFrame) -> pd.DataFrame:
-    """One row per (review, aspect): review_id, product_id, created_at, rating, text, aspect, polarity."""
-    texts = [str(t) for t in reviews["text"]]
+def _text_queries(shop: Shop, start: date | None, end: date | None) -> dict[str, ibis.Table]:
+    r = _reviews(shop, start, end)
+    cells = r.group_by("text", "product_id", month=r.created_at.strftime("%Y-%m")).aggregate(n=r.count())
+    order = ibis.window(group_by="text", order_by=[r.created_at.desc(), r.review_id])
+    ranked = r.mutate(rank=ibis.row_number().over(order))
+    newest = ranked.filter(ranked["rank"] < EXAMPLES).select("review_id", "product_id", "created_at", "rating", "text")
+    return {"cells": cells, "newest": newest}
+
+
+def text_frames(shop: Shop, start: date | None = None, end: date | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The shop's review texts from ``start`` to ``end`` (shop-local days), counted in the warehouse engine:
+    ``cells`` (text, product_id, month, n: its reviews) and ``newest`` (each text's newest ``EXAMPLES`` reviews:
+    review_id, product_id, created_at, rating, text; newest first). A text's aspects are the same in every review
+    of it, so what a review's aspects add up to is known from these without reading every review."""
+    from junshi.metrics.query import run_dated
+
+    got = run_dated(shop.warehouse, shop.shop_id, "review_texts", lambda a, b: _text_queries(shop, a, b), start, end)
+    newest = got["newest"].sort_values(["created_at", "review_id"], ascending=[False, True], ignore_index=True)
+    return got["cells"], newest
+
+
+def mention_frame(cells: pd.DataFrame) -> pd.DataFrame:
+    """One row per row of ``cells`` (a frame with a ``text`` column) and aspect its text names: its columns,
+    aspect, polarity (texts without an aspect drop out)."""
+    texts = [str(t) for t in cells["text"].unique()]
     tags = _tag(texts)
-    rows = [(i, a, p) for i, text in zip(reviews.index, texts, strict=True) for a, p in tags[text]]
-    m = pd.DataFrame(rows, columns=["_i", "aspect", "polarity"])
-    return reviews.join(m.set_index("_i"), how="inner")
+    m = pd.DataFrame([(t, a, p) for t in texts for a, p in tags[t]], columns=["text", "aspect", "polarity"])
+    return cells.merge(m, on="text", sort=False)
+
+
+def negative_mentions(shop: Shop, start: date, end: date) -> dict[str, int]:
+    """Negative mentions per aspect in the reviews from ``start`` to ``end``: the most first, ties in the order
+    the newest review first names them."""
+    cells, newest = text_frames(shop, start, end)
+    per_text = cells.groupby("text").n.sum()
+    tags = _tag([str(t) for t in per_text.index])
+    counts: dict[str, int] = {}
+    for text in newest.drop_duplicates("text")["text"]:
+        for aspect, polarity in tags[str(text)]:
+            if polarity < 0:
+                counts[aspect] = counts.get(aspect, 0) + int(per_text[text])
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 def _example(r: dict[Any, Any]) -> dict[str, Any]:
@@ -76,34 +109,37 @@ def review_aspects(shop: Shop, start: date | None = None, end: date | None = Non
     reviews read), monthly trend, products most affected (most negative mentions), examples (the newest
     negative reviews, else the newest). ``reviews`` counts the review texts of the days, ``read`` those in
     Chinese (the others are not read: :func:`junshi.service.aspects.is_chinese`)."""
-    reviews = review_frame(shop, start, end)
-    if reviews.empty:
+    cells, newest = text_frames(shop, start, end)
+    if cells.empty:
         raise MissingDataError(
             "This shop has no review texts in these days.", "本店在所选日期没有评价内容。",
             hint_en="Load reviews (with their text) first, or choose other days.",
             hint_zh="请先导入带内容的评价，或选择其他日期。",
         )
-    read = int(reviews["text"].map(lambda t: is_chinese(str(t))).sum())
-    m = mention_frame(reviews)
-    m["month"] = pd.to_datetime(m["created_at"]).dt.strftime("%Y-%m")
-    m["neg"] = (m["polarity"] < 0).astype(int)
+    per_text = cells.groupby("text").n.sum()
+    read = int(sum(n for t, n in per_text.items() if is_chinese(str(t))))
+    m = mention_frame(cells)
+    m["negative"] = m["n"] * (m["polarity"] < 0)
+    found = mention_frame(newest)
     out: list[dict[str, Any]] = []
     for a in REVIEW_ASPECTS.values():
         g = m[m["aspect"] == a.id]
         if g.empty:
             continue
-        trend = g.groupby("month").agg(mentions=("neg", "size"), negative=("neg", "sum")).reset_index()
+        mentions, negative = int(g["n"].sum()), int(g["negative"].sum())
+        trend = g.groupby("month").agg(mentions=("n", "sum"), negative=("negative", "sum")).reset_index()
         prods = (g[g["product_id"].notna()].groupby("product_id")
-                 .agg(mentions=("neg", "size"), negative=("neg", "sum")).reset_index()
+                 .agg(mentions=("n", "sum"), negative=("negative", "sum")).reset_index()
                  .sort_values(["negative", "mentions", "product_id"], ascending=[False, False, True]))
         prods = prods[prods["negative"] > 0].head(PRODUCTS)
-        negative = g[g["neg"] == 1]
-        ex = (negative if not negative.empty else g).head(EXAMPLES)
+        said = found[found["aspect"] == a.id]
+        ex = said[said["polarity"] < 0] if negative else said
+        ex = ex.sort_values(["created_at", "review_id"], ascending=[False, True]).head(EXAMPLES)
         out.append({
             "aspect": a.id, "name_zh": a.name.zh, "name_en": a.name.en,
-            "mentions": len(g), "negative": int(g["neg"].sum()),
-            "negative_share": round(float(g["neg"].mean()), 4),
-            "share": round(len(g) / read, 4),
+            "mentions": mentions, "negative": negative,
+            "negative_share": round(negative / mentions, 4),
+            "share": round(mentions / read, 4),
             "trend": [{"month": r["month"], "mentions": int(r["mentions"]), "negative": int(r["negative"])}
                       for r in trend.to_dict("records")],
             "products": [{"product_id": str(r["product_id"]), "mentions": int(r["mentions"]),
@@ -112,7 +148,7 @@ def review_aspects(shop: Shop, start: date | None = None, end: date | None = Non
         })
     out.sort(key=lambda x: (-x["negative"], -x["mentions"]))
     return {
-        "reviews": len(reviews),
+        "reviews": int(per_text.sum()),
         "read": read,
         "start": None if start is None else start.isoformat(),
         "end": None if end is None else end.isoformat(),
