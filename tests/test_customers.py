@@ -243,3 +243,26 @@ def test_cli_faces(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2
     code, _ = _cli(["customers", "rfm", "--format", "yaml", *db], capsys)
     assert code == 2
+
+
+def test_purchase_days_kept_until_the_next_load(tiny: Shop) -> None:
+    """RFM groups and repurchase read the purchase days once per data version: a load (its rollup refresh)
+    shows at once. As of 03-31, D (one order, 20) is 'new'; with a second order of D on 03-31 (500), D is recent
+    (0 days < mean 117/4), not frequent (2 orders < mean 9/4) and big (520 > mean 1440/4): 'promising'."""
+    from junshi import rollup
+    from junshi.customers.ledger import purchase_days
+
+    before = rfm_groups(tiny, "2024-03-31").set_index("group").customers
+    assert before["new"] == 1 and before["promising"] == 0
+    with tiny.warehouse.transaction() as con:
+        rollup.refresh(con, "default", ["orders"])
+    assert purchase_days(tiny) is purchase_days(tiny)  # kept: the rollups are built
+    assert rfm_groups(tiny, "2024-03-31").set_index("group").customers.equals(before)
+    with tiny.warehouse.transaction() as con:
+        con.execute("INSERT INTO orders (shop_id, order_id, customer_id, created_at, paid_at, pay_amount) VALUES "
+                    "('default', 'o12', 'D', '2024-03-31 10:00', '2024-03-31 10:00', 500)")
+        rollup.refresh(con, "default", ["orders"])
+    assert rollup.stamp(tiny.warehouse.con, "default") is not None
+    after = rfm_groups(tiny, "2024-03-31").set_index("group").customers
+    assert after["new"] == 0 and after["promising"] == 1
+    assert repurchase(tiny, end="2024-03-31").orders == 9

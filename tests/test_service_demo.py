@@ -3,8 +3,10 @@ with size complaints, and what each review says (sim_truth_service, sim_truth_re
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+from conftest import DEMO_END
 from junshi.service.aspects import aspects
 from junshi.service.dsr import dsr_forecast
 from junshi.service.logistics import logistics
@@ -54,3 +56,27 @@ def test_the_tagger_reads_what_the_simulator_wrote(demo_db: Path, demo_truth: Gr
     got = {(i, a, p) for i, t in zip(texts["review_id"], texts["text"], strict=True) for a, p in aspects(t).items()}
     assert len(expected) > 1000
     assert got == expected
+
+
+def test_aspects_counted_per_text_equal_every_review_counted(demo_db: Path, demo_truth: GroundTruth) -> None:
+    """The aspect table counts each distinct text's reviews in DuckDB and tags the text once; here every review
+    of the last 30 days is counted with its written aspects (equal to the tagger's: the test above): the same
+    mentions, negative mentions, months and newest negative examples per aspect."""
+    end = DEMO_END
+    start = end - dt.timedelta(days=29)
+    with connect(demo_db) as shop:
+        report = review_aspects(shop, start, end)
+        reviews = shop.table("reviews").execute()
+    reviews = reviews[reviews["created_at"].dt.date.between(start, end) & reviews["text"].str.strip().ne("")]
+    said = reviews.merge(demo_truth.review_aspects(), on="review_id")
+    assert report["reviews"] == len(reviews) and len(said) > 100
+    for row in report["aspects"]:
+        mine = said[said["aspect"] == row["aspect"]]
+        negative = mine[mine["polarity"] < 0]
+        assert (row["mentions"], row["negative"]) == (len(mine), len(negative))
+        months = mine.assign(month=mine["created_at"].dt.strftime("%Y-%m")).groupby("month")["polarity"]
+        assert [(t["month"], t["mentions"]) for t in row["trend"]] == list(months.size().items())
+        newest = (negative if len(negative) else mine).sort_values(["created_at", "review_id"],
+                                                                   ascending=[False, True])
+        assert [e["review_id"] for e in row["examples"]] == list(newest["review_id"].head(3))
+    assert sum(r["mentions"] for r in report["aspects"]) == len(said)

@@ -8,10 +8,11 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-import ibis
 import numpy as np
+import pandas as pd
 
-from junshi.customers.summary import last_purchase_day, purchase_days, purchases
+from junshi.customers.ledger import purchase_days
+from junshi.customers.summary import last_purchase_day
 from junshi.errors import MissingDataError
 from junshi.periods import parse_day
 
@@ -59,43 +60,25 @@ REPURCHASE_DAYS = 90
 (a shorter span has too few second purchases)."""
 
 
-def _days_and_gaps(src: Shop, begin: dt.date | None, stop: dt.date) -> ibis.Table:
-    """Per customer with a purchase from ``begin`` to ``stop``: one row ``n`` (their orders, gap null), and one
-    row per purchase day after their first (``gap``: days since the purchase day before, n null); counted per
-    (n, gap) in the warehouse engine, so a few hundred rows reach Python, not one per customer."""
-    p = purchases(src.table("orders"))
-    p = p.filter(p.day <= stop)
-    if begin is not None:
-        p = p.filter(p.day >= begin)
-    d = purchase_days(p)
-    w = ibis.window(group_by="customer_id", order_by="day")
-    x = d.mutate(gap=d.day.delta(d.day.lag().over(w), unit="day"),
-                 n=d.orders.sum().over(ibis.window(group_by="customer_id")))
-    x = x.mutate(n=ibis.ifelse(x.gap.isnull(), x.n, ibis.null("int64")))
-    return x.group_by("n", "gap").aggregate(rows=x.count())
-
-
 def repurchase(
     src: Shop, start: dt.date | str | None = None, end: dt.date | str | None = None, *, max_orders: int = 10
 ) -> Repurchase:
-    """Repurchase rate, time between purchases and order-count distribution, from the warehouse."""
-    from junshi.metrics.query import run_dated
-
+    """Repurchase rate, time between purchases and order-count distribution, from the warehouse (the purchase
+    days of :mod:`junshi.customers.ledger`)."""
     stop = parse_day(end, "end date") if end is not None else last_purchase_day(src.table("orders"))
     begin = parse_day(start, "start date") if start is not None else None
-    found = run_dated(src.warehouse, src.shop_id, "repurchase",
-                      lambda first, last: {"rows": _days_and_gaps(src, first, last or stop)}, begin, stop)["rows"]
-    firsts = found[found.n.notna()]
-    counts = firsts.groupby(firsts.n.astype("int64")).rows.sum().rename("customers").reset_index()
-    if counts.empty:
+    days = purchase_days(src).upto(stop, begin)
+    per = days.per_customer()[2]
+    if not len(per):
         raise MissingDataError(
             "No paid orders of known customers in the period.",
             "该时间段内没有已知客户的已付款订单。",
             hint_en="Choose another period or load orders (junshi ingest).",
             hint_zh="请选择其他时间段或导入订单（junshi ingest）。",
         )
-    later = found[found.gap.notna()].sort_values("gap")
-    gaps = np.repeat(later.gap.to_numpy(np.float64), later.rows.to_numpy(np.int64))
+    n, found = np.unique(per, return_counts=True)
+    counts = pd.DataFrame({"n": n, "customers": found})
+    gaps = days.gaps().astype(np.float64)
     customers = int(counts.customers.sum())
     n_orders = int((counts.n * counts.customers).sum())
     rates = src.kpi("paid_buyers,repeat_buyers,repurchase_rate,returning_buyer_share", start=begin, end=stop)

@@ -26,19 +26,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import ibis
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from junshi.customers.summary import TableSource, last_purchase_day, purchases
+from junshi.customers.ledger import EPOCH, purchase_days
+from junshi.customers.summary import TableSource, last_purchase_day
 from junshi.errors import MissingDataError
 from junshi.periods import parse_day
-
-if TYPE_CHECKING:
-    from junshi.shop import Shop
 
 
 @dataclass(frozen=True)
@@ -147,21 +144,22 @@ def _score(values: pd.Series, higher_is_better: bool) -> pd.Series:
     return (pct * 5).apply(np.ceil).clip(1, 5).astype(int)
 
 
-def _customers(src: TableSource, day: dt.date) -> ibis.Table:
-    """Per customer who bought on or before ``day``: last_purchase, recency_days, frequency (paid orders),
-    monetary (summed as decimals: exact to the cent) and r_high, f_high, m_high (better than the customers'
-    mean), computed in the warehouse engine."""
-    p = purchases(src.table("orders"))
-    p = p.filter(p.day <= day)
-    agg = p.group_by("customer_id").aggregate(
-        last_purchase=p.day.max(), frequency=p.order_id.nunique(), monetary=p.money.sum()
-    )
-    c = agg.mutate(recency_days=ibis.literal(day).delta(agg.last_purchase, unit="day"))
-    return c.mutate(
-        r_high=c.recency_days < c.recency_days.mean(),
-        f_high=c.frequency > c.frequency.mean(),
-        m_high=c.monetary > c.monetary.mean(),
-    )
+def _values(src: TableSource, day: dt.date) -> dict[str, Any]:
+    """Per customer who bought on or before ``day`` (from :mod:`junshi.customers.ledger`): customer (index into
+    ``ids``), last (purchase day, days since 1970-01-01), recency_days, frequency (paid orders), cents (amount
+    paid) and flags (r_high * 4 + f_high * 2 + m_high: better than the customers' mean)."""
+    days = purchase_days(src).upto(day)
+    customer, last, frequency, cents = days.per_customer()
+    n = len(customer)
+    if not n:
+        raise _no_customers(day)
+    recency = (day - EPOCH).days - last
+    # better than the mean, exactly: x > sum / n  <=>  x * n > sum (integers: no rounding of the mean)
+    r_high = recency * n < recency.sum()
+    f_high = frequency * n > frequency.sum()
+    m_high = cents * n > cents.sum()
+    return {"ids": days.ids, "customer": customer, "last": last, "recency_days": recency, "frequency": frequency,
+            "cents": cents, "flags": r_high * 4 + f_high * 2 + m_high}
 
 
 def _as_of(src: TableSource, as_of: dt.date | str | None) -> dt.date:
@@ -177,6 +175,9 @@ def _no_customers(day: dt.date) -> MissingDataError:
     )
 
 
+_FLAGS = {r * 4 + f * 2 + m: g for (r, f, m), g in _BY_FLAGS.items()}
+
+
 def rfm(src: TableSource, as_of: dt.date | str | None = None) -> pd.DataFrame:
     """RFM table of every customer who bought on or before ``as_of`` (default: the last purchase day).
 
@@ -184,56 +185,40 @@ def rfm(src: TableSource, as_of: dt.date | str | None = None) -> pd.DataFrame:
     last_purchase (date), r_score, f_score, m_score (1-5), rfm_score ("555"), r_high, f_high, m_high,
     group (key), group_zh, group_en. Sorted by customer_id.
     """
-    day = _as_of(src, as_of)
-    c = _customers(src, day)
-    frame: pd.DataFrame = c.select(
-        "customer_id", "recency_days", "frequency", c.monetary.cast("float64").name("monetary"), "last_purchase",
-        "r_high", "f_high", "m_high",
-    ).order_by("customer_id").execute()
-    if frame.empty:
-        raise _no_customers(day)
-    frame["last_purchase"] = pd.to_datetime(frame.last_purchase)
-    frame["recency_days"] = frame.recency_days.astype(int)
-    frame.insert(5, "r_score", _score(frame.recency_days, higher_is_better=False))
-    frame.insert(6, "f_score", _score(frame.frequency, higher_is_better=True))
-    frame.insert(7, "m_score", _score(frame.monetary, higher_is_better=True))
-    frame.insert(8, "rfm_score", frame.r_score.astype(str) + frame.f_score.astype(str) + frame.m_score.astype(str))
-    flags = frame.r_high.astype(int) * 4 + frame.f_high.astype(int) * 2 + frame.m_high.astype(int)
-    groups = {r * 4 + f * 2 + m: g for (r, f, m), g in _BY_FLAGS.items()}  # mapped per column, not per customer
-    frame["group"] = flags.map({k: g.key for k, g in groups.items()})
-    frame["group_zh"] = flags.map({k: g.zh for k, g in groups.items()})
-    frame["group_en"] = flags.map({k: g.en for k, g in groups.items()})
+    v = _values(src, _as_of(src, as_of))
+    frame = pd.DataFrame({
+        "customer_id": v["ids"].take(pa.array(v["customer"])).to_numpy(zero_copy_only=False),
+        "recency_days": v["recency_days"].astype(int), "frequency": v["frequency"], "monetary": v["cents"] / 100,
+        "last_purchase": pd.to_datetime(v["last"], unit="D"),
+    })
+    frame["r_score"] = _score(frame.recency_days, higher_is_better=False)
+    frame["f_score"] = _score(frame.frequency, higher_is_better=True)
+    frame["m_score"] = _score(frame.monetary, higher_is_better=True)
+    frame["rfm_score"] = frame.r_score.astype(str) + frame.f_score.astype(str) + frame.m_score.astype(str)
+    flags = pd.Series(v["flags"])
+    frame["r_high"], frame["f_high"], frame["m_high"] = flags >= 4, flags % 4 >= 2, flags % 2 == 1
+    frame["group"] = flags.map({k: g.key for k, g in _FLAGS.items()})  # mapped per column, not per customer
+    frame["group_zh"] = flags.map({k: g.zh for k, g in _FLAGS.items()})
+    frame["group_en"] = flags.map({k: g.en for k, g in _FLAGS.items()})
     return frame
 
 
-def rfm_groups(shop: Shop, as_of: dt.date | str | None = None) -> pd.DataFrame:
-    """Size and profile of each of the eight groups as of ``as_of`` (all eight, zero when empty): the groups of
-    :func:`rfm`, counted in the warehouse engine (eight rows reach Python, not one per customer).
+def rfm_groups(src: TableSource, as_of: dt.date | str | None = None) -> pd.DataFrame:
+    """Size and profile of each of the eight groups of :func:`rfm` as of ``as_of`` (all eight, zero when empty).
 
     Columns: group, group_zh, group_en, customers, share, revenue, revenue_share, mean_recency_days,
     mean_frequency, mean_monetary, action_en, action_zh.
     """
-    from junshi.metrics.query import run_dated
-
-    def per_group(_: dt.date | None, last: dt.date | None) -> dict[str, ibis.Table]:
-        c = _customers(shop, last or day)
-        return {"groups": c.group_by("r_high", "f_high", "m_high").aggregate(
-            customers=c.count(), revenue=c.monetary.sum(), recency_days=c.recency_days.sum(),
-            frequency=c.frequency.sum())}
-
-    day = _as_of(shop, as_of)
-    sums = run_dated(shop.warehouse, shop.shop_id, "rfm_groups", per_group, day, day)["groups"]
-    if sums.empty:
-        raise _no_customers(day)
-    empty: dict[Any, Any] = {"customers": 0, "revenue": Decimal(0), "recency_days": 0, "frequency": 0}
-    found: dict[tuple[bool, bool, bool], dict[Any, Any]] = {
-        (bool(r["r_high"]), bool(r["f_high"]), bool(r["m_high"])): r for r in sums.to_dict("records")}
-    total_n = int(sums.customers.sum())
-    total_rev = float(sum(Decimal(v) for v in sums.revenue))  # exact: the decimals' sum, then one rounding
+    v = _values(src, _as_of(src, as_of))
+    flags = v["flags"]
+    # per group (flags 0-7): float sums of integers, exact below 2**53 (cents: 90 trillion yuan)
+    sizes = np.bincount(flags, minlength=8)
+    sums = {k: np.bincount(flags, weights=v[k], minlength=8) for k in ("cents", "recency_days", "frequency")}
+    total_n, total_cents = len(flags), int(sums["cents"].sum())
     rows = []
     for g in GROUPS:
-        r = found.get((g.r_high, g.f_high, g.m_high), empty)
-        n, rev = int(r["customers"]), float(r["revenue"])
+        k = g.r_high * 4 + g.f_high * 2 + g.m_high
+        n, cents = int(sizes[k]), int(sums["cents"][k])
         rows.append(
             {
                 "group": g.key,
@@ -241,11 +226,11 @@ def rfm_groups(shop: Shop, as_of: dt.date | str | None = None) -> pd.DataFrame:
                 "group_en": g.en,
                 "customers": n,
                 "share": n / total_n,
-                "revenue": rev,
-                "revenue_share": rev / total_rev if total_rev else 0.0,
-                "mean_recency_days": int(r["recency_days"]) / n if n else None,
-                "mean_frequency": int(r["frequency"]) / n if n else None,
-                "mean_monetary": float(Decimal(r["revenue"]) / n) if n else None,
+                "revenue": cents / 100,
+                "revenue_share": cents / total_cents if total_cents else 0.0,
+                "mean_recency_days": int(sums["recency_days"][k]) / n if n else None,
+                "mean_frequency": int(sums["frequency"][k]) / n if n else None,
+                "mean_monetary": cents / (100 * n) if n else None,
                 "action_en": g.action_en,
                 "action_zh": g.action_zh,
             }

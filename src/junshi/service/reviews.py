@@ -67,10 +67,15 @@ def text_frames(shop: Shop, start: date | None = None, end: date | None = None) 
     review_id, product_id, created_at, rating, text; newest first). A text's aspects are the same in every review
     of it, so what a review's aspects add up to is known from these without reading every review."""
     from junshi.metrics.query import run_dated
+    from junshi.versioned import kept
 
-    got = run_dated(shop.warehouse, shop.shop_id, "review_texts", lambda a, b: _text_queries(shop, a, b), start, end)
-    newest = got["newest"].sort_values(["created_at", "review_id"], ascending=[False, True], ignore_index=True)
-    return got["cells"], newest
+    def read() -> tuple[pd.DataFrame, pd.DataFrame]:
+        got = run_dated(shop.warehouse, shop.shop_id, "review_texts", lambda a, b: _text_queries(shop, a, b), start,
+                        end)
+        newest = got["newest"].sort_values(["created_at", "review_id"], ascending=[False, True], ignore_index=True)
+        return got["cells"], newest
+
+    return kept(shop, ("review_texts", start, end), read)  # the aspects and the DSR forecast ask for the same days
 
 
 def mention_frame(cells: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,48 @@
+"""Values computed from a shop's data, kept in this process while the data is unchanged: per warehouse, shop and
+rollup stamp (every load refreshes the rollups and so moves the stamp on). Where the stamp is not known (rollups
+not built, a lake, figures without the suspect orders) nothing is kept."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from junshi.shop import Shop
+
+T = TypeVar("T")
+KEPT = 16  # values kept (the oldest asked for goes first)
+
+_KEPT: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_GUARD = threading.Lock()
+
+
+def _version(shop: Shop) -> tuple[Any, ...] | None:
+    from junshi import rollup
+    from junshi.warehouse import Writable
+
+    wh = shop.warehouse
+    if not isinstance(wh, Writable) or wh.engine != "duckdb" or wh.clean:
+        return None
+    stamp = rollup.stamp(wh.con, shop.shop_id)
+    return None if stamp is None else (wh.url, shop.shop_id, stamp)
+
+
+def kept(shop: Shop, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, kept under ``key`` for this shop's data version (computed anew when it is not known)."""
+    version = _version(shop)
+    if version is None:
+        return compute()
+    full = (*version, key)
+    with _GUARD:
+        if full in _KEPT:
+            _KEPT.move_to_end(full)
+            return _KEPT[full]  # type: ignore[no-any-return]  # values are whatever compute returned for the key
+    value = compute()
+    with _GUARD:
+        _KEPT[full] = value
+        while len(_KEPT) > KEPT:
+            _KEPT.popitem(last=False)
+    return value
