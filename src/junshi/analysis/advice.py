@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -172,10 +172,10 @@ def snapshot(shop: Shop, day: date, settings: AdviceSettings) -> Snapshot:
     inv = table_frame(shop, "inventory")
     stock_today = inv[pd.to_datetime(inv["date"]).dt.date == day] if not inv.empty else inv
     ps = _safe(lambda: kpi_frame(shop, ["uv"], ["product", "source"], start=day, end=day))
-    reviews = table_frame(shop, "reviews")
-    if not reviews.empty:
-        reviews = reviews[(pd.to_datetime(reviews["created_at"]).dt.date == day)
-                          & (reviews["rating"] <= settings.negative_rating)]
+    r = shop.table("reviews")  # the day's negative reviews alone (a large shop holds hundreds of thousands)
+    start = datetime.combine(day, time())
+    reviews: pd.DataFrame = r.filter(r.created_at >= start, r.created_at < start + timedelta(days=1),
+                                     r.rating <= settings.negative_rating).execute()
     main_cat = None
     if not products.empty and "category" in products.columns and "sales_now" in products.columns:
         by_cat = products.groupby("category")["sales_now"].sum()
