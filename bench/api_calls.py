@@ -259,6 +259,7 @@ def measure(db: str, calls: list[str], scratch: Path, rebuild: bool, refresh: bo
     finally:
         copy.unlink(missing_ok=True)
         Path(f"{copy}.wal").unlink(missing_ok=True)
+        shutil.rmtree(f"{copy}.plans", ignore_errors=True)  # the compiled plans kept beside a warehouse
 
 
 def _events(db: str) -> int:

@@ -5,6 +5,9 @@ that period's own dates gives, and a new shape is the only thing Ibis compiles."
 from __future__ import annotations
 
 import datetime as dt
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +15,7 @@ import pandas as pd
 import pytest
 
 from junshi import Shop, connect
-from junshi.metrics import query
+from junshi.metrics import plan_store, query
 from junshi.metrics.query import explain, kpi
 
 DAY = dt.date(2024, 11, 20)
@@ -54,6 +57,7 @@ def test_a_shape_answers_every_period(demo_db: Path, spec: dict[str, Any], monke
     with connect(demo_db) as shop:
         query._PLANS.clear()
         query._OWN.clear()
+        monkeypatch.setattr(query.plan_store, "load", lambda *_: None)  # as in a process without a store
         monkeypatch.setattr(query, "_compile_kpi", counting)
         _call(shop, spec, DAY)
         first = len(compiled)
@@ -101,3 +105,74 @@ def test_a_plan_with_a_calendar_in_memory_is_kept_per_connection(demo_db: Path) 
         one.close()
         two.close()
     pd.testing.assert_frame_equal(frames[0], frames[1])
+
+
+def test_a_new_process_runs_the_stored_plans(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plans compiled by one process are kept beside the warehouse: with the memory of compiled plans and data
+    checks cleared (a new process), the same shapes for other days compile nothing and give the figures of a
+    fresh compile; an entry whose data check no longer matches the shop's data is compiled anew."""
+    spec = CALLS[1]
+    with connect(demo_db) as shop:
+        query._PLANS.clear()
+        _call(shop, spec, DAY)
+        store = plan_store.folder(str(shop.warehouse.url))
+        assert store is not None and list(store.glob("*.json"))
+        compiled: list[Any] = []
+        original = query._compile_kpi
+
+        def counting(*args: Any) -> Any:
+            compiled.append(args[2])
+            return original(*args)
+
+        monkeypatch.setattr(query, "_compile_kpi", counting)
+        query._PLANS.clear()
+        query._CHECKS.clear()
+        stored = _call(shop, spec, DAY - dt.timedelta(days=3))
+        assert compiled == []
+        for path in store.glob("*.json"):  # as if the shop had no sessions when these were compiled
+            entry = json.loads(path.read_text())
+            path.write_text(json.dumps(entry | {"known": entry["known"] | {"sessions": False}}))
+        query._PLANS.clear()
+        again = _call(shop, spec, DAY - dt.timedelta(days=3))
+        assert compiled
+        monkeypatch.setattr(plan_store, "load", lambda *_: None)
+        query._PLANS.clear()
+        pd.testing.assert_frame_equal(stored, _call(shop, spec, DAY - dt.timedelta(days=3)))
+        pd.testing.assert_frame_equal(again, stored)
+        assert not stored.empty
+
+
+def _opened_elsewhere(db: Path) -> str:
+    """What another process gets when it opens ``db``: 'opened', or DuckDB's error."""
+    code = ("import sys, duckdb\ntry:\n    duckdb.connect(sys.argv[1], read_only=True).close()\n    print('opened')\n"
+            "except duckdb.IOException as exc:\n    print(exc)")
+    done = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_the_process_holding_the_warehouse_keeps_its_lock(demo_db: Path) -> None:
+    """DuckDB locks its file with a POSIX lock, which a process loses when it closes any descriptor of that file.
+    The plan store found its folder through duckdb_path, which read the header of the warehouse file on every
+    compile: the server then lost its lock (`junshi simulate` wrote into the served file instead of being
+    refused). After compiling and storing plans, and after a second open of the same file in the process,
+    another process is still refused."""
+    with connect(demo_db) as shop:
+        query._PLANS.clear()
+        _call(shop, CALLS[1], DAY)
+        store = plan_store.folder(str(shop.warehouse.url))
+        assert store is not None and list(store.glob("*.json"))
+        assert "lock" in _opened_elsewhere(demo_db)
+        with connect(demo_db):
+            pass
+        assert "lock" in _opened_elsewhere(demo_db)
+    assert _opened_elsewhere(demo_db) == "opened"
+
+
+def test_clean_figures_have_plans_of_their_own(demo_db: Path) -> None:
+    """Without the suspect orders a paid metric is read from the raw orders, not the rollups (they hold every
+    order): its stored plan must never answer for all orders, nor the other way round."""
+    with connect(demo_db) as shop:
+        shape = query._shape(query.build_query("sales", "source", DAY, DAY, None))
+        whole = plan_store._entry(shop.warehouse, shop.shop_id, shape)
+        clean = plan_store._entry(shop.warehouse.without_suspects(), shop.shop_id, shape)
+    assert whole is not None and clean is not None and whole != clean

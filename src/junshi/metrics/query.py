@@ -14,6 +14,7 @@ import pandas as pd
 
 from junshi import rollup
 from junshi.errors import MetricError
+from junshi.metrics import plan_store
 from junshi.metrics.compiler import Plan, Query, closure, compile_query, dimension_origin, dimension_value, grain
 from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
 from junshi.metrics.facts import ATTRIBUTION, FACTS, PRODUCT_DIMS, TIME_DIMS, Ctx, Fact, one_attribution
@@ -87,6 +88,10 @@ class _DataCheck:
         dimensions and required columns always do). One cheap probe per column, not per fact."""
         return all(self._valued(dimension_origin(fact, d)) for d in dims)
 
+    def valued_column(self, table: str, column: str) -> bool:
+        """Whether ``table.column`` has values for the shop (asked once)."""
+        return self._valued((table, column))
+
     def _valued(self, origin: tuple[str, str] | None) -> bool:
         if origin is None or TABLES[origin[0]].column(origin[1]).required:
             return True
@@ -140,7 +145,8 @@ _KEPT = 512
 """Compiled plans and data checks of shops with rollups, by warehouse, shop and rollup version (each load makes
 a new version, so neither outlives the data it was made for). A plan is kept per query *shape*: its period's
 dates are compiled as sentinel days and put back into the SQL per call (:func:`_shape`), so a query of any
-day or period of a shape is compiled by Ibis once per process."""
+day or period of a shape is compiled by Ibis once, and kept next to the warehouse for the next process
+(:mod:`junshi.metrics.plan_store`)."""
 
 SENTINEL_START, SENTINEL_END = dt.date(1801, 1, 1), dt.date(1901, 1, 1)
 """Stand-ins for a shape's first and last day: every date a compiled query holds is one of them moved by fewer
@@ -247,6 +253,8 @@ def compile_kpi(warehouse: BaseWarehouse, shop_id: str, q: Query) -> tuple[Plan,
     own_key = (*data, q, id(warehouse.backend))
     own = _OWN.get(own_key)
     plan = _PLANS.get((*data, shape)) or (own[1] if own is not None and own[0] is warehouse.backend else None)
+    if plan is None and (plan := plan_store.load(warehouse, shop_id, shape, check)) is not None:
+        _kept(_PLANS, (*data, shape), plan)
     if plan is None:
         plan, _ = _compile_kpi(warehouse, shop_id, shape, check, True)
         if plan.expr is not None and plan.expr.op().find(ops.InMemoryTable):
@@ -257,6 +265,7 @@ def compile_kpi(warehouse: BaseWarehouse, shop_id: str, q: Query) -> tuple[Plan,
         else:
             if plan.expr is not None:
                 plan.sql = str(ibis.to_sql(plan.expr, dialect="duckdb"))
+                plan_store.save(warehouse, shop_id, shape, plan, check)
             _kept(_PLANS, (*data, shape), plan)
     sql = None if plan.sql is None else dated_sql(plan.sql, q.start, q.end, q.filters)
     if plan.sql is not None and sql is None:  # a literal the shape does not explain: compiled for its dates

@@ -76,7 +76,7 @@ def duckdb_path(url: str) -> str:
                           f"数据仓库 {path} 是一个文件夹，不是 DuckDB 文件。",
                           hint_en="Give a file inside it, e.g. --db " + str(file / DEFAULT_DB) + ".",
                           hint_zh="请给出其中的文件，例如 --db " + str(file / DEFAULT_DB) + "。")
-    if file.is_file() and not _is_duckdb_file(file):
+    if file.is_file() and not _held(file) and not _is_duckdb_file(file):
         raise ConfigError(f"{path} is not a DuckDB database (it was left as it is).",
                           f"{path} 不是 DuckDB 数据库（未做任何改动）。",
                           hint_en="To load a data file use junshi ingest FILE; --db names the warehouse, "
@@ -84,6 +84,17 @@ def duckdb_path(url: str) -> str:
                           hint_zh="导入数据文件请用 junshi ingest 文件；--db 指数据仓库，"
                                   "例如 --db shop.duckdb（不存在时新建）。")
     return path
+
+
+_HELD: dict[str, int] = {}
+"""The DuckDB files this process has open (real path -> open warehouses). DuckDB locks its file with a POSIX
+(fcntl) lock, and a process loses such a lock when it closes ANY descriptor of the file: reading the header of
+a file it holds would let another process open it (a served warehouse then took another writer). A held file
+is a DuckDB file, so its header is never read again."""
+
+
+def _held(file: Path) -> bool:
+    return _HELD.get(os.path.realpath(file), 0) > 0
 
 
 def _is_duckdb_file(file: Path) -> bool:
@@ -99,6 +110,8 @@ class Warehouse(Writable):
     Tables are created on first use and the schema version is checked.
     """
 
+    held: str | None = None
+    """The real path of the DuckDB file this warehouse opened (None: in memory, a cursor, a lake)."""
 
     def __init__(self, url: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
         self.url = resolve_db(url)
@@ -121,6 +134,9 @@ class Warehouse(Writable):
                 else "请检查文件可读、磁盘未满，或换用其他 --db。",
             ) from exc
         self.engine = "duckdb"
+        self.held = None if path == ":memory:" else os.path.realpath(path)
+        if self.held is not None:
+            _HELD[self.held] = _HELD.get(self.held, 0) + 1
         if not read_only:
             ensure_schema(self.con)
 
@@ -140,6 +156,7 @@ class Warehouse(Writable):
         other = object.__new__(Warehouse)
         other.url, other.read_only, other.engine = self.url, self.read_only, self.engine
         other.clean, other.suspect_ids = self.clean, self.suspect_ids
+        other.held = None  # the file stays held by this warehouse
         other.backend = ibis.duckdb.from_connection(self.con.cursor())
         return other
 
@@ -188,3 +205,6 @@ class Warehouse(Writable):
     def close(self) -> None:
         """Close the connection (a cursor closes only itself)."""
         self.backend.disconnect()
+        if self.held is not None and _HELD.get(self.held, 0) > 0:
+            _HELD[self.held] -= 1
+        self.held = None

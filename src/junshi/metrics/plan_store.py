@@ -1,0 +1,138 @@
+"""Compiled plans kept next to the warehouse (``<warehouse>.plans/``), so that a new process (a restarted server,
+each CLI command) runs a query shape's SQL without compiling it in Ibis again (0.2-2 s per shape).
+
+An entry is keyed by the code that compiles (this Junshi's metric layer, schema and rollup declarations, and
+the Ibis and DuckDB versions), the shop, whether its figures are read without the suspect orders (clean figures
+read orders from the raw rows), and the query shape (``query._shape``). It holds the SQL, its result
+schema, the notes and sources of the plan, and the answers of the data check it was compiled with (which
+tables and columns have data): an entry whose answers differ from the shop's data now is compiled anew.
+Only DuckDB files have a store; an unwritable folder just means compiling as before. The store never opens the
+warehouse file itself (:func:`junshi.warehouse.connection.duckdb_path` does not read the header of a file this
+process holds: closing it would drop the process's lock on the warehouse).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import pyarrow as pa
+
+from junshi.metrics.compiler import Plan
+from junshi.metrics.model import Source
+from junshi.metrics.notes import Note
+from junshi.metrics.registry import REGISTRY
+from junshi.metrics.rollups import ANSWERS, CELL_PRODUCT_ANSWERS, LANDING_ANSWERS, PRODUCT_ANSWERS
+
+if TYPE_CHECKING:
+    from junshi.metrics.query import _DataCheck
+    from junshi.warehouse import BaseWarehouse
+
+
+@cache
+def code_version() -> str:
+    """A digest of what decides a compiled plan: the metric layer's and the declarations' source, the versions
+    of Junshi, Ibis and DuckDB."""
+    import duckdb
+
+    import junshi
+
+    root = Path(junshi.__file__).parent
+    digest = hashlib.sha256(f"{junshi.__version__} {ibis.__version__} {duckdb.__version__}".encode())
+    for path in sorted([*(root / "metrics").glob("*.py"), root / "rollup" / "tables.py", root / "schema" / "tables.py",
+                        root / "vocab.py"]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def folder(url: str) -> Path | None:
+    """The store of the warehouse ``url``: a folder beside its DuckDB file (None: in memory, or a lake)."""
+    from junshi.errors import ConfigError
+    from junshi.warehouse.connection import duckdb_path
+
+    try:
+        path = duckdb_path(url)
+    except ConfigError:
+        return None
+    return None if path == ":memory:" else Path(path + ".plans")
+
+
+def _entry(warehouse: BaseWarehouse, shop_id: str, shape: Any) -> Path | None:
+    root = folder(str(warehouse.url))
+    if root is None:
+        return None
+    reading = (warehouse.clean, warehouse.suspect_ids)
+    key = hashlib.sha256(f"{code_version()}|{shop_id}|{reading!r}|{shape!r}".encode()).hexdigest()[:32]
+    return root / f"{key}.json"
+
+
+def load(warehouse: BaseWarehouse, shop_id: str, shape: Any, check: _DataCheck) -> Plan | None:
+    """The stored plan of ``shape`` (its ``sql`` still the shape's), or None when there is none that fits the
+    shop's data now."""
+    path = _entry(warehouse, shop_id, shape)
+    if path is None or not path.is_file():
+        return None
+    try:
+        stored = json.loads(path.read_text())
+        if stored["shape"] != repr(shape):
+            return None
+        check.prefetch(list(stored["known"]))  # one query for the tables not asked about yet
+        if any(check(table) != has for table, has in stored["known"].items()):
+            return None
+        if any(check.valued_column(table, column) != has for table, column, has in stored["valued"]):
+            return None
+        sources = {mid: _source(mid, fact) for mid, fact in stored["sources"].items()}
+        schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(stored["schema"])))
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+        return None
+    if any(s is None for s in sources.values()):
+        return None
+    return Plan(expr=_Result(ibis.Schema.from_pyarrow(schema)), notes=[Note(**n) for n in stored["notes"]],
+                unavailable=set(stored["unavailable"]), sources={m: s for m, s in sources.items() if s is not None},
+                flags=stored["flags"], sql=stored["sql"])
+
+
+def save(warehouse: BaseWarehouse, shop_id: str, shape: Any, plan: Plan, check: _DataCheck) -> None:
+    """Keep ``plan`` (compiled, with its SQL) for ``shape``; nothing happens where the folder cannot be written."""
+    path = _entry(warehouse, shop_id, shape)
+    if path is None or plan.sql is None or plan.expr is None:
+        return
+    schema = plan.expr.schema().to_pyarrow().serialize().to_pybytes()
+    entry = {
+        "shape": repr(shape), "sql": plan.sql, "schema": base64.b64encode(schema).decode(),
+        "notes": [{"code": n.code, "en": n.en, "zh": n.zh, "metric": n.metric} for n in plan.notes],
+        "unavailable": sorted(plan.unavailable), "flags": plan.flags,
+        "sources": {mid: src.fact for mid, src in plan.sources.items()},
+        "known": dict(check.known), "valued": [[t, c, has] for (t, c), has in check.valued.items()],
+    }
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "w") as f:
+            json.dump(entry, f)
+        os.replace(temp, path)  # readers see the whole entry or none
+
+
+def _source(mid: str, fact: str) -> Source | None:
+    """The source of metric ``mid`` reading ``fact`` (the registry's, or a rollup's answering it)."""
+    answers = (ANSWERS, LANDING_ANSWERS, PRODUCT_ANSWERS, CELL_PRODUCT_ANSWERS)
+    candidates = [*REGISTRY[mid].sources, *(s for d in answers for (m, *_), s in d.items() if m == mid)]
+    return next((s for s in candidates if s.fact == fact), None)
+
+
+class _Result:
+    """A stored plan's stand-in for its Ibis expression: only its result schema is needed to run its SQL."""
+
+    def __init__(self, schema: ibis.Schema) -> None:
+        self._schema = schema
+
+    def schema(self) -> ibis.Schema:
+        return self._schema
