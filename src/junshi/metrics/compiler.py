@@ -292,25 +292,17 @@ def _shifted(t: Any, shift: tuple[str, int] | None) -> Any:
 
 
 def _calendar(q: Query, time_dims: Sequence[str]) -> Any:
-    """One row per time cell of the period with the cell's last day (for rolling metrics)."""
+    """One row per time cell of the period with the cell's last day (for rolling metrics). The days are generated
+    in SQL from the period's first and last day, so the plan holds no in-memory table: it is compiled once per
+    query shape and runs on any connection, like the others (``junshi.metrics.query``)."""
     assert q.start is not None and q.end is not None
-    cells: dict[tuple[Any, ...], dt.date] = {}
-    day = q.start
-    while day <= q.end:
-        key = tuple(_python_bucket(day, d) for d in time_dims)
-        cells[key] = day
-        day += dt.timedelta(days=1)
-    rows = [dict(zip(time_dims, key, strict=True), _last=last) for key, last in cells.items()]
-    schema = {d: "date" for d in time_dims} | {"_last": "date"}
-    return ibis.memtable(rows, schema=schema)
-
-
-def _python_bucket(day: dt.date, dim: str) -> dt.date:
-    if dim == "week":
-        return day - dt.timedelta(days=day.weekday())
-    if dim == "month":
-        return day.replace(day=1)
-    return day
+    lo = ibis.timestamp(dt.datetime.combine(q.start, dt.time()))
+    hi = ibis.timestamp(dt.datetime.combine(q.end + dt.timedelta(days=1), dt.time()))
+    days = ibis.range(lo, hi, ibis.interval(days=1)).unnest().name("_day").as_table()
+    days = days.select(_day=days._day.date())
+    cells = {d: days._day if d == "day" else days._day.truncate("W" if d == "week" else "M").cast("date")
+             for d in time_dims}
+    return days.group_by(**cells).aggregate(_last=days._day.max())
 
 
 def _branch(ctx: Ctx, q: Query, fact: Fact, members: list[tuple[Metric, Source]], rolling: int | None,

@@ -137,7 +137,8 @@ def _rollup_stamp(warehouse: BaseWarehouse, shop_id: str) -> dt.datetime | None:
 _PLANS: dict[tuple[Any, ...], Plan] = {}
 _CHECKS: dict[tuple[Any, ...], _DataCheck] = {}
 _OWN: dict[tuple[Any, ...], tuple[Any, Plan]] = {}
-"""Plans compiled for their own dates (they hold an in-memory table), with the Ibis backend each was compiled on:
+"""Plans compiled for their own query (they hold an in-memory table: the ids of given suspect orders left out), with
+the Ibis backend each was compiled on:
 Ibis runs such a plan on that backend's connection, so a thread finds only its own (the server's threads each
 have a cursor; DuckDB refuses a call on another's busy one). Keyed by the backend's id and checked by identity:
 Ibis backends compare equal across cursors of one database."""
@@ -258,8 +259,8 @@ def compile_kpi(warehouse: BaseWarehouse, shop_id: str, q: Query) -> tuple[Plan,
     if plan is None:
         plan, _ = _compile_kpi(warehouse, shop_id, shape, check, True)
         if plan.expr is not None and plan.expr.op().find(ops.InMemoryTable):
-            # an in-memory table (a rolling metric's calendar) holds the period's days and lives on the
-            # connection that registered it: such a plan is compiled for its own dates and run through Ibis
+            # an in-memory table (given suspect orders' ids) lives on the connection that registered it: such a
+            # plan is compiled for its own query and run through Ibis
             plan, _ = _compile_kpi(warehouse, shop_id, q, check, True)
             _kept(_OWN, own_key, (warehouse.backend, plan))
         else:
