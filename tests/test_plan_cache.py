@@ -178,3 +178,34 @@ def test_clean_figures_have_plans_of_their_own(demo_db: Path) -> None:
         whole = plan_store._entry(shop.warehouse, shop.shop_id, shape)
         clean = plan_store._entry(shop.warehouse.without_suspects(), shop.shop_id, shape)
     assert whole is not None and clean is not None and whole != clean
+
+
+def test_a_new_process_does_not_ask_unchanged_data_again(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The data check's answers (which tables have rows for the shop) are kept beside the plans for the data
+    version (the rollups' stamp; every load makes a new one): a new process on the same data asks nothing again
+    and gives the same figures; on another version it asks anew."""
+    spec = CALLS[1]
+    asked: list[str] = []
+    original = query._DataCheck._probe
+
+    def probe(self: Any, name: str) -> Any:
+        asked.append(name)
+        return original(self, name)
+
+    with connect(demo_db) as shop:
+        query._PLANS.clear()
+        query._CHECKS.clear()
+        first = _call(shop, spec, DAY)
+        monkeypatch.setattr(query._DataCheck, "_probe", probe)
+        query._PLANS.clear()
+        query._CHECKS.clear()
+        again = _call(shop, spec, DAY)
+        assert asked == []
+        stamp = query._rollup_stamp
+        monkeypatch.setattr(query, "_rollup_stamp", lambda *a: stamp(*a) + dt.timedelta(microseconds=1))
+        query._PLANS.clear()
+        query._CHECKS.clear()
+        _call(shop, spec, DAY)
+        assert "orders" in asked
+    pd.testing.assert_frame_equal(first, again)
+    assert not first.empty

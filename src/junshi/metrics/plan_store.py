@@ -6,15 +6,18 @@ the Ibis and DuckDB versions), the shop, whether its figures are read without th
 read orders from the raw rows), and the query shape (``query._shape``). It holds the SQL, its result
 schema, the notes and sources of the plan, and the answers of the data check it was compiled with (which
 tables and columns have data): an entry whose answers differ from the shop's data now is compiled anew.
-Only DuckDB files have a store; an unwritable folder just means compiling as before. The store never opens the
-warehouse file itself (:func:`junshi.warehouse.connection.duckdb_path` does not read the header of a file this
-process holds: closing it would drop the process's lock on the warehouse).
+The answers themselves are kept too, per shop, for the newest data version (the rollups' stamp), so that
+a new process asks nothing of unchanged data that a former one asked. Only DuckDB files have a store; an
+unwritable folder just means compiling as before. The store never opens the warehouse file itself
+(:func:`junshi.warehouse.connection.duckdb_path` does not read the header of a file this process holds: closing
+it would drop the process's lock on the warehouse).
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import os
@@ -111,14 +114,62 @@ def save(warehouse: BaseWarehouse, shop_id: str, shape: Any, plan: Plan, check: 
         "notes": [{"code": n.code, "en": n.en, "zh": n.zh, "metric": n.metric} for n in plan.notes],
         "unavailable": sorted(plan.unavailable), "flags": plan.flags,
         "sources": {mid: src.fact for mid, src in plan.sources.items()},
-        "known": dict(check.known), "valued": [[t, c, has] for (t, c), has in check.valued.items()],
+        "known": dict(check.known), "valued": [[t, c, has] for (t, c), has in dict(check.valued).items()],
     }
+    _write(path, entry)
+
+
+def load_answers(warehouse: BaseWarehouse, shop_id: str, version: dt.datetime, check: _DataCheck) -> None:
+    """Give ``check`` the answers kept for the shop's data ``version`` (the rollups' stamp: every load makes a new
+    one), so that a new process does not ask the shop's data again what a former one asked of the same data."""
+    path = _answers(warehouse, shop_id)
+    if path is None or not path.is_file():
+        return
+    try:
+        stored = json.loads(path.read_text())
+        if stored["version"] != version.isoformat():
+            return
+        known = {str(table): bool(has) for table, has in stored["known"].items()}
+        valued = {(str(table), str(column)): bool(has) for table, column, has in stored["valued"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    check.known.update(known)
+    check.valued.update(valued)
+    check.memo[_KEPT] = len(check.known) + len(check.valued)
+
+
+def keep_answers(warehouse: BaseWarehouse, shop_id: str, version: dt.datetime, check: _DataCheck) -> None:
+    """Keep the answers of ``check`` for the data ``version`` when it has new ones (one file per shop, holding
+    the newest version's)."""
+    count = len(check.known) + len(check.valued)
+    path = _answers(warehouse, shop_id)
+    if path is None or check.memo.get(_KEPT) == count:
+        return
+    check.memo[_KEPT] = count
+    _write(path, {"version": version.isoformat(), "known": dict(check.known),
+                  "valued": [[t, c, has] for (t, c), has in dict(check.valued).items()]})
+
+
+_KEPT = ("plan_store", "answers kept")  # the number of answers kept (in the check's memo, shared by its cursors)
+
+
+def _answers(warehouse: BaseWarehouse, shop_id: str) -> Path | None:
+    root = folder(str(warehouse.url))
+    if root is None:
+        return None
+    reading = (warehouse.clean, warehouse.suspect_ids)
+    key = hashlib.sha256(f"answers|{code_version()}|{shop_id}|{reading!r}".encode()).hexdigest()[:32]
+    return root / f"answers-{key}.json"
+
+
+def _write(path: Path, entry: dict[str, Any]) -> None:
+    """Write ``entry`` as ``path`` at once (readers see all of it or none); nothing where it cannot be written."""
     with contextlib.suppress(OSError):
         path.parent.mkdir(exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(handle, "w") as f:
             json.dump(entry, f)
-        os.replace(temp, path)  # readers see the whole entry or none
+        os.replace(temp, path)
 
 
 def _source(mid: str, fact: str) -> Source | None:

@@ -249,6 +249,7 @@ def compile_kpi(warehouse: BaseWarehouse, shop_id: str, q: Query) -> tuple[Plan,
         ctx.cleaned = frozenset(CLEANED)
     check = _CHECKS[data].bound(warehouse, ctx) if data in _CHECKS else _DataCheck(warehouse, shop_id, ctx)
     if data not in _CHECKS:
+        plan_store.load_answers(warehouse, shop_id, version, check)
         _kept(_CHECKS, data, check)
     shape = _shape(q)
     own_key = (*data, q, id(warehouse.backend))
@@ -268,6 +269,7 @@ def compile_kpi(warehouse: BaseWarehouse, shop_id: str, q: Query) -> tuple[Plan,
                 plan.sql = str(ibis.to_sql(plan.expr, dialect="duckdb"))
                 plan_store.save(warehouse, shop_id, shape, plan, check)
             _kept(_PLANS, (*data, shape), plan)
+    plan_store.keep_answers(warehouse, shop_id, version, check)
     sql = None if plan.sql is None else dated_sql(plan.sql, q.start, q.end, q.filters)
     if plan.sql is not None and sql is None:  # a literal the shape does not explain: compiled for its dates
         plan, _ = _compile_kpi(warehouse, shop_id, q, check, True)
