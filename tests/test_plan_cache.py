@@ -118,7 +118,7 @@ def test_a_new_process_runs_the_stored_plans(demo_db: Path, monkeypatch: pytest.
         query._PLANS.clear()
         _call(shop, spec, DAY)
         store = plan_store.folder(str(shop.warehouse.url))
-        assert store is not None and list(store.glob("*.json"))
+        assert store is not None and list(store.glob("plan-*.json"))
         compiled: list[Any] = []
         original = query._compile_kpi
 
@@ -131,7 +131,7 @@ def test_a_new_process_runs_the_stored_plans(demo_db: Path, monkeypatch: pytest.
         query._CHECKS.clear()
         stored = _call(shop, spec, DAY - dt.timedelta(days=3))
         assert compiled == []
-        for path in store.glob("*.json"):  # as if the shop had no sessions when these were compiled
+        for path in store.glob("plan-*.json"):  # as if the shop had no sessions when these were compiled
             entry = json.loads(path.read_text())
             path.write_text(json.dumps(entry | {"known": entry["known"] | {"sessions": False}}))
         query._PLANS.clear()
@@ -162,7 +162,7 @@ def test_the_process_holding_the_warehouse_keeps_its_lock(demo_db: Path) -> None
         query._PLANS.clear()
         _call(shop, CALLS[1], DAY)
         store = plan_store.folder(str(shop.warehouse.url))
-        assert store is not None and list(store.glob("*.json"))
+        assert store is not None and list(store.glob("plan-*.json"))
         assert "lock" in _opened_elsewhere(demo_db)
         with connect(demo_db):
             pass
@@ -209,3 +209,30 @@ def test_a_new_process_does_not_ask_unchanged_data_again(demo_db: Path, monkeypa
         assert "orders" in asked
     pd.testing.assert_frame_equal(first, again)
     assert not first.empty
+
+
+def test_the_queries_beside_a_plan_are_compiled_once(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kpi's other queries (the peer benchmarks of its period, the presale orders waiting at its end, the ad
+    channels' attribution settings) run as SQL compiled once per shape, as the plans do: another period compiles
+    none of them again, and its figures and notes are those of every query compiled for its own dates."""
+    metrics = ["sales", "payment_conversion_rate", "uv_value", "roas"]
+
+    def peer(shop: Any, end: dt.date) -> Any:
+        return kpi(shop.warehouse, shop.shop_id, metrics, by=["day"], start=end - dt.timedelta(days=6), end=end,
+                   compare="peer")
+
+    with connect(demo_db) as shop:
+        query._TEMPLATES.clear()
+        peer(shop, DAY)
+        kept = dict(query._TEMPLATES)
+        assert {key[2] for key in kept} == {"benchmarks", "presale waiting", "ad settings", "ad settings kept"}
+        query._CHECKS.clear()  # the presale orders waiting are remembered per period with the data check
+        other = peer(shop, DAY - dt.timedelta(days=40))
+        assert kept == query._TEMPLATES
+        monkeypatch.setattr(query, "dated_sql", lambda *_: None)  # every query compiled for its own dates
+        query._PLANS.clear()
+        query._CHECKS.clear()
+        own = peer(shop, DAY - dt.timedelta(days=40))
+    pd.testing.assert_frame_equal(other.frame, own.frame)
+    assert [n.en for n in other.notes] == [n.en for n in own.notes]
+    assert other.frame["sales_peer_avg"].notna().all()

@@ -74,7 +74,7 @@ def _entry(warehouse: BaseWarehouse, shop_id: str, shape: Any) -> Path | None:
         return None
     reading = (warehouse.clean, warehouse.suspect_ids)
     key = hashlib.sha256(f"{code_version()}|{shop_id}|{reading!r}|{shape!r}".encode()).hexdigest()[:32]
-    return root / f"{key}.json"
+    return root / f"plan-{key}.json"
 
 
 def load(warehouse: BaseWarehouse, shop_id: str, shape: Any, check: _DataCheck) -> Plan | None:
@@ -119,6 +119,28 @@ def save(warehouse: BaseWarehouse, shop_id: str, shape: Any, plan: Plan, check: 
     _write(path, entry)
 
 
+def load_sql(warehouse: BaseWarehouse, name: tuple[Any, ...]) -> tuple[str, pa.Schema] | None:
+    """The SQL and result schema kept for the query ``name`` (``query.fetch``), or None."""
+    path = _named(warehouse, "sql", name)
+    if path is None or not path.is_file():
+        return None
+    try:
+        stored = json.loads(path.read_text())
+        if stored["name"] != repr(name):
+            return None
+        return str(stored["sql"]), pa.ipc.read_schema(pa.py_buffer(base64.b64decode(stored["schema"])))
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+        return None
+
+
+def save_sql(warehouse: BaseWarehouse, name: tuple[Any, ...], sql: str, schema: pa.Schema) -> None:
+    """Keep the SQL and result schema of the query ``name``."""
+    path = _named(warehouse, "sql", name)
+    if path is not None:
+        _write(path, {"name": repr(name), "sql": sql,
+                      "schema": base64.b64encode(schema.serialize().to_pybytes()).decode()})
+
+
 def load_answers(warehouse: BaseWarehouse, shop_id: str, version: dt.datetime, check: _DataCheck) -> None:
     """Give ``check`` the answers kept for the shop's data ``version`` (the rollups' stamp: every load makes a new
     one), so that a new process does not ask the shop's data again what a former one asked of the same data."""
@@ -154,12 +176,17 @@ _KEPT = ("plan_store", "answers kept")  # the number of answers kept (in the che
 
 
 def _answers(warehouse: BaseWarehouse, shop_id: str) -> Path | None:
+    return _named(warehouse, "answers", shop_id)
+
+
+def _named(warehouse: BaseWarehouse, kind: str, name: Any) -> Path | None:
+    """The file of ``kind`` ``name`` for what ``warehouse`` reads (all orders, or without the suspect ones)."""
     root = folder(str(warehouse.url))
     if root is None:
         return None
     reading = (warehouse.clean, warehouse.suspect_ids)
-    key = hashlib.sha256(f"answers|{code_version()}|{shop_id}|{reading!r}".encode()).hexdigest()[:32]
-    return root / f"answers-{key}.json"
+    key = hashlib.sha256(f"{kind}|{code_version()}|{reading!r}|{name!r}".encode()).hexdigest()[:32]
+    return root / f"{kind}-{key}.json"
 
 
 def _write(path: Path, entry: dict[str, Any]) -> None:

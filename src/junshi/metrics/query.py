@@ -11,6 +11,7 @@ from typing import Any
 import ibis
 import ibis.expr.operations as ops
 import pandas as pd
+import pyarrow as pa
 
 from junshi import rollup
 from junshi.errors import MetricError
@@ -227,6 +228,36 @@ def _kept(store: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -
     store[key] = value
 
 
+_TEMPLATES: dict[tuple[Any, ...], tuple[str, Any]] = {}
+"""SQL (with its result schema) of the queries beside the plans (:func:`fetch`), compiled once per shape."""
+Filters = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def fetch(warehouse: BaseWarehouse, name: tuple[Any, ...], build: Callable[[dt.date | None, dt.date | None, Filters],
+          ibis.Table], start: dt.date | None = None, end: dt.date | None = None, filters: Filters = ()) -> pa.Table:
+    """``build(start, end, filters)`` run, its SQL compiled by Ibis once per ``name`` (what else the query
+    depends on) and shape, as the plans are: for the sentinel days and placeholder filter values, put back per
+    call (:func:`dated_sql`), and kept beside the warehouse for the next process. Through Ibis where that SQL
+    cannot serve (another engine, an in-memory table of given suspect orders)."""
+    if not isinstance(warehouse, Writable) or warehouse.engine != "duckdb" or warehouse.suspect_ids is not None:
+        return build(start, end, filters).to_pyarrow()
+    shape = (start and SENTINEL_START, end and SENTINEL_END,
+             tuple((n, tuple(_placeholder(i, j) for j in range(len(vs)))) for i, (n, vs) in enumerate(filters)))
+    key = (warehouse.url, warehouse.clean, *name, shape)
+    if key not in _TEMPLATES:
+        stored = plan_store.load_sql(warehouse, (*name, shape))
+        if stored is None:
+            expr = build(*shape)
+            stored = str(ibis.to_sql(expr, dialect="duckdb")), expr.schema().to_pyarrow()
+            plan_store.save_sql(warehouse, (*name, shape), *stored)
+        _kept(_TEMPLATES, key, stored)
+    template, schema = _TEMPLATES[key]
+    sql = dated_sql(template, start, end, filters)
+    if sql is None:  # a literal the shape does not explain
+        return build(start, end, filters).to_pyarrow()
+    return warehouse.con.sql(sql).to_arrow_table().cast(schema)
+
+
 def _shop_table(warehouse: BaseWarehouse, shop_id: str, name: str) -> ibis.Table:
     """A canonical or rollup table of the shop."""
     if name in ROLLUPS:
@@ -348,12 +379,21 @@ def _attribution_notes(warehouse: BaseWarehouse, shop_id: str, q: Query, plan: P
         return []
     memo = ("attribution", q.filters)  # the settings of all the shop's ad rows: the same for every period
     if memo not in check.memo:
-        fact = FACTS["ad_spend"]
-        t = fact.build(Ctx(lambda name: warehouse.table(name, shop_id)))
-        for name, wanted in q.filters:
-            t = t.filter(dimension_value(fact, t, name).cast("string").isin(list(wanted)))
-        check.memo[memo] = (t.select("channel", *ATTRIBUTION).distinct().to_pyarrow().to_pylist(),
-                            one_attribution(t).select("channel", *ATTRIBUTION).distinct().to_pyarrow().to_pylist())
+        def ads_of(filters: Filters) -> Any:
+            fact = FACTS["ad_spend"]
+            t = fact.build(Ctx(lambda name: warehouse.table(name, shop_id)))
+            for name, wanted in filters:
+                t = t.filter(dimension_value(fact, t, name).cast("string").isin(list(wanted)))
+            return t
+
+        def settings_of(_start: Any, _end: Any, filters: Filters) -> ibis.Table:
+            return ads_of(filters).select("channel", *ATTRIBUTION).distinct()
+
+        def kept_of(_start: Any, _end: Any, filters: Filters) -> ibis.Table:
+            return one_attribution(ads_of(filters)).select("channel", *ATTRIBUTION).distinct()
+
+        check.memo[memo] = (fetch(warehouse, ("ad settings", shop_id), settings_of, filters=q.filters).to_pylist(),
+                            fetch(warehouse, ("ad settings kept", shop_id), kept_of, filters=q.filters).to_pylist())
     settings, kept = check.memo[memo]
     notes: list[Note] = []
     for row in sorted(kept, key=lambda r: str(r["channel"])):
@@ -440,13 +480,16 @@ def _compare_peer(warehouse: BaseWarehouse, shop_id: str, q: Query, current: pd.
     Benchmarks are daily figures: over a cell of several days, money and counts are the sum of the daily
     figures (a peer's distinct counts then count a visitor on two days twice: noted), rates their mean.
     """
-    b = warehouse.table("benchmarks", shop_id)
-    b = b.filter(b.metric.isin(list(q.metrics)))
-    if q.start:
-        b = b.filter(b.date >= q.start)
-    if q.end:
-        b = b.filter(b.date <= q.end)
-    bench = b.to_pyarrow().to_pandas()
+    def benchmarks(start: dt.date | None, end: dt.date | None, _filters: Filters) -> ibis.Table:
+        b = warehouse.table("benchmarks", shop_id)
+        b = b.filter(b.metric.isin(list(q.metrics)))
+        if start:
+            b = b.filter(b.date >= start)
+        if end:
+            b = b.filter(b.date <= end)
+        return b
+
+    bench = fetch(warehouse, ("benchmarks", shop_id, q.metrics), benchmarks, q.start, q.end).to_pandas()
     time_dims = [d for d in q.by if d in ("day", "week", "month")]
     frame = current.copy()
     if not bench.empty:
@@ -489,17 +532,21 @@ def _compare_peer(warehouse: BaseWarehouse, shop_id: str, q: Query, current: pd.
 
 def _presale_waiting(warehouse: BaseWarehouse, shop_id: str, start: dt.date | None, end: dt.date | None) -> int:
     """The presale orders created in the period still in their deposit period at its end."""
-    o = warehouse.table("orders", shop_id)
-    waiting = o.filter(o.is_presale.fill_null(False))
-    if start:
-        waiting = waiting.filter(waiting.created_at >= dt.datetime.combine(start, dt.time()))
-    if end:  # unpaid and not cancelled by the end of the period
-        hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
-        waiting = waiting.filter(waiting.created_at < hi, waiting.paid_at.isnull() | (waiting.paid_at >= hi),
-                                 waiting.cancelled_at.isnull() | (waiting.cancelled_at >= hi))
-    else:
-        waiting = waiting.filter(waiting.paid_at.isnull(), waiting.cancelled_at.isnull())
-    return int(waiting.count().execute())
+
+    def waiting_of(start: dt.date | None, end: dt.date | None, _filters: Filters) -> ibis.Table:
+        o = warehouse.table("orders", shop_id)
+        waiting = o.filter(o.is_presale.fill_null(False))
+        if start:
+            waiting = waiting.filter(waiting.created_at >= dt.datetime.combine(start, dt.time()))
+        if end:  # unpaid and not cancelled by the end of the period
+            hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+            waiting = waiting.filter(waiting.created_at < hi, waiting.paid_at.isnull() | (waiting.paid_at >= hi),
+                                     waiting.cancelled_at.isnull() | (waiting.cancelled_at >= hi))
+        else:
+            waiting = waiting.filter(waiting.paid_at.isnull(), waiting.cancelled_at.isnull())
+        return waiting.aggregate(n=waiting.count())
+
+    return int(fetch(warehouse, ("presale waiting", shop_id), waiting_of, start, end).column("n")[0].as_py())
 
 
 def _caveats(warehouse: BaseWarehouse, shop_id: str, q: Query, check: Any, unavailable: set[str]) -> list[Note]:
