@@ -1,5 +1,5 @@
-"""The server's warm-up runs behind the requests: it starts no step while a request is in progress, then fills
-the cache with the default period's pages (the same keys the endpoints use)."""
+"""The server's warm-up runs behind the requests: it starts no step while a request is in progress or just ended,
+then fills the cache with the default period's pages (the same keys the endpoints use)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from junshi.api import engine as engine_module
 from junshi.api import pages, views
 from junshi.api.engine import Engine, warm_up
 from junshi.api.pages import diagnosis, overview, promo
@@ -33,6 +34,7 @@ def test_warm_up_waits_for_requests(demo_db: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(pages, "PERIOD_VIEWS", {"traffic": lambda shop, period, lang: stand_in(lang, "traffic")})
     monkeypatch.setattr(promo, "find_window", lambda shop, until: stand_in("promo window"))
     monkeypatch.setattr(promo, "promo_data", lambda shop, found, target: stand_in("promo"))
+    monkeypatch.setattr(engine_module, "QUIET", 1.0)
     engine = Engine(str(demo_db))
     try:
         default = views.default_of(engine.cached(("shop_info",), views.shop_info))
@@ -42,6 +44,8 @@ def test_warm_up_waits_for_requests(demo_db: Path, monkeypatch: pytest.MonkeyPat
             warming.start()
             time.sleep(1.0)
             assert done == []  # a request in progress: the warm-up waits
+        time.sleep(0.3)
+        assert done == []  # ... and a moment after it (a page's next call comes then)
         warming.join(timeout=120)
         assert not warming.is_alive()
         day = default.end

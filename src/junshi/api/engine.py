@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
@@ -31,6 +32,9 @@ T = TypeVar("T")
 log = logging.getLogger("junshi.api")
 CACHE_SIZE = 512
 WARM_DAYS = 365  # days back whose daily figures the warm-up computes (the date picker's other days)
+QUIET = 2.0
+"""Seconds without a request before a warm-up step starts: a page and its API calls come within a moment of each
+other (and the first page within moments of the start), so no step starts between them to compete for the CPU."""
 
 
 class Engine:
@@ -49,6 +53,7 @@ class Engine:
         self.after_write: Callable[[Engine], None] | None = None
         self.version = 0
         self._serving = 0  # requests in progress (the warm-up waits for none)
+        self._quiet_since = time.monotonic()  # when the last request ended (or the engine started)
         self._idle = threading.Condition()
         self.shop()  # open now so that a locked or invalid warehouse fails at start-up
 
@@ -99,12 +104,19 @@ class Engine:
         finally:
             with self._idle:
                 self._serving -= 1
+                self._quiet_since = time.monotonic()
                 self._idle.notify_all()
 
     def wait_idle(self) -> None:
-        """Return when no request is in progress (the warm-up's steps start only then)."""
+        """Return when no request is in progress and none ended in the last :data:`QUIET` seconds (the warm-up's
+        steps start only then)."""
         with self._idle:
-            self._idle.wait_for(lambda: self._serving == 0)
+            while True:
+                self._idle.wait_for(lambda: self._serving == 0)
+                left = self._quiet_since + QUIET - time.monotonic()
+                if left <= 0:
+                    return
+                self._idle.wait(timeout=left)
 
     @property
     def ingesting(self) -> bool:
@@ -146,10 +158,11 @@ class Engine:
 
 def warm_up(engine: Engine) -> None:
     """Compute what the first visits show into the cache, at low priority: each step starts only when no request is
-    in progress, in a thread the operating system schedules last (nice 19). The default period's overview, alerts,
-    advice, diagnosis and the other pages; the overviews of the date picker's other shortcuts ending on its last
-    day; then the daily figures of the last year with data and of the year before it (30 days per query), which
-    serve the overview of any of its days. Compiling the pages' queries here also makes their other days fast."""
+    in progress or just ended (:data:`QUIET`), in a thread the operating system schedules last (nice 19). The
+    default period's overview, alerts, advice, diagnosis and the other pages; the overviews of the date picker's
+    other shortcuts ending on its last day; then the daily figures of the last year with data and of the year before
+    it (30 days per query), which serve the overview of any of its days. Compiling the pages' queries here also
+    makes their other days fast."""
     from junshi.api import views
     from junshi.api.pages import PERIOD_VIEWS, overview, promo
     from junshi.api.pages.diagnosis import diagnosis
