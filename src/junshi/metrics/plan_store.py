@@ -42,16 +42,17 @@ if TYPE_CHECKING:
 
 @cache
 def code_version() -> str:
-    """A digest of what decides a compiled plan: the metric layer's and the declarations' source, the versions
-    of Junshi, Ibis and DuckDB."""
+    """A digest of what decides a compiled plan: the source of the metric layer, the declarations and the reading
+    of tables, the versions of Junshi, Ibis and DuckDB."""
     import duckdb
 
     import junshi
 
     root = Path(junshi.__file__).parent
     digest = hashlib.sha256(f"{junshi.__version__} {ibis.__version__} {duckdb.__version__}".encode())
-    for path in sorted([*(root / "metrics").glob("*.py"), root / "rollup" / "tables.py", root / "schema" / "tables.py",
-                        root / "vocab.py"]):
+    decides = ("rollup/tables.py", "rollup/bitmaps.py", "schema/tables.py", "vocab.py", "warehouse/base.py",
+               "risk/store.py")  # besides the metric layer: tables, their reading without suspects, declarations
+    for path in sorted([*(root / "metrics").glob("*.py"), *(root / name for name in decides)]):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -68,19 +69,10 @@ def folder(url: str) -> Path | None:
     return None if path == ":memory:" else Path(path + ".plans")
 
 
-def _entry(warehouse: BaseWarehouse, shop_id: str, shape: Any) -> Path | None:
-    root = folder(str(warehouse.url))
-    if root is None:
-        return None
-    reading = (warehouse.clean, warehouse.suspect_ids)
-    key = hashlib.sha256(f"{code_version()}|{shop_id}|{reading!r}|{shape!r}".encode()).hexdigest()[:32]
-    return root / f"plan-{key}.json"
-
-
 def load(warehouse: BaseWarehouse, shop_id: str, shape: Any, check: _DataCheck) -> Plan | None:
     """The stored plan of ``shape`` (its ``sql`` still the shape's), or None when there is none that fits the
     shop's data now."""
-    path = _entry(warehouse, shop_id, shape)
+    path = _named(warehouse, "plan", (shop_id, shape))
     if path is None or not path.is_file():
         return None
     try:
@@ -105,7 +97,7 @@ def load(warehouse: BaseWarehouse, shop_id: str, shape: Any, check: _DataCheck) 
 
 def save(warehouse: BaseWarehouse, shop_id: str, shape: Any, plan: Plan, check: _DataCheck) -> None:
     """Keep ``plan`` (compiled, with its SQL) for ``shape``; nothing happens where the folder cannot be written."""
-    path = _entry(warehouse, shop_id, shape)
+    path = _named(warehouse, "plan", (shop_id, shape))
     if path is None or plan.sql is None or plan.expr is None:
         return
     schema = plan.expr.schema().to_pyarrow().serialize().to_pybytes()
@@ -144,7 +136,7 @@ def save_sql(warehouse: BaseWarehouse, name: tuple[Any, ...], sql: str, schema: 
 def load_answers(warehouse: BaseWarehouse, shop_id: str, version: dt.datetime, check: _DataCheck) -> None:
     """Give ``check`` the answers kept for the shop's data ``version`` (the rollups' stamp: every load makes a new
     one), so that a new process does not ask the shop's data again what a former one asked of the same data."""
-    path = _answers(warehouse, shop_id)
+    path = _named(warehouse, "answers", shop_id)
     if path is None or not path.is_file():
         return
     try:
@@ -164,7 +156,7 @@ def keep_answers(warehouse: BaseWarehouse, shop_id: str, version: dt.datetime, c
     """Keep the answers of ``check`` for the data ``version`` when it has new ones (one file per shop, holding
     the newest version's)."""
     count = len(check.known) + len(check.valued)
-    path = _answers(warehouse, shop_id)
+    path = _named(warehouse, "answers", shop_id)
     if path is None or check.memo.get(_KEPT) == count:
         return
     check.memo[_KEPT] = count
@@ -173,10 +165,6 @@ def keep_answers(warehouse: BaseWarehouse, shop_id: str, version: dt.datetime, c
 
 
 _KEPT = ("plan_store", "answers kept")  # the number of answers kept (in the check's memo, shared by its cursors)
-
-
-def _answers(warehouse: BaseWarehouse, shop_id: str) -> Path | None:
-    return _named(warehouse, "answers", shop_id)
 
 
 def _named(warehouse: BaseWarehouse, kind: str, name: Any) -> Path | None:
