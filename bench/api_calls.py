@@ -97,6 +97,41 @@ def child_call(db: str, call: str, kind: str, day: str) -> dict[str, Any]:
     return out
 
 
+def child_serve(db: str, day: str) -> dict[str, Any]:
+    """``junshi serve`` as a user starts it (its warm-up running): seconds from the process start to the first page
+    (``GET /`` answered), then to the overview's figures of ``day`` (``GET /api/overview``, as the page asks)."""
+    import signal
+    import socket
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    code = "import sys; from junshi.cli import main; sys.argv[0] = 'junshi'; main()"
+    started = time.perf_counter()
+    server = subprocess.Popen([sys.executable, "-c", code, "serve", "--db", db, "--port", str(port), "--token", TOKEN],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    out: dict[str, Any] = {}
+    try:
+        for label, path in (("first_page", "/"), ("first_figures", f"/api/overview?date={day}")):
+            while label not in out:
+                call = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
+                                              headers={"Authorization": f"Bearer {TOKEN}"})
+                try:
+                    with urllib.request.urlopen(call, timeout=600) as answer:
+                        answer.read()
+                        out[label] = time.perf_counter() - started
+                except (urllib.error.URLError, ConnectionError):
+                    if server.poll() is not None:
+                        raise SystemExit(server.communicate()[1][-2000:]) from None
+                    time.sleep(0.02)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=120)
+    return out
+
+
 def child_refresh(db: str, day: str) -> dict[str, Any]:
     """Seconds to refresh the rollups after a reload of one day of orders, and of events (each rolled back)."""
     from junshi import rollup
@@ -335,7 +370,7 @@ def main() -> None:
     if args.child:
         kind, *rest = args.child
         runs: dict[str, Callable[..., dict[str, Any]]] = {"call": child_call, "refresh": child_refresh,
-                                                          "rebuild": child_rebuild}
+                                                          "rebuild": child_rebuild, "serve": child_serve}
         print(json.dumps(runs[kind](*rest)))
         return
     if not args.shops:
