@@ -33,7 +33,7 @@ from junshi.metrics.compiler import Plan
 from junshi.metrics.model import Source
 from junshi.metrics.notes import Note
 from junshi.metrics.registry import REGISTRY
-from junshi.metrics.rollups import ANSWERS, CELL_PRODUCT_ANSWERS, LANDING_ANSWERS, PRODUCT_ANSWERS
+from junshi.metrics.rollups import ANSWERS, CELL_PRODUCT_ANSWERS, LANDING_ANSWERS, PRODUCT_ANSWERS, _margin
 
 if TYPE_CHECKING:
     from junshi.metrics.query import _DataCheck
@@ -84,7 +84,7 @@ def load(warehouse: BaseWarehouse, shop_id: str, shape: Any, check: _DataCheck) 
             return None
         if any(check.valued_column(table, column) != has for table, column, has in stored["valued"]):
             return None
-        sources = {mid: _source(mid, fact) for mid, fact in stored["sources"].items()}
+        sources = {mid: _source(mid, fact, shape) for mid, fact in stored["sources"].items()}
         schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(stored["schema"])))
     except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
         return None
@@ -187,10 +187,13 @@ def _write(path: Path, entry: dict[str, Any]) -> None:
         os.replace(temp, path)
 
 
-def _source(mid: str, fact: str) -> Source | None:
-    """The source of metric ``mid`` reading ``fact`` (the registry's, or a rollup's answering it)."""
+def _source(mid: str, fact: str, shape: Any) -> Source | None:
+    """The source of metric ``mid`` reading ``fact`` in a query of ``shape`` (the registry's, or a rollup's
+    answering it: the margins' depends on the query's dimensions)."""
     answers = (ANSWERS, LANDING_ANSWERS, PRODUCT_ANSWERS, CELL_PRODUCT_ANSWERS)
-    candidates = [*REGISTRY[mid].sources, *(s for d in answers for (m, *_), s in d.items() if m == mid)]
+    margin = _margin(mid, set(shape.by) | {name for name, _ in shape.filters}, shape.by)
+    candidates = [*REGISTRY[mid].sources, *(s for d in answers for (m, *_), s in d.items() if m == mid),
+                  *([margin] if margin is not None else [])]
     return next((s for s in candidates if s.fact == fact), None)
 
 
