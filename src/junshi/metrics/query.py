@@ -195,33 +195,6 @@ def dated_sql(template: str, start: dt.date | None, end: dt.date | None,
     return None if unknown or "junshi~" in sql else sql
 
 
-_DATED: dict[tuple[Any, ...], dict[str, tuple[str, Any]]] = {}
-"""Per warehouse, shop and name: the SQL of :func:`run_dated`'s queries compiled for the sentinel days, and the
-Arrow schema Ibis gives their results."""
-
-
-def run_dated(warehouse: BaseWarehouse, shop_id: str, name: str,
-              queries: Callable[[dt.date | None, dt.date | None], Mapping[str, ibis.Table]],
-              start: dt.date | None, end: dt.date | None) -> dict[str, pd.DataFrame]:
-    """The results of ``queries(start, end)`` (Ibis tables of the shop's canonical tables, by name; a missing day
-    stays missing). On a DuckDB warehouse (not cleaned of suspect orders) they are compiled by Ibis once per
-    process, warehouse, shop, ``name`` and missing days for the sentinel days and given the days in the SQL
-    (:func:`dated_sql`), as the metric layer's plans are: compiling a query costs more than running it over a
-    day's rows. Typed as Ibis gives them."""
-    if not isinstance(warehouse, Writable) or warehouse.engine != "duckdb" or warehouse.clean:
-        return {k: q.to_pyarrow().to_pandas() for k, q in queries(start, end).items()}
-    key = (warehouse.url, shop_id, name, start is None, end is None)
-    if key not in _DATED:
-        shape = queries(start and SENTINEL_START, end and SENTINEL_END)
-        _kept(_DATED, key, {k: (str(ibis.to_sql(q, dialect="duckdb")), q.schema().to_pyarrow())
-                            for k, q in shape.items()})
-    sql = {k: (dated_sql(template, start, end), schema) for k, (template, schema) in _DATED[key].items()}
-    if any(s is None for s, _ in sql.values()):  # a date the shape does not explain: compiled for these days
-        return {k: q.to_pyarrow().to_pandas() for k, q in queries(start, end).items()}
-    return {k: warehouse.con.sql(s).to_arrow_table().cast(schema).to_pandas()
-            for k, (s, schema) in sql.items() if s is not None}
-
-
 def _kept(store: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
     if len(store) >= _KEPT:
         del store[next(iter(store))]
@@ -256,6 +229,18 @@ def fetch(warehouse: BaseWarehouse, name: tuple[Any, ...], build: Callable[[dt.d
     if sql is None:  # a literal the shape does not explain
         return build(start, end, filters).to_pyarrow()
     return warehouse.con.sql(sql).to_arrow_table().cast(schema)
+
+
+def run_dated(warehouse: BaseWarehouse, shop_id: str, name: str,
+              queries: Callable[[dt.date | None, dt.date | None], Mapping[str, ibis.Table]],
+              start: dt.date | None, end: dt.date | None) -> dict[str, pd.DataFrame]:
+    """The results of ``queries(start, end)`` (Ibis tables of the shop's canonical tables, by name; a missing day
+    stays missing), each run by :func:`fetch` (compiled once per shape, given each call's days)."""
+    def build(key: str) -> Callable[[dt.date | None, dt.date | None, Filters], ibis.Table]:
+        return lambda first, last, _: queries(first, last)[key]
+
+    return {key: fetch(warehouse, (name, shop_id, key), build(key), start, end).to_pandas()
+            for key in queries(start, end)}
 
 
 def _shop_table(warehouse: BaseWarehouse, shop_id: str, name: str) -> ibis.Table:
