@@ -79,9 +79,7 @@ class _DataCheck:
         todo = sorted(set(tables) - set(self.known))
         if not todo:
             return
-        probes = [self._probe(n).select(name=ibis.literal(n)).limit(1) for n in todo]
-        found = set(ibis.union(*probes).to_pyarrow().column("name").to_pylist()) if len(probes) > 1 else set(
-            probes[0].to_pyarrow().column("name").to_pylist())
+        found = having_rows({n: self._probe(n) for n in todo})
         self.known.update({n: n in found for n in todo})
 
     def has_values(self, fact: Fact, dims: tuple[str, ...]) -> bool:
@@ -106,6 +104,13 @@ class _DataCheck:
             orders = self.warehouse.table("orders", self.shop_id)
             return orders.filter(orders.is_presale.fill_null(False))
         return self.warehouse.table(name, self.shop_id)
+
+
+def having_rows(tables: Mapping[str, ibis.Table]) -> set[str]:
+    """The names of ``tables`` that have a row, asked in one query (one job on Spark)."""
+    probes = [t.select(name=ibis.literal(n)).limit(1) for n, t in tables.items()]
+    found = ibis.union(*probes) if len(probes) > 1 else probes[0]
+    return set(found.to_pyarrow().column("name").to_pylist())
 
 
 def build_query(metrics: str | Sequence[str], by: str | Sequence[str] | None, start: DateLike, end: DateLike,

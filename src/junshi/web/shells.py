@@ -72,10 +72,9 @@ def _period_context(request: Request, asked: dict[str, str], date: dt.date | Non
 
 def loaded_tables(shop: Shop) -> frozenset[str]:
     """Which of the tables the pages need (:attr:`Page.needs`) hold a row of the shop, in one query."""
-    import ibis
+    from junshi.metrics.query import having_rows
 
-    probes = [shop.table(n).select(name=ibis.literal(n)).limit(1) for n in sorted({t for p in PAGES for t in p.needs})]
-    return frozenset(ibis.union(*probes).to_pyarrow().column("name").to_pylist())
+    return frozenset(having_rows({n: shop.table(n) for n in sorted({t for p in PAGES for t in p.needs})}))
 
 
 def _unfed(request: Request, page: Page, lang: Lang) -> str:
