@@ -64,6 +64,9 @@ ITEM = st.fixed_dictionaries({
     "product_id": st.sampled_from(["p1", "p2"]), "quantity": st.integers(1, 3), "unit_price": st.integers(1, 90),
     "amount": st.one_of(st.none(), st.integers(0, 200)),
 })
+PRODUCT = st.fixed_dictionaries({  # a catalogue reload moves products between categories (or leaves one without)
+    "product_id": st.sampled_from(["p1", "p2"]), "category": st.one_of(st.none(), st.sampled_from(["k1", "k2"])),
+})
 LOAD = st.one_of(
     st.tuples(st.just("order_items"),
               st.lists(ITEM, min_size=1, max_size=5, unique_by=lambda r: (r["order_id"], r["line_no"]))),
@@ -71,6 +74,7 @@ LOAD = st.one_of(
     st.tuples(st.just("sessions"), st.lists(SESSION, min_size=1, max_size=4, unique_by=lambda r: r["session_id"])),
     st.tuples(st.just("orders"), st.lists(ORDER, min_size=1, max_size=5, unique_by=lambda r: r["order_id"])),
     st.tuples(st.just("reviews"), st.lists(REVIEW, min_size=1, max_size=4, unique_by=lambda r: r["review_id"])),
+    st.tuples(st.just("products"), st.lists(PRODUCT, min_size=1, max_size=2, unique_by=lambda r: r["product_id"])),
 )
 
 
@@ -78,13 +82,13 @@ def _rows(table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Canonical rows of a generated load (times derived from the visit or the order's day)."""
     out = []
     for r in rows:
-        if table == "events":
+        if table in ("order_items", "products"):
+            out.append(r)
+        elif table == "events":
             ts = START[r["session_id"]] + dt.timedelta(minutes=r["minutes"])
             out.append({k: v for k, v in r.items() if k != "minutes"} | {"ts": ts})
         elif table == "sessions":
             out.append(r | {"started_at": START[r["session_id"]]})
-        elif table == "order_items":
-            out.append(r)
         elif table == "reviews":
             out.append({k: v for k, v in r.items() if k != "day"}
                        | {"created_at": DAY0 + dt.timedelta(days=r["day"], hours=21)})
@@ -122,6 +126,8 @@ def _content(shop: Shop) -> set[tuple[Any, ...]]:
          "uv_set"),
         ("rollup_margins", ["visitor", "buyer"], "dimension, source, device, region, customer_type, uv, paid_buyers, "
          "uv_set, paid_buyers_set"),
+        ("rollup_categories", ["visitor", "visitor", "buyer"], "category, uv, cart_visitors, paid_buyers, uv_set, "
+         "cart_visitors_set, paid_buyers_set"),
     ):
         for row in con.execute(f"SELECT date, {cols} FROM {table} WHERE shop_id = ?", [shop.shop_id]).fetchall():
             plain, sets = row[:len(row) - len(kinds)], row[len(row) - len(kinds):]
@@ -190,7 +196,9 @@ def test_rollups_equal_rebuild_and_raw(folder: Path, loads: list[tuple[str, list
     do new and returning buyers (each buyer's first paid day kept by the refresh), product viewers,
     add-to-cart visitors, buyers, orders, sales and units by product, and the same by product and cell; visitors,
     visits, bounces and second clicks by landing page; the fingerprints, placed lines and repeat buyers the 风控
-    page reads give the graph, bursts, IPs' buyers and after-sale suspects of the raw rows."""
+    page reads give the graph, bursts, IPs' buyers and after-sale suspects of the raw rows; a catalogue reload
+    moving products between categories moves the categories' rollup (viewers, add-to-cart visitors and buyers by
+    category from it equal those of the raw rows)."""
     db = folder / f"p{len(list(folder.iterdir()))}.duckdb"
     with connect(db, shop="p") as shop:
         for table, rows in loads:
@@ -210,7 +218,9 @@ def test_rollups_equal_rebuild_and_raw(folder: Path, loads: list[tuple[str, list
             fast, raw = _frames(shop, monkeypatch, BUYER_METRICS, **kw)
             pd.testing.assert_frame_equal(fast, raw, check_dtype=False, obj=str(kw))
         for kw in ({"by": "product"}, {"by": "day,product", "start": "2026-06-02", "end": "2026-06-04"},
-                   {"by": "day", "filters": {"product": ["p1", "p2"]}}):
+                   {"by": "day", "filters": {"product": ["p1", "p2"]}}, {"by": "day,category"},
+                   {"by": "category", "start": "2026-06-02", "end": "2026-06-04"},
+                   {"by": "day", "filters": {"category": ["k1", "k2"]}}):
             fast, raw = _frames(shop, monkeypatch, PRODUCT_METRICS, **kw)
             pd.testing.assert_frame_equal(fast, raw, check_dtype=False, obj=str(kw))
         for kw in ({"by": "product,source"}, {"by": "day,region", "filters": {"product": "p1", "device": "a"}},
@@ -355,11 +365,39 @@ def test_a_refresh_reads_only_the_days_it_is_given(shop: Shop, tmp_path: Path) -
         tx.execute("UPDATE orders SET pay_amount = pay_amount + 1")
         report = rollup.refresh(tx, shop.shop_id, ["orders"], [june[1]])
         assert report.days == {t: [june[1]] for t in ("rollup_paid", "rollup_products", "rollup_product_cells",
-                                                      "rollup_margins", "rollup_prints", "rollup_placed",
-                                                      "rollup_repeat_orders", "rollup_repeat_reviews")}
+                                                      "rollup_margins", "rollup_categories", "rollup_prints",
+                                                      "rollup_placed", "rollup_repeat_orders",
+                                                      "rollup_repeat_reviews")}
         assert sales() == {june[0]: 10, june[1]: 21}
         rollup.refresh(tx, shop.shop_id, ["orders"], [june[0]])
         assert sales() == {june[0]: 11, june[1]: 21}
+    assert _content(shop) == _rebuilt(shop)
+
+
+def test_categories_follow_the_catalogue(shop: Shop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """1 June: v1 views p1 and p2, v2 views p2. With p1 in k1 and p2 in k2, viewers by day and category are
+    k1 |{v1}| = 1, k2 |{v1, v2}| = 2. A products load moving p1 to k2 (no day named: the load has none)
+    recomputes the day: k2 |{v1, v2}| = 2 (not 1 + 2), no k1; read from the categories' stored counts, equal to
+    the raw rows, and to a rebuild."""
+    sessions = [{"session_id": f"x{i}", "visitor_id": v, "started_at": "2026-06-01 10:00:00"}
+                for i, v in enumerate(("v1", "v2"))]
+    events = [{"event_id": f"e{i}", "session_id": s, "visitor_id": v, "ts": "2026-06-01 10:05:00",
+               "event_type": "product_view", "product_id": p}
+              for i, (s, v, p) in enumerate((("x0", "v1", "p1"), ("x0", "v1", "p2"), ("x1", "v2", "p2")))]
+    for table, rows in (("sessions", sessions), ("events", events),
+                        ("products", [{"product_id": "p1", "category": "k1"}, {"product_id": "p2", "category": "k2"}])):
+        _load(shop, tmp_path, table, rows)
+
+    def viewers() -> dict[str, int]:
+        fast, raw = _frames(shop, monkeypatch, ["uv"], by="day,category")
+        pd.testing.assert_frame_equal(fast, raw, check_dtype=False)
+        return dict(zip(fast.category, fast.uv, strict=True))
+
+    assert viewers() == {"k1": 1, "k2": 2}
+    said = explain(shop.warehouse, shop.shop_id, ["uv"], by="day,category")
+    assert "-- uv: from rollup_categories (类目日汇总), fact rollup_categories (rollup)" in said
+    _load(shop, tmp_path, "products", [{"product_id": "p1", "category": "k2"}])
+    assert viewers() == {"k2": 2}
     assert _content(shop) == _rebuilt(shop)
 
 

@@ -33,7 +33,14 @@ from junshi.metrics.compiler import Plan
 from junshi.metrics.model import Source
 from junshi.metrics.notes import Note
 from junshi.metrics.registry import REGISTRY
-from junshi.metrics.rollups import ANSWERS, CELL_PRODUCT_ANSWERS, LANDING_ANSWERS, PRODUCT_ANSWERS, _margin
+from junshi.metrics.rollups import (
+    ANSWERS,
+    CELL_PRODUCT_ANSWERS,
+    LANDING_ANSWERS,
+    PRODUCT_ANSWERS,
+    _category,
+    _margin,
+)
 
 if TYPE_CHECKING:
     from junshi.metrics.query import _DataCheck
@@ -189,11 +196,11 @@ def _write(path: Path, entry: dict[str, Any]) -> None:
 
 def _source(mid: str, fact: str, shape: Any) -> Source | None:
     """The source of metric ``mid`` reading ``fact`` in a query of ``shape`` (the registry's, or a rollup's
-    answering it: the margins' depends on the query's dimensions)."""
+    answering it: the margins' and the categories' depend on the query's dimensions)."""
     answers = (ANSWERS, LANDING_ANSWERS, PRODUCT_ANSWERS, CELL_PRODUCT_ANSWERS)
     margin = _margin(mid, set(shape.by) | {name for name, _ in shape.filters}, shape.by)
     candidates = [*REGISTRY[mid].sources, *(s for d in answers for (m, *_), s in d.items() if m == mid),
-                  *([margin] if margin is not None else [])]
+                  *([margin] if margin is not None else []), _category(mid, shape.by)]
     return next((s for s in candidates if s.fact == fact), None)
 
 

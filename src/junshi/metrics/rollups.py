@@ -19,7 +19,17 @@ import ibis.expr.datatypes as dt
 from junshi.metrics.facts import DAILY_TIMES, FACTS, PRODUCT, PRODUCT_DIMS, Ctx, Fact
 from junshi.metrics.model import Metric, Source, col
 from junshi.rollup.bitmaps import UNION_COUNT
-from junshi.rollup.tables import BUYER_DIMS, CELL_DIMS, LANDING, MARGINS, PAID, PRODUCT_CELLS, PRODUCTS, VISITS
+from junshi.rollup.tables import (
+    BUYER_DIMS,
+    CATEGORIES,
+    CELL_DIMS,
+    LANDING,
+    MARGINS,
+    PAID,
+    PRODUCT_CELLS,
+    PRODUCTS,
+    VISITS,
+)
 
 
 def _rollup(table: str) -> Any:
@@ -32,7 +42,7 @@ def _rollup(table: str) -> Any:
 
 ROLLUP_FACTS: dict[str, Fact] = {
     **{t.name: Fact(t.name, t.name, "day (rollup)", "日期（汇总）", _rollup(t.name), times=DAILY_TIMES)
-       for t in (VISITS, PAID, LANDING, MARGINS)},
+       for t in (VISITS, PAID, LANDING, MARGINS, CATEGORIES)},
     **{t.name: Fact(t.name, t.name, "day (rollup)", "日期（汇总）", _rollup(t.name), {"product": "product_id"},
                     (PRODUCT,), times=DAILY_TIMES) for t in (PRODUCTS, PRODUCT_CELLS)},
 }
@@ -91,7 +101,9 @@ ROLLUP_RULES = (
     "rollup_products: per day and product its viewers and add-to-cart visitors by event day and its paid order "
     "lines by payment day; rollup_landing: per day and landing page its visitors by page-view day and its visits "
     "by start day with their page views; rollup_margins: per day and value of one of source, device, region or "
-    "customer_type, or the whole shop, the union of the visitors and buyers of the cells with that value) with the "
+    "customer_type, or the whole shop, the union of the visitors and buyers of the cells with that value; "
+    "rollup_categories: per day and category the union of its products' viewers, add-to-cart visitors and buyers, "
+    "recomputed for every day when a products load moves products between categories) with the "
     "exact sets of visitors and buyers as Roaring bitmaps, so that a "
     "distinct count over several days or cells is the size of the union of their sets: the same figure as from "
     "the raw rows, never sampled or estimated. uv, pv, paid_buyers, paid_orders and sales (and the ratios made of "
@@ -100,7 +112,9 @@ ROLLUP_RULES = (
     "split or filtered by one of those at most from rollup_margins (split by day, a cell's stored count); split by "
     "product, "
     "category, brand or product name, uv, cart_visitors, paid_buyers, paid_orders (by product only), sales and "
-    "units (split by day and product, a distinct count is the row's stored count); the same but cart_visitors "
+    "units (split by day and product, a distinct count is the row's stored count; split or filtered by category "
+    "alone, the distinct counts from rollup_categories, split by day and category a row's stored count); the same "
+    "but cart_visitors "
     "split by those and also by source, device, region or (paid ones) "
     "customer_type from rollup_product_cells (per day, product and cell: viewers by the visit's cell, paid lines "
     "by the order's cell and new or returning buyer); by landing page (or by day alone), uv, visits, bounced "
@@ -150,6 +164,14 @@ def _margin(metric: str, names: set[str], by: tuple[str, ...]) -> Source | None:
     return Source(MARGINS.name, "union", col(f"{measure}_set"), where)
 
 
+def _category(metric: str, by: tuple[str, ...]) -> Source:
+    """The category rollup's source of a product distinct count split or filtered by category alone: split by
+    day and category, a row's stored count; else the union of one set per category and day."""
+    if "day" in by and "category" in by:
+        return Source(CATEGORIES.name, "sum", col(metric))
+    return Source(CATEGORIES.name, "union", col(f"{metric}_set"))
+
+
 def rollup_source(metric: Metric, src: Source, names: set[str], cleaned: frozenset[str] = frozenset(),
                   by: tuple[str, ...] = ()) -> Source | None:
     """The rollup source answering ``metric`` (read from ``src``) for a query split by ``by`` and split or filtered
@@ -167,6 +189,8 @@ def rollup_source(metric: Metric, src: Source, names: set[str], cleaned: frozens
     if metric.id == "paid_orders" and names & ONE_ORDER:
         return None
     split = names - set(DAILY_TIMES)
+    if answer.fact == PRODUCTS.name and answer.agg == "union" and split == {"category"}:
+        return _category(metric.id, by)
     if answer.fact == PRODUCTS.name and answer.agg == "union" and "day" in by and split and split <= {
             "product", "product_id"} & set(by):  # one product rollup row per cell: its stored count
         return replace(answer, agg="sum", column=col(metric.id))

@@ -27,6 +27,7 @@ from pyroaring import BitMap
 from junshi.rollup import bitmaps
 from junshi.rollup.tables import (
     BUYER_DIMS,
+    CATEGORIES,
     CELL_DIMS,
     FIRST_PAID,
     IDS,
@@ -198,6 +199,9 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
                 _retyped(dirty, _first_paid(con, shop_id, moved))
     if upgraded and not fresh:  # a Junshi with new rollup tables: fill them for every day, keep the others
         _upgrade(con, shop_id, upgraded, dirty)
+    dirty.setdefault(CATEGORIES.name, set()).update(dirty.get(PRODUCTS.name, ()))
+    if not fresh and (tables is None or "products" in tables):  # the catalogue moved products between categories
+        dirty[CATEGORIES.name] |= _recategorised(con, shop_id)
     # a visit's page views fall on its first day or the next and are read from the day before: a day that moved
     # moves the landing rollup's visits of the day before and after it too
     if dirty.get(LANDING.name):
@@ -210,8 +214,8 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
         for table in ROLLUPS.values():  # in order: the margins after the cells they merge
             if dirty.get(table.name):
                 recompute = {PRODUCTS.name: _recompute_products, PRODUCT_CELLS.name: _recompute_product_cells,
-                             LANDING.name: _recompute_landing, MARGINS.name: _recompute_margins
-                             }.get(table.name, _recompute)
+                             LANDING.name: _recompute_landing, MARGINS.name: _recompute_margins,
+                             CATEGORIES.name: _recompute_categories}.get(table.name, _recompute)
                 for chunk in _chunks(sorted(dirty[table.name])):  # memory bounded by a chunk's rows, not the shop's
                     if table.name in risk.RECOMPUTE:
                         risk.RECOMPUTE[table.name](con, shop_id, chunk)
@@ -551,6 +555,55 @@ def _recompute_margins(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str
     rows = pa.table({name: pa.array(values, pa.binary()) if name.endswith("_set") else values
                      for name, values in columns.items()})
     _insert(con, shop_id, rollup, rows, [select.get(c.name, c.name) for c in MARGINS.columns])
+
+
+CATALOGUE = "catalogue"
+"""The ``rollup_marks`` input of the products' categories: per day, the count and hash of the (product, category)
+pairs the day's ``rollup_categories`` rows were merged by."""
+_CATALOGUE = "SELECT count(*), coalesce(bit_xor(hash(product_id, category)), 0) FROM products WHERE shop_id = ?"
+
+
+def _recategorised(con: duckdb.DuckDBPyConnection, shop_id: str) -> set[dt.date]:
+    """The days whose categories were merged by another catalogue than the shop's products now."""
+    n, h = con.execute(_CATALOGUE, [shop_id]).fetchall()[0]
+    return {d for (d,) in con.execute(
+        f"SELECT date FROM {MARKS.name} WHERE shop_id = ? AND input = ? AND (n <> ? OR h <> ?)",
+        [shop_id, CATALOGUE, n, h]).fetchall()}
+
+
+def _recompute_categories(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, days: list[dt.date]) -> None:
+    """Replace the category rows of ``days`` (sorted): per day and category of the products table, the union of
+    its products' sets in the product rollup (merged in pyroaring, as the margins); mark the days with the
+    catalogue they were merged by."""
+    con.execute(f"DELETE FROM {rollup} WHERE shop_id = ? AND date IN ({_dates(days)})", [shop_id])
+    measures = ("uv", "cart_visitors", "paid_buyers")
+    rows = con.execute(
+        f"SELECT r.date, p.category, {', '.join(f'r.{m}_set' for m in measures)} FROM {PRODUCTS.name} r "
+        "LEFT JOIN products p ON p.shop_id = r.shop_id AND p.product_id = r.product_id "
+        f"WHERE r.shop_id = ? AND r.date IN ({_dates(days)})", [shop_id]).fetchall()
+    merged: dict[tuple[dt.date, str | None], list[list[BitMap]]] = {}
+    for date, category, *blobs in rows:
+        parts = merged.setdefault((date, category), [[] for _ in measures])
+        for sets, blob in zip(parts, blobs, strict=True):
+            sets.append(BitMap.deserialize(blob))
+    columns: dict[str, list[object]] = {name: [] for name in ("date", "category", *measures,
+                                                               *(f"{m}_set" for m in measures))}
+    for (date, category), parts in merged.items():
+        columns["date"].append(date)
+        columns["category"].append(category)
+        for measure, sets in zip(measures, parts, strict=True):
+            union = BitMap.union(*sets)
+            columns[measure].append(len(union))
+            columns[f"{measure}_set"].append(bitmaps.serialize(union))
+    if merged:
+        table = pa.table({name: pa.array(values, pa.binary()) if name.endswith("_set") else values
+                          for name, values in columns.items()})
+        select = {"shop_id": "$shop", "days": "1"}
+        _insert(con, shop_id, rollup, table, [select.get(c.name, c.name) for c in CATEGORIES.columns])
+    n, h = con.execute(_CATALOGUE, [shop_id]).fetchall()[0]
+    con.execute(f"DELETE FROM {MARKS.name} WHERE shop_id = ? AND input = ? AND date IN ({_dates(days)})",
+                [shop_id, CATALOGUE])
+    con.execute(f"INSERT INTO {MARKS.name} SELECT ?, ?, unnest(?::DATE[]), ?, ?", [shop_id, CATALOGUE, days, n, h])
 
 
 def _insert(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, rows: pa.Table, select: list[str],

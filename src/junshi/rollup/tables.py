@@ -4,7 +4,8 @@ A rollup row is one shop-local day (``days`` = 1) of one cell (source x device x
 ``rollup_products`` one product, its category and brand looked up from the products table; in
 ``rollup_product_cells`` one product in one cell, as a diagnosis drilling into products reads; in
 ``rollup_landing`` one landing page; in ``rollup_margins`` one value of one cell dimension, or the whole shop,
-merged from the visits and paid rollups' cells); its measure
+merged from the visits and paid rollups' cells; in ``rollup_categories`` one category of the catalogue, merged
+from its products' rows); its measure
 columns carry metric ids as in ``daily_shop``/``daily_source``/``daily_product``, and ``*_set`` columns the
 cell's distinct visitors or buyers as serialized Roaring bitmaps of dense ids (``rollup_ids``).
 """
@@ -129,6 +130,23 @@ MARGINS = Table(
            "none)"),
         _c("paid_buyers_set", "BLOB", "支付买家集合", "Those buyers as a Roaring bitmap of dense ids"),
     ))
+CATEGORIES = Table(
+    "rollup_categories", "类目日汇总",
+    "Per day and category (the products table's, as it was when the row was computed: a catalogue change "
+    "recomputes every day): the union of its products' viewers, add-to-cart visitors and paying buyers in "
+    "rollup_products, so that a day's split by category reads one stored count and several days' one set per "
+    "category", ("shop_id", "date", "category"), (
+        SHOP_ID,
+        _c("date", "DATE", "日期", "Shop-local day", True),
+        _c("days", "INTEGER", "统计天数", "Days the row covers (always 1)", True),
+        _c("category", "VARCHAR", "类目", "The products' category (empty: products without one)"),
+        _c("uv", "BIGINT", "商品访客数", "Distinct visitors with a page or product view of a product of the category"),
+        _c("uv_set", "BLOB", "商品访客集合", "Those visitors as a Roaring bitmap of dense ids"),
+        _c("cart_visitors", "BIGINT", "加购人数", "Distinct visitors with an add_to_cart of a product of the category"),
+        _c("cart_visitors_set", "BLOB", "加购人集合", "Those visitors as a Roaring bitmap of dense ids"),
+        _c("paid_buyers", "BIGINT", "支付买家数", "Distinct buyers of paid orders with a line of the category"),
+        _c("paid_buyers_set", "BLOB", "支付买家集合", "The buyers as a Roaring bitmap of dense ids"),
+    ))
 PRINTS = Table(
     "rollup_prints", "买家指纹",
     "Per fingerprint (delivery address, device or IP of orders) and buyer: when the buyer first ordered with it, "
@@ -189,7 +207,8 @@ IDS = Table("rollup_ids", "ID 字典", "Dense integer per visitor or buyer id (p
 MARKS = Table("rollup_marks", "汇总指纹", "Per input table and day: rows and a hash of the rows the rollups read",
               ("shop_id", "input", "date"), (
     SHOP_ID,
-    _c("input", "VARCHAR", "来源", "The input (rollup.build.INPUTS): events, sessions, orders, ...", True),
+    _c("input", "VARCHAR", "来源", "The input (rollup.build.INPUTS): events, sessions, orders, ...; catalogue: "
+       "the products' categories the day's rollup_categories rows were merged by", True),
     _c("date", "DATE", "日期", "Shop-local day", True),
     _c("n", "BIGINT", "行数", "Rows", True),
     _c("h", "UBIGINT", "指纹", "XOR of the rows' hashes", True),
@@ -202,6 +221,8 @@ STATE = Table("rollup_built", "汇总状态", "Shops whose rollups are built (al
 
 RISK: tuple[Table, ...] = (PRINTS, PLACED, REPEAT_ORDERS, REPEAT_REVIEWS)
 """What the 风控 page reads instead of every order (``junshi.rollup.risk``): refreshed as the rollups are."""
-ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, LANDING, MARGINS, *RISK)}
-"""The rollup tables, in the order a refresh recomputes them (the margins after the cells they merge)."""
+ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, LANDING, MARGINS, CATEGORIES,
+                                                  *RISK)}
+"""The rollup tables, in the order a refresh recomputes them (the margins and categories after the rows they
+merge)."""
 TABLES: tuple[Table, ...] = (*ROLLUPS.values(), FIRST_PAID, IDS, MARKS, STATE)
