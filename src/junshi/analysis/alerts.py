@@ -335,14 +335,15 @@ class AlertEngine:
         """A day still in progress (its last hour with visits before 23:00): visits, paid orders and
         sales up to that hour against the same weekdays up to the same hour (shop level)."""
         start = day - timedelta(weeks=self.settings.anomaly.weeks)
-        try:
+        try:  # the day's hours first: a whole day (the usual case) needs no history by hour
+            if _last_hour(kpi_frame(self.shop, list(INTRADAY), ["day", "hour"], start=day, end=day), day) is None:
+                return []
             f = kpi_frame(self.shop, list(INTRADAY), ["day", "hour"], start=start, end=day)
         except JunshiError:
             return []
-        today = f[(f["day"] == day) & (f.get("visits", pd.Series(0, index=f.index)).fillna(0) > 0)]
-        if f.empty or today.empty or int(today["hour"].max()) >= 23:
+        hour = _last_hour(f, day)
+        if hour is None:
             return []
-        hour = int(today["hour"].max())
         upto = f[f["hour"] <= hour].groupby("day", as_index=False)[[m for m in INTRADAY if m in f.columns]].sum()
         rows = []
         for metric, unit in INTRADAY.items():
@@ -522,6 +523,15 @@ class AlertEngine:
         anomalies = group_alerts(anomalies, self.settings.group_keep)
         anomalies += stock + self.suspect_jump(day) + (self.intraday(day) if self._is_last_day(day) else [])
         return sort_alerts(quality + anomalies)
+
+
+def _last_hour(f: pd.DataFrame, day: date) -> int | None:
+    """The last hour of ``day`` with visits in frame ``f`` (by day and hour), when the day is still in progress
+    (before 23:00); else None."""
+    today = f[(f["day"] == day) & (f.get("visits", pd.Series(0, index=f.index)).fillna(0) > 0)]
+    if f.empty or today.empty or int(today["hour"].max()) >= 23:
+        return None
+    return int(today["hour"].max())
 
 
 def suspect_jump_test(hist_suspects: ArrayLike, hist_orders: ArrayLike, suspects: float, orders: float,
