@@ -1,21 +1,27 @@
-"""Roaring bitmaps stored as BLOBs, and the DuckDB function that counts the union of a list of them.
+"""Roaring bitmaps stored as BLOBs, and the DuckDB functions that make one of a list of ids and count the union
+of a list of them.
 
-DuckDB has no Roaring type: a set is stored serialized (``BitMap.serialize``), and
-``junshi_union_count(list(set))`` deserializes and unions them in Python (pyroaring, C inside).
+DuckDB has no Roaring type: a set is stored serialized (``BitMap.serialize``); ``junshi_roaring(list(n))``
+serializes a list of dense ids and ``junshi_union_count(list(set))`` deserializes and unions sets, in Python
+(pyroaring, C inside), a vector of rows at a time inside DuckDB's pipeline.
 """
 
 from __future__ import annotations
 
+import itertools
 import weakref
+from array import array
 from collections.abc import Iterable
 from typing import Any
 
 import duckdb
 import duckdb.func
+import numpy as np
 import pyarrow as pa
 from pyroaring import BitMap
 
 UNION_COUNT = "junshi_union_count"
+ROARING = "junshi_roaring"
 _REGISTERED: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
 
 
@@ -37,14 +43,28 @@ def _union_counts(lists: Any) -> Any:
     return pa.array([union_count(blobs or ()) for blobs in lists.to_pylist()], type=pa.int64())
 
 
+def serialize_lists(lists: pa.ListArray | pa.ChunkedArray) -> pa.Array:
+    """One serialized bitmap per list of dense ids (a null or empty list: an empty set); the body of
+    ``junshi_roaring``. Each list goes to pyroaring as an ``array('I')`` (its bulk add, no Python int per id)."""
+    out: list[bytes] = []
+    for chunk in lists.chunks if isinstance(lists, pa.ChunkedArray) else [lists]:
+        raw = chunk.values.to_numpy(zero_copy_only=False).astype(np.uint32).tobytes()
+        offsets = (chunk.offsets.to_numpy() * 4).tolist()  # into the values of the whole (unsliced) chunk
+        out.extend(serialize(array("I", raw[a:b])) for a, b in itertools.pairwise(offsets))
+    return pa.array(out, type=pa.binary())
+
+
 def register(con: duckdb.DuckDBPyConnection) -> None:
-    """Make ``junshi_union_count(BLOB[]) -> BIGINT`` callable on ``con`` (once per connection)."""
+    """Make ``junshi_union_count(BLOB[]) -> BIGINT`` and ``junshi_roaring(UINTEGER[]) -> BLOB`` callable on
+    ``con`` (once per connection)."""
     if con in _REGISTERED:
         return
-    try:
-        con.create_function(UNION_COUNT, _union_counts, [duckdb.list_type(duckdb.sqltype("BLOB"))],
-                            duckdb.sqltype("BIGINT"), type=duckdb.func.ARROW)
-    except duckdb.Error as exc:  # registered through another cursor of the same database
-        if "already" not in str(exc).lower():
-            raise
+    for name, body, argument, result in (
+            (UNION_COUNT, _union_counts, duckdb.list_type(duckdb.sqltype("BLOB")), "BIGINT"),
+            (ROARING, serialize_lists, duckdb.list_type(duckdb.sqltype("UINTEGER")), "BLOB")):
+        try:
+            con.create_function(name, body, [argument], duckdb.sqltype(result), type=duckdb.func.ARROW)
+        except duckdb.Error as exc:  # registered through another cursor of the same database
+            if "already" not in str(exc).lower():
+                raise
     _REGISTERED.add(con)

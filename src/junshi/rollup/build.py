@@ -12,15 +12,12 @@ A day whose fingerprint moved is recomputed whole from the raw rows; other days 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import weakref
-from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 from pyroaring import BitMap
 
@@ -210,6 +207,7 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
     from junshi.rollup import risk  # it builds on this module's helpers
 
     report = RefreshReport()
+    bitmaps.register(con)  # junshi_roaring, which serializes the recomputed id sets
     with _memory_bound(con):
         for table in ROLLUPS.values():  # in order: the margins after the cells they merge
             if dirty.get(table.name):
@@ -405,22 +403,18 @@ def _recompute(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, days: 
     numbered = "SELECT d.*, i.n FROM _rollup_members d JOIN _rollup_n i ON i.id = d.id"
     if rollup == VISITS.name:
         views = _visit_rows(con, shop_id, days)
-        kind, order = "visitor", ["uv", "pv"]
+        kind = "visitor"
         sql = (f"SELECT {cell}, sum(uv) AS uv, sum(pv) AS pv, flatten(list(ids)) AS ids FROM ("
                f"SELECT {cell}, count(DISTINCT n) AS uv, 0 AS pv, list(DISTINCT n) AS ids FROM ({numbered}) "
                f"GROUP BY ALL UNION ALL SELECT {cell}, 0, pv, []::UINTEGER[] FROM ({views})) GROUP BY ALL")
     else:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_members AS {_paid_rows(days)}", {"shop": shop_id})
-        kind, order = "buyer", ["paid_orders", "sales", "paid_buyers"]
+        kind = "buyer"
         sql = (f"SELECT {cell}, count(*) AS paid_orders, sum(pay_amount) AS sales, count(DISTINCT n) AS paid_buyers, "
                f"list(DISTINCT n) AS ids FROM ({numbered}) GROUP BY ALL")
     _number(con, shop_id, kind)
-    rows = con.sql(sql).to_arrow_table()
-    table = rows.drop_columns(["ids"]).append_column("set", _serialize_lists(rows.column("ids")))
-    columns = [c.name for c in (VISITS if rollup == VISITS.name else PAID).columns]
-    select = {"shop_id": "$shop", "days": "1", **{c: c for c in ("date", *CELL_DIMS, *BUYER_DIMS, *order)}}
-    select |= {c: '"set"' for c in columns if c.endswith("_set")}
-    _insert(con, shop_id, rollup, table, [select[c] for c in columns], "WHERE date IS NOT NULL")
+    columns = [c.name for c in ROLLUPS[rollup].columns]
+    _insert(con, shop_id, rollup, sql, {c: "ids" for c in columns if c.endswith("_set")}, "WHERE date IS NOT NULL")
     _drop(con, "_rollup_members", "_rollup_n", "_rollup_pv", "_rollup_sessions")
 
 
@@ -445,7 +439,7 @@ def _recompute_products(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: st
         f"coalesce(i.amount, i.quantity * i.unit_price) AS amount FROM {_PAID_LINES} WHERE i.shop_id = $shop "
         f"AND o.shop_id = $shop AND o.paid_at IS NOT NULL AND {_within('o.paid_at', days)}", params)
     _number(con, shop_id, "buyer")
-    rows = con.sql(
+    rows = (
         "WITH lines AS (SELECT date, product_id, count(DISTINCT order_id) AS paid_orders, sum(amount) AS sales, "
         "sum(quantity) AS units, count(DISTINCT n) AS paid_buyers, list(DISTINCT n) AS buyer_ids "
         "FROM _rollup_members m JOIN _rollup_n i ON i.id = m.id GROUP BY ALL) "
@@ -453,11 +447,9 @@ def _recompute_products(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: st
         "coalesce(cart_visitors, 0) AS cart_visitors, coalesce(cart_ids, []) AS cart_ids, "
         "coalesce(paid_orders, 0) AS paid_orders, coalesce(sales, 0) AS sales, coalesce(units, 0) AS units, "
         "coalesce(paid_buyers, 0) AS paid_buyers, coalesce(buyer_ids, []) AS buyer_ids "
-        "FROM _rollup_viewers FULL JOIN lines USING (date, product_id)").to_arrow_table()
-    for ids, column in (("uv_ids", "uv_set"), ("cart_ids", "cart_visitors_set"), ("buyer_ids", "paid_buyers_set")):
-        rows = rows.append_column(column, _serialize_lists(rows.column(ids))).drop_columns([ids])
-    select = {"shop_id": "$shop", "days": "1"}
-    _insert(con, shop_id, rollup, rows, [select.get(c.name, c.name) for c in PRODUCTS.columns])
+        "FROM _rollup_viewers FULL JOIN lines USING (date, product_id)")
+    _insert(con, shop_id, rollup, rows, {"uv_set": "uv_ids", "cart_visitors_set": "cart_ids",
+                                         "paid_buyers_set": "buyer_ids"})
     _drop(con, "_rollup_members", "_rollup_n", "_rollup_viewers")
 
 
@@ -486,16 +478,13 @@ def _recompute_product_cells(con: duckdb.DuckDBPyConnection, shop_id: str, rollu
         f"WHERE i.shop_id = $shop AND o.shop_id = $shop AND o.paid_at IS NOT NULL AND {_within('o.paid_at', days)}",
         params)
     _number(con, shop_id, "buyer")
-    rows = con.sql(
+    rows = (
         f"SELECT {keys}, NULL::VARCHAR AS customer_type, uv, ids AS uv_ids, 0::BIGINT AS paid_orders, "
         "0::DECIMAL(18,2) AS sales, 0::BIGINT AS units, 0::BIGINT AS paid_buyers, []::UINTEGER[] AS buyer_ids "
         f"FROM _rollup_viewers UNION ALL SELECT {keys}, customer_type, 0, []::UINTEGER[], count(DISTINCT order_id), "
         "sum(amount), sum(quantity), count(DISTINCT n), list(DISTINCT n) "
-        "FROM _rollup_members m JOIN _rollup_n i ON i.id = m.id GROUP BY ALL").to_arrow_table()
-    for ids, column in (("uv_ids", "uv_set"), ("buyer_ids", "paid_buyers_set")):
-        rows = rows.append_column(column, _serialize_lists(rows.column(ids))).drop_columns([ids])
-    select = {"shop_id": "$shop", "days": "1"}
-    _insert(con, shop_id, rollup, rows, [select.get(c.name, c.name) for c in PRODUCT_CELLS.columns])
+        "FROM _rollup_members m JOIN _rollup_n i ON i.id = m.id GROUP BY ALL")
+    _insert(con, shop_id, rollup, rows, {"uv_set": "uv_ids", "paid_buyers_set": "buyer_ids"})
     _drop(con, "_rollup_members", "_rollup_n", "_rollup_viewers")
 
 
@@ -505,7 +494,7 @@ def _recompute_landing(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str
     con.execute(f"DELETE FROM {rollup} WHERE shop_id = ? AND date IN ({_dates(days)})", [shop_id])
     _visit_rows(con, shop_id, days, ("landing_page",))
     _number(con, shop_id, "visitor")
-    rows = con.sql(
+    rows = (
         "WITH viewers AS (SELECT date, landing_page, count(DISTINCT n) AS uv, list(DISTINCT n) AS ids "
         "FROM _rollup_members m JOIN _rollup_n i ON i.id = m.id GROUP BY ALL), "
         "s AS (SELECT session_id, CAST(started_at AS DATE) AS date, landing_page FROM sessions "
@@ -518,11 +507,8 @@ def _recompute_landing(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str
         "FROM s LEFT JOIN p USING (session_id) GROUP BY ALL) "
         "SELECT date, landing_page, coalesce(uv, 0) AS uv, coalesce(ids, []) AS ids, coalesce(visits, 0) AS visits, "
         "coalesce(bounced_visits, 0) AS bounced_visits, coalesce(visits_with_pv, 0) AS visits_with_pv, "
-        "coalesce(visit_page_views, 0) AS visit_page_views FROM viewers FULL JOIN v USING (date, landing_page)",
-        params={"shop": shop_id}).to_arrow_table()
-    rows = rows.append_column("uv_set", _serialize_lists(rows.column("ids"))).drop_columns(["ids"])
-    select = {"shop_id": "$shop", "days": "1"}
-    _insert(con, shop_id, rollup, rows, [select.get(c.name, c.name) for c in LANDING.columns], "WHERE date IS NOT NULL")
+        "coalesce(visit_page_views, 0) AS visit_page_views FROM viewers FULL JOIN v USING (date, landing_page)")
+    _insert(con, shop_id, rollup, rows, {"uv_set": "ids"}, "WHERE date IS NOT NULL")
     _drop(con, "_rollup_members", "_rollup_n", "_rollup_pv", "_rollup_sessions")
 
 
@@ -551,10 +537,9 @@ def _recompute_margins(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str
             union = BitMap.union(*sets) if sets else BitMap()  # visits rollup's cells of page views alone have none)
             columns[measure].append(len(union) or None)
             columns[f"{measure}_set"].append(bitmaps.serialize(union) if union else None)
-    select = {"shop_id": "$shop", "days": "1"}
     rows = pa.table({name: pa.array(values, pa.binary()) if name.endswith("_set") else values
                      for name, values in columns.items()})
-    _insert(con, shop_id, rollup, rows, [select.get(c.name, c.name) for c in MARGINS.columns])
+    _insert_table(con, shop_id, rollup, rows)
 
 
 CATALOGUE = "catalogue"
@@ -598,25 +583,33 @@ def _recompute_categories(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: 
     if merged:
         table = pa.table({name: pa.array(values, pa.binary()) if name.endswith("_set") else values
                           for name, values in columns.items()})
-        select = {"shop_id": "$shop", "days": "1"}
-        _insert(con, shop_id, rollup, table, [select.get(c.name, c.name) for c in CATEGORIES.columns])
+        _insert_table(con, shop_id, rollup, table)
     n, h = con.execute(_CATALOGUE, [shop_id]).fetchall()[0]
     con.execute(f"DELETE FROM {MARKS.name} WHERE shop_id = ? AND input = ? AND date IN ({_dates(days)})",
                 [shop_id, CATALOGUE])
     con.execute(f"INSERT INTO {MARKS.name} SELECT ?, ?, unnest(?::DATE[]), ?, ?", [shop_id, CATALOGUE, days, n, h])
 
 
-def _insert(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, rows: pa.Table, select: list[str],
-            where: str = "") -> None:
-    """Append the Arrow ``rows`` to ``rollup``, its columns in order taken as ``select`` (``$shop``: the shop)."""
-    names = [c.name for c in ROLLUPS[rollup].columns]
+def _insert_table(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, rows: pa.Table) -> None:
+    """Append the Arrow ``rows`` (a column per rollup column but the shop and ``days``; sets serialized) to
+    ``rollup``: the few rows of merged sets, made in Python."""
     con.register("_rollup_new", rows)
     try:
-        con.execute(f"INSERT INTO {rollup} SELECT "
-                    f"{', '.join(f'{e} AS {n}' for e, n in zip(select, names, strict=True))} FROM _rollup_new {where}",
-                    {"shop": shop_id})
+        _insert(con, shop_id, rollup, "SELECT * FROM _rollup_new")
     finally:
         con.unregister("_rollup_new")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, rows: str, sets: dict[str, str] | None = None,
+            where: str = "") -> None:
+    """Append the rows of query ``rows`` to ``rollup``: each column from the query's column of the same name, but
+    the shop and ``days`` (1); an id set in ``sets`` (set column: the column of its list of dense ids) serialized
+    in DuckDB's pipeline (``junshi_roaring``, a vector of rows at a time), so a week of id lists never sits whole
+    in Python memory, outside DuckDB's limit."""
+    chosen = {"shop_id": "$shop", "days": "1"} | {c: f"{bitmaps.ROARING}(CAST({ids} AS UINTEGER[]))"
+                                              for c, ids in (sets or {}).items()}
+    select = ", ".join(f"{chosen.get(c.name, c.name)} AS {c.name}" for c in ROLLUPS[rollup].columns)
+    con.execute(f"INSERT INTO {rollup} SELECT {select} FROM ({rows}) {where}", {"shop": shop_id})
 
 
 def _drop(con: duckdb.DuckDBPyConnection, *temps: str) -> None:
@@ -637,15 +630,3 @@ def _number(con: duckdb.DuckDBPyConnection, shop_id: str, kind: str) -> None:
     con.execute(f"INSERT INTO {IDS.name} SELECT $shop, $kind, id, n FROM _rollup_n WHERE new ORDER BY n",
                 {"shop": shop_id, "kind": kind})
 
-
-def _serialize_lists(lists: pa.ChunkedArray) -> pa.Array:
-    """One serialized Roaring bitmap per list of dense ids (an empty list: an empty set).
-
-    Each list goes to pyroaring as an ``array('I')`` (its bulk add, no Python int per id).
-    """
-    out: list[bytes] = []
-    for chunk in lists.chunks:
-        raw = chunk.values.to_numpy(zero_copy_only=False).astype(np.uint32).tobytes()
-        offsets = (chunk.offsets.to_numpy() * 4).tolist()
-        out.extend(bitmaps.serialize(array("I", raw[a:b])) for a, b in itertools.pairwise(offsets))
-    return pa.array(out, type=pa.binary())
