@@ -451,3 +451,24 @@ def test_clean_figures_read_visitors_from_rollups(shop: Shop, tmp_path: Path, mo
     said = explain(clean.warehouse, clean.shop_id, ["uv", "sales"], **asked)
     assert "-- uv: from rollup_margins (单维日汇总), fact rollup_margins (rollup)" in said
     assert "-- sales: from orders (订单), fact orders_paid (raw rows)" in said
+
+
+def test_id_sets_serialized_in_duckdb_equal_pyroaring() -> None:
+    """``junshi_roaring(list)`` in a query (5,000 rows: DuckDB hands the function several vectors, some sliced)
+    gives per row the bytes of ``bitmaps.serialize`` of its ids; lists of 0..6 ids (row i: (i * k) mod 100,003 for
+    k < i mod 7), so every seventh row is the empty set; an id beyond 32 bits is refused, not truncated."""
+    import duckdb
+    import pyarrow as pa
+
+    from junshi.rollup import bitmaps
+
+    lists = [[(i * k) % 100_003 for k in range(i % 7)] for i in range(5_000)]
+    con = duckdb.connect()
+    bitmaps.register(con)
+    con.register("t", pa.table({"i": list(range(5_000)), "ids": pa.array(lists, pa.list_(pa.uint32()))}))
+    got = con.execute(f"SELECT {bitmaps.ROARING}(ids) FROM t ORDER BY i").fetchall()
+    assert [bytes(b) for (b,) in got] == [bitmaps.serialize(ids) for ids in lists]
+    assert BitMap.deserialize(got[7][0]) == BitMap() and list(BitMap.deserialize(got[13][0])) == sorted(
+        {13 * k % 100_003 for k in range(6)})
+    with pytest.raises(duckdb.ConversionException):
+        con.execute(f"SELECT {bitmaps.ROARING}(CAST([4294967296] AS UINTEGER[]))").fetchall()
