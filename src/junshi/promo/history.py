@@ -34,7 +34,14 @@ def series(frame: pd.DataFrame, column: str, days: list[date]) -> np.ndarray:
 
 
 def paid_span(shop: Shop) -> tuple[date, date]:
-    """The first and the last shop-local day with a paid order."""
+    """The first and the last shop-local day with a paid order (kept while the shop's data is unchanged: a
+    promotion's review and plan ask five times)."""
+    from junshi import versioned
+
+    return versioned.kept(shop, "paid_span", lambda: _paid_span(shop))
+
+
+def _paid_span(shop: Shop) -> tuple[date, date]:
     o = shop.table("orders")
     f = o.filter(o.paid_at.notnull()).aggregate(lo=o.paid_at.min(), hi=o.paid_at.max()).execute()
     lo, hi = (f[c].iloc[0] if len(f) else None for c in ("lo", "hi"))
