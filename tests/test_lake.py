@@ -155,6 +155,7 @@ def test_spark_rebuilds_the_rollups_exactly_as_duckdb(request: pytest.FixtureReq
 
     assert [t.name for t in UNBUILT] == ["rollup_product_cells", "rollup_landing", "rollup_margins",
                                          "rollup_categories", "rollup_prints", "rollup_placed",
+                                         "rollup_first_orders", "rollup_checks",
                                          "rollup_repeat_orders", "rollup_repeat_reviews"]
     lake, file = simulated
     figures = ["uv", "pv", "sales", "paid_buyers"]

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cli_commands import run_cli
+from junshi.metrics import query
 from junshi.risk.aftersale import CHECKS, Check, abuse_risk
 from junshi.shop import Shop
 from junshi.simulate import GroundTruth, simulate
@@ -65,8 +66,37 @@ def test_a_checks_compiled_sql_is_given_each_periods_days(shop: Shop, monkeypatc
     abuse_risk(shop.warehouse, "default", "refunds", first, first + dt.timedelta(days=10))
     reused = abuse_risk(shop.warehouse, "default", "refunds", *days)
     assert round(reused[0].rate, 6) == 0.148649
-    monkeypatch.setattr("junshi.risk.aftersale._SQL", {})
+    monkeypatch.setattr(query, "_TEMPLATES", {})  # compiled anew, as in a process without the kept SQL
+    monkeypatch.setattr(query.plan_store, "load_sql", lambda *_: None)
     assert abuse_risk(shop.warehouse, "default", "refunds", *days) == reused
+
+
+def test_the_shop_rate_and_refunds_read_from_the_rollups(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shop above with its rollups built. rollup_checks keeps per payment day the paid orders and those
+    refunded: 1 May A-0, B-0 and C0..C29 paid (32), A-0, B-0 and C0 refunded (3); 2-5 May A-i and B-i (2), A-i
+    refunded (1); 6 May A-5 (1, 1): 41 and 8 over the days, the shop rate's (8 + 0.5) / (41 + 1) = 0.202381.
+    rollup_repeat_orders keeps the orders of A (6), B (5) and address H1 (C0..C2) with their refunds (A's ¥600.00).
+    The suspects and every listed buyer and address equal those read from the raw rows."""
+    from junshi import rollup
+
+    _paid_orders(shop, {"A": (6, 6, None), "B": (5, 1, None)}
+                 | {f"C{i}": (1, int(i == 0), "H1" if i < 3 else None) for i in range(30)})
+    with shop.warehouse.transaction() as con:
+        rollup.rebuild(con, "default")
+    con = shop.warehouse.con
+    days = con.execute("SELECT day(date), total, hits, last_hits FROM rollup_checks WHERE kind = 'refunds' "
+                       "ORDER BY 1").fetchall()
+    assert days == [(1, 32, 3, 3), (2, 2, 1, 1), (3, 2, 1, 1), (4, 2, 1, 1), (5, 2, 1, 1), (6, 1, 1, 1)]
+    kept = con.execute("SELECT customer_id, count(*), count(*) FILTER (refunded), sum(refund_amount) "
+                       "FROM rollup_repeat_orders GROUP BY 1 ORDER BY 1").fetchall()
+    assert [(c, n, k, float(a or 0)) for c, n, k, a in kept] == [
+        ("A", 6, 6, 600.0), ("B", 5, 1, 100.0), ("C0", 1, 1, 100.0), ("C1", 1, 0, 0.0), ("C2", 1, 0, 0.0)]
+    days_ = (DAY.date(), DAY.date() + dt.timedelta(days=10))
+    stored = [abuse_risk(shop.warehouse, "default", "refunds", *days_, suspects_only=only) for only in (True, False)]
+    assert [(r.level, r.id, round(r.rate, 6)) for r in stored[0]] == [("buyer", "A", 0.202381)]
+    monkeypatch.setattr(rollup, "built", lambda *_: False)
+    assert stored == [abuse_risk(shop.warehouse, "default", "refunds", *days_, suspects_only=only)
+                      for only in (True, False)]
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from junshi.metrics import query
 from junshi.metrics.query import explain, kpi
 from junshi.risk.aftersale import CHECKS, abuse_risk
 from junshi.risk.graph import fingerprint_edges
-from junshi.risk.score import _bursts, _ip_buyers
+from junshi.risk.score import _ip_buyers, _orders
 from junshi.warehouse import writable
 
 METRICS = ["uv", "pv", "paid_buyers", "paid_orders", "sales", "payment_conversion_rate", "spend_per_buyer"]
@@ -59,6 +59,13 @@ REVIEW = st.fixed_dictionaries({
     "customer_id": st.one_of(st.none(), st.sampled_from(["c0", "c1"])), "day": st.integers(0, 3),
     "rating": st.one_of(st.none(), st.integers(1, 5)),
 })
+REFUND = st.fixed_dictionaries({
+    "refund_id": st.sampled_from([f"f{i}" for i in range(4)]), "order_id": st.sampled_from([f"o{i}" for i in range(8)]),
+    "day": st.integers(0, 3), "amount": st.integers(1, 90),
+})
+CUSTOMER = st.fixed_dictionaries({
+    "customer_id": st.sampled_from(["c0", "c1"]), "registered": st.one_of(st.none(), st.integers(-3, 3)),
+})
 ITEM = st.fixed_dictionaries({
     "order_id": st.sampled_from([f"o{i}" for i in range(8)]), "line_no": st.integers(1, 2),
     "product_id": st.sampled_from(["p1", "p2"]), "quantity": st.integers(1, 3), "unit_price": st.integers(1, 90),
@@ -75,6 +82,8 @@ LOAD = st.one_of(
     st.tuples(st.just("orders"), st.lists(ORDER, min_size=1, max_size=5, unique_by=lambda r: r["order_id"])),
     st.tuples(st.just("reviews"), st.lists(REVIEW, min_size=1, max_size=4, unique_by=lambda r: r["review_id"])),
     st.tuples(st.just("products"), st.lists(PRODUCT, min_size=1, max_size=2, unique_by=lambda r: r["product_id"])),
+    st.tuples(st.just("customers"), st.lists(CUSTOMER, min_size=1, max_size=2, unique_by=lambda r: r["customer_id"])),
+    st.tuples(st.just("refunds"), st.lists(REFUND, min_size=1, max_size=3, unique_by=lambda r: r["refund_id"])),
 )
 
 
@@ -89,7 +98,10 @@ def _rows(table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             out.append({k: v for k, v in r.items() if k != "minutes"} | {"ts": ts})
         elif table == "sessions":
             out.append(r | {"started_at": START[r["session_id"]]})
-        elif table == "reviews":
+        elif table == "customers":  # registered at 8:00, some days before or after orders placed at 20:00
+            at = None if r["registered"] is None else DAY0 + dt.timedelta(days=r["registered"], hours=8)
+            out.append({"customer_id": r["customer_id"], "registered_at": at})
+        elif table in ("reviews", "refunds"):
             out.append({k: v for k, v in r.items() if k != "day"}
                        | {"created_at": DAY0 + dt.timedelta(days=r["day"], hours=21)})
         else:
@@ -136,6 +148,8 @@ def _content(shop: Shop) -> set[tuple[Any, ...]]:
             out.add((table, *plain, *decoded))
     for table, cols in (("rollup_prints", "kind, value, customer_id, first_at, hub"),
                         ("rollup_placed", "date, days, product_id, lines"),
+                        ("rollup_first_orders", "customer_id, first_at, registered_at"),
+                        ("rollup_checks", "date, kind, total, hits, last_hits"),
                         ("rollup_repeat_orders", "* EXCLUDE (shop_id)"),
                         ("rollup_repeat_reviews", "* EXCLUDE (shop_id)")):
         out |= {(table, *r) for r in con.execute(f"SELECT {cols} FROM {table} WHERE shop_id = ?",
@@ -158,12 +172,15 @@ def _rebuilt(shop: Shop) -> set[tuple[Any, ...]]:
 
 def _risk_reads(shop: Shop) -> list[Any]:
     """What the 风控 page reads of the rollups (or, where they are not built, of the raw rows): the fingerprint
-    graph, the bursts and the IPs' buyers up to two days, and each payment or after-sale check's suspects."""
+    graph, the orders with their bursts and first orders (all, and those that could be suspects), and the IPs'
+    buyers up to two days, and each payment or after-sale check's suspects."""
     wh, out = writable(shop.warehouse), list[Any]()
     for end in (DAY0.date() + dt.timedelta(days=1), DAY0.date() + dt.timedelta(days=3)):
         edges = fingerprint_edges(wh, shop.shop_id, end)
         out.append(sorted((u, v, sorted(k)) for u, v, k in edges.itertuples(index=False)))
-        out.append(sorted(_bursts(wh, shop.shop_id, DAY0.date(), end).itertuples(index=False)))
+        for only in (None, (["c0"], 0.5), ([], 0.5), ([], 0.4)):  # every order; those that could be suspects
+            got = _orders(wh, shop.shop_id, DAY0.date(), end, only).astype(object)
+            out.append(got.where(got.notna(), None).to_dict("records"))  # NaN / NaT as None (they equal)
         out.append(_ip_buyers(wh, shop.shop_id, end, pd.Series(["x", "y"])))
         out += [[r.as_dict("en") for r in abuse_risk(wh, shop.shop_id, check, DAY0.date(), end, suspects_only=True)]
                 for check in CHECKS]
@@ -195,10 +212,10 @@ def test_rollups_equal_rebuild_and_raw(folder: Path, loads: list[tuple[str, list
     full rebuild; uv, pv, buyers, orders, sales and their ratios from rollups equal those from raw rows, and so
     do new and returning buyers (each buyer's first paid day kept by the refresh), product viewers,
     add-to-cart visitors, buyers, orders, sales and units by product, and the same by product and cell; visitors,
-    visits, bounces and second clicks by landing page; the fingerprints, placed lines and repeat buyers the 风控
-    page reads give the graph, bursts, IPs' buyers and after-sale suspects of the raw rows; a catalogue reload
-    moving products between categories moves the categories' rollup (viewers, add-to-cart visitors and buyers by
-    category from it equal those of the raw rows)."""
+    visits, bounces and second clicks by landing page; the fingerprints, placed lines, first orders and repeat
+    buyers the 风控 page reads give the graph, bursts, candidate orders, IPs' buyers and after-sale suspects of the
+    raw rows; a catalogue reload moving products between categories moves the categories' rollup (viewers,
+    add-to-cart visitors and buyers by category from it equal those of the raw rows)."""
     db = folder / f"p{len(list(folder.iterdir()))}.duckdb"
     with connect(db, shop="p") as shop:
         for table, rows in loads:
@@ -366,8 +383,8 @@ def test_a_refresh_reads_only_the_days_it_is_given(shop: Shop, tmp_path: Path) -
         report = rollup.refresh(tx, shop.shop_id, ["orders"], [june[1]])
         assert report.days == {t: [june[1]] for t in ("rollup_paid", "rollup_products", "rollup_product_cells",
                                                       "rollup_margins", "rollup_categories", "rollup_prints",
-                                                      "rollup_placed", "rollup_repeat_orders",
-                                                      "rollup_repeat_reviews")}
+                                                      "rollup_placed", "rollup_first_orders", "rollup_checks",
+                                                      "rollup_repeat_orders", "rollup_repeat_reviews")}
         assert sales() == {june[0]: 10, june[1]: 21}
         rollup.refresh(tx, shop.shop_id, ["orders"], [june[0]])
         assert sales() == {june[0]: 11, june[1]: 21}

@@ -99,7 +99,12 @@ def _payments(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date, kep
 
 def _refunds(wh: BaseWarehouse, shop_id: str, start: dt.date, end: dt.date, kept: ibis.Table | None = None
              ) -> ibis.Table:
-    o = _window(wh.table("orders", shop_id) if kept is None else kept, "paid_at", start, end)
+    """The orders paid on the days with their refunds (``kept``: stored with them)."""
+    if kept is not None:
+        o = _window(kept, "paid_at", start, end)
+        return o.select(buyer=o.customer_id, address=o.address_hash, product=ibis.null("string"), hit=o.refunded,
+                        amount=o.refund_amount.fill_null(_ZERO))
+    o = _window(wh.table("orders", shop_id), "paid_at", start, end)
     r = wh.table("refunds", shop_id)
     per = r.group_by(_oid=r.order_id).aggregate(_refunded=r.amount.sum())
     j = o.left_join(per, o.order_id == per._oid)
@@ -140,10 +145,11 @@ def _per(rows: ibis.Table, key: str, least: int) -> ibis.Table:
 
 def _queries(wh: BaseWarehouse, shop_id: str, check: Check, start: dt.date, end: dt.date, least: int,
              stored: bool = False) -> dict[str, ibis.Table]:
-    """The check's rows counted (``all``: hits and rows) and aggregated per buyer and per address. ``stored``, when
-    ``least`` is as many rows or more as the repeat tables keep: only the rows of the buyers and addresses they
-    keeps (those with that many rows in the whole history, the only ones that can have them in the period) are
-    read for each level, from ``rollup_repeat_orders`` or ``rollup_repeat_reviews``."""
+    """The check's rows counted (``all``: hits and rows) and aggregated per buyer and per address. ``stored``: the
+    rollups are built, and the shop-wide count is not here (it is summed from ``rollup_checks``); when ``least`` is
+    as many rows or more as the repeat tables keep, only the rows of the buyers and addresses they keep (those with
+    that many rows in the whole history, the only ones that can have them in the period) are read for each level,
+    from ``rollup_repeat_orders`` or ``rollup_repeat_reviews``."""
     from junshi.rollup.risk import REPEAT_ROWS
 
     def rows(level: Level | None = None) -> ibis.Table:
@@ -154,35 +160,39 @@ def _queries(wh: BaseWarehouse, shop_id: str, check: Check, start: dt.date, end:
         got = _ROWS[check](wh, shop_id, start, end, kept)
         return got.mutate(hit=got.hit.fill_null(False))
 
+    levels = {"buyer": _per(rows("buyer"), "buyer", least), "address": _per(rows("address"), "address", least)}
+    if stored:  # the shop-wide count is summed from the days kept (:func:`_shop_wide`)
+        return levels
     every = rows()
-    return {"all": every.aggregate(hits=every.hit.sum().cast("int64"), n=every.count()),
-            "buyer": _per(rows("buyer"), "buyer", least), "address": _per(rows("address"), "address", least)}
+    return {"all": every.aggregate(hits=every.hit.sum().cast("int64"), n=every.count()), **levels}
 
 
-_SQL: dict[tuple[object, ...], dict[str, str]] = {}
-"""Per warehouse, shop, check, least rows and rollups read: the queries' SQL compiled for the metric layer's
-sentinel days."""
+def _shop_wide(wh: Writable, shop_id: str, check: Check, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """The check's hits and rows over the days (``rollup_checks``: each day's, its last day's hits on the last)."""
+    from junshi.rollup.tables import CHECK_DAYS
+
+    return wh.con.execute(
+        "SELECT CAST(coalesce(sum(CASE WHEN date = $end THEN last_hits ELSE hits END), 0) AS BIGINT) AS hits, "
+        f"CAST(coalesce(sum(total), 0) AS BIGINT) AS n FROM {CHECK_DAYS.name} WHERE shop_id = $shop "
+        "AND kind = $check AND date BETWEEN $start AND $end",
+        {"shop": shop_id, "check": check, "start": start, "end": end}).df()
 
 
 def _aggregates(wh: BaseWarehouse, shop_id: str, check: Check, start: dt.date, end: dt.date, least: int
                 ) -> dict[str, pd.DataFrame]:
-    """The :func:`_queries` run; on a DuckDB warehouse compiled by Ibis once per process and check and given the
-    days in the SQL (as the metric layer's plans are: ``junshi.metrics.query.dated_sql``), reading
-    the repeat buyers' and addresses' rows when the shop's rollups are built."""
+    """The :func:`_queries` run, their SQL compiled by Ibis once per check and shape and given each call's days
+    (``junshi.metrics.query.run_dated``: kept beside the warehouse for the next process), reading the repeat
+    buyers' and addresses' rows and the days' shop-wide counts when the shop's rollups are built (not for clean
+    figures: the rollups hold the suspects' rows)."""
     from junshi import rollup
-    from junshi.metrics.query import SENTINEL_END, SENTINEL_START, dated_sql
+    from junshi.metrics.query import run_dated
 
-    if not isinstance(wh, Writable) or wh.engine != "duckdb" or wh.clean:
-        return {k: wh.execute(q) for k, q in _queries(wh, shop_id, check, start, end, least).items()}
-    stored = rollup.built(wh.con, shop_id)
-    key = (wh.url, shop_id, check, least, stored)
-    if key not in _SQL:
-        shape = _queries(wh, shop_id, check, SENTINEL_START, SENTINEL_END, least, stored)
-        _SQL[key] = {k: str(ibis.to_sql(q, dialect="duckdb")) for k, q in shape.items()}
-    sql = {k: dated_sql(template, start, end) for k, template in _SQL[key].items()}
-    if any(s is None for s in sql.values()):  # a date the shape does not explain: compiled for these days
-        return {k: wh.execute(q) for k, q in _queries(wh, shop_id, check, start, end, least, stored).items()}
-    return {k: wh.con.execute(s).df() for k, s in sql.items() if s is not None}
+    kept = wh if isinstance(wh, Writable) and wh.engine == "duckdb" and not wh.clean else None
+    stored = kept is not None and rollup.built(kept.con, shop_id)
+    got = run_dated(wh, shop_id, f"aftersale {check} {least} {'stored' if stored else 'raw'}",
+                    lambda first, last: _queries(wh, shop_id, check, first or start, last or end, least, stored),
+                    start, end)
+    return {"all": _shop_wide(kept, shop_id, check, start, end), **got} if kept is not None and stored else got
 
 
 def _reasons(check: Check, level: Level, r: pd.Series, rate: float, currency: str) -> list[Text]:

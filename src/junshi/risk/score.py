@@ -64,42 +64,66 @@ class OrderRisk:
 
 
 def _orders(wh: Writable, shop_id: str, start: dt.date, end: dt.date,
-            only: tuple[list[str], pd.DataFrame, float] | None = None) -> pd.DataFrame:
-    """The orders placed from ``start`` to ``end`` with the account's registration and the buyer's first order
-    (over every order up to ``end``). ``only`` (ring buyers, bursts, threshold): those of these buyers or in
-    these bursts (``order_id``, ``day``) that could reach the threshold with every signal not read yet (the
-    visit's views, a new account only for a first order of an account registered about 0.5-30 days before, the
-    review); without ring buyers only the days of the bursts are read."""
-    from junshi.rollup.build import _within
+            only: tuple[list[str], float] | None = None) -> pd.DataFrame:
+    """The orders placed from ``start`` to ``end`` with the account's registration, the buyer's first order and
+    the burst each is in (``burst_product``, ``burst_n``, ``burst_usual``; none out of a burst: an order with two
+    hot products, its first line's). ``only`` (ring buyers, threshold): those that could reach the threshold with
+    every signal not read yet (the visit's views, a new account, the review): the ring buyers' orders, the first
+    orders of accounts registered about 0.5-30 days before, and the orders of the bursts' days only where a burst
+    without a new account could reach it. A shop with rollups reads the buyers' first orders
+    (``rollup_first_orders``) and the products' daily lines (``rollup_placed``), then only the lines of these
+    orders on the hot days."""
+    from junshi import rollup
+    from junshi.rollup.risk import first_orders_sql, placed_lines_sql
+    from junshi.rollup.tables import FIRST_ORDERS, PLACED
 
-    buyers, bursts, threshold = only or ([], pd.DataFrame({"order_id": [], "day": []}), 0.0)
-    ids, days = bursts["order_id"].tolist(), sorted(set(bursts["day"]))
-    placed = f"created_at >= $lo AND created_at < $hi AND {_within('created_at', days) if days else 'FALSE'}"
-    if only is None or buyers:
-        placed = "created_at >= $lo AND created_at < $hi"
-    # the account's age is tested first, with a margin (what pandas computes decides), and the first order
-    # looked up only for the orders still in
-    bound = ("$all OR coalesce(customer_id IN (SELECT unnest($buyers::VARCHAR[])), FALSE)::INT * $ring "
-             "+ (order_id IN (SELECT unnest($ids::VARCHAR[])))::INT * $burst + $later "
-             "+ coalesce({new}, FALSE)::INT * $new >= $threshold - 1e-9")
-    young = "(epoch(created_at) - epoch(registered_at)) / 86400 BETWEEN 0.5 - 1e-6 AND 30 + 1e-6"
+    buyers, threshold = only or ([], 0.0)
+    later = _LATER - WEIGHTS["new_account"]
+    params = {"shop": shop_id, "lo": start, "hi": end + dt.timedelta(days=1), "from": start - dt.timedelta(days=28),
+              "factor": BURST_FACTOR, "all": only is None, "buyers": buyers, "ring": WEIGHTS["ring"],
+              "burst": WEIGHTS["burst"], "later": later, "new": WEIGHTS["new_account"], "threshold": threshold}
+    stored = rollup.built(wh.con, shop_id)
+    lines = placed_lines_sql("o.created_at >= $from AND o.created_at < $hi")
+    per = (f"SELECT product_id, date AS day, lines AS n FROM {PLACED.name} WHERE shop_id = $shop AND date >= $from "
+           f"AND date < $hi" if stored else f"SELECT product_id, day, count(*) AS n FROM ({lines}) GROUP BY ALL")
+
+    def firsts(buyers: str) -> str:  # the first orders and registrations of the buyers meeting SQL ``buyers``
+        return (f"SELECT customer_id, first_at, registered_at FROM {FIRST_ORDERS.name} WHERE shop_id = $shop "
+                f"AND {buyers}" if stored else first_orders_sql(buyers))
+
+    young = "(epoch({at}) - epoch(registered_at)) / 86400 BETWEEN 0.5 - 1e-6 AND 30 + 1e-6"
+    columns = "order_id, customer_id, created_at, pay_amount, session_id, ip_hash"
+    placed = "shop_id = $shop AND created_at >= $lo AND created_at < $hi"
+    picked = [f"SELECT {columns} FROM orders WHERE {placed}"]  # every order
+    if only is not None:
+        some = ["customer_id IN (SELECT unnest($buyers::VARCHAR[]))"] if buyers else []
+        if WEIGHTS["burst"] + later >= threshold - 1e-9:  # a burst out of a ring can reach it without a new account
+            some.append("CAST(created_at AS DATE) IN (SELECT day FROM hot)")
+        picked = [f"SELECT {columns} FROM orders WHERE {placed} AND ({' OR '.join(some) or 'FALSE'})",
+                  f"SELECT {', '.join(f'o.{c}' for c in columns.split(', '))} FROM orders o JOIN "
+                  f"(SELECT customer_id, first_at FROM ({firsts('TRUE')}) WHERE first_at >= $lo AND first_at < $hi "
+                  f"AND {young.format(at='first_at')}) y ON o.customer_id = y.customer_id "
+                  "AND o.created_at = y.first_at WHERE o.shop_id = $shop"]
+    new = f"coalesce(created_at = first_at AND {young.format(at='created_at')}, FALSE)"
     return wh.con.execute(f"""
-        WITH s AS MATERIALIZED (SELECT order_id, customer_id, created_at, pay_amount, session_id, ip_hash
-                   FROM orders WHERE shop_id = $shop AND {placed}
-                   AND ($all OR customer_id IN (SELECT unnest($buyers::VARCHAR[]))
-                        OR order_id IN (SELECT unnest($ids::VARCHAR[])))),
-             o AS (SELECT s.*, c.registered_at FROM s
-                   LEFT JOIN customers c ON c.shop_id = $shop AND c.customer_id = s.customer_id),
-             k AS (SELECT * FROM o WHERE {bound.format(new=young)}),
-             f AS (SELECT customer_id, min(created_at) AS first_order_at FROM orders
-                   WHERE shop_id = $shop AND created_at < $hi AND customer_id IN (SELECT customer_id FROM k)
-                   GROUP BY 1)
-        SELECT k.*, f.first_order_at FROM k LEFT JOIN f USING (customer_id)
-        WHERE {bound.format(new=f"created_at = first_order_at AND {young}")}
-        ORDER BY order_id""", {"shop": shop_id, "lo": start, "hi": end + dt.timedelta(days=1), "all": only is None,
-                               "buyers": buyers, "ids": ids, "ring": WEIGHTS["ring"], "burst": WEIGHTS["burst"],
-                               "later": _LATER - WEIGHTS["new_account"], "new": WEIGHTS["new_account"],
-                               "threshold": threshold}).df()
+        WITH per AS ({per}),
+             hot AS (SELECT product_id, day, n, usual FROM per
+                     JOIN (SELECT product_id, median(n) AS usual FROM per GROUP BY 1) USING (product_id)
+                     WHERE n >= $factor * usual + 5),
+             c AS MATERIALIZED ({" UNION ".join(picked)}),
+             b AS (SELECT DISTINCT ON (l.order_id) l.order_id, l.product_id AS burst_product, h.n AS burst_n,
+                          h.usual AS burst_usual
+                   FROM (SELECT i.order_id, i.line_no, i.product_id, CAST(c.created_at AS DATE) AS day
+                         FROM order_items i JOIN c USING (order_id) WHERE i.shop_id = $shop
+                         AND i.product_id IN (SELECT product_id FROM hot)
+                         AND CAST(c.created_at AS DATE) IN (SELECT day FROM hot)) l
+                   JOIN hot h USING (product_id, day) ORDER BY l.order_id, l.line_no, l.product_id)
+        SELECT c.*, f.registered_at, f.first_at AS first_order_at, b.burst_product, b.burst_n, b.burst_usual
+        FROM c LEFT JOIN b USING (order_id)
+        LEFT JOIN ({firsts("customer_id IN (SELECT customer_id FROM c)")}) f USING (customer_id)
+        WHERE $all OR coalesce(customer_id IN (SELECT unnest($buyers::VARCHAR[])), FALSE)::INT * $ring
+              + (burst_n IS NOT NULL)::INT * $burst + $later + {new}::INT * $new >= $threshold - 1e-9
+        ORDER BY order_id""", params).df()
 
 
 def placed_per_day(wh: Writable, shop_id: str, start: dt.date, end: dt.date) -> dict[dt.date, int]:
@@ -132,40 +156,6 @@ def _views(wh: Writable, shop_id: str, orders: pd.DataFrame) -> pd.Series:
         wh.con.unregister("_risk_visits")
     views = counts.set_index("order_id")["views"]
     return out.fillna(orders["order_id"].map(views).astype("float64"))
-
-
-def _bursts(wh: Writable, shop_id: str, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """(order_id, product_id, n, usual, day) for orders of a product on a day far above its usual day (an order
-    with two such products: its first line's). A shop with rollups reads the products' daily lines from
-    ``rollup_placed`` and only the lines of the days and products found hot, else every line of the days."""
-    from junshi import rollup
-    from junshi.rollup.build import _within
-    from junshi.rollup.risk import placed_lines_sql
-    from junshi.rollup.tables import PLACED
-
-    params = {"shop": shop_id, "lo": start - dt.timedelta(days=28), "hi": end + dt.timedelta(days=1),
-              "factor": BURST_FACTOR}
-    lines = placed_lines_sql("o.created_at >= $lo AND o.created_at < $hi")
-    stored = rollup.built(wh.con, shop_id)
-    per = (f"SELECT product_id, date AS day, lines AS n FROM {PLACED.name} WHERE shop_id = $shop AND date >= $lo "
-           "AND date < $hi" if stored else "SELECT product_id, day, count(*) AS n FROM lines GROUP BY ALL")
-    hot = f"""per AS ({per}),
-             hot AS (SELECT product_id, day, n, usual FROM per
-                     JOIN (SELECT product_id, median(n) AS usual FROM per GROUP BY 1) USING (product_id)
-                     WHERE n >= $factor * usual + 5)"""
-    if stored:  # the hot days and products first, then only their lines
-        days, products = wh.con.execute(f"WITH {hot} SELECT list(DISTINCT day ORDER BY day), list(DISTINCT product_id) "
-                                        "FROM hot", params).fetchall()[0]
-        lines = "FALSE"
-        if days:
-            params["products"] = products
-            lines = f"{_within('o.created_at', days)} AND i.product_id IN (SELECT unnest($products))"
-        lines = placed_lines_sql(lines)
-    return wh.con.execute(f"""
-        WITH lines AS ({lines}), {hot}
-        SELECT DISTINCT ON (order_id) l.order_id, l.product_id, h.n, h.usual, l.day
-        FROM lines l JOIN hot h USING (product_id, day) ORDER BY l.order_id, l.line_no, l.product_id""",
-        params).df()
 
 
 def _reviews(wh: Writable, shop_id: str, end: dt.date) -> pd.DataFrame:
@@ -224,15 +214,12 @@ def score_frame(wh: Writable, shop_id: str, start: dt.date, end: dt.date, thresh
     """
     rings = ring_components(wh, shop_id, end)
     ring_of = {b: c for c in rings for b in c.buyers}
-    bursts = _bursts(wh, shop_id, start, end)
     some = not every and threshold - 1e-9 > _LATER  # an order with neither cannot reach the threshold
-    orders = _orders(wh, shop_id, start, end, (list(ring_of), bursts, threshold) if some else None)
+    orders = _orders(wh, shop_id, start, end, (list(ring_of), threshold) if some else None)
     orders["day"] = orders["created_at"].dt.date
     comp = orders["customer_id"].map(ring_of)
     orders["component"] = comp.map(lambda c: c.id, na_action="ignore").astype("Int64")
     orders["ring"] = comp.notna()
-    burst = orders[["order_id"]].merge(bursts, on="order_id", how="left")
-    orders[["burst_product", "burst_n", "burst_usual"]] = burst[["product_id", "n", "usual"]].to_numpy()
     orders["burst"] = orders["burst_n"].notna()
     partial = orders["ring"] * WEIGHTS["ring"] + orders["burst"] * WEIGHTS["burst"]
     asked = orders.index if every else orders.index[partial + _LATER >= threshold - 1e-9]

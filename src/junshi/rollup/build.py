@@ -26,6 +26,8 @@ from junshi.rollup.tables import (
     BUYER_DIMS,
     CATEGORIES,
     CELL_DIMS,
+    CHECK_DAYS,
+    FIRST_ORDERS,
     FIRST_PAID,
     IDS,
     LANDING,
@@ -73,6 +75,8 @@ class _Input:
 _PRODUCT_EVENTS = f"(event_type = 'add_to_cart' OR ({_PV} AND product_id IS NOT NULL))"
 """A product's views (page or product views naming it, as the metric layer's product visitors) and add-to-carts."""
 _PAID_LINES = "order_items i JOIN orders o ON o.shop_id = i.shop_id AND o.order_id = i.order_id"
+_REFUNDED = "refunds i JOIN orders o ON o.shop_id = i.shop_id AND o.order_id = i.order_id"
+"""Refunds count on their order's payment day (an input's joined rows are named ``i``, their order ``o``)."""
 INPUTS: dict[str, _Input] = {
     "events": _Input("events", "ts", _PV, "event_id, ts, event_type, session_id, visitor_id",
                      (VISITS.name, LANDING.name)),
@@ -81,7 +85,7 @@ INPUTS: dict[str, _Input] = {
                        spill=1),
     "orders": _Input("orders", "paid_at", "paid_at IS NOT NULL",
                      "order_id, paid_at, pay_amount, source, device, region, customer_id, visitor_id",
-                     (PAID.name, PRODUCTS.name, PRODUCT_CELLS.name)),
+                     (PAID.name, PRODUCTS.name, PRODUCT_CELLS.name, CHECK_DAYS.name)),
     "product_events": _Input("events", "ts", _PRODUCT_EVENTS,
                              "event_id, ts, event_type, session_id, visitor_id, product_id",
                              (PRODUCTS.name, PRODUCT_CELLS.name)),
@@ -93,11 +97,17 @@ INPUTS: dict[str, _Input] = {
     "placed_orders": _Input("orders", "created_at", "TRUE",
                             "order_id, created_at, customer_id, address_hash, device_hash, ip_hash, paid_at, "
                             "cancelled_at, delivered_at, is_presale, pay_amount",
-                            (PRINTS.name, PLACED.name, REPEAT_ORDERS.name, REPEAT_REVIEWS.name)),
+                            (PRINTS.name, PLACED.name, FIRST_ORDERS.name, CHECK_DAYS.name, REPEAT_ORDERS.name,
+                             REPEAT_REVIEWS.name)),
     "placed_lines": _Input("order_items", "o.created_at", "TRUE", "i.order_id, i.line_no, i.product_id",
                            (PLACED.name,), source=_PAID_LINES, shop="i.shop_id"),
     "rated_reviews": _Input("reviews", "created_at", "rating IS NOT NULL",
-                            "review_id, order_id, customer_id, product_id, created_at, rating", (REPEAT_REVIEWS.name,)),
+                            "review_id, order_id, customer_id, product_id, created_at, rating",
+                            (CHECK_DAYS.name, REPEAT_REVIEWS.name)),
+    "refunds": _Input("refunds", "o.paid_at", "o.paid_at IS NOT NULL", "i.refund_id, i.order_id, i.amount",
+                      (CHECK_DAYS.name, REPEAT_ORDERS.name), source=_REFUNDED, shop="i.shop_id"),
+    "accounts": _Input("customers", "registered_at", "registered_at IS NOT NULL", "customer_id, registered_at",
+                       (FIRST_ORDERS.name,)),
 }
 """The inputs by name (``rollup_marks.input``)."""
 
@@ -214,12 +224,13 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
                 recompute = {PRODUCTS.name: _recompute_products, PRODUCT_CELLS.name: _recompute_product_cells,
                              LANDING.name: _recompute_landing, MARGINS.name: _recompute_margins,
                              CATEGORIES.name: _recompute_categories}.get(table.name, _recompute)
-                for chunk in _chunks(sorted(dirty[table.name])):  # memory bounded by a chunk's rows, not the shop's
+                days = sorted(dirty[table.name])  # memory bounded by a chunk's rows, not the shop's
+                for chunk in [days] if table.name in risk.WHOLE else _chunks(days):
                     if table.name in risk.RECOMPUTE:
                         risk.RECOMPUTE[table.name](con, shop_id, chunk)
                     else:
                         recompute(con, shop_id, table.name, chunk)
-                report.days[table.name] = sorted(dirty[table.name])
+                report.days[table.name] = days
     con.execute(f"DELETE FROM {STATE.name} WHERE shop_id = ?", [shop_id])
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # a new stamp: plans cached for the old data expire
     con.execute(f"INSERT INTO {STATE.name} VALUES (?, ?)", [shop_id, now])

@@ -169,16 +169,42 @@ PLACED = Table(
         _c("product_id", "VARCHAR", "商品ID", "Product id", True),
         _c("lines", "BIGINT", "订单行数", "Order lines of the product in orders placed that day"),
     ))
+FIRST_ORDERS = Table(
+    "rollup_first_orders", "买家首单",
+    "Per buyer with an order: when they placed their first order, and when their account was registered (a new "
+    "account's first order is found without reading every customer)", ("shop_id", "customer_id"), (
+        SHOP_ID,
+        _c("customer_id", "VARCHAR", "买家", "The buyer", True),
+        _c("first_at", "TIMESTAMP", "首单时间", "When the buyer placed their first order", True),
+        _c("registered_at", "TIMESTAMP", "注册时间", "When the buyer's account was registered (customers)"),
+    ))
 _KEPT = (_c("buyer_kept", "BOOLEAN", "重复买家", "Its buyer has 3 or more such rows in the whole history", True),
          _c("address_kept", "BOOLEAN", "重复地址", "Its address has 3 or more such rows in the whole history", True))
 _ORDERS, _REVIEWS = CANONICAL["orders"], CANONICAL["reviews"]
+CHECK_DAYS = Table(
+    "rollup_checks", "售后检查日汇总",
+    "Per day and payment or after-sale check: the shop's rows and hits, the share each buyer and address is "
+    "tested against (payments: orders by the day placed, presale deposits left out; refunds: orders by the day "
+    "paid; reviewers: rated reviews by the day written)", ("shop_id", "date", "kind"), (
+        SHOP_ID,
+        _c("date", "DATE", "日期", "Shop-local day", True),
+        _c("kind", "VARCHAR", "检查", "payments, refunds or reviewers", True),
+        _c("total", "BIGINT", "总数", "Orders placed (payments), orders paid (refunds), rated reviews (reviewers)",
+           True),
+        _c("hits", "BIGINT", "命中数", "Of them, on a day before a period's last: unpaid (payments), refunded, or "
+           "rated 1-2 within 3 days of delivery (reviewers)", True),
+        _c("last_hits", "BIGINT", "末日命中数", "The same on a period's last day (payments: unpaid and cancelled)",
+           True),
+    ))
 REPEAT_ORDERS = Table(
     "rollup_repeat_orders", "重复买家与地址的订单",
     "The orders of the buyers and of the delivery addresses with 3 or more orders (the only ones a payment or "
-    "refund check can test), with the columns those checks read", ("shop_id", "order_id"), (
+    "refund check can test), with the columns those checks read and their refunds", ("shop_id", "order_id"), (
         SHOP_ID,
         *(_ORDERS.column(c) for c in ("order_id", "customer_id", "address_hash", "created_at", "paid_at",
                                       "cancelled_at", "is_presale", "pay_amount")),
+        _c("refunded", "BOOLEAN", "有退款", "The order has a refund", True),
+        _c("refund_amount", MONEY, "退款金额", "The sum of its refunds"),
         *_KEPT,
     ))
 REPEAT_REVIEWS = Table(
@@ -219,7 +245,7 @@ STATE = Table("rollup_built", "汇总状态", "Shops whose rollups are built (al
     _c("built_at", "TIMESTAMP", "构建时间", "When the rollups were last refreshed (UTC)", True),
 ))
 
-RISK: tuple[Table, ...] = (PRINTS, PLACED, REPEAT_ORDERS, REPEAT_REVIEWS)
+RISK: tuple[Table, ...] = (PRINTS, PLACED, FIRST_ORDERS, CHECK_DAYS, REPEAT_ORDERS, REPEAT_REVIEWS)
 """What the 风控 page reads instead of every order (``junshi.rollup.risk``): refreshed as the rollups are."""
 ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, LANDING, MARGINS, CATEGORIES,
                                                   *RISK)}

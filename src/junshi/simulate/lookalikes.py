@@ -167,7 +167,7 @@ def plant_lookalikes(db: str | os.PathLike[str], shop: str = "default", seed: in
             con.execute(f"INSERT INTO {TRUTH} SELECT ?, kind, customer_id, order_id FROM _truth", [shop])
             for name in ("_fam", "_ip", "_truth"):
                 con.unregister(name)
-            rollup.refresh(con, shop, ("events", "orders"))  # visits changed: the rollups follow
+            rollup.refresh(con, shop, ("events", "orders", "customers"))  # visits and accounts changed: rollups follow
         return rows.reset_index(drop=True)
     finally:
         wh.close()
