@@ -110,7 +110,8 @@ def child_call(db: str, call: str, kind: str, day: str) -> dict[str, Any]:
 
 def child_serve(db: str, day: str) -> dict[str, Any]:
     """``junshi serve`` as a user starts it (its warm-up running): seconds from the process start to the first page
-    (``GET /`` answered), then to the overview's figures of ``day`` (``GET /api/overview``, as the page asks)."""
+    (``GET /`` answered), then to the overview's figures of ``day`` (``GET /api/overview``, as the page asks), and
+    the server process's CPU seconds at each (``*_cpu``)."""
     import signal
     import socket
     import urllib.error
@@ -133,6 +134,7 @@ def child_serve(db: str, day: str) -> dict[str, Any]:
                     with urllib.request.urlopen(call, timeout=600) as answer:
                         answer.read()
                         out[label] = time.perf_counter() - started
+                        out[f"{label}_cpu"] = process_cpu(server.pid)
                 except (urllib.error.URLError, ConnectionError):
                     if server.poll() is not None:
                         raise SystemExit(server.communicate()[1][-2000:]) from None
@@ -141,6 +143,16 @@ def child_serve(db: str, day: str) -> dict[str, Any]:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=120)
     return out
+
+
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system, its threads included) process ``pid`` has used so far (Linux: /proc; else
+    None)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime (fields 14, 15)
 
 
 def child_refresh(db: str, day: str) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The page registry wires every page: its address, its /api/<key> call with a typed response, the navigation,
-its template and ES module, and the browser tests' page list; adding a page touches its own three files and one
-registry line (shown on a throwaway page in a copy of the package)."""
+its template and ES module, and the browser tests' page list; adding a page touches its own three files and its
+declaration in the registry (shown on a throwaway page in a copy of the package)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from junshi import connect
 from junshi.api import create_app
-from junshi.api.pages.registry import PAGE_MODULES, PAGES
+from junshi.api.pages.registry import PAGES, page_api
 from junshi.web import STATIC_DIR, TEMPLATE_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,9 +26,8 @@ TOKEN = "pages-token-0123456789abcdef"
 EXAMPLE_VIEW = '''
 """An example page: the shop's name."""
 from junshi.api.models import Model
-from junshi.api.pages import Page
+from junshi.api.pages import PageApi
 from junshi.api.state import EngineDep
-from junshi.i18n import Text
 
 
 class ExampleResponse(Model):
@@ -39,9 +38,13 @@ def get_example(engine: EngineDep) -> ExampleResponse:
     return engine.cached(("example",), lambda shop: ExampleResponse(name=shop.settings["name"]))
 
 
-PAGE = Page(key="example", path="/example", title=Text("Example", "示例"), summary="An example",
-            endpoint=get_example, response=ExampleResponse, needs_period=False,
-            text={"hello": Text("Hello", "你好")})
+API = PageApi(endpoint=get_example, response=ExampleResponse)
+'''
+EXAMPLE_DECLARATION = '''    Page(
+        key="example", path="/example", title=Text("Example", "示例"), summary="An example", needs_period=False,
+        text={"hello": Text("Hello", "你好")},
+    ),
+)
 '''
 EXAMPLE_JS = '''import { api, el } from "../junshi.js";
 export default async function example() {
@@ -90,11 +93,11 @@ def test_the_registry_wires_every_page(tmp_path: Path) -> None:
             html = c.get(page.path).text
             assert f'import render from "/static/{page.script}"' in html, page.key
             assert all(f'data-nav="{other.key}"' in html for other in PAGES), page.key
-            if page.endpoint is not None:
+            if page_api(page) is not None:
                 ok = schema["paths"][page.api_path]["get"]["responses"]["200"]["content"]["application/json"]
                 name = ok["schema"]["$ref"].rsplit("/", 1)[1]
                 assert schema["components"]["schemas"][name]["properties"], page.key
-    assert [p.key for p in PAGES] == list(PAGE_MODULES)
+    assert [p.key for p in PAGES if page_api(p) is None] == ["data"]
 
 
 def test_a_page_without_its_data_says_what_to_load(tmp_path: Path) -> None:
@@ -120,9 +123,9 @@ def test_a_page_without_its_data_says_what_to_load(tmp_path: Path) -> None:
     assert {key for key, html in unfed["reviews"].items() if 'id="unfed"' in html} == {"traffic", "marketing"}
 
 
-def test_adding_a_page_touches_its_own_three_files_and_one_registry_line(tmp_path: Path) -> None:
-    """A throwaway page in a copy of the package: a view module, an ES module, a template and its line in the
-    registry make the page, its call (typed in /openapi.json), its place in every page's navigation and in the
+def test_adding_a_page_touches_its_own_three_files_and_its_declaration(tmp_path: Path) -> None:
+    """A throwaway page in a copy of the package: a view module, an ES module, a template and its declaration in
+    the registry make the page, its call (typed in /openapi.json), its place in every page's navigation and in the
     browser tests' page list."""
     copy = tmp_path / "src" / "junshi"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
@@ -131,7 +134,7 @@ def test_adding_a_page_touches_its_own_three_files_and_one_registry_line(tmp_pat
     (copy / "web" / "templates" / "example.html").write_text(EXAMPLE_TEMPLATE, encoding="utf-8")
     registry = copy / "api" / "pages" / "registry.py"
     text = registry.read_text(encoding="utf-8")
-    registry.write_text(text.replace('    "data",\n', '    "data",\n    "example",\n'), encoding="utf-8")
+    registry.write_text(text.replace("\n)\n", "\n" + EXAMPLE_DECLARATION, 1), encoding="utf-8")
 
     assert _changed(PACKAGE, copy) == {
         "api/pages/example.py", "api/pages/registry.py", "web/static/pages/example.js", "web/templates/example.html",

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from cli_commands import command_paths, option_names
 
@@ -74,3 +75,54 @@ def test_server_start_imports_no_analysis_library(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", SERVER_PROBE, str(tmp_path / "w.duckdb"), ",".join(LATE)],
                           env=env, check=True, capture_output=True, text=True)
     assert json.loads(done.stdout.splitlines()[-1]) == []
+
+
+SHELL_PROBE = """
+import json, sys
+from fastapi.testclient import TestClient
+from junshi.api import create_app
+from junshi.api.app import LazyApi
+LazyApi.soon = lambda self: None  # what the pages needed, not what a server loads next in the background
+token = "s" * 32
+client = TestClient(create_app(sys.argv[1], token), headers={"Authorization": f"Bearer {token}"})
+pages = [client.get(path, params={"lang": "en"}) for path in ("/", "/traffic")]
+assert all(page.status_code == 200 for page in pages)
+loaded = sorted(m for m in sys.argv[2].split(",") if m in sys.modules)
+print(json.dumps({"pages": [page.text for page in pages], "loaded": loaded}))
+"""
+AFTER_START = ("pandas", "ibis.backends.sql.compilers", "junshi.analysis.service", "junshi.api.routes",
+               "junshi.api.pages.overview", "junshi.api.pages.traffic", "junshi.metrics.query")
+"""What the first pages of a restarted server do without: the analyses, pandas, the view modules and the API's
+routes, the metric layer's queries and Ibis's SQL compilers (the API loads them when first asked, or after the
+first page, in the background)."""
+
+
+def _shell(db: Path) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    done = subprocess.run([sys.executable, "-c", SHELL_PROBE, str(db), ",".join(AFTER_START)], env=env, check=True,
+                          capture_output=True, text=True)
+    answer: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return answer
+
+
+def test_a_restarted_servers_first_pages_load_no_analysis(demo_db: Path, tmp_path: Path) -> None:
+    """What every page's shell shows of the shop (its days, default period, the tables with rows) is kept beside
+    the warehouse for the data version: a second server process on unchanged data answers the first pages without
+    importing any of :data:`AFTER_START` (no query of the metric layer, no view module), with the same pages; after
+    a load (a new data version) it is computed anew."""
+    import shutil
+
+    from junshi import rollup
+    from junshi.warehouse import Warehouse
+
+    db = tmp_path / "demo.duckdb"
+    shutil.copyfile(demo_db, db)
+    first, second = _shell(db), _shell(db)
+    assert "junshi.metrics.query" in first["loaded"] and second["loaded"] == []
+    assert second["pages"] == first["pages"]
+    warehouse = Warehouse(db)
+    with warehouse.transaction() as con:  # a reload of one review: the rollups' stamp moves on
+        con.execute("UPDATE reviews SET rating = rating WHERE review_id = (SELECT min(review_id) FROM reviews)")
+        rollup.refresh(con, "default", ["reviews"])
+    warehouse.close()
+    assert "junshi.metrics.query" in _shell(db)["loaded"]

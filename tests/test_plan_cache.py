@@ -175,8 +175,8 @@ def test_clean_figures_have_plans_of_their_own(demo_db: Path) -> None:
     order): its stored plan must never answer for all orders, nor the other way round."""
     with connect(demo_db) as shop:
         shape = query._shape(query.build_query("sales", "source", DAY, DAY, None))
-        whole = plan_store._named(shop.warehouse, "plan", (shop.shop_id, shape))
-        clean = plan_store._named(shop.warehouse.without_suspects(), "plan", (shop.shop_id, shape))
+        whole = plan_store.named(shop.warehouse, "plan", (shop.shop_id, shape))
+        clean = plan_store.named(shop.warehouse.without_suspects(), "plan", (shop.shop_id, shape))
     assert whole is not None and clean is not None and whole != clean
 
 

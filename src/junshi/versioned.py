@@ -1,6 +1,7 @@
-"""Values computed from a shop's data, kept in this process while the data is unchanged: per warehouse, shop and
-rollup stamp (every load refreshes the rollups and so moves the stamp on). Where the stamp is not known (rollups
-not built, a lake, figures without the suspect orders) nothing is kept."""
+"""Values computed from a shop's data, kept while the data is unchanged: per warehouse, shop and rollup stamp (every
+load refreshes the rollups and so moves the stamp on), in this process (:func:`kept`) or beside the warehouse for
+the next process too (:func:`stored`). Where the stamp is not known (rollups not built, a lake, figures without the
+suspect orders) nothing is kept."""
 
 from __future__ import annotations
 
@@ -17,6 +18,25 @@ KEPT = 16  # values kept (the oldest asked for goes first)
 
 _KEPT: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 _GUARD = threading.Lock()
+
+
+def stored(shop: Shop, name: Hashable, compute: Callable[[], T], dump: Callable[[T], Any],
+           load: Callable[[Any], T]) -> T:
+    """``compute()``, kept as JSON (``dump``, read back by ``load``) in the warehouse's plan store
+    (:mod:`junshi.metrics.plan_files`) for this shop's data version: a new process on unchanged data (a restarted
+    server's first page) reads it instead of computing it. ``name`` holds whatever else the value depends on."""
+    from junshi.metrics import plan_files
+
+    version = _version(shop)
+    if version is None:
+        return compute()
+    _, shop_id, stamp = version
+    found = plan_files.load_value(shop.warehouse, shop_id, stamp, name)
+    if found is not None:
+        return load(found)
+    value = compute()
+    plan_files.keep_value(shop.warehouse, shop_id, stamp, name, dump(value))
+    return value
 
 
 def _version(shop: Shop) -> tuple[Any, ...] | None:

@@ -182,3 +182,11 @@ def vocabularies() -> dict[str, Any]:
         "review_aspects": {k: v.to_dict() for k, v in REVIEW_ASPECTS.items()},
         "delivery_stages": {k: v.to_dict() for k, v in DELIVERY_STAGES.items()},
     }
+
+
+CHECK_NAMES: dict[str, Text] = {
+    "payments": Text(en="Unpaid orders", zh="拍下不付款"),
+    "refunds": Text(en="Refund abuse", zh="恶意退款"),
+    "reviewers": Text(en="Professional bad reviewers", zh="职业差评师"),
+}
+"""The risk page's payment and after-sale checks (:mod:`junshi.risk.aftersale`)."""

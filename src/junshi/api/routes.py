@@ -26,7 +26,7 @@ from junshi.api.models import (
     ShopInfo,
     Status,
 )
-from junshi.api.pages.registry import PAGES
+from junshi.api.pages.registry import PAGES, page_api
 from junshi.api.params import Day, LangQ, PeriodDep, lang_of, period_of
 from junshi.api.state import EngineDep
 from junshi.api.uploads import save_upload, upload_folder
@@ -213,7 +213,7 @@ def get_abtest(
         ratio=ratio, pre_days=pre_days).as_dict()))
 
 
-for _page in PAGES:  # each page's own call, /api/<key>, from the page registry
-    if _page.endpoint is not None:
-        router.add_api_route(_page.api_path.removeprefix("/api"), _page.endpoint, methods=["GET"],
-                             response_model=_page.response, summary=_page.summary, name=f"get_{_page.key}")
+for _page in PAGES:  # each page's own call, /api/<key>, from its view module
+    if (_api := page_api(_page)) is not None:
+        router.add_api_route(_page.api_path.removeprefix("/api"), _api.endpoint, methods=["GET"],
+                             response_model=_api.response, summary=_page.summary, name=f"get_{_page.key}")

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from junshi import Shop, periods
-from junshi.analysis import service as analysis
 from junshi.analysis.lookups import order_days, quarantined
 from junshi.api.models import (
     AdviceItem,
@@ -30,29 +29,35 @@ from junshi.api.models import (
 )
 from junshi.errors import MissingDataError
 from junshi.i18n import Lang
-from junshi.ingest import PRESETS
 from junshi.jsonable import num
-from junshi.metrics import REGISTRY, all_dimensions
-from junshi.metrics.compiler import readable_tables
-from junshi.metrics.days import daily_values
 from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
 from junshi.metrics.dimensions import dimension_label
+from junshi.metrics.registry import REGISTRY
 from junshi.periods import Period
+from junshi.versioned import stored
 from junshi.vocab import PRIORITIES, severity_name
 
 
 def shop_info(shop: Shop) -> ShopInfo:
     """The shop's settings, the first and last day it has orders on (shop-local) and the period the dashboard
-    opens on (:func:`junshi.periods.default_period`; None without paid sales)."""
-    first, last = order_days(shop)
-    try:
-        default: PeriodInfo | None = PeriodInfo.model_validate(periods.default_period(shop).to_dict())
-    except MissingDataError:
-        default = None
-    return ShopInfo.model_validate({
-        "id": shop.shop_id, **shop.settings, "first_day": first and first.isoformat(),
-        "last_day": last and last.isoformat(), "default_period": default,
-    })
+    opens on (:func:`junshi.periods.default_period`; None without paid sales). Kept beside the warehouse for the
+    data version, today and the settings (:func:`junshi.versioned.stored`): every page's shell shows it, and a
+    restarted server's first page then runs no query of the metric layer."""
+    settings, today = shop.settings, periods.shop_today(shop)
+    name = ("shop_info", today.isoformat(), tuple(sorted(settings.items())))
+
+    def compute() -> ShopInfo:
+        first, last = order_days(shop)
+        try:
+            default: PeriodInfo | None = PeriodInfo.model_validate(periods.default_period(shop, today).to_dict())
+        except MissingDataError:
+            default = None
+        return ShopInfo.model_validate({
+            "id": shop.shop_id, **settings, "first_day": first and first.isoformat(),
+            "last_day": last and last.isoformat(), "default_period": default,
+        })
+
+    return stored(shop, name, compute, lambda info: info.model_dump(mode="json"), ShopInfo.model_validate)
 
 
 def default_of(info: ShopInfo) -> Period | None:
@@ -63,6 +68,8 @@ def default_of(info: ShopInfo) -> Period | None:
 
 def catalogue(shop: Shop, lang: Lang) -> Catalogue:
     """Every public metric with its definition (口径), and the dimensions queries accept."""
+    from junshi.metrics.compiler import all_dimensions, readable_tables
+
     metrics = []
     for m in REGISTRY.values():
         if not m.public:
@@ -104,6 +111,8 @@ def whole(shop: Shop, period: Period, metrics: Sequence[str]) -> dict[str, Any]:
 
 def series(shop: Shop, metrics: Sequence[str], period: Period, by: str | None = None) -> Trend:
     """Daily values of ``metrics`` over the trend of ``period`` (one series per metric, or per ``by`` value)."""
+    from junshi.metrics.days import daily_values
+
     trend = period.trend()
     rows = shop.kpi(metrics=list(metrics), by=["day", *([by] if by else [])], start=trend.start,
                     end=trend.end).records()
@@ -137,11 +146,15 @@ def names(lang: Lang, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
 
 def alerts(shop: Shop, day: dt.date) -> list[dict[str, Any]]:
     """The day's alerts, worst first (from :mod:`junshi.analysis`), in both languages."""
+    from junshi.analysis import service as analysis
+
     return [a.to_json() for a in analysis.alerts(shop, day)]
 
 
 def advice(shop: Shop, day: dt.date) -> list[dict[str, Any]]:
     """Recommended actions, most urgent first (from :mod:`junshi.analysis`), in both languages."""
+    from junshi.analysis import service as analysis
+
     return [a.to_json() for a in analysis.recommendations(shop, day)]
 
 
@@ -174,6 +187,8 @@ def quarantine(shop: Shop, limit: int, offset: int) -> QuarantinePage:
 
 def presets() -> list[str]:
     """Names of the ingest presets offered on the Data page."""
+    from junshi.ingest import PRESETS
+
     return sorted(PRESETS)
 
 

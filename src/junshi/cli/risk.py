@@ -74,8 +74,8 @@ def _aftersale(check: "Check", start: str | None, end: str | None, all_: bool, f
     """Print one payment or after-sale check (json: ``{check: [rows]}``)."""
     import json
 
-    from junshi.risk.aftersale import CHECK_NAMES
     from junshi.risk.service import aftersale_risk
+    from junshi.vocab import CHECK_NAMES
 
     with open_shop(db, shop) as s:
         found = aftersale_risk(s.warehouse, s.shop_id, check, start, end)

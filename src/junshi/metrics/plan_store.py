@@ -16,14 +16,8 @@ it would drop the process's lock on the warehouse).
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime as dt
-import hashlib
 import json
-import os
-import tempfile
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -32,6 +26,7 @@ import pyarrow as pa
 from junshi.metrics.compiler import Plan
 from junshi.metrics.model import Source
 from junshi.metrics.notes import Note
+from junshi.metrics.plan_files import named, write
 from junshi.metrics.registry import REGISTRY
 from junshi.metrics.rollups import (
     ANSWERS,
@@ -47,39 +42,10 @@ if TYPE_CHECKING:
     from junshi.warehouse import BaseWarehouse
 
 
-@cache
-def code_version() -> str:
-    """A digest of what decides a compiled plan: the source of the metric layer, the declarations and the reading
-    of tables, the versions of Junshi, Ibis and DuckDB."""
-    import duckdb
-
-    import junshi
-
-    root = Path(junshi.__file__).parent
-    digest = hashlib.sha256(f"{junshi.__version__} {ibis.__version__} {duckdb.__version__}".encode())
-    decides = ("rollup/tables.py", "rollup/bitmaps.py", "schema/tables.py", "vocab.py", "warehouse/base.py",
-               "risk/store.py")  # besides the metric layer: tables, their reading without suspects, declarations
-    for path in sorted([*(root / "metrics").glob("*.py"), *(root / name for name in decides)]):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def folder(url: str) -> Path | None:
-    """The store of the warehouse ``url``: a folder beside its DuckDB file (None: in memory, or a lake)."""
-    from junshi.errors import ConfigError
-    from junshi.warehouse.connection import duckdb_path
-
-    try:
-        path = duckdb_path(url)
-    except ConfigError:
-        return None
-    return None if path == ":memory:" else Path(path + ".plans")
-
-
 def load(warehouse: BaseWarehouse, shop_id: str, shape: Any, check: _DataCheck) -> Plan | None:
     """The stored plan of ``shape`` (its ``sql`` still the shape's), or None when there is none that fits the
     shop's data now."""
-    path = _named(warehouse, "plan", (shop_id, shape))
+    path = named(warehouse, "plan", (shop_id, shape))
     if path is None or not path.is_file():
         return None
     try:
@@ -104,7 +70,7 @@ def load(warehouse: BaseWarehouse, shop_id: str, shape: Any, check: _DataCheck) 
 
 def save(warehouse: BaseWarehouse, shop_id: str, shape: Any, plan: Plan, check: _DataCheck) -> None:
     """Keep ``plan`` (compiled, with its SQL) for ``shape``; nothing happens where the folder cannot be written."""
-    path = _named(warehouse, "plan", (shop_id, shape))
+    path = named(warehouse, "plan", (shop_id, shape))
     if path is None or plan.sql is None or plan.expr is None:
         return
     schema = plan.expr.schema().to_pyarrow().serialize().to_pybytes()
@@ -115,12 +81,12 @@ def save(warehouse: BaseWarehouse, shop_id: str, shape: Any, plan: Plan, check: 
         "sources": {mid: src.fact for mid, src in plan.sources.items()},
         "known": dict(check.known), "valued": [[t, c, has] for (t, c), has in dict(check.valued).items()],
     }
-    _write(path, entry)
+    write(path, entry)
 
 
 def load_sql(warehouse: BaseWarehouse, name: tuple[Any, ...]) -> tuple[str, pa.Schema] | None:
     """The SQL and result schema kept for the query ``name`` (``query.fetch``), or None."""
-    path = _named(warehouse, "sql", name)
+    path = named(warehouse, "sql", name)
     if path is None or not path.is_file():
         return None
     try:
@@ -134,16 +100,16 @@ def load_sql(warehouse: BaseWarehouse, name: tuple[Any, ...]) -> tuple[str, pa.S
 
 def save_sql(warehouse: BaseWarehouse, name: tuple[Any, ...], sql: str, schema: pa.Schema) -> None:
     """Keep the SQL and result schema of the query ``name``."""
-    path = _named(warehouse, "sql", name)
+    path = named(warehouse, "sql", name)
     if path is not None:
-        _write(path, {"name": repr(name), "sql": sql,
+        write(path, {"name": repr(name), "sql": sql,
                       "schema": base64.b64encode(schema.serialize().to_pybytes()).decode()})
 
 
 def load_answers(warehouse: BaseWarehouse, shop_id: str, version: dt.datetime, check: _DataCheck) -> None:
     """Give ``check`` the answers kept for the shop's data ``version`` (the rollups' stamp: every load makes a new
     one), so that a new process does not ask the shop's data again what a former one asked of the same data."""
-    path = _named(warehouse, "answers", shop_id)
+    path = named(warehouse, "answers", shop_id)
     if path is None or not path.is_file():
         return
     try:
@@ -163,35 +129,15 @@ def keep_answers(warehouse: BaseWarehouse, shop_id: str, version: dt.datetime, c
     """Keep the answers of ``check`` for the data ``version`` when it has new ones (one file per shop, holding
     the newest version's)."""
     count = len(check.known) + len(check.valued)
-    path = _named(warehouse, "answers", shop_id)
+    path = named(warehouse, "answers", shop_id)
     if path is None or check.memo.get(_KEPT) == count:
         return
     check.memo[_KEPT] = count
-    _write(path, {"version": version.isoformat(), "known": dict(check.known),
+    write(path, {"version": version.isoformat(), "known": dict(check.known),
                   "valued": [[t, c, has] for (t, c), has in dict(check.valued).items()]})
 
 
 _KEPT = ("plan_store", "answers kept")  # the number of answers kept (in the check's memo, shared by its cursors)
-
-
-def _named(warehouse: BaseWarehouse, kind: str, name: Any) -> Path | None:
-    """The file of ``kind`` ``name`` for what ``warehouse`` reads (all orders, or without the suspect ones)."""
-    root = folder(str(warehouse.url))
-    if root is None:
-        return None
-    reading = (warehouse.clean, warehouse.suspect_ids)
-    key = hashlib.sha256(f"{kind}|{code_version()}|{reading!r}|{name!r}".encode()).hexdigest()[:32]
-    return root / f"{kind}-{key}.json"
-
-
-def _write(path: Path, entry: dict[str, Any]) -> None:
-    """Write ``entry`` as ``path`` at once (readers see all of it or none); nothing where it cannot be written."""
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(handle, "w") as f:
-            json.dump(entry, f)
-        os.replace(temp, path)
 
 
 def _source(mid: str, fact: str, shape: Any) -> Source | None:

@@ -21,13 +21,16 @@ from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
 from junshi.metrics.facts import ATTRIBUTION, FACTS, PRODUCT_DIMS, TIME_DIMS, Ctx, Fact, one_attribution
 from junshi.metrics.model import Source
 from junshi.metrics.notes import Note
-from junshi.metrics.registry import REGISTRY
+from junshi.metrics.registry import METRICS, REGISTRY
 from junshi.metrics.result import KpiResult, MetricInfo
+from junshi.metrics.validate import AT_IMPORT, check
 from junshi.periods import parse_day
 from junshi.rollup import bitmaps
 from junshi.rollup.tables import ROLLUPS
 from junshi.schema import TABLES
 from junshi.warehouse import BaseWarehouse, Writable
+
+check(METRICS, AT_IMPORT)  # at load, the quick rules (every problem at once); the tests check every rule
 
 COMPARES = ("previous", "week", "year", "peer")
 DateLike = dt.date | str | None

@@ -41,11 +41,6 @@ MIN_PRODUCTS = 3
 QUICK_DAYS = 3
 NEGATIVE = 2  # ratings up to this are negative
 
-CHECK_NAMES: dict[str, Text] = {
-    "payments": Text(en="Unpaid orders", zh="拍下不付款"),
-    "refunds": Text(en="Refund abuse", zh="恶意退款"),
-    "reviewers": Text(en="Professional bad reviewers", zh="职业差评师"),
-}
 
 
 @dataclass(frozen=True, kw_only=True)

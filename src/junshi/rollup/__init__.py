@@ -7,6 +7,23 @@ their sets: exact, without the raw rows, never sampled or estimated. The metric 
 a query's dimensions and filters allow (``junshi.metrics.rollups``), raw rows otherwise.
 """
 
-from junshi.rollup.build import built, days_of, rebuild, refresh, stamp
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from junshi.rollup.state import built, stamp
+
+if TYPE_CHECKING:
+    from junshi.rollup.build import days_of, rebuild, refresh
 
 __all__ = ["built", "days_of", "rebuild", "refresh", "stamp"]
+
+
+def __getattr__(name: str) -> Any:
+    """The builder's names load on first use (PEP 562): reading the rollups' state needs DuckDB alone."""
+    if name in ("days_of", "rebuild", "refresh"):
+        from junshi.rollup import build
+
+        value = globals()[name] = getattr(build, name)
+        return value
+    raise AttributeError(f"module 'junshi.rollup' has no attribute {name!r}")

@@ -12,7 +12,6 @@ A day whose fingerprint moved is recomputed whole from the raw rows; other days 
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ import pyarrow as pa
 from pyroaring import BitMap
 
 from junshi.rollup import bitmaps
+from junshi.rollup.state import built, stored_columns
 from junshi.rollup.tables import (
     BUYER_DIMS,
     CATEGORIES,
@@ -123,53 +123,13 @@ class RefreshReport:
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Create the rollup tables the warehouse lacks; one of an older layout (rollups are derived data) is
     dropped and created anew. Returns the names of the tables created."""
-    stored = _stored_columns(con)
+    stored = stored_columns(con)
     created = {t.name for t in TABLES if stored.get(t.name) != t.column_names}
     for name in created & stored.keys():
         con.execute(f'DROP TABLE "{name}"')
     for table in TABLES:
         con.execute(table.create_sql())
     return created
-
-
-def _stored_columns(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]]:
-    """The columns of the rollup tables the warehouse holds (in order), by table."""
-    rows = con.execute(
-        "SELECT table_name, list(column_name ORDER BY ordinal_position) FROM information_schema.columns "
-        "WHERE table_schema = 'main' AND table_name IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL",
-        [[t.name for t in TABLES]]).fetchall()
-    return {name: tuple(columns) for name, columns in rows}
-
-
-def current(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the warehouse's rollup tables have this Junshi's layout (an older one is read as not built)."""
-    stored = _stored_columns(con)
-    return all(stored.get(t.name) == t.column_names for t in TABLES)
-
-
-def stamp(con: duckdb.DuckDBPyConnection, shop_id: str) -> dt.datetime | None:
-    """When the shop's rollups were last refreshed (every load refreshes them); None: never built, or built by a
-    Junshi whose rollup tables had another layout (the next refresh fills the new ones)."""
-    try:
-        rows = con.execute(f"SELECT built_at FROM {STATE.name} WHERE shop_id = ?", [shop_id]).fetchall()
-    except duckdb.CatalogException:  # a warehouse from before rollups
-        return None
-    if not rows:
-        return None
-    # the layout changes only with a refresh, which stamps anew: checked once per connection and stamp
-    seen = _CURRENT.setdefault(con, {})
-    if rows[0][0] not in seen:
-        seen[rows[0][0]] = current(con)
-    return rows[0][0] if seen[rows[0][0]] else None
-
-
-_CURRENT: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict[dt.datetime, bool]] = weakref.WeakKeyDictionary()
-"""Per connection and rollup stamp: whether the rollup tables had this Junshi's layout."""
-
-
-def built(con: duckdb.DuckDBPyConnection, shop_id: str) -> bool:
-    """Whether the shop's rollups are built (and so kept up to date by every load)."""
-    return stamp(con, shop_id) is not None
 
 
 def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] | None = None,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import ibis
 
 from junshi.errors import ConfigError, WarehouseError
 from junshi.schema import TABLES
@@ -102,6 +103,45 @@ def _is_duckdb_file(file: Path) -> bool:
         return f.read(12)[8:12] == _DUCKDB_MAGIC
 
 
+def open_duckdb(path: str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection as Ibis's DuckDB backend opens one (``ibis.duckdb.connect``): the file by its absolute
+    path, then :func:`settle`."""
+    con = duckdb.connect(path if path == ":memory:" else str(Path(path).absolute()), read_only=read_only)
+    settle(con)
+    return con
+
+
+def settle(con: duckdb.DuckDBPyConnection) -> None:
+    """The settings Ibis gives each connection or cursor it wraps (``Backend._post_connect``), given at once so
+    that raw SQL sees them before Ibis is loaded: time zone UTC, no Python variables read as tables."""
+    con.execute("SET timezone = 'UTC'")
+    con.execute("SET python_enable_replacements = 'False'")
+
+
+class LazyBackend:
+    """The Ibis backend of a DuckDB connection, made on first use (``ibis.duckdb.from_connection``): opening a
+    warehouse needs DuckDB alone, and what answers without a query compiled by Ibis (a page shell from stored
+    answers) never loads Ibis's backend and its SQL compilers (0.4-0.5 CPU s). Copies of a warehouse
+    (``without_suspects``) share one, as they shared the backend itself."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self._backend: Any = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Any:
+        if self._backend is None:
+            with self._lock:
+                if self._backend is None:
+                    import ibis
+
+                    # Ibis 12 reads schemas with a method DuckDB 2 deprecated: nothing for a user to act on (a
+                    # hosted command's first table read printed it where the same command alone did not)
+                    warnings.filterwarnings("ignore", "fetch_arrow_table", DeprecationWarning)
+                    self._backend = ibis.duckdb.from_connection(self.con)
+        return self._backend
+
+
 class Warehouse(Writable):
     """The DuckDB warehouse: an embedded database holding the canonical tables of one or more shops, readable
     and writable (:class:`~junshi.warehouse.base.Writable`).
@@ -120,7 +160,7 @@ class Warehouse(Writable):
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.backend: Any = ibis.duckdb.connect(path, read_only=read_only)
+            self._ibis = LazyBackend(open_duckdb(path, read_only=read_only))
         except duckdb.IOException as exc:
             locked = "lock" in str(exc).lower()
             if locked:
@@ -141,10 +181,14 @@ class Warehouse(Writable):
             ensure_schema(self.con)
 
     @property
+    def backend(self) -> Any:
+        """The Ibis backend on :attr:`con` (made on first use: :class:`LazyBackend`)."""
+        return self._ibis.get()
+
+    @property
     def con(self) -> duckdb.DuckDBPyConnection:
         """The raw DuckDB connection (for loading data; queries go through Ibis)."""
-        con: duckdb.DuckDBPyConnection = self.backend.con
-        return con
+        return self._ibis.con
 
     def has_table(self, name: str) -> bool:
         rows = self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name])
@@ -157,7 +201,9 @@ class Warehouse(Writable):
         other.url, other.read_only, other.engine = self.url, self.read_only, self.engine
         other.clean, other.suspect_ids = self.clean, self.suspect_ids
         other.held = None  # the file stays held by this warehouse
-        other.backend = ibis.duckdb.from_connection(self.con.cursor())
+        cursor = self.con.cursor()
+        settle(cursor)
+        other._ibis = LazyBackend(cursor)
         return other
 
     @contextmanager
@@ -204,7 +250,7 @@ class Warehouse(Writable):
 
     def close(self) -> None:
         """Close the connection (a cursor closes only itself)."""
-        self.backend.disconnect()
+        self.con.close()
         if self.held is not None and _HELD.get(self.held, 0) > 0:
             _HELD[self.held] -= 1
         self.held = None

@@ -17,15 +17,13 @@ import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import duckdb
-import ibis
 
 from junshi.errors import WarehouseError
 from junshi.schema import SCHEMA_VERSION, TABLES
 from junshi.warehouse import lake_catalog
-from junshi.warehouse.connection import Warehouse
+from junshi.warehouse.connection import LazyBackend, Warehouse, open_duckdb
 from junshi.warehouse.lake_catalog import PARTITION_TIME, Catalog, DataFile, TableEntry
 from junshi.warehouse.migrate import ensure_schema, stored_version
 
@@ -50,7 +48,7 @@ class LakeWarehouse(Warehouse):
         self.root = lake_catalog.lake_root(url)
         self.read_only = read_only
         self.engine = "duckdb"
-        self.backend: Any = ibis.duckdb.connect(":memory:")
+        self._ibis = LazyBackend(open_duckdb(":memory:"))
         self.con.execute("SET parquet_metadata_cache = true")  # files never change once committed
         self.catalog = lake_catalog.newest(self.root)
         self._writing = False

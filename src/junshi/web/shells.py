@@ -25,6 +25,7 @@ from junshi.formats import format_spec
 from junshi.i18n import Lang
 from junshi.periods import KIND_LABELS, KINDS, Kind
 from junshi.schema import TABLES
+from junshi.versioned import stored
 from junshi.web import TEMPLATE_DIR
 from junshi.web.strings import ui_text
 
@@ -71,10 +72,13 @@ def _period_context(request: Request, asked: dict[str, str], date: dt.date | Non
 
 
 def loaded_tables(shop: Shop) -> frozenset[str]:
-    """Which of the tables the pages need (:attr:`Page.needs`) hold a row of the shop, in one query."""
+    """Which of the tables the pages need (:attr:`Page.needs`) hold a row of the shop, in one query (kept beside
+    the warehouse for the data version, as the shop's info is)."""
     from junshi.metrics.query import having_rows
 
-    return frozenset(having_rows({n: shop.table(n) for n in sorted({t for p in PAGES for t in p.needs})}))
+    needed = sorted({t for p in PAGES for t in p.needs})
+    return stored(shop, ("loaded_tables", *needed), lambda: frozenset(having_rows({n: shop.table(n) for n in needed})),
+                  sorted, frozenset)
 
 
 def _unfed(request: Request, page: Page, lang: Lang) -> str:

@@ -1,9 +1,9 @@
-"""The dashboard's pages as modules: each page declares one :class:`Page` in its own module of this package.
+"""The dashboard's pages: each page is declared in :mod:`junshi.api.pages.registry` (a :class:`Page`) and, when it
+has its own call, answered by its view module here (the view, its response model and an ``API``).
 
-A page is its view module here (the view, its response model, its interface text and a ``PAGE``), its ES module
-``web/static/pages/<key>.js`` (``export default async function``), its template ``web/templates/<key>.html`` and
-one line in :mod:`junshi.api.pages.registry`. Routes (the page and ``/api/<key>``), the navigation, cache keys, the
-assets checked at start-up and the browser tests' page list all come from the registry.
+A page is its declaration, its view module (optional), its ES module ``web/static/pages/<key>.js`` (``export
+default async function``) and its template ``web/templates/<key>.html``. Routes (the page and ``/api/<key>``), the
+navigation, cache keys, the assets checked at start-up and the browser tests' page list all come from the registry.
 """
 
 from __future__ import annotations
@@ -29,21 +29,20 @@ M = TypeVar("M", bound=BaseModel)
 class Page:
     """One page of the dashboard.
 
-    ``path`` is the page's address; ``endpoint`` answers ``/api/<key>`` (None: the page uses other calls) with the
-    pydantic model ``response``; ``text`` is the page's own interface text (panel titles), merged into the common
-    text its template and ES module read.
+    ``path`` is the page's address; ``text`` is the page's own interface text (panel titles), merged into the
+    common text its template and ES module read; ``api``: its view module answers ``/api/<key>`` (False: the page
+    uses other calls).
     """
 
     key: str
     path: str
     title: Text
     summary: str = ""
-    endpoint: Callable[..., Any] | None = None
-    response: type[BaseModel] | None = None
     text: Mapping[str, Text] = field(default_factory=dict)
     needs_period: bool = True  # False: the page works without data (it shows no figures of a period)
     needs: tuple[str, ...] = ()  # the tables its figures come from: when none holds a row of the shop, it says
     missing: Text | None = None  # what to load then (an orders-only shop's 流量 page is not broken, just unfed)
+    api: bool = True
 
     @property
     def template(self) -> str:
@@ -58,6 +57,15 @@ class Page:
     @property
     def api_path(self) -> str:
         return f"/api/{self.key}"
+
+
+@dataclass(frozen=True)
+class PageApi:
+    """A page's own call, ``/api/<key>``: its endpoint and the pydantic model of its answer (``API`` of its view
+    module)."""
+
+    endpoint: Callable[..., Any]
+    response: type[BaseModel]
 
 
 PERIOD_VIEWS: dict[str, Callable[[Shop, Period, Lang], Any]] = {}

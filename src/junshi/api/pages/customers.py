@@ -6,9 +6,9 @@ from pydantic import Field
 
 from junshi import Shop
 from junshi.api.models import Model
-from junshi.api.pages import Page, period_endpoint
+from junshi.api.pages import PageApi, period_endpoint
 from junshi.customers.repurchase import REPURCHASE_DAYS, Repurchase
-from junshi.i18n import Lang, Text
+from junshi.i18n import Lang
 from junshi.periods import Period
 
 
@@ -45,15 +45,4 @@ def customers(shop: Shop, period: Period, lang: Lang) -> CustomersResponse:
                              repurchase_start=first.isoformat(), repurchase_end=day.isoformat())
 
 
-PAGE = Page(
-    key="customers", path="/customers", title=Text("Customers", "客户"),
-    summary="客户 Customers: RFM groups as of a period's last day and repurchase over it",
-    endpoint=period_endpoint("customers", customers), response=CustomersResponse,
-    text={
-        "customers_rfm": Text("RFM groups", "RFM 客户分层"),
-        "customers": Text("Customers", "客户数"),
-        "action": Text("What to do", "运营动作"),
-        "repurchase": Text("Repurchase (customers by number of orders)", "复购（按购买次数的客户分布）"),
-        "median_gap": Text("median days between purchases", "购买间隔中位数"),
-    },
-)
+API = PageApi(endpoint=period_endpoint("customers", customers), response=CustomersResponse)

@@ -14,10 +14,10 @@ from junshi.analysis.diagnosis import DIMENSIONS, to_json
 from junshi.analysis.diagnosis import Period as DiagnosisPeriod
 from junshi.api.lang import request_lang
 from junshi.api.models import Model
-from junshi.api.pages import Page
+from junshi.api.pages import PageApi
 from junshi.api.params import LangQ, PeriodDep, in_range
 from junshi.api.state import EngineDep
-from junshi.i18n import Lang, Text
+from junshi.i18n import Lang
 from junshi.metrics.dimensions import dimension_label
 from junshi.periods import Period
 from junshi.vocab import FACTORS
@@ -133,27 +133,4 @@ def get_diagnosis(
     return engine.cached(key, lambda shop: diagnosis(shop, period, vs, metric, depth, chosen))
 
 
-PAGE = Page(
-    key="diagnosis", path="/diagnosis", title=Text("Diagnosis", "诊断"),
-    summary="诊断: why a metric moved between two days or periods, split exactly by factor and cell",
-    endpoint=get_diagnosis, response=DiagnosisResponse,
-    text={
-        "waterfall": Text("Why sales moved", "销售额变化归因"),
-        "compare_with": Text("Compared with", "对比基期"),
-        "drill_hint": Text("Click a bar to drill down.", "点击柱形可下钻。"),
-        "path": Text("Main causes", "主要原因"),
-        "factors": Text("Factors (visitors × conversion × spend per buyer)", "因素（访客数 × 转化率 × 客单价）"),
-        "dimension": Text("Dimension", "维度"),
-        "too_little_history": Text("Too little history to tell normal variation from a real change",
-                                   "历史数据不足，无法判断是否超出正常波动"),
-        "beyond_normal": Text("Beyond normal variation", "超出正常波动"),
-        "within_normal": Text("Within normal variation", "在正常波动范围内"),
-        "expected_range": Text(": expected {expected} (normal range {low} ~ {high})",
-                               "：预期 {expected}（正常区间 {low} ~ {high}）"),
-        "cells_beyond": Text(". Beyond their normal variation: {cells}", "。超出自身正常波动的：{cells}"),
-        "no_cell_beyond": Text(". No cell moved beyond its normal variation", "。没有任何维度值超出其正常波动"),
-        "paid": Text(" (paid)", "（付费）"),
-        "list_separator": Text(", ", "、"),
-        "others": Text("Others", "其他"),
-    },
-)
+API = PageApi(endpoint=get_diagnosis, response=DiagnosisResponse)

@@ -8,13 +8,12 @@ from typing import Any
 from junshi import Shop
 from junshi.api.marketing_models import AbTestResponse, AttributionComparison
 from junshi.api.models import AdviceItem, Card, Model, Trend
-from junshi.api.pages import Page, period_endpoint
+from junshi.api.pages import PageApi, period_endpoint
 from junshi.api.views import cards, localise_advice, series
 from junshi.errors import MissingDataError
-from junshi.i18n import Lang, Text
+from junshi.i18n import Lang
 from junshi.jsonable import num
 from junshi.marketing import ads, search
-from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
 from junshi.periods import Period
 
 MARKETING_CARDS = ("ad_cost", "ad_sales", "roas", "spend_ratio", "ctr", "cpc")
@@ -194,56 +193,4 @@ def marketing(shop: Shop, period: Period, lang: Lang) -> MarketingResponse:
         creative_tests=_creative_tests(shop, period), **_search(shop, period))
 
 
-PAGE = Page(
-    key="marketing", path="/marketing", title=Text("Marketing", "推广"),
-    summary="推广 Marketing: paid channels with guard rails, spend ratio against the stage's band, attribution "
-            "models side by side, creatives, search terms",
-    endpoint=period_endpoint("marketing", marketing), response=MarketingResponse,
-    needs=("ad_spend", "searches", "events", "sessions"),
-    missing=Text("No ad spend, search terms or visits are loaded for this shop, so this page is empty: load the ad "
-                 "platforms' reports (万相台, 直通车, 引力魔方, 京准通 ...), a search-terms report or visit data with "
-                 "junshi ingest.",
-                 "本店尚未导入推广花费、搜索词或访问数据，本页为空：请用 junshi ingest 导入推广平台报表"
-                 "（万相台、直通车、引力魔方、京准通等）、搜索词报表或访问数据。"),
-    text={
-        "channels": Text("Paid channels (under each channel's own attribution setting)",
-                         "推广渠道（按各渠道自身的归因设置）"),
-        "spend_band": Text("Promotion spend ratio against the stage's band", "推广费占比与店铺阶段的合理区间"),
-        "ads_advice": Text("Budget advice", "预算建议"),
-        "attribution": Text("Attribution models side by side (paid orders per source)",
-                            "归因模型对比（各来源的成交笔数）"),
-        "creatives": DIMENSIONS["creative"].name,
-        "creative_tests": Text("Creative tests (plans side by side within a source)",
-                               "创意测试（同一来源内的计划横向对比）"),
-        "control": Text("Control", "对照"),
-        "treatment": Text("Treatment", "实验"),
-        "visitors_split": Text("Visitors (control : treatment)", "访客（对照 : 实验）"),
-        "lift": Text("Conversion lift (95% CI)", "转化率提升（95% 置信区间）"),
-        "verdict": Text("Verdict", "结论"),
-        "search_top": Text("Top search terms", "热搜词"),
-        "search_no_results": Text("Searches with no results", "无结果搜索词"),
-        "search_no_purchase": Text("Searched but did not buy", "搜了没买的词"),
-        "setting": Text("Attribution setting", "归因设置"),
-        "flags": Text("Guard rails", "预警"),
-        "flag_below_break_even": Text("extra spend below break-even", "新增花费低于盈亏平衡"),
-        "flag_roas_below_break_even": Text("ROAS below break-even", "投入产出低于盈亏平衡"),
-        "flag_keyword_over_band": Text("keyword spend above band", "关键词花费超区间"),
-        "spend_share": ads.SPEND_SHARE,
-        "marginal_roas": ads.MARGINAL_ROAS,
-        "band": Text("Band", "合理区间"),
-        "stage": Text("Stage", "店铺阶段"),
-        "inferred": Text("inferred", "自动判断"),
-        "unknown": Text("unknown (no product costs)", "未知（没有商品成本）"),
-        "keyword_ratio": Text("Keyword spend ratio", "关键词推广费占比"),
-        "model": Text("Model", "模型"),
-        "group": Text("Group", "词组"),
-        "searches": Text("Searches", "搜索次数"),
-        "searchers": Text("Searchers", "搜索人数"),
-        "buyers": Text("Buyers", "成交人数"),
-        "search_conversion": Text("Search conversion", "搜索转化率"),
-        "no_results": Text("No results", "无结果"),
-        "non_buyers": Text("Did not buy", "未成交人数"),
-        "looked_at": Text("Product they looked at", "看过的商品"),
-        "change": Text("Change", "变化"),
-    },
-)
+API = PageApi(endpoint=period_endpoint("marketing", marketing), response=MarketingResponse)

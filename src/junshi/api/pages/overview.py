@@ -18,7 +18,8 @@ from junshi import Shop
 from junshi.api.engine import Engine
 from junshi.api.lang import request_lang
 from junshi.api.models import Card, LabelledPeriod, Model, Series, Trend, Value
-from junshi.api.pages import Page
+from junshi.api.pages import PageApi
+from junshi.api.pages.registry import page
 from junshi.api.params import LangQ, PeriodDep
 from junshi.api.state import EngineDep
 from junshi.api.views import names
@@ -39,8 +40,7 @@ TREE = ("sales", "uv", "payment_conversion_rate", "spend_per_buyer")
 #: without visit data, sales split into buyers x spend per buyer (as the diagnosis does)
 BUYER_TREE = ("sales", "paid_buyers", "spend_per_buyer")
 TREE_FORMULA = {
-    TREE: Text("KPI tree: sales = visitors × conversion × spend per buyer",
-               "指标树：销售额 = 访客数 × 支付转化率 × 客单价"),
+    TREE: page("overview").text["kpi_tree"],
     BUYER_TREE: Text("KPI tree: sales = paying buyers × spend per buyer (no visit data)",
                      "指标树：销售额 = 支付买家数 × 客单价（没有访问数据）"),
 }
@@ -202,13 +202,4 @@ def get_overview(request: Request, engine: EngineDep, period: PeriodDep, lang: L
 
 
 
-PAGE = Page(
-    key="overview", path="/", title=Text("Overview", "首页"),
-    summary="首页 Overview: KPI cards of a day or period, compared; the KPI tree; trends",
-    endpoint=get_overview, response=OverviewResponse,
-    text={
-        "kpi_tree": TREE_FORMULA[TREE],
-        "trend": Text("Daily trend", "每日趋势"),
-        "alerts": Text("Alerts of the day", "当日预警"),
-    },
-)
+API = PageApi(endpoint=get_overview, response=OverviewResponse)

@@ -6,8 +6,8 @@ from junshi import Shop
 from junshi.analysis.lookups import product_names
 from junshi.analysis.stock import days_of_cover, stock_on
 from junshi.api.models import Model, Row
-from junshi.api.pages import Page, period_endpoint
-from junshi.i18n import Lang, Text
+from junshi.api.pages import PageApi, period_endpoint
+from junshi.i18n import Lang
 from junshi.jsonable import num
 from junshi.periods import Period
 
@@ -66,14 +66,4 @@ def products(shop: Shop, period: Period, lang: Lang) -> ProductsResponse:
     )
 
 
-PAGE = Page(
-    key="products", path="/products", title=Text("Products", "商品分析"),
-    summary="商品 Products: product table, movers and advice",
-    endpoint=period_endpoint("products", products), response=ProductsResponse,
-    text={
-        "stock": Text("Stock", "库存"),
-        "days_of_cover": Text("Days of cover", "可售天数"),
-        "movers_up": Text("Movers up", "上升商品"),
-        "movers_down": Text("Movers down", "下降商品"),
-    },
-)
+API = PageApi(endpoint=period_endpoint("products", products), response=ProductsResponse)

@@ -14,12 +14,11 @@ from pydantic import Field
 from junshi import Shop
 from junshi.api.lang import request_lang
 from junshi.api.models import AlertItem, Model
-from junshi.api.pages import Page
+from junshi.api.pages import PageApi
 from junshi.api.params import LangQ, PeriodDep
 from junshi.api.state import EngineDep
 from junshi.errors import JunshiError
 from junshi.i18n import Lang, Text
-from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
 from junshi.vocab import PROMO_PHASES, severity_name
 
 PLAN_PRODUCTS = 20
@@ -272,70 +271,4 @@ def get_promo(
     return respond(data, chosen)
 
 
-PAGE = Page(
-    key="promo", path="/promo", title=Text("Promotions", "活动"),
-    summary="活动 Promotions: post-mortem of the last big shopping day, its pace by hour, the plan of the next",
-    endpoint=get_promo, response=PromoResponse,
-    text={
-        "waterfall": Text("What the promotion added (post-mortem)", "活动带来了什么（复盘）"),
-        "daily": Text("Daily sales against the counterfactual", "每日销售额与无活动基线"),
-        "phases": Text("By phase", "分阶段"),
-        "presale": Text("Presale: deposits and balances", "预售：定金与尾款"),
-        "new_customers": Text("New customers and their repurchase", "新客及其复购"),
-        "stockouts": Text("Out of stock during the promotion", "活动期间断货的商品"),
-        "live": Text("Main day pace by hour", "大促当天分时进度"),
-        "plan": Text("Plan of the next promotion", "下一次大促计划"),
-        "plan_sources": Text("Visitors per source and paid spend", "各来源访客与推广花费"),
-        "plan_days": Text("Day by day", "每日计划"),
-        "plan_products": Text("Stock needed", "备货需求"),
-        "baseline": Text("Baseline (no promotion)", "基线（无活动）"),
-        "baseline_def": Text("Sales the days would have made without the promotion: the shop's own weeks before, "
-                             "forecast with weekday effects and a trend.",
-                             "没有活动时这些天的销售额：用活动前几周的数据（含星期效应与趋势）预测。"),
-        "pull_forward": Text("Pulled forward", "需求前移"),
-        "main_lift": Text("Main day lift", "大促当天增量"),
-        "hangover": Text("Hangover", "活动后透支"),
-        "actual": Text("Actual sales", "实际销售额"),
-        "incremental": Text("Incremental sales", "增量销售额"),
-        "incremental_def": Text("Sales of the promotion's days minus their baseline, warm-up dip and hangover "
-                                "netted out.", "活动期间销售额减去基线，已扣除预热期需求前移和活动后透支。"),
-        "interval": Text("Interval", "区间"),
-        "low": Text("Lower bound", "下限"), "high": Text("Upper bound", "上限"),
-        "phase": Text("Phase", "阶段"),
-        "lift": Text("Lift", "增量"),
-        "days": DIMENSIONS["day"].name,
-        "hour": DIMENSIONS["hour"].name,
-        "cumulative": Text("Cumulative sales", "累计销售额"),
-        "planned": Text("Plan", "计划"),
-        "projection": Text("Projected close", "预计全天"),
-        "target": Text("Target", "目标"),
-        "target_default": Text("default: the last promotion's main day", "默认：上次大促当天销售额"),
-        "pace": Text("Pace", "进度"),
-        "orders": Text("Orders", "订单数"),
-        "deposits": DIMENSIONS["deposit_amount"].name,
-        "balance_paid": Text("Balances paid", "已付尾款"),
-        "cancelled": Text("Cancelled (deposit kept)", "未付尾款（定金不退）"),
-        "acquired": Text("New customers", "新客数"),
-        "promo_customers": Text("Acquired in the promotion", "活动期间的新客"),
-        "group": Text("Customers", "客群"),
-        "item": Text("Item", "项目"), "value": Text("Value", "数值"),
-        "repurchase": Text("Repurchase within {n} days", "{n} 天内复购率"),
-        "ordinary": Text("Ordinary new customers", "平时的新客"),
-        "product": DIMENSIONS["product"].name,
-        "days_out": Text("Days out", "断货天数"),
-        "first_day": Text("First day out", "首次断货日"),
-        "lost_sales": Text("Lost sales", "损失销售额"),
-        "forecast_units": Text("Forecast units", "预测件数"),
-        "upper_units": Text("Upper (90%)", "上限（90%）"),
-        "stock": Text("Stock", "库存"),
-        "presale_units": Text("Presale units", "预售件数"),
-        "stock_needed": Text("Stock needed", "需补货"),
-        "stockout_risk": Text("Stock-out risk", "断货概率"),
-        "share": Text("Share", "占比"),
-        "basis_past_event": Text("rates of the last promotion's main day", "按上次大促当天的转化率与客单价"),
-        "basis_ordinary_days": Text("rates of ordinary days (no past promotion)",
-                                    "按平时的转化率与客单价（无往期大促）"),
-        "cannibalisation": Text("Products not on promotion against their baseline", "未参加活动的商品与其基线"),
-        "no_promotion": Text("No promotion to review up to this day.", "截至这一天没有可复盘的活动。"),
-    },
-)
+API = PageApi(endpoint=get_promo, response=PromoResponse)

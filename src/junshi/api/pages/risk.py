@@ -8,15 +8,13 @@ import datetime as dt
 from junshi import Shop
 from junshi.analysis.alerts import AlertSettings
 from junshi.api.models import Card, Model
-from junshi.api.pages import Page, period_endpoint
+from junshi.api.pages import PageApi, period_endpoint
 from junshi.api.views import cards
-from junshi.i18n import Lang, Text
-from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
+from junshi.i18n import Lang
 from junshi.periods import Period
-from junshi.risk.aftersale import CHECK_NAMES, CHECKS, Check
+from junshi.risk.aftersale import CHECKS, Check
 from junshi.risk.score import order_risks, placed_per_day, score_frame
 from junshi.risk.service import aftersale_risk, daily_suspects, period_of, ring_edges, share_jumps
-from junshi.vocab import CLEAN
 from junshi.warehouse.base import writable
 
 RISK_CARDS = ("sales", "paid_orders", "paid_buyers", "payment_conversion_rate", "spend_per_buyer")
@@ -125,27 +123,4 @@ def risk(shop: Shop, period: Period, lang: Lang) -> RiskResponse:
     )
 
 
-PAGE = Page(
-    key="risk", path="/risk", title=Text("Risk", "风控"),
-    summary="风控 Risk: suspect (刷单) orders with reasons, the ring's fingerprint graph, daily suspect share, "
-            "key figures with and without suspects; unpaid-order, refund and bad-review abuse by buyer and address",
-    endpoint=period_endpoint("risk", risk), response=RiskResponse,
-    text={
-        "with_suspects": Text("Key figures as recorded", "原始数据"),
-        "without_suspects": CLEAN.name,
-        "share": Text("Share of suspect orders by day", "每日可疑订单占比"),
-        "share_series": Text("Suspect share", "可疑订单占比"),
-        "jumps": Text("Days the suspect share jumped", "可疑订单占比突增的日子"),
-        "ring": Text("Largest ring: buyers and the addresses and devices they share",
-                     "最大团伙：买家及其共用的地址与设备"),
-        "suspects": Text("Suspect orders (score, reasons)", "可疑订单（风险分与原因）"),
-        "buyer": Text("Buyer", "买家"), "address": Text("Address", "地址"), "device": DIMENSIONS["device"].name,
-        "score": Text("Score", "风险分"), "order": Text("Order", "订单"), "amount": DIMENSIONS["pay_amount"].name,
-        "no_suspects": Text("No suspect order in this period.", "本期没有可疑订单。"),
-        "no_ring": Text("No ring among this period's suspect orders.", "本期可疑订单中没有团伙。"),
-        **CHECK_NAMES,
-        "level": Text("Buyer or address", "买家或地址"), "id": Text("Buyer / address", "买家 / 地址"),
-        "count": Text("Count", "次数"), "total": Text("Of", "总数"),
-        "no_abuse": Text("No suspect in these days.", "这段时间没有可疑对象。"),
-    },
-)
+API = PageApi(endpoint=period_endpoint("risk", risk), response=RiskResponse)

@@ -8,13 +8,13 @@ from typing import Literal
 from junshi import Shop
 from junshi.analysis.reviews import negative_reviews, rating_counts
 from junshi.api.models import Card, Model, Trend
-from junshi.api.pages import Page, period_endpoint
+from junshi.api.pages import PageApi, period_endpoint
 from junshi.api.views import cards, series
 from junshi.errors import MissingDataError
-from junshi.i18n import Lang, Text
+from junshi.i18n import Lang
 from junshi.periods import Period
 from junshi.service.dsr import dsr_forecast
-from junshi.service.labels import LISTS, aspects_note, field_name
+from junshi.service.labels import aspects_note
 from junshi.service.logistics import logistics
 from junshi.service.reviews import review_aspects
 from junshi.vocab import DELIVERY_STAGES, REVIEW_ASPECTS
@@ -148,29 +148,4 @@ def service(shop: Shop, period: Period, lang: Lang) -> ServiceResponse:
     )
 
 
-PAGE = Page(
-    key="service", path="/service", title=Text("Service", "服务"),
-    summary="服务 Service: DSR, ratings, negative reviews, shipping times",
-    endpoint=period_endpoint("service", service), response=ServiceResponse,
-    needs=("reviews",),
-    missing=Text("No reviews are loaded for this shop: DSR, ratings and review aspects stay empty (the shipping "
-                 "panels need ship and delivery times in the orders). Load the platform's review export with "
-                 "junshi ingest.",
-                 "本店尚未导入评价：DSR、评分与评价方面为空（发货与物流面板需要订单中的发货、签收时间）。请用 junshi "
-                 "ingest 导入平台的评价导出文件。"),
-    text={
-        "dsr_trend": Text("DSR, 180-day rolling", "DSR 动态评分（近180天）"),
-        "ratings": Text("Rating distribution", "评分分布"),
-        "negative": Text("Latest negative reviews", "最新差评"),
-        "shipping": Text("Shipping and delivery times", "发货与送达时长"),
-        "aspects": LISTS["aspects"],
-        "dsr_forecast": LISTS["dsr_forecast"],
-        "carriers": LISTS["by_carrier"],
-        "overdue": LISTS["overdue"],
-        **{f"f_{f}": field_name(f) for f in (
-            "aspect", "mentions", "negative", "negative_share", "affected_products", "example", "score", "current",
-            "forecast", "interval", "method", "model", "no_change", "peer", "alert", "likely", "possible",
-            "negative_aspects", "low_products", "low_carriers", "carrier", "delivered_orders", "late_orders",
-            "late_share", "order_id", "promised_at", "days_overdue", "stage")},
-    },
-)
+API = PageApi(endpoint=period_endpoint("service", service), response=ServiceResponse)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from junshi import Shop
 from junshi.api.models import Model, Row, Trend
-from junshi.api.pages import Page, period_endpoint
+from junshi.api.pages import PageApi, period_endpoint
 from junshi.api.views import series
-from junshi.i18n import Lang, Text
-from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
+from junshi.i18n import Lang
 from junshi.periods import Period
 
 SOURCE_METRICS = ("uv", "payment_conversion_rate", "spend_per_buyer", "uv_value", "visitor_cost", "roas", "sales")
@@ -39,19 +38,4 @@ def traffic(shop: Shop, period: Period, lang: Lang) -> TrafficResponse:
     )
 
 
-PAGE = Page(
-    key="traffic", path="/traffic", title=Text("Traffic", "流量"),
-    summary="流量 Traffic: sources, their trends and landing pages",
-    endpoint=period_endpoint("traffic", traffic), response=TrafficResponse,
-    needs=("events", "sessions", "daily_source", "daily_shop"),
-    missing=Text("No visit data is loaded for this shop, so this page is empty: load a traffic report "
-                 "(生意参谋 流量来源, 京东商智), GA4 or Shopify sessions, or event logs with junshi ingest "
-                 "(the Data page lists the exports Junshi reads).",
-                 "本店尚未导入访问数据，本页为空：请用 junshi ingest 导入流量报表（生意参谋流量来源、京东商智）、"
-                 "GA4 或 Shopify 会话、或埋点日志（「数据」页列出军师能读的导出文件）。"),
-    text={
-        "sources": DIMENSIONS["source"].name,
-        "source_trend": Text("Visitors per source", "各来源访客趋势"),
-        "landing": DIMENSIONS["landing_page"].name,
-    },
-)
+API = PageApi(endpoint=period_endpoint("traffic", traffic), response=TrafficResponse)

@@ -7,9 +7,9 @@ from pydantic import Field
 from junshi import Shop
 from junshi.analysis.funnel import step_rates
 from junshi.api.models import Model, Row, Trend, Value
-from junshi.api.pages import Page, period_endpoint
+from junshi.api.pages import PageApi, period_endpoint
 from junshi.api.views import series, whole
-from junshi.i18n import Lang, Text
+from junshi.i18n import Lang
 from junshi.jsonable import num
 from junshi.periods import Period
 
@@ -49,14 +49,4 @@ def transactions(shop: Shop, period: Period, lang: Lang) -> TransactionsResponse
     )
 
 
-PAGE = Page(
-    key="transactions", path="/transactions", title=Text("Transactions", "交易"),
-    summary="交易 Transactions: the funnel by source and device, orders and refunds",
-    endpoint=period_endpoint("transactions", transactions), response=TransactionsResponse,
-    text={
-        "funnel": Text("Funnel", "转化漏斗"),
-        "by_source": Text("By source", "按来源"),
-        "by_device": Text("By device", "按终端"),
-        "orders_refunds": Text("Orders, refunds and presale", "订单、退款与预售"),
-    },
-)
+API = PageApi(endpoint=period_endpoint("transactions", transactions), response=TransactionsResponse)
