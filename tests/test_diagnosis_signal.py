@@ -55,3 +55,22 @@ def test_benjamini_hochberg_across_every_cell_each_dimension_weighing_the_same()
                              ("product", "d"): False}
     p = {("source", "a"): 0.02, ("product", "x"): 0.3, ("product", "y"): 0.4, ("product", "z"): 0.5}
     assert [k for k, v in flag(p, 0.05).items() if v] == [("source", "a")]
+
+
+def test_the_adjusted_pvalues_are_scipys() -> None:
+    """bh_adjusted gives exactly what scipy.stats.false_discovery_control(method="bh") gives (it is written out to
+    spare a first diagnosis importing scipy.stats): random p-values with ties, zeros and ones, and 0-2 values."""
+    import numpy as np
+    from scipy.stats import false_discovery_control
+
+    from junshi.analysis.significance import bh_adjusted
+
+    rng = np.random.default_rng(7)
+    cases = [np.array([]), np.array([0.3]), np.array([0.04, 0.01]), np.array([0.5, 0.6, 0.1, 0.001])]
+    for size in (3, 17, 250, 4000):
+        ps = rng.random(size) ** 3
+        ps[rng.integers(0, size, size // 3 + 1)] = ps[0]  # ties
+        ps[-1], ps[-2] = 0.0, 1.0
+        cases.append(ps)
+    for ps in cases:
+        assert np.array_equal(bh_adjusted(ps), false_discovery_control(ps, method="bh")), ps.size

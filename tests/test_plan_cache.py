@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from junshi import Shop, connect
-from junshi.metrics import plan_store, query
+from junshi.metrics import plan_files, plan_store, query
 from junshi.metrics.query import explain, kpi
 
 DAY = dt.date(2024, 11, 20)
@@ -117,7 +117,7 @@ def test_a_new_process_runs_the_stored_plans(demo_db: Path, monkeypatch: pytest.
     with connect(demo_db) as shop:
         query._PLANS.clear()
         _call(shop, spec, DAY)
-        store = plan_store.folder(str(shop.warehouse.url))
+        store = plan_files.folder(str(shop.warehouse.url))
         assert store is not None and list(store.glob("plan-*.json"))
         compiled: list[Any] = []
         original = query._compile_kpi
@@ -161,7 +161,7 @@ def test_the_process_holding_the_warehouse_keeps_its_lock(demo_db: Path) -> None
     with connect(demo_db) as shop:
         query._PLANS.clear()
         _call(shop, CALLS[1], DAY)
-        store = plan_store.folder(str(shop.warehouse.url))
+        store = plan_files.folder(str(shop.warehouse.url))
         assert store is not None and list(store.glob("plan-*.json"))
         assert "lock" in _opened_elsewhere(demo_db)
         with connect(demo_db):
@@ -175,8 +175,8 @@ def test_clean_figures_have_plans_of_their_own(demo_db: Path) -> None:
     order): its stored plan must never answer for all orders, nor the other way round."""
     with connect(demo_db) as shop:
         shape = query._shape(query.build_query("sales", "source", DAY, DAY, None))
-        whole = plan_store.named(shop.warehouse, "plan", (shop.shop_id, shape))
-        clean = plan_store.named(shop.warehouse.without_suspects(), "plan", (shop.shop_id, shape))
+        whole = plan_files.named(shop.warehouse, "plan", (shop.shop_id, shape))
+        clean = plan_files.named(shop.warehouse.without_suspects(), "plan", (shop.shop_id, shape))
     assert whole is not None and clean is not None and whole != clean
 
 

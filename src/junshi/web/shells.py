@@ -74,11 +74,14 @@ def _period_context(request: Request, asked: dict[str, str], date: dt.date | Non
 def loaded_tables(shop: Shop) -> frozenset[str]:
     """Which of the tables the pages need (:attr:`Page.needs`) hold a row of the shop, in one query (kept beside
     the warehouse for the data version, as the shop's info is)."""
-    from junshi.metrics.query import having_rows
-
     needed = sorted({t for p in PAGES for t in p.needs})
-    return stored(shop, ("loaded_tables", *needed), lambda: frozenset(having_rows({n: shop.table(n) for n in needed})),
-                  sorted, frozenset)
+
+    def probe() -> frozenset[str]:
+        from junshi.metrics.query import having_rows
+
+        return frozenset(having_rows({n: shop.table(n) for n in needed}))
+
+    return stored(shop, ("loaded_tables", *needed), probe, sorted, frozenset)
 
 
 def _unfed(request: Request, page: Page, lang: Lang) -> str:
@@ -113,7 +116,7 @@ def _page(page: Page) -> None:
             "formats": {**format_spec(lang), "currency": info.currency or "CNY"},
             "first_day": info.first_day,
             "last_day": info.last_day,
-            "presets": presets(),
+            "presets": presets,  # called by the data page's template only (the ingest presets' import is not light)
             "tables": [name for name in TABLES if name not in {"shops", "quarantine"}],
             "unfed": _unfed(request, page, lang),
             **_period_context(request, asked, date, start, end, period),
