@@ -156,7 +156,9 @@ def process_cpu(pid: int) -> float | None:
 
 
 def child_refresh(db: str, day: str) -> dict[str, Any]:
-    """Seconds to refresh the rollups after a reload of one day of orders, and of events (each rolled back)."""
+    """Seconds to refresh the rollups after a reload of one day of orders, of events, and of reviews as a new day
+    (the day's reviews removed and refreshed, untimed, then written back: its texts not written on another day are
+    tagged anew), each rolled back."""
     from junshi import rollup
     from junshi.warehouse import Warehouse
 
@@ -166,13 +168,19 @@ def child_refresh(db: str, day: str) -> dict[str, Any]:
         "orders": f"UPDATE orders SET pay_amount = pay_amount + 1 WHERE CAST(paid_at AS DATE) = DATE '{day}'",
         "events": "UPDATE events SET event_type = 'page_view' WHERE event_type = 'search' "
                   f"AND CAST(ts AS DATE) = DATE '{day}'",
+        "reviews": "INSERT INTO reviews SELECT * FROM _bench_day",
     }
-    for table, column in (("orders", "paid_at"), ("events", "ts")):
+    for table, column in (("orders", "paid_at"), ("events", "ts"), ("reviews", "created_at")):
         out[f"day_{table}"] = con.execute(f"SELECT count(*) FROM {table} WHERE CAST({column} AS DATE) = ?",
                                           [day]).fetchall()[0][0]
     for table, change in changes.items():
         con.execute("BEGIN TRANSACTION")
         try:
+            if table == "reviews":
+                con.execute(f"CREATE TEMP TABLE _bench_day AS SELECT * FROM reviews WHERE CAST(created_at AS DATE) "
+                            f"= DATE '{day}'")
+                con.execute(f"DELETE FROM reviews WHERE CAST(created_at AS DATE) = DATE '{day}'")
+                rollup.refresh(con, SHOP, [table], [dt.date.fromisoformat(day)])
             con.execute(change)
             t0, c0 = time.perf_counter(), time.process_time()
             report = rollup.refresh(con, SHOP, [table], [dt.date.fromisoformat(day)])

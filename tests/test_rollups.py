@@ -25,7 +25,8 @@ from junshi.risk.graph import fingerprint_edges
 from junshi.risk.score import _ip_buyers, _orders
 from junshi.warehouse import writable
 
-METRICS = ["uv", "pv", "paid_buyers", "paid_orders", "sales", "payment_conversion_rate", "spend_per_buyer"]
+METRICS = ["uv", "pv", "paid_buyers", "paid_orders", "sales", "payment_conversion_rate", "spend_per_buyer",
+           "repeat_buyers", "repurchase_rate"]
 BUYER_METRICS = ["paid_buyers", "paid_orders", "sales", "new_buyers", "returning_buyers", "returning_buyer_share"]
 CELL_PRODUCT_METRICS = ["uv", "paid_buyers", "paid_orders", "sales", "units", "payment_conversion_rate"]
 PRODUCT_METRICS = ["uv", "cart_visitors", "add_to_cart_rate", "paid_buyers", "paid_orders", "sales", "units"]
@@ -58,6 +59,7 @@ REVIEW = st.fixed_dictionaries({
     "review_id": st.sampled_from([f"r{i}" for i in range(6)]), "order_id": st.sampled_from([f"o{i}" for i in range(8)]),
     "customer_id": st.one_of(st.none(), st.sampled_from(["c0", "c1"])), "day": st.integers(0, 3),
     "rating": st.one_of(st.none(), st.integers(1, 5)),
+    "text": st.one_of(st.none(), st.sampled_from(["物流很快，质量差", "好评", "not great quality", " "])),
 })
 REFUND = st.fixed_dictionaries({
     "refund_id": st.sampled_from([f"f{i}" for i in range(4)]), "order_id": st.sampled_from([f"o{i}" for i in range(8)]),
@@ -151,7 +153,8 @@ def _content(shop: Shop) -> set[tuple[Any, ...]]:
                         ("rollup_first_orders", "customer_id, first_at, registered_at"),
                         ("rollup_checks", "date, kind, total, hits, last_hits"),
                         ("rollup_repeat_orders", "* EXCLUDE (shop_id)"),
-                        ("rollup_repeat_reviews", "* EXCLUDE (shop_id)")):
+                        ("rollup_repeat_reviews", "* EXCLUDE (shop_id)"),
+                        ("rollup_review_tags", "* EXCLUDE (shop_id)")):
         out |= {(table, *r) for r in con.execute(f"SELECT {cols} FROM {table} WHERE shop_id = ?",
                                                  [shop.shop_id]).fetchall()}
     out |= {("rollup_first_paid", *r) for r in con.execute(
@@ -215,7 +218,8 @@ def test_rollups_equal_rebuild_and_raw(folder: Path, loads: list[tuple[str, list
     visits, bounces and second clicks by landing page; the fingerprints, placed lines, first orders and repeat
     buyers the 风控 page reads give the graph, bursts, candidate orders, IPs' buyers and after-sale suspects of the
     raw rows; a catalogue reload moving products between categories moves the categories' rollup (viewers,
-    add-to-cart visitors and buyers by category from it equal those of the raw rows)."""
+    add-to-cart visitors and buyers by category from it equal those of the raw rows); each day's review texts keep
+    their tags (rollup_review_tags) through reloads that move or rewrite them."""
     db = folder / f"p{len(list(folder.iterdir()))}.duckdb"
     with connect(db, shop="p") as shop:
         for table, rows in loads:
@@ -227,7 +231,7 @@ def test_rollups_equal_rebuild_and_raw(folder: Path, loads: list[tuple[str, list
             assert stored == _risk_reads(shop)
         for kw in ({"start": "2026-06-01", "end": "2026-06-05"}, {"by": "day,source"},
                    {"by": "week,region", "filters": {"device": "a"}}, {"by": "device"}, {"by": "day"},
-                   {"by": "day", "filters": {"region": ["a", "b"]}}):
+                   {"by": "day", "filters": {"region": ["a", "b"]}}, {"by": "week"}):
             fast, raw = _frames(shop, monkeypatch, **kw)
             pd.testing.assert_frame_equal(fast, raw, check_dtype=False, obj=str(kw))
         for kw in ({"by": "day,customer_type"}, {"by": "source", "filters": {"customer_type": "new"}},
@@ -272,7 +276,8 @@ def _load_hand_made(shop: Shop, tmp_path: Path) -> None:
 def test_exact_counts_over_days_and_cells(shop: Shop, tmp_path: Path) -> None:
     """The hand-made shop: uv over both days and both sources = |{v1, v2}| = 2 (daily figures would add to
     1 + 3 = 4); by source: a = |{v1}| = 1, b = |{v1, v2}| = 2; paid_buyers |{c0, c1}| = 2, sales 10 + 5 + 7 = 22,
-    spend_per_buyer 22 / 2 = 11. By day and source, read from the margins' stored counts: 1 June a |{v1}| = 1;
+    spend_per_buyer 22 / 2 = 11; repeat buyers over both days |{c0}| = 1 (in both days' sets), repurchase rate
+    1 / 2. By day and source, read from the margins' stored counts: 1 June a |{v1}| = 1;
     2 June a |{v1}| = 1, b |{v1, v2}| = 2 (uv) and a |{c0}| = 1, b |{c1}| = 1 (paid_buyers); by day the whole
     shop: 1 June 1 visitor, 1 buyer; 2 June |{v1, v2}| = 2 visitors (not 1 + 2), |{c0, c1}| = 2 buyers.
     """
@@ -290,6 +295,11 @@ def test_exact_counts_over_days_and_cells(shop: Shop, tmp_path: Path) -> None:
     assert "SUM(" in explain(shop.warehouse, shop.shop_id, ["uv"], by="day,source")  # a stored count, no union
     days = kpi(shop.warehouse, shop.shop_id, ["uv", "paid_buyers"], by="day").frame
     assert [(r.uv, r.paid_buyers) for r in days.itertuples()] == [(1, 1), (2, 2)]
+    again = kpi(shop.warehouse, shop.shop_id, ["repeat_buyers", "repurchase_rate"], start="2026-06-01",
+                end="2026-06-02").frame.iloc[0]
+    assert (again.repeat_buyers, again.repurchase_rate) == (1, 0.5)  # c0 paid on both days, c1 on one
+    said = explain(shop.warehouse, shop.shop_id, ["repeat_buyers"])
+    assert "-- repeat_buyers: from rollup_margins (单维日汇总)" in said
     by_hour = explain(shop.warehouse, shop.shop_id, ["uv"], by="hour")  # rollups have no hours
     assert "-- uv: from sessions (访问), fact visit_days (raw rows)" in by_hour
 

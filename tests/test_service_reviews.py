@@ -3,12 +3,15 @@ hand-made shop."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 
 from cli_commands import run_cli
+from junshi import rollup
+from junshi.service import aspects, reviews
 from junshi.service.reviews import review_aspects
 from junshi.shop import connect
 from test_metrics import load_duckdb
@@ -49,6 +52,34 @@ def test_review_aspects(tmp_path: Path) -> None:
     assert [e["review_id"] for e in size["examples"]] == ["r5", "r2", "r1"]
     rest = {a["aspect"]: (a["mentions"], a["negative"]) for a in got["aspects"][1:]}
     assert rest == {"logistics": (2, 1), "quality": (1, 0)}
+
+
+def test_aspects_are_read_from_the_tags_stored_at_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refresh (as every load runs) stores each day's texts with their tags: r2's 尺码不对，物流也慢 as
+    "logistics- size-" (the tagger's order of aspects), r4's 好评 with none. The report then runs no tagger (it
+    would fail here) and equals the one tagged in this process. A new tagger version reads none of the stored tags
+    (it tags the texts itself, same figures), and the next refresh tags the five days anew under that version."""
+    db = _shop(tmp_path)
+    with connect(db, "s") as shop:
+        tagged_here = review_aspects(shop)
+        with shop.warehouse.transaction() as tx:
+            rollup.refresh(tx, "s")
+        stored = dict(shop.warehouse.con.execute("SELECT text, tags FROM rollup_review_tags").fetchall())
+        assert stored["尺码不对，物流也慢"] == "logistics- size-" and stored["好评"] == ""
+        assert stored == {t: aspects.encode_tags(tuple(aspects.aspects(t).items())) for *_, t in REVIEWS}
+        with monkeypatch.context() as m:
+            m.setattr(reviews, "_tagged", {})
+            m.setattr(reviews, "aspects_of", lambda texts: pytest.fail(f"tagged {texts}"))
+            assert review_aspects(shop) == tagged_here
+        monkeypatch.setattr(reviews, "_tagged", {})
+        monkeypatch.setattr(aspects, "tagger_version", lambda: "next")
+        assert review_aspects(shop) == tagged_here
+        assert len(reviews._tagged) == len(REVIEWS)  # tagged here: the stored tags are another version's
+        with shop.warehouse.transaction() as tx:
+            report = rollup.refresh(tx, "s", [])
+        days = sorted(dt.date.fromisoformat(d) for _, _, d, _, _ in REVIEWS)
+        assert report.days["rollup_review_tags"] == days
+        assert shop.warehouse.con.execute("SELECT DISTINCT model FROM rollup_review_tags").fetchall() == [("next",)]
 
 
 def test_reviews_not_in_chinese_are_not_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

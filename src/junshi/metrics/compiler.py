@@ -22,7 +22,7 @@ from junshi.metrics.facts import FACTS, TIME_DIMS, Ctx, Fact
 from junshi.metrics.model import Metric, Source
 from junshi.metrics.notes import Note
 from junshi.metrics.registry import REGISTRY
-from junshi.metrics.rollups import ROLLUP_FACTS, rollup_source, union_count
+from junshi.metrics.rollups import ROLLUP_FACTS, repeat_count, rollup_source, union_count
 from junshi.rollup.tables import ROLLUPS
 from junshi.schema import TABLES
 
@@ -193,7 +193,7 @@ def dimension_value(fact: Fact, t: Any, name: str) -> Any:
 
 
 def _measure_type(metric: Metric, src: Source) -> str:
-    integral = (src.agg in ("count", "nunique", "reported", "repeat", "union")
+    integral = (src.agg in ("count", "nunique", "reported", "repeat", "union", "repeat_sets")
                 or (src.agg == "sum" and metric.unit == "count"))
     return "int64" if integral else "float64"
 
@@ -222,6 +222,8 @@ def aggregate(metric: Metric, src: Source, t: Any) -> Any:
             value = column.nunique(where=_and(where, _repeat(t, column)))
         elif src.agg == "union":
             value = union_count(column.collect(where=where))
+        elif src.agg == "repeat_sets":
+            value = repeat_count(column.collect(where=where))
         else:
             value = column.cast("float64").mean(where=where)
     return value.cast(_measure_type(metric, src))
@@ -510,7 +512,7 @@ def compile_query(ctx: Ctx, q: Query, has_data: Callable[[str], bool], has_value
         stacked = stacked.group_by(*q.by).aggregate(**collapse) if q.by else stacked.aggregate(**collapse)
     fills = {  # a cell without rows counts 0, except in a daily report: a figure it does not give stays empty
         mid: stacked[mid].coalesce(0) for mid, src in chosen.items()
-        if src.agg in ("count", "nunique", "sum", "repeat", "union") and not fact_of(src.fact).daily
+        if src.agg in ("count", "nunique", "sum", "repeat", "union", "repeat_sets") and not fact_of(src.fact).daily
     } | {flag: stacked[flag].coalesce(0) for flag in plan.flags}
     expr = stacked.mutate(**fills) if fills else stacked
     if whole is not None:

@@ -12,7 +12,7 @@ from junshi.i18n import Text
 
 Unit = Literal["money", "count", "ratio", "seconds", "hours", "days", "score"]
 Direction = Literal["up", "down", "none"]
-Agg = Literal["count", "sum", "nunique", "mean", "reported", "repeat", "union"]
+Agg = Literal["count", "sum", "nunique", "mean", "reported", "repeat", "union", "repeat_sets"]
 """``union``: the size of the union of the rows' id sets (rollups: exact distinct counts over cells);
 ``reported``: a distinct count as a daily report gives it per row (see ``facts.DAILY_RULES``);
 ``repeat``: distinct values of the column seen on two or more days of the cell (repeat buyers)."""

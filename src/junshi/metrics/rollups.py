@@ -18,7 +18,7 @@ import ibis.expr.datatypes as dt
 
 from junshi.metrics.facts import DAILY_TIMES, FACTS, PRODUCT, PRODUCT_DIMS, Ctx, Fact
 from junshi.metrics.model import Metric, Source, col
-from junshi.rollup.bitmaps import UNION_COUNT
+from junshi.rollup.bitmaps import REPEAT_COUNT, UNION_COUNT
 from junshi.rollup.tables import (
     BUYER_DIMS,
     CATEGORIES,
@@ -109,7 +109,9 @@ ROLLUP_RULES = (
     "the raw rows, never sampled or estimated. uv, pv, paid_buyers, paid_orders and sales (and the ratios made of "
     "them) are read from them when a query splits and filters only by source, device, region, day, week, month or "
     "weekday (and the paid ones, with new_buyers and returning_buyers, also by customer_type), the distinct counts "
-    "split or filtered by one of those at most from rollup_margins (split by day, a cell's stored count); split by "
+    "split or filtered by one of those at most from rollup_margins (split by day, a cell's stored count), and "
+    "repeat_buyers (and repurchase_rate) split by time alone as the buyers in two or more of the whole shop's daily "
+    "sets of rollup_margins; split by "
     "product, "
     "category, brand or product name, uv, cart_visitors, paid_buyers, paid_orders (by product only), sales and "
     "units (split by day and product, a distinct count is the row's stored count; split or filtered by category "
@@ -133,6 +135,11 @@ def union_count(sets: dt.Array[dt.Binary]) -> dt.Int64:
     """The number of distinct ids in the union of serialized Roaring bitmaps (``junshi.rollup.bitmaps``)."""
 
 
+@ibis.udf.scalar.builtin(name=REPEAT_COUNT)  # type: ignore[untyped-decorator]  # Ibis's decorator is untyped
+def repeat_count(sets: dt.Array[dt.Binary]) -> dt.Int64:
+    """The number of ids found in two or more of the serialized Roaring bitmaps (``junshi.rollup.bitmaps``)."""
+
+
 MARGIN_ANSWERS: dict[str, tuple[str, tuple[str, ...], str | None]] = {
     "uv": ("uv", CELL_DIMS, None),
     "paid_buyers": ("paid_buyers", (*CELL_DIMS, *BUYER_DIMS), None),
@@ -143,10 +150,17 @@ MARGIN_ANSWERS: dict[str, tuple[str, tuple[str, ...], str | None]] = {
 query may split or filter by besides time, the customer_type the metric counts)."""
 
 
+def _whole_shop(t: Any) -> Any:
+    return t.dimension.isnull() & t.paid_buyers.notnull()
+
+
 def _margin(metric: str, names: set[str], by: tuple[str, ...]) -> Source | None:
     """The margins' source of a distinct count split or filtered by at most one cell dimension: split by day (and
     by that dimension, if any), a cell's stored count (one margin row per cell); else the union of one set per
-    value and day."""
+    value and day. Repeat buyers split by time alone: the buyers in two or more of the whole shop's daily sets."""
+    if metric == "repeat_buyers":  # the buyers in two or more of the whole shop's daily sets of a time cell
+        return None if names - set(DAILY_TIMES) else Source(MARGINS.name, "repeat_sets", col("paid_buyers_set"),
+                                                             _whole_shop)
     if metric not in MARGIN_ANSWERS:
         return None
     measure, dims, kind = MARGIN_ANSWERS[metric]
@@ -178,6 +192,8 @@ def rollup_source(metric: Metric, src: Source, names: set[str], cleaned: frozens
     by ``names``; none for a fact reading a table in ``cleaned`` (read without the suspect orders)."""
     if metric.rolling_days or cleaned & set(FACTS[src.fact].tables):
         return None
+    if (metric.id, src.fact) == ("repeat_buyers", "orders_paid"):
+        return _margin(metric.id, names, by)
     for answers in (ANSWERS, LANDING_ANSWERS):
         answer = answers.get((metric.id, src.fact))
         if answer is not None and names <= {*CELLS[answer.fact], *DAILY_TIMES}:

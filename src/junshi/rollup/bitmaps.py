@@ -1,9 +1,10 @@
-"""Roaring bitmaps stored as BLOBs, and the DuckDB functions that make one of a list of ids and count the union
-of a list of them.
+"""Roaring bitmaps stored as BLOBs, and the DuckDB functions that make one of a list of ids, count the union of a
+list of them, and count the ids in two or more of them.
 
 DuckDB has no Roaring type: a set is stored serialized (``BitMap.serialize``); ``junshi_roaring(list(n))``
-serializes a list of dense ids and ``junshi_union_count(list(set))`` deserializes and unions sets, in Python
-(pyroaring, C inside), a vector of rows at a time inside DuckDB's pipeline.
+serializes a list of dense ids, ``junshi_union_count(list(set))`` deserializes and unions sets and
+``junshi_repeat_count(list(set))`` counts the ids found in at least two of them (given one set per day: the buyers
+who paid on two or more days), in Python (pyroaring, C inside), a vector of rows at a time inside DuckDB's pipeline.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pyroaring import BitMap
 
 UNION_COUNT = "junshi_union_count"
 ROARING = "junshi_roaring"
+REPEAT_COUNT = "junshi_repeat_count"
 _REGISTERED: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
 
 
@@ -38,9 +40,25 @@ def union_count(blobs: Iterable[bytes]) -> int:
     return len(BitMap.union(*sets)) if sets else 0
 
 
+def repeat_count(blobs: Iterable[bytes]) -> int:
+    """The number of ids found in two or more of the serialized bitmaps."""
+    seen, again = BitMap(), BitMap()
+    for blob in blobs:
+        if blob is not None:
+            ids = BitMap.deserialize(blob)
+            again |= seen & ids
+            seen |= ids
+    return len(again)
+
+
 def _union_counts(lists: Any) -> Any:
     """Vectorized (Arrow) body of ``junshi_union_count``: one count per list of bitmaps."""
     return pa.array([union_count(blobs or ()) for blobs in lists.to_pylist()], type=pa.int64())
+
+
+def _repeat_counts(lists: Any) -> Any:
+    """Vectorized (Arrow) body of ``junshi_repeat_count``: one count per list of bitmaps."""
+    return pa.array([repeat_count(blobs or ()) for blobs in lists.to_pylist()], type=pa.int64())
 
 
 def serialize_lists(lists: pa.ListArray | pa.ChunkedArray) -> pa.Array:
@@ -55,12 +73,13 @@ def serialize_lists(lists: pa.ListArray | pa.ChunkedArray) -> pa.Array:
 
 
 def register(con: duckdb.DuckDBPyConnection) -> None:
-    """Make ``junshi_union_count(BLOB[]) -> BIGINT`` and ``junshi_roaring(UINTEGER[]) -> BLOB`` callable on
-    ``con`` (once per connection)."""
+    """Make ``junshi_union_count(BLOB[]) -> BIGINT``, ``junshi_repeat_count(BLOB[]) -> BIGINT`` and
+    ``junshi_roaring(UINTEGER[]) -> BLOB`` callable on ``con`` (once per connection)."""
     if con in _REGISTERED:
         return
+    sets = duckdb.list_type(duckdb.sqltype("BLOB"))
     for name, body, argument, result in (
-            (UNION_COUNT, _union_counts, duckdb.list_type(duckdb.sqltype("BLOB")), "BIGINT"),
+            (UNION_COUNT, _union_counts, sets, "BIGINT"), (REPEAT_COUNT, _repeat_counts, sets, "BIGINT"),
             (ROARING, serialize_lists, duckdb.list_type(duckdb.sqltype("UINTEGER")), "BLOB")):
         try:
             con.create_function(name, body, [argument], duckdb.sqltype(result), type=duckdb.func.ARROW)

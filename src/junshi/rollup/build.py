@@ -40,6 +40,7 @@ from junshi.rollup.tables import (
     PRODUCTS,
     REPEAT_ORDERS,
     REPEAT_REVIEWS,
+    REVIEW_TAGS,
     ROLLUPS,
     STATE,
     TABLES,
@@ -108,6 +109,7 @@ INPUTS: dict[str, _Input] = {
                       (CHECK_DAYS.name, REPEAT_ORDERS.name), source=_REFUNDED, shop="i.shop_id"),
     "accounts": _Input("customers", "registered_at", "registered_at IS NOT NULL", "customer_id, registered_at",
                        (FIRST_ORDERS.name,)),
+    "review_texts": _Input("reviews", "created_at", "text IS NOT NULL", "review_id, text", (REVIEW_TAGS.name,)),
 }
 """The inputs by name (``rollup_marks.input``)."""
 
@@ -174,8 +176,10 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
     if dirty.get(LANDING.name):
         dirty[LANDING.name] = {d + dt.timedelta(days=i) for d in dirty[LANDING.name] for i in (-1, 0, 1)}
     dirty.setdefault(MARGINS.name, set()).update(*(dirty.get(t.name, ()) for t in (VISITS, PAID)))
-    from junshi.rollup import risk  # it builds on this module's helpers
+    from junshi.rollup import review_tags, risk  # they build on this module's helpers
 
+    dirty.setdefault(REVIEW_TAGS.name, set()).update(review_tags.stale_days(con, shop_id))  # a new tagger: anew
+    own = {**risk.RECOMPUTE, **review_tags.RECOMPUTE}
     report = RefreshReport()
     bitmaps.register(con)  # junshi_roaring, which serializes the recomputed id sets
     with _memory_bound(con):
@@ -186,8 +190,8 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
                              CATEGORIES.name: _recompute_categories}.get(table.name, _recompute)
                 days = sorted(dirty[table.name])  # memory bounded by a chunk's rows, not the shop's
                 for chunk in [days] if table.name in risk.WHOLE else _chunks(days):
-                    if table.name in risk.RECOMPUTE:
-                        risk.RECOMPUTE[table.name](con, shop_id, chunk)
+                    if table.name in own:
+                        own[table.name](con, shop_id, chunk)
                     else:
                         recompute(con, shop_id, table.name, chunk)
                 report.days[table.name] = days

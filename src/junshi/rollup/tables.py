@@ -7,7 +7,9 @@ A rollup row is one shop-local day (``days`` = 1) of one cell (source x device x
 merged from the visits and paid rollups' cells; in ``rollup_categories`` one category of the catalogue, merged
 from its products' rows); its measure
 columns carry metric ids as in ``daily_shop``/``daily_source``/``daily_product``, and ``*_set`` columns the
-cell's distinct visitors or buyers as serialized Roaring bitmaps of dense ids (``rollup_ids``).
+cell's distinct visitors or buyers as serialized Roaring bitmaps of dense ids (``rollup_ids``). The 风控 page's
+tables (:data:`RISK`) and ``rollup_review_tags`` (each day's review texts with their aspects, so the 服务 page runs
+no tagger) are kept by the same refresh.
 """
 
 from __future__ import annotations
@@ -217,6 +219,20 @@ REPEAT_REVIEWS = Table(
         *(_ORDERS.column(c) for c in ("address_hash", "delivered_at")),
         *_KEPT,
     ))
+REVIEW_TAGS = Table(
+    "rollup_review_tags", "评价方面标注",
+    "Per day and distinct review text of that day: whether Junshi reads it (Chinese) and the aspects it names with "
+    "their polarity, as the aspect tagger of version `model` read them (junshi.service.aspects)",
+    ("shop_id", "date", "text"), (
+        SHOP_ID,
+        _c("date", "DATE", "日期", "Shop-local day of the reviews with the text", True),
+        _c("text", "VARCHAR", "评价内容", "The review text", True),
+        _c("model", "VARCHAR", "标注版本", "The tagger's version (a digest of its code, lexicon and weights): tags of "
+           "another version are not read, and the next refresh tags the text anew", True),
+        _c("read", "BOOLEAN", "已读取", "Whether the text is read (it holds a Chinese character)", True),
+        _c("tags", "VARCHAR", "方面", "The aspects it names, in order, each followed by + or - (praise or complaint), "
+           "separated by spaces; empty: none", True),
+    ))
 FIRST_PAID = Table("rollup_first_paid", "首购日", "Per buyer: the first day they paid (new / returning)",
                    ("shop_id", "id"), (
     SHOP_ID,
@@ -248,7 +264,7 @@ STATE = Table("rollup_built", "汇总状态", "Shops whose rollups are built (al
 RISK: tuple[Table, ...] = (PRINTS, PLACED, FIRST_ORDERS, CHECK_DAYS, REPEAT_ORDERS, REPEAT_REVIEWS)
 """What the 风控 page reads instead of every order (``junshi.rollup.risk``): refreshed as the rollups are."""
 ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, LANDING, MARGINS, CATEGORIES,
-                                                  *RISK)}
+                                                  *RISK, REVIEW_TAGS)}
 """The rollup tables, in the order a refresh recomputes them (the margins and categories after the rows they
 merge)."""
 TABLES: tuple[Table, ...] = (*ROLLUPS.values(), FIRST_PAID, IDS, MARKS, STATE)

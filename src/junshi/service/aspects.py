@@ -16,8 +16,10 @@ negative (the complaint is what an operator acts on).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import cache
+from importlib.resources import files
 from typing import TYPE_CHECKING, NamedTuple
 
 from junshi.service.lexicon import (
@@ -308,3 +310,31 @@ def aspects_of(texts: Sequence[str]) -> list[dict[str, int]]:
     read = [t for t in texts if is_chinese(t)]
     found = iter(model().aspects_of(read) if read else [])
     return [next(found) if is_chinese(t) else {} for t in texts]
+
+
+@cache
+def tagger_version() -> str:
+    """A digest of what decides a text's aspects: this module, the lexicon, the model's code and shipped weights and
+    jieba's version (its dictionary cuts the words). Stored with each text's tags (``rollup_review_tags``): tags of
+    another version are not read, and the next refresh tags those texts anew."""
+    from importlib.metadata import version
+
+    root = files("junshi.service")
+    digest = hashlib.sha256(f"jieba {version('jieba')}".encode())
+    for name in ("aspects.py", "lexicon.py", "aspect_model.py", "data/aspect_model.json", "data/aspect_model.npz"):
+        digest.update((root / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+Tags = tuple[tuple[str, int], ...]
+"""A text's aspects with their polarity (1 praise, -1 complaint), in the order :func:`aspects` gives them."""
+
+
+def encode_tags(tags: Tags) -> str:
+    """``(("logistics", 1), ("quality", -1))`` -> ``"logistics+ quality-"`` (as ``rollup_review_tags`` stores them)."""
+    return " ".join(f"{aspect}{'+' if polarity > 0 else '-'}" for aspect, polarity in tags)
+
+
+def decode_tags(stored: str) -> Tags:
+    """The tags :func:`encode_tags` wrote."""
+    return tuple((t[:-1], 1 if t[-1] == "+" else -1) for t in stored.split())

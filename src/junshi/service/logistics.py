@@ -71,8 +71,8 @@ def _delivered(shop: Shop, start: date | None, end: date | None) -> Any:
 
 
 def _measures(t: Any) -> dict[str, Any]:
-    return {
-        "delivered_orders": t.order_id.nunique(),
+    return {  # a row is one order (orders are unique by key; a product's rows are its distinct order lines)
+        "delivered_orders": t.count(),
         "late_orders": t._late.sum(),
         "late_share": t._late.mean(),
         "hours_to_ship": t._ship_h.mean(),
@@ -99,18 +99,19 @@ def _listed(f: pd.DataFrame, name: str) -> list[dict[str, Any]]:
 BREAKDOWNS = ("carrier", "region", "product_id")
 
 
-def _queries(shop: Shop, start: date | None, end: date | None, day: date, breakdowns: tuple[str, ...]
-             ) -> dict[str, Any]:
+def _queries(shop: Shop, start: date | None, end: date | None, day: date, breakdowns: tuple[str, ...],
+             ratings: bool) -> dict[str, Any]:
     """The report's queries: the shop's orders (``orders``), the totals, the mean rating of on-time and late
-    orders, the ``breakdowns`` and the orders overdue on ``day``."""
+    orders (when ``ratings``), the ``breakdowns`` and the orders overdue on ``day``."""
     o = shop.table("orders")
     d = _delivered(shop, start, end)
-    reviews = shop.table("reviews")
-    rated = reviews.filter(reviews.rating.notnull() & reviews.order_id.notnull())
-    j = rated.join(d.filter(d._late.notnull()).select("order_id", "_late"), "order_id")
     out = {"orders": o.aggregate(n=o.count()),
-           "total": d.aggregate(**_measures(d), promised_orders=d._late.count()),
-           "by_late": j.group_by("_late").aggregate(rating=j.rating.mean())}
+           "total": d.aggregate(**_measures(d), promised_orders=d._late.count())}
+    if ratings:
+        reviews = shop.table("reviews")
+        rated = reviews.filter(reviews.rating.notnull() & reviews.order_id.notnull())
+        j = rated.join(d.filter(d._late.notnull()).select("order_id", "_late"), "order_id")
+        out["by_late"] = j.group_by("_late").aggregate(rating=j.rating.mean())
     for key in breakdowns:
         lines = shop.table("order_items").select("order_id", "product_id").distinct()
         out[key] = _rows(lines.join(d, "order_id") if key == "product_id" else d, key, key)
@@ -128,11 +129,11 @@ def _queries(shop: Shop, start: date | None, end: date | None, day: date, breakd
 
 
 def logistics(shop: Shop, start: date | None = None, end: date | None = None,
-              as_of: date | None = None, breakdowns: tuple[str, ...] = BREAKDOWNS) -> Logistics:
+              as_of: date | None = None, breakdowns: tuple[str, ...] = BREAKDOWNS, ratings: bool = True) -> Logistics:
     """Logistics of the orders delivered from ``start`` to ``end`` (default: all) by each of ``breakdowns``
     (carrier, region, product_id), and the orders overdue on ``as_of`` (default: the last day with an order):
     paid by then, neither cancelled nor delivered by then, promised day passed (a past day's list is what it was
-    that day)."""
+    that day); the mean rating of on-time and late orders when ``ratings`` (else None)."""
     from junshi.metrics.query import run_dated
 
     if as_of is None:
@@ -146,12 +147,15 @@ def logistics(shop: Shop, start: date | None = None, end: date | None = None,
             return final + (day - end)
         return first + (day - start) if start is not None and first is not None else day
 
-    got = run_dated(shop.warehouse, shop.shop_id, "logistics:" + ",".join(breakdowns),
-                    lambda a, b: _queries(shop, a, b, at(a, b), breakdowns), start, end)
+    def queries(first: date | None, final: date | None) -> dict[str, Any]:
+        return _queries(shop, first, final, at(first, final), breakdowns, ratings)
+
+    name = "logistics:" + ",".join(breakdowns) + (":ratings" if ratings else "")
+    got = run_dated(shop.warehouse, shop.shop_id, name, queries, start, end)
     if not got["orders"]["n"].iloc[0]:
         raise _no_orders()
     total = got["total"].iloc[0]
-    by_late = {float(r["_late"]): r["rating"] for r in got["by_late"].to_dict("records")}
+    by_late = {float(r["_late"]): r["rating"] for r in got["by_late"].to_dict("records")} if ratings else {}
     overdue = [
         {"order_id": r["order_id"], "paid_at": r["paid_at"].isoformat(sep=" "),
          "promised_at": r["promised_at"].date().isoformat(),

@@ -1,8 +1,9 @@
 """What buyers talk about: review aspects per aspect (mentions, negative mentions, share, monthly
 trend, products most affected, example reviews). The JSON contract of ``junshi service reviews``.
 
-Review texts are read into this process (the tagging is Python: jieba, the lexicon and the model); each distinct
-text is tagged once (platform reviews repeat a lot: 好评！, 满意 ...).
+A text's aspects are those tagged when its reviews were loaded (``rollup_review_tags``, of this tagger's version:
+:mod:`junshi.rollup.review_tags`); a text without them (rollups not built, a tagger upgraded since) is tagged here
+(Python: jieba, the lexicon and the model), each distinct text once (platform reviews repeat a lot: 好评！, 满意 ...).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import ibis
 import pandas as pd
 
 from junshi.errors import MissingDataError
-from junshi.service.aspects import aspects_of, is_chinese
+from junshi.service.aspects import Tags, aspects_of, decode_tags, is_chinese
 from junshi.vocab import REVIEW_ASPECTS
 
 if TYPE_CHECKING:
@@ -27,19 +28,46 @@ PRODUCTS = 5
 
 
 TAGGED_TEXTS = 65536  # distinct texts whose aspects are kept between calls
-_tagged: dict[str, tuple[tuple[str, int], ...]] = {}
+_tagged: dict[str, Tags] = {}
 
 
-def _tag(texts: Iterable[str]) -> dict[str, tuple[tuple[str, int], ...]]:
-    """text -> its (aspect, polarity) pairs, tagging only the texts not seen before (in one pass). The answer is
-    this call's own dict: another request clearing the shared cache meanwhile cannot take a text out of it."""
-    known = {t: _tagged.get(t) for t in texts}
+def _tag(shop: Shop, texts: Iterable[str], start: date | None, end: date | None) -> dict[str, Tags]:
+    """text -> its (aspect, polarity) pairs for texts of the reviews from ``start`` to ``end``: those stored at load
+    time, else tagged here, only the texts not seen before (in one pass). The answer is this call's own dict:
+    another request clearing the shared cache meanwhile cannot take a text out of it."""
+    stored = _stored_tags(shop, start, end)
+    known = {t: stored[t] if t in stored else _tagged.get(t) for t in texts}
     new = [t for t, tags in known.items() if tags is None]
     fresh = dict(zip(new, (tuple(a.items()) for a in aspects_of(new)), strict=True)) if new else {}
     if len(_tagged) + len(fresh) > TAGGED_TEXTS:
         _tagged.clear()
     _tagged.update(fresh)
     return {t: fresh[t] if tags is None else tags for t, tags in known.items()}
+
+
+def _stored_tags(shop: Shop, start: date | None, end: date | None) -> dict[str, Tags]:
+    """text -> its tags stored by the loads of the reviews from ``start`` to ``end`` (``rollup_review_tags``, this
+    tagger's version); none where the shop's rollups are not built in DuckDB."""
+    from junshi import rollup
+    from junshi.rollup.tables import REVIEW_TAGS
+    from junshi.service.aspects import tagger_version
+    from junshi.versioned import kept
+    from junshi.warehouse import Writable
+
+    wh = shop.warehouse
+    if not isinstance(wh, Writable) or wh.engine != "duckdb" or not rollup.built(wh.con, shop.shop_id):
+        return {}
+
+    version = tagger_version()
+
+    def read() -> dict[str, Tags]:
+        rows = wh.con.execute(
+            f"SELECT text, any_value(tags) FROM {REVIEW_TAGS.name} WHERE shop_id = ? AND model = ? "
+            "AND date >= coalesce(?, date) AND date <= coalesce(?, date) GROUP BY text",
+            [shop.shop_id, version, start, end]).fetchall()
+        return {text: decode_tags(tags) for text, tags in rows}
+
+    return kept(shop, ("review_tags", version, start, end), read)
 
 
 def _reviews(shop: Shop, start: date | None, end: date | None) -> ibis.Table:
@@ -78,11 +106,10 @@ def text_frames(shop: Shop, start: date | None = None, end: date | None = None) 
     return kept(shop, ("review_texts", start, end), read)  # the aspects and the DSR forecast ask for the same days
 
 
-def mention_frame(cells: pd.DataFrame) -> pd.DataFrame:
-    """One row per row of ``cells`` (a frame with a ``text`` column) and aspect its text names: its columns,
-    aspect, polarity (texts without an aspect drop out)."""
+def mention_frame(cells: pd.DataFrame, tags: dict[str, Tags]) -> pd.DataFrame:
+    """One row per row of ``cells`` (a frame with a ``text`` column) and aspect its text names (``tags``: each
+    text's): its columns, aspect, polarity (texts without an aspect drop out)."""
     texts = [str(t) for t in cells["text"].unique()]
-    tags = _tag(texts)
     m = pd.DataFrame([(t, a, p) for t in texts for a, p in tags[t]], columns=["text", "aspect", "polarity"])
     return cells.merge(m, on="text", sort=False)
 
@@ -91,8 +118,8 @@ def negative_mentions(shop: Shop, start: date, end: date) -> dict[str, int]:
     """Negative mentions per aspect in the reviews from ``start`` to ``end``: the most first, ties in the order
     the newest review first names them."""
     cells, newest = text_frames(shop, start, end)
-    per_text = cells.groupby("text").n.sum()
-    tags = _tag([str(t) for t in per_text.index])
+    per_text = cells.groupby("text").n.sum().to_dict()
+    tags = _tag(shop, [str(t) for t in per_text], start, end)
     counts: dict[str, int] = {}
     for text in newest.drop_duplicates("text")["text"]:
         for aspect, polarity in tags[str(text)]:
@@ -123,13 +150,15 @@ def review_aspects(shop: Shop, start: date | None = None, end: date | None = Non
         )
     per_text = cells.groupby("text").n.sum()
     read = int(sum(n for t, n in per_text.items() if is_chinese(str(t))))
-    m = mention_frame(cells)
+    tags = _tag(shop, [str(t) for t in per_text.index], start, end)
+    m = mention_frame(cells, tags)
     m["negative"] = m["n"] * (m["polarity"] < 0)
-    found = mention_frame(newest)
+    found = mention_frame(newest, tags)
+    per_aspect, found_per_aspect = ({str(k): g for k, g in f.groupby("aspect", sort=False)} for f in (m, found))
     out: list[dict[str, Any]] = []
     for a in REVIEW_ASPECTS.values():
-        g = m[m["aspect"] == a.id]
-        if g.empty:
+        g = per_aspect.get(a.id)
+        if g is None:
             continue
         mentions, negative = int(g["n"].sum()), int(g["negative"].sum())
         trend = g.groupby("month").agg(mentions=("n", "sum"), negative=("negative", "sum")).reset_index()
@@ -137,7 +166,7 @@ def review_aspects(shop: Shop, start: date | None = None, end: date | None = Non
                  .agg(mentions=("n", "sum"), negative=("negative", "sum")).reset_index()
                  .sort_values(["negative", "mentions", "product_id"], ascending=[False, False, True]))
         prods = prods[prods["negative"] > 0].head(PRODUCTS)
-        said = found[found["aspect"] == a.id]
+        said = found_per_aspect.get(a.id, found.iloc[:0])
         ex = said[said["polarity"] < 0] if negative else said
         ex = ex.sort_values(["created_at", "review_id"], ascending=[False, True]).head(EXAMPLES)
         out.append({

@@ -127,7 +127,7 @@ def service(shop: Shop, period: Period, lang: Lang) -> ServiceResponse:
     reviews of the trend's days (the period, and at least 30 days)."""
     trend = period.trend()
     start, end = trend.start, trend.end
-    logi = logistics(shop, start, end, end, breakdowns=("carrier",))
+    logi = logistics(shop, start, end, end, breakdowns=("carrier",), ratings=False)  # what the page shows
     aspects, aspects_note = _aspects(shop, start, end, lang)
     return ServiceResponse(
         cards=cards(shop, period, SERVICE_CARDS, lang),
