@@ -72,7 +72,7 @@ def _delivered(shop: Shop, start: date | None, end: date | None) -> Any:
 
 def _measures(t: Any) -> dict[str, Any]:
     return {  # a row is one order (orders are unique by key; a product's rows are its distinct order lines)
-        "delivered_orders": t.count(),
+        "delivered_orders": t.order_id.count(),
         "late_orders": t._late.sum(),
         "late_share": t._late.mean(),
         "hours_to_ship": t._ship_h.mean(),
