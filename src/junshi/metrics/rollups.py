@@ -92,7 +92,8 @@ CELL_PRODUCT_ANSWERS: dict[tuple[str, str, bool], Source] = {
     key: replace(src, fact=PRODUCT_CELLS.name) for key, src in PRODUCT_ANSWERS.items() if key[0] != "cart_visitors"}
 """The same by product (category, brand, name) and source, device, region or new / returning buyer (paid lines)."""
 ONE_ORDER = frozenset({"category", "brand", "product_name"})
-"""Splits where one order's lines of two products fall in one cell (paid orders there are not a sum of products)."""
+"""Splits where one order's lines of two products fall in one cell (paid orders there are not a sum of products); so
+do a filter by several products that does not split by product."""
 
 ROLLUP_RULES = (
     "Junshi keeps exact daily aggregates of the raw rows (rollup_visits: visitors and page views by page-view "
@@ -113,8 +114,8 @@ ROLLUP_RULES = (
     "repeat_buyers (and repurchase_rate) split by time alone as the buyers in two or more of the whole shop's daily "
     "sets of rollup_margins; split by "
     "product, "
-    "category, brand or product name, uv, cart_visitors, paid_buyers, paid_orders (by product only), sales and "
-    "units (split by day and product, a distinct count is the row's stored count; split or filtered by category "
+    "category, brand or product name, uv, cart_visitors, paid_buyers, paid_orders (split by product only), sales "
+    "and units (split by day and product, a distinct count is the row's stored count; split or filtered by category "
     "alone, the distinct counts from rollup_categories, split by day and category a row's stored count); the same "
     "but cart_visitors "
     "split by those and also by source, device, region or (paid ones) "
@@ -202,7 +203,7 @@ def rollup_source(metric: Metric, src: Source, names: set[str], cleaned: frozens
     answer = PRODUCT_ANSWERS.get(key) if names <= {*PRODUCT_DIMS, *DAILY_TIMES} else CELL_PRODUCT_ANSWERS.get(key)
     if answer is None or not names <= {*CELLS.get(answer.fact, PRODUCT_DIMS), *DAILY_TIMES}:
         return None
-    if metric.id == "paid_orders" and names & ONE_ORDER:
+    if metric.id == "paid_orders" and (names & ONE_ORDER or (names & {"product", "product_id"}) - set(by)):
         return None
     split = names - set(DAILY_TIMES)
     if answer.fact == PRODUCTS.name and answer.agg == "union" and split == {"category"}:
