@@ -142,6 +142,8 @@ def _content(shop: Shop) -> set[tuple[Any, ...]]:
          "uv_set, paid_buyers_set"),
         ("rollup_categories", ["visitor", "visitor", "buyer"], "category, uv, cart_visitors, paid_buyers, uv_set, "
          "cart_visitors_set, paid_buyers_set"),
+        ("rollup_product_margins", ["visitor", "buyer"], "product_id, dimension, source, device, region, "
+         "customer_type, uv, paid_buyers, uv_set, paid_buyers_set"),
     ):
         for row in con.execute(f"SELECT date, {cols} FROM {table} WHERE shop_id = ?", [shop.shop_id]).fetchall():
             plain, sets = row[:len(row) - len(kinds)], row[len(row) - len(kinds):]
@@ -214,8 +216,9 @@ def test_rollups_equal_rebuild_and_raw(folder: Path, loads: list[tuple[str, list
     """Loads and reloads (rows replaced by key, moving days, cells and products) keep the rollups equal to a
     full rebuild; uv, pv, buyers, orders, sales and their ratios from rollups equal those from raw rows, and so
     do new and returning buyers (each buyer's first paid day kept by the refresh), product viewers,
-    add-to-cart visitors, buyers, orders, sales and units by product, and the same by product and cell; visitors,
-    visits, bounces and second clicks by landing page; the fingerprints, placed lines, first orders and repeat
+    add-to-cart visitors, buyers, orders, sales and units by product, and the same by product and cell (viewers and
+    buyers by product and one of source, device or region from the product margins); visitors, visits, bounces and
+    second clicks by landing page; the fingerprints, placed lines, first orders and repeat
     buyers the 风控 page reads give the graph, bursts, candidate orders, IPs' buyers and after-sale suspects of the
     raw rows; a catalogue reload moving products between categories moves the categories' rollup (viewers,
     add-to-cart visitors and buyers by category from it equal those of the raw rows); each day's review texts keep
@@ -245,7 +248,9 @@ def test_rollups_equal_rebuild_and_raw(folder: Path, loads: list[tuple[str, list
             fast, raw = _frames(shop, monkeypatch, PRODUCT_METRICS, **kw)
             pd.testing.assert_frame_equal(fast, raw, check_dtype=False, obj=str(kw))
         for kw in ({"by": "product,source"}, {"by": "day,region", "filters": {"product": "p1", "device": "a"}},
-                   {"by": "category,customer_type", "start": "2026-06-02", "end": "2026-06-04"}):
+                   {"by": "category,customer_type", "start": "2026-06-02", "end": "2026-06-04"},
+                   {"by": "day,product,device"}, {"by": "day,product", "filters": {"region": "a"}},
+                   {"by": "category,source", "filters": {"product": ["p1", "p2"]}}):
             fast, raw = _frames(shop, monkeypatch, CELL_PRODUCT_METRICS, **kw)
             pd.testing.assert_frame_equal(fast, raw, check_dtype=False, obj=str(kw))
         for kw in ({"by": "landing_page"}, {"by": "day,landing_page", "start": "2026-06-02", "end": "2026-06-03"},
@@ -392,9 +397,9 @@ def test_a_refresh_reads_only_the_days_it_is_given(shop: Shop, tmp_path: Path) -
         tx.execute("UPDATE orders SET pay_amount = pay_amount + 1")
         report = rollup.refresh(tx, shop.shop_id, ["orders"], [june[1]])
         assert report.days == {t: [june[1]] for t in ("rollup_paid", "rollup_products", "rollup_product_cells",
-                                                      "rollup_margins", "rollup_categories", "rollup_prints",
-                                                      "rollup_placed", "rollup_first_orders", "rollup_checks",
-                                                      "rollup_repeat_orders", "rollup_repeat_reviews")}
+                                                      "rollup_product_margins", "rollup_margins", "rollup_categories",
+                                                      "rollup_prints", "rollup_placed", "rollup_first_orders",
+                                                      "rollup_checks", "rollup_repeat_orders", "rollup_repeat_reviews")}
         assert sales() == {june[0]: 10, june[1]: 21}
         rollup.refresh(tx, shop.shop_id, ["orders"], [june[0]])
         assert sales() == {june[0]: 11, june[1]: 21}

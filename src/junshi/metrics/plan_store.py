@@ -35,6 +35,7 @@ from junshi.metrics.rollups import (
     PRODUCT_ANSWERS,
     _category,
     _margin,
+    _product_margin,
 )
 
 if TYPE_CHECKING:
@@ -142,11 +143,12 @@ _KEPT = ("plan_store", "answers kept")  # the number of answers kept (in the che
 
 def _source(mid: str, fact: str, shape: Any) -> Source | None:
     """The source of metric ``mid`` reading ``fact`` in a query of ``shape`` (the registry's, or a rollup's
-    answering it: the margins' and the categories' depend on the query's dimensions)."""
+    answering it: the margins' depend on the query's dimensions)."""
     answers = (ANSWERS, LANDING_ANSWERS, PRODUCT_ANSWERS, CELL_PRODUCT_ANSWERS)
-    margin = _margin(mid, set(shape.by) | {name for name, _ in shape.filters}, shape.by)
+    names = set(shape.by) | {name for name, _ in shape.filters}
+    margins = (_margin(mid, names, shape.by), _product_margin(mid, names, shape.by), _category(mid, shape.by))
     candidates = [*REGISTRY[mid].sources, *(s for d in answers for (m, *_), s in d.items() if m == mid),
-                  *([margin] if margin is not None else []), _category(mid, shape.by)]
+                  *(m for m in margins if m is not None)]
     return next((s for s in candidates if s.fact == fact), None)
 
 

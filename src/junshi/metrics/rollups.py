@@ -27,6 +27,7 @@ from junshi.rollup.tables import (
     MARGINS,
     PAID,
     PRODUCT_CELLS,
+    PRODUCT_MARGINS,
     PRODUCTS,
     VISITS,
 )
@@ -44,7 +45,7 @@ ROLLUP_FACTS: dict[str, Fact] = {
     **{t.name: Fact(t.name, t.name, "day (rollup)", "日期（汇总）", _rollup(t.name), times=DAILY_TIMES)
        for t in (VISITS, PAID, LANDING, MARGINS, CATEGORIES)},
     **{t.name: Fact(t.name, t.name, "day (rollup)", "日期（汇总）", _rollup(t.name), {"product": "product_id"},
-                    (PRODUCT,), times=DAILY_TIMES) for t in (PRODUCTS, PRODUCT_CELLS)},
+                    (PRODUCT,), times=DAILY_TIMES) for t in (PRODUCTS, PRODUCT_CELLS, PRODUCT_MARGINS)},
 }
 
 
@@ -120,9 +121,12 @@ ROLLUP_RULES = (
     "but cart_visitors "
     "split by those and also by source, device, region or (paid ones) "
     "customer_type from rollup_product_cells (per day, product and cell: viewers by the visit's cell, paid lines "
-    "by the order's cell and new or returning buyer); by landing page (or by day alone), uv, visits, bounced "
-    "visits, visits with a page view and their page views (bounce and second-click rates), a visit's page views "
-    "read from the day before its start to the day after; not from the rollups, which hold every order, what "
+    "by the order's cell and new or returning buyer), uv and paid_buyers split or filtered by product dimensions "
+    "and one of those from rollup_product_margins (per day, product and value of one of them: the union of its "
+    "cells' sets; split by day, product and that dimension, a row's stored count); by landing page (or by day "
+    "alone), uv, visits, bounced visits, visits with a page view and their page views (bounce and second-click "
+    "rates), a visit's page views read from the day before its start to the day after; not from the rollups, "
+    "which hold every order, what "
     "reads orders without the suspect ones (`--clean`); otherwise from the raw rows (`--explain` says which: "
     "rollup, daily report or raw rows). Every load refreshes them in its transaction, for the days whose raw rows "
     "changed (reading only the days its rows were and are on, so a day's load does not read the whole history); "
@@ -187,6 +191,24 @@ def _category(metric: str, by: tuple[str, ...]) -> Source:
     return Source(CATEGORIES.name, "union", col(f"{metric}_set"))
 
 
+def _product_margin(metric: str, names: set[str], by: tuple[str, ...]) -> Source | None:
+    """The product margins' source of a product distinct count (uv, paid_buyers) split or filtered by product
+    dimensions and exactly one cell dimension: split by day, product and that dimension, a row's stored count; else
+    the union of one set per product, value and day."""
+    split = names - set(DAILY_TIMES)
+    cells = split & {*CELL_DIMS, *BUYER_DIMS}
+    if metric not in ("uv", "paid_buyers") or len(cells) != 1 or not split - cells <= set(PRODUCT_DIMS):
+        return None
+    dim = next(iter(cells))
+
+    def where(t: Any) -> Any:
+        return t.dimension == dim
+
+    if "day" in by and split <= set(by) and split - cells <= {"product", "product_id"} and split - cells:
+        return Source(PRODUCT_MARGINS.name, "sum", col(metric), where)
+    return Source(PRODUCT_MARGINS.name, "union", col(f"{metric}_set"), where)
+
+
 def rollup_source(metric: Metric, src: Source, names: set[str], cleaned: frozenset[str] = frozenset(),
                   by: tuple[str, ...] = ()) -> Source | None:
     """The rollup source answering ``metric`` (read from ``src``) for a query split by ``by`` and split or filtered
@@ -205,6 +227,8 @@ def rollup_source(metric: Metric, src: Source, names: set[str], cleaned: frozens
         return None
     if metric.id == "paid_orders" and (names & ONE_ORDER or (names & {"product", "product_id"}) - set(by)):
         return None
+    if answer.fact == PRODUCT_CELLS.name and answer.agg == "union":
+        return _product_margin(metric.id, names, by) or answer
     split = names - set(DAILY_TIMES)
     if answer.fact == PRODUCTS.name and answer.agg == "union" and split == {"category"}:
         return _category(metric.id, by)

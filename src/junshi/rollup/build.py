@@ -37,6 +37,7 @@ from junshi.rollup.tables import (
     PLACED,
     PRINTS,
     PRODUCT_CELLS,
+    PRODUCT_MARGINS,
     PRODUCTS,
     REPEAT_ORDERS,
     REPEAT_REVIEWS,
@@ -169,6 +170,7 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
     if upgraded and not fresh:  # a Junshi with new rollup tables: fill them for every day, keep the others
         _upgrade(con, shop_id, upgraded, dirty)
     dirty.setdefault(CATEGORIES.name, set()).update(dirty.get(PRODUCTS.name, ()))
+    dirty.setdefault(PRODUCT_MARGINS.name, set()).update(dirty.get(PRODUCT_CELLS.name, ()))
     if not fresh and (tables is None or "products" in tables):  # the catalogue moved products between categories
         dirty[CATEGORIES.name] |= _recategorised(con, shop_id)
     # a visit's page views fall on its first day or the next and are read from the day before: a day that moved
@@ -187,7 +189,8 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
             if dirty.get(table.name):
                 recompute = {PRODUCTS.name: _recompute_products, PRODUCT_CELLS.name: _recompute_product_cells,
                              LANDING.name: _recompute_landing, MARGINS.name: _recompute_margins,
-                             CATEGORIES.name: _recompute_categories}.get(table.name, _recompute)
+                             CATEGORIES.name: _recompute_categories,
+                             PRODUCT_MARGINS.name: _recompute_product_margins}.get(table.name, _recompute)
                 days = sorted(dirty[table.name])  # memory bounded by a chunk's rows, not the shop's
                 for chunk in [days] if table.name in risk.WHOLE else _chunks(days):
                     if table.name in own:
@@ -512,6 +515,38 @@ def _recompute_margins(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str
             union = BitMap.union(*sets) if sets else BitMap()  # visits rollup's cells of page views alone have none)
             columns[measure].append(len(union) or None)
             columns[f"{measure}_set"].append(bitmaps.serialize(union) if union else None)
+    rows = pa.table({name: pa.array(values, pa.binary()) if name.endswith("_set") else values
+                     for name, values in columns.items()})
+    _insert_table(con, shop_id, rollup, rows)
+
+
+def _recompute_product_margins(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, days: list[dt.date]
+                               ) -> None:
+    """Replace the product margins of ``days`` (sorted): per day, product and value of each cell dimension (an
+    empty value too), the union of the product-cell rows' viewer and buyer sets with that value (pyroaring)."""
+    con.execute(f"DELETE FROM {rollup} WHERE shop_id = ? AND date IN ({_dates(days)})", [shop_id])
+    dims = (*CELL_DIMS, *BUYER_DIMS)
+    cells = con.execute(f"SELECT date, product_id, {', '.join(dims)}, uv_set, paid_buyers_set FROM "
+                        f"{PRODUCT_CELLS.name} WHERE shop_id = ? AND date IN ({_dates(days)})", [shop_id]).fetchall()
+    merged: dict[tuple[dt.date, str, str, str | None], tuple[list[BitMap], list[BitMap]]] = {}
+    for date, product, *values, viewers, buyers in cells:
+        pair = BitMap.deserialize(viewers), BitMap.deserialize(buyers)
+        for dim, value in zip(dims, values, strict=True):
+            parts = merged.setdefault((date, product, dim, value), ([], []))
+            parts[0].append(pair[0])
+            parts[1].append(pair[1])
+    if not merged:
+        return
+    names = ("date", "product_id", "dimension", *dims)
+    columns: dict[str, list[object]] = {name: [] for name in (*names, "uv", "uv_set", "paid_buyers",
+                                                               "paid_buyers_set")}
+    for (date, product, dim, value), parts in merged.items():
+        for name, cell in zip(names, (date, product, dim, *(value if d == dim else None for d in dims)), strict=True):
+            columns[name].append(cell)
+        for measure, sets in zip(("uv", "paid_buyers"), parts, strict=True):
+            union = BitMap.union(*sets)
+            columns[measure].append(len(union))
+            columns[f"{measure}_set"].append(bitmaps.serialize(union))
     rows = pa.table({name: pa.array(values, pa.binary()) if name.endswith("_set") else values
                      for name, values in columns.items()})
     _insert_table(con, shop_id, rollup, rows)

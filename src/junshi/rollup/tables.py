@@ -2,7 +2,8 @@
 
 A rollup row is one shop-local day (``days`` = 1) of one cell (source x device x region; in
 ``rollup_products`` one product, its category and brand looked up from the products table; in
-``rollup_product_cells`` one product in one cell, as a diagnosis drilling into products reads; in
+``rollup_product_cells`` one product in one cell, as a diagnosis drilling into products reads, and in
+``rollup_product_margins`` one product and one value of one cell dimension, merged from those; in
 ``rollup_landing`` one landing page; in ``rollup_margins`` one value of one cell dimension, or the whole shop,
 merged from the visits and paid rollups' cells; in ``rollup_categories`` one category of the catalogue, merged
 from its products' rows); its measure
@@ -131,6 +132,25 @@ MARGINS = Table(
         _c("paid_buyers", "BIGINT", "支付买家数", "Distinct buyers of the rollup_paid cells with that value (empty: "
            "none)"),
         _c("paid_buyers_set", "BLOB", "支付买家集合", "Those buyers as a Roaring bitmap of dense ids"),
+    ))
+PRODUCT_MARGINS = Table(
+    "rollup_product_margins", "商品单维日汇总",
+    "Per day, product and one value of source, device, region or customer_type (empty values included): the "
+    "union of the product's rollup_product_cells rows with that value, so that a product's split or filter by one "
+    "of them reads one set (or, split by day, one stored count) per value instead of every cell's",
+    ("shop_id", "date", "product_id", "dimension", "source", "device", "region", "customer_type"), (
+        SHOP_ID,
+        _c("date", "DATE", "日期", "Shop-local day", True),
+        _c("days", "INTEGER", "统计天数", "Days the row covers (always 1)", True),
+        _c("product_id", "VARCHAR", "商品ID", "Product id"),
+        _c("dimension", "VARCHAR", "维度", "The dimension the row is a value of (source, device, region, "
+           "customer_type)", True),
+        *_CELL[3:],
+        _c("customer_type", "VARCHAR", "新老买家", "The row's value of its dimension (the other columns empty)"),
+        _c("uv", "BIGINT", "商品访客数", "Distinct viewers of the product in the cells with that value"),
+        _c("uv_set", "BLOB", "商品访客集合", "Those visitors as a Roaring bitmap of dense ids"),
+        _c("paid_buyers", "BIGINT", "支付买家数", "Distinct buyers of its paid lines in the cells with that value"),
+        _c("paid_buyers_set", "BLOB", "支付买家集合", "The buyers as a Roaring bitmap of dense ids"),
     ))
 CATEGORIES = Table(
     "rollup_categories", "类目日汇总",
@@ -263,8 +283,8 @@ STATE = Table("rollup_built", "汇总状态", "Shops whose rollups are built (al
 
 RISK: tuple[Table, ...] = (PRINTS, PLACED, FIRST_ORDERS, CHECK_DAYS, REPEAT_ORDERS, REPEAT_REVIEWS)
 """What the 风控 page reads instead of every order (``junshi.rollup.risk``): refreshed as the rollups are."""
-ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, LANDING, MARGINS, CATEGORIES,
-                                                  *RISK, REVIEW_TAGS)}
+ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, PRODUCT_MARGINS, LANDING,
+                                                  MARGINS, CATEGORIES, *RISK, REVIEW_TAGS)}
 """The rollup tables, in the order a refresh recomputes them (the margins and categories after the rows they
 merge)."""
 TABLES: tuple[Table, ...] = (*ROLLUPS.values(), FIRST_PAID, IDS, MARKS, STATE)
