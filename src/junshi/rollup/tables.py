@@ -64,9 +64,7 @@ PRODUCTS = Table(
     "rollup_products", "商品日汇总",
     "Per day and product: its viewers and add-to-cart visitors (by event time), its paid order lines (by payment "
     "time)", ("shop_id", "date", "product_id"), (
-        SHOP_ID,
-        _c("date", "DATE", "日期", "Shop-local day", True),
-        _c("days", "INTEGER", "统计天数", "Days the row covers (always 1)", True),
+        *_CELL[:3],
         _c("product_id", "VARCHAR", "商品ID", "Product id"),
         _c("uv", "BIGINT", "商品访客数", "Distinct visitors with a page or product view of the product that day"),
         _c("uv_set", "BLOB", "商品访客集合", "Those visitors as a Roaring bitmap of dense ids"),
@@ -83,9 +81,7 @@ PRODUCT_CELLS = Table(
     "Per day, product and cell: its viewers by the visit's source, device and region (event time; customer_type "
     "empty), and its paid order lines by the order's source, device, region and new or returning buyer (payment "
     "time), in separate rows", ("shop_id", "date", "product_id", "source", "device", "region", "customer_type"), (
-        SHOP_ID,
-        _c("date", "DATE", "日期", "Shop-local day", True),
-        _c("days", "INTEGER", "统计天数", "Days the row covers (always 1)", True),
+        *_CELL[:3],
         _c("product_id", "VARCHAR", "商品ID", "Product id"),
         *_CELL[3:],
         _c("customer_type", "VARCHAR", "新老买家", "Paid rows: new or returning buyer; viewer rows: empty"),
@@ -102,9 +98,7 @@ LANDING = Table(
     "Per day and landing page: visitors with a page view that day in visits landing there (by page-view time), and "
     "the visits started that day landing there with their page views (by visit start)",
     ("shop_id", "date", "landing_page"), (
-        SHOP_ID,
-        _c("date", "DATE", "日期", "Shop-local day", True),
-        _c("days", "INTEGER", "统计天数", "Days the row covers (always 1)", True),
+        *_CELL[:3],
         _c("landing_page", "VARCHAR", "落地页", "The visit's landing page"),
         _c("uv", "BIGINT", "访客数", "Distinct visitors with a page view that day in visits landing on the page"),
         _c("uv_set", "BLOB", "访客集合", "Those visitors as a Roaring bitmap of dense ids"),
@@ -120,9 +114,7 @@ MARGINS = Table(
     "visitors and paying buyers, the union of the visits and paid rollups' cells of that value (empty where no "
     "cell has it), so that a day's split by one dimension reads one stored count and several days' one set per "
     "value", ("shop_id", "date", "dimension", "source", "device", "region", "customer_type"), (
-        SHOP_ID,
-        _c("date", "DATE", "日期", "Shop-local day", True),
-        _c("days", "INTEGER", "统计天数", "Days the row covers (always 1)", True),
+        *_CELL[:3],
         _c("dimension", "VARCHAR", "维度", "The dimension the row is a value of (source, device, region, "
            "customer_type); empty: the whole shop"),
         *_CELL[3:],
@@ -139,9 +131,7 @@ PRODUCT_MARGINS = Table(
     "union of the product's rollup_product_cells rows with that value, so that a product's split or filter by one "
     "of them reads one set (or, split by day, one stored count) per value instead of every cell's",
     ("shop_id", "date", "product_id", "dimension", "source", "device", "region", "customer_type"), (
-        SHOP_ID,
-        _c("date", "DATE", "日期", "Shop-local day", True),
-        _c("days", "INTEGER", "统计天数", "Days the row covers (always 1)", True),
+        *_CELL[:3],
         _c("product_id", "VARCHAR", "商品ID", "Product id"),
         _c("dimension", "VARCHAR", "维度", "The dimension the row is a value of (source, device, region, "
            "customer_type)", True),
@@ -158,9 +148,7 @@ CATEGORIES = Table(
     "recomputes every day): the union of its products' viewers, add-to-cart visitors and paying buyers in "
     "rollup_products, so that a day's split by category reads one stored count and several days' one set per "
     "category", ("shop_id", "date", "category"), (
-        SHOP_ID,
-        _c("date", "DATE", "日期", "Shop-local day", True),
-        _c("days", "INTEGER", "统计天数", "Days the row covers (always 1)", True),
+        *_CELL[:3],
         _c("category", "VARCHAR", "类目", "The products' category (empty: products without one)"),
         _c("uv", "BIGINT", "商品访客数", "Distinct visitors with a page or product view of a product of the category"),
         _c("uv_set", "BLOB", "商品访客集合", "Those visitors as a Roaring bitmap of dense ids"),
