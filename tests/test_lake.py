@@ -149,6 +149,7 @@ def test_spark_rebuilds_the_rollups_exactly_as_duckdb(request: pytest.FixtureReq
     page's fingerprints, placed lines and the repeat buyers' orders and reviews, the review texts' tags) is cleared
     with the shop's built mark, so DuckDB reads raw rows until its next load rebuilds them (with none, the shop is
     marked built); the figures stay the file's."""
+    from junshi.rollup.build import CATALOGUE
     from junshi.rollup.spark import UNBUILT, rebuild
     from junshi.rollup.tables import FIRST_PAID, IDS, PAID, PRODUCTS, VISITS
     from junshi.warehouse.lake_spark import SparkLakeWarehouse
@@ -173,7 +174,8 @@ def test_spark_rebuilds_the_rollups_exactly_as_duckdb(request: pytest.FixtureReq
         ours = wh.con.execute(f"SELECT {columns} FROM {table.name} ORDER BY ALL").fetchall()
         assert ours == wh.con.execute(f"SELECT {columns} FROM file.{table.name} ORDER BY ALL").fetchall(), table.name
         assert len(ours) > 50
-    marks = "SELECT input, date, n FROM {}rollup_marks ORDER BY ALL"
+    # the catalogue's marks are those of the categories' rows, a grain Spark leaves unbuilt
+    marks = f"SELECT input, date, n FROM {{}}rollup_marks WHERE input <> '{CATALOGUE}' ORDER BY ALL"
     assert wh.con.execute(marks.format("")).fetchall() == wh.con.execute(marks.format("file.")).fetchall()
     assert wh.con.execute("SELECT DISTINCT h FROM rollup_marks").fetchall() == [(0,)]
     assert wh.con.execute("SELECT shop_id FROM rollup_built").fetchall() == ([] if UNBUILT else [("default",)])
