@@ -160,10 +160,12 @@ def child_refresh(db: str, day: str) -> dict[str, Any]:
     (the day's reviews removed and refreshed, untimed, then written back: its texts not written on another day are
     tagged anew), each rolled back."""
     from junshi import rollup
+    from junshi.rollup import bitmaps
     from junshi.warehouse import Warehouse
 
     warehouse = Warehouse(db)
     con, out = warehouse.con, dict[str, Any]()
+    bitmaps.register(con)  # before the transactions below, which roll back (as Warehouse.transaction does)
     changes = {
         "orders": f"UPDATE orders SET pay_amount = pay_amount + 1 WHERE CAST(paid_at AS DATE) = DATE '{day}'",
         "events": "UPDATE events SET event_type = 'page_view' WHERE event_type = 'search' "

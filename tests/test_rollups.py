@@ -504,3 +504,19 @@ def test_id_sets_serialized_in_duckdb_equal_pyroaring() -> None:
         {13 * k % 100_003 for k in range(6)})
     with pytest.raises(duckdb.ConversionException):
         con.execute(f"SELECT {bitmaps.ROARING}(CAST([4294967296] AS UINTEGER[]))").fetchall()
+
+
+def test_the_set_functions_outlive_a_rolled_back_load(tmp_path: Path) -> None:
+    """A load refreshes the rollups (with the set functions) inside its transaction; when it rolls back (a bad
+    file), the functions stay callable: DuckDB drops a function created in that transaction, and every later refresh
+    and rollup read of the connection would fail. |{1, 2} | {2, 3}| = 3."""
+    from junshi.rollup import bitmaps
+    from junshi.warehouse import Warehouse
+
+    warehouse = Warehouse(str(tmp_path / "new.duckdb"))
+    with pytest.raises(RuntimeError), warehouse.transaction() as tx:
+        bitmaps.register(tx)
+        raise RuntimeError("the load fails")
+    both = f"[{bitmaps.ROARING}([1, 2]::UINTEGER[]), {bitmaps.ROARING}([2, 3]::UINTEGER[])]"
+    assert warehouse.con.execute(f"SELECT {bitmaps.UNION_COUNT}({both})").fetchall() == [(3,)]
+    warehouse.close()

@@ -74,7 +74,11 @@ def serialize_lists(lists: pa.ListArray | pa.ChunkedArray) -> pa.Array:
 
 def register(con: duckdb.DuckDBPyConnection) -> None:
     """Make ``junshi_union_count(BLOB[]) -> BIGINT``, ``junshi_repeat_count(BLOB[]) -> BIGINT`` and
-    ``junshi_roaring(UINTEGER[]) -> BLOB`` callable on ``con`` (once per connection)."""
+    ``junshi_roaring(UINTEGER[]) -> BLOB`` callable on ``con`` (once per connection).
+
+    Call it outside any transaction (the warehouses' ``transaction()`` does, before it begins): DuckDB drops a
+    function created in a transaction that rolls back, while the connection still holds it as created, so it could
+    be neither called nor created again."""
     if con in _REGISTERED:
         return
     sets = duckdb.list_type(duckdb.sqltype("BLOB"))

@@ -209,7 +209,10 @@ class Warehouse(Writable):
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """All writes inside happen together or not at all (also on Ctrl-C or a crash)."""
+        from junshi.rollup import bitmaps
+
         con = self.con
+        bitmaps.register(con)  # before the transaction, which may roll back (see register)
         con.execute("BEGIN TRANSACTION")
         try:
             yield con

@@ -119,8 +119,11 @@ class LakeWarehouse(Warehouse):
             from junshi.warehouse.base import writable
 
             writable(self)  # raises: opened read-only
+        from junshi.rollup import bitmaps
+
         base = self._check_out()
         con = self.con
+        bitmaps.register(con)  # before the transaction, which may roll back (see register)
         con.execute("BEGIN TRANSACTION")
         self._writing = True
         written: list[Path] = []
