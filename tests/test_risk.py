@@ -201,3 +201,16 @@ def test_report_clean_shows_figures_without_suspects_and_says_so(shop: Shop) -> 
     assert "without the suspect (刷单) orders" in render_html(clean)
     clean.clean = False
     assert "suspect" not in title(clean) and "without the suspect" not in render_html(clean)
+
+
+def test_scored_orders_are_known_per_warehouse(tmp_path: Path) -> None:
+    """Clean figures need scored orders: one warehouse's scores say nothing of another's, even while both are open
+    (their Ibis backends compare equal)."""
+    from junshi.risk.store import _scored
+
+    scored, unscored = Warehouse(str(tmp_path / "a.duckdb")), Warehouse(str(tmp_path / "b.duckdb"))
+    scored.con.execute("INSERT INTO risk_suspects (shop_id, order_id, score, suspect) "
+                       "VALUES ('default', 'o1', 0.9, true)")
+    assert _scored(scored, "default") and not _scored(unscored, "default")
+    scored.close()
+    unscored.close()

@@ -9,9 +9,8 @@ analysis and report computed on it is the clean figure.
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import ibis
 import pandas as pd
@@ -65,13 +64,11 @@ def without_suspects(wh: BaseWarehouse, name: str, t: ibis.Table, shop_id: str |
     return t.anti_join(s, [t.shop_id == s.shop_id, t.order_id == s.order_id])
 
 
-_SCORED: weakref.WeakKeyDictionary[Any, set[str | None]] = weakref.WeakKeyDictionary()
-
-
 def _scored(wh: BaseWarehouse, shop_id: str | None) -> bool:
-    """Whether the shop (any shop: None) has scored orders; a yes is remembered per backend (scores are only
-    ever added), so a clean query does not ask again for each table it reads."""
-    known = _SCORED.setdefault(wh.backend, set())
+    """Whether the shop (any shop: None) has scored orders; a yes is remembered per warehouse object (scores are
+    only ever added), so a clean query does not ask again for each table it reads. Not per Ibis backend: backends
+    made of two connections compare equal (another warehouse's yes would be taken)."""
+    known: set[str | None] = wh.__dict__.setdefault("_scored_shops", set())
     if shop_id in known:
         return True
     if not wh.has_table(SUSPECTS):
