@@ -515,10 +515,14 @@ def _recompute_margins(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str
             union = BitMap.union(*sets) if sets else BitMap()  # visits rollup's cells of page views alone have none)
             columns[measure].append(len(union) or None)
             columns[f"{measure}_set"].append(bitmaps.serialize(union) if union else None)
-    rows = pa.table({name: pa.array(values, pa.binary()) if name.endswith("_set") else values
-                     for name, values in columns.items()})
-    _insert_table(con, shop_id, rollup, rows)
+    _insert_columns(con, shop_id, rollup, columns)
 
+
+def _insert_columns(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, columns: dict[str, list[object]]
+                    ) -> None:
+    """Insert rows merged in Python (a list per column; ``*_set`` columns serialized bitmaps) into ``rollup``."""
+    _insert_table(con, shop_id, rollup, pa.table({name: pa.array(values, pa.binary()) if name.endswith("_set")
+                                                  else values for name, values in columns.items()}))
 
 def _recompute_product_margins(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, days: list[dt.date]
                                ) -> None:
@@ -547,9 +551,7 @@ def _recompute_product_margins(con: duckdb.DuckDBPyConnection, shop_id: str, rol
             union = BitMap.union(*sets)
             columns[measure].append(len(union))
             columns[f"{measure}_set"].append(bitmaps.serialize(union))
-    rows = pa.table({name: pa.array(values, pa.binary()) if name.endswith("_set") else values
-                     for name, values in columns.items()})
-    _insert_table(con, shop_id, rollup, rows)
+    _insert_columns(con, shop_id, rollup, columns)
 
 
 CATALOGUE = "catalogue"
@@ -591,9 +593,7 @@ def _recompute_categories(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: 
             columns[measure].append(len(union))
             columns[f"{measure}_set"].append(bitmaps.serialize(union))
     if merged:
-        table = pa.table({name: pa.array(values, pa.binary()) if name.endswith("_set") else values
-                          for name, values in columns.items()})
-        _insert_table(con, shop_id, rollup, table)
+        _insert_columns(con, shop_id, rollup, columns)
     n, h = con.execute(_CATALOGUE, [shop_id]).fetchall()[0]
     con.execute(f"DELETE FROM {MARKS.name} WHERE shop_id = ? AND input = ? AND date IN ({_dates(days)})",
                 [shop_id, CATALOGUE])
