@@ -194,7 +194,10 @@ def _category(metric: str, by: tuple[str, ...]) -> Source:
 def _product_margin(metric: str, names: set[str], by: tuple[str, ...]) -> Source | None:
     """The product margins' source of a product distinct count (uv, paid_buyers) split or filtered by product
     dimensions and exactly one cell dimension: split by day, product and that dimension, a row's stored count; else
-    the union of one set per product, value and day."""
+    the union of one set per product, value and day. Only rows holding some of the measure are read: a row is a
+    product and value with viewers or buyers (a viewer's row has no customer_type), and one without the measure is
+    a cell the raw rows do not have (paying buyers by product and customer_type had an empty row per product
+    viewed)."""
     split = names - set(DAILY_TIMES)
     cells = split & {*CELL_DIMS, *BUYER_DIMS}
     if metric not in ("uv", "paid_buyers") or len(cells) != 1 or not split - cells <= set(PRODUCT_DIMS):
@@ -202,7 +205,7 @@ def _product_margin(metric: str, names: set[str], by: tuple[str, ...]) -> Source
     dim = next(iter(cells))
 
     def where(t: Any) -> Any:
-        return t.dimension == dim
+        return (t.dimension == dim) & (t[metric] > 0)
 
     if "day" in by and split <= set(by) and split - cells <= {"product", "product_id"} and split - cells:
         return Source(PRODUCT_MARGINS.name, "sum", col(metric), where)
