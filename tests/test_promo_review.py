@@ -112,3 +112,35 @@ def test_bad_windows(sims: list[GroundTruth], tmp_path: Path) -> None:
             review(shop, p.presale_start, p.end, day=p.end + dt.timedelta(days=1))
         with pytest.raises(MissingDataError, match="21"):
             review(shop, truth.start + dt.timedelta(days=5), truth.start + dt.timedelta(days=10))
+
+
+def test_review_kept_until_the_next_load(sims: list[GroundTruth], tmp_path: Path) -> None:
+    """The review is kept beside the warehouse for the shop's data version: another connection (a restarted
+    server, a CLI command) reads the same figures without computing them; a load shows at once. One more presale
+    order in the window, deposit 100, balance never paid: presale orders +1, cancelled +1, deposits and unpaid
+    deposits +100."""
+    from junshi import rollup
+    from junshi.jsonable import jsonable
+
+    db = tmp_path / "kept.duckdb"
+    shutil.copy(sims[4].db, db)
+    p = sims[4].promotion
+    assert p is not None
+    with connect(db) as shop:
+        first = review(shop, p.presale_start, p.end)
+    stored = sorted((tmp_path / "kept.duckdb.plans").glob("value-*.json"))
+    assert stored
+    with connect(db) as shop:
+        again = review(shop, p.presale_start, p.end)
+        assert again == jsonable(first)
+        with shop.warehouse.transaction() as con:
+            con.execute("INSERT INTO orders (shop_id, order_id, customer_id, created_at, pay_amount, is_presale, "
+                        "deposit_amount) VALUES ('default', 'presale-extra', 'C-extra', ?, 0, true, 100)",
+                        [dt.datetime.combine(p.presale_start, dt.time(10))])
+            rollup.refresh(con, "default", ["orders"])
+        after = review(shop, p.presale_start, p.end)["presale"]
+    before = first["presale"]
+    assert after["orders"] == before["orders"] + 1 and after["cancelled_orders"] == before["cancelled_orders"] + 1
+    assert after["deposits"] == pytest.approx(before["deposits"] + 100)
+    assert after["deposits_unpaid"] == pytest.approx(before["deposits_unpaid"] + 100)
+    assert after["paid_orders"] == before["paid_orders"]

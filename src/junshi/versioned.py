@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 if TYPE_CHECKING:
     from junshi.shop import Shop
@@ -36,6 +36,18 @@ def stored(shop: Shop, name: Hashable, compute: Callable[[], T], dump: Callable[
         return load(found)
     value = compute()
     plan_files.keep_value(shop.warehouse, shop_id, stamp, name, dump(value))
+    return value
+
+
+def stored_json(shop: Shop, name: Hashable, compute: Callable[[], T]) -> T:
+    """:func:`stored` for a value made of dicts, lists, numbers and text (NumPy scalars, dates and NaN stored as
+    :func:`junshi.jsonable.jsonable` makes them, as every face shows them)."""
+    from junshi.jsonable import jsonable
+
+    def load(value: Any) -> T:
+        return cast(T, value)  # the JSON of what compute returned, as its callers read it
+
+    value: T = stored(shop, name, compute, jsonable, load)
     return value
 
 

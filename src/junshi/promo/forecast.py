@@ -285,23 +285,34 @@ def stockout_day(fc: Forecast, product: str, stock: float) -> str | None:
 
 def current_stock(shop: Shop, day: date) -> dict[str, int]:
     """Stock at the end of ``day`` (the last inventory row up to it), else the products table's stock."""
+    from junshi.metrics.query import run_dated
     from junshi.promo.history import stock_on
 
     on = stock_on(shop, day)
     if on:
         return on
-    p = shop.table("products").select("product_id", "stock").execute()
+
+    def products(*_: date | None) -> dict[str, Any]:
+        return {"products": shop.table("products").select("product_id", "stock")}
+
+    p = run_dated(shop.warehouse, shop.shop_id, "promo products stock", products, None, None)["products"]
     return {str(r["product_id"]): int(r["stock"]) for r in p.to_dict("records") if r["stock"] == r["stock"]
             and r["stock"] is not None}
 
 
 def presale_units(shop: Shop, day: date) -> dict[str, int]:
     """Units of presale orders placed up to ``day``, neither cancelled nor shipped by then: stock promised."""
-    o, li = shop.table("orders"), shop.table("order_items")
-    end = pd.Timestamp(day) + pd.Timedelta(days=1)
-    o = o.filter(o.is_presale.fill_null(False) & (o.created_at < end)
-                 & (o.cancelled_at.isnull() | (o.cancelled_at >= end))
-                 & (o.shipped_at.isnull() | (o.shipped_at >= end)))
-    j = li.join(o.select("order_id"), "order_id")
-    f = j.group_by("product_id").aggregate(units=j.quantity.sum()).execute()
+    from junshi.metrics.query import run_dated
+
+    def units(_first: date | None, last: date | None) -> dict[str, Any]:
+        assert last is not None
+        o, li = shop.table("orders"), shop.table("order_items")
+        end = pd.Timestamp(last) + pd.Timedelta(days=1)
+        o = o.filter(o.is_presale.fill_null(False) & (o.created_at < end)
+                     & (o.cancelled_at.isnull() | (o.cancelled_at >= end))
+                     & (o.shipped_at.isnull() | (o.shipped_at >= end)))
+        j = li.join(o.select("order_id"), "order_id")
+        return {"units": j.group_by("product_id").aggregate(units=j.quantity.sum())}
+
+    f = run_dated(shop.warehouse, shop.shop_id, "promo presale units", units, None, day)["units"]
     return {str(r["product_id"]): int(r["units"]) for r in f.to_dict("records") if r["units"] == r["units"]}

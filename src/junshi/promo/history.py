@@ -42,8 +42,13 @@ def paid_span(shop: Shop) -> tuple[date, date]:
 
 
 def _paid_span(shop: Shop) -> tuple[date, date]:
-    o = shop.table("orders")
-    f = o.filter(o.paid_at.notnull()).aggregate(lo=o.paid_at.min(), hi=o.paid_at.max()).execute()
+    from junshi.metrics.query import run_dated
+
+    def span(*_: date | None) -> dict[str, Any]:
+        o = shop.table("orders")
+        return {"span": o.filter(o.paid_at.notnull()).aggregate(lo=o.paid_at.min(), hi=o.paid_at.max())}
+
+    f = run_dated(shop.warehouse, shop.shop_id, "promo paid span", span, None, None)["span"]
     lo, hi = (f[c].iloc[0] if len(f) else None for c in ("lo", "hi"))
     if lo is None or hi is None or lo != lo:
         raise MissingDataError("This shop has no paid orders.", "本店没有已支付订单。",
@@ -53,19 +58,29 @@ def _paid_span(shop: Shop) -> tuple[date, date]:
 
 def stock_frame(shop: Shop, start: date, end: date) -> pd.DataFrame:
     """End-of-day stock per product and day over start..end (empty when the shop keeps no inventory)."""
-    inv = shop.table("inventory")
-    rows = inv.filter((inv.date >= start) & (inv.date <= end)).select("date", "product_id", "stock")
-    f: pd.DataFrame = rows.execute()
+    from junshi.metrics.query import run_dated
+
+    def rows(first: date | None, last: date | None) -> dict[str, Any]:
+        inv = shop.table("inventory")
+        return {"stock": inv.filter((inv.date >= first) & (inv.date <= last)).select("date", "product_id", "stock")}
+
+    f = run_dated(shop.warehouse, shop.shop_id, "promo stock", rows, start, end)["stock"]
     f["date"] = pd.to_datetime(f["date"]).dt.date
     return f
 
 
 def stock_on(shop: Shop, day: date) -> dict[str, int]:
     """Each product's stock at the end of ``day`` (its last known stock up to then)."""
-    inv = shop.table("inventory")
-    last = inv.filter(inv.date <= day)
-    w = last.group_by("product_id").aggregate(d=last.date.max())
-    f = last.join(w, [last.product_id == w.product_id, last.date == w.d]).select(last.product_id, last.stock).execute()
+    from junshi.metrics.query import run_dated
+
+    def rows(_first: date | None, last: date | None) -> dict[str, Any]:
+        inv = shop.table("inventory")
+        upto = inv.filter(inv.date <= last)
+        w = upto.group_by("product_id").aggregate(d=upto.date.max())
+        return {"stock": upto.join(w, [upto.product_id == w.product_id, upto.date == w.d])
+                .select(upto.product_id, upto.stock)}
+
+    f = run_dated(shop.warehouse, shop.shop_id, "promo stock on", rows, None, day)["stock"]
     return {str(p): int(s) for p, s in zip(f["product_id"], f["stock"], strict=True)}
 
 
@@ -80,18 +95,23 @@ def out_of_stock_days(shop: Shop, days: list[date]) -> dict[str, list[date]]:
 
 def presale_orders(shop: Shop, start: date, end: date) -> dict[str, Any]:
     """Presale orders created in start..end: count, deposits, balances paid, cancelled (deposit kept)."""
-    o = shop.table("orders")
-    o = o.filter(o.is_presale.fill_null(False) & (o.created_at.date() >= start) & (o.created_at.date() <= end))
-    paid = o.paid_at.notnull()
-    deposit = o.deposit_amount.fill_null(0)
-    f = o.aggregate(
-        orders=o.order_id.nunique(),
-        deposits=deposit.sum(),
-        paid_orders=paid.sum(),
-        balance_paid=(paid.ifelse(o.pay_amount - deposit, 0)).sum(),
-        cancelled_orders=(~paid).sum(),
-        deposits_unpaid=((~paid).ifelse(deposit, 0)).sum(),
-    ).execute()
+    from junshi.metrics.query import run_dated
+
+    def totals(first: date | None, last: date | None) -> dict[str, Any]:
+        o = shop.table("orders")
+        o = o.filter(o.is_presale.fill_null(False) & (o.created_at.date() >= first) & (o.created_at.date() <= last))
+        paid = o.paid_at.notnull()
+        deposit = o.deposit_amount.fill_null(0)
+        return {"presale": o.aggregate(
+            orders=o.order_id.nunique(),
+            deposits=deposit.sum(),
+            paid_orders=paid.sum(),
+            balance_paid=(paid.ifelse(o.pay_amount - deposit, 0)).sum(),
+            cancelled_orders=(~paid).sum(),
+            deposits_unpaid=((~paid).ifelse(deposit, 0)).sum(),
+        )}
+
+    f = run_dated(shop.warehouse, shop.shop_id, "promo presale orders", totals, start, end)["presale"]
     r = f.iloc[0].to_dict() if len(f) else {}
     return {k: (0 if r.get(k) is None or r.get(k) != r.get(k) else float(r[k]) if "deposit" in k or "balance" in k
                 else int(r[k]))

@@ -52,7 +52,11 @@ def projection_errors(days: dict[date, np.ndarray], profile: np.ndarray, hour: i
 
 
 def live(shop: Shop, day: date, target_sales: float, hour: int | None = None) -> dict[str, Any]:
-    """The main day ``day`` up to the end of ``hour`` (default: the last hour with sales) against the target."""
+    """The main day ``day`` up to the end of ``hour`` (default: the last hour with sales) against the target, as
+    JSON values; kept beside the warehouse for the shop's data version (:func:`junshi.versioned.stored`: a load
+    of the day's new orders makes a new version)."""
+    from junshi import versioned
+
     if not target_sales > 0:
         raise ConfigError(f"The target must be a positive amount (not {target_sales}).",
                           f"目标销售额必须是正数（不是 {target_sales}）。", hint_en="Give --target-sales.",
@@ -60,6 +64,11 @@ def live(shop: Shop, day: date, target_sales: float, hour: int | None = None) ->
     if hour is not None and not 0 <= hour <= 23:
         raise ConfigError(f"Not an hour: {hour}.", f"不是小时：{hour}。", hint_en="Give an hour 0-23.",
                           hint_zh="请给出 0-23 的小时。")
+    name = ("promo live", day, target_sales, hour)
+    return versioned.stored_json(shop, name, lambda: _live(shop, day, target_sales, hour))
+
+
+def _live(shop: Shop, day: date, target_sales: float, hour: int | None) -> dict[str, Any]:
     first, _last = paid_span(shop)
     before = day - timedelta(days=1)
     basis = plan_basis(shop, first, max(first, before), day)

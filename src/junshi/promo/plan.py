@@ -150,11 +150,19 @@ def hourly_profile(shop: Shop, basis: Basis) -> list[float]:
 
 def plan(shop: Shop, target_sales: float, day: date, *, warm_up_days: int = WARM_UP_DAYS,
          after_days: int = AFTER_DAYS) -> dict[str, Any]:
-    """The plan of a promotion whose main day ``day`` should sell ``target_sales`` (see the module)."""
+    """The plan of a promotion whose main day ``day`` should sell ``target_sales`` (see the module), as JSON
+    values; kept beside the warehouse for the shop's data version (:func:`junshi.versioned.stored`)."""
+    from junshi import versioned
+
     if not target_sales > 0 or not math.isfinite(target_sales):
         raise ConfigError(f"The target must be a positive amount (not {target_sales}).",
                           f"目标销售额必须是正数（不是 {target_sales}）。", hint_en="Give --target-sales, e.g. 500000.",
                           hint_zh="请给出 --target-sales，例如 500000。")
+    name = ("promo plan", target_sales, day, warm_up_days, after_days)
+    return versioned.stored_json(shop, name, lambda: _plan(shop, target_sales, day, warm_up_days, after_days))
+
+
+def _plan(shop: Shop, target_sales: float, day: date, warm_up_days: int, after_days: int) -> dict[str, Any]:
     first, last = paid_span(shop)
     start, end = day - timedelta(days=warm_up_days), day + timedelta(days=after_days)
     as_of = min(last, start - timedelta(days=1))

@@ -114,19 +114,28 @@ def new_customers(shop: Shop, w: Window, last_day: date) -> dict[str, Any]:
     """Customers whose first paid order fell in the window, and the share who bought again within the follow-up
     (the days after the window, at most :data:`FOLLOW_UP_DAYS`), against ordinary new customers (first paid
     order in the pre-period, early enough to be followed as long, before the window)."""
+    from junshi.metrics.query import run_dated
+
     follow = min(FOLLOW_UP_DAYS, (last_day - w.end).days)
-    o = shop.table("orders")
-    paid = o.filter(o.paid_at.notnull() & o.customer_id.notnull())
-    first = paid.group_by("customer_id").aggregate(first=paid.paid_at.min())
-    ordinary_end = w.start - timedelta(days=follow + 1)
-    cohort = ibis.cases(((first["first"].date() >= w.start) & (first["first"].date() <= w.end), "promotion"),
-                        ((first["first"].date() >= w.pre_start) & (first["first"].date() <= ordinary_end), "ordinary"),
-                        else_=None)
-    first = first.mutate(cohort=cohort).filter(cohort.notnull())
-    j = first.join(paid, "customer_id")
-    again = (j.paid_at > j["first"]) & (j.paid_at <= j["first"] + ibis.interval(days=max(follow, 0)))
-    per = j.group_by(["customer_id", "cohort"]).aggregate(again=again.any())
-    f = per.group_by("cohort").aggregate(customers=per.customer_id.count(), again=per.again.sum()).execute()
+    before = (w.start - w.pre_start).days  # the pre-period's first day, as days before the window's
+
+    def cohorts(start: date | None, end: date | None) -> dict[str, Any]:
+        assert start is not None and end is not None
+        o = shop.table("orders")
+        paid = o.filter(o.paid_at.notnull() & o.customer_id.notnull())
+        first = paid.group_by("customer_id").aggregate(first=paid.paid_at.min())
+        pre_start, ordinary_end = start - timedelta(days=before), start - timedelta(days=follow + 1)
+        cohort = ibis.cases(((first["first"].date() >= start) & (first["first"].date() <= end), "promotion"),
+                            ((first["first"].date() >= pre_start) & (first["first"].date() <= ordinary_end),
+                             "ordinary"), else_=None)
+        first = first.mutate(cohort=cohort).filter(cohort.notnull())
+        j = first.join(paid, "customer_id")
+        again = (j.paid_at > j["first"]) & (j.paid_at <= j["first"] + ibis.interval(days=max(follow, 0)))
+        per = j.group_by(["customer_id", "cohort"]).aggregate(again=again.any())
+        return {"cohorts": per.group_by("cohort").aggregate(customers=per.customer_id.count(), again=per.again.sum())}
+
+    f = run_dated(shop.warehouse, shop.shop_id, f"promo new customers {before} {follow}", cohorts, w.start,
+                  w.end)["cohorts"]
     rows = {str(r["cohort"]): (int(r["customers"]), int(r["again"])) for r in f.to_dict("records")}
     acquired, again_p = rows.get("promotion", (0, 0))
     ordinary, again_o = rows.get("ordinary", (0, 0))
@@ -181,7 +190,15 @@ class Estimate:
 
 
 def estimate(shop: Shop, start: date, end: date, day: date | None = None, seed: int = 0) -> Estimate:
-    """The incremental sales of start..end against the pre-period's counterfactual."""
+    """The incremental sales of start..end against the pre-period's counterfactual (kept while the shop's data is
+    unchanged: the review of the last promotion and the plan learning from it ask for the same one)."""
+    from junshi import versioned
+
+    return versioned.kept(shop, ("promo estimate", start, end, day, seed), lambda: _estimate(shop, start, end, day,
+                                                                                             seed))
+
+
+def _estimate(shop: Shop, start: date, end: date, day: date | None, seed: int) -> Estimate:
     first_day, last_day = paid_span(shop)
     w = window(shop, start, end, day, first_day)
     f = daily(shop, ["sales"], w.pre_start, w.end)
@@ -191,10 +208,19 @@ def estimate(shop: Shop, start: date, end: date, day: date | None = None, seed: 
 
 def review(shop: Shop, start: date, end: date, *, day: date | None = None,
            products: list[str] | None = None, seed: int = 0) -> dict[str, Any]:
-    """The post-mortem of the promotion on start..end (main ``day``: else the day that sold most).
+    """The post-mortem of the promotion on start..end (main ``day``: else the day that sold most), as JSON values.
 
     ``products``: the products on promotion (default: those sold by presale in the window); the others'
-    sales against their own counterfactual are the cannibalisation."""
+    sales against their own counterfactual are the cannibalisation. Kept beside the warehouse for the shop's
+    data version (:func:`junshi.versioned.stored`): the page asks for the same promotion every day until a load."""
+    from junshi import versioned
+
+    name = ("promo review", start, end, day, None if products is None else tuple(products), seed)
+    return versioned.stored_json(shop, name, lambda: _review(shop, start, end, day, products, seed))
+
+
+def _review(shop: Shop, start: date, end: date, day: date | None, products: list[str] | None,
+            seed: int) -> dict[str, Any]:
     est = estimate(shop, start, end, day, seed)
     w, actual, cf = est.window, est.actual, est.counterfactual
     days, pre_days = w.days, w.pre_days
@@ -234,9 +260,14 @@ def review(shop: Shop, start: date, end: date, *, day: date | None = None,
 
 def presale_products(shop: Shop, start: date, end: date) -> list[str]:
     """Products sold by presale (deposit) orders created in start..end."""
-    o, li = shop.table("orders"), shop.table("order_items")
-    o = o.filter(o.is_presale.fill_null(False) & (o.created_at.date() >= start) & (o.created_at.date() <= end))
-    f = li.filter(li.order_id.isin(o.order_id)).select("product_id").distinct().execute()
+    from junshi.metrics.query import run_dated
+
+    def products(first: date | None, last: date | None) -> dict[str, Any]:
+        o, li = shop.table("orders"), shop.table("order_items")
+        o = o.filter(o.is_presale.fill_null(False) & (o.created_at.date() >= first) & (o.created_at.date() <= last))
+        return {"products": li.filter(li.order_id.isin(o.order_id)).select("product_id").distinct()}
+
+    f = run_dated(shop.warehouse, shop.shop_id, "promo presale products", products, start, end)["products"]
     return sorted(str(p) for p in f["product_id"].dropna())
 
 
