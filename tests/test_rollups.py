@@ -550,3 +550,15 @@ def test_product_splits_by_one_cell_dimension_have_the_raw_rows(shop: Shop, tmp_
             got = [(r["product"], r[dim], r[metric]) for r in fast.to_dict("records")]
             assert got == rows, (by, got)
             pd.testing.assert_frame_equal(fast, raw, check_dtype=False, obj=by)
+
+
+def test_union_count_of_serialized_sets() -> None:
+    """{1, 2, 3} ∪ {3, 4} ∪ ∅ ∪ (missing) ∪ {2**31 + 5} = {1, 2, 3, 4, 2**31 + 5}: 5; no set or only missing
+    ones: 0; the sets given are not changed by the count (the first is OR-ed into in place)."""
+    from junshi.rollup.bitmaps import serialize, union_count
+
+    first = serialize([1, 2, 3])
+    blobs = [first, serialize([3, 4]), serialize([]), None, serialize([2**31 + 5])]
+    assert union_count(blobs) == 5
+    assert union_count([first]) == 3 and union_count(blobs) == 5
+    assert union_count([]) == 0 and union_count([None]) == 0

@@ -172,10 +172,7 @@ def snapshot(shop: Shop, day: date, settings: AdviceSettings) -> Snapshot:
     inv = table_frame(shop, "inventory")
     stock_today = inv[pd.to_datetime(inv["date"]).dt.date == day] if not inv.empty else inv
     ps = _safe(lambda: kpi_frame(shop, ["uv"], ["product", "source"], start=day, end=day))
-    r = shop.table("reviews")  # the day's negative reviews alone (a large shop holds hundreds of thousands)
-    start = datetime.combine(day, time())
-    reviews: pd.DataFrame = r.filter(r.created_at >= start, r.created_at < start + timedelta(days=1),
-                                     r.rating <= settings.negative_rating).execute()
+    reviews = _negative_reviews(shop, day, settings.negative_rating)
     main_cat = None
     if not products.empty and "category" in products.columns and "sales_now" in products.columns:
         by_cat = products.groupby("category")["sales_now"].sum()
@@ -188,6 +185,21 @@ def snapshot(shop: Shop, day: date, settings: AdviceSettings) -> Snapshot:
                     main_category=main_cat,
                     base_in_promotion=in_promo, costed=costed_channels(shop),
                     currency=str(shop.settings["currency"]))
+
+
+def _negative_reviews(shop: Shop, day: date, rating: int) -> pd.DataFrame:
+    """The day's reviews rated ``rating`` or less (a large shop holds hundreds of thousands of reviews: the day's
+    alone are read), by the metric layer's compiled path (:func:`junshi.metrics.query.run_dated`)."""
+    from junshi.metrics.query import run_dated
+
+    def negative(_first: date | None, last: date | None) -> dict[str, Any]:
+        assert last is not None
+        r = shop.table("reviews")
+        start = datetime.combine(last, time())
+        return {"reviews": r.filter(r.created_at >= start, r.created_at < start + timedelta(days=1),
+                                    r.rating <= rating)}
+
+    return run_dated(shop.warehouse, shop.shop_id, f"advice negative reviews {rating}", negative, None, day)["reviews"]
 
 
 # ---------------------------------------------------------------- rules

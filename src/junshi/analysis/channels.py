@@ -47,10 +47,16 @@ def paid_sources(sources: Iterable[str], costed: Iterable[str] = ()) -> frozense
 
 
 def costed_channels(shop: Shop) -> frozenset[str]:
-    """Channels of the shop's ``ad_spend`` with a cost (the sources it pays for), empty without ad data."""
-    try:
-        t = shop.table("ad_spend")
-        frame = t.filter(t["cost"] > 0).select("channel").distinct().execute()
-    except JunshiError:
-        return frozenset()
-    return frozenset(str(c) for c in frame["channel"].dropna())
+    """Channels of the shop's ``ad_spend`` with a cost (the sources it pays for), empty without ad data; kept while
+    the shop's data is unchanged (:func:`junshi.versioned.kept`)."""
+    from junshi import versioned
+
+    def read() -> frozenset[str]:
+        try:
+            t = shop.table("ad_spend")
+            frame = t.filter(t["cost"] > 0).select("channel").distinct().execute()
+        except JunshiError:
+            return frozenset()
+        return frozenset(str(c) for c in frame["channel"].dropna())
+
+    return versioned.kept(shop, "costed_channels", read)

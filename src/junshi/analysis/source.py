@@ -92,9 +92,17 @@ def kpi_history(shop: Shop) -> History:
 
 
 def table_frame(shop: Shop, name: str, **where: object) -> pd.DataFrame:
-    """Rows of a canonical table of this shop (optionally ``column=value`` filtered) as pandas."""
-    t = shop.table(name)
-    for col, value in where.items():
-        t = t.filter(t[col] == value)
-    out: pd.DataFrame = t.execute()
-    return out
+    """Rows of a canonical table of this shop (optionally ``column=value`` filtered) as pandas: a copy of the
+    rows kept while the shop's data is unchanged (:func:`junshi.versioned.kept`; the catalogue and the stock are
+    read by several analyses of every page)."""
+    from junshi import versioned
+
+    def read() -> pd.DataFrame:
+        t = shop.table(name)
+        for col, value in where.items():
+            t = t.filter(t[col] == value)
+        out: pd.DataFrame = t.execute()
+        return out
+
+    kept: pd.DataFrame = versioned.kept(shop, ("table_frame", name, tuple(sorted(where.items()))), read)
+    return kept.copy()
