@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from cli_commands import run_cli
-from junshi import rollup
+from junshi import rollup, versioned
 from junshi.service import aspects, reviews
-from junshi.service.reviews import review_aspects
+from junshi.service.reviews import negative_mentions, review_aspects
 from junshi.shop import connect
 from test_metrics import load_duckdb
 
@@ -128,3 +129,24 @@ def test_cli_reviews_and_logistics_json(tmp_path: Path, capsys: pytest.CaptureFi
                          "by_region", "overdue"}
     assert logi["by_carrier"] == [{"carrier": "中通", "delivered_orders": 1, "late_orders": 1, "late_share": 1.0,
                                    "hours_to_ship": 24.0, "days_to_deliver": 4.46}]
+
+
+def test_aspects_counted_in_duckdb_equal_those_counted_here(demo_db: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo shop (every text tagged by its loads): the report and the DSR forecast's negative mentions counted
+    in DuckDB from the stored tags (no tagger run) equal those of the texts' cells tagged and counted in pandas, for
+    all days, a month, a week and a day (the examples, products, months and the order of ties included)."""
+    db = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, db)
+    monkeypatch.setattr(versioned, "kept", lambda _shop, _key, compute: compute())
+    days = [(None, None), (dt.date(2024, 11, 1), dt.date(2024, 11, 30)), (dt.date(2024, 11, 8), dt.date(2024, 11, 14)),
+            (dt.date(2024, 11, 11), dt.date(2024, 11, 11))]
+    with connect(db) as shop:
+        with monkeypatch.context() as m:
+            m.setattr(reviews, "aspects_of", lambda texts: pytest.fail(f"tagged {len(texts)} texts"))
+            m.setattr(reviews, "_counted_here", lambda *_: pytest.fail("counted in pandas"))
+            stored = [(review_aspects(shop, a, b), a and b and negative_mentions(shop, a, b)) for a, b in days]
+        monkeypatch.setattr(reviews, "_counted_stored", lambda *_: None)
+        here = [(review_aspects(shop, a, b), a and b and negative_mentions(shop, a, b)) for a, b in days]
+    assert stored[1][0]["aspects"] and stored[1][1]
+    assert stored == here

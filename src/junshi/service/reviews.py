@@ -2,12 +2,15 @@
 trend, products most affected, example reviews). The JSON contract of ``junshi service reviews``.
 
 A text's aspects are those tagged when its reviews were loaded (``rollup_review_tags``, of this tagger's version:
-:mod:`junshi.rollup.review_tags`); a text without them (rollups not built, a tagger upgraded since) is tagged here
-(Python: jieba, the lexicon and the model), each distinct text once (platform reviews repeat a lot: 好评！, 满意 ...).
+:mod:`junshi.rollup.review_tags`): when every text of the days has them, the reviews are counted per aspect,
+polarity, product and month in DuckDB, joined with their texts' tags. A text without them (rollups not built, a
+tagger upgraded since) is tagged here (Python: jieba, the lexicon and the model), each distinct text once (platform
+reviews repeat a lot: 好评！, 满意 ...), and its reviews counted in pandas, to the same counts.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +18,7 @@ import ibis
 import pandas as pd
 
 from junshi.errors import MissingDataError
-from junshi.service.aspects import Tags, aspects_of, decode_tags, is_chinese
+from junshi.service.aspects import Tags, aspects_of, decode_tags, encode_tags, is_chinese
 from junshi.vocab import REVIEW_ASPECTS
 
 if TYPE_CHECKING:
@@ -95,15 +98,10 @@ def text_frames(shop: Shop, start: date | None = None, end: date | None = None) 
     review_id, product_id, created_at, rating, text; newest first). A text's aspects are the same in every review
     of it, so what a review's aspects add up to is known from these without reading every review."""
     from junshi.metrics.query import run_dated
-    from junshi.versioned import kept
 
-    def read() -> tuple[pd.DataFrame, pd.DataFrame]:
-        got = run_dated(shop.warehouse, shop.shop_id, "review_texts", lambda a, b: _text_queries(shop, a, b), start,
-                        end)
-        newest = got["newest"].sort_values(["created_at", "review_id"], ascending=[False, True], ignore_index=True)
-        return got["cells"], newest
-
-    return kept(shop, ("review_texts", start, end), read)  # the aspects and the DSR forecast ask for the same days
+    got = run_dated(shop.warehouse, shop.shop_id, "review_texts", lambda a, b: _text_queries(shop, a, b), start, end)
+    newest = got["newest"].sort_values(["created_at", "review_id"], ascending=[False, True], ignore_index=True)
+    return got["cells"], newest
 
 
 def mention_frame(cells: pd.DataFrame, tags: dict[str, Tags]) -> pd.DataFrame:
@@ -114,18 +112,105 @@ def mention_frame(cells: pd.DataFrame, tags: dict[str, Tags]) -> pd.DataFrame:
     return cells.merge(m, on="text", sort=False)
 
 
+@dataclass(frozen=True)
+class Counted:
+    """The reviews with a text of some days counted per aspect their text names: ``reviews`` (all of them),
+    ``read`` (those in Chinese), ``mentions`` (aspect, polarity, product_id, month, n: reviews) and ``examples``
+    (each aspect and polarity's newest ``EXAMPLES`` reviews, newest first: aspect, polarity, review_id,
+    product_id, created_at, rating, text, tags: the text's, encoded)."""
+
+    reviews: int
+    read: int
+    mentions: pd.DataFrame
+    examples: pd.DataFrame
+
+
+def counted(shop: Shop, start: date | None, end: date | None) -> Counted:
+    """The reviews from ``start`` to ``end`` counted per aspect: in DuckDB from the tags stored at load time when
+    every text has them, else from the texts' cells tagged here (the same counts). Kept per data version and tagger
+    version: the aspects and the DSR forecast ask for the same days."""
+    from junshi.service.aspects import tagger_version
+    from junshi.versioned import kept
+
+    return kept(shop, ("review_aspects", tagger_version(), start, end), lambda: _counted_stored(shop, start, end)
+                or _counted_here(shop, start, end))
+
+
+def _counted_stored(shop: Shop, start: date | None, end: date | None) -> Counted | None:
+    """:class:`Counted` from the reviews joined with their day's stored tags (``rollup_review_tags``, this tagger's
+    version); None when a text of the days has none (or the shop's rollups are not built in DuckDB)."""
+    from junshi import rollup
+    from junshi.metrics.query import run_dated
+    from junshi.service.aspects import tagger_version
+    from junshi.warehouse import Writable
+
+    wh = shop.warehouse
+    if not isinstance(wh, Writable) or wh.engine != "duckdb" or not rollup.built(wh.con, shop.shop_id):
+        return None
+    version = tagger_version()
+    got = run_dated(wh, shop.shop_id, f"review_aspects:{version}",
+                    lambda a, b: _stored_queries(shop, version, a, b), start, end)
+    cover = got["cover"].iloc[0]
+    if int(cover["untagged"]):
+        return None
+    return Counted(int(cover["reviews"]), int(cover["read"]), got["mentions"], got["examples"])
+
+
+def _stored_queries(shop: Shop, version: str, start: date | None, end: date | None) -> dict[str, ibis.Table]:
+    """The reviews left-joined with their day's stored tags: how many have none (``cover``); each tag of each review
+    counted per aspect, polarity, product and month (``mentions``); each aspect and polarity's newest reviews."""
+    from junshi.rollup.tables import REVIEW_TAGS
+
+    r = _reviews(shop, start, end)
+    t = shop.warehouse.backend_table(REVIEW_TAGS.name)
+    t = t.filter(t.shop_id == shop.shop_id, t.model == version)
+    if start is not None:
+        t = t.filter(t.date >= start)
+    if end is not None:
+        t = t.filter(t.date <= end)
+    t = t.select(_day="date", _text="text", _read="read", _tags="tags")
+    j = r.left_join(t, [r.created_at.date() == t._day, r.text == t._text])
+    cover = j.aggregate(reviews=j.count(), read=j.count(where=j._read), untagged=j.count(where=j._text.isnull()))
+    u = j.select("review_id", "product_id", "created_at", "rating", "text", tags="_tags",
+                 tag=j._tags.split(" ").unnest())
+    u = u.filter(u.tag != "")
+    u = u.mutate(aspect=u.tag.substr(0, u.tag.length() - 1),
+                 polarity=ibis.ifelse(u.tag.right(1) == "+", 1, -1).cast("int64"))
+    mentions = u.group_by("aspect", "polarity", "product_id", month=u.created_at.strftime("%Y-%m")).aggregate(
+        n=u.count())
+    ranked = u.mutate(rank=ibis.row_number().over(
+        ibis.window(group_by=["aspect", "polarity"], order_by=[u.created_at.desc(), u.review_id])))
+    examples = ranked.filter(ranked["rank"] < EXAMPLES).select(
+        "aspect", "polarity", "review_id", "product_id", "created_at", "rating", "text", "tags")
+    return {"cover": cover, "mentions": mentions, "examples": examples}
+
+
+def _counted_here(shop: Shop, start: date | None, end: date | None) -> Counted:
+    """:class:`Counted` from the texts' cells and newest reviews (:func:`text_frames`), tagged here."""
+    cells, newest = text_frames(shop, start, end)
+    per_text = cells.groupby("text").n.sum()
+    read = int(sum(n for t, n in per_text.items() if is_chinese(str(t))))
+    tags = _tag(shop, [str(t) for t in per_text.index], start, end)
+    mentions = (mention_frame(cells, tags).groupby(["aspect", "polarity", "product_id", "month"], dropna=False)
+                .n.sum().reset_index())
+    found = mention_frame(newest, tags).sort_values(["created_at", "review_id"], ascending=[False, True])
+    examples = found.groupby(["aspect", "polarity"], sort=False).head(EXAMPLES)
+    examples = examples.assign(tags=[encode_tags(tags[str(t)]) for t in examples["text"]])
+    return Counted(int(per_text.sum()), read, mentions, examples.reset_index(drop=True))
+
+
 def negative_mentions(shop: Shop, start: date, end: date) -> dict[str, int]:
     """Negative mentions per aspect in the reviews from ``start`` to ``end``: the most first, ties in the order
     the newest review first names them."""
-    cells, newest = text_frames(shop, start, end)
-    per_text = cells.groupby("text").n.sum().to_dict()
-    tags = _tag(shop, [str(t) for t in per_text], start, end)
-    counts: dict[str, int] = {}
-    for text in newest.drop_duplicates("text")["text"]:
-        for aspect, polarity in tags[str(text)]:
-            if polarity < 0:
-                counts[aspect] = counts.get(aspect, 0) + int(per_text[text])
-    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+    c = counted(shop, start, end)
+    negative = c.mentions[c.mentions["polarity"] < 0].groupby("aspect").n.sum()
+    first: dict[str, tuple[int, str, int]] = {}  # the newest review naming the aspect, its place in the text
+    for e in c.examples[c.examples["polarity"] < 0].to_dict("records"):
+        key = (-pd.Timestamp(e["created_at"]).value, str(e["review_id"]),
+               [a for a, _ in decode_tags(str(e["tags"]))].index(e["aspect"]))
+        first[str(e["aspect"])] = min(key, first.get(str(e["aspect"]), key))
+    order = sorted(negative.index, key=lambda a: (-int(negative[a]), first[str(a)]))
+    return {str(a): int(negative[a]) for a in order}
 
 
 def _example(r: dict[Any, Any]) -> dict[str, Any]:
@@ -141,20 +226,15 @@ def review_aspects(shop: Shop, start: date | None = None, end: date | None = Non
     reviews read), monthly trend, products most affected (most negative mentions), examples (the newest
     negative reviews, else the newest). ``reviews`` counts the review texts of the days, ``read`` those in
     Chinese (the others are not read: :func:`junshi.service.aspects.is_chinese`)."""
-    cells, newest = text_frames(shop, start, end)
-    if cells.empty:
+    c = counted(shop, start, end)
+    if not c.reviews:
         raise MissingDataError(
             "This shop has no review texts in these days.", "本店在所选日期没有评价内容。",
             hint_en="Load reviews (with their text) first, or choose other days.",
             hint_zh="请先导入带内容的评价，或选择其他日期。",
         )
-    per_text = cells.groupby("text").n.sum()
-    read = int(sum(n for t, n in per_text.items() if is_chinese(str(t))))
-    tags = _tag(shop, [str(t) for t in per_text.index], start, end)
-    m = mention_frame(cells, tags)
-    m["negative"] = m["n"] * (m["polarity"] < 0)
-    found = mention_frame(newest, tags)
-    per_aspect, found_per_aspect = ({str(k): g for k, g in f.groupby("aspect", sort=False)} for f in (m, found))
+    m = c.mentions.assign(negative=c.mentions["n"] * (c.mentions["polarity"] < 0))
+    per_aspect, examples = ({str(k): g for k, g in f.groupby("aspect", sort=False)} for f in (m, c.examples))
     out: list[dict[str, Any]] = []
     for a in REVIEW_ASPECTS.values():
         g = per_aspect.get(a.id)
@@ -166,14 +246,14 @@ def review_aspects(shop: Shop, start: date | None = None, end: date | None = Non
                  .agg(mentions=("n", "sum"), negative=("negative", "sum")).reset_index()
                  .sort_values(["negative", "mentions", "product_id"], ascending=[False, False, True]))
         prods = prods[prods["negative"] > 0].head(PRODUCTS)
-        said = found_per_aspect.get(a.id, found.iloc[:0])
+        said = examples.get(a.id, c.examples.iloc[:0])
         ex = said[said["polarity"] < 0] if negative else said
         ex = ex.sort_values(["created_at", "review_id"], ascending=[False, True]).head(EXAMPLES)
         out.append({
             "aspect": a.id, "name_zh": a.name.zh, "name_en": a.name.en,
             "mentions": mentions, "negative": negative,
             "negative_share": round(negative / mentions, 4),
-            "share": round(mentions / read, 4),
+            "share": round(mentions / c.read, 4),
             "trend": [{"month": r["month"], "mentions": int(r["mentions"]), "negative": int(r["negative"])}
                       for r in trend.to_dict("records")],
             "products": [{"product_id": str(r["product_id"]), "mentions": int(r["mentions"]),
@@ -182,8 +262,8 @@ def review_aspects(shop: Shop, start: date | None = None, end: date | None = Non
         })
     out.sort(key=lambda x: (-x["negative"], -x["mentions"]))
     return {
-        "reviews": int(per_text.sum()),
-        "read": read,
+        "reviews": c.reviews,
+        "read": c.read,
         "start": None if start is None else start.isoformat(),
         "end": None if end is None else end.isoformat(),
         "aspects": out,
