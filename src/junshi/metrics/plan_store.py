@@ -1,7 +1,7 @@
 """Compiled plans kept next to the warehouse (``<warehouse>.plans/``), so that a new process (a restarted server,
 each CLI command) runs a query shape's SQL without compiling it in Ibis again (0.2-2 s per shape).
 
-An entry is keyed by the code that compiles (this Junshi's metric layer, schema and rollup declarations, and
+An entry is keyed by the code that compiles (the source of this Junshi's modules, and
 the Ibis and DuckDB versions), the shop, whether its figures are read without the suspect orders (clean figures
 read orders from the raw rows), and the query shape (``query._shape``). It holds the SQL, its result
 schema, the notes and sources of the plan, and the answers of the data check it was compiled with (which
