@@ -15,7 +15,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import ibis
+import ibis.expr.datatypes as dt
 import pandas as pd
+from ibis import _
 
 from junshi.errors import MissingDataError
 from junshi.service.aspects import Tags, aspects_of, decode_tags, encode_tags, is_chinese
@@ -157,8 +159,10 @@ def _counted_stored(shop: Shop, start: date | None, end: date | None) -> Counted
 
 
 def _stored_queries(shop: Shop, version: str, start: date | None, end: date | None) -> dict[str, ibis.Table]:
-    """The reviews left-joined with their day's stored tags: how many have none (``cover``); each tag of each review
-    counted per aspect, polarity, product and month (``mentions``); each aspect and polarity's newest reviews."""
+    """The reviews left-joined with their day's stored tags: how many have none (``cover``); their tags counted per
+    aspect, polarity, product and month (``mentions``); each aspect and polarity's newest reviews (``examples``).
+    Both group the reviews by their text's tags first (a few hundred distinct tag lists), so that the tags are split
+    and the aspects named on those groups rather than on every review."""
     from junshi.rollup.tables import REVIEW_TAGS
 
     r = _reviews(shop, start, end)
@@ -168,21 +172,47 @@ def _stored_queries(shop: Shop, version: str, start: date | None, end: date | No
         t = t.filter(t.date >= start)
     if end is not None:
         t = t.filter(t.date <= end)
-    t = t.select(_day="date", _text="text", _read="read", _tags="tags")
+    t = t.select(_day="date", _text="text", _read="read", tags="tags")
     j = r.left_join(t, [r.created_at.date() == t._day, r.text == t._text])
     cover = j.aggregate(reviews=j.count(), read=j.count(where=j._read), untagged=j.count(where=j._text.isnull()))
-    u = j.select("review_id", "product_id", "created_at", "rating", "text", tags="_tags",
-                 tag=j._tags.split(" ").unnest())
-    u = u.filter(u.tag != "")
-    u = u.mutate(aspect=u.tag.substr(0, u.tag.length() - 1),
-                 polarity=ibis.ifelse(u.tag.right(1) == "+", 1, -1).cast("int64"))
-    mentions = u.group_by("aspect", "polarity", "product_id", month=u.created_at.strftime("%Y-%m")).aggregate(
-        n=u.count())
-    ranked = u.mutate(rank=ibis.row_number().over(
-        ibis.window(group_by=["aspect", "polarity"], order_by=[u.created_at.desc(), u.review_id])))
-    examples = ranked.filter(ranked["rank"] < EXAMPLES).select(
-        "aspect", "polarity", "review_id", "product_id", "created_at", "rating", "text", "tags")
+    j = j.filter(j.tags != "")
+    cells = j.group_by("tags", "product_id", month=j._day.strftime("%Y-%m")).aggregate(n=j.count())
+    mentions = _aspects_of(cells).group_by("aspect", "polarity", "product_id", "month").aggregate(n=_.n.sum())
+    newest = j.group_by("tags").aggregate(ex=_newest(_example_of(j), _newest_first(j), EXAMPLES))
+    newest = newest.select(ex=newest.ex.unnest())
+    newest = _aspects_of(newest.select(*(newest.ex[c].name(c) for c in EXAMPLE.names)))
+    newest = newest.group_by("aspect", "polarity").aggregate(
+        ex=_newest(_example_of(newest), _newest_first(newest), EXAMPLES))
+    examples = newest.select("aspect", "polarity", ex=newest.ex.unnest())
+    examples = examples.select("aspect", "polarity", *(examples.ex[c].name(c) for c in EXAMPLE.names))
     return {"cover": cover, "mentions": mentions, "examples": examples}
+
+
+def _aspects_of(t: ibis.Table) -> ibis.Table:
+    """A row of ``t`` per tag in its ``tags`` (``encode_tags``), with the tag's aspect and polarity."""
+    u = t.mutate(_tag=t.tags.split(" ").unnest())
+    return u.mutate(aspect=u._tag.substr(0, u._tag.length() - 1),
+                    polarity=ibis.ifelse(u._tag.right(1) == "+", 1, -1).cast("int64")).drop("_tag")
+
+
+EXAMPLE = dt.Struct({"review_id": "string", "product_id": "string", "created_at": "timestamp", "rating": "int32",
+                     "text": "string", "tags": "string"})
+
+
+def _example_of(t: ibis.Table) -> ibis.Value:
+    return ibis.struct({c: t[c] for c in EXAMPLE.names})
+
+
+def _newest_first(t: ibis.Table) -> ibis.Value:
+    return ibis.struct({"t": -t.created_at.epoch_seconds(), "r": t.review_id})
+
+
+@ibis.udf.agg.builtin(name="min_by", signature=((EXAMPLE, dt.Struct({"t": "float64", "r": "string"}), dt.int64),
+                                                dt.Array(EXAMPLE)))  # type: ignore[untyped-decorator]
+def _newest(arg: Any, key: Any, n: int) -> Any:  # the types are the signature's (Ibis's decorator is untyped)
+    """DuckDB's ``min_by(arg, key, n)``: the ``arg`` of the ``n`` rows of least ``key`` (with ``_newest_first``:
+    the newest reviews, then by review_id; the top of each group without sorting all its rows). The newest of
+    an aspect are among the newest of each tag list naming it."""
 
 
 def _counted_here(shop: Shop, start: date | None, end: date | None) -> Counted:
