@@ -123,16 +123,19 @@ def new_customers(shop: Shop, w: Window, last_day: date) -> dict[str, Any]:
         assert start is not None and end is not None
         o = shop.table("orders")
         paid = o.filter(o.paid_at.notnull() & o.customer_id.notnull())
-        first = paid.group_by("customer_id").aggregate(first=paid.paid_at.min())
+        first = paid.group_by("customer_id").aggregate(first=paid.paid_at.min(), orders=paid.count())
         pre_start, ordinary_end = start - timedelta(days=before), start - timedelta(days=follow + 1)
         cohort = ibis.cases(((first["first"].date() >= start) & (first["first"].date() <= end), "promotion"),
                             ((first["first"].date() >= pre_start) & (first["first"].date() <= ordinary_end),
                              "ordinary"), else_=None)
         first = first.mutate(cohort=cohort).filter(cohort.notnull())
-        j = first.join(paid, "customer_id")
-        again = (j.paid_at > j["first"]) & (j.paid_at <= j["first"] + ibis.interval(days=max(follow, 0)))
-        per = j.group_by(["customer_id", "cohort"]).aggregate(again=again.any())
-        return {"cohorts": per.group_by("cohort").aggregate(customers=per.customer_id.count(), again=per.again.sum())}
+        # only a customer with two paid orders or more can have bought again: the others' orders are not joined
+        j = first.filter(first.orders > 1).join(paid, "customer_id")
+        again = j.filter((j.paid_at > j["first"]) & (j.paid_at <= j["first"] + ibis.interval(days=max(follow, 0))))
+        again = again.select(again_id=again.customer_id).distinct()
+        per = first.left_join(again, first.customer_id == again.again_id)
+        return {"cohorts": per.group_by("cohort").aggregate(customers=per.customer_id.count(),
+                                                           again=per.again_id.count())}
 
     f = run_dated(shop.warehouse, shop.shop_id, f"promo new customers {before} {follow}", cohorts, w.start,
                   w.end)["cohorts"]
