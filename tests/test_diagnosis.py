@@ -173,3 +173,47 @@ def test_short_history_says_it_cannot_tell() -> None:
         "sales", Period(D1, D1), Period(D0, D0))
     j = to_json(diag)
     assert j["significant"] is None and j["expected_range"] is None and "short_history" in j["notes"]
+
+
+def _recorded(calls: list[tuple[tuple[str, ...], str | None, tuple[str, ...]]]) -> Fetch:
+    base = make_fetch(_shop())
+
+    def fetch(metrics: Sequence[str], dim: str | None, period: Period, filters: Mapping[str, str]) -> pd.DataFrame:
+        calls.append((tuple(metrics), dim, tuple(filters)))
+        return base(metrics, dim, period, filters)
+
+    return fetch
+
+
+def test_drill_down_ranks_without_visitors_and_decomposes_the_chosen_cell() -> None:
+    """With ``splits``, the level below source A is split by device without visitors (paid buyers and sales rank
+    the cells); the chosen cell, mobile under A (60 -> 20 visitors, 10 -> 6 buyers: -400.00 all of it a visitor
+    effect), is asked for its visitors alone, and the path is the one without ``splits``, effect for effect."""
+    plain_calls: list[tuple[tuple[str, ...], str | None, tuple[str, ...]]] = []
+    plain = Diagnoser(pair_of(_recorded(plain_calls)), dimensions=["source", "device"]).run(
+        "sales", Period(D1, D1), Period(D0, D0))
+    calls: list[tuple[tuple[str, ...], str | None, tuple[str, ...]]] = []
+    asked: list[tuple[str, str, tuple[str, ...]]] = []
+
+    def splits(metric: str, dim: str, period: Period, filters: Mapping[str, str]) -> bool:
+        asked.append((metric, dim, tuple(filters)))
+        return True
+
+    lazy = Diagnoser(pair_of(_recorded(calls)), dimensions=["source", "device"], splits=splits).run(
+        "sales", Period(D1, D1), Period(D0, D0))
+    assert to_json(lazy) == to_json(plain)
+    assert [(s.dimension, s.value, s.effects["visitors"]) for s in lazy.path] == [
+        ("source", "A", Decimal("-400.00")), ("device", "mobile", Decimal("-400.00"))]
+    assert ("uv", "paid_buyers", "sales") in [m for m, _, f in plain_calls if f]
+    below = [(m, d) for m, d, f in calls if f]
+    assert below == [(("paid_buyers", "sales"), "device")] * 2 + [(("uv", "paid_buyers", "sales"), None)] * 2
+    assert asked == [("uv", "device", ("source",))]
+
+
+def test_drill_down_leaves_out_what_visitors_cannot_be_split_by() -> None:
+    """A dimension ``splits`` refuses for visitors is not a candidate below the first level (as when its split with
+    visitors failed): the path stops at source A."""
+    diag = Diagnoser(pair_of(make_fetch(_shop())), dimensions=["source", "device"],
+                     splits=lambda metric, dim, period, filters: dim != "device").run(
+        "sales", Period(D1, D1), Period(D0, D0))
+    assert [(s.dimension, s.value) for s in diag.path] == [("source", "A")]

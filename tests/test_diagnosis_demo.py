@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -12,7 +13,9 @@ import pytest
 from scipy.stats import binom
 
 from junshi import Shop, connect
+from junshi.analysis.diagnosis import Diagnoser, Period, Splits
 from junshi.analysis.morning_note import diagnosis_text
+from junshi.analysis.source import kpi_fetch, kpi_history, kpi_splits
 from junshi.i18n import set_lang
 from junshi.simulate import GroundTruth
 
@@ -115,3 +118,25 @@ def test_a_break_in_one_source_is_flagged_and_leads_the_note(demo_shop: Shop, de
             assert "Why:" not in text or lead < text.index("Why:")
     print(f"\n{ev.source} flagged on {hits} of {len(days)} days of the drop")
     assert hits >= 3
+
+
+@pytest.mark.parametrize("days", [1, 30])
+def test_ranking_without_visitors_below_the_first_level_changes_nothing(demo_shop: Shop, demo_truth: GroundTruth,
+                                                                        days: int) -> None:
+    """On the planted stock-out's last day against the day before, and on the demo's last 30 days against the 30
+    before, the drill-down ranking each level's cells without
+    visitors (asking the metric layer which dimensions visitors split by) gives the JSON of one splitting every
+    level with visitors, byte for byte."""
+    end = demo_truth.event("landing_stockout").end if days == 1 else demo_truth.start + timedelta(demo_truth.days - 1)
+    current = Period(end - timedelta(days=days - 1), end)
+    back = timedelta(days=days)
+    baseline = Period(current.start - back, current.end - back)
+
+    def run(splits: Splits | None = None) -> str:
+        diag = Diagnoser(kpi_fetch(demo_shop), history=kpi_history(demo_shop), splits=splits).run(
+            "sales", current, baseline)
+        return json.dumps(diag.to_json(), sort_keys=True, default=str)
+
+    plain, lazy = run(), run(kpi_splits(demo_shop))
+    assert len(json.loads(plain)["path"]) >= 2
+    assert lazy == plain

@@ -73,6 +73,9 @@ Fetch = Callable[[Sequence[str], str | None, Period, Mapping[str, str]], pd.Data
 PairFetch = Callable[
     [Sequence[str], str | None, Period, Period, Mapping[str, str]], tuple[pd.DataFrame, pd.DataFrame]
 ]
+#: splits(metric id, dimension, period, filters) -> whether the metric can be split by the dimension under the
+#: filters (asked of the metric layer without running a query).
+Splits = Callable[[str, str, Period, Mapping[str, str]], bool]
 #: history(metric ids, dimension or None, first day, last day) -> frame with ``day``, the dimension column
 #: (if any) and one column per metric id, one row per day (and cell) with data.
 History = Callable[[Sequence[str], str | None, date, date], pd.DataFrame]
@@ -188,7 +191,9 @@ def main_factor(effects: Mapping[str, Decimal], change: Decimal) -> str:
 class Diagnoser:
     """Runs a diagnosis with a :data:`PairFetch`; ``facts(dimension, value, period)`` adds context to steps;
     ``causes(dimension, value, period)`` says a cell has a known cause of a drop (a product out of stock),
-    which ranks it first among the candidates of a falling change."""
+    which ranks it first among the candidates of a falling change. With ``splits``, the drill-down below the first
+    level ranks each dimension's cells without visitors (a distinct count over the period: the costly part) and
+    decomposes the chosen cell alone with them; a dimension visitors cannot be split by is left out as before."""
 
     def __init__(
         self,
@@ -203,8 +208,10 @@ class Diagnoser:
         history: History | None = None,
         promo_days: Collection[date] = (),
         signal: SignalSettings | None = None,
+        splits: Splits | None = None,
     ) -> None:
         self.fetch = fetch
+        self.splits = splits
         self.facts = facts
         self.causes = causes
         self.history = history
@@ -383,6 +390,8 @@ class Diagnoser:
                 return known, x[1].significant, x[1].surprise * sign, x[1].contribution * sign
 
             dim, cell, share = max(candidates, key=rank)
+            if filters and self._ranking(chain) is not chain:
+                cell = self._decomposed(chain, dim, cell, cur, base, filters, parent)
             facts = self.facts(dim, cell.value, cur) if self.facts else {}
             path.append(Step(dim, cell.value, cell.contribution, share, cell.current, cell.baseline, cell.effects,
                              cell.factor_changes, main_factor(cell.effects, cell.contribution), facts,
@@ -394,14 +403,37 @@ class Diagnoser:
                                    cell.factor_changes, "lmdi")
             skip = set(filters) | {i for f in filters for i in IMPLIED.get(f, ())}
             level = {}
+            ranking = self._ranking(chain)
             for d in informative:
-                if d in skip:
+                if d in skip or (ranking is not chain and not self._splits(chain.quantities[0], d, cur, filters)):
                     continue
                 try:
-                    level[d] = self._split(chain, d, cur, base, filters, parent)
+                    level[d] = self._split(ranking, d, cur, base, filters, parent)
                 except JunshiError:
                     continue
         return path
+
+    def _ranking(self, chain: Chain) -> Chain:
+        """The chain the drill-down ranks a level's cells by: without visitors when :attr:`splits` can say which
+        dimensions they split by (a cell's contribution, excess and noise rest on the metric and its buyers only)."""
+        return chain.without_visitors() if self.splits is not None and chain.quantities[0] == "uv" else chain
+
+    def _splits(self, metric: str, dim: str, period: Period, filters: Mapping[str, str]) -> bool:
+        assert self.splits is not None
+        try:
+            return self.splits(metric, dim, period, filters)
+        except JunshiError:
+            return False
+
+    def _decomposed(self, chain: Chain, dim: str, cell: Cell, cur: Period, base: Period, filters: Mapping[str, str],
+                    parent: Decomposition) -> Cell:
+        """``cell`` (ranked without visitors) with its effects along the whole chain: the cell's own figures (a
+        cell of unknown value, which no filter selects, from its dimension's split)."""
+        if cell.value == UNKNOWN:
+            whole = next(c for c in self._split(chain, dim, cur, base, filters, parent) if c.value == UNKNOWN)
+            return replace(cell, effects=whole.effects, factor_changes=whole.factor_changes)
+        d = self._total(chain, cur, base, {**filters, dim: cell.value})
+        return replace(cell, effects=d.effects, factor_changes=d.factor_changes)
 
 
 def _money(x: Decimal) -> float:

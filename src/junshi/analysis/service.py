@@ -12,7 +12,7 @@ from junshi.analysis.advice import Advice, AdviceSettings, advise
 from junshi.analysis.alerts import Alert, AlertEngine, AlertSettings, promotion_days
 from junshi.analysis.channels import costed_channels, paid_sources
 from junshi.analysis.diagnosis import DIMENSIONS, Diagnoser, Diagnosis, Period
-from junshi.analysis.source import kpi_fetch, kpi_frame, kpi_history, table_frame
+from junshi.analysis.source import kpi_fetch, kpi_frame, kpi_history, kpi_splits, table_frame
 from junshi.errors import ConfigError, JunshiError, MissingDataError
 from junshi.periods import parse_day
 
@@ -150,7 +150,8 @@ def diagnose_periods(shop: Shop, current: Period, baseline: Period, metric: str 
     stock = StockFacts(shop)
     promos = promotion_days({current.start.year - 1, current.end.year}, str(shop.settings["currency"]))
     diag = Diagnoser(kpi_fetch(shop), facts=stock, causes=stock.out_of_stock, dimensions=DIMENSIONS,
-                     history=kpi_history(shop), promo_days=promos).run(metric, current, baseline, depth=depth)
+                     history=kpi_history(shop), promo_days=promos, splits=kpi_splits(shop)
+                     ).run(metric, current, baseline, depth=depth)
     sources = [c.value for c in diag.dimensions.get("source", [])]
     return replace(diag, paid_sources=paid_sources(sources, costed_channels(shop)))
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from junshi.analysis.diagnosis import History, PairFetch, Period
+from junshi.analysis.diagnosis import History, PairFetch, Period, Splits
 from junshi.errors import MetricError, MissingDataError
 
 if TYPE_CHECKING:
@@ -79,6 +79,18 @@ def kpi_fetch(shop: Shop) -> PairFetch:
         return _check(f1, metrics, dim), _check(f0, metrics, dim)
 
     return fetch
+
+
+def kpi_splits(shop: Shop) -> Splits:
+    """A diagnosis :data:`Splits` backed by the metric layer: whether the metric's plan for the split (compiled, or
+    taken from the compiled plans) has it available, as :func:`kpi_frame` would find it."""
+    from junshi.metrics.query import build_query, compile_kpi
+
+    def splits(metric: str, dim: str, period: Period, filters: Mapping[str, str]) -> bool:
+        q = build_query([metric], [dim], period.start, period.end, filters)
+        return metric not in compile_kpi(shop.warehouse, shop.shop_id, q)[0].unavailable
+
+    return splits
 
 
 def kpi_history(shop: Shop) -> History:
