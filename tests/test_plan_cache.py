@@ -236,3 +236,41 @@ def test_the_queries_beside_a_plan_are_compiled_once(demo_db: Path, monkeypatch:
     pd.testing.assert_frame_equal(other.frame, own.frame)
     assert [n.en for n in other.notes] == [n.en for n in own.notes]
     assert other.frame["sales_peer_avg"].notna().all()
+
+
+def test_a_new_process_reads_the_purchase_days_kept_beside_the_warehouse(
+        demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shop's purchase days (the customers page's ledger: a pass over every order) are kept beside the warehouse
+    for the data version: with the process's memory cleared (a new process), they are read back, not from the
+    orders, and equal those read from the orders. After a load (a new version: one paid order of a known customer
+    1.00 dearer) they are read from the orders again, with that order's 100 cents."""
+    import shutil
+
+    import numpy as np
+
+    from junshi import rollup, versioned
+    from junshi.customers import ledger
+
+    db = tmp_path / "demo.duckdb"
+    shutil.copyfile(demo_db, db)
+    reads: list[int] = []
+    original = ledger._rows
+    monkeypatch.setattr(ledger, "_rows", lambda src: reads.append(1) or original(src))
+    with connect(db) as shop:
+        versioned._KEPT.clear()
+        first = ledger.purchase_days(shop)
+        versioned._KEPT.clear()
+        again = ledger.purchase_days(shop)
+        assert len(reads) == 1 and len(first.day) > 1000
+        assert first.ids.equals(again.ids)
+        for name in ("customer", "day", "orders", "cents"):
+            assert np.array_equal(getattr(first, name), getattr(again, name)), name
+        with shop.warehouse.transaction() as con:
+            con.execute("UPDATE orders SET pay_amount = pay_amount + 1 WHERE order_id = (SELECT min(order_id) FROM "
+                        "orders WHERE paid_at IS NOT NULL AND cancelled_at IS NULL AND customer_id IS NOT NULL "
+                        "AND pay_amount IS NOT NULL)")
+            rollup.refresh(con, "default", ["orders"])
+        versioned._KEPT.clear()
+        after = ledger.purchase_days(shop)
+    assert len(reads) == 2
+    assert int(after.cents.sum()) == int(first.cents.sum()) + 100

@@ -214,3 +214,26 @@ def test_scored_orders_are_known_per_warehouse(tmp_path: Path) -> None:
     assert _scored(scored, "default") and not _scored(unscored, "default")
     scored.close()
     unscored.close()
+
+
+def test_the_fingerprint_graphs_components_are_scipys() -> None:
+    """risk.graph.components gives exactly the labels of scipy.sparse.csgraph.connected_components (it is written
+    out to spare a first 风控 call importing SciPy's sparse graphs): random graphs from empty to dense, with isolated
+    nodes, self-loops, repeated edges, stars and long chains (the worst case of label propagation)."""
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from junshi.risk.graph import components
+
+    rng = np.random.default_rng(5)
+    chain = np.arange(300)
+    graphs = [(np.array([], dtype=np.int64), np.array([], dtype=np.int64), 4),
+              (chain[:-1], chain[1:], 300), (chain[1:][::-1], chain[:-1][::-1], 300),  # a chain either way
+              (np.zeros(50, dtype=np.int64), np.arange(1, 51), 60),  # a star and isolated nodes
+              (np.array([3, 3, 1, 1]), np.array([3, 2, 2, 2]), 5)]  # a self-loop and a repeated edge
+    for n, m in ((10, 4), (50, 40), (200, 150), (1000, 900), (3000, 6000)):
+        graphs.append((rng.integers(0, n, m), rng.integers(0, n, m), n))
+    for u, v, n in graphs:
+        _, expected = connected_components(coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n)), directed=False)
+        assert np.array_equal(components(u, v, n), expected), (n, len(u))

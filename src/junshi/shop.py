@@ -7,12 +7,12 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-import ibis
-
 from junshi.errors import ConfigError
 from junshi.warehouse import BaseWarehouse, open_warehouse, resolve_db, writable
 
 if TYPE_CHECKING:
+    import ibis
+
     from junshi.analysis.advice import Advice
     from junshi.analysis.alerts import Alert
     from junshi.analysis.diagnosis import Diagnosis

@@ -11,7 +11,12 @@ from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 if TYPE_CHECKING:
+    import datetime as dt
+
+    import pyarrow as pa
+
     from junshi.shop import Shop
+    from junshi.warehouse import BaseWarehouse
 
 T = TypeVar("T")
 KEPT = 16  # values kept (the oldest asked for goes first)
@@ -27,15 +32,42 @@ def stored(shop: Shop, name: Hashable, compute: Callable[[], T], dump: Callable[
     server's first page) reads it instead of computing it. ``name`` holds whatever else the value depends on."""
     from junshi.metrics import plan_files
 
+    def read(warehouse: BaseWarehouse, shop_id: str, stamp: dt.datetime) -> T | None:
+        found = plan_files.load_value(warehouse, shop_id, stamp, name)
+        return None if found is None else load(found)
+
+    def keep(warehouse: BaseWarehouse, shop_id: str, stamp: dt.datetime, value: T) -> None:
+        plan_files.keep_value(warehouse, shop_id, stamp, name, dump(value))
+
+    return _beside(shop, compute, read, keep)
+
+
+def stored_table(shop: Shop, name: Hashable, compute: Callable[[], pa.Table]) -> pa.Table:
+    """``compute()``, an Arrow table, kept as :func:`stored` keeps a value but in Arrow's IPC format (too large for
+    JSON: a shop's purchase days)."""
+    from junshi.metrics import plan_files
+
+    def read(warehouse: BaseWarehouse, shop_id: str, stamp: dt.datetime) -> pa.Table | None:
+        return plan_files.load_table(warehouse, shop_id, stamp, name)
+
+    def keep(warehouse: BaseWarehouse, shop_id: str, stamp: dt.datetime, value: pa.Table) -> None:
+        plan_files.keep_table(warehouse, shop_id, stamp, name, value)
+
+    return _beside(shop, compute, read, keep)
+
+
+def _beside(shop: Shop, compute: Callable[[], T], read: Callable[[BaseWarehouse, str, dt.datetime], T | None],
+            keep: Callable[[BaseWarehouse, str, dt.datetime, T], None]) -> T:
+    """The value read from the store for the shop's data version, else computed and kept there."""
     version = _version(shop)
     if version is None:
         return compute()
     _, shop_id, stamp = version
-    found = plan_files.load_value(shop.warehouse, shop_id, stamp, name)
+    found = read(shop.warehouse, shop_id, stamp)
     if found is not None:
-        return load(found)
+        return found
     value = compute()
-    plan_files.keep_value(shop.warehouse, shop_id, stamp, name, dump(value))
+    keep(shop.warehouse, shop_id, stamp, value)
     return value
 
 

@@ -26,9 +26,14 @@ def order_days(shop: Shop) -> tuple[dt.date | None, dt.date | None]:
 
 
 def product_names(shop: Shop) -> dict[str, str]:
-    """product_id -> name of the shop's catalogue (products without a name left out)."""
-    frame = shop.table("products").select("product_id", "name").execute()
-    return {str(k): str(v) for k, v in zip(frame["product_id"], frame["name"], strict=True) if v == v and v is not None}
+    """product_id -> name of the shop's catalogue (products without a name left out); its SQL compiled once and kept
+    beside the warehouse (:func:`junshi.metrics.query.fetch`)."""
+    from junshi.metrics.query import fetch
+
+    rows = fetch(shop.warehouse, ("product names", shop.shop_id),
+                 lambda *_: shop.table("products").select("product_id", "name"))
+    ids, names = rows.column("product_id").to_pylist(), rows.column("name").to_pylist()
+    return {str(k): str(v) for k, v in zip(ids, names, strict=True) if v is not None}
 
 
 def quarantined(shop: Shop, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from junshi.shop import Shop
@@ -11,14 +11,20 @@ if TYPE_CHECKING:
 
 def stock_on(shop: Shop, day: dt.date) -> dict[str, int]:
     """product_id -> units on hand on ``day``: the product's ``inventory`` row of that day, else ``products.stock``
-    (products with neither left out)."""
+    (products with neither left out). Their SQL compiled once and kept beside the warehouse
+    (:func:`junshi.metrics.query.fetch`)."""
+    from junshi.metrics.query import fetch
+
+    def on_day(_first: dt.date | None, last: dt.date | None, _filters: object) -> Any:
+        inventory = shop.table("inventory")
+        return inventory.filter(inventory.date == last).select("product_id", "stock")
+
     out: dict[str, int] = {}
-    products = shop.table("products")
-    inventory = shop.table("inventory")
-    for t in (products, inventory.filter(inventory.date == day)):
-        frame = t.select("product_id", "stock").execute()
-        out |= {str(k): int(v) for k, v in zip(frame["product_id"], frame["stock"], strict=True)
-                if v is not None and v == v}
+    catalogue = fetch(shop.warehouse, ("stock", shop.shop_id), lambda *_: shop.table("products").select(
+        "product_id", "stock"))
+    for rows in (catalogue, fetch(shop.warehouse, ("stock on", shop.shop_id), on_day, end=day)):
+        out |= {str(k): int(v) for k, v in zip(rows.column("product_id").to_pylist(), rows.column("stock").to_pylist(),
+                                               strict=True) if v is not None and v == v}
     return out
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import threading
 from collections.abc import AsyncIterator
@@ -123,9 +122,6 @@ class LazyApi:
             from junshi.api.cli_route import router as cli_router
             from junshi.api.routes import router as api_router
 
-            # Ibis's DuckDB backend, which every call's first query needs (it imports all of Ibis's SQL compilers,
-            # about 0.4 CPU s): loaded here, before that query
-            importlib.import_module("ibis.backends.duckdb")
             staged = APIRouter()
             staged.include_router(api_router)
             staged.include_router(cli_router)

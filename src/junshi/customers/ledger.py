@@ -3,9 +3,9 @@ cancelled: :func:`junshi.customers.summary.purchases`), the orders and the amoun
 day. RFM as of any day and repurchase over any days are counted from them in milliseconds, exactly (integers).
 
 Reading them costs a pass over every order of the shop's history (a second on a 100M-event shop); they are kept
-while the shop's data is unchanged (:mod:`junshi.versioned`: 40 bytes a purchase day), so the history is read
-once per load rather than once per call. Written with NumPy rather than in SQL because one read
-answers every day and period of the data version.
+while the shop's data is unchanged (:mod:`junshi.versioned`: 40 bytes a purchase day, and their rows beside the
+warehouse for the next process), so the history is read once per load rather than once per call. Written with
+NumPy rather than in SQL because one read answers every day and period of the data version.
 """
 
 from __future__ import annotations
@@ -60,10 +60,14 @@ class PurchaseDays:
         return gaps
 
 
-def _read(src: TableSource) -> PurchaseDays:
+def _rows(src: TableSource) -> pa.Table:
+    """Per customer and day with a purchase, its orders and cents, sorted by customer and day."""
     p = purchases(src.table("orders"))
     d = p.group_by("customer_id", "day").aggregate(orders=p.count(), cents=(p.money * 100).cast("int64").sum())
-    t = d.order_by(["customer_id", "day"]).to_pyarrow()
+    return d.order_by(["customer_id", "day"]).to_pyarrow()
+
+
+def _ledger(t: pa.Table) -> PurchaseDays:
     names = t.column("customer_id").combine_chunks()
     # sorted by customer: a customer's number counts the changes of id so far (a quarter of dictionary_encode's time)
     changed = np.asarray(pc.not_equal(names[1:], names[:-1]), dtype=bool) if len(names) else np.zeros(0, bool)
@@ -78,8 +82,12 @@ def _read(src: TableSource) -> PurchaseDays:
 
 
 def purchase_days(src: TableSource) -> PurchaseDays:
-    """The shop's purchase days, kept while its data is unchanged (:mod:`junshi.versioned`)."""
+    """The shop's purchase days, kept while its data is unchanged (:mod:`junshi.versioned`): in this process, and
+    their rows beside the warehouse, so that a restarted server's first customers call reads them back instead of
+    every order (at 100M events about 1 of its 2.4 CPU s)."""
     from junshi.shop import Shop
-    from junshi.versioned import kept
+    from junshi.versioned import kept, stored_table
 
-    return kept(src, "purchase_days", lambda: _read(src)) if isinstance(src, Shop) else _read(src)
+    if not isinstance(src, Shop):
+        return _ledger(_rows(src))
+    return kept(src, "purchase_days", lambda: _ledger(stored_table(src, "purchase_days", lambda: _rows(src))))

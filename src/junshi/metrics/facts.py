@@ -10,9 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ibis
+if TYPE_CHECKING:
+    import ibis
+
+# Ibis is imported by the builders below, where a query is built: the declarations (read by a server's first page
+# through the metric registry) import none of it.
 
 PV_TYPES = ("page_view", "product_view")
 PRODUCT_DIMS = ("product", "product_id", "category", "brand", "product_name")
@@ -115,6 +119,8 @@ CUSTOMER = _keyed_lookup(
 
 def buyer_key(o: Any) -> Any:
     """The buyer of an order: customer_id, else visitor_id, else the order itself (an anonymous guest)."""
+    import ibis
+
     return ibis.coalesce(o.customer_id, o.visitor_id, o.order_id)
 
 
@@ -122,6 +128,8 @@ def _customer_type(time_column: str) -> Lookup:
     """new: the order falls on the buyer's first paid day; returning: the buyer paid on an earlier day."""
 
     def build(ctx: Ctx, fact: Any, needed: tuple[str, ...]) -> Any:
+        import ibis
+
         o = ctx.table("orders")
         paid = o.filter(o.paid_at.notnull())
         first = paid.group_by(_fb=buyer_key(paid)).aggregate(_first_paid_day=paid.paid_at.min().date())
@@ -163,6 +171,8 @@ def _visit_days(ctx: Ctx) -> Any:
     skip a day), so a visit crossing midnight counts on both days without scanning its views twice.
     ``_t`` is the first view on the first day and midnight on the later ones.
     """
+    import ibis
+
     s, e = ctx.table("sessions"), near(ctx, ctx.table("events"))
     pv = e.filter(e.event_type.isin(PV_TYPES))
     per = pv.group_by(_sid=pv.session_id).aggregate(_first=pv.ts.min(), _last=pv.ts.max())
@@ -174,6 +184,8 @@ def _visit_days(ctx: Ctx) -> Any:
 
 def _visits(ctx: Ctx) -> Any:
     """Sessions with their page views, events and first/last event time (from events)."""
+    import ibis
+
     s, e = ctx.table("sessions"), near(ctx, ctx.table("events"))
     per = e.group_by(_sid=e.session_id).aggregate(
         _pv=e.count(where=e.event_type.isin(PV_TYPES)),
@@ -232,6 +244,8 @@ ATTRIBUTION = ("attribution_model", "attribution_basis", "attribution_window")
 
 def attribution_setting(t: Any) -> Any:
     """The row's attribution setting as one string (empty parts for settings the platform lacks)."""
+    import ibis
+
     return ibis.literal("|").join([t[c].fill_null("") for c in ATTRIBUTION])
 
 
@@ -241,6 +255,8 @@ def one_attribution(t: Any) -> Any:
     Filter by attribution_model / attribution_basis / attribution_window to choose another: the
     choice is made among the rows the filters keep.
     """
+    import ibis
+
     t = t.mutate(_setting=attribution_setting(t))
     counts = t.group_by(_ch=t.channel, _set=t._setting).aggregate(_n=t.count())
     ranked = counts.mutate(_r=ibis.row_number().over(group_by=counts._ch, order_by=[counts._n.desc(), counts._set]))
@@ -258,6 +274,8 @@ def one_level(t: Any, names: frozenset[str]) -> Any:
     gives every detail the query splits or filters by (plan rows unless split by keyword, unit, creative or
     item), so a plan report and its keyword report are never added together.
     """
+    import ibis
+
     needed = [c for c in AD_DETAIL if c in names]
     t = t.mutate(_plan=t.channel.concat("|", t.campaign.fill_null("")),
                  _level=ibis.literal("").join([ibis.ifelse(t[c].isnull(), "0", "1") for c in AD_DETAIL]),
@@ -281,6 +299,8 @@ def _daily(table: str) -> Callable[[Ctx], Any]:
     """A daily report; ``_match``: the row is a period row covering exactly its cell (set per query)."""
 
     def build(ctx: Ctx) -> Any:
+        import ibis
+
         t = ctx.table(table)
         return t.mutate(_t=t.date.cast("timestamp"), _match=ibis.literal(False))
 

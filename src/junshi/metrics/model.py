@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
-
-import ibis
+from typing import TYPE_CHECKING, Any, Literal
 
 from junshi.i18n import Text
+
+if TYPE_CHECKING:
+    import ibis  # annotations only: the declarations import no Ibis (the builders get Ibis tables)
 
 Unit = Literal["money", "count", "ratio", "seconds", "hours", "days", "score"]
 Direction = Literal["up", "down", "none"]
@@ -20,7 +21,7 @@ Agg = Literal["count", "sum", "nunique", "mean", "reported", "repeat", "union", 
 UNITS: tuple[Unit, ...] = ("money", "count", "ratio", "seconds", "hours", "days", "score")
 DIRECTIONS: tuple[Direction, ...] = ("up", "down", "none")
 
-Column = Callable[[ibis.Table], Any]
+Column = Callable[["ibis.Table"], Any]
 """Builds a column expression from a fact table, e.g. ``lambda t: t.pay_amount``."""
 
 

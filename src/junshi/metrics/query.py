@@ -276,11 +276,13 @@ def compile_kpi(warehouse: BaseWarehouse, shop_id: str, q: Query) -> tuple[Plan,
         plan_store.load_answers(warehouse, shop_id, version, check)
         _kept(_CHECKS, data, check)
     shape = _shape(q)
-    own_key = (*data, q, id(warehouse.backend))
-    own = _OWN.get(own_key)
-    plan = _PLANS.get((*data, shape)) or (own[1] if own is not None and own[0] is warehouse.backend else None)
+    plan = _PLANS.get((*data, shape))
     if plan is None and (plan := plan_store.load(warehouse, shop_id, shape, check)) is not None:
         _kept(_PLANS, (*data, shape), plan)
+    if plan is None:  # a plan of its own (never stored), else compiled: only now is the Ibis backend made
+        own_key = (*data, q, id(warehouse.backend))
+        own = _OWN.get(own_key)
+        plan = own[1] if own is not None and own[0] is warehouse.backend else None
     if plan is None:
         plan, _ = _compile_kpi(warehouse, shop_id, shape, check, True)
         if plan.expr is not None and plan.expr.op().find(ops.InMemoryTable):

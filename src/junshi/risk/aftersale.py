@@ -215,7 +215,7 @@ def abuse_risk(wh: BaseWarehouse, shop_id: str, check: Check, start: dt.date, en
                currency: str = "CNY", suspects_only: bool = False) -> list[AbuseRisk]:
     """Buyers, and addresses shared by two or more buyers, of one check, highest score first (``suspects_only``:
     the suspects alone, without explaining every other buyer)."""
-    from scipy.stats import binom, false_discovery_control  # SciPy where used: the server starts without it
+    from junshi.analysis.significance import bh_adjusted, binomial_sf  # scipy.stats' operations, not its import
 
     # listing suspects only: those that could not be tested (fewer than MIN_COUNT) are left in the engine
     got = _aggregates(wh, shop_id, check, start, end, MIN_COUNT if suspects_only else 1)
@@ -230,11 +230,11 @@ def abuse_risk(wh: BaseWarehouse, shop_id: str, check: Check, start: dt.date, en
             per = per[per["buyers"] >= 2]
         frames.append(per.assign(level=level))
     every = pd.concat(frames).rename_axis("id").reset_index()
-    every["p"] = binom.sf(every["count"] - 1, every["total"], rate)
+    every["p"] = binomial_sf(every["count"] - 1, every["total"], rate)
     tested = every["total"] >= MIN_COUNT
     every["q"] = 1.0
     if tested.any():
-        every.loc[tested, "q"] = false_discovery_control(every.loc[tested, "p"].to_numpy(), method="bh")
+        every.loc[tested, "q"] = bh_adjusted(every.loc[tested, "p"].to_numpy())
     every["suspect"] = tested & (every["q"] <= FDR) & (every["count"] >= MIN_COUNT)
     if check == "reviewers":
         every["suspect"] &= every["products"] >= MIN_PRODUCTS

@@ -8,23 +8,18 @@ hours are then shop-local on every engine. Money is DECIMAL(18,2) in the shop's 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import ibis
-import ibis.expr.datatypes as dt
+if TYPE_CHECKING:
+    import ibis
 
 SCHEMA_VERSION = 3
 
 MONEY = "DECIMAL(18,2)"
-_IBIS_TYPES: dict[str, dt.DataType] = {
-    "VARCHAR": dt.string,
-    "BIGINT": dt.int64,
-    "INTEGER": dt.int32,
-    "DOUBLE": dt.float64,
-    "BOOLEAN": dt.boolean,
-    "DATE": dt.date,
-    "TIMESTAMP": dt.timestamp,
-    MONEY: dt.Decimal(18, 2),
-}
+_IBIS_TYPES = {"VARCHAR": "string", "BIGINT": "int64", "INTEGER": "int32", "DOUBLE": "float64",
+               "BOOLEAN": "boolean", "DATE": "date", "TIMESTAMP": "timestamp", MONEY: "decimal(18, 2)"}
+"""The Ibis type of each SQL type, as Ibis spells it (the declarations import no Ibis: a server's first page
+reads them without it)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +56,8 @@ class Table:
         raise KeyError(f"{self.name}.{name}")
 
     def ibis_schema(self) -> ibis.Schema:
+        import ibis
+
         return ibis.schema({c.name: _IBIS_TYPES[c.type] for c in self.columns})
 
     def create_sql(self) -> str:

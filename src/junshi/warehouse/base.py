@@ -13,13 +13,15 @@ import copy
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import duckdb
-import ibis
 
 from junshi.errors import ConfigError, WarehouseError
 from junshi.schema import TABLES
+
+if TYPE_CHECKING:
+    import ibis  # annotations only: opening a warehouse does not import Ibis (its first query does)
 
 SETTINGS = ("name", "platform", "currency", "timezone")
 
