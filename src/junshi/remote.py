@@ -22,8 +22,6 @@ import json
 import os
 import socket
 import sys
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,6 +127,9 @@ class ServerHoldsWarehouse(Exception):
 
 def run_remote(endpoint: Endpoint, request: dict[str, Any]) -> int:
     """Send a command to the server, print what it printed (stdout, stderr) and return its exit code."""
+    import urllib.error  # here: the HTTP client is not light, and every command's start imports this module
+    import urllib.request
+
     from junshi.errors import WarehouseError
 
     body = json.dumps(request).encode()
