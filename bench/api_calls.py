@@ -108,6 +108,33 @@ def child_call(db: str, call: str, kind: str, day: str) -> dict[str, Any]:
     return out
 
 
+def child_parts(db: str, call: str, kind: str, day: str) -> dict[str, Any]:
+    """Where a cold call's time goes, in a fresh process: the first page (import, ``create_app``, ``GET /``), the
+    API's routes loaded (:class:`junshi.api.app.LazyApi`, which a server starts after the first page and a cold call
+    waits for), then the call for ``day``: wall and CPU seconds of each, and whether the call made the Ibis backend
+    (``backend``: its import and SQL compilers) or imported scipy.stats."""
+    started = time.perf_counter()
+    from fastapi.testclient import TestClient
+
+    from junshi.api import create_app
+    from junshi.api.app import LazyApi
+
+    LazyApi.soon = lambda self: None  # type: ignore[method-assign]  # loaded below, timed on its own
+    app = create_app(db, TOKEN)
+    client = TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert client.get("/").status_code == 200
+    out: dict[str, Any] = {"first_page": time.perf_counter() - started, "first_page_cpu": time.process_time()}
+    path, extra = REQUESTS.get(call, (call, {}))
+    for label, step in (("mount", app.state.api.mount),
+                        ("call", lambda: client.get(f"/api/{path}", params={"date": day, "period": kind, **extra}))):
+        t0, c0 = time.perf_counter(), time.process_time()
+        answer = step()
+        assert answer is None or answer.status_code == 200, (call, kind, answer.text[:300])
+        out[label], out[f"{label}_cpu"] = time.perf_counter() - t0, time.process_time() - c0
+    out["backend"], out["scipy_stats"] = "ibis.backends.duckdb" in sys.modules, "scipy.stats" in sys.modules
+    return out
+
+
 def child_serve(db: str, day: str) -> dict[str, Any]:
     """``junshi serve`` as a user starts it (its warm-up running): seconds from the process start to the first page
     (``GET /`` answered), then to the overview's figures of ``day`` (``GET /api/overview``, as the page asks), and
@@ -403,7 +430,8 @@ def main() -> None:
     if args.child:
         kind, *rest = args.child
         runs: dict[str, Callable[..., dict[str, Any]]] = {"call": child_call, "refresh": child_refresh,
-                                                          "rebuild": child_rebuild, "serve": child_serve}
+                                                          "rebuild": child_rebuild, "serve": child_serve,
+                                                          "parts": child_parts}
         print(json.dumps(runs[kind](*rest)))
         return
     if not args.shops:
