@@ -126,3 +126,33 @@ def test_a_restarted_servers_first_pages_load_no_analysis(demo_db: Path, tmp_pat
         rollup.refresh(con, "default", ["reviews"])
     warehouse.close()
     assert "junshi.metrics.query" in _shell(db)["loaded"]
+
+
+CALL_PROBE = """
+import json, sys
+from fastapi.testclient import TestClient
+from junshi.api import create_app
+token = "s" * 32
+client = TestClient(create_app(sys.argv[1], token), headers={"Authorization": f"Bearer {token}"})
+assert client.get("/").status_code == 200
+answers = [client.get(f"/api/{call}", params={"date": "2024-11-30"}) for call in sys.argv[2].split(",")]
+assert all(answer.status_code == 200 for answer in answers)
+print(json.dumps({"answers": [a.text for a in answers], "backend": "ibis.backends.duckdb" in sys.modules}))
+"""
+
+
+def test_calls_of_stored_plans_make_no_ibis_backend(demo_db: Path, tmp_path: Path) -> None:
+    """A new process whose calls find every query kept beside the warehouse (the plans, the SQL beside them, the
+    purchase days) runs them on DuckDB alone: the overview, traffic, transactions, products and customers calls of
+    a second process never make Ibis's DuckDB backend (its import with all of Ibis's SQL compilers), and answer as
+    the first process, which compiled and stored them, did."""
+    import shutil
+
+    db = tmp_path / "demo.duckdb"
+    shutil.copyfile(demo_db, db)
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    calls = "overview,traffic,transactions,products,customers"
+    runs = [json.loads(subprocess.run([sys.executable, "-c", CALL_PROBE, str(db), calls], env=env, check=True,
+                                      capture_output=True, text=True).stdout.splitlines()[-1]) for _ in range(2)]
+    assert runs[0]["backend"] and not runs[1]["backend"]
+    assert runs[1]["answers"] == runs[0]["answers"]
