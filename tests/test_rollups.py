@@ -26,10 +26,10 @@ from junshi.risk.score import _ip_buyers, _orders
 from junshi.warehouse import writable
 
 METRICS = ["uv", "pv", "paid_buyers", "paid_orders", "sales", "payment_conversion_rate", "spend_per_buyer",
-           "repeat_buyers", "repurchase_rate"]
+           "repeat_buyers", "repurchase_rate", "cogs"]
 BUYER_METRICS = ["paid_buyers", "paid_orders", "sales", "new_buyers", "returning_buyers", "returning_buyer_share"]
 CELL_PRODUCT_METRICS = ["uv", "paid_buyers", "paid_orders", "sales", "units", "payment_conversion_rate"]
-PRODUCT_METRICS = ["uv", "cart_visitors", "add_to_cart_rate", "paid_buyers", "paid_orders", "sales", "units"]
+PRODUCT_METRICS = ["uv", "cart_visitors", "add_to_cart_rate", "paid_buyers", "paid_orders", "sales", "units", "cogs"]
 LANDING_METRICS = ["uv", "visits", "bounced_visits", "bounce_rate", "second_click_rate"]
 DAY0 = dt.datetime(2026, 6, 1)
 SESSIONS = [f"s{i}" for i in range(6)]
@@ -71,10 +71,11 @@ CUSTOMER = st.fixed_dictionaries({
 ITEM = st.fixed_dictionaries({
     "order_id": st.sampled_from([f"o{i}" for i in range(8)]), "line_no": st.integers(1, 2),
     "product_id": st.sampled_from(["p1", "p2"]), "quantity": st.integers(1, 3), "unit_price": st.integers(1, 90),
-    "amount": st.one_of(st.none(), st.integers(0, 200)),
+    "amount": st.one_of(st.none(), st.integers(0, 200)), "unit_cost": st.one_of(st.none(), st.integers(1, 50)),
 })
 PRODUCT = st.fixed_dictionaries({  # a catalogue reload moves products between categories (or leaves one without)
     "product_id": st.sampled_from(["p1", "p2"]), "category": st.one_of(st.none(), st.sampled_from(["k1", "k2"])),
+    "cost": st.one_of(st.none(), st.integers(1, 40)),  # and changes their cost
 })
 LOAD = st.one_of(
     st.tuples(st.just("order_items"),
@@ -132,8 +133,8 @@ def _content(shop: Shop) -> set[tuple[Any, ...]]:
         ("rollup_visits", ["visitor"], "source, device, region, uv, pv, uv_set"),
         ("rollup_paid", ["buyer"], "source, device, region, customer_type, paid_orders, sales, paid_buyers, "
          "paid_buyers_set"),
-        ("rollup_products", ["visitor", "visitor", "buyer"], "product_id, paid_orders, sales, units, uv, "
-         "cart_visitors, paid_buyers, uv_set, cart_visitors_set, paid_buyers_set"),
+        ("rollup_products", ["visitor", "visitor", "buyer"], "product_id, paid_orders, sales, units, line_cost, "
+         "units_without_cost, uv, cart_visitors, paid_buyers, uv_set, cart_visitors_set, paid_buyers_set"),
         ("rollup_product_cells", ["visitor", "buyer"], "product_id, source, device, region, customer_type, uv, "
          "paid_orders, sales, units, paid_buyers, uv_set, paid_buyers_set"),
         ("rollup_landing", ["visitor"], "landing_page, uv, visits, bounced_visits, visits_with_pv, visit_page_views, "
@@ -562,3 +563,35 @@ def test_union_count_of_serialized_sets() -> None:
     assert union_count(blobs) == 5
     assert union_count([first]) == 3 and union_count(blobs) == 5
     assert union_count([]) == 0 and union_count([None]) == 0
+
+
+def test_cost_of_goods_from_the_product_rollup(shop: Shop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """1 June, paid: o1 with 2 x p1 at unit_cost 3 and 1 x p2 without one; o2 with 2 x p2 without one and 1 x p3
+    without one. Products: p2 costs 5, p3 has no cost. Cost of goods by product: p1 2 x 3 = 6, p2 (1 + 2) x 5 = 15,
+    p3 0 (no cost known: the raw rows' sum of nothing); the shop 6 + 15 = 21. The rollup keeps p2's 3 units without
+    a cost, so a products load making p2 cost 4 recomputes no product rollup day and gives p2 3 x 4 = 12, the shop
+    18. Read from the product rollup, equal to the raw rows."""
+    at = "2026-06-01 12:00:00"
+    orders = [{"order_id": o, "created_at": at, "paid_at": at, "pay_amount": 50} for o in ("o1", "o2")]
+    lines = [{"order_id": o, "line_no": n, "product_id": p, "quantity": q, "unit_price": 10, "unit_cost": c}
+             for o, n, p, q, c in (("o1", 1, "p1", 2, 3), ("o1", 2, "p2", 1, None), ("o2", 1, "p2", 2, None),
+                                   ("o2", 2, "p3", 1, None))]
+    products = [{"product_id": p, "cost": c} for p, c in (("p1", 9), ("p2", 5), ("p3", None))]
+    for table, rows in (("orders", orders), ("order_items", lines), ("products", products)):
+        _load(shop, tmp_path, table, rows)
+
+    def cogs() -> tuple[dict[str, float | None], float]:
+        fast, raw = _frames(shop, monkeypatch, ["cogs"], by="product")
+        pd.testing.assert_frame_equal(fast, raw, check_dtype=False)
+        whole, raw_whole = _frames(shop, monkeypatch, ["cogs"])
+        pd.testing.assert_frame_equal(whole, raw_whole, check_dtype=False)
+        return ({r.product: None if pd.isna(r.cogs) else float(r.cogs) for r in fast.itertuples()},
+                float(whole.cogs.iloc[0]))
+
+    assert cogs() == ({"p1": 6.0, "p2": 15.0, "p3": 0.0}, 21.0)
+    said = explain(shop.warehouse, shop.shop_id, ["cogs"], by="product")
+    assert "-- cogs: from rollup_products (商品日汇总), fact rollup_products (rollup)" in said
+    with shop.warehouse.transaction() as tx:
+        tx.execute("UPDATE products SET cost = 4 WHERE product_id = 'p2'")
+        assert "rollup_products" not in rollup.refresh(tx, shop.shop_id, ["products"]).days
+    assert cogs() == ({"p1": 6.0, "p2": 12.0, "p3": 0.0}, 18.0)

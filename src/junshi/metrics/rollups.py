@@ -79,6 +79,13 @@ CELLS: dict[str, frozenset[str]] = {
 }
 """The dimensions each cell rollup splits by (besides time)."""
 
+def _cogs(t: Any) -> Any:
+    """A product rollup row's cost of goods: its lines' own unit costs plus its units without one at the product's
+    cost (from the products table, as the raw rows read it: exact in decimals), none when neither is known."""
+    valued = t.units_without_cost * t.product_cost
+    return ibis.coalesce(t.line_cost + valued, t.line_cost, valued).cast("decimal(38, 2)")
+
+
 PRODUCT_ANSWERS: dict[tuple[str, str, bool], Source] = {
     ("uv", "events", True): Source(PRODUCTS.name, "union", col("uv_set")),
     ("cart_visitors", "events", False): Source(PRODUCTS.name, "union", col("cart_visitors_set")),
@@ -86,11 +93,13 @@ PRODUCT_ANSWERS: dict[tuple[str, str, bool], Source] = {
     ("paid_orders", "lines_paid", True): Source(PRODUCTS.name, "sum", col("paid_orders")),
     ("sales", "lines_paid", True): Source(PRODUCTS.name, "sum", col("sales")),
     ("units", "lines_paid", False): Source(PRODUCTS.name, "sum", col("units")),
+    ("cogs", "lines_paid", False): Source(PRODUCTS.name, "sum", _cogs, needs=("product_cost",)),
 }
 """(metric, raw fact, whether the raw source is the product-level one) -> the product rollup's source, by product,
 category, brand or product name."""
 CELL_PRODUCT_ANSWERS: dict[tuple[str, str, bool], Source] = {
-    key: replace(src, fact=PRODUCT_CELLS.name) for key, src in PRODUCT_ANSWERS.items() if key[0] != "cart_visitors"}
+    key: replace(src, fact=PRODUCT_CELLS.name) for key, src in PRODUCT_ANSWERS.items()
+    if key[0] not in ("cart_visitors", "cogs")}
 """The same by product (category, brand, name) and source, device, region or new / returning buyer (paid lines)."""
 ONE_ORDER = frozenset({"category", "brand", "product_name"})
 """Splits where one order's lines of two products fall in one cell (paid orders there are not a sum of products); so
@@ -115,10 +124,11 @@ ROLLUP_RULES = (
     "repeat_buyers (and repurchase_rate) split by time alone as the buyers in two or more of the whole shop's daily "
     "sets of rollup_margins; split by "
     "product, "
-    "category, brand or product name, uv, cart_visitors, paid_buyers, paid_orders (split by product only), sales "
-    "and units (split by day and product, a distinct count is the row's stored count; split or filtered by category "
+    "category, brand or product name, uv, cart_visitors, paid_buyers, paid_orders (split by product only), sales, "
+    "units and cogs (the lines' own unit costs plus their units without one at the product's cost; also for the "
+    "whole shop) (split by day and product, a distinct count is the row's stored count; split or filtered by category "
     "alone, the distinct counts from rollup_categories, split by day and category a row's stored count); the same "
-    "but cart_visitors "
+    "but cart_visitors and cogs "
     "split by those and also by source, device, region or (paid ones) "
     "customer_type from rollup_product_cells (per day, product and cell: viewers by the visit's cell, paid lines "
     "by the order's cell and new or returning buyer), uv and paid_buyers split or filtered by product dimensions "

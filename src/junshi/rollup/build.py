@@ -94,6 +94,8 @@ INPUTS: dict[str, _Input] = {
     "order_lines": _Input("order_items", "o.paid_at", "o.paid_at IS NOT NULL",
                           "i.order_id, i.line_no, i.product_id, i.quantity, i.unit_price, i.amount",
                           (PRODUCTS.name, PRODUCT_CELLS.name), source=_PAID_LINES, shop="i.shop_id"),
+    "line_costs": _Input("order_items", "o.paid_at", "o.paid_at IS NOT NULL", "i.order_id, i.line_no, i.unit_cost",
+                         (PRODUCTS.name,), source=_PAID_LINES, shop="i.shop_id"),
     "session_pages": _Input("sessions", "started_at", "TRUE", "session_id, visitor_id, started_at, landing_page",
                             (LANDING.name,)),
     "placed_orders": _Input("orders", "created_at", "TRUE",
@@ -413,17 +415,19 @@ def _recompute_products(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: st
         "FROM _rollup_members m JOIN _rollup_n i ON i.id = m.id GROUP BY ALL")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _rollup_members AS SELECT CAST(o.paid_at AS DATE) AS date, "
-        f"{_ORDER_BUYER} AS id, i.product_id, i.order_id, i.quantity, "
+        f"{_ORDER_BUYER} AS id, i.product_id, i.order_id, i.quantity, i.unit_cost, "
         f"coalesce(i.amount, i.quantity * i.unit_price) AS amount FROM {_PAID_LINES} WHERE i.shop_id = $shop "
         f"AND o.shop_id = $shop AND o.paid_at IS NOT NULL AND {_within('o.paid_at', days)}", params)
     _number(con, shop_id, "buyer")
     rows = (
         "WITH lines AS (SELECT date, product_id, count(DISTINCT order_id) AS paid_orders, sum(amount) AS sales, "
-        "sum(quantity) AS units, count(DISTINCT n) AS paid_buyers, list(DISTINCT n) AS buyer_ids "
-        "FROM _rollup_members m JOIN _rollup_n i ON i.id = m.id GROUP BY ALL) "
+        "sum(quantity) AS units, sum(quantity * unit_cost) AS line_cost, "
+        "sum(quantity) FILTER (unit_cost IS NULL) AS units_without_cost, count(DISTINCT n) AS paid_buyers, "
+        "list(DISTINCT n) AS buyer_ids FROM _rollup_members m JOIN _rollup_n i ON i.id = m.id GROUP BY ALL) "
         "SELECT date, product_id, coalesce(uv, 0) AS uv, coalesce(uv_ids, []) AS uv_ids, "
         "coalesce(cart_visitors, 0) AS cart_visitors, coalesce(cart_ids, []) AS cart_ids, "
         "coalesce(paid_orders, 0) AS paid_orders, coalesce(sales, 0) AS sales, coalesce(units, 0) AS units, "
+        "line_cost, units_without_cost, "
         "coalesce(paid_buyers, 0) AS paid_buyers, coalesce(buyer_ids, []) AS buyer_ids "
         "FROM _rollup_viewers FULL JOIN lines USING (date, product_id)")
     _insert(con, shop_id, rollup, rows, {"uv_set": "uv_ids", "cart_visitors_set": "cart_ids",

@@ -196,11 +196,14 @@ def _products(session: Any, shops: list[str], orders: Any, visitor_ids: Any, buy
     lines = items.alias("i").join(orders.alias("o"), ["shop_id", "order_id"]).select(
         "shop_id", F.to_date("o.paid_at").alias("date"),
         F.coalesce("o.customer_id", "o.visitor_id", "order_id").alias("id"), "i.product_id", "order_id",
-        "i.quantity", F.coalesce("i.amount", F.col("i.quantity") * F.col("i.unit_price")).alias("amount"))
+        "i.quantity", "i.unit_cost",
+        F.coalesce("i.amount", F.col("i.quantity") * F.col("i.unit_price")).alias("amount"))
     lines, buyer_ids = _numbered(lines, "buyer", kept, buyer_ids)
     paid = lines.groupBy(*keys).agg(
         F.size(F.collect_set("order_id")).alias("paid_orders"), F.sum("amount").alias("sales"),
-        F.sum("quantity").alias("units"), F.collect_set("n").alias("buyer_ids"))
+        F.sum("quantity").alias("units"), F.sum(F.col("quantity") * F.col("unit_cost")).alias("line_cost"),
+        F.sum(F.when(F.col("unit_cost").isNull(), F.col("quantity"))).alias("units_without_cost"),
+        F.collect_set("n").alias("buyer_ids"))
     empty = F.array().cast("array<long>")
     out = viewers.join(paid, keys, "full").select(
         *keys, F.lit(1).alias("days"), F.size(F.coalesce("uv_ids", empty)).cast("long").alias("uv"),
@@ -210,6 +213,8 @@ def _products(session: Any, shops: list[str], orders: Any, visitor_ids: Any, buy
         F.coalesce("paid_orders", F.lit(0)).cast("long").alias("paid_orders"),
         F.coalesce("sales", F.lit(0)).cast("decimal(18,2)").alias("sales"),
         F.coalesce("units", F.lit(0)).cast("long").alias("units"),
+        F.col("line_cost").cast("decimal(18,2)").alias("line_cost"),
+        F.col("units_without_cost").cast("long").alias("units_without_cost"),
         F.size(F.coalesce("buyer_ids", empty)).cast("long").alias("paid_buyers"),
         serialize(F.coalesce("buyer_ids", empty)).alias("paid_buyers_set"))
     return out.select(*[c.name for c in PRODUCTS.columns]), visitor_ids, buyer_ids

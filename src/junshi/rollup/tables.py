@@ -73,6 +73,9 @@ PRODUCTS = Table(
         _c("paid_orders", "BIGINT", "支付订单数", "Orders paid that day with a line of the product"),
         _c("sales", MONEY, "支付金额", "Line amounts (amount, else quantity x unit_price) of those lines"),
         _c("units", "BIGINT", "支付件数", "Units of those lines"),
+        _c("line_cost", MONEY, "订单行成本", "Quantity x unit_cost of those lines with a unit_cost (empty: none)"),
+        _c("units_without_cost", "BIGINT", "无成本件数", "Units of those lines without a unit_cost (empty: none), "
+           "valued at the product's cost when read, so that a catalogue's new cost needs no refresh"),
         _c("paid_buyers", "BIGINT", "支付买家数", "Distinct buyers of those orders"),
         _c("paid_buyers_set", "BLOB", "支付买家集合", "The buyers as a Roaring bitmap of dense ids"),
     ))
