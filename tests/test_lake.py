@@ -145,7 +145,8 @@ def test_spark_rebuilds_the_rollups_exactly_as_duckdb(request: pytest.FixtureReq
     """Spark rebuilds the rollups of a copy of the simulated lake: visits, paid orders, the buyers' first paid
     days, products, the id dictionary and every Roaring bitmap equal the DuckDB file's rollups byte for byte; the
     input marks have the file's row counts per input and day (fingerprint 0: unknown to Spark). A grain Spark
-    does not build (UNBUILT: the product cells and their margins, landing pages, margins, categories, the 风控
+    does not build (UNBUILT: the product cells and their margins, landing pages, margins, categories, the plans'
+    visitors, the 风控
     page's fingerprints, placed lines and the repeat buyers' orders and reviews, the review texts' tags) is cleared
     with the shop's built mark, so DuckDB reads raw rows until its next load rebuilds them (with none, the shop is
     marked built); the figures stay the file's."""
@@ -155,7 +156,8 @@ def test_spark_rebuilds_the_rollups_exactly_as_duckdb(request: pytest.FixtureReq
     from junshi.warehouse.lake_spark import SparkLakeWarehouse
 
     assert [t.name for t in UNBUILT] == ["rollup_product_cells", "rollup_product_margins", "rollup_landing",
-                                         "rollup_margins", "rollup_categories", "rollup_prints", "rollup_placed",
+                                         "rollup_margins", "rollup_categories", "rollup_plan_visitors", "rollup_prints",
+                                         "rollup_placed",
                                          "rollup_first_orders", "rollup_checks",
                                          "rollup_repeat_orders", "rollup_repeat_reviews", "rollup_review_tags"]
     lake, file = simulated

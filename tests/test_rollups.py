@@ -18,6 +18,8 @@ from pyroaring import BitMap
 
 from junshi import Shop, connect, rollup
 from junshi.cli.app import main
+from junshi.marketing.abtest import visitor_days
+from junshi.marketing.arms import frame_sums, stored_sums
 from junshi.metrics import query
 from junshi.metrics.query import explain, kpi
 from junshi.risk.aftersale import CHECKS, abuse_risk
@@ -46,7 +48,7 @@ EVENT = st.fixed_dictionaries({
 })
 SESSION = st.fixed_dictionaries({
     "session_id": st.sampled_from(SESSIONS), "visitor_id": st.sampled_from(["v0", "v1", "v2", "v3"]),
-    "source": OPT, "device": OPT, "region": OPT, "landing_page": OPT,
+    "source": OPT, "device": OPT, "region": OPT, "landing_page": OPT, "campaign": OPT,
 })
 ORDER = st.fixed_dictionaries({
     "order_id": st.sampled_from([f"o{i}" for i in range(8)]),
@@ -54,6 +56,7 @@ ORDER = st.fixed_dictionaries({
                                                                                                  st.just("v1")),
     "day": st.integers(0, 3), "paid": st.booleans(), "pay_amount": st.integers(0, 500), "source": OPT,
     "device": OPT, "region": OPT, "address_hash": PRINT, "device_hash": PRINT, "ip_hash": PRINT,
+    "session_id": st.one_of(st.none(), st.sampled_from(SESSIONS)),
 })
 REVIEW = st.fixed_dictionaries({
     "review_id": st.sampled_from([f"r{i}" for i in range(6)]), "order_id": st.sampled_from([f"o{i}" for i in range(8)]),
@@ -151,6 +154,10 @@ def _content(shop: Shop) -> set[tuple[Any, ...]]:
             decoded = (None if blob is None else frozenset(names[(kind, n)] for n in BitMap.deserialize(blob))
                        for kind, blob in zip(kinds, sets, strict=True))
             out.add((table, *plain, *decoded))
+    out |= {("rollup_plan_visitors", *r) for r in con.execute(
+        "SELECT r.date, i.id, r.* EXCLUDE (shop_id, date, visitor) FROM rollup_plan_visitors r JOIN rollup_ids i "
+        "ON i.shop_id = r.shop_id AND i.kind = 'visitor' AND i.n = r.visitor WHERE r.shop_id = ?",
+        [shop.shop_id]).fetchall()}
     for table, cols in (("rollup_prints", "kind, value, customer_id, first_at, hub"),
                         ("rollup_placed", "date, days, product_id, lines"),
                         ("rollup_first_orders", "customer_id, first_at, registered_at"),
@@ -223,7 +230,8 @@ def test_rollups_equal_rebuild_and_raw(folder: Path, loads: list[tuple[str, list
     buyers the 风控 page reads give the graph, bursts, candidate orders, IPs' buyers and after-sale suspects of the
     raw rows; a catalogue reload moving products between categories moves the categories' rollup (viewers,
     add-to-cart visitors and buyers by category from it equal those of the raw rows); each day's review texts keep
-    their tags (rollup_review_tags) through reloads that move or rewrite them."""
+    their tags (rollup_review_tags) through reloads that move or rewrite them; a creative test's exact sums from
+    rollup_plan_visitors equal those of the raw visits and their paid orders (visits, orders and plans moved)."""
     db = folder / f"p{len(list(folder.iterdir()))}.duckdb"
     with connect(db, shop="p") as shop:
         for table, rows in loads:
@@ -258,6 +266,12 @@ def test_rollups_equal_rebuild_and_raw(folder: Path, loads: list[tuple[str, list
                    {"by": "day"}):
             fast, raw = _frames(shop, monkeypatch, LANDING_METRICS, **kw)
             pd.testing.assert_frame_equal(fast, raw, check_dtype=False, obj=str(kw))
+        for start, end, pre in ((DAY0.date(), DAY0.date() + dt.timedelta(days=3), 0),
+                                (DAY0.date() + dt.timedelta(days=1), DAY0.date() + dt.timedelta(days=2), 1)):
+            days = visitor_days(shop, column="campaign", control="a", treatment="b", start=start, end=end,
+                                pre_days=pre)
+            assert stored_sums(writable(shop.warehouse).con, shop.shop_id, "a", "b", start, end, pre) == \
+                frame_sums(days, (end - start).days + 1)
 
 
 def _load_hand_made(shop: Shop, tmp_path: Path) -> None:

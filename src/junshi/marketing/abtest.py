@@ -20,7 +20,9 @@ the test daily does not inflate false positives; the verdict rests on it.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -29,10 +31,13 @@ import pandas as pd
 
 from junshi.errors import ConfigError, MissingDataError
 from junshi.i18n import Lang, Text
+from junshi.marketing.arms import DAILY, TestSums, frame_sums, stored_sums
 from junshi.marketing.paths import check_period, period_visits, with_paid_orders
 from junshi.marketing.sequential import DEFAULT_TAU, always_valid_pvalues, msprt_statistic
 
 if TYPE_CHECKING:
+    import duckdb
+
     from junshi.shop import Shop
 
 VARIANT_COLUMNS = ("campaign", "landing_page")
@@ -137,8 +142,8 @@ def _check_column(column: str) -> None:
 def visitor_days(shop: Shop, *, column: str, control: str, treatment: str, start: dt.date, end: dt.date,
                  pre_days: int) -> pd.DataFrame:
     """Per test visitor and day: ``variant`` (0 control, 1 treatment), ``day`` (0 = start; negative: the
-    pre-period), ``visits``, ``orders`` and ``revenue`` of the visits from the first exposure on (and all
-    visits of the pre-period). Visitors who saw both variants have ``variant`` -1."""
+    pre-period), ``visits``, ``orders``, ``cents`` and ``revenue`` (cents / 100) of the visits from the first
+    exposure on (and all visits of the pre-period). Visitors who saw both variants have ``variant`` -1."""
     _check_column(column)
     s = period_visits(shop, start - dt.timedelta(days=pre_days), end)
     t0 = ibis.literal(start).cast("timestamp")
@@ -152,22 +157,9 @@ def visitor_days(shop: Shop, *, column: str, control: str, treatment: str, start
     v = v.mutate(_day=ibis.ifelse(v.started_at < t0, -1, day),
                  _v=ibis.ifelse(v._arms > 1, -1, v._variant))
     out: pd.DataFrame = v.group_by(visitor=v.visitor_id, variant=v._v, day=v._day).aggregate(
-        visits=v.count(), orders=v._orders.sum(), revenue=v._cents.sum().cast("float64") / 100).execute()
+        visits=v.count(), orders=v._orders.sum(), cents=v._cents.sum()).execute()
+    out["revenue"] = out["cents"] / 100
     return out
-
-
-def per_visitor(days: pd.DataFrame) -> pd.DataFrame:
-    """One row per test visitor (both-variant visitors left out): variant, first day, the outcomes (visits,
-    orders, revenue, converted) and the pre-period's (pre_visits, pre_orders, pre_revenue, pre_converted)."""
-    d = days[days["variant"] >= 0]
-    post, pre = d[d["day"] >= 0], d[d["day"] < 0]
-    out = post.groupby("visitor").agg(variant=("variant", "first"), first_day=("day", "min"),
-                                      visits=("visits", "sum"), orders=("orders", "sum"), revenue=("revenue", "sum"))
-    before = pre.groupby("visitor")[["visits", "orders", "revenue"]].sum().add_prefix("pre_")
-    out = out.join(before, how="left").fillna({"pre_visits": 0, "pre_orders": 0, "pre_revenue": 0.0})
-    out["converted"] = (out["orders"] > 0).astype(float)
-    out["pre_converted"] = (out["pre_orders"] > 0).astype(float)
-    return out.reset_index()
 
 
 def _experiment(cuped: bool, ratio: float | None) -> Any:
@@ -187,52 +179,59 @@ def _float(x: Any) -> float:
     return float(x) if x is not None and x == x else float("nan")
 
 
-def _within(values: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """Running sums of ``values`` within runs of rows (``first`` marks each run's first row)."""
-    total = np.cumsum(values)
-    before = (total - values)[first]
-    out: np.ndarray = total - before[np.cumsum(first) - 1]
-    return out
-
-
-def _sequential(days: pd.DataFrame, start: dt.date, n_days: int, tau: float
+def _sequential(sums: TestSums, start: dt.date, n_days: int, tau: float
                 ) -> tuple[dict[str, float], list[dict[str, Any]]]:
     """Always-valid p-values of the per-visitor metrics after each day, from each visitor's outcomes up to
     that day (a visitor enters on their first day): the final ones, and the daily path.
 
     Each look needs, per arm, the visitors in, and the sum and sum of squares of their outcomes so far; all
     three move only on the days something happens, so they are sums of daily increments (a visitor whose
-    revenue goes from R to R + a adds a to the sum and 2 R a + a^2 to the squares): no visitor x day matrix."""
-    d = days[(days["variant"] >= 0) & (days["day"] >= 0) & (days["day"] < n_days)].sort_values(["visitor", "day"])
-    visitor = d["visitor"].to_numpy()
-    first = np.ones(len(d), dtype=bool)
-    first[1:] = visitor[1:] != visitor[:-1]
-    day, arm = d["day"].to_numpy(dtype=np.int64), d["variant"].to_numpy(dtype=np.int64)
-    revenue = d["revenue"].to_numpy(dtype=np.float64)
-    paid = (d["orders"].to_numpy() > 0).astype(np.float64)
-    before = _within(revenue, first) - revenue  # the visitor's revenue before the row's day
-    converts = (paid > 0) & (_within(paid, first) == 1)  # the visitor's first day with a paid order
-    increments = {"entered": first.astype(np.float64), "conversion": converts.astype(np.float64),
-                  "revenue_per_visitor": revenue, "revenue_per_visitor_sq": 2 * before * revenue + revenue**2}
-    cum = {(k, g): np.cumsum(np.bincount(day[arm == g], weights=w[arm == g], minlength=n_days))
-           for k, w in increments.items() for g in (0, 1)}
+    revenue goes from R to R + a adds a to the sum and 2 R a + a^2 to the squares): no visitor x day matrix.
+    The sums are exact integers (``junshi.marketing.arms``); each look's mean and variance is rounded once."""
+    cum = {(k, g): list(itertools.accumulate(sums.daily[k][g])) for k in DAILY for g in (0, 1)}
     final: dict[str, float] = {}
     paths: dict[str, np.ndarray] = {}
     for name in SEQUENTIAL_METRICS:
+        scale = 100 if name == "revenue_per_visitor" else 1
         stats = []
         for g in (0, 1):
-            n, total = cum[("entered", g)], cum[(name, g)]
-            squares = cum[(f"{name}_sq", g)] if name == "revenue_per_visitor" else total  # 0/1: y^2 = y
-            mean = np.divide(total, n, out=np.zeros(n_days), where=n > 0)
-            var = np.divide(squares - n * mean**2, n - 1, out=np.zeros(n_days), where=n > 1)
-            stats.append((n, mean, np.maximum(var, 0.0)))
+            n, total = cum[("entered", g)], cum[("revenue" if scale > 1 else "conversion", g)]
+            squares = cum[("revenue_sq", g)] if scale > 1 else total  # 0/1: y^2 = y
+            mean = [float(Fraction(t, k * scale)) if k else 0.0 for t, k in zip(total, n, strict=True)]
+            var = [max(float((q - Fraction(t * t, k)) / (scale * scale * (k - 1))), 0.0) if k > 1 else 0.0
+                   for q, t, k in zip(squares, total, n, strict=True)]
+            stats.append((np.asarray(n, dtype=np.float64), np.asarray(mean), np.asarray(var)))
         (na, ma, va), (nb, mb, vb) = stats
         paths[name] = always_valid_pvalues(msprt_statistic(na, ma, va, nb, mb, vb, tau))
         final[name] = float(paths[name][-1]) if n_days else 1.0
-    daily = [{"date": (start + dt.timedelta(days=k)).isoformat(), "visitors_control": int(cum[("entered", 0)][k]),
-              "visitors_treatment": int(cum[("entered", 1)][k]),
+    daily = [{"date": (start + dt.timedelta(days=k)).isoformat(), "visitors_control": cum[("entered", 0)][k],
+              "visitors_treatment": cum[("entered", 1)][k],
               **{f"{m}_pvalue": float(paths[m][k]) for m in SEQUENTIAL_METRICS}} for k in range(n_days)]
     return final, daily
+
+
+def _stored(shop: Shop) -> duckdb.DuckDBPyConnection | None:
+    """The warehouse's connection when ``rollup_plan_visitors`` answers: the shop's rollups are built in DuckDB and
+    the figures are not clean ones (the rollups hold the suspects' orders); None: read the raw visits."""
+    from junshi import rollup
+    from junshi.warehouse import Writable
+
+    wh = shop.warehouse
+    if isinstance(wh, Writable) and wh.engine == "duckdb" and not wh.clean and rollup.built(wh.con, shop.shop_id):
+        return wh.con
+    return None
+
+
+def _sums(shop: Shop, column: str, control: str, treatment: str, start: dt.date, end: dt.date,
+          pre_days: int) -> TestSums:
+    """The test's sums, from ``rollup_plan_visitors`` for plans (see :func:`_stored`), else from the raw visits."""
+    _check_column(column)
+    con = _stored(shop) if column == "campaign" else None
+    if con is not None:
+        return stored_sums(con, shop.shop_id, control, treatment, start, end, pre_days)
+    days = visitor_days(shop, column=column, control=control, treatment=treatment, start=start, end=end,
+                        pre_days=pre_days)
+    return frame_sums(days, (end - start).days + 1)
 
 
 def readout(shop: Shop, *, column: str = "campaign", control: str, treatment: str, start: dt.date,
@@ -245,13 +244,10 @@ def readout(shop: Shop, *, column: str = "campaign", control: str, treatment: st
     days before the period whose orders serve CUPED (0: none); ``tau``: the sequential test's prior scale.
     """
     check_period(start, end)
-    days = visitor_days(shop, column=column, control=control, treatment=treatment, start=start, end=end,
-                        pre_days=pre_days)
-    units = per_visitor(days)
-    mixed = int(days.loc[days["variant"] < 0, "visitor"].nunique())
-    n = {"control": int((units["variant"] == 0).sum()), "treatment": int((units["variant"] == 1).sum())}
+    sums = _sums(shop, column, control, treatment, start, end, pre_days)
+    n = {"control": sums.arms[0].n, "treatment": sums.arms[1].n}
     base: dict[str, Any] = {"column": column, "control": control, "treatment": treatment, "start": start, "end": end,
-            "visitors": n, "mixed_visitors": mixed, "expected_ratio": ratio, "alpha": alpha}
+            "visitors": n, "mixed_visitors": sums.mixed, "expected_ratio": ratio, "alpha": alpha}
     if min(n.values()) < MIN_VISITORS:
         if not n["control"] and not n["treatment"]:
             raise MissingDataError(
@@ -262,9 +258,9 @@ def readout(shop: Shop, *, column: str = "campaign", control: str, treatment: st
                 hint_zh=f"请检查 sessions.{column} 的取值；不带 --control 的 `junshi abtest` "
                 "会列出推广计划的横向测试。")
         return AbTest(**base, srm_pvalue=None, metrics=[], verdict="too_few_visitors")
-    cuped = pre_days > 0 and bool(units["pre_visits"].gt(0).any())
-    result = _experiment(cuped, ratio).analyze(units, control=0)
-    sequential, daily = _sequential(days, start, (end - start).days + 1, tau)
+    cuped = pre_days > 0 and any(a.with_pre for a in sums.arms.values())
+    result = _experiment(cuped, ratio).analyze({g: a.aggregates() for g, a in sums.arms.items()}, control=0)
+    sequential, daily = _sequential(sums, start, (end - start).days + 1, tau)
     metrics = []
     for name in METRIC_NAMES:
         r = result[name]
@@ -288,13 +284,27 @@ def readout(shop: Shop, *, column: str = "campaign", control: str, treatment: st
                   verdict_pvalue=sequential[best], daily=daily)
 
 
+def _plans(shop: Shop, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """The period's plans: source, campaign and their distinct visitors."""
+    con = _stored(shop)
+    if con is None:
+        s = period_visits(shop, start, end)
+        s = s.filter(s.campaign.notnull())
+        raw: pd.DataFrame = s.group_by("source", "campaign").aggregate(visitors=s.visitor_id.nunique()).execute()
+        return raw
+    from junshi.rollup.tables import PLAN_VISITORS
+
+    stored: pd.DataFrame = con.execute(
+        f"SELECT source, campaign, count(DISTINCT visitor) AS visitors FROM {PLAN_VISITORS.name} WHERE shop_id = ? "
+        "AND date BETWEEN ? AND ? AND campaign IS NOT NULL GROUP BY ALL", [shop.shop_id, start, end]).df()
+    return stored
+
+
 def creative_tests(shop: Shop, start: dt.date, end: dt.date, *, alpha: float = 0.05) -> list[AbTest]:
     """Side-by-side tests (横向测试) of the period: in each traffic source with two or more plans
     (``sessions.campaign``), every other plan against the one with the most visitors (the control). The
     planned split is not known here: no sample-ratio check."""
-    s = period_visits(shop, start, end)
-    s = s.filter(s.campaign.notnull())
-    plans = s.group_by("source", "campaign").aggregate(visitors=s.visitor_id.nunique()).execute()
+    plans = _plans(shop, start, end)
     tests = []
     for _source, group in plans.sort_values(["source", "visitors", "campaign"], ascending=[True, False, True]
                                             ).groupby("source", sort=True):

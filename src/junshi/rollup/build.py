@@ -35,6 +35,7 @@ from junshi.rollup.tables import (
     MARKS,
     PAID,
     PLACED,
+    PLAN_VISITORS,
     PRINTS,
     PRODUCT_CELLS,
     PRODUCT_MARGINS,
@@ -79,6 +80,8 @@ _PRODUCT_EVENTS = f"(event_type = 'add_to_cart' OR ({_PV} AND product_id IS NOT 
 _PAID_LINES = "order_items i JOIN orders o ON o.shop_id = i.shop_id AND o.order_id = i.order_id"
 _REFUNDED = "refunds i JOIN orders o ON o.shop_id = i.shop_id AND o.order_id = i.order_id"
 """Refunds count on their order's payment day (an input's joined rows are named ``i``, their order ``o``)."""
+_VISIT_ORDERS = "orders i JOIN sessions o ON o.shop_id = i.shop_id AND o.session_id = i.session_id"
+"""Paid orders count on the day their visit started (``o`` here is the visit)."""
 INPUTS: dict[str, _Input] = {
     "events": _Input("events", "ts", _PV, "event_id, ts, event_type, session_id, visitor_id",
                      (VISITS.name, LANDING.name)),
@@ -113,6 +116,10 @@ INPUTS: dict[str, _Input] = {
     "accounts": _Input("customers", "registered_at", "registered_at IS NOT NULL", "customer_id, registered_at",
                        (FIRST_ORDERS.name,)),
     "review_texts": _Input("reviews", "created_at", "text IS NOT NULL", "review_id, text", (REVIEW_TAGS.name,)),
+    "plan_visits": _Input("sessions", "started_at", "TRUE", "session_id, visitor_id, started_at, source, campaign",
+                          (PLAN_VISITORS.name,)),
+    "visit_orders": _Input("orders", "o.started_at", "i.paid_at IS NOT NULL", "i.order_id, i.session_id, i.pay_amount",
+                           (PLAN_VISITORS.name,), source=_VISIT_ORDERS, shop="i.shop_id"),
 }
 """The inputs by name (``rollup_marks.input``)."""
 
@@ -180,10 +187,10 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
     if dirty.get(LANDING.name):
         dirty[LANDING.name] = {d + dt.timedelta(days=i) for d in dirty[LANDING.name] for i in (-1, 0, 1)}
     dirty.setdefault(MARGINS.name, set()).update(*(dirty.get(t.name, ()) for t in (VISITS, PAID)))
-    from junshi.rollup import review_tags, risk  # they build on this module's helpers
+    from junshi.rollup import plans, review_tags, risk  # they build on this module's helpers
 
     dirty.setdefault(REVIEW_TAGS.name, set()).update(review_tags.stale_days(con, shop_id))  # a new tagger: anew
-    own = {**risk.RECOMPUTE, **review_tags.RECOMPUTE}
+    own = {**risk.RECOMPUTE, **review_tags.RECOMPUTE, **plans.RECOMPUTE}
     report = RefreshReport()
     bitmaps.register(con)  # junshi_roaring, which serializes the recomputed id sets
     with _memory_bound(con):
@@ -215,9 +222,9 @@ def days_of(con: duckdb.DuckDBPyConnection, table: str, rows: str) -> set[dt.dat
     for spec in INPUTS.values():
         if spec.table != table:
             continue
-        if spec.source:  # order lines: the day of their order (the shop's, as it is now)
-            queries.add(f"SELECT DISTINCT {spec.day} FROM {rows} i JOIN orders o ON o.shop_id = i.shop_id "
-                        f"AND o.order_id = i.order_id WHERE {spec.where}")
+        if spec.source:  # e.g. order lines: the day of their order (the shop's, as it is now)
+            joined = spec.source.split(" ", 1)[1]  # the rows stand for the source's first table
+            queries.add(f"SELECT DISTINCT {spec.day} FROM {rows} {joined} WHERE {spec.where}")
         else:
             queries.add(f"SELECT DISTINCT {spec.day} FROM {rows} _r WHERE {spec.time} IS NOT NULL")
     return {d for sql in queries for (d,) in con.execute(sql).fetchall()}

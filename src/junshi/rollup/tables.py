@@ -6,7 +6,7 @@ A rollup row is one shop-local day (``days`` = 1) of one cell (source x device x
 ``rollup_product_margins`` one product and one value of one cell dimension, merged from those; in
 ``rollup_landing`` one landing page; in ``rollup_margins`` one value of one cell dimension, or the whole shop,
 merged from the visits and paid rollups' cells; in ``rollup_categories`` one category of the catalogue, merged
-from its products' rows); its measure
+from its products' rows; in ``rollup_plan_visitors`` one visitor, with or without a plan); its measure
 columns carry metric ids as in ``daily_shop``/``daily_source``/``daily_product``, and ``*_set`` columns the
 cell's distinct visitors or buyers as serialized Roaring bitmaps of dense ids (``rollup_ids``). The 风控 page's
 tables (:data:`RISK`) and ``rollup_review_tags`` (each day's review texts with their aspects, so the 服务 page runs
@@ -160,6 +160,22 @@ CATEGORIES = Table(
         _c("paid_buyers", "BIGINT", "支付买家数", "Distinct buyers of paid orders with a line of the category"),
         _c("paid_buyers_set", "BLOB", "支付买家集合", "The buyers as a Roaring bitmap of dense ids"),
     ))
+PLAN_VISITORS = Table(
+    "rollup_plan_visitors", "推广计划访客日汇总",
+    "Per day and visitor (dense id): the visits started that day with their paid orders (a row without a plan), "
+    "and per plan (sessions.campaign) and source the visitor came from that day, the first such visit and the "
+    "visits, paid orders and sales from it to the day's end: the creative tests' per-visitor outcomes "
+    "(junshi.marketing.abtest)", ("shop_id", "date", "visitor", "source", "campaign"), (
+        *_CELL[:3],
+        _c("visitor", "UINTEGER", "访客编号", "The visitor's dense id (rollup_ids, kind visitor)", True),
+        _c("source", "VARCHAR", "流量来源", "Plan rows: the visit's source; empty on the day's row"),
+        _c("campaign", "VARCHAR", "推广计划", "Plan rows: the plan; empty: the day's row of all the visitor's visits"),
+        _c("first_at", "TIMESTAMP", "首次访问时间", "Plan rows: the visitor's first visit of the plan and source "
+           "that day"),
+        _c("visits", "INTEGER", "访问次数", "Visits started that day (plan rows: from first_at on)", True),
+        _c("orders", "INTEGER", "支付订单数", "Paid orders placed in those visits (orders.session_id)", True),
+        _c("cents", "BIGINT", "支付金额（分）", "Their pay_amount in whole cents", True),
+    ))
 PRINTS = Table(
     "rollup_prints", "买家指纹",
     "Per fingerprint (delivery address, device or IP of orders) and buyer: when the buyer first ordered with it, "
@@ -275,7 +291,7 @@ STATE = Table("rollup_built", "汇总状态", "Shops whose rollups are built (al
 RISK: tuple[Table, ...] = (PRINTS, PLACED, FIRST_ORDERS, CHECK_DAYS, REPEAT_ORDERS, REPEAT_REVIEWS)
 """What the 风控 page reads instead of every order (``junshi.rollup.risk``): refreshed as the rollups are."""
 ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, PRODUCT_MARGINS, LANDING,
-                                                  MARGINS, CATEGORIES, *RISK, REVIEW_TAGS)}
+                                                  MARGINS, CATEGORIES, PLAN_VISITORS, *RISK, REVIEW_TAGS)}
 """The rollup tables, in the order a refresh recomputes them (the margins and categories after the rows they
 merge)."""
 TABLES: tuple[Table, ...] = (*ROLLUPS.values(), FIRST_PAID, IDS, MARKS, STATE)
