@@ -609,3 +609,36 @@ def test_cost_of_goods_from_the_product_rollup(shop: Shop, tmp_path: Path, monke
         tx.execute("UPDATE products SET cost = 4 WHERE product_id = 'p2'")
         assert "rollup_products" not in rollup.refresh(tx, shop.shop_id, ["products"]).days
     assert cogs() == ({"p1": 6.0, "p2": 12.0, "p3": 0.0}, 18.0)
+
+
+def test_plan_visitors_exact(shop: Shop, tmp_path: Path) -> None:
+    """v1 visits at 09:00 (no plan), 10:00 (plan A, source s) and 11:00 (no plan) on 2 June, paying 12.34 in the
+    11:00 visit, and once on 1 June (pre-period) paying 5. v2 visits plan B at 12:00 on 2 June and again on 3 June
+    paying 7; v3 sees both A and B (mixed). Rows of 2 June for v1: the day (3 visits, 1 order, 1234 cents) and plan
+    A from 10:00 (2 visits, 1 order, 1234 cents). Test A vs B over 2-3 June with a 1-day pre-period: control
+    {v1}: visits 2, orders 1, revenue 1234, converted 1, pre revenue 500, pre converted 1; treatment {v2}: visits
+    1 + 1 = 2, orders 1, revenue 700, converted 1 (on day 1: the daily conversion series 0, 1); mixed 1."""
+    at = "2026-06-0{} {}:00:00"
+    sessions = [{"session_id": sid, "visitor_id": v, "started_at": at.format(d, h), "source": "s", "campaign": c}
+                for sid, v, d, h, c in (("a0", "v1", 1, 10, None), ("a1", "v1", 2, "09", None),
+                                        ("a2", "v1", 2, 10, "A"), ("a3", "v1", 2, 11, None),
+                                        ("b1", "v2", 2, 12, "B"), ("b2", "v2", 3, 10, None),
+                                        ("c1", "v3", 2, 13, "A"), ("c2", "v3", 2, 14, "B"))]
+    orders = [{"order_id": oid, "session_id": sid, "created_at": t, "paid_at": t, "pay_amount": amount}
+              for oid, sid, t, amount in (("o1", "a3", at.format(2, 11), "12.34"), ("o0", "a0", at.format(1, 10), 5),
+                                          ("o2", "b2", at.format(3, 10), 7))]
+    _load(shop, tmp_path, "sessions", sessions)
+    _load(shop, tmp_path, "orders", orders)
+    con = writable(shop.warehouse).con
+    rows = con.execute("SELECT r.date, i.id, r.campaign, r.first_at, r.visits, r.orders, r.cents FROM "
+                       "rollup_plan_visitors r JOIN rollup_ids i ON i.kind = 'visitor' AND i.n = r.visitor "
+                       "WHERE i.id = 'v1' AND r.date = DATE '2026-06-02' ORDER BY r.campaign NULLS FIRST").fetchall()
+    assert rows == [(dt.date(2026, 6, 2), "v1", None, None, 3, 1, 1234),
+                    (dt.date(2026, 6, 2), "v1", "A", dt.datetime(2026, 6, 2, 10), 2, 1, 1234)]
+    sums = stored_sums(con, shop.shop_id, "A", "B", dt.date(2026, 6, 2), dt.date(2026, 6, 3), 1)
+    control, treatment = sums.arms[0], sums.arms[1]
+    assert (control.n, control.sums, treatment.n, sums.mixed) == (1, {
+        "converted": 1, "revenue": 1234, "orders": 1, "visits": 2, "pre_converted": 1, "pre_revenue": 500}, 1, 1)
+    assert (treatment.sums["visits"], treatment.sums["revenue"], treatment.products[("revenue", "revenue")]) == (
+        2, 700, 700 * 700)
+    assert sums.daily["conversion"] == ([1, 0], [0, 1]) and sums.daily["entered"] == ([1, 0], [1, 0])
