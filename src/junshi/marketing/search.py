@@ -108,6 +108,13 @@ def query_stats(shop: Shop, start: dt.date, end: dt.date, window_days: int = 1) 
     return out
 
 
+def _searches_by_query(shop: Shop, start: dt.date, end: dt.date) -> dict[str, int]:
+    """Per query, its searches of start..end."""
+    s = _searches(shop, start, end)
+    rows = s.group_by("query").aggregate(searches=s.count()).to_pyarrow().to_pylist()
+    return {str(r["query"]): _int(r["searches"]) for r in rows}
+
+
 def _looked_at(shop: Shop, start: dt.date, end: dt.date, window_days: int) -> dict[str, tuple[str, int]]:
     """Per query, the product its searchers who did not buy clicked most (ties: the first id), and how many of
     them clicked it."""
@@ -176,12 +183,12 @@ def search_report(shop: Shop, start: dt.date | str | None = None, end: dt.date |
     p_end = first - dt.timedelta(days=1)
     p_start = p_end - dt.timedelta(days=days - 1)
     now = query_stats(shop, first, last, window_days)
-    before = query_stats(shop, p_start, p_end, window_days)
+    before = _searches_by_query(shop, p_start, p_end)  # the period before gives the risers their searches alone
     group_of = groups(sorted(now))
     names = product_names(shop)
     rows = []
     for q, st in now.items():
-        prev = before.get(q, {}).get("searches", 0)
+        prev = before.get(q, 0)
         rows.append({"query": q, "group": group_of[q], **st, "searches_previous": prev,
                      "searches_change": st["searches"] - prev,
                      "searches_change_pct": (st["searches"] - prev) / prev if prev else None})
