@@ -183,9 +183,10 @@ def process_cpu(pid: int) -> float | None:
 
 
 def child_refresh(db: str, day: str) -> dict[str, Any]:
-    """Seconds to refresh the rollups after a reload of one day of orders, of events, and of reviews as a new day
-    (the day's reviews removed and refreshed, untimed, then written back: its texts not written on another day are
-    tagged anew), each rolled back."""
+    """Seconds to refresh the rollups after a reload of one day of orders, of events, of visits (their medium
+    changed: only the attribution's paths read it), and of reviews as a new day (the day's reviews removed and
+    refreshed, untimed, then written back: its texts not written on another day are tagged anew), each rolled
+    back."""
     from junshi import rollup
     from junshi.rollup import bitmaps
     from junshi.warehouse import Warehouse
@@ -197,9 +198,11 @@ def child_refresh(db: str, day: str) -> dict[str, Any]:
         "orders": f"UPDATE orders SET pay_amount = pay_amount + 1 WHERE CAST(paid_at AS DATE) = DATE '{day}'",
         "events": "UPDATE events SET event_type = 'page_view' WHERE event_type = 'search' "
                   f"AND CAST(ts AS DATE) = DATE '{day}'",
+        "sessions": f"UPDATE sessions SET medium = upper(medium) WHERE CAST(started_at AS DATE) = DATE '{day}'",
         "reviews": "INSERT INTO reviews SELECT * FROM _bench_day",
     }
-    for table, column in (("orders", "paid_at"), ("events", "ts"), ("reviews", "created_at")):
+    for table, column in (("orders", "paid_at"), ("events", "ts"), ("sessions", "started_at"),
+                          ("reviews", "created_at")):
         out[f"day_{table}"] = con.execute(f"SELECT count(*) FROM {table} WHERE CAST({column} AS DATE) = ?",
                                           [day]).fetchall()[0][0]
     for table, change in changes.items():

@@ -40,6 +40,24 @@ PAID = [("OA1", "a4", "100"), ("OB1", "b2", "60"), ("OB2", "b2", "40"), ("OB3", 
 UNPAID = [("OC1", "c2", "80")]
 
 
+def _when(day: int, hour: int) -> dt.datetime:
+    return dt.datetime(2024, 5, 31, hour) if day == 31 else _t(day, hour)
+
+
+def _write_tiny(shop: Shop) -> None:
+    sessions = [{"shop_id": "default", "session_id": s, "visitor_id": v, "started_at": _when(d, h), "source": src,
+                 "medium": "direct" if src == "直接访问" else "organic"} for v, s, d, h, src in VISITS]
+    start_of = {s: _when(d, h) for _v, s, d, h, _src in VISITS}
+    visitor_of = {s: v for v, s, *_ in VISITS}
+    orders = [{"shop_id": "default", "order_id": o, "visitor_id": visitor_of[s], "session_id": s,
+               "created_at": start_of[s], "paid_at": start_of[s] if paid else None, "pay_amount": Decimal(a)}
+              for rows, paid in ((PAID, True), (UNPAID, False)) for o, s, a in rows]
+    with writable(shop.warehouse).transaction() as con:
+        insert(shop, "sessions", sessions)
+        insert(shop, "orders", orders)
+        rollup.refresh(con, "default", ["sessions", "orders"])
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     """Paths in the period 06-01 .. 06-10 (a0 and its order OA0 lie before it; OC1 is never paid):
@@ -49,21 +67,8 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     C: [钻展, 搜索] without conversion
     Totals: 4 paid orders, 250.
     """
-    def when(day: int, hour: int) -> dt.datetime:
-        return dt.datetime(2024, 5, 31, hour) if day == 31 else _t(day, hour)
-
-    sessions = [{"shop_id": "default", "session_id": s, "visitor_id": v, "started_at": when(d, h), "source": src,
-                 "medium": "direct" if src == "直接访问" else "organic"} for v, s, d, h, src in VISITS]
-    start_of = {s: when(d, h) for _v, s, d, h, _src in VISITS}
-    visitor_of = {s: v for v, s, *_ in VISITS}
-    orders = [{"shop_id": "default", "order_id": o, "visitor_id": visitor_of[s], "session_id": s,
-               "created_at": start_of[s], "paid_at": start_of[s] if paid else None, "pay_amount": Decimal(a)}
-              for rows, paid in ((PAID, True), (UNPAID, False)) for o, s, a in rows]
     with connect(tmp_path_factory.mktemp("tiny") / "shop.duckdb") as shop:
-        with writable(shop.warehouse).transaction() as con:
-            insert(shop, "sessions", sessions)
-            insert(shop, "orders", orders)
-            rollup.refresh(con, "default", ["sessions", "orders"])
+        _write_tiny(shop)
         yield shop
 
 
@@ -219,6 +224,54 @@ def test_a_period_without_orders_gives_zeros(tiny: Shop) -> None:
     assert all(c.conversions == 0 and c.value == 0 for r in res.rows for c in r.credits.values())
 
 
+def _kept(shop: Shop) -> list[list[tuple[object, ...]]]:
+    con = writable(shop.warehouse).con
+    return [con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in ("rollup_path_steps",
+                                                                              "rollup_path_touches")]
+
+
+def _from_visits(shop: Shop, monkeypatch: pytest.MonkeyPatch, start: dt.date, end: dt.date) -> dict[str, object]:
+    with monkeypatch.context() as m:
+        m.setattr(rollup, "built", lambda *_: False)
+        return compare(shop, start=start, end=end).as_dict()
+
+
+def test_kept_paths_follow_a_reload_of_an_earlier_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refresh given only the changed day also recomputes the later days whose paths it moves; after each change
+    the kept paths equal a rebuild and every model's credits (periods cutting paths) equal those of the visits.
+
+    1. OB1, OB2 unpaid (06-02): b2 no longer converts, so B's one path is b1, b2, b3 -> OB3 on 06-06 (its touches
+       on 06-06 gain b1, b2; b3's previous visit b2 no longer converted): 2 paid orders, 150.
+    2. Visit a4 (06-04, OA1's) deleted: A's path a1..a5 converts nowhere; a5 steps from a3 (06-03): 1 order, 50.
+    3. A visit c0 of C on 06-01: C's c1 (06-07) now steps from it.
+    """
+    periods = [(START, END), (dt.date(2024, 6, 3), dt.date(2024, 6, 6)), (dt.date(2024, 6, 6), dt.date(2024, 6, 6))]
+    with connect(tmp_path / "shop.duckdb") as shop:
+        _write_tiny(shop)
+        wh = writable(shop.warehouse)
+
+        def change(sql: str, day: int) -> None:
+            with wh.transaction() as con:
+                con.execute(sql)
+                rollup.refresh(con, "default", ["sessions", "orders"], [_t(day).date()])
+            kept = _kept(shop)
+            with wh.transaction() as con:
+                rollup.rebuild(con, "default")
+            assert _kept(shop) == kept
+            for start, end in periods:
+                assert compare(shop, start=start, end=end).as_dict() == _from_visits(shop, monkeypatch, start, end)
+
+        change("UPDATE orders SET paid_at = NULL WHERE order_id IN ('OB1', 'OB2')", 2)
+        assert compare(shop, start=START, end=END).total_conversions == 2
+        change("DELETE FROM sessions WHERE session_id = 'a4'", 4)
+        assert compare(shop, start=START, end=END).total_value == Decimal("50.00")
+        change("INSERT INTO sessions (shop_id, session_id, visitor_id, started_at, source) "
+               "VALUES ('default', 'c0', 'C', TIMESTAMP '2024-06-01 08:00:00', '直通车')", 1)
+        steps = wh.con.execute("SELECT prev_date, prev_source FROM rollup_path_steps WHERE date = DATE '2024-06-07'"
+                               ).fetchall()
+        assert steps == [(dt.date(2024, 6, 1), "直通车")]
+
+
 # ---------- the demo shop ----------
 
 
@@ -254,6 +307,19 @@ def _reference(shop: Shop, start: dt.date, end: dt.date, half_life: float) -> di
             out["shapley"][ch] += n / len(set(chans))
         path = []
     return out
+
+
+def test_demo_shop_kept_paths_give_the_figures_of_the_visits(demo_db: Path, monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    """On the demo shop, every model's credits from the kept paths equal those of the visits exactly (the same
+    floats: the same paths in the same order), for a day, a week and 30 days."""
+    with connect(demo_db) as shop:
+        assert rollup.built(writable(shop.warehouse).con, shop.shop_id)
+        for first, last in ((11, 11), (5, 11), (1, 30)):
+            start, end = dt.date(2024, 11, first), dt.date(2024, 11, last)
+            kept = compare(shop, start=start, end=end)
+            assert kept.total_conversions > 0
+            assert kept.as_dict() == _from_visits(shop, monkeypatch, start, end), (start, end)
 
 
 def test_demo_shop_every_model_adds_up_and_matches_a_plain_loop(demo_db: Path) -> None:

@@ -159,7 +159,8 @@ def test_spark_rebuilds_the_rollups_exactly_as_duckdb(request: pytest.FixtureReq
                                          "rollup_margins", "rollup_categories", "rollup_plan_visitors", "rollup_prints",
                                          "rollup_placed",
                                          "rollup_first_orders", "rollup_checks",
-                                         "rollup_repeat_orders", "rollup_repeat_reviews", "rollup_review_tags"]
+                                         "rollup_repeat_orders", "rollup_repeat_reviews", "rollup_review_tags",
+                                         "rollup_path_steps", "rollup_path_touches"]
     lake, file = simulated
     figures = ["uv", "pv", "sales", "paid_buyers"]
     with connect(file) as shop:

@@ -20,6 +20,7 @@ from junshi import Shop, connect, rollup
 from junshi.cli.app import main
 from junshi.marketing.abtest import visitor_days
 from junshi.marketing.arms import frame_sums, stored_sums
+from junshi.marketing.attribution import compare
 from junshi.metrics import query
 from junshi.metrics.query import explain, kpi
 from junshi.risk.aftersale import CHECKS, abuse_risk
@@ -49,6 +50,7 @@ EVENT = st.fixed_dictionaries({
 SESSION = st.fixed_dictionaries({
     "session_id": st.sampled_from(SESSIONS), "visitor_id": st.sampled_from(["v0", "v1", "v2", "v3"]),
     "source": OPT, "device": OPT, "region": OPT, "landing_page": OPT, "campaign": OPT,
+    "medium": st.one_of(st.none(), st.sampled_from(["direct", "cpc"])),
 })
 ORDER = st.fixed_dictionaries({
     "order_id": st.sampled_from([f"o{i}" for i in range(8)]),
@@ -56,7 +58,7 @@ ORDER = st.fixed_dictionaries({
                                                                                                  st.just("v1")),
     "day": st.integers(0, 3), "paid": st.booleans(), "pay_amount": st.integers(0, 500), "source": OPT,
     "device": OPT, "region": OPT, "address_hash": PRINT, "device_hash": PRINT, "ip_hash": PRINT,
-    "session_id": st.one_of(st.none(), st.sampled_from(SESSIONS)),
+    "session_id": st.one_of(st.none(), st.sampled_from(SESSIONS)),  # the visit it was placed in (attribution)
 })
 REVIEW = st.fixed_dictionaries({
     "review_id": st.sampled_from([f"r{i}" for i in range(6)]), "order_id": st.sampled_from([f"o{i}" for i in range(8)]),
@@ -164,7 +166,9 @@ def _content(shop: Shop) -> set[tuple[Any, ...]]:
                         ("rollup_checks", "date, kind, total, hits, last_hits"),
                         ("rollup_repeat_orders", "* EXCLUDE (shop_id)"),
                         ("rollup_repeat_reviews", "* EXCLUDE (shop_id)"),
-                        ("rollup_review_tags", "* EXCLUDE (shop_id)")):
+                        ("rollup_review_tags", "* EXCLUDE (shop_id)"),
+                        ("rollup_path_steps", "* EXCLUDE (shop_id)"),
+                        ("rollup_path_touches", "* EXCLUDE (shop_id)")):
         out |= {(table, *r) for r in con.execute(f"SELECT {cols} FROM {table} WHERE shop_id = ?",
                                                  [shop.shop_id]).fetchall()}
     out |= {("rollup_first_paid", *r) for r in con.execute(
@@ -200,6 +204,13 @@ def _risk_reads(shop: Shop) -> list[Any]:
     return out
 
 
+def _attribution(shop: Shop) -> list[dict[str, Any]]:
+    """Every attribution model's credits per channel over the whole history, its days after the first (paths cut at
+    the period's start), and its second day alone (from the rollups, or where they are not built, the visits)."""
+    return [compare(shop, start=DAY0.date() + dt.timedelta(days=a), end=DAY0.date() + dt.timedelta(days=b),
+                    half_life_days=1.5).as_dict() for a, b in ((0, 4), (1, 4), (1, 1))]
+
+
 def _frames(shop: Shop, monkeypatch: pytest.MonkeyPatch, metrics: list[str] = METRICS,
             **kw: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The same kpi from the rollups and from the raw rows."""
@@ -228,7 +239,9 @@ def test_rollups_equal_rebuild_and_raw(folder: Path, loads: list[tuple[str, list
     buyers by product and one of source, device or region from the product margins); visitors, visits, bounces and
     second clicks by landing page; the fingerprints, placed lines, first orders and repeat
     buyers the 风控 page reads give the graph, bursts, candidate orders, IPs' buyers and after-sale suspects of the
-    raw rows; a catalogue reload moving products between categories moves the categories' rollup (viewers,
+    raw rows; every attribution model's credits from the kept paths (rollup_path_steps, rollup_path_touches) equal
+    those of the visits, over periods cutting paths; a catalogue reload moving products between categories moves the
+    categories' rollup (viewers,
     add-to-cart visitors and buyers by category from it equal those of the raw rows); each day's review texts keep
     their tags (rollup_review_tags) through reloads that move or rewrite them; a creative test's exact sums from
     rollup_plan_visitors equal those of the raw visits and their paid orders (visits, orders and plans moved)."""
@@ -237,10 +250,10 @@ def test_rollups_equal_rebuild_and_raw(folder: Path, loads: list[tuple[str, list
         for table, rows in loads:
             _load(shop, folder, table, _rows(table, rows))
             assert _content(shop) == _rebuilt(shop)
-        stored = _risk_reads(shop)
+        stored = _risk_reads(shop), _attribution(shop)
         with monkeypatch.context() as m:
             m.setattr(rollup, "built", lambda *_: False)
-            assert stored == _risk_reads(shop)
+            assert stored == (_risk_reads(shop), _attribution(shop))
         for kw in ({"start": "2026-06-01", "end": "2026-06-05"}, {"by": "day,source"},
                    {"by": "week,region", "filters": {"device": "a"}}, {"by": "device"}, {"by": "day"},
                    {"by": "day", "filters": {"region": ["a", "b"]}}, {"by": "week"}):

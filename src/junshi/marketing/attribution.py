@@ -17,8 +17,9 @@ it; by linearity each path's conversions are split equally among its distinct ch
 2018). Every model's conversions add up to the orders exactly and its value to their sales (figures are
 rounded by largest remainder, conversions to 6 decimals, value to cents).
 
-The warehouse sorts the period's visits once; every model is then vectorised numpy over the sorted
-arrays (:mod:`junshi.marketing.paths`).
+The warehouse sorts the period's visits once (or, where the rollups are built, reads the converting paths'
+visits and the transitions kept per day); every model is then vectorised numpy over the sorted arrays
+(:mod:`junshi.marketing.paths`).
 """
 
 from __future__ import annotations
@@ -36,14 +37,15 @@ from junshi.marketing.paths import (
     channel_sums,
     check_period,
     conversion_rewards,
+    period_paths,
     position_weights,
-    read_paths,
     removal_effects,
-    transition_counts,
 )
 from junshi.metrics.facts import attribution_setting, settle_ads
 
 if TYPE_CHECKING:
+    import ibis
+
     from junshi.shop import Shop
 
 MODELS = ("first", "last", "last_non_direct", "linear", "time_decay", "position", "markov", "shapley")
@@ -195,21 +197,20 @@ def _decimals(values: np.ndarray) -> list[Decimal]:
 
 def _all_models(shop: Shop, start: date, end: date, half_life_days: float, models: tuple[str, ...]
                 ) -> dict[str, Attribution]:
-    p = read_paths(shop, start, end)
+    period = period_paths(shop, start, end)
+    p = period.paths
     orders, sales = int(p.orders.sum()), (Decimal(int(p.cents.sum())) / 100).quantize(CENT)
-    present = np.flatnonzero(np.bincount(p.code, minlength=len(p.channels)) > 0)  # channels the period has
+    present = np.flatnonzero(period.visits > 0)  # channels the period has
     names = [p.channels[i] for i in present]
     out: dict[str, Attribution] = {}
     simple = [m for m in models if m in POSITION_MODELS]
     if simple:
         rows, weights = position_weights(p, half_life_days)
-        for m in simple:
-            conv, value = channel_sums(p, rows, weights[m])
+        for m, (conv, value) in channel_sums(p, rows, {m: weights[m] for m in simple}).items():
             out[m] = Attribution(m, start, end, _credits(names, _decimals(conv[present]), _decimals(value[present]),
                                                          orders, sales), orders, sales, half_life_days)
     if "markov" in models:
-        counts = transition_counts(p)
-        by_orders, by_sales = (_decimals(np.maximum(removal_effects(counts, reward)[present], 0.0))
+        by_orders, by_sales = (_decimals(np.maximum(removal_effects(period.counts, reward)[present], 0.0))
                                for reward in conversion_rewards(p))
         out["markov"] = Attribution("markov", start, end, _credits(names, by_orders, by_sales, orders, sales),
                                     orders, sales, half_life_days)
@@ -229,13 +230,18 @@ def attribute(shop: Shop, *, model: str, start: date, end: date, half_life_days:
 def platform_figures(shop: Shop, start: date, end: date) -> dict[str, PlatformFigures]:
     """Per ad channel, the platform's own conversions and sales in the period (``ad_spend``, one attribution
     setting and one level of detail per channel, never two added together)."""
-    t = shop.table("ad_spend")
-    t = settle_ads(t.filter(t.date >= start, t.date <= end), frozenset())
-    f = t.group_by(channel=t.channel, setting=attribution_setting(t)).aggregate(
-        conversions=t.conversions.sum(), value=t.conversion_value.sum(), cost=t.cost.sum()).execute()
-    return {str(r.channel): PlatformFigures(int(r.conversions) if r.conversions == r.conversions else 0,
-                                            _money(r.value), _money(r.cost), str(r.setting).strip("|"))
-            for r in f.itertuples(index=False)}
+    from junshi.metrics.query import run_dated
+
+    def queries(first: date | None, last: date | None) -> dict[str, ibis.Table]:
+        t = shop.table("ad_spend")
+        t = settle_ads(t.filter(t.date >= first, t.date <= last), frozenset())
+        return {"platform": t.group_by(channel=t.channel, setting=attribution_setting(t)).aggregate(
+            conversions=t.conversions.sum(), value=t.conversion_value.sum(), cost=t.cost.sum())}
+
+    rows = run_dated(shop.warehouse, shop.shop_id, "attribution_platform", queries, start, end)["platform"]
+    return {str(r["channel"]): PlatformFigures(int(r["conversions"]) if r["conversions"] == r["conversions"] else 0,
+                                               _money(r["value"]), _money(r["cost"]), str(r["setting"]).strip("|"))
+            for r in rows.to_dict("records")}
 
 
 def compare(shop: Shop, *, start: date, end: date, half_life_days: float = 7.0,

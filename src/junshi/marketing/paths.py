@@ -8,6 +8,10 @@ The warehouse sorts the visits (visitor, start, visit id) and hands them over th
 is then a few numpy passes over the sorted arrays (cumulative sums for the path ids, ``bincount`` for the
 per-path and per-channel sums). One sorted read serves every model, where window functions would sort the
 visits once per partitioning (visitor, path, path and channel): measured in ``bench/attribution.py``.
+
+A shop whose rollups are built (DuckDB, figures not cleaned of suspect orders) reads no visit: the converting
+paths' visits from ``rollup_path_touches`` and the Markov chain's transitions and the channels' order from
+``rollup_path_steps`` (:mod:`junshi.rollup.paths`), the same arrays in the same order, so every figure is the same.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import pyarrow.compute as pc
 from junshi.errors import ConfigError
 
 if TYPE_CHECKING:
+    import duckdb
+
     from junshi.shop import Shop
 
 DIRECT_SOURCES = ("direct", "(direct)", "直接访问", "自主访问")
@@ -80,6 +86,80 @@ class Paths:
     @property
     def converting(self) -> np.ndarray:
         return self.orders > 0
+
+
+@dataclass(frozen=True)
+class PeriodPaths:
+    """What the models read of a period: its paths (every one, or the converting ones alone: the position models
+    and the rewards read those), the visits per channel code, and the Markov transition counts
+    (:func:`transition_counts`) of every path."""
+
+    paths: Paths
+    visits: np.ndarray
+    counts: np.ndarray
+
+
+def period_paths(shop: Shop, start: date, end: date) -> PeriodPaths:
+    """The period's paths: from the rollups where they are kept, else from its visits."""
+    from junshi import rollup
+    from junshi.warehouse import Writable
+
+    wh = shop.warehouse
+    if isinstance(wh, Writable) and wh.engine == "duckdb" and not wh.clean and rollup.built(wh.con, shop.shop_id):
+        return stored_paths(wh.con, shop.shop_id, start, end)
+    p = read_paths(shop, start, end)
+    return PeriodPaths(p, np.bincount(p.code, minlength=len(p.channels)), transition_counts(p))
+
+
+def stored_paths(con: duckdb.DuckDBPyConnection, shop_id: str, start: date, end: date) -> PeriodPaths:
+    """The period's converting paths, visits per channel and transition counts from ``rollup_path_touches`` and
+    ``rollup_path_steps``: a visit starts a path of the period when it has no previous visit, or the previous one
+    converted or lies before the period, else it steps from the previous one; a path without conversion ends in
+    NULL from each visit with no step out of it within the period."""
+    from junshi.rollup.tables import PATH_STEPS, PATH_TOUCHES
+
+    params = {"shop": shop_id, "lo": start, "hi": end}
+    period = "shop_id = $shop AND date >= $lo AND date <= $hi"
+    order = [s for (s,) in con.execute(  # first appearance in path order (visitor, start, visit id); no source last
+        f"SELECT source FROM {PATH_STEPS.name} WHERE {period} AND source IS NOT NULL GROUP BY source "
+        "ORDER BY min(struct_pack(v := first_visitor, t := first_at, s := first_session))", params).fetchall()]
+    steps = con.execute(
+        f"SELECT source, prev_source, prev_date IS NULL OR prev_converted OR prev_date < $lo, sum(visits) "
+        f"FROM {PATH_STEPS.name} WHERE {period} GROUP BY ALL", params).fetchall()
+    touches = con.sql(
+        f"SELECT source, started_at, direct, paid_orders, paid_cents FROM {PATH_TOUCHES.name} WHERE {period} "
+        "AND started_at >= $lo ORDER BY visitor_id, started_at, session_id", params=params).to_arrow_table()
+    channels: list[str | None] = [*order, None]
+    state = {ch: i + 1 for i, ch in enumerate(channels)}  # START is 0
+    k = len(channels)
+    counts = np.zeros((k + 1, k + 3), dtype=np.int64)
+    visits = np.zeros(k + 1, dtype=np.int64)
+    for source, prev, starts, n in steps:
+        counts[0 if starts else state[prev], state[source]] += n
+        visits[state[source]] += n
+    p = _converting(touches, order, channels)
+    ended = np.bincount(p.code[p.ends] + 1, minlength=k + 1)  # converting paths per last state
+    stepped = counts[1:, 1:k + 1].sum(axis=1)  # steps out of each channel within the period
+    counts[1:, k + 1] = ended[1:]
+    counts[1:, k + 2] = visits[1:] - ended[1:] - stepped
+    return PeriodPaths(p, visits[1:], counts.astype(np.float64))
+
+
+def _converting(tbl: pa.Table, order: list[str], channels: list[str | None]) -> Paths:
+    """Paths from the visits of converting paths in path order (columns source, started_at, direct, paid_orders,
+    paid_cents): each ends at its visit with paid orders."""
+    n = tbl.num_rows
+    orders = _np(tbl["paid_orders"], np.int64)
+    new_path = np.ones(n, dtype=bool)
+    new_path[1:] = orders[:-1] > 0
+    starts = np.flatnonzero(new_path)
+    ends = np.flatnonzero(orders > 0)
+    found = pc.index_in(tbl["source"], value_set=pa.array(order, pa.string()))
+    code = _np(pc.fill_null(found, len(order)), np.int64)
+    micros = pc.cast(tbl["started_at"], pa.timestamp("us")).cast(pa.int64())
+    return Paths(channels=channels, code=code, seconds=_np(micros, np.int64) / 1e6, direct=_np(tbl["direct"], np.bool_),
+                 path=np.cumsum(new_path) - 1, starts=starts, ends=ends, orders=orders[ends],
+                 cents=_np(tbl["paid_cents"], np.int64)[ends])
 
 
 def read_paths(shop: Shop, start: date, end: date) -> Paths:
@@ -157,13 +237,14 @@ def _shapley_weights(p: Paths, rows: np.ndarray, path: np.ndarray) -> np.ndarray
     return np.where(is_first, 1.0 / np.maximum(distinct[path], 1.0), 0.0)
 
 
-def channel_sums(p: Paths, rows: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per channel code, the conversions and the value a weighting gives (visits ``rows``)."""
+def channel_sums(p: Paths, rows: np.ndarray, weights: dict[str, np.ndarray]
+                 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per weighting, per channel code, the conversions and the value it gives (visits ``rows``)."""
     path = p.path[rows]
     codes, size = p.code[rows], len(p.channels)
-    conv = np.bincount(codes, weights=weight * p.orders[path], minlength=size)
-    value = np.bincount(codes, weights=weight * p.cents[path], minlength=size) / 100
-    return conv, value
+    orders, cents = p.orders[path], p.cents[path]
+    return {m: (np.bincount(codes, weights=w * orders, minlength=size),
+                np.bincount(codes, weights=w * cents, minlength=size) / 100) for m, w in weights.items()}
 
 
 def transition_counts(p: Paths) -> np.ndarray:

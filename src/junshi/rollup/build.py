@@ -34,6 +34,8 @@ from junshi.rollup.tables import (
     MARGINS,
     MARKS,
     PAID,
+    PATH_STEPS,
+    PATH_TOUCHES,
     PLACED,
     PLAN_VISITORS,
     PRINTS,
@@ -58,30 +60,42 @@ _ORDER_BUYER = "coalesce(o.customer_id, o.visitor_id, o.order_id)"
 
 @dataclass(frozen=True)
 class _Input:
-    """What the rollups read of a raw table: its rows (``source``, shop column ``shop``, filter ``where``),
-    the time whose shop-local day they count on, the columns they depend on, and the rollups they feed."""
+    """What the rollups read of a raw table: its rows (filter ``where``; with ``join``, the table's rows named
+    ``i`` joined to the rows their day is read from), the time whose shop-local day they count on, the columns they
+    depend on, and the rollups they feed."""
 
     table: str
     time: str  # the timestamp whose shop-local day the row counts on
     where: str
     columns: str
     feeds: tuple[str, ...]
-    source: str = ""  # FROM clause (default: the table)
-    shop: str = "shop_id"
+    join: str = ""  # e.g. an order line's order (JOIN orders o ON ...)
+    reads: tuple[str, ...] = ()  # other tables whose loads move its rows' days (the joined rows')
     spill: int = 0  # a change on a day also moves this many following days (a visit crossing midnight)
 
     @property
     def day(self) -> str:
         return f"CAST({self.time} AS DATE)"
 
+    @property
+    def source(self) -> str:
+        """The FROM clause of the rows."""
+        return f"{self.table} i {self.join}" if self.join else self.table
+
+    @property
+    def shop(self) -> str:
+        """The rows' shop column."""
+        return "i.shop_id" if self.join else "shop_id"
+
 
 _PRODUCT_EVENTS = f"(event_type = 'add_to_cart' OR ({_PV} AND product_id IS NOT NULL))"
 """A product's views (page or product views naming it, as the metric layer's product visitors) and add-to-carts."""
-_PAID_LINES = "order_items i JOIN orders o ON o.shop_id = i.shop_id AND o.order_id = i.order_id"
-_REFUNDED = "refunds i JOIN orders o ON o.shop_id = i.shop_id AND o.order_id = i.order_id"
-"""Refunds count on their order's payment day (an input's joined rows are named ``i``, their order ``o``)."""
-_VISIT_ORDERS = "orders i JOIN sessions o ON o.shop_id = i.shop_id AND o.session_id = i.session_id"
-"""Paid orders count on the day their visit started (``o`` here is the visit)."""
+_THE_ORDER = "JOIN orders o ON o.shop_id = i.shop_id AND o.order_id = i.order_id"
+"""Order lines and refunds count on a day of their order (an input's joined rows are named ``i``, their order
+``o``)."""
+_PAID_LINES = f"order_items i {_THE_ORDER}"
+_THE_VISIT = "JOIN sessions s ON s.shop_id = i.shop_id AND s.session_id = i.session_id"
+"""Orders count on the day of the visit they were placed in, for the attribution's paths."""
 INPUTS: dict[str, _Input] = {
     "events": _Input("events", "ts", _PV, "event_id, ts, event_type, session_id, visitor_id",
                      (VISITS.name, LANDING.name)),
@@ -96,9 +110,9 @@ INPUTS: dict[str, _Input] = {
                              (PRODUCTS.name, PRODUCT_CELLS.name)),
     "order_lines": _Input("order_items", "o.paid_at", "o.paid_at IS NOT NULL",
                           "i.order_id, i.line_no, i.product_id, i.quantity, i.unit_price, i.amount",
-                          (PRODUCTS.name, PRODUCT_CELLS.name), source=_PAID_LINES, shop="i.shop_id"),
+                          (PRODUCTS.name, PRODUCT_CELLS.name), join=_THE_ORDER),
     "line_costs": _Input("order_items", "o.paid_at", "o.paid_at IS NOT NULL", "i.order_id, i.line_no, i.unit_cost",
-                         (PRODUCTS.name,), source=_PAID_LINES, shop="i.shop_id"),
+                         (PRODUCTS.name,), join=_THE_ORDER),
     "session_pages": _Input("sessions", "started_at", "TRUE", "session_id, visitor_id, started_at, landing_page",
                             (LANDING.name,)),
     "placed_orders": _Input("orders", "created_at", "TRUE",
@@ -107,19 +121,23 @@ INPUTS: dict[str, _Input] = {
                             (PRINTS.name, PLACED.name, FIRST_ORDERS.name, CHECK_DAYS.name, REPEAT_ORDERS.name,
                              REPEAT_REVIEWS.name)),
     "placed_lines": _Input("order_items", "o.created_at", "TRUE", "i.order_id, i.line_no, i.product_id",
-                           (PLACED.name,), source=_PAID_LINES, shop="i.shop_id"),
+                           (PLACED.name,), join=_THE_ORDER),
     "rated_reviews": _Input("reviews", "created_at", "rating IS NOT NULL",
                             "review_id, order_id, customer_id, product_id, created_at, rating",
                             (CHECK_DAYS.name, REPEAT_REVIEWS.name)),
     "refunds": _Input("refunds", "o.paid_at", "o.paid_at IS NOT NULL", "i.refund_id, i.order_id, i.amount",
-                      (CHECK_DAYS.name, REPEAT_ORDERS.name), source=_REFUNDED, shop="i.shop_id"),
+                      (CHECK_DAYS.name, REPEAT_ORDERS.name), join=_THE_ORDER),
     "accounts": _Input("customers", "registered_at", "registered_at IS NOT NULL", "customer_id, registered_at",
                        (FIRST_ORDERS.name,)),
     "review_texts": _Input("reviews", "created_at", "text IS NOT NULL", "review_id, text", (REVIEW_TAGS.name,)),
     "plan_visits": _Input("sessions", "started_at", "TRUE", "session_id, visitor_id, started_at, source, campaign",
                           (PLAN_VISITORS.name,)),
-    "visit_orders": _Input("orders", "o.started_at", "i.paid_at IS NOT NULL", "i.order_id, i.session_id, i.pay_amount",
-                           (PLAN_VISITORS.name,), source=_VISIT_ORDERS, shop="i.shop_id"),
+    "visit_paths": _Input("sessions", "started_at", "TRUE", "session_id, visitor_id, started_at, source, medium",
+                          (PATH_STEPS.name, PATH_TOUCHES.name)),
+    "visit_orders": _Input("orders", "s.started_at", "i.paid_at IS NOT NULL AND i.session_id IS NOT NULL",
+                           "i.order_id, i.session_id, i.pay_amount", (PLAN_VISITORS.name, PATH_STEPS.name,
+                                                                      PATH_TOUCHES.name),
+                           join=_THE_VISIT, reads=("sessions",)),
 }
 """The inputs by name (``rollup_marks.input``)."""
 
@@ -170,7 +188,7 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
     scope = None if fresh or days is None else sorted(set(days))
     dirty: dict[str, set[dt.date]] = {}
     for name, spec in INPUTS.items():
-        if (tables is None or spec.table in tables) and scope != []:
+        if (tables is None or spec.table in tables or tables & set(spec.reads)) and scope != []:
             moved = _moved_days(con, shop_id, name, scope)
             for feed in spec.feeds:
                 dirty.setdefault(feed, set()).update(moved)
@@ -187,10 +205,12 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
     if dirty.get(LANDING.name):
         dirty[LANDING.name] = {d + dt.timedelta(days=i) for d in dirty[LANDING.name] for i in (-1, 0, 1)}
     dirty.setdefault(MARGINS.name, set()).update(*(dirty.get(t.name, ()) for t in (VISITS, PAID)))
-    from junshi.rollup import plans, review_tags, risk  # they build on this module's helpers
+    from junshi.rollup import paths, plans, review_tags, risk  # they build on this module's helpers
 
     dirty.setdefault(REVIEW_TAGS.name, set()).update(review_tags.stale_days(con, shop_id))  # a new tagger: anew
-    own = {**risk.RECOMPUTE, **review_tags.RECOMPUTE, **plans.RECOMPUTE}
+    dirty.setdefault(PATH_STEPS.name, set()).update(dirty.pop(PATH_TOUCHES.name, ()))  # one recompute keeps both
+    own = {**risk.RECOMPUTE, **review_tags.RECOMPUTE, **plans.RECOMPUTE, **paths.RECOMPUTE}
+    whole = risk.WHOLE | paths.RECOMPUTE.keys()
     report = RefreshReport()
     bitmaps.register(con)  # junshi_roaring, which serializes the recomputed id sets
     with _memory_bound(con):
@@ -201,7 +221,7 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
                              CATEGORIES.name: _recompute_categories,
                              PRODUCT_MARGINS.name: _recompute_product_margins}.get(table.name, _recompute)
                 days = sorted(dirty[table.name])  # memory bounded by a chunk's rows, not the shop's
-                for chunk in [days] if table.name in risk.WHOLE else _chunks(days):
+                for chunk in [days] if table.name in whole else _chunks(days):
                     if table.name in own:
                         own[table.name](con, shop_id, chunk)
                     else:
@@ -222,9 +242,8 @@ def days_of(con: duckdb.DuckDBPyConnection, table: str, rows: str) -> set[dt.dat
     for spec in INPUTS.values():
         if spec.table != table:
             continue
-        if spec.source:  # e.g. order lines: the day of their order (the shop's, as it is now)
-            joined = spec.source.split(" ", 1)[1]  # the rows stand for the source's first table
-            queries.add(f"SELECT DISTINCT {spec.day} FROM {rows} {joined} WHERE {spec.where}")
+        if spec.join:  # order lines: the day of their order; orders: of their visit (as they are now)
+            queries.add(f"SELECT DISTINCT {spec.day} FROM {rows} i {spec.join} WHERE {spec.where}")
         else:
             queries.add(f"SELECT DISTINCT {spec.day} FROM {rows} _r WHERE {spec.time} IS NOT NULL")
     return {d for sql in queries for (d,) in con.execute(sql).fetchall()}
@@ -246,7 +265,7 @@ def _moved_days(con: duckdb.DuckDBPyConnection, shop_id: str, name: str,
     marks = "TRUE" if scope is None else f"date IN ({_dates(scope)})"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _rollup_marks AS SELECT {spec.day} AS date, count(*) AS n, "
-        f"bit_xor(hash({spec.columns})) AS h FROM {spec.source or spec.table} WHERE {spec.shop} = ? AND {spec.where} "
+        f"bit_xor(hash({spec.columns})) AS h FROM {spec.source} WHERE {spec.shop} = ? AND {spec.where} "
         f"AND {rows} GROUP BY ALL", [shop_id])
     moved = con.execute(
         f"SELECT coalesce(a.date, b.date) FROM _rollup_marks a FULL JOIN "
@@ -282,7 +301,7 @@ def _upgrade(con: duckdb.DuckDBPyConnection, shop_id: str, tables: set[str], dir
                                       [shop_id]).fetchall()}
     for spec in INPUTS.values():
         if tables & set(spec.feeds):
-            days |= {r[0] for r in con.execute(f"SELECT DISTINCT {spec.day} FROM {spec.source or spec.table} "
+            days |= {r[0] for r in con.execute(f"SELECT DISTINCT {spec.day} FROM {spec.source} "
                                                f"WHERE {spec.shop} = ? AND {spec.where}", [shop_id]).fetchall()}
     if FIRST_PAID.name in tables:
         _retyped(dirty, _first_paid(con, shop_id, days))

@@ -233,7 +233,7 @@ def _marks(session: Any, shops: list[str]) -> Any:
     listed = ", ".join("'" + s.replace("'", "''") + "'" for s in shops)
     scans: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
     for name, spec in INPUTS.items():
-        scans.setdefault((spec.source or spec.table, spec.shop, spec.day), []).append((name, spec.where))
+        scans.setdefault((spec.source, spec.shop, spec.day), []).append((name, spec.where))
     parts = []
     for (source, shop, day), inputs in scans.items():
         counts = ", ".join(f"CAST(sum(CASE WHEN {where} THEN 1 ELSE 0 END) AS BIGINT) AS n{i}"

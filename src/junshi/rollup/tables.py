@@ -209,7 +209,7 @@ FIRST_ORDERS = Table(
     ))
 _KEPT = (_c("buyer_kept", "BOOLEAN", "重复买家", "Its buyer has 3 or more such rows in the whole history", True),
          _c("address_kept", "BOOLEAN", "重复地址", "Its address has 3 or more such rows in the whole history", True))
-_ORDERS, _REVIEWS = CANONICAL["orders"], CANONICAL["reviews"]
+_ORDERS, _REVIEWS, _SESSIONS = CANONICAL["orders"], CANONICAL["reviews"], CANONICAL["sessions"]
 CHECK_DAYS = Table(
     "rollup_checks", "售后检查日汇总",
     "Per day and payment or after-sale check: the shop's rows and hits, the share each buyer and address is "
@@ -260,6 +260,37 @@ REVIEW_TAGS = Table(
         _c("tags", "VARCHAR", "方面", "The aspects it names, in order, each followed by + or - (praise or complaint), "
            "separated by spaces; empty: none", True),
     ))
+PATH_STEPS = Table(
+    "rollup_path_steps", "访问路径步",
+    "Per day, source and the visitor's previous visit (its day, source and whether it had paid orders; none: the "
+    "visitor's first visit): the visits started that day, and the first of them in path order (visitor, start, "
+    "visit id), so that attribution's Markov transitions and channel order over any days are sums and minima of "
+    "rows (junshi.marketing.paths)", ("shop_id", "date", "source", "prev_date", "prev_source", "prev_converted"), (
+        *_CELL[:3],
+        _c("source", "VARCHAR", "流量来源", "The visit's source"),
+        _c("prev_date", "DATE", "上次访问日", "Shop-local day of the visitor's previous visit (empty: none)"),
+        _c("prev_source", "VARCHAR", "上次来源", "The previous visit's source"),
+        _c("prev_converted", "BOOLEAN", "上次已转化", "Whether paid orders were placed in the previous visit"),
+        _c("visits", "BIGINT", "访问次数", "Visits started that day with that source and previous visit", True),
+        _c("first_visitor", "VARCHAR", "首个访客", "The first of them in path order: its visitor", True),
+        _c("first_at", "TIMESTAMP", "首个开始时间", "... its start", True),
+        _c("first_session", "VARCHAR", "首个访问ID", "... its visit id", True),
+    ))
+PATH_TOUCHES = Table(
+    "rollup_path_touches", "转化路径触点",
+    "Every visit of a converting path (a visitor's visits since their previous visit with paid orders, up to and "
+    "including the next one), with the day of the path's conversion and the visit's own paid orders, so that "
+    "attribution reads the converting paths of any days without every visit", ("shop_id", "session_id"), (
+        SHOP_ID,
+        _SESSIONS.column("session_id"),
+        _c("date", "DATE", "转化日", "Shop-local day of the visit that closes the path (its paid orders)", True),
+        *(_SESSIONS.column(c) for c in ("visitor_id", "started_at", "source")),
+        _c("direct", "BOOLEAN", "直接访问", "A direct visit (medium direct, or a direct source)", True),
+        _c("paid_orders", "BIGINT", "支付订单数", "Paid orders placed in the visit (0 but on the path's last)", True),
+        _c("paid_cents", "BIGINT", "支付金额（分）", "Their pay_amount in whole cents", True),
+    ))
+PATHS: tuple[Table, ...] = (PATH_STEPS, PATH_TOUCHES)
+"""What multi-touch attribution reads instead of every visit (``junshi.rollup.paths``)."""
 FIRST_PAID = Table("rollup_first_paid", "首购日", "Per buyer: the first day they paid (new / returning)",
                    ("shop_id", "id"), (
     SHOP_ID,
@@ -291,7 +322,8 @@ STATE = Table("rollup_built", "汇总状态", "Shops whose rollups are built (al
 RISK: tuple[Table, ...] = (PRINTS, PLACED, FIRST_ORDERS, CHECK_DAYS, REPEAT_ORDERS, REPEAT_REVIEWS)
 """What the 风控 page reads instead of every order (``junshi.rollup.risk``): refreshed as the rollups are."""
 ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, PRODUCT_MARGINS, LANDING,
-                                                  MARGINS, CATEGORIES, PLAN_VISITORS, *RISK, REVIEW_TAGS)}
+                                                  MARGINS, CATEGORIES, PLAN_VISITORS, *RISK, REVIEW_TAGS,
+                                                  *PATHS)}
 """The rollup tables, in the order a refresh recomputes them (the margins and categories after the rows they
 merge)."""
 TABLES: tuple[Table, ...] = (*ROLLUPS.values(), FIRST_PAID, IDS, MARKS, STATE)
