@@ -655,3 +655,33 @@ def test_plan_visitors_exact(shop: Shop, tmp_path: Path) -> None:
     assert (treatment.sums["visits"], treatment.sums["revenue"], treatment.products[("revenue", "revenue")]) == (
         2, 700, 700 * 700)
     assert sums.daily["conversion"] == ([1, 0], [0, 1]) and sums.daily["entered"] == ([1, 0], [1, 0])
+
+
+def test_product_splits_by_two_cell_dimensions_have_the_raw_rows(shop: Shop, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shop of the test above, split by product and two cell dimensions (rollup_product_cells, a row per
+    product and cell with its viewers or its paid lines). Raw rows: paying buyers by product, source and
+    customer_type: one row, (p1, b, new) |{c0}| = 1; sales the same: (p1, b, new) 10; viewers by product, source
+    and device: (p1, a, m) 1 and (p2, a, m) 1 (v1's visit is from device m). Before, the viewers' rows added
+    (p1, a, NULL) and (p2, a, NULL) with 0 buyers and 0 sales, and the paid row (p1, b, NULL) 0 viewers."""
+    sessions = [{"session_id": "x1", "visitor_id": "v1", "started_at": "2026-06-01 10:00:00", "source": "a",
+                 "device": "m"}]
+    events = [{"event_id": f"e{i}", "session_id": "x1", "visitor_id": "v1", "ts": "2026-06-01 10:05:00",
+               "event_type": "product_view", "product_id": p} for i, p in enumerate(("p1", "p2"))]
+    orders = [{"order_id": "o1", "customer_id": "c0", "created_at": "2026-06-01 12:00:00",
+               "paid_at": "2026-06-01 12:00:00", "pay_amount": 10, "source": "b"}]
+    lines = [{"order_id": "o1", "line_no": 1, "product_id": "p1", "quantity": 1, "unit_price": 10}]
+    for table, rows in (("sessions", sessions), ("events", events), ("orders", orders), ("order_items", lines)):
+        _load(shop, tmp_path, table, rows)
+    expected = {("paid_buyers", "source,customer_type"): [("p1", "b", "new", 1)],
+                ("sales", "source,customer_type"): [("p1", "b", "new", 10)],
+                ("uv", "source,device"): [("p1", "a", "m", 1), ("p2", "a", "m", 1)]}
+    for (metric, dims), rows in expected.items():
+        first, second = dims.split(",")
+        for by in (f"product,{dims}", f"day,product,{dims}"):
+            said = explain(shop.warehouse, shop.shop_id, [metric], by=by)
+            assert f"-- {metric}: from rollup_product_cells" in said, said
+            fast, raw = _frames(shop, monkeypatch, [metric], by=by)
+            got = [(r["product"], r[first], r[second], r[metric]) for r in fast.to_dict("records")]
+            assert got == rows, (by, got)
+            pd.testing.assert_frame_equal(fast, raw, check_dtype=False, obj=by)

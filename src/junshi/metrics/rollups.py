@@ -97,10 +97,23 @@ PRODUCT_ANSWERS: dict[tuple[str, str, bool], Source] = {
 }
 """(metric, raw fact, whether the raw source is the product-level one) -> the product rollup's source, by product,
 category, brand or product name."""
+def _holding(measure: str) -> Any:
+    """Rows of rollup_product_cells holding ``measure``: a row is a product's viewers or its paid lines in a cell, so
+    the other kind's rows would add cells of 0 the raw rows do not have (paying buyers by product, source and device
+    had a row of 0 for every cell with viewers only)."""
+    column = "uv" if measure == "uv" else "paid_orders"
+
+    def where(t: Any) -> Any:
+        return t[column] > 0
+
+    return where
+
+
 CELL_PRODUCT_ANSWERS: dict[tuple[str, str, bool], Source] = {
-    key: replace(src, fact=PRODUCT_CELLS.name) for key, src in PRODUCT_ANSWERS.items()
+    key: replace(src, fact=PRODUCT_CELLS.name, where=_holding(key[0])) for key, src in PRODUCT_ANSWERS.items()
     if key[0] not in ("cart_visitors", "cogs")}
-"""The same by product (category, brand, name) and source, device, region or new / returning buyer (paid lines)."""
+"""The same by product (category, brand, name) and source, device, region or new / returning buyer (paid lines),
+each read from the rows holding it."""
 ONE_ORDER = frozenset({"category", "brand", "product_name"})
 """Splits where one order's lines of two products fall in one cell (paid orders there are not a sum of products); so
 do a filter by several products that does not split by product."""
