@@ -550,16 +550,11 @@ def test_the_set_functions_outlive_a_rolled_back_load(tmp_path: Path) -> None:
     warehouse.close()
 
 
-def test_product_splits_by_one_cell_dimension_have_the_raw_rows(shop: Shop, tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    """1 June: v1 views p1 and p2 from source a (no order); c0 pays o1 (a line of p1) from source b, a new buyer.
-    Raw rows: paying buyers by product and customer_type: one row, (p1, new) |{c0}| = 1 (p2 was only viewed, so
-    no row of it; no row without a customer_type); viewers by product and source: (p1, a) 1, (p2, a) 1 (no (p1, b):
-    c0's order had no view); paying buyers by product and source: (p1, b) 1. The product margins hold a row per
-    product and value with viewers or buyers, so before only those with the measure counted: (p1, NULL), (p2, NULL)
-    with 0 buyers, (p1, b) with 0 viewers, (p1, a) and (p2, a) with 0 buyers. The same by day (stored counts) and
-    over the day (the union)."""
-    sessions = [{"session_id": "x1", "visitor_id": "v1", "started_at": "2026-06-01 10:00:00", "source": "a"}]
+def _load_view_and_order(shop: Shop, tmp_path: Path) -> None:
+    """1 June: v1 views p1 and p2 in a visit from source a and device m (no order); c0 pays o1 (a line of p1, 10)
+    from source b, a new buyer."""
+    sessions = [{"session_id": "x1", "visitor_id": "v1", "started_at": "2026-06-01 10:00:00", "source": "a",
+                 "device": "m"}]
     events = [{"event_id": f"e{i}", "session_id": "x1", "visitor_id": "v1", "ts": "2026-06-01 10:05:00",
                "event_type": "product_view", "product_id": p} for i, p in enumerate(("p1", "p2"))]
     orders = [{"order_id": "o1", "customer_id": "c0", "created_at": "2026-06-01 12:00:00",
@@ -567,6 +562,18 @@ def test_product_splits_by_one_cell_dimension_have_the_raw_rows(shop: Shop, tmp_
     lines = [{"order_id": "o1", "line_no": 1, "product_id": "p1", "quantity": 1, "unit_price": 10}]
     for table, rows in (("sessions", sessions), ("events", events), ("orders", orders), ("order_items", lines)):
         _load(shop, tmp_path, table, rows)
+
+
+def test_product_splits_by_one_cell_dimension_have_the_raw_rows(shop: Shop, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shop of _load_view_and_order: v1 views p1 and p2 from source a; c0 pays o1 (p1) from source b, new.
+    Raw rows: paying buyers by product and customer_type: one row, (p1, new) |{c0}| = 1 (p2 was only viewed, so
+    no row of it; no row without a customer_type); viewers by product and source: (p1, a) 1, (p2, a) 1 (no (p1, b):
+    c0's order had no view); paying buyers by product and source: (p1, b) 1. The product margins hold a row per
+    product and value with viewers or buyers, so before only those with the measure counted: (p1, NULL), (p2, NULL)
+    with 0 buyers, (p1, b) with 0 viewers, (p1, a) and (p2, a) with 0 buyers. The same by day (stored counts) and
+    over the day (the union)."""
+    _load_view_and_order(shop, tmp_path)
     expected = {("paid_buyers", "customer_type"): [("p1", "new", 1)],
                 ("uv", "source"): [("p1", "a", 1), ("p2", "a", 1)],
                 ("paid_buyers", "source"): [("p1", "b", 1)]}
@@ -664,15 +671,7 @@ def test_product_splits_by_two_cell_dimensions_have_the_raw_rows(shop: Shop, tmp
     customer_type: one row, (p1, b, new) |{c0}| = 1; sales the same: (p1, b, new) 10; viewers by product, source
     and device: (p1, a, m) 1 and (p2, a, m) 1 (v1's visit is from device m). Before, the viewers' rows added
     (p1, a, NULL) and (p2, a, NULL) with 0 buyers and 0 sales, and the paid row (p1, b, NULL) 0 viewers."""
-    sessions = [{"session_id": "x1", "visitor_id": "v1", "started_at": "2026-06-01 10:00:00", "source": "a",
-                 "device": "m"}]
-    events = [{"event_id": f"e{i}", "session_id": "x1", "visitor_id": "v1", "ts": "2026-06-01 10:05:00",
-               "event_type": "product_view", "product_id": p} for i, p in enumerate(("p1", "p2"))]
-    orders = [{"order_id": "o1", "customer_id": "c0", "created_at": "2026-06-01 12:00:00",
-               "paid_at": "2026-06-01 12:00:00", "pay_amount": 10, "source": "b"}]
-    lines = [{"order_id": "o1", "line_no": 1, "product_id": "p1", "quantity": 1, "unit_price": 10}]
-    for table, rows in (("sessions", sessions), ("events", events), ("orders", orders), ("order_items", lines)):
-        _load(shop, tmp_path, table, rows)
+    _load_view_and_order(shop, tmp_path)
     expected = {("paid_buyers", "source,customer_type"): [("p1", "b", "new", 1)],
                 ("sales", "source,customer_type"): [("p1", "b", "new", 10)],
                 ("uv", "source,device"): [("p1", "a", "m", 1), ("p2", "a", "m", 1)]}
