@@ -155,6 +155,17 @@ def test_fanout_sales_by_product_and_source(make_shop: Any) -> None:
     assert any(n.code == "sales_by_product" for n in by_product.notes)
 
 
+def test_order_lines_split_by_their_orders_dimensions_without_visits(make_shop: Any) -> None:
+    """An orders-only shop (no sessions): a line's source is its order's. by product and source: (p1, a) = o1's
+    line 60, (p1, b) = o2's 50, (p2, a) = o1's 30 + o3's 20 = 50; paying buyers (p1, a) {c1}, (p1, b) {c2},
+    (p2, a) {c1}: 1 each. Before, the split looked for values in the visits' source and was left empty."""
+    shop = make_shop(orders_data())
+    r = shop.kpi("sales,paid_buyers", by="product,source")
+    assert r.records() == [{"product": "p1", "source": "a", "sales": 60.0, "paid_buyers": 1},
+                           {"product": "p1", "source": "b", "sales": 50.0, "paid_buyers": 1},
+                           {"product": "p2", "source": "a", "sales": 50.0, "paid_buyers": 1}]
+
+
 def test_category_comes_from_products(make_shop: Any) -> None:
     """by category: shoes = p1 = 110 sales, hats = p2 = 50."""
     shop = make_shop(orders_data())

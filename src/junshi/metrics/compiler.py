@@ -76,10 +76,17 @@ def fact_columns(fact: str) -> frozenset[str]:
 
 
 def dimension_origin(fact: Fact, name: str) -> tuple[str, str] | None:
-    """The canonical table and column behind a dimension of ``fact`` (None: computed or a time dimension)."""
+    """The canonical table and column behind a dimension of ``fact`` (None: computed or a time dimension): its own
+    table's, else that of a table it is joined with (an order line's source, device and region are its order's,
+    not its visit's), else a lookup's."""
     column = fact.aliases.get(name, name)
-    if name not in TIME_DIMS and column in TABLES[fact.table].column_names:
+    if name in TIME_DIMS:
+        return None
+    if column in TABLES[fact.table].column_names:
         return fact.table, column
+    joined = next((t for t in fact.also if column in TABLES[t].column_names), None)
+    if joined is not None and column in fact_columns(fact.name):
+        return joined, column
     lookup = next((lk for lk in fact.lookups if name in lk.columns), None)
     return (lookup.table, lookup.columns[name]) if lookup else None
 
