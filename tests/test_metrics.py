@@ -311,6 +311,19 @@ def test_refunds_costs_and_margin(make_shop: Any) -> None:
                    "gross_profit": 80.0, "gross_margin": pytest.approx(80 / 140)}
 
 
+def test_cost_of_goods_without_any_cost_is_unknown_not_zero(make_shop: Any) -> None:
+    """The orders of orders_data with products without a cost and lines without a unit cost: cogs is unknown (left
+    empty with a missing_data note), so are gross profit and margin (not 170 and 100%); sales stay 170. (With some
+    costs known, cogs is their sum: test_refunds_costs_and_margin.)"""
+    data = orders_data()
+    data["products"] = [dict(product_id="p1", category="shoes"), dict(product_id="p2", category="hats")]
+    shop = make_shop(data)
+    r = shop.kpi("sales,cogs,gross_profit,gross_margin")
+    row = r.records()[0]
+    assert row["sales"] == 170.0 and all(pd.isna(row[m]) for m in ("cogs", "gross_profit", "gross_margin")), row
+    assert any(n.code == "missing_data" and n.metric == "cogs" for n in r.notes), r.notes
+
+
 def test_ads(make_shop: Any) -> None:
     """直通车 day 1: 1000 impressions, 50 clicks, cost 25, 2 conversions worth 100; 钻展: 4000 imp, 20 clicks, cost 20.
 

@@ -468,6 +468,17 @@ def compile_query(ctx: Ctx, q: Query, has_data: Callable[[str], bool], has_value
         if metric.derived:
             continue
         src, tables, empty = choose_source(metric, names, has_data, has_values)
+        if src is not None and src.valued and has_values is not None and not any(
+                has_values(FACTS[src.fact], (c,)) for c in src.valued):
+            plan.unavailable.add(mid)
+            plan.notes.append(Note(
+                "missing_data",
+                f"{metric.name.en} needs values of {' or '.join(src.valued)}, and the shop's data has none; it is "
+                "left empty rather than counted as 0.",
+                f"{metric.name.zh}需要 {' 或 '.join(src.valued)} 的值，本店数据中没有；此处留空，不按 0 计。",
+                mid,
+            ))
+            continue
         if src is not None:
             chosen[mid] = src
             continue

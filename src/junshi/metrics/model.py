@@ -41,7 +41,8 @@ class Source:
 
     ``when``: the source is used only when the query splits or filters by one of these dimensions
     (e.g. the product-level source of sales); ``unless``: never when it does. ``needs``: lookup columns
-    the expressions use.
+    the expressions use. ``valued``: columns of the fact of which one at least must have a value for the shop, else
+    the figure is unknown, not 0 (cost of goods without any unit cost).
     """
 
     fact: str
@@ -51,6 +52,7 @@ class Source:
     when: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()
+    valued: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

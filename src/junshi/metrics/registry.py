@@ -305,7 +305,8 @@ METRICS: tuple[Metric, ...] = (
                "unit_cost, else the product's cost).",
             zh="期间内付款订单行的 件数 x 单位成本（订单行 unit_cost，没有时用商品表 cost）之和。"),
         unit="money", direction="down", additive=True,
-        sources=(Source("lines_paid", "sum", _line_cost, needs=("product_cost",)),)),
+        sources=(Source("lines_paid", "sum", _line_cost, needs=("product_cost",),
+                        valued=("unit_cost", "product_cost")),)),
     Metric(
         id="gross_profit", name=Text(en="Gross profit", zh="毛利"),
         definition=Text(en="Net sales - cost of goods sold.", zh="净支付金额 - 商品成本。"),
