@@ -23,10 +23,12 @@ SIZES = [(44, 80), (45, 120), (50, 150), (55, 200), (60, 250), (42, 300), (48, 1
 
 
 def _cache_dir() -> Path:
-    """The simulations, made once per version of the simulator's code (they take ~15 s of CPU) in a folder
-    under the system's temporary directory named after that code and the sizes."""
+    """The simulations, made once per version of the simulator's, the schema's and the rollups' code (they take
+    ~15 s of CPU) in a folder under the system's temporary directory named after that code and the sizes (a shop
+    whose rollups have an older layout reads as not built, and its answers are not stored)."""
     key = hashlib.sha256(repr((SIZES, END)).encode())
-    for f in sorted((Path(__file__).parents[1] / "src" / "junshi" / "simulate").rglob("*.py")):
+    src = Path(__file__).parents[1] / "src" / "junshi"
+    for f in sorted(f for part in ("simulate", "schema", "rollup") for f in (src / part).rglob("*.py")):
         key.update(f.read_bytes())
     folder = Path(tempfile.gettempdir()) / f"junshi-promo-sims-{key.hexdigest()[:16]}"
     if not folder.is_dir():
