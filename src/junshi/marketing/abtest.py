@@ -36,8 +36,6 @@ from junshi.marketing.paths import check_period, period_visits, with_paid_orders
 from junshi.marketing.sequential import DEFAULT_TAU, always_valid_pvalues, msprt_statistic
 
 if TYPE_CHECKING:
-    import duckdb
-
     from junshi.shop import Shop
 
 VARIANT_COLUMNS = ("campaign", "landing_page")
@@ -210,23 +208,14 @@ def _sequential(sums: TestSums, start: dt.date, n_days: int, tau: float
     return final, daily
 
 
-def _stored(shop: Shop) -> duckdb.DuckDBPyConnection | None:
-    """The warehouse's connection when ``rollup_plan_visitors`` answers: the shop's rollups are built in DuckDB and
-    the figures are not clean ones (the rollups hold the suspects' orders); None: read the raw visits."""
-    from junshi import rollup
-    from junshi.warehouse import Writable
-
-    wh = shop.warehouse
-    if isinstance(wh, Writable) and wh.engine == "duckdb" and not wh.clean and rollup.built(wh.con, shop.shop_id):
-        return wh.con
-    return None
-
-
 def _sums(shop: Shop, column: str, control: str, treatment: str, start: dt.date, end: dt.date,
           pre_days: int) -> TestSums:
-    """The test's sums, from ``rollup_plan_visitors`` for plans (see :func:`_stored`), else from the raw visits."""
+    """The test's sums, from ``rollup_plan_visitors`` for plans where the rollups answer
+    (:func:`junshi.rollup.built_in`), else from the raw visits."""
+    from junshi import rollup
+
     _check_column(column)
-    con = _stored(shop) if column == "campaign" else None
+    con = rollup.built_in(shop) if column == "campaign" else None
     if con is not None:
         return stored_sums(con, shop.shop_id, control, treatment, start, end, pre_days)
     days = visitor_days(shop, column=column, control=control, treatment=treatment, start=start, end=end,
@@ -286,7 +275,9 @@ def readout(shop: Shop, *, column: str = "campaign", control: str, treatment: st
 
 def _plans(shop: Shop, start: dt.date, end: dt.date) -> pd.DataFrame:
     """The period's plans: source, campaign and their distinct visitors."""
-    con = _stored(shop)
+    from junshi import rollup
+
+    con = rollup.built_in(shop)
     if con is None:
         s = period_visits(shop, start, end)
         s = s.filter(s.campaign.notnull())

@@ -102,11 +102,10 @@ class PeriodPaths:
 def period_paths(shop: Shop, start: date, end: date) -> PeriodPaths:
     """The period's paths: from the rollups where they are kept, else from its visits."""
     from junshi import rollup
-    from junshi.warehouse import Writable
 
-    wh = shop.warehouse
-    if isinstance(wh, Writable) and wh.engine == "duckdb" and not wh.clean and rollup.built(wh.con, shop.shop_id):
-        return stored_paths(wh.con, shop.shop_id, start, end)
+    con = rollup.built_in(shop)
+    if con is not None:
+        return stored_paths(con, shop.shop_id, start, end)
     p = read_paths(shop, start, end)
     return PeriodPaths(p, np.bincount(p.code, minlength=len(p.channels)), transition_counts(p))
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from junshi.rollup.state import built, stamp
+from junshi.rollup.state import built, built_in, stamp
 
 if TYPE_CHECKING:
     from junshi.rollup.build import days_of, rebuild, refresh
 
-__all__ = ["built", "days_of", "rebuild", "refresh", "stamp"]
+__all__ = ["built", "built_in", "days_of", "rebuild", "refresh", "stamp"]
 
 
 def __getattr__(name: str) -> Any:

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from junshi.rollup.tables import STATE, TABLES
+
+if TYPE_CHECKING:
+    from junshi.shop import Shop
 
 
 def stored_columns(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]]:
@@ -49,3 +53,16 @@ _CURRENT: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict[dt.datetime,
 def built(con: duckdb.DuckDBPyConnection, shop_id: str) -> bool:
     """Whether the shop's rollups are built (and so kept up to date by every load)."""
     return stamp(con, shop_id) is not None
+
+
+def built_in(shop: Shop, *, all_orders: bool = True) -> duckdb.DuckDBPyConnection | None:
+    """The connection of the shop's DuckDB warehouse when its rollups are built there, so that what they keep
+    answers; None: read the raw rows (another engine, rollups not built, or, with ``all_orders``, figures read
+    without the suspect orders, which the rollups hold)."""
+    from junshi.warehouse import Writable
+
+    wh = shop.warehouse
+    if not isinstance(wh, Writable) or wh.engine != "duckdb" or (all_orders and wh.clean):
+        return None
+    return wh.con if built(wh.con, shop.shop_id) else None
+

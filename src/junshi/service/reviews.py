@@ -57,16 +57,15 @@ def _stored_tags(shop: Shop, start: date | None, end: date | None) -> dict[str, 
     from junshi.rollup.tables import REVIEW_TAGS
     from junshi.service.aspects import tagger_version
     from junshi.versioned import kept
-    from junshi.warehouse import Writable
 
-    wh = shop.warehouse
-    if not isinstance(wh, Writable) or wh.engine != "duckdb" or not rollup.built(wh.con, shop.shop_id):
+    con = rollup.built_in(shop, all_orders=False)  # reviews: no suspect orders to leave out
+    if con is None:
         return {}
 
     version = tagger_version()
 
     def read() -> dict[str, Tags]:
-        rows = wh.con.execute(
+        rows = con.execute(
             f"SELECT text, any_value(tags) FROM {REVIEW_TAGS.name} WHERE shop_id = ? AND model = ? "
             "AND date >= coalesce(?, date) AND date <= coalesce(?, date) GROUP BY text",
             [shop.shop_id, version, start, end]).fetchall()
@@ -144,13 +143,11 @@ def _counted_stored(shop: Shop, start: date | None, end: date | None) -> Counted
     from junshi import rollup
     from junshi.metrics.query import run_dated
     from junshi.service.aspects import tagger_version
-    from junshi.warehouse import Writable
 
-    wh = shop.warehouse
-    if not isinstance(wh, Writable) or wh.engine != "duckdb" or not rollup.built(wh.con, shop.shop_id):
+    if rollup.built_in(shop, all_orders=False) is None:  # reviews: no suspect orders to leave out
         return None
     version = tagger_version()
-    got = run_dated(wh, shop.shop_id, f"review_aspects:{version}",
+    got = run_dated(shop.warehouse, shop.shop_id, f"review_aspects:{version}",
                     lambda a, b: _stored_queries(shop, version, a, b), start, end)
     cover = got["cover"].iloc[0]
     if int(cover["untagged"]):
