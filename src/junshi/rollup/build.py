@@ -352,6 +352,14 @@ def _dates(days: Iterable[dt.date]) -> str:
     return ", ".join(f"DATE '{d.isoformat()}'" for d in days)
 
 
+def _visit_paid(among: str = "TRUE") -> str:
+    """SQL: per visit (``session_id``, of those ``among`` selects) its paid orders and their pay_amount in whole
+    cents, as ``junshi.marketing.paths.with_paid_orders`` counts them (the shop is ``$shop``)."""
+    return ("SELECT session_id, count(*) AS orders, sum(CAST(coalesce(pay_amount, 0) * 100 AS BIGINT)) AS cents "
+            "FROM orders WHERE shop_id = $shop AND paid_at IS NOT NULL AND session_id IS NOT NULL "
+            f"AND {among} GROUP BY session_id")
+
+
 def _within(column: str, days: list[dt.date], before: int = 0, after: int = 0) -> str:
     """SQL: timestamp ``column`` falls on one of ``days`` (sorted), or up to ``before``/``after`` days around
     them. The range comes first, so DuckDB skips the row groups of other days by their min/max."""
@@ -553,6 +561,7 @@ def _insert_columns(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, c
     """Insert rows merged in Python (a list per column; ``*_set`` columns serialized bitmaps) into ``rollup``."""
     _insert_table(con, shop_id, rollup, pa.table({name: pa.array(values, pa.binary()) if name.endswith("_set")
                                                   else values for name, values in columns.items()}))
+
 
 def _recompute_product_margins(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, days: list[dt.date]
                                ) -> None:

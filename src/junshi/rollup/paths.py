@@ -19,7 +19,7 @@ import datetime as dt
 
 import duckdb
 
-from junshi.rollup.build import CHUNK_DAYS, _dates, _drop, _within
+from junshi.rollup.build import CHUNK_DAYS, _dates, _drop, _visit_paid, _within
 from junshi.rollup.tables import PATH_STEPS, PATH_TOUCHES
 
 
@@ -31,9 +31,8 @@ def _direct() -> str:
     return f"coalesce(lower(medium) = 'direct' OR lower(source) IN ({listed}), FALSE)"
 
 
-_PAID = ("SELECT session_id, count(*) AS orders, sum(CAST(coalesce(pay_amount, 0) * 100 AS BIGINT)) AS cents "
-         "FROM orders WHERE shop_id = $shop AND paid_at IS NOT NULL AND session_id IS NOT NULL GROUP BY 1")
-"""Per visit, its paid orders and their pay_amount in whole cents (as ``junshi.marketing.paths.with_paid_orders``)."""
+_PAID = _visit_paid()
+"""Per visit, its paid orders and their pay_amount in whole cents."""
 
 
 def later_days(con: duckdb.DuckDBPyConnection, shop_id: str, days: list[dt.date]) -> set[dt.date]:

@@ -14,7 +14,7 @@ import datetime as dt
 
 import duckdb
 
-from junshi.rollup.build import _dates, _drop, _insert, _number, _within
+from junshi.rollup.build import _dates, _drop, _insert, _number, _visit_paid, _within
 from junshi.rollup.tables import PLAN_VISITORS
 
 
@@ -27,13 +27,11 @@ def recompute_plan_visitors(con: duckdb.DuckDBPyConnection, shop_id: str, days: 
         "session_id, started_at, source, campaign FROM sessions "
         f"WHERE shop_id = $shop AND visitor_id IS NOT NULL AND {_within('started_at', days)}", {"shop": shop_id})
     _number(con, shop_id, "visitor")
+    paid = _visit_paid("session_id IN (SELECT session_id FROM _rollup_members)")  # the days' visits only
     rows = (
         "WITH v AS (SELECT m.date, i.n AS visitor, m.source, m.campaign, m.started_at, "
         "coalesce(p.orders, 0) AS orders, coalesce(p.cents, 0) AS cents FROM _rollup_members m "
-        # each visit's paid orders and their cents, as paths.with_paid_orders counts them
-        "JOIN _rollup_n i ON i.id = m.id LEFT JOIN (SELECT session_id, count(*) AS orders, "
-        "sum(CAST(coalesce(pay_amount, 0) * 100 AS BIGINT)) AS cents FROM orders WHERE shop_id = $shop "
-        "AND paid_at IS NOT NULL AND session_id IN (SELECT session_id FROM _rollup_members) GROUP BY session_id) p "
+        f"JOIN _rollup_n i ON i.id = m.id LEFT JOIN ({paid}) p "
         "ON p.session_id = m.session_id), "
         "f AS (SELECT date, visitor, source, campaign, min(started_at) AS first_at FROM v "
         "WHERE campaign IS NOT NULL GROUP BY ALL) "
