@@ -8,6 +8,8 @@ Screenshots of every page go to test-artifacts/ (gitignored).
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 import socket
 import threading
@@ -20,6 +22,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import sync_playwright
 
+import junshi
 from junshi.api import create_app
 from junshi.api.pages.registry import PAGES
 from junshi.service.labels import FIELDS
@@ -73,6 +76,24 @@ def olist_url(olist_tail_db: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     yield from _serve(olist_tail_db, tmp_path_factory.mktemp("browser-olist"))
 
 
+RETAIL_DAY = "2011-12-09"
+RETAIL_PRODUCTS = 60
+
+
+@pytest.fixture(scope="module")
+def retail_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The server of an orders-only shop (Online Retail's export) that sold 60 products on 2011-12-09: invoice k
+    one unit of product Pk (ITEM k) at k.00 GBP, k = 1..60, nothing the day before."""
+    work = tmp_path_factory.mktemp("retail60")
+    lines = ["InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"]
+    lines += [f"{580000 + k},P{k:02d},ITEM {k:02d},1,{RETAIL_DAY} 10:{k % 60:02d}:00,{k}.00,{13000 + k},United Kingdom"
+              for k in range(1, RETAIL_PRODUCTS + 1)]
+    (work / "retail.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with junshi.connect(work / "retail.duckdb") as shop:
+        assert not shop.ingest(work / "retail.csv", preset="online-retail").quarantined
+    yield from _serve(work / "retail.duckdb", tmp_path_factory.mktemp("browser-retail"))
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     assert Path(CHROMIUM).exists(), "install Debian's chromium (make chromium)"
@@ -103,6 +124,11 @@ def page(browser: Any, base_url: str) -> Iterator[Any]:
 @pytest.fixture
 def olist_page(browser: Any, olist_url: str) -> Iterator[Any]:
     yield from _logged_in(browser, olist_url)
+
+
+@pytest.fixture
+def retail_page(browser: Any, retail_url: str) -> Iterator[Any]:
+    yield from _logged_in(browser, retail_url)
 
 
 def open_page(pg: Any, url: str) -> None:
@@ -365,6 +391,10 @@ def test_the_promo_page_shows_the_post_mortem_of_the_api(page: Any, base_url: st
     assert page.locator("#table-phases tbody tr").count() == len(r["phases"]) == 3
     assert promo["live"]["hours"][23]["cumulative"] == pytest.approx(promo["live"]["cumulative_sales"])
     assert promo["plan"]["date"] == "2024-12-12" and promo["plan"]["basis"] == "past_event"
+    # the stock table names each product as the 商品 page does: "name (id)"
+    first = promo["plan"]["products"][0]
+    assert first["name"].endswith(f" ({first['product_id']})") and len(first["name"]) > len(first["product_id"]) + 3
+    assert page.locator("#table-plan-products tbody tr td").first.inner_text() == first["name"]
     page.screenshot(path=str(ARTIFACTS / "promo-panels-zh.png"), full_page=True)
 
 
@@ -403,3 +433,38 @@ def test_the_page_formats_numbers_as_python_does(page: Any, base_url: str) -> No
         assert not mismatched, mismatched[:10]
         assert browser_text[1] == python_text[1]
     assert format_value(1234.5, "money", "HKD") == "HK$1,234.50" and format_value(-1, "money", "BRL") == "-R$1.00"
+
+
+def test_a_long_product_table_shows_its_first_50_rows_all_on_a_click_and_every_row_in_its_csv(
+        retail_page: Any, retail_url: str) -> None:
+    """60 products sold on 2011-12-09 (``retail_url``): the table opens on the 50 best sellers (ITEM 60 at £60.00
+    first, ITEM 11 last), "show all" adds ITEM 10 .. ITEM 01, the CSV holds all 60 rows with raw sales 60 .. 1.
+    An orders-only shop: the page says why visitors and conversion are empty. Nothing sold the day before: the
+    10 biggest movers up are ITEM 60 .. ITEM 51 (+£60 .. +£51), and the movers down chart says 暂无 instead of
+    drawing empty axes."""
+    pg = retail_page
+    open_page(pg, f"{retail_url}/products?lang=zh&date={RETAIL_DAY}")
+    names = pg.locator("#table-products-t tbody tr td:first-child")
+    assert names.count() == 50
+    assert names.first.inner_text().startswith("ITEM 60") and names.nth(49).inner_text().startswith("ITEM 11")
+    assert pg.locator("#table-products-t tbody tr").first.locator("[data-metric=sales]").inner_text() == "£60.00"
+    assert "显示前 50 行，共 60 行" in pg.inner_text("#table-products .table-foot")
+    with pg.expect_download() as download:
+        pg.click("#table-products [data-action=csv]")
+    assert download.value.suggested_filename == f"products_{RETAIL_DAY}.csv"
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("\ufeff")  # so that Excel reads the Chinese headers
+    records = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert [float(r["支付金额"]) for r in records] == [float(k) for k in range(RETAIL_PRODUCTS, 0, -1)]
+    assert records[0]["访客数"] == ""  # empty, not 0: no visit data
+    pg.click("#table-products [data-action=show-all]")
+    assert names.count() == RETAIL_PRODUCTS and names.last.inner_text().startswith("ITEM 01")
+    assert "共 60 行" in pg.inner_text("#table-products .table-foot")
+    assert "访客数需要行为数据" in pg.inner_text("#products-notes")
+    up = pg.evaluate("""() => { const o = echarts.getInstanceByDom(document.getElementById('chart-movers-up'))
+        .getOption(); return [o.yAxis[0].data, o.series[0].data]; }""")
+    assert [n[:7] for n in up[0]] == [f"ITEM {k}" for k in range(60, 50, -1)] and up[1] == list(range(60, 50, -1))
+    assert pg.inner_text("#chart-movers-down") == "暂无。"
+    assert pg.locator("#chart-movers-down canvas").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / "products-retail-zh.png"), full_page=True)

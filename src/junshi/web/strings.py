@@ -32,6 +32,10 @@ UI: dict[str, Text] = {
     "login_failed": Text("Wrong token.", "令牌错误。"),
     "reason": Text("Reason", "原因"),
     "rows": Text("Rows", "行数"),
+    "rows_all": Text("{rows} rows", "共 {rows} 行"),
+    "rows_first": Text("The first {shown} of {rows} rows", "显示前 {shown} 行，共 {rows} 行"),
+    "show_all": Text("Show all {rows}", "显示全部 {rows} 行"),
+    "download_csv": Text("Download CSV", "下载 CSV"),
     "not_available": Text("Not available for this shop's data.", "该店铺的数据暂不支持此分析。"),
 }
 

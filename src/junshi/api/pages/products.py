@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from junshi import Shop
 from junshi.analysis.lookups import product_names
 from junshi.analysis.stock import days_of_cover, stock_on
@@ -30,6 +32,8 @@ class ProductsResponse(Model):
     rows: list[Row]
     movers_up: list[Mover]
     movers_down: list[Mover]
+    notes: list[str] = Field(description="Why a column is empty or a figure is partial (the metric layer's notes: "
+                                         "no visit data for visitors and conversion, no cost for the margin ...).")
 
 
 def products(shop: Shop, period: Period, lang: Lang) -> ProductsResponse:
@@ -63,6 +67,7 @@ def products(shop: Shop, period: Period, lang: Lang) -> ProductsResponse:
         metrics=list(PRODUCT_METRICS), rows=rows,
         movers_up=[m for m in reversed(movers[-MOVERS:]) if (m.change or 0) > 0],
         movers_down=[m for m in movers[:MOVERS] if (m.change or 0) < 0],
+        notes=list(dict.fromkeys(n.text(lang) for n in result.notes)),
     )
 
 

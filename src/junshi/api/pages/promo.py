@@ -12,6 +12,7 @@ from fastapi import Query, Request
 from pydantic import Field
 
 from junshi import Shop
+from junshi.analysis.lookups import product_names
 from junshi.api.lang import request_lang
 from junshi.api.models import AlertItem, Model
 from junshi.api.pages import PageApi
@@ -49,6 +50,7 @@ class ReviewDay(Model):
 
 class StockoutRow(Model):
     product_id: str
+    name: str = Field(description="The product's name and id, as the 商品 page shows it.")
     days: int
     first_day: str
     lost_sales: float
@@ -138,6 +140,7 @@ class PlanDay(Model):
 
 class PlanProduct(Model):
     product_id: str
+    name: str = Field(description="The product's name and id, as the 商品 page shows it.")
     forecast_units: float
     upper_units: float
     stock: int | None
@@ -200,7 +203,7 @@ def promo_data(shop: Shop, found: Window | JunshiError, target: float | None) ->
     from junshi.promo.plan import plan
     from junshi.promo.review import review
 
-    out: dict[str, Any] = {"review": None, "live": None, "plan": None, "errors": []}
+    out: dict[str, Any] = {"review": None, "live": None, "plan": None, "errors": [], "names": {}}
     if isinstance(found, JunshiError):
         out["errors"].append(found)
         return out
@@ -221,6 +224,7 @@ def promo_data(shop: Shop, found: Window | JunshiError, target: float | None) ->
             out[part] = make()
         except JunshiError as exc:
             out["errors"].append(exc)
+    out["names"] = product_names(shop)
     return out
 
 
@@ -234,6 +238,10 @@ def _alert(a: dict[str, Any], lang: Lang) -> AlertItem:
 def respond(data: dict[str, Any], lang: Lang) -> PromoResponse:
     """The engine's figures with the labels of ``lang``."""
     r, lv, pl = data["review"], data["live"], data["plan"]
+
+    def named(pid: str) -> str:
+        name = data["names"].get(pid)
+        return f"{name} ({pid})" if name else pid
     review = None
     if r is not None:
         phases = [PhaseRow(phase=p["phase"], name=PROMO_PHASES[p["phase"]].name(lang), start=p["start"], end=p["end"],
@@ -242,7 +250,8 @@ def respond(data: dict[str, Any], lang: Lang) -> PromoResponse:
                            spend_per_buyer=p["kpis"]["spend_per_buyer"]) for p in r["phases"]]
         review = Review(**{k: r[k] for k in ("start", "end", "day", "level", "sales", "baseline", "incremental_sales",
                                              "interval", "pull_forward", "main_lift", "hangover", "daily", "presale",
-                                             "new_customers", "cannibalisation", "stockouts")}, phases=phases)
+                                             "new_customers", "cannibalisation")}, phases=phases,
+                        stockouts=[StockoutRow(**row, name=named(row["product_id"])) for row in r["stockouts"]])
     live = None if lv is None else Live(**{k: v for k, v in lv.items() if k not in ("alerts", "basis")},
                                         alerts=[_alert(a, lang) for a in lv["alerts"]])
     plan = None
@@ -251,8 +260,8 @@ def respond(data: dict[str, Any], lang: Lang) -> PromoResponse:
                 "paid_buyers", "paid_buyers_interval", "spend", "spend_ratio", "spend_band", "spend_status", "sources")
         plan = Plan(**{k: pl[k] for k in keep}, basis=pl["basis"]["kind"],
                     days=[PlanDay(**d) for d in pl["days"]],
-                    products=[PlanProduct(**{k: p[k] for k in PlanProduct.model_fields})
-                              for p in pl["products"][:PLAN_PRODUCTS]])
+                    products=[PlanProduct(**{k: p[k] for k in PlanProduct.model_fields if k != "name"},
+                                          name=named(p["product_id"])) for p in pl["products"][:PLAN_PRODUCTS]])
     return PromoResponse(review=review, live=live, plan=plan, notes=[e.message(lang) for e in data["errors"]])
 
 

@@ -271,6 +271,9 @@ PAGES: tuple[Page, ...] = (
             "table": Text("Table", "数据表"),
             "load_summary": Text("Load summary", "导入结果"),
             "quarantine": Text("Quarantined rows", "隔离的数据行"),
+            "quarantine_hint": Text(
+                "The first 50 by file and line; `junshi quarantine --limit N --format csv` lists them all.",
+                "此处为按文件和行号的前 50 行；`junshi quarantine --limit N --format csv` 可列出全部。"),
             "catalogue": Text("Metric catalogue (口径)", "指标口径"),
             "metric": Text("Metric", "指标"),
             "definition": Text("Definition", "定义"),

@@ -88,35 +88,78 @@ export function num(id, value, unit) {
 }
 
 /* ---------- tables and charts ---------- */
-export function table(target, columns, rows) {
+/* Rows a table shows before "show all": a shop's whole catalogue (thousands of products) would make the page
+   tens of thousands of pixels long; every row stays one click away and in the CSV. */
+export const TABLE_ROWS = 50;
+/* The rows as a CSV file (UTF-8 with a byte order mark, so that Excel reads Chinese), raw values under the
+   columns' labels: what an operator takes into a spreadsheet. */
+function csvOf(columns, rows) {
+  const cell = (v) => {
+    const text = v === null || v === undefined ? "" : String(v);
+    return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+  };
+  const label = (c) => c.label || (c.metric ? meta(c.metric).name : c.key);
+  const lines = [columns.map((c) => cell(label(c))).join(",")].concat(rows.map((r) => columns.map((c) => cell(r[c.key])).join(",")));
+  return new Blob(["\ufeff" + lines.join("\r\n") + "\r\n"], { type: "text/csv;charset=utf-8" });
+}
+function download(blob, name) {
+  const a = el("a", { href: URL.createObjectURL(blob), download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+/* The CSV's file name: the table's and the period's (products_2026-11-01_2026-11-30.csv). */
+function fileName(target) {
+  const p = PERIOD.period;
+  return [target.replace(/^table-/, "")].concat(p ? (p.start === p.end ? [p.start] : [p.start, p.end]) : []).join("_") + ".csv";
+}
+/* A sortable table (click a header) of its first TABLE_ROWS rows, with "show all" when there are more and a
+   CSV download of every row. opts.total: how many rows there are when ``rows`` is a page of them (the footer
+   says so). */
+export function table(target, columns, rows, opts) {
   const box = document.getElementById(target);
   box.innerHTML = "";
   if (!rows.length) { box.append(el("p", { cls: "hint", text: T.none })); return; }
   const head = el("tr", {}, columns.map((c) => el("th", { cls: c.wide ? "text" : null, title: c.metric ? defText(c.metric) : null, "data-key": c.key, text: c.label || (c.metric ? meta(c.metric).name : c.key) })));
   const tbody = el("tbody");
-  const fill = (list) => {
+  let shown = rows;
+  let all = rows.length <= TABLE_ROWS;
+  const count = el("span", { cls: "hint" });
+  const more = el("button", { type: "button", cls: "link", "data-action": "show-all", text: say(T.show_all, { rows: fmt(rows.length, "count") }) });
+  const fill = () => {
     tbody.innerHTML = "";
-    for (const r of list) {
+    for (const r of all ? shown : shown.slice(0, TABLE_ROWS)) {
       tbody.append(el("tr", {}, columns.map((c) => {
         if (c.metric) return el("td", {}, [num(c.metric, r[c.key])]);
         if (c.unit) return el("td", { text: fmt(r[c.key], c.unit) });
         return el("td", { cls: c.wide ? "text" : null, text: r[c.key] === null || r[c.key] === undefined ? FORMATS.empty : String(r[c.key]) });
       })));
     }
+    const total = Math.max((opts && opts.total) || 0, rows.length);
+    const listed = all ? rows.length : Math.min(rows.length, TABLE_ROWS);
+    count.textContent = listed < total ? say(T.rows_first, { shown: fmt(listed, "count"), rows: fmt(total, "count") })
+      : total > TABLE_ROWS ? say(T.rows_all, { rows: fmt(total, "count") }) : "";  // a short table needs no count
+    more.hidden = all;
   };
   let order = 1;
   head.addEventListener("click", (ev) => {
     const key = ev.target.dataset.key;
     if (!key) return;
     order = -order;
-    fill(rows.slice().sort((a, b) => ((a[key] ?? -Infinity) > (b[key] ?? -Infinity) ? order : -order)));
+    shown = rows.slice().sort((a, b) => ((a[key] ?? -Infinity) > (b[key] ?? -Infinity) ? order : -order));
+    fill();
   });
-  fill(rows);
-  box.append(el("table", { id: target + "-t" }, [el("thead", {}, [head]), tbody]));
+  more.addEventListener("click", () => { all = true; fill(); });
+  const csv = el("button", { type: "button", cls: "link", "data-action": "csv", text: T.download_csv });
+  csv.addEventListener("click", () => download(csvOf(columns, shown), fileName(target)));
+  fill();
+  box.append(el("table", { id: target + "-t" }, [el("thead", {}, [head]), tbody]), el("div", { cls: "table-foot" }, [count, more, csv]));
 }
 export function chart(id, option) {
   const node = document.getElementById(id);
   if (!node) return null;
+  node.querySelector(":scope > p.hint")?.remove();
   const c = charts[id] || echarts.init(node);
   charts[id] = c;
   c.setOption(Object.assign({ animation: false, tooltip: { trigger: "axis" }, grid: { left: 60, right: 30, top: 40, bottom: 40, containLabel: true } }, option), true);
@@ -127,6 +170,7 @@ export function nameOf(id) { return meta(id).name; }
 /* Daily lines; series of the same unit share a y axis (the first two axes are drawn); a period of several
    days inside a longer trend is shaded. */
 export function lineChart(id, days, series, period) {
+  if (!days.length || !series.length) return emptyChart(id);
   const shade = period && period.days > 1 && days.length > period.days
     ? { silent: true, itemStyle: { color: "rgba(255, 80, 0, 0.07)" }, data: [[{ xAxis: period.start }, { xAxis: period.end }]] } : undefined;
   const unit = (s) => meta(s.metric).unit;
@@ -141,7 +185,17 @@ export function lineChart(id, days, series, period) {
       markArea: i === 0 ? shade : undefined })),
   });
 }
+/* A chart with nothing to draw says so instead of showing empty axes. */
+function emptyChart(id) {
+  const node = document.getElementById(id);
+  if (!node) return null;
+  if (charts[id]) { charts[id].dispose(); delete charts[id]; }
+  node.innerHTML = "";
+  node.append(el("p", { cls: "hint", text: T.none }));
+  return null;
+}
 export function barChart(id, labels, series, horizontal) {
+  if (!labels.length) return emptyChart(id);
   const cat = { type: "category", data: labels, axisLabel: { interval: 0, width: horizontal ? 150 : 90, overflow: "truncate" } };
   return chart(id, {
     legend: { top: 0 },

@@ -25,11 +25,11 @@ export default async function data() {
   zone.addEventListener("dragleave", () => zone.classList.remove("over"));
   zone.addEventListener("drop", (ev) => { ev.preventDefault(); zone.classList.remove("over"); send(ev.dataTransfer.files); });
   await quarantine();
-  table("table-catalogue", [{ key: "id", label: "id" }, { key: "name", label: T.metric, wide: true }, { key: "definition", label: T.definition, wide: true }, { key: "unit", label: T.unit }, { key: "needs", label: T.needs }],
+  table("table-catalogue", [{ key: "id", label: "id" }, { key: "name", label: T.metric }, { key: "definition", label: T.definition, wide: true }, { key: "unit", label: T.unit }, { key: "needs", label: T.needs, wide: true }],
     Object.values(CATALOGUE).map((m) => Object.assign({}, m, { needs: (m.needs || []).join(", ") })));
 }
 async function quarantine() {
   const q = await api("quarantine", { limit: 50 });
-  table("table-quarantine", [{ key: "table", label: T.table }, { key: "source_file", label: T.file }, { key: "source_line", label: T.line }, { key: "reason", label: T.reason, wide: true }], q.rows);
+  table("table-quarantine", [{ key: "table", label: T.table }, { key: "source_file", label: T.file }, { key: "source_line", label: T.line }, { key: "reason", label: T.reason, wide: true }], q.rows, { total: q.total });
 }
 

@@ -6,6 +6,9 @@ export default async function products() {
   const cols = [{ key: "name", label: meta("product").name, wide: true }].concat(p.metrics.map((m) => ({ key: m, metric: m })),
     [{ key: "stock", label: T.stock }, { key: "days_of_cover", label: T.days_of_cover }]);
   table("table-products", cols, p.rows);
+  const notes = document.getElementById("products-notes");
+  notes.textContent = p.notes.join(" ");
+  notes.hidden = !p.notes.length;
   const change = T.change + " · " + nameOf("sales");
   barChart("chart-movers-up", p.movers_up.map((r) => r.name), [{ name: change, values: p.movers_up.map((r) => r.change) }], true);
   barChart("chart-movers-down", p.movers_down.map((r) => r.name), [{ name: change, values: p.movers_down.map((r) => r.change) }], true);

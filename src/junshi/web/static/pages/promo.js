@@ -76,7 +76,7 @@ function review(r) {
   table("table-new-customers", [{ key: "k", label: T.group }, { key: "n", label: T.acquired }, { key: "rate", label: rep }], [
     { k: T.promo_customers, n: fmt(nc.acquired, "count"), rate: fmt(nc.repurchase_rate, "ratio") },
     { k: T.ordinary, n: fmt(nc.ordinary_customers, "count"), rate: fmt(nc.ordinary_repurchase_rate, "ratio") }]);
-  table("table-stockouts", [{ key: "product_id", label: T.product }, { key: "days", label: T.days_out },
+  table("table-stockouts", [{ key: "name", label: T.product, wide: true }, { key: "days", label: T.days_out },
     { key: "first_day", label: T.first_day }, { key: "lost", label: T.lost_sales }],
   r.stockouts.map((s) => ({ ...s, lost: money(s.lost_sales) })));
 }
@@ -115,7 +115,7 @@ function plan(p) {
   table("table-plan-sources", [{ key: "source", label: meta("source").name }, { key: "share_f", label: T.share }, { key: "uv", metric: "uv" },
     { key: "visitor_cost", metric: "visitor_cost" }, { key: "spend", metric: "ad_cost" }],
   p.sources.map((s) => ({ ...s, share_f: fmt(s.share, "ratio") })));
-  table("table-plan-products", [{ key: "product_id", label: T.product }, { key: "forecast_units", label: T.forecast_units, unit: "count" },
+  table("table-plan-products", [{ key: "name", label: T.product, wide: true }, { key: "forecast_units", label: T.forecast_units, unit: "count" },
     { key: "upper_units", label: T.upper_units, unit: "count" }, { key: "stock", label: T.stock, unit: "count" },
     { key: "presale_units", label: T.presale_units, unit: "count" }, { key: "stock_needed", label: T.stock_needed, unit: "count" }, { key: "risk", label: T.stockout_risk }],
   p.products.map((r) => ({ ...r, risk: fmt(r.stockout_risk, "ratio") })));
