@@ -19,6 +19,7 @@ import pytest
 
 import junshi
 from junshi import Shop
+from junshi.cli import main
 from junshi.customers.cohorts import cohorts
 from junshi.customers.repurchase import repurchase
 from junshi.customers.rfm import GROUPS, rfm, rfm_groups, rfm_movement
@@ -126,6 +127,42 @@ def test_rfm_movement(tiny: Shop) -> None:
         ("none", "new"): 1,
     }
     assert set(m.from_group_zh) >= {"新客户", "一般保持客户"}
+
+
+def test_cli_tables_show_money_in_the_shops_currency_and_shares_as_percents(
+        db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The tiny shop selling in USD, on 03-31 (previous tests): champions are A alone, 1 of 4 customers (25.00%),
+    $350.00 of $940.00 (37.23%); JSON keeps the raw shares."""
+    with junshi.connect(db_path) as shop:
+        load_tiny(shop)
+        shop.configure(currency="USD")
+    main(["--lang", "en", "customers", "rfm", "--as-of", "2024-03-31", "--db", str(db_path)])
+    lines = capsys.readouterr().out.splitlines()
+    header = next(line for line in lines if "Customers" in line)
+    assert [c.strip() for c in header.split("┃")[1:-1]][:4] == ["Group", "Customers", "Share", "Revenue"]
+    champions = next(line for line in lines if "Champions" in line)
+    assert [c.strip() for c in champions.split("│")[1:-1]][:5] == ["Champions", "1", "25.00%", "$350.00", "37.23%"]
+    main(["customers", "rfm", "--as-of", "2024-03-31", "--format", "json", "--db", str(db_path)])
+    groups = {g["group"]: g for g in json.loads(capsys.readouterr().out)["groups"]}
+    assert groups["champions"]["share"] == 0.25 and groups["champions"]["revenue"] == 350
+
+
+def test_an_empty_churn_warning_says_how_low_the_lowest_customer_is(
+        db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Four customers fit by Pareto/NBD all keep P(active) above 99.99%: no row, and the table form says so
+    (on stderr; JSON stays an empty list)."""
+    with junshi.connect(db_path) as shop:
+        load_tiny(shop)
+        frame = shop.customers.churn("2024-03-31", 0.5, 365.0, "pareto")
+    assert frame.empty and frame.attrs["lowest_p_alive"] > 0.9999
+    main(["--lang", "en", "customers", "churn", "--as-of", "2024-03-31", "--db", str(db_path)])
+    said = capsys.readouterr()
+    assert "Churn warning" not in said.out
+    assert "No customer's probability of being active is below 50% under the Pareto/NBD fit: the lowest is" in \
+        " ".join(said.err.split())
+    assert "100.00%" in said.err and "--model bgnbd" in said.err
+    main(["customers", "churn", "--as-of", "2024-03-31", "--format", "json", "--db", str(db_path)])
+    assert json.loads(capsys.readouterr().out) == []
 
 
 def test_rfm_without_orders_is_a_clear_error(shop: Shop) -> None:

@@ -1,7 +1,6 @@
 """``junshi customers rfm|cohorts|repurchase|clv|validate|churn|audience``: customer analyses."""
 
 import json
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,10 +20,10 @@ from junshi.cli.options import (
 )
 from junshi.cli.output import console, err_console, print_frame, print_json
 from junshi.errors import ConfigError
-from junshi.i18n import get_lang, tr
+from junshi.i18n import Text, get_lang, tr
 
 if TYPE_CHECKING:
-    pass
+    import pandas as pd
 
 customers_app = typer.Typer(
     name="customers",
@@ -39,7 +38,38 @@ AsOfOption = Annotated[
 ]
 
 
-_emit_frame = partial(print_frame, number=",.3f")  # customer tables: rates and money to three decimals
+CUSTOMER_UNITS: dict[str, str] = {
+    "customers": "count", "buyers": "count", "repeat_buyers": "count", "orders": "count", "active": "count",
+    "repeat_customers": "count", "mean_frequency": "count", "orders_per_customer": "count",
+    "share": "ratio", "revenue_share": "ratio", "p_alive": "ratio", "active_share": "ratio", "repeat_share": "ratio",
+    "repurchase_rate": "ratio", "returning_buyer_share": "ratio",
+    "revenue": "money", "mean_monetary": "money", "monetary": "money", "monetary_value": "money",
+    "expected_spend": "money", "expected_value": "money", "value_at_stake": "money",
+    "cum_revenue_per_customer": "money",
+    "mean_recency_days": "days",
+}
+"""The unit of each customer table column a table shows formatted (money in the shop's currency, shares as
+percents); JSON and CSV keep the raw values."""
+
+CUSTOMER_LABELS: dict[str, Text] = {
+    "group_zh": Text("Group", "分群"), "group_en": Text("Group", "分群"),
+    "action_zh": Text("What to do", "建议动作"), "action_en": Text("What to do", "建议动作"),
+    "customers": Text("Customers", "客户数"), "share": Text("Share", "客户占比"),
+    "revenue": Text("Revenue", "销售额"), "revenue_share": Text("Rev. share", "销售额占比"),
+    "p_alive": Text("P(active)", "仍活跃概率"), "value_at_stake": Text("Value at stake", "流失风险金额"),
+    "expected_spend": Text("Spend per order", "预计客单价"),
+    "days_since_last_purchase": Text("Days since last purchase", "距上次购买天数"),
+    "frequency": Text("Repeat purchases", "复购次数"), "last_purchase": Text("Last purchase", "上次购买"),
+    "customer_id": Text("Customer", "客户"),
+}
+"""Headers of the customer tables' columns in a table (JSON and CSV keep the column names)."""
+
+
+def _emit_frame(frame: "pd.DataFrame", fmt: str, title: str, currency: str = "CNY") -> None:
+    """A customer table: its known columns formatted and labelled, other floats to three decimals."""
+    lang = get_lang()
+    print_frame(frame, fmt, title, ",.3f", units=CUSTOMER_UNITS, currency=currency,
+                labels={k: v.get(lang) for k, v in CUSTOMER_LABELS.items()})
 
 
 @customers_app.command("rfm")
@@ -60,8 +90,9 @@ def rfm_cmd(
     """RFM groups (重要价值客户 champions ... 一般挽留客户 lost): sizes, revenue, what to do."""
     day, since = option_day(as_of, "--as-of"), option_day(movement_from, "--movement-from")
     with open_shop(db, shop, clean, engine=engine) as s:
+        currency = s.settings["currency"] or "CNY"
         if per_customer:
-            _emit_frame(s.customers.rfm(day), fmt, tr("RFM per customer", "客户 RFM"))
+            _emit_frame(s.customers.rfm(day), fmt, tr("RFM per customer", "客户 RFM"), currency)
             return
         groups = s.customers.rfm_groups(day)
         name_col = "group_zh" if get_lang() == "zh" else "group_en"
@@ -77,7 +108,7 @@ def rfm_cmd(
             data["movement"] = json.loads(movement.to_json(orient="records", force_ascii=False))
         print_json(data)
         return
-    _emit_frame(shown if fmt == "table" else groups, fmt, tr("RFM groups", "RFM 客户分群"))
+    _emit_frame(shown if fmt == "table" else groups, fmt, tr("RFM groups", "RFM 客户分群"), currency)
     if movement is not None:
         _emit_frame(movement[["from_group", "to_group", "customers"]], fmt, tr("Movement", "分群迁移"))
 
@@ -98,7 +129,8 @@ def cohorts_cmd(
     day = option_day(as_of, "--as-of")
     with open_shop(db, shop, clean, engine=engine) as s:
         frame = s.customers.cohorts(period, day, by)  # type: ignore[arg-type]  # validated inside
-    _emit_frame(frame, fmt, tr("Cohorts", "同期群"))
+        currency = s.settings["currency"] or "CNY"
+    _emit_frame(frame, fmt, tr("Cohorts", "同期群"), currency)
 
 
 @customers_app.command("repurchase")
@@ -164,9 +196,10 @@ def clv_cmd(
 
     with open_shop(db, shop, clean, engine=engine) as s:
         fit = s.customers.fit_clv(calibration_end, pareto=pareto)
+        currency = s.settings["currency"] or "CNY"
     if per_customer:
         frame = predict(fit, days)
-        _emit_frame(frame, fmt, tr("Customer lifetime value", "客户终身价值"))
+        _emit_frame(frame, fmt, tr("Customer lifetime value", "客户终身价值"), currency)
         if undated := int(frame.expected_next_purchase.isna().sum()):
             err_console().print(NO_NEXT_PURCHASE(n=undated, years=MAX_WAIT_YEARS), highlight=False)
         return
@@ -239,7 +272,19 @@ def churn_cmd(
     day = option_day(as_of, "--as-of")
     with open_shop(db, shop, clean, engine=engine) as s:
         frame = s.customers.churn(day, threshold, days, model)
-    _emit_frame(frame.head(top) if top else frame, fmt, tr("Churn warning", "流失预警"))
+        currency = s.settings["currency"] or "CNY"
+    lowest = frame.attrs.get("lowest_p_alive")
+    if not (frame.empty and fmt == "table" and lowest is not None):
+        _emit_frame(frame.head(top) if top else frame, fmt, tr("Churn warning", "流失预警"), currency)
+        return
+    err_console().print(tr(
+        "No customer's probability of being active is below {t:.0%} under the {m} fit: the lowest is {p:.2%}. "
+        "The model reads this shop's long silences as slow buyers, not lost ones; raise --threshold, or try "
+        "--model {other}.",
+        "按 {m} 模型，没有客户的仍活跃概率低于 {t:.0%}：最低为 {p:.2%}。模型把该店客户的长期未购解释为购买慢，"
+        "而非流失；可提高 --threshold，或改用 --model {other}。",
+        t=threshold, p=lowest, m="Pareto/NBD" if model == "pareto" else "BG/NBD",
+        other="bgnbd" if model == "pareto" else "pareto"), highlight=False)
 
 
 def _load_spec(spec: str) -> dict[str, Any]:

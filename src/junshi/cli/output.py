@@ -8,6 +8,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import pandas as pd
     from rich.console import Console
 
@@ -40,10 +42,17 @@ def _console(stderr: bool) -> Console:
     return Console(stderr=stderr)
 
 
-def print_frame(frame: pd.DataFrame, fmt: str, title: str, number: str = ",.4g") -> None:
-    """A result table as JSON records (``fmt`` json), CSV through junshi.exports (csv) or a Rich table (floats as
-    ``number``, empty values blank; columns wrap, never cutting names or ids)."""
+def print_frame(frame: pd.DataFrame, fmt: str, title: str, number: str = ",.4g", *,
+                units: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None,
+                currency: str = "CNY") -> None:
+    """A result table as JSON records (``fmt`` json), CSV through junshi.exports (csv) or a Rich table: columns
+    named in ``units`` as junshi.formats shows that unit (money in ``currency``, a ratio as a percent), other
+    floats as ``number``, empty values blank, headers as ``labels`` says; columns wrap, never cutting names or
+    ids. JSON and CSV keep the raw values and column names."""
+    import datetime as dt
     import sys
+
+    from junshi.formats import format_value
 
     if fmt == "json":
         print_json(json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False)))
@@ -53,14 +62,34 @@ def print_frame(frame: pd.DataFrame, fmt: str, title: str, number: str = ",.4g")
 
         write_csv(frame, sys.stdout)
         return
+    from rich.cells import cell_len
     from rich.table import Table
 
+    units, labels = units or {}, labels or {}
+
+    def cell(col: str, v: Any) -> str:
+        if v is None or v != v:
+            return ""
+        if isinstance(v, dt.datetime) and v.time() == dt.time():  # a day (pandas keeps days as midnight)
+            return v.date().isoformat()
+        if col in units:
+            return format_value(v, units[col], currency)
+        return format(v, number) if isinstance(v, float) else str(v)
+
+    columns = [str(c) for c in frame.columns]
+    rows = [[cell(col, v) for col, v in zip(columns, row, strict=True)] for row in frame.itertuples(index=False)]
+    # A formatted figure, and each word of its header, is not cut in two while the table fits the console (a
+    # column of text keeps at least 8 cells); a wider table folds every column, as Rich does.
+    shown = [labels.get(col, col) for col in columns]
+    widths = [max([cell_len(r[i]) for r in rows] + [cell_len(w) for w in shown[i].split()]) if col in units else None
+              for i, col in enumerate(columns)]
+    if sum(w or 8 for w in widths) + 3 * len(columns) + 1 > console().width:
+        widths = [None] * len(columns)
     table = Table(title=title)
-    for col in frame.columns:
-        table.add_column(str(col), overflow="fold")
-    for row in frame.itertuples(index=False):
-        table.add_row(*["" if v is None or v != v else format(v, number) if isinstance(v, float) else str(v)
-                        for v in row])
+    for col, label, width in zip(columns, shown, widths, strict=True):
+        table.add_column(label, overflow="fold", justify="right" if col in units else "left", width=width)
+    for r in rows:
+        table.add_row(*r)
     console().print(table)
 
 

@@ -244,7 +244,8 @@ def churn_warning(
     expected purchases given active x expected spend. With ``model="pareto"`` (default, needs a fit with
     ``pareto=True``) one-time buyers can be flagged too; BG/NBD gives them P(alive) = 1 by construction.
     Columns: customer_id, p_alive, days_since_last_purchase, frequency, revenue, expected_spend,
-    value_at_stake, last_purchase.
+    value_at_stake, last_purchase. ``attrs["lowest_p_alive"]``: the lowest probability of any customer (what an
+    empty warning is measured against).
     """
     if not 0 < threshold < 1:
         raise ConfigError(
@@ -285,4 +286,6 @@ def churn_warning(
         }
     )
     out = out[out.p_alive < threshold]
-    return out.sort_values(["value_at_stake", "customer_id"], ascending=[False, True]).reset_index(drop=True)
+    out = out.sort_values(["value_at_stake", "customer_id"], ascending=[False, True]).reset_index(drop=True)
+    out.attrs["lowest_p_alive"] = float(np.nanmin(p_alive)) if len(p_alive) else None  # why a list is empty
+    return out
