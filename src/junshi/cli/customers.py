@@ -46,7 +46,7 @@ CUSTOMER_UNITS: dict[str, str] = {
     "revenue": "money", "mean_monetary": "money", "monetary": "money", "monetary_value": "money",
     "expected_spend": "money", "expected_value": "money", "value_at_stake": "money",
     "cum_revenue_per_customer": "money",
-    "mean_recency_days": "days",
+    "mean_recency_days": "days", "gaps": "count", "from_days": "count", "to_days": "count",
 }
 """The unit of each customer table column a table shows formatted (money in the shop's currency, shares as
 percents); JSON and CSV keep the raw values."""
@@ -60,7 +60,9 @@ CUSTOMER_LABELS: dict[str, Text] = {
     "expected_spend": Text("Spend per order", "预计客单价"),
     "days_since_last_purchase": Text("Days since last purchase", "距上次购买天数"),
     "frequency": Text("Repeat purchases", "复购次数"), "last_purchase": Text("Last purchase", "上次购买"),
-    "customer_id": Text("Customer", "客户"),
+    "customer_id": Text("Customer", "客户"), "orders": Text("Orders", "订单数"),
+    "from_days": Text("From (days)", "起（天）"), "to_days": Text("To (days)", "止（天）"),
+    "gaps": Text("Purchase gaps", "购买间隔数"),
 }
 """Headers of the customer tables' columns in a table (JSON and CSV keep the column names)."""
 

@@ -68,7 +68,10 @@ def _header(result: "KpiResult", column: str) -> str:
 
 
 def _print_table(result: "KpiResult") -> None:
-    period = f"{result.start or '…'} ~ {result.end or '…'}"
+    if result.start is None and result.end is None:
+        period = tr("All days", "全部日期")
+    else:
+        period = f"{result.start or tr('first day', '首日')} ~ {result.end or tr('last day', '末日')}"
     if result.compare:
         period += tr(" vs {c}", " 对比 {c}", c=result.compare)
         if result.previous_start:

@@ -51,6 +51,7 @@ def print_frame(frame: pd.DataFrame, fmt: str, title: str, number: str = ",.4g",
     ids. JSON and CSV keep the raw values and column names."""
     import datetime as dt
     import sys
+    from decimal import Decimal
 
     from junshi.formats import format_value
 
@@ -72,7 +73,7 @@ def print_frame(frame: pd.DataFrame, fmt: str, title: str, number: str = ",.4g",
             return ""
         if isinstance(v, dt.datetime) and v.time() == dt.time():  # a day (pandas keeps days as midnight)
             return v.date().isoformat()
-        if col in units:
+        if col in units and isinstance(v, int | float | Decimal) and not isinstance(v, bool):  # not a label ("10+")
             return format_value(v, units[col], currency)
         return format(v, number) if isinstance(v, float) else str(v)
 
