@@ -69,6 +69,8 @@ PAGES: tuple[Page, ...] = (
             "compare_with": Text("Compared with", "对比基期"),
             "drill_hint": Text("Click a bar to drill down.", "点击柱形可下钻。"),
             "path": Text("Main causes", "主要原因"),
+            "no_path": Text("No single cell explains the change: it is spread across the shop.",
+                            "没有单个维度值能解释这次变化：变化分散在全店。"),
             "factors": Text("Factors (visitors × conversion × spend per buyer)", "因素（访客数 × 转化率 × 客单价）"),
             "dimension": Text("Dimension", "维度"),
             "too_little_history": Text("Too little history to tell normal variation from a real change",

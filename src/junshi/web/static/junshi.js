@@ -116,7 +116,7 @@ function fileName(target) {
 }
 /* A sortable table (click a header) of its first TABLE_ROWS rows, with "show all" when there are more and a
    CSV download of every row. opts.total: how many rows there are when ``rows`` is a page of them (the footer
-   says so). */
+   says so); opts.limit: rows shown before "show all" (a reference list, the metric catalogue, shows them all). */
 export function table(target, columns, rows, opts) {
   const box = document.getElementById(target);
   box.innerHTML = "";
@@ -124,12 +124,13 @@ export function table(target, columns, rows, opts) {
   const head = el("tr", {}, columns.map((c) => el("th", { cls: c.wide ? "text" : null, title: c.metric ? defText(c.metric) : null, "data-key": c.key, text: c.label || (c.metric ? meta(c.metric).name : c.key) })));
   const tbody = el("tbody");
   let shown = rows;
-  let all = rows.length <= TABLE_ROWS;
+  const limit = (opts && opts.limit) || TABLE_ROWS;
+  let all = rows.length <= limit;
   const count = el("span", { cls: "hint" });
   const more = el("button", { type: "button", cls: "link", "data-action": "show-all", text: say(T.show_all, { rows: fmt(rows.length, "count") }) });
   const fill = () => {
     tbody.innerHTML = "";
-    for (const r of all ? shown : shown.slice(0, TABLE_ROWS)) {
+    for (const r of all ? shown : shown.slice(0, limit)) {
       tbody.append(el("tr", {}, columns.map((c) => {
         if (c.metric) return el("td", {}, [num(c.metric, r[c.key])]);
         if (c.unit) return el("td", { text: fmt(r[c.key], c.unit) });
@@ -137,9 +138,9 @@ export function table(target, columns, rows, opts) {
       })));
     }
     const total = Math.max((opts && opts.total) || 0, rows.length);
-    const listed = all ? rows.length : Math.min(rows.length, TABLE_ROWS);
+    const listed = all ? rows.length : Math.min(rows.length, limit);
     count.textContent = listed < total ? say(T.rows_first, { shown: fmt(listed, "count"), rows: fmt(total, "count") })
-      : total > TABLE_ROWS ? say(T.rows_all, { rows: fmt(total, "count") }) : "";  // a short table needs no count
+      : total > limit ? say(T.rows_all, { rows: fmt(total, "count") }) : "";  // a short table needs no count
     more.hidden = all;
   };
   let order = 1;
@@ -170,7 +171,8 @@ export function nameOf(id) { return meta(id).name; }
 /* Daily lines; series of the same unit share a y axis (the first two axes are drawn); a period of several
    days inside a longer trend is shaded. */
 export function lineChart(id, days, series, period) {
-  if (!days.length || !series.length) return emptyChart(id);
+  const drawn = (s) => s.values.some((v) => v !== null && v !== undefined);
+  if (!days.length || !series.some(drawn)) return emptyChart(id);
   const shade = period && period.days > 1 && days.length > period.days
     ? { silent: true, itemStyle: { color: "rgba(255, 80, 0, 0.07)" }, data: [[{ xAxis: period.start }, { xAxis: period.end }]] } : undefined;
   const unit = (s) => meta(s.metric).unit;

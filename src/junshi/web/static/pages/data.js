@@ -26,7 +26,7 @@ export default async function data() {
   zone.addEventListener("drop", (ev) => { ev.preventDefault(); zone.classList.remove("over"); send(ev.dataTransfer.files); });
   await quarantine();
   table("table-catalogue", [{ key: "id", label: "id" }, { key: "name", label: T.metric }, { key: "definition", label: T.definition, wide: true }, { key: "unit", label: T.unit }, { key: "needs", label: T.needs, wide: true }],
-    Object.values(CATALOGUE).map((m) => Object.assign({}, m, { needs: (m.needs || []).join(", ") })));
+    Object.values(CATALOGUE).map((m) => Object.assign({}, m, { needs: (m.needs || []).join(", ") })), { limit: Infinity });
 }
 async function quarantine() {
   const q = await api("quarantine", { limit: 50 });

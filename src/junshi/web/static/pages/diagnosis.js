@@ -21,6 +21,7 @@ export default async function diagnosis() {
     drawWaterfall(null);
     const ol = document.getElementById("diag-path");
     ol.innerHTML = "";
+    if (!diag.path.length) ol.append(el("li", { cls: "hint", text: T.no_path }));
     for (const step of diag.path) {
       const share = step.share === null || step.share === undefined ? "" : " (" + fmt(step.share, "ratio") + ")";
       ol.append(el("li", { "data-step": step.dimension, "data-significant": String(step.significant) }, [el("b", { text: step.label + ": " + step.value + " " }), num(diag.metric, step.contribution, "money"), el("span", { text: share })]));
