@@ -113,6 +113,25 @@ def test_a_line_with_too_many_fields_is_named_and_nothing_is_lost(shop: Shop, tm
     assert shop.table("orders").order_id.execute().tolist() == ["A0"]
 
 
+def test_a_file_cut_off_in_its_last_row_says_so_once_and_nothing_is_lost(shop: Shop, tmp_path: Path) -> None:
+    """An export of eight columns whose download stopped in its third row (no line break at the end): one error
+    naming line 4 and the cut, not one per missing column; the order loaded before stays. With the line break
+    back, the same short row is a malformed line, counted once."""
+    header = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+    (tmp_path / "ok.csv").write_text(header + "1,P1,A,1,2011-12-01 09:00:00,2.00,13001,France\n")
+    shop.ingest(tmp_path / "ok.csv", preset="online-retail")
+    cut = header + "2,P1,A,1,2011-12-02 09:00:00,2.00,13002,France\n3,P2,B,2,2011-12-02 10:00:00,3.00,13003,Fr\n" \
+        "4,P2,CREAM CUPID HEARTS COA"
+    (tmp_path / "cut.csv").write_text(cut)
+    with pytest.raises(IngestError, match=r"cut.csv ends in the middle of a row \(line 4\)") as info:
+        shop.ingest(tmp_path / "cut.csv", preset="online-retail")
+    assert "Download the export again" in info.value.hint_en and "Nothing was loaded" in info.value.en
+    (tmp_path / "cut.csv").write_text(cut + "\n")
+    with pytest.raises(IngestError, match=r"has 1 malformed line\(s\).*line 4: .*Found: 3 \[4,P2,CREAM"):
+        shop.ingest(tmp_path / "cut.csv", preset="online-retail")
+    assert shop.table("orders").order_id.execute().tolist() == ["1"]
+
+
 def test_offsets_and_unix_seconds_become_shop_local_time(shop: Shop, tmp_path: Path) -> None:
     """Shop in Asia/Shanghai (UTC+8): 00:00Z -> 08:00; 10:00 -0500 -> 23:00; 1700000000 (2023-11-14 22:13:20Z)
     -> 2023-11-15 06:13:20; a naive time stays as written."""

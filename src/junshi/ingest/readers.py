@@ -218,12 +218,21 @@ def _unreadable(path: Path, exc: Exception) -> IngestError:
 
 
 def _refuse_malformed_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Fail with the file's malformed lines (line number, what is wrong, the text) if it has any."""
-    bad = con.execute(
-        "SELECT line, error_message, csv_line FROM _ji_rejects ORDER BY line"
+    """Fail with the file's malformed lines (line number, what is wrong, the text) if it has any; a file cut off
+    in its last line (an incomplete download) is told as such."""
+    bad = con.execute(  # DuckDB may reject a line once per column it could not fill: one entry per line here
+        "SELECT line, arg_min(error_message, column_idx), arg_min(csv_line, column_idx) FROM _ji_rejects "
+        "GROUP BY line ORDER BY line"
     ).fetchall()
     if not bad:
         return
+    if len(bad) == 1 and _cut_off(path):
+        raise IngestError(
+            f"{path.name} ends in the middle of a row (line {bad[0][0]}): the file looks cut off. Nothing was loaded.",
+            f"{path.name} 在一行中间结束（第 {bad[0][0]} 行）：文件似乎不完整。未导入任何数据。",
+            hint_en="Download the export again (an interrupted download or a full disk cuts a file short).",
+            hint_zh="请重新下载该报表（下载中断或磁盘已满会使文件不完整）。",
+        )
     shown = "; ".join(f"line {line}: {msg} [{(text or '')[:80]}]" for line, msg, text in bad[:3])
     shown_zh = "；".join(f"第 {line} 行：{msg} [{(text or '')[:80]}]" for line, msg, text in bad[:3])
     raise IngestError(
@@ -233,6 +242,15 @@ def _refuse_malformed_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         hint_en="Fix or delete those lines (often an unquoted delimiter inside a value), then load the file again.",
         hint_zh="请修正或删除这些行（常见原因是值里含有未加引号的分隔符），然后重新导入。",
     )
+
+
+def _cut_off(path: Path) -> bool:
+    """Whether the file does not end with a line break (its last row was cut short)."""
+    with path.open("rb") as f:
+        if f.seek(0, 2) == 0:
+            return False
+        f.seek(-1, 2)
+        return f.read(1) not in (b"\n", b"\r")
 
 
 def read_raw(
