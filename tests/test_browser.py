@@ -437,6 +437,23 @@ def test_the_page_formats_numbers_as_python_does(page: Any, base_url: str) -> No
     assert format_value(1234.5, "money", "HKD") == "HK$1,234.50" and format_value(-1, "money", "BRL") == "-R$1.00"
 
 
+def test_the_pages_csv_neutralises_formulas_as_python_does(page: Any, base_url: str) -> None:
+    """The dashboard's CSV download makes text safe with junshi.exports.safe_text's rule (the hostile and harmless
+    values of test_exports): =HYPERLINK(...) gets a leading ', -12.5 and a=b stay; numbers stay numbers."""
+    from junshi.exports import safe_text
+    from test_exports import HARMLESS, HOSTILE
+
+    open_page(page, f"{base_url}/data?lang=en")
+    texts = HOSTILE + HARMLESS
+    browser = page.evaluate("""async (texts) => {
+        const m = await import("/static/junshi.js");
+        const csv = m.csvOf([{ key: "v", label: "=label" }], [{ v: -5 }, { v: "=1+1" }]);
+        return [texts.map(m.safeText), await csv.text()];
+    }""", texts)
+    assert browser[0] == [safe_text(t) for t in texts] and browser[0][0].startswith("'=HYPERLINK")
+    assert browser[1] == "'=label\r\n-5\r\n'=1+1\r\n"  # Blob.text() drops the byte order mark
+
+
 def test_a_long_product_table_shows_its_first_50_rows_all_on_a_click_and_every_row_in_its_csv(
         retail_page: Any, retail_url: str) -> None:
     """60 products sold on 2011-12-09 (``retail_url``): the table opens on the 50 best sellers (ITEM 60 at £60.00

@@ -1,7 +1,8 @@
 """Safe CSV and XLSX files: no exported cell can run as a spreadsheet formula (CSV injection).
 
 Every CSV or XLSX file the project writes (audiences, reports, exports, ``--format csv``) goes
-through this module: :func:`write_csv`, :func:`write_xlsx` (one or several sheets) or
+through this module (the dashboard's "download CSV", made in the browser, applies :func:`safe_text`'s rule in
+``junshi.js``: ``safeText``, tested equal to it): :func:`write_csv`, :func:`write_xlsx` (one or several sheets) or
 :func:`write_table` (picks by the file's suffix). Text cells that begin with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return get a leading ``'`` (OWASP's rule), so a buyer nickname such as
 ``=HYPERLINK(...)`` or ``@SUM(...)`` reaches Excel as text. Numbers stay numbers: numeric cells are

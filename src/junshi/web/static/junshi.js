@@ -91,11 +91,17 @@ export function num(id, value, unit) {
 /* Rows a table shows before "show all": a shop's whole catalogue (thousands of products) would make the page
    tens of thousands of pixels long; every row stays one click away and in the CSV. */
 export const TABLE_ROWS = 50;
+/* Text a spreadsheet would run as a formula gets a leading ' : junshi.exports.safe_text's rule (OWASP's: text
+   beginning with = + - @, a tab or a carriage return, unless it is a plain number), so that a buyer's search term
+   or nickname such as =HYPERLINK(...) reaches Excel as text. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+export function safeText(text) { return FORMULA_START.test(text) && !PLAIN_NUMBER.test(text) ? "'" + text : text; }
 /* The rows as a CSV file (UTF-8 with a byte order mark, so that Excel reads Chinese), raw values under the
-   columns' labels: what an operator takes into a spreadsheet. */
-function csvOf(columns, rows) {
+   columns' labels, text made safe (safeText): what an operator takes into a spreadsheet. */
+export function csvOf(columns, rows) {
   const cell = (v) => {
-    const text = v === null || v === undefined ? "" : String(v);
+    const text = v === null || v === undefined ? "" : typeof v === "string" ? safeText(v) : String(v);
     return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
   };
   const label = (c) => c.label || (c.metric ? meta(c.metric).name : c.key);
