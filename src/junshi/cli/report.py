@@ -61,8 +61,8 @@ def report(
     data = render(built, form)
     out = out or Path(file_name(built, form))
     out.write_bytes(data)
-    err_console().print(tr("Wrote {f} ({n:,} bytes): {t}", "已写入 {f}（{n:,} 字节）：{t}", f=out, n=len(data),
-                 t=built.status), highlight=False)
+    err_console().print(tr("Wrote {f} ({n:,} bytes). Data check: {t}", "已写入 {f}（{n:,} 字节）。数据检查：{t}",
+                           f=out, n=len(data), t=built.status), highlight=False)
 
 
 @app.command()
