@@ -475,11 +475,13 @@ def test_a_long_product_table_shows_its_first_50_rows_all_on_a_click_and_every_r
     assert text.startswith("\ufeff")  # so that Excel reads the Chinese headers
     records = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     assert [float(r["支付金额"]) for r in records] == [float(k) for k in range(RETAIL_PRODUCTS, 0, -1)]
-    assert records[0]["访客数"] == ""  # empty, not 0: no visit data
+    # no visit, cost or stock data: those columns are left out, the notes say why
+    assert list(records[0]) == ["商品", "支付金额", "支付件数"]
     pg.click("#table-products [data-action=show-all]")
     assert names.count() == RETAIL_PRODUCTS and names.last.inner_text().startswith("ITEM 01")
     assert "共 60 行" in pg.inner_text("#table-products .table-foot")
-    assert "访客数需要行为数据" in pg.inner_text("#products-notes")
+    assert "访客数需要行为数据" in pg.inner_text("#products-notes") and "库存和可售天数需要库存数据" in \
+        pg.inner_text("#products-notes")
     up = pg.evaluate("""() => { const o = echarts.getInstanceByDom(document.getElementById('chart-movers-up'))
         .getOption(); return [o.yAxis[0].data, o.series[0].data]; }""")
     assert [n[:7] for n in up[0]] == [f"ITEM {k}" for k in range(60, 50, -1)] and up[1] == list(range(60, 50, -1))

@@ -9,10 +9,12 @@ from junshi.analysis.lookups import product_names
 from junshi.analysis.stock import days_of_cover, stock_on
 from junshi.api.models import Model, Row
 from junshi.api.pages import PageApi, period_endpoint
-from junshi.i18n import Lang
+from junshi.i18n import Lang, Text
 from junshi.jsonable import num
 from junshi.periods import Period
 
+NO_STOCK = Text("Stock and days of cover need stock on hand (the inventory table, or products.stock); this shop "
+               "has none.", "库存和可售天数需要库存数据（inventory 表或 products.stock），本店没有。")
 PRODUCT_METRICS = ("uv", "add_to_cart_rate", "payment_conversion_rate", "sales", "units", "gross_margin")
 MOVERS = 10
 
@@ -67,7 +69,7 @@ def products(shop: Shop, period: Period, lang: Lang) -> ProductsResponse:
         metrics=list(PRODUCT_METRICS), rows=rows,
         movers_up=[m for m in reversed(movers[-MOVERS:]) if (m.change or 0) > 0],
         movers_down=[m for m in movers[:MOVERS] if (m.change or 0) < 0],
-        notes=list(dict.fromkeys(n.text(lang) for n in result.notes)),
+        notes=list(dict.fromkeys([n.text(lang) for n in result.notes] + ([] if stock else [NO_STOCK(lang)]))),
     )
 
 
