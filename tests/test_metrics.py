@@ -311,6 +311,19 @@ def test_refunds_costs_and_margin(make_shop: Any) -> None:
                    "gross_profit": 80.0, "gross_margin": pytest.approx(80 / 140)}
 
 
+def test_a_margin_over_net_sales_not_above_zero_is_empty(make_shop: Any) -> None:
+    """o1 (100) refunded whole on 2024-01-02, the day o3 sells 20: net sales that day 20 - 100 = -80, cogs 5 (p2),
+    gross profit -85. -85 / -80 would read as a 106.25% margin and a 0.94 break-even ROAS: both are empty. Day 1:
+    net sales 150, cogs 20 + 5 + 2 x 20 = 65, gross profit 85: margin 85 / 150, break-even ROAS 150 / 85."""
+    data = orders_data()
+    data["refunds"] = [dict(refund_id="r1", order_id="o1", created_at="2024-01-02 15:00", amount=100)]
+    days = make_shop(data).kpi("net_sales,gross_profit,gross_margin,break_even_roas", by="day").records()
+    assert days[0] == {"day": days[0]["day"], "net_sales": 150.0, "gross_profit": 85.0,
+                       "gross_margin": pytest.approx(85 / 150), "break_even_roas": pytest.approx(150 / 85)}
+    assert (days[1]["net_sales"], days[1]["gross_profit"]) == (-80.0, -85.0)
+    assert pd.isna(days[1]["gross_margin"]) and pd.isna(days[1]["break_even_roas"]), days[1]
+
+
 def test_cost_of_goods_without_any_cost_is_unknown_not_zero(make_shop: Any) -> None:
     """The orders of orders_data with products without a cost and lines without a unit cost: cogs is unknown (left
     empty with a missing_data note), so are gross profit and margin (not 170 and 100%); sales stay 170. (With some

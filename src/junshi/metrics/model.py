@@ -82,11 +82,14 @@ class Metric:
         return bool(self.parts)
 
 
-def ratio(scale: float = 1.0) -> Callable[[Any, Any], Any]:
-    """``numerator / denominator`` (x scale), empty when the denominator is 0 or empty."""
+def ratio(scale: float = 1.0, *, positive: bool = False) -> Callable[[Any, Any], Any]:
+    """``numerator / denominator`` (x scale), empty when the denominator is 0 or empty; with ``positive`` also when
+    it is negative (a margin of negative net sales, where refunds of earlier orders exceed the period's sales,
+    would read as 140% or -1,139%)."""
 
     def combine(num: Any, den: Any) -> Any:
-        value = num.cast("float64") / den.cast("float64").nullif(0.0)
+        den = den.cast("float64")
+        value = num.cast("float64") / ((den > 0).ifelse(den, None) if positive else den.nullif(0.0))
         return value * scale if scale != 1.0 else value
 
     return combine

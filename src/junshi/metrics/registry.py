@@ -313,8 +313,11 @@ METRICS: tuple[Metric, ...] = (
         unit="money", direction="up", additive=True, parts=("net_sales", "cogs"), combine=difference),
     Metric(
         id="gross_margin", name=Text(en="Gross margin", zh="毛利率"),
-        definition=Text(en="Gross profit / net sales.", zh="毛利 / 净支付金额。"),
-        unit="ratio", direction="up", additive=False, parts=("gross_profit", "net_sales"), combine=ratio()),
+        definition=Text(en="Gross profit / net sales; empty when net sales are not above 0 (refunds of earlier "
+                           "orders exceeding the period's sales).",
+                        zh="毛利 / 净支付金额；净支付金额不大于 0 时（之前订单的退款超过本期支付金额）留空。"),
+        unit="ratio", direction="up", additive=False, parts=("gross_profit", "net_sales"),
+        combine=ratio(positive=True)),
     # --- customers 客户 ---
     Metric(
         id="new_buyers", name=Text(en="New buyers", zh="新买家数"),
@@ -416,10 +419,11 @@ METRICS: tuple[Metric, ...] = (
         definition=Text(
             en="Net sales / gross profit (= 1 / gross margin): below this return on ad spend, the gross profit the "
                "ads bring does not cover their cost. Needs the cost of goods (order lines' unit_cost or the "
-               "products' cost).",
+               "products' cost). Empty when the gross profit is not above 0 (no return on ad spend breaks even).",
             zh="净支付金额 / 毛利（= 1 / 毛利率）：推广成交金额 / 推广花费低于此值时，推广带来的毛利抵不过花费。"
-               "需要商品成本（订单行 unit_cost 或商品表 cost）。"),
-        unit="ratio", direction="down", additive=False, parts=("net_sales", "gross_profit"), combine=ratio()),
+               "需要商品成本（订单行 unit_cost 或商品表 cost）。毛利不大于 0 时留空（任何投入产出比都不能盈亏平衡）。"),
+        unit="ratio", direction="down", additive=False, parts=("net_sales", "gross_profit"),
+        combine=ratio(positive=True)),
     Metric(
         id="visitor_cost", name=Text(en="Visitor cost", zh="访客成本"),
         definition=Text(en="Ad spend / visitors.", zh="推广花费 / 访客数。"),
