@@ -150,6 +150,7 @@ PAGES: tuple[Page, ...] = (
         text={
             "dsr_trend": Text("DSR, 180-day rolling", "DSR 动态评分（近180天）"),
             "ratings": Text("Rating distribution", "评分分布"),
+            "reviews": Text("Reviews", "评价数"),
             "negative": Text("Latest negative reviews", "最新差评"),
             "shipping": Text("Shipping and delivery times", "发货与送达时长"),
             "aspects": LISTS["aspects"],

@@ -10,7 +10,7 @@ export default async function service() {
     cards.append(el("div", { cls: "card", "data-card": c.metric, title: defText(c.metric) }, [el("div", { cls: "name", text: c.name }), el("div", { cls: "val" }, [num(c.metric, c.value, c.unit)])]));
   }
   lineChart("chart-dsr", s.dsr.days, s.dsr.series.map((x) => ({ metric: "dsr_item", name: nameOf(x.metric), values: x.values })));
-  barChart("chart-ratings", s.ratings.map((r) => "★" + r.rating), [{ name: T.rows, values: s.ratings.map((r) => r.reviews) }]);
+  barChart("chart-ratings", s.ratings.map((r) => "★" + r.rating), [{ name: T.reviews, values: s.ratings.map((r) => r.reviews) }]);
   lineChart("chart-shipping", s.shipping.days, s.shipping.series.map((x) => ({ metric: x.metric, name: nameOf(x.metric), values: x.values })));
   table("table-negative", [{ key: "created_at", label: T.date }, { key: "rating", label: "★" }, { key: "product", label: T.product_table }, { key: "text", label: T.reason, wide: true }], s.negative);
   const col = (key, wide) => ({ key, label: T["f_" + key], wide });
