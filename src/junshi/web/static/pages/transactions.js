@@ -6,7 +6,7 @@ export default async function transactions() {
   chart("chart-funnel", {
     tooltip: { trigger: "item" },
     series: [{ type: "funnel", sort: "none", left: "15%", width: "70%", minSize: "25%", gap: 2,
-      label: { show: true, position: "inside", color: "#fff", fontSize: 13, formatter: "{b}: {c}" },
+      label: { show: true, position: "inside", color: "#fff", fontSize: 13, formatter: (p) => p.name + ": " + fmt(p.value, "count") },
       data: x.funnel.map((s, i) => ({ name: nameOf(s.metric) + (i ? " (" + fmt(s.rate, "ratio") + ")" : ""), value: s.value })) }],
   });
   const cols = (dim) => [{ key: dim, label: meta(dim).name }].concat(x.metrics.map((m) => ({ key: m, metric: m })));
