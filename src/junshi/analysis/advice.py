@@ -18,6 +18,7 @@ import pandas as pd
 
 from junshi.analysis.alerts import promotion_days
 from junshi.analysis.channels import costed_channels, paid_sources
+from junshi.analysis.lookups import product_label
 from junshi.analysis.source import kpi_frame, table_frame
 from junshi.errors import JunshiError
 from junshi.formats import format_value
@@ -217,8 +218,7 @@ def rule(name: str) -> Callable[[Rule], Rule]:
 
 
 def _name(p: pd.Series, pid: str) -> str:
-    n = p.get("name")
-    return f"{n} ({pid})" if isinstance(n, str) and n else pid
+    return product_label(p.get("name"), pid)
 
 
 def _f(x: Any) -> float:

@@ -36,6 +36,11 @@ def product_names(shop: Shop) -> dict[str, str]:
     return {str(k): str(v) for k, v in zip(ids, names, strict=True) if v is not None}
 
 
+def product_label(name: object, pid: str) -> str:
+    """How the faces show a product: "name (id)", or the id alone when the catalogue has no name for it."""
+    return f"{name} ({pid})" if isinstance(name, str) and name else pid
+
+
 def quarantined(shop: Shop, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
     """(rows in quarantine, ``limit`` of them from ``offset`` by file and line: table, source_file, source_line,
     reason, raw)."""

@@ -92,7 +92,7 @@ def rfm_cmd(
     """RFM groups (重要价值客户 champions ... 一般挽留客户 lost): sizes, revenue, what to do."""
     day, since = option_day(as_of, "--as-of"), option_day(movement_from, "--movement-from")
     with open_shop(db, shop, clean, engine=engine) as s:
-        currency = s.settings["currency"] or "CNY"
+        currency = str(s.settings["currency"])
         if per_customer:
             _emit_frame(s.customers.rfm(day), fmt, tr("RFM per customer", "客户 RFM"), currency)
             return
@@ -131,7 +131,7 @@ def cohorts_cmd(
     day = option_day(as_of, "--as-of")
     with open_shop(db, shop, clean, engine=engine) as s:
         frame = s.customers.cohorts(period, day, by)  # type: ignore[arg-type]  # validated inside
-        currency = s.settings["currency"] or "CNY"
+        currency = str(s.settings["currency"])
     _emit_frame(frame, fmt, tr("Cohorts", "同期群"), currency)
 
 
@@ -198,7 +198,7 @@ def clv_cmd(
 
     with open_shop(db, shop, clean, engine=engine) as s:
         fit = s.customers.fit_clv(calibration_end, pareto=pareto)
-        currency = s.settings["currency"] or "CNY"
+        currency = str(s.settings["currency"])
     if per_customer:
         frame = predict(fit, days)
         _emit_frame(frame, fmt, tr("Customer lifetime value", "客户终身价值"), currency)
@@ -274,7 +274,7 @@ def churn_cmd(
     day = option_day(as_of, "--as-of")
     with open_shop(db, shop, clean, engine=engine) as s:
         frame = s.customers.churn(day, threshold, days, model)
-        currency = s.settings["currency"] or "CNY"
+        currency = str(s.settings["currency"])
     lowest = frame.attrs.get("lowest_p_alive")
     if not (frame.empty and fmt == "table" and lowest is not None):
         _emit_frame(frame.head(top) if top else frame, fmt, tr("Churn warning", "流失预警"), currency)

@@ -85,7 +85,7 @@ class Metric:
 def ratio(scale: float = 1.0, *, positive: bool = False) -> Callable[[Any, Any], Any]:
     """``numerator / denominator`` (x scale), empty when the denominator is 0 or empty; with ``positive`` also when
     it is negative (a margin of negative net sales, where refunds of earlier orders exceed the period's sales,
-    would read as 140% or -1,139%)."""
+    would read as 140%)."""
 
     def combine(num: Any, den: Any) -> Any:
         den = den.cast("float64")

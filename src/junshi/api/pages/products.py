@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from junshi import Shop
-from junshi.analysis.lookups import product_names
+from junshi.analysis.lookups import product_label, product_names
 from junshi.analysis.stock import days_of_cover, stock_on
 from junshi.api.models import Model, Row
 from junshi.api.pages import PageApi, period_endpoint
@@ -54,7 +54,7 @@ def products(shop: Shop, period: Period, lang: Lang) -> ProductsResponse:
     for r in result.records():
         pid = str(r["product"])
         units, on_hand = r.get("units") or 0, stock.get(pid)
-        name = f"{names.get(pid, pid)} ({pid})"
+        name = product_label(names.get(pid), pid)
         rows.append({
             "product": pid, "name": name, **{m: r.get(m) for m in PRODUCT_METRICS},
             "stock": on_hand, "days_of_cover": days_of_cover(on_hand, units, days),

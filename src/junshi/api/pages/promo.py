@@ -12,7 +12,7 @@ from fastapi import Query, Request
 from pydantic import Field
 
 from junshi import Shop
-from junshi.analysis.lookups import product_names
+from junshi.analysis.lookups import product_label, product_names
 from junshi.api.lang import request_lang
 from junshi.api.models import AlertItem, Model
 from junshi.api.pages import PageApi
@@ -240,8 +240,7 @@ def respond(data: dict[str, Any], lang: Lang) -> PromoResponse:
     r, lv, pl = data["review"], data["live"], data["plan"]
 
     def named(pid: str) -> str:
-        name = data["names"].get(pid)
-        return f"{name} ({pid})" if name else pid
+        return product_label(data["names"].get(pid), pid)
     review = None
     if r is not None:
         phases = [PhaseRow(phase=p["phase"], name=PROMO_PHASES[p["phase"]].name(lang), start=p["start"], end=p["end"],
