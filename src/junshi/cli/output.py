@@ -79,13 +79,21 @@ def print_frame(frame: pd.DataFrame, fmt: str, title: str, number: str = ",.4g",
 
     columns = [str(c) for c in frame.columns]
     rows = [[cell(col, v) for col, v in zip(columns, row, strict=True)] for row in frame.itertuples(index=False)]
-    # A formatted figure, and each word of its header, is not cut in two while the table fits the console (a
-    # column of text keeps at least 8 cells); a wider table folds every column, as Rich does.
+    # A formatted figure is not cut in two, nor each word of its header, while the table fits the console (a
+    # column of text keeps up to 8 cells of its widest value); then the headers may break inside a word; a table
+    # wider still folds every column, as Rich does.
     shown = [labels.get(col, col) for col in columns]
-    widths = [max([cell_len(r[i]) for r in rows] + [cell_len(w) for w in shown[i].split()]) if col in units else None
-              for i, col in enumerate(columns)]
-    if sum(w or 8 for w in widths) + 3 * len(columns) + 1 > console().width:
-        widths = [None] * len(columns)
+
+    def fixed(words: bool) -> list[int | None]:
+        return [max([cell_len(r[i]) for r in rows] + [cell_len(w) for w in shown[i].split() if words] + [1])
+                if col in units else None for i, col in enumerate(columns)]
+
+    text = [min(8, max([cell_len(r[i]) for r in rows] + [1])) for i in range(len(columns))]
+
+    def fits(widths: list[int | None]) -> bool:
+        return sum(w or t for w, t in zip(widths, text, strict=True)) + 3 * len(columns) + 1 <= console().width
+
+    widths = next((w for w in (fixed(True), fixed(False)) if fits(w)), [None] * len(columns))
     table = Table(title=title)
     for col, label, width in zip(columns, shown, widths, strict=True):
         table.add_column(label, overflow="fold", justify="right" if col in units else "left", width=width)
