@@ -489,3 +489,7 @@ def test_a_long_product_table_shows_its_first_50_rows_all_on_a_click_and_every_r
     assert pg.locator("#chart-movers-down canvas").count() == 0
     ARTIFACTS.mkdir(exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / "products-retail-zh.png"), full_page=True)
+    # 交易: without visits the funnel starts at the 60 ordering buyers (no "访客数: —" steps), all 60 paid
+    open_page(pg, f"{retail_url}/transactions?lang=zh&date={RETAIL_DAY}")
+    funnel = pg.evaluate("echarts.getInstanceByDom(document.getElementById('chart-funnel')).getOption().series[0].data")
+    assert [(s["name"], s["value"]) for s in funnel] == [("下单买家数", 60), ("支付买家数 (100.00%)", 60)]
