@@ -354,6 +354,20 @@ def test_clicking_a_bar_of_the_waterfall_drills_into_that_cell(page: Any, base_u
     page.screenshot(path=str(ARTIFACTS / "diagnosis-drill-en.png"), full_page=True)
 
 
+def test_the_waterfall_names_products_as_the_product_page_does(page: Any, base_url: str) -> None:
+    """Split by product, the waterfall's bars read "name (id)" (they showed the bare id), as the 商品 page's rows."""
+    open_page(page, f"{base_url}/diagnosis?date={DAY}&lang=zh")
+    diag = api(page, base_url, f"/api/diagnosis?date={DAY}&vs=week&lang=zh")
+    cells = next(d for d in diag["dimensions"] if d["name"] == "product")["cells"]
+    names = {r["product"]: r["name"] for r in api(page, base_url, f"/api/products?date={DAY}&lang=zh")["rows"]}
+    first, pid = cells[0]["display"], cells[0]["value"]
+    assert names[pid] == first and first.endswith(f" ({pid})") and len(first) > len(pid) + 3
+    page.select_option("#dimension", "product")
+    labels = page.evaluate(
+        "echarts.getInstanceByDom(document.getElementById('chart-waterfall')).getOption().xAxis[0].data")
+    assert labels[1:3] == [c["display"] + (" *" if c["significant"] else "") for c in cells[:2]]
+
+
 def test_a_file_dropped_on_the_data_page_is_loaded_and_summarised(page: Any, base_url: str) -> None:
     open_page(page, f"{base_url}/data?lang=en")
     page.select_option("#table", "orders")

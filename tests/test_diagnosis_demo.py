@@ -57,7 +57,8 @@ def test_stockout_days_are_explained_by_the_landing_product(demo_shop: Shop, dem
         text = diagnosis_text(diag, "CNY")
     finally:
         set_lang(None)
-    assert f"商品 {ev.product_id}" in text and f"自 {ev.start.isoformat()} 起断货" in text
+    name = demo_shop.table("products").filter(lambda t: t.product_id == ev.product_id).name.execute()[0]
+    assert f"商品 {name} ({ev.product_id})" in text and f"自 {ev.start.isoformat()} 起断货" in text
 
 
 @pytest.mark.parametrize("metric", ["refund_amount", "gross_profit"])

@@ -160,7 +160,8 @@ def test_spark_rebuilds_the_rollups_exactly_as_duckdb(request: pytest.FixtureReq
                                          "rollup_placed",
                                          "rollup_first_orders", "rollup_checks",
                                          "rollup_repeat_orders", "rollup_repeat_reviews", "rollup_review_tags",
-                                         "rollup_path_steps", "rollup_path_touches"]
+                                         "rollup_path_steps", "rollup_path_touches", "rollup_searches",
+                                         "rollup_search_orders"]
     lake, file = simulated
     figures = ["uv", "pv", "sales", "paid_buyers"]
     with connect(file) as shop:

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from cli_commands import run_cli
-from junshi import Shop
+from junshi import Shop, rollup
 from junshi.errors import MetricError, MissingDataError
 from junshi.marketing.ads import _status, guard_rails, infer_stage, performance, settings
 from junshi.marketing.search import groups, search_report
-from junshi.warehouse import Warehouse
+from junshi.warehouse import Warehouse, writable
 from test_metrics import Rows, S, load_duckdb
 
 P0, P1, D1, D2 = "2024-03-09", "2024-03-10", "2024-03-11", "2024-03-12"
@@ -73,6 +73,7 @@ def shop_rows(costs: bool = True) -> Rows:
                  clicked_product_id="p2"),
             dict(search_id="q4", ts=f"{D2} 10:00", visitor_id="v3", query="汉服", results_count=0),
             dict(search_id="q5", ts=f"{D2} 11:00", visitor_id="v4", query="汉服", results_count=0),
+            dict(search_id="q6", ts=f"{D2} 15:00", visitor_id="v1", query="碎花连衣裙", results_count=5),
         ],
         "inventory": [dict(date=D1, product_id="p1", stock=0), dict(date=D2, product_id="p1", stock=5),
                       dict(date=D2, product_id="p2", stock=3)],
@@ -89,6 +90,15 @@ def _shop(costs: bool = True) -> Iterator[Shop]:
 @pytest.fixture(scope="module")
 def shop() -> Iterator[Shop]:
     yield from _shop()
+
+
+@pytest.fixture(scope="module")
+def stored() -> Iterator[Shop]:
+    """The same shop with its rollups built: the search terms read them instead of the searches."""
+    for shop in _shop():
+        rollup.refresh(writable(shop.warehouse).con, S)
+        assert rollup.built_in(shop) is not None
+        yield shop
 
 
 @pytest.fixture(scope="module")
@@ -199,25 +209,30 @@ def test_bad_input(shop: Shop) -> None:
     empty.close()
 
 
-def test_search_report(shop: Shop) -> None:
+@pytest.mark.parametrize("kind", ["shop", "stored"])
+def test_search_report(kind: str, request: pytest.FixtureRequest) -> None:
     """连衣裙: 2 searches by v1 and v3 (1 the period before: +1); v1 ordered at 10:00 after searching at 09:00,
-    v3 only on 03-13, after the 1-day window: 1 buyer of 2 (0.5); v3 looked at p1. 碎花连衣裙: v2, bought: 1.0.
-    汉服: 2 searches, both without results. Risers: 汉服 +2, then 碎花连衣裙 and 连衣裙 +1 (ties by query).
-    Group 连衣裙 = 连衣裙 + 碎花连衣裙: 3 searches, 2 buyers of 3.
-    p1 had no stock on 03-11, when v1 and v3 clicked it from 连衣裙."""
+    v3 only on 03-13, after the 1-day window: 1 buyer of 2 (0.5); v3 looked at p1. 碎花连衣裙: v2 (bought) and v1,
+    whose order of 03-11 came before their search of 03-12 15:00: 1 buyer of 2 (0.5); v1 clicked nothing.
+    汉服: 2 searches, both without results. Searches 6, searchers v1-v4.
+    Risers: 汉服 and 碎花连衣裙 +2 (ties by query), then 连衣裙 +1.
+    Group 连衣裙 = 连衣裙 + 碎花连衣裙: 4 searches, 2 buyers of 4.
+    p1 had no stock on 03-11, when v1 and v3 clicked it from 连衣裙. The same from the raw searches and (``stored``)
+    from the rollups."""
+    shop: Shop = request.getfixturevalue(kind)
     r = search_report(shop, D1, D2, min_searchers=1)
     top = {x["query"]: x for x in r.top}
     assert (top["连衣裙"]["searches"], top["连衣裙"]["searchers"], top["连衣裙"]["buyers"]) == (2, 2, 1)
     assert top["连衣裙"]["conversion"] == 0.5 and top["连衣裙"]["searches_change"] == 1
-    assert top["碎花连衣裙"]["conversion"] == 1.0 and top["汉服"]["no_results"] == 2
-    assert r.searches == 5 and r.searchers == 4 and r.no_result_share == pytest.approx(2 / 5)
+    assert (top["碎花连衣裙"]["searchers"], top["碎花连衣裙"]["buyers"]) == (2, 1) and top["汉服"]["no_results"] == 2
+    assert r.searches == 6 and r.searchers == 4 and r.no_result_share == pytest.approx(2 / 6)
     assert [(x["query"], x["no_results"], x["no_result_share"]) for x in r.no_results] == [("汉服", 2, 1.0)]
     assert [(x["query"], x["non_buyers"], x["product_id"], x["product_name"]) for x in r.no_purchase] == [
-        ("连衣裙", 1, "p1", "碎花连衣裙")]
+        ("碎花连衣裙", 1, None, None), ("连衣裙", 1, "p1", "碎花连衣裙")]
     assert [(x["query"], x["product_id"], x["searches"], x["days"]) for x in r.out_of_stock] == [("连衣裙", "p1", 2, 1)]
     g = {x["group"]: x for x in r.groups}
     assert sorted(g["连衣裙"]["queries"]) == ["碎花连衣裙", "连衣裙"] and g["连衣裙"]["buyers"] == 2
-    assert [(x["query"], x["searches_change"]) for x in r.risers] == [("汉服", 2), ("碎花连衣裙", 1), ("连衣裙", 1)]
+    assert [(x["query"], x["searches_change"]) for x in r.risers] == [("汉服", 2), ("碎花连衣裙", 2), ("连衣裙", 1)]
     late = search_report(shop, D1, D2, window_days=3, min_searchers=1)  # v3's order of 03-13 now counts
     assert {x["query"]: x["buyers"] for x in late.top}["连衣裙"] == 2
 

@@ -21,6 +21,7 @@ from junshi.cli.app import main
 from junshi.marketing.abtest import visitor_days
 from junshi.marketing.arms import frame_sums, stored_sums
 from junshi.marketing.attribution import compare
+from junshi.marketing.search import search_report
 from junshi.metrics import query
 from junshi.metrics.query import explain, kpi
 from junshi.risk.aftersale import CHECKS, abuse_risk
@@ -81,6 +82,13 @@ ITEM = st.fixed_dictionaries({
 PRODUCT = st.fixed_dictionaries({  # a catalogue reload moves products between categories (or leaves one without)
     "product_id": st.sampled_from(["p1", "p2"]), "category": st.one_of(st.none(), st.sampled_from(["k1", "k2"])),
     "cost": st.one_of(st.none(), st.integers(1, 40)),  # and changes their cost
+    "stock": st.one_of(st.none(), st.integers(0, 1)),  # and its stock (a search's clicked product out of stock)
+})
+SEARCH = st.fixed_dictionaries({  # searched at an hour of a day: before or after the searcher's orders (20:00)
+    "search_id": st.sampled_from([f"q{i}" for i in range(8)]), "day": st.integers(0, 3), "hour": st.integers(0, 23),
+    "visitor_id": st.one_of(st.none(), st.sampled_from(["v1", "v2"])), "query": st.sampled_from(["裙子", "dress"]),
+    "results_count": st.one_of(st.none(), st.integers(0, 2)),
+    "clicked_product_id": st.one_of(st.none(), st.sampled_from(["p1", "p2"])),
 })
 LOAD = st.one_of(
     st.tuples(st.just("order_items"),
@@ -92,6 +100,7 @@ LOAD = st.one_of(
     st.tuples(st.just("products"), st.lists(PRODUCT, min_size=1, max_size=2, unique_by=lambda r: r["product_id"])),
     st.tuples(st.just("customers"), st.lists(CUSTOMER, min_size=1, max_size=2, unique_by=lambda r: r["customer_id"])),
     st.tuples(st.just("refunds"), st.lists(REFUND, min_size=1, max_size=3, unique_by=lambda r: r["refund_id"])),
+    st.tuples(st.just("searches"), st.lists(SEARCH, min_size=1, max_size=6, unique_by=lambda r: r["search_id"])),
 )
 
 
@@ -109,6 +118,9 @@ def _rows(table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         elif table == "customers":  # registered at 8:00, some days before or after orders placed at 20:00
             at = None if r["registered"] is None else DAY0 + dt.timedelta(days=r["registered"], hours=8)
             out.append({"customer_id": r["customer_id"], "registered_at": at})
+        elif table == "searches":
+            at = DAY0 + dt.timedelta(days=r["day"], hours=r["hour"])
+            out.append({k: v for k, v in r.items() if k not in ("day", "hour")} | {"ts": at})
         elif table in ("reviews", "refunds"):
             out.append({k: v for k, v in r.items() if k != "day"}
                        | {"created_at": DAY0 + dt.timedelta(days=r["day"], hours=21)})
@@ -156,6 +168,10 @@ def _content(shop: Shop) -> set[tuple[Any, ...]]:
             decoded = (None if blob is None else frozenset(names[(kind, n)] for n in BitMap.deserialize(blob))
                        for kind, blob in zip(kinds, sets, strict=True))
             out.add((table, *plain, *decoded))
+    for table, join in (("rollup_searches", "LEFT JOIN"), ("rollup_search_orders", "JOIN")):
+        out |= {(table, *r) for r in con.execute(
+            f"SELECT i.id, r.* EXCLUDE (shop_id, visitor) FROM {table} r {join} rollup_ids i ON i.shop_id = r.shop_id "
+            "AND i.kind = 'visitor' AND i.n = r.visitor WHERE r.shop_id = ?", [shop.shop_id]).fetchall()}
     out |= {("rollup_plan_visitors", *r) for r in con.execute(
         "SELECT r.date, i.id, r.* EXCLUDE (shop_id, date, visitor) FROM rollup_plan_visitors r JOIN rollup_ids i "
         "ON i.shop_id = r.shop_id AND i.kind = 'visitor' AND i.n = r.visitor WHERE r.shop_id = ?",
@@ -211,6 +227,16 @@ def _attribution(shop: Shop) -> list[dict[str, Any]]:
                     half_life_days=1.5).as_dict() for a, b in ((0, 4), (1, 4), (1, 1))]
 
 
+def _search_terms(shop: Shop) -> list[dict[str, Any]]:
+    """The search terms of every day, of days after the first and of the second day alone, with a window of one and
+    of two days (from the rollups, or where they are not built, the searches); none without searches."""
+    if not shop.table("searches").count().execute():
+        return []
+    day = DAY0.date()
+    return [search_report(shop, day + dt.timedelta(days=a), day + dt.timedelta(days=b), window_days=w,
+                          min_searchers=1).as_dict() for a, b in ((0, 3), (1, 3), (1, 1)) for w in (1, 2)]
+
+
 def _frames(shop: Shop, monkeypatch: pytest.MonkeyPatch, metrics: list[str] = METRICS,
             **kw: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The same kpi from the rollups and from the raw rows."""
@@ -250,10 +276,11 @@ def test_rollups_equal_rebuild_and_raw(folder: Path, loads: list[tuple[str, list
         for table, rows in loads:
             _load(shop, folder, table, _rows(table, rows))
             assert _content(shop) == _rebuilt(shop)
-        stored = _risk_reads(shop), _attribution(shop)
+        stored = _risk_reads(shop), _attribution(shop), _search_terms(shop)
         with monkeypatch.context() as m:
             m.setattr(rollup, "built", lambda *_: False)
-            assert stored == (_risk_reads(shop), _attribution(shop))
+            m.setattr(rollup, "built_in", lambda *_, **__: None)
+            assert stored == (_risk_reads(shop), _attribution(shop), _search_terms(shop))
         for kw in ({"start": "2026-06-01", "end": "2026-06-05"}, {"by": "day,source"},
                    {"by": "week,region", "filters": {"device": "a"}}, {"by": "device"}, {"by": "day"},
                    {"by": "day", "filters": {"region": ["a", "b"]}}, {"by": "week"}):

@@ -137,6 +137,15 @@ class Diagnosis:
     signal: TotalSignal | None = None  # the total against its history (None: not assessed)
     fdr: float | None = None  # false discovery rate of the cells' flags
     paid_sources: frozenset[str] = frozenset()  # sources that can be bought (junshi.analysis.channels)
+    product_names: Mapping[str, str] = field(default_factory=dict)  # product id -> name, of the catalogue
+
+    def shown(self, dimension: str, value: str) -> str:
+        """How a cell's value is shown: a product as "name (id)" (``lookups.product_label``), others as they are."""
+        if dimension != "product":
+            return value
+        from junshi.analysis.lookups import product_label
+
+        return product_label(self.product_names.get(value), value)
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON shape (see :func:`to_json`)."""
@@ -467,6 +476,7 @@ def _cell_json(diag: Diagnosis, dim: str, c: Cell) -> dict[str, Any]:
     t = diag.total
     out = {
         "value": c.value,
+        "display": diag.shown(dim, c.value),
         "current": _money(c.current),
         "baseline": _money(c.baseline),
         "contribution": _money(c.contribution),
@@ -503,6 +513,7 @@ def to_json(diag: Diagnosis) -> dict[str, Any]:
             {
                 "dimension": s.dimension,
                 "value": s.value,
+                "display": diag.shown(s.dimension, s.value),
                 "contribution": _money(s.contribution),
                 "share": s.share,
                 "current": _money(s.current),

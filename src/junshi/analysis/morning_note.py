@@ -44,8 +44,8 @@ def _pct(x: float | None) -> str:
 
 
 def _paid_value(diag: Diagnosis, dim: str, value: str) -> str:
-    """A cell's value as shown; a source that can be bought is marked paid (付费)."""
-    name = _value(dim, value)
+    """A cell's value as shown (a product with its name); a source that can be bought is marked paid (付费)."""
+    name = diag.shown(dim, value) if dim == "product" else _value(dim, value)
     return name + tr(" (paid)", "（付费）") if dim == "source" and value in diag.paid_sources else name
 
 

@@ -12,6 +12,7 @@ from junshi.analysis.advice import Advice, AdviceSettings, advise
 from junshi.analysis.alerts import Alert, AlertEngine, AlertSettings, promotion_days
 from junshi.analysis.channels import costed_channels, paid_sources
 from junshi.analysis.diagnosis import DIMENSIONS, Diagnoser, Diagnosis, Period
+from junshi.analysis.lookups import product_names
 from junshi.analysis.source import kpi_fetch, kpi_frame, kpi_history, kpi_splits, table_frame
 from junshi.errors import ConfigError, JunshiError, MissingDataError
 from junshi.periods import parse_day
@@ -153,7 +154,9 @@ def diagnose_periods(shop: Shop, current: Period, baseline: Period, metric: str 
                      history=kpi_history(shop), promo_days=promos, splits=kpi_splits(shop)
                      ).run(metric, current, baseline, depth=depth)
     sources = [c.value for c in diag.dimensions.get("source", [])]
-    return replace(diag, paid_sources=paid_sources(sources, costed_channels(shop)))
+    products = "product" in diag.dimensions or any(s.dimension == "product" for s in diag.path)
+    return replace(diag, paid_sources=paid_sources(sources, costed_channels(shop)),
+                   product_names=product_names(shop) if products else {})
 
 
 def alerts(shop: Shop, day: date | str | None = None, settings: AlertSettings | None = None) -> list[Alert]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from junshi.errors import MissingDataError
 from junshi.jsonable import jsonable
+from junshi.rollup.tables import SEARCH_ORDERS, SEARCHES
 
 if TYPE_CHECKING:
     import jieba
@@ -90,16 +91,49 @@ def _bought(shop: Shop, s: Any, window_days: int) -> Any:
     return hit.select(_q=span.query, _vid=span.visitor_id).distinct()
 
 
+def _stored(shop: Shop, sql: str, start: dt.date, end: dt.date) -> list[dict[str, Any]] | None:
+    """The rows of ``sql`` over the search rollups of start..end (``$shop``, ``$start``, ``$end``), or None where
+    they do not answer (another engine, rollups not built, figures without the suspect orders): read the searches."""
+    from junshi import rollup
+
+    con = rollup.built_in(shop)
+    if con is None:
+        return None
+    rows: list[dict[str, Any]] = con.sql(sql, params={"shop": shop.shop_id, "start": start, "end": end}
+                                         ).to_arrow_table().to_pylist()
+    return rows
+
+
+_PERIOD = f"(SELECT * FROM {SEARCHES.name} WHERE shop_id = $shop AND date BETWEEN $start AND $end)"
+"""SQL: the search rollup's rows of the period."""
+
+
+def _stored_bought(window_days: int) -> str:
+    """SQL: (query, visitor) of the searchers who bought, as :func:`_bought`, from the rollups: the span of a
+    searcher's searches of the query is their rows' first to last, their paid orders are matched by dense id."""
+    return ("(SELECT DISTINCT s.query, s.visitor FROM (SELECT query, visitor, min(first_at) AS f, max(last_at) AS l "
+            f"FROM {_PERIOD} WHERE visitor IS NOT NULL GROUP BY ALL) s JOIN {SEARCH_ORDERS.name} o "
+            f"ON o.shop_id = $shop AND o.date BETWEEN $start AND $end + {int(window_days)} AND o.visitor = s.visitor "
+            f"AND o.created_at >= s.f AND o.created_at < s.l + INTERVAL {int(window_days)} DAY)")
+
+
 def query_stats(shop: Shop, start: dt.date, end: dt.date, window_days: int = 1) -> dict[str, dict[str, Any]]:
     """Per query: searches, searchers, no_results, clicks, buyers, conversion (buyers / searchers)."""
-    s = _searches(shop, start, end)
-    per_query = s.group_by("query").aggregate(
-        searches=s.count(), searchers=s.visitor_id.nunique(),
-        no_results=(s.results_count == 0).cast("int64").sum(), clicks=s.clicked_product_id.count())
-    bought = _bought(shop, s, window_days)
-    buyers = bought.group_by("_q").aggregate(buyers=bought.count())
-    rows = per_query.left_join(buyers, per_query.query == buyers._q).select(
-        per_query.query, "searches", "searchers", "no_results", "clicks", "buyers").to_pyarrow().to_pylist()
+    rows = _stored(shop, (
+        "SELECT p.query, sum(p.searches) AS searches, count(p.visitor) AS searchers, sum(p.no_results) AS no_results, "
+        "sum(p.clicks) AS clicks, count(b.visitor) AS buyers FROM (SELECT query, visitor, sum(searches) AS searches, "
+        "sum(no_results) AS no_results, coalesce(sum(searches) FILTER (product_id IS NOT NULL), 0) AS clicks "
+        f"FROM {_PERIOD} GROUP BY ALL) p LEFT JOIN {_stored_bought(window_days)} b ON b.query = p.query "
+        "AND b.visitor = p.visitor GROUP BY p.query"), start, end)
+    if rows is None:
+        s = _searches(shop, start, end)
+        per_query = s.group_by("query").aggregate(
+            searches=s.count(), searchers=s.visitor_id.nunique(),
+            no_results=(s.results_count == 0).cast("int64").sum(), clicks=s.clicked_product_id.count())
+        bought = _bought(shop, s, window_days)
+        buyers = bought.group_by("_q").aggregate(buyers=bought.count())
+        rows = per_query.left_join(buyers, per_query.query == buyers._q).select(
+            per_query.query, "searches", "searchers", "no_results", "clicks", "buyers").to_pyarrow().to_pylist()
     out = {}
     for r in rows:
         stats: dict[str, Any] = {k: _int(r[k]) for k in ("searches", "searchers", "no_results", "clicks", "buyers")}
@@ -110,40 +144,56 @@ def query_stats(shop: Shop, start: dt.date, end: dt.date, window_days: int = 1) 
 
 def _searches_by_query(shop: Shop, start: dt.date, end: dt.date) -> dict[str, int]:
     """Per query, its searches of start..end."""
-    s = _searches(shop, start, end)
-    rows = s.group_by("query").aggregate(searches=s.count()).to_pyarrow().to_pylist()
+    rows = _stored(shop, f"SELECT query, sum(searches) AS searches FROM {_PERIOD} GROUP BY query", start, end)
+    if rows is None:
+        s = _searches(shop, start, end)
+        rows = s.group_by("query").aggregate(searches=s.count()).to_pyarrow().to_pylist()
     return {str(r["query"]): _int(r["searches"]) for r in rows}
 
 
 def _looked_at(shop: Shop, start: dt.date, end: dt.date, window_days: int) -> dict[str, tuple[str, int]]:
     """Per query, the product its searchers who did not buy clicked most (ties: the first id), and how many of
     them clicked it."""
-    s = _searches(shop, start, end)
-    bought = _bought(shop, s, window_days)
-    clicks = s.filter(s.clicked_product_id.notnull() & s.visitor_id.notnull())
-    kept = clicks.anti_join(bought, [clicks.query == bought._q, clicks.visitor_id == bought._vid])
-    n = kept.group_by(["query", "clicked_product_id"]).aggregate(visitors=kept.visitor_id.nunique())
+    rows = _stored(shop, (
+        "SELECT r.query, r.product_id AS clicked_product_id, count(DISTINCT r.visitor) AS visitors "
+        f"FROM {_PERIOD} r ANTI JOIN {_stored_bought(window_days)} b ON b.query = r.query AND b.visitor = r.visitor "
+        "WHERE r.product_id IS NOT NULL AND r.visitor IS NOT NULL GROUP BY ALL"), start, end)
+    if rows is None:
+        s = _searches(shop, start, end)
+        bought = _bought(shop, s, window_days)
+        clicks = s.filter(s.clicked_product_id.notnull() & s.visitor_id.notnull())
+        kept = clicks.anti_join(bought, [clicks.query == bought._q, clicks.visitor_id == bought._vid])
+        n = kept.group_by(["query", "clicked_product_id"]).aggregate(visitors=kept.visitor_id.nunique())
+        rows = n.to_pyarrow().to_pylist()
     best: dict[str, tuple[str, int]] = {}
-    for r in sorted(n.to_pyarrow().to_pylist(), key=lambda r: (-r["visitors"], str(r["clicked_product_id"]))):
+    for r in sorted(rows, key=lambda r: (-r["visitors"], str(r["clicked_product_id"]))):
         best.setdefault(str(r["query"]), (str(r["clicked_product_id"]), int(r["visitors"])))
     return best
 
 
 def _out_of_stock(shop: Shop, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
     """Searches whose clicked product had no stock that day (inventory; without it, the catalogue's stock now)."""
-    s = _searches(shop, start, end)
-    s = s.filter(s.clicked_product_id.notnull()).mutate(_day=s.ts.date())
-    inv = shop.table("inventory")
-    if inv.count().execute():
-        gone = inv.filter(inv.stock <= 0).select(_d=inv.date, _p=inv.product_id)
-        hit = s.inner_join(gone, [s._day == gone._d, s.clicked_product_id == gone._p])
-    else:
-        p = shop.table("products")
-        gone_now = p.filter(p.stock <= 0).select(_p=p.product_id)
-        hit = s.inner_join(gone_now, s.clicked_product_id == gone_now._p)
-    agg = hit.group_by(["query", "clicked_product_id"]).aggregate(
-        searches=hit.count(), searchers=hit.visitor_id.nunique(), days=hit._day.nunique())
-    rows = agg.order_by([agg.searches.desc(), agg.query, agg.clicked_product_id]).to_pyarrow().to_pylist()
+    rows = _stored(shop, (
+        "SELECT r.query, r.product_id AS clicked_product_id, sum(r.searches) AS searches, "
+        f"count(DISTINCT r.visitor) AS searchers, count(DISTINCT r.date) AS days FROM {_PERIOD} r "
+        "WHERE r.product_id IS NOT NULL AND CASE WHEN EXISTS (SELECT 1 FROM inventory WHERE shop_id = $shop) "
+        "THEN EXISTS (SELECT 1 FROM inventory i WHERE i.shop_id = $shop AND i.date = r.date "
+        "AND i.product_id = r.product_id AND i.stock <= 0) ELSE EXISTS (SELECT 1 FROM products p "
+        "WHERE p.shop_id = $shop AND p.product_id = r.product_id AND p.stock <= 0) END GROUP BY ALL"), start, end)
+    if rows is None:
+        s = _searches(shop, start, end)
+        s = s.filter(s.clicked_product_id.notnull()).mutate(_day=s.ts.date())
+        inv = shop.table("inventory")
+        if inv.count().execute():
+            gone = inv.filter(inv.stock <= 0).select(_d=inv.date, _p=inv.product_id)
+            hit = s.inner_join(gone, [s._day == gone._d, s.clicked_product_id == gone._p])
+        else:
+            p = shop.table("products")
+            gone_now = p.filter(p.stock <= 0).select(_p=p.product_id)
+            hit = s.inner_join(gone_now, s.clicked_product_id == gone_now._p)
+        rows = hit.group_by(["query", "clicked_product_id"]).aggregate(
+            searches=hit.count(), searchers=hit.visitor_id.nunique(), days=hit._day.nunique()).to_pyarrow().to_pylist()
+    rows.sort(key=lambda r: (-r["searches"], r["query"], r["clicked_product_id"]))
     return [{"query": str(r["query"]), "product_id": str(r["clicked_product_id"]), "searches": int(r["searches"]),
              "searchers": int(r["searchers"]), "days": int(r["days"])} for r in rows]
 
@@ -231,5 +281,8 @@ def search_report(shop: Shop, start: dt.date | str | None = None, end: dt.date |
 
 
 def _searchers(shop: Shop, start: dt.date, end: dt.date) -> int:
+    rows = _stored(shop, f"SELECT count(DISTINCT visitor) AS n FROM {_PERIOD}", start, end)
+    if rows is not None:
+        return _int(rows[0]["n"])
     s = _searches(shop, start, end)
     return _int(s.visitor_id.nunique().execute())

@@ -46,6 +46,8 @@ from junshi.rollup.tables import (
     REPEAT_REVIEWS,
     REVIEW_TAGS,
     ROLLUPS,
+    SEARCH_ORDERS,
+    SEARCHES,
     STATE,
     TABLES,
     VISITS,
@@ -138,6 +140,10 @@ INPUTS: dict[str, _Input] = {
                            "i.order_id, i.session_id, i.pay_amount", (PLAN_VISITORS.name, PATH_STEPS.name,
                                                                       PATH_TOUCHES.name),
                            join=_THE_VISIT, reads=("sessions",)),
+    "searches": _Input("searches", "ts", "TRUE", "search_id, ts, query, visitor_id, results_count, clicked_product_id",
+                       (SEARCHES.name,)),
+    "searcher_orders": _Input("orders", "created_at", "paid_at IS NOT NULL AND visitor_id IS NOT NULL",
+                              "order_id, created_at, visitor_id", (SEARCH_ORDERS.name,)),
 }
 """The inputs by name (``rollup_marks.input``)."""
 
@@ -205,11 +211,11 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
     if dirty.get(LANDING.name):
         dirty[LANDING.name] = {d + dt.timedelta(days=i) for d in dirty[LANDING.name] for i in (-1, 0, 1)}
     dirty.setdefault(MARGINS.name, set()).update(*(dirty.get(t.name, ()) for t in (VISITS, PAID)))
-    from junshi.rollup import paths, plans, review_tags, risk  # they build on this module's helpers
+    from junshi.rollup import paths, plans, review_tags, risk, searches  # they build on this module's helpers
 
     dirty.setdefault(REVIEW_TAGS.name, set()).update(review_tags.stale_days(con, shop_id))  # a new tagger: anew
     dirty.setdefault(PATH_STEPS.name, set()).update(dirty.pop(PATH_TOUCHES.name, ()))  # one recompute keeps both
-    own = {**risk.RECOMPUTE, **review_tags.RECOMPUTE, **plans.RECOMPUTE, **paths.RECOMPUTE}
+    own = {**risk.RECOMPUTE, **review_tags.RECOMPUTE, **plans.RECOMPUTE, **paths.RECOMPUTE, **searches.RECOMPUTE}
     whole = risk.WHOLE | paths.RECOMPUTE.keys()
     report = RefreshReport()
     bitmaps.register(con)  # junshi_roaring, which serializes the recomputed id sets

@@ -10,9 +10,9 @@ bitmaps in a pandas UDF per group); the driver only plans.
 The input marks (``rollup_marks``) hold each day's row count with the fingerprint 0 ("unknown": Spark has
 no DuckDB hash), so DuckDB's next load into the lake recomputes every day of the inputs it touched. A rollup
 grain Spark does not build (:data:`UNBUILT`: the product cells and their margins, landing pages, margins,
-categories and the plans' visitors today) is cleared with the shops' built mark, so DuckDB reading the lake
-answers from raw rows until its next load rebuilds every rollup; with none left, Spark marks the shops built and
-DuckDB reads Spark's rollups. See docs/lake.md.
+categories, the plans' visitors, the 风控 page's tables, review tags, visit paths and searchers today) is cleared
+with the shops' built mark, so DuckDB reading the lake answers from raw rows until its next load rebuilds every
+rollup; with none left, Spark marks the shops built and DuckDB reads Spark's rollups. See docs/lake.md.
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ merged from the visits and paid rollups' cells; in ``rollup_categories`` one cat
 from its products' rows; in ``rollup_plan_visitors`` one visitor, with or without a plan); its measure
 columns carry metric ids as in ``daily_shop``/``daily_source``/``daily_product``, and ``*_set`` columns the
 cell's distinct visitors or buyers as serialized Roaring bitmaps of dense ids (``rollup_ids``). The 风控 page's
-tables (:data:`RISK`) and ``rollup_review_tags`` (each day's review texts with their aspects, so the 服务 page runs
-no tagger) are kept by the same refresh.
+tables (:data:`RISK`), ``rollup_review_tags`` (each day's review texts with their aspects, so the 服务 page runs
+no tagger), the visit paths attribution reads (:data:`PATHS`) and the searchers the search terms read
+(:data:`SEARCH`) are kept by the same refresh.
 """
 
 from __future__ import annotations
@@ -291,6 +292,33 @@ PATH_TOUCHES = Table(
     ))
 PATHS: tuple[Table, ...] = (PATH_STEPS, PATH_TOUCHES)
 """What multi-touch attribution reads instead of every visit (``junshi.rollup.paths``)."""
+SEARCHES = Table(
+    "rollup_searches", "站内搜索日汇总",
+    "Per day, query, searcher (dense id; empty: searches without a visitor) and clicked product (empty: no click): "
+    "the searches, those without results, and the first and last of them, so that the search terms of any days "
+    "(junshi.marketing.search) group a few integer-keyed rows per searcher instead of every search",
+    ("shop_id", "date", "query", "visitor", "product_id"), (
+        *_CELL[:3],
+        _c("query", "VARCHAR", "搜索词", "Search words", True),
+        _c("visitor", "UINTEGER", "访客编号", "The searcher's dense id (rollup_ids, kind visitor; empty: none)"),
+        _c("product_id", "VARCHAR", "点击商品ID", "The product clicked from the results (empty: no click)"),
+        _c("searches", "BIGINT", "搜索次数", "Searches that day", True),
+        _c("no_results", "BIGINT", "无结果搜索次数", "Of those, searches with results_count 0", True),
+        _c("first_at", "TIMESTAMP", "首次搜索时间", "The first of those searches", True),
+        _c("last_at", "TIMESTAMP", "末次搜索时间", "The last of those searches", True),
+    ))
+SEARCH_ORDERS = Table(
+    "rollup_search_orders", "搜索访客订单",
+    "The orders placed by a visitor (orders.visitor_id) and paid, by the day they were placed: whether a searcher "
+    "bought after searching, read without matching visitor ids as strings", ("shop_id", "order_id"), (
+        SHOP_ID,
+        _c("date", "DATE", "下单日", "Shop-local day the order was placed", True),
+        _ORDERS.column("order_id"),
+        _c("visitor", "UINTEGER", "访客编号", "The visitor's dense id (rollup_ids, kind visitor)", True),
+        _ORDERS.column("created_at"),
+    ))
+SEARCH: tuple[Table, ...] = (SEARCHES, SEARCH_ORDERS)
+"""What the search terms read instead of every search and order (``junshi.rollup.searches``)."""
 FIRST_PAID = Table("rollup_first_paid", "首购日", "Per buyer: the first day they paid (new / returning)",
                    ("shop_id", "id"), (
     SHOP_ID,
@@ -323,7 +351,7 @@ RISK: tuple[Table, ...] = (PRINTS, PLACED, FIRST_ORDERS, CHECK_DAYS, REPEAT_ORDE
 """What the 风控 page reads instead of every order (``junshi.rollup.risk``): refreshed as the rollups are."""
 ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, PRODUCT_MARGINS, LANDING,
                                                   MARGINS, CATEGORIES, PLAN_VISITORS, *RISK, REVIEW_TAGS,
-                                                  *PATHS)}
+                                                  *PATHS, *SEARCH)}
 """The rollup tables, in the order a refresh recomputes them (the margins and categories after the rows they
 merge)."""
 TABLES: tuple[Table, ...] = (*ROLLUPS.values(), FIRST_PAID, IDS, MARKS, STATE)

@@ -47,6 +47,7 @@ class Significance(Model):
 
 class DiagnosisCell(Model):
     value: str
+    display: str = Field(description="How the page shows the value: a product as \"name (id)\", others as they are.")
     current: float
     baseline: float
     contribution: float
@@ -68,6 +69,7 @@ class DiagnosisStep(Model):
     dimension: str
     label: str
     value: str
+    display: str = Field(description="How the page shows the value (as the cells').")
     contribution: float
     share: float | None
     current: float

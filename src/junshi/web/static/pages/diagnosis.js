@@ -24,7 +24,7 @@ export default async function diagnosis() {
     if (!diag.path.length) ol.append(el("li", { cls: "hint", text: T.no_path }));
     for (const step of diag.path) {
       const share = step.share === null || step.share === undefined ? "" : " (" + fmt(step.share, "ratio") + ")";
-      ol.append(el("li", { "data-step": step.dimension, "data-significant": String(step.significant) }, [el("b", { text: step.label + ": " + step.value + " " }), num(diag.metric, step.contribution, "money"), el("span", { text: share })]));
+      ol.append(el("li", { "data-step": step.dimension, "data-significant": String(step.significant) }, [el("b", { text: step.label + ": " + step.display + " " }), num(diag.metric, step.contribution, "money"), el("span", { text: share })]));
     }
   };
   vs.addEventListener("change", () => load());
@@ -49,7 +49,7 @@ function signalNote(d) {
   for (const dim of d.dimensions) for (const c of dim.cells) if (c.significant) cells.push({ label: dim.label, c: c });
   cells.sort((a, b) => Math.abs(b.c.contribution) - Math.abs(a.c.contribution));
   const list = cells.length
-    ? say(T.cells_beyond, { cells: cells.map((x) => x.label + " " + x.c.value + (x.c.paid ? T.paid : "")).join(T.list_separator) })
+    ? say(T.cells_beyond, { cells: cells.map((x) => x.label + " " + x.c.display + (x.c.paid ? T.paid : "")).join(T.list_separator) })
     : T.no_cell_beyond;
   out.push(el("span", { id: "diag-significant-cells", text: list }));
   return out;
@@ -60,9 +60,9 @@ function drawWaterfall(cell) {
   let title;
   if (cell) {
     steps = Object.entries(cell.effects).map(([k, v]) => ({ name: diag.factor_labels[k] || k, value: Number(v) }));
-    title = dim.label + " = " + cell.value;
+    title = dim.label + " = " + cell.display;
   } else if (dim) {
-    steps = dim.cells.slice(0, 12).map((c) => ({ name: c.value + (c.significant ? " *" : ""), value: Number(c.contribution), cell: c }));
+    steps = dim.cells.slice(0, 12).map((c) => ({ name: c.display + (c.significant ? " *" : ""), value: Number(c.contribution), cell: c }));
     const rest = dim.cells.slice(12).reduce((a, c) => a + Number(c.contribution), 0);
     if (dim.cells.length > 12) steps.push({ name: T.others, value: rest });
     title = dim.label;
@@ -102,7 +102,7 @@ function drawWaterfall(cell) {
     const s = steps[ev.dataIndex - 1];
     if (s && s.cell) {
       drawWaterfall(s.cell);
-      document.getElementById("drill").textContent = title + " = " + s.cell.value;
+      document.getElementById("drill").textContent = title + " = " + s.cell.display;
       document.getElementById("drill").dataset.cell = s.cell.value;
     }
   });

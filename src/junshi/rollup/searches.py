@@ -1,0 +1,49 @@
+"""``rollup_searches`` and ``rollup_search_orders``: what the search terms (``junshi.marketing.search``) read, so
+that a month's report groups a few integer-keyed rows per searcher and matches them with their paid orders by
+dense id, instead of grouping every search of the month and joining it with the orders by visitor id strings.
+
+A searcher's rows of a day keep their first and last search per query and clicked product: the span of their
+searches over any days (first of the first day, last of the last) is exact, and so is whether a paid order of
+theirs falls in it (the orders are kept by the day they were placed, with the time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from junshi.rollup.build import _dates, _drop, _insert, _number, _within
+from junshi.rollup.tables import SEARCH_ORDERS, SEARCHES
+
+
+def recompute_searches(con: duckdb.DuckDBPyConnection, shop_id: str, days: list[dt.date]) -> None:
+    """Replace the rows of ``days`` (sorted): per day, query, searcher and clicked product, the searches."""
+    con.execute(f"DELETE FROM {SEARCHES.name} WHERE shop_id = ? AND date IN ({_dates(days)})", [shop_id])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _rollup_members AS SELECT CAST(ts AS DATE) AS date, visitor_id AS id, query, "
+        "clicked_product_id AS product_id, results_count, ts FROM searches "
+        f"WHERE shop_id = $shop AND {_within('ts', days)}", {"shop": shop_id})
+    _number(con, shop_id, "visitor")
+    _insert(con, shop_id, SEARCHES.name, (
+        "SELECT m.date, m.query, i.n AS visitor, m.product_id, count(*) AS searches, "
+        "count(*) FILTER (m.results_count = 0) AS no_results, min(m.ts) AS first_at, max(m.ts) AS last_at "
+        "FROM _rollup_members m LEFT JOIN _rollup_n i ON i.id = m.id GROUP BY ALL"))
+    _drop(con, "_rollup_members", "_rollup_n")
+
+
+def recompute_search_orders(con: duckdb.DuckDBPyConnection, shop_id: str, days: list[dt.date]) -> None:
+    """Replace the rows of ``days`` (sorted): the paid orders placed those days by a visitor."""
+    con.execute(f"DELETE FROM {SEARCH_ORDERS.name} WHERE shop_id = ? AND date IN ({_dates(days)})", [shop_id])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _rollup_members AS SELECT CAST(created_at AS DATE) AS date, visitor_id AS id, "
+        "order_id, created_at FROM orders WHERE shop_id = $shop AND paid_at IS NOT NULL AND visitor_id IS NOT NULL "
+        f"AND {_within('created_at', days)}", {"shop": shop_id})
+    _number(con, shop_id, "visitor")
+    _insert(con, shop_id, SEARCH_ORDERS.name, "SELECT m.date, m.order_id, i.n AS visitor, m.created_at "
+            "FROM _rollup_members m JOIN _rollup_n i ON i.id = m.id")
+    _drop(con, "_rollup_members", "_rollup_n")
+
+
+RECOMPUTE = {SEARCHES.name: recompute_searches, SEARCH_ORDERS.name: recompute_search_orders}
+"""The recompute of each table, by name."""
