@@ -227,6 +227,10 @@ def test_the_service_page_shows_the_dsr_forecast_and_review_aspects_of_the_api(p
     for d, text in zip(service["dsr_forecast"], page.locator("#table-dsr-forecast tbody tr").all_inner_texts(),
                        strict=True):
         assert d["certainty"] is None or FIELDS[d["certainty"]].get(lang) in text
+    # products are named as on the 商品 page, "name (id)" (they were bare ids)
+    named = [p for a in service["aspects"] for p in a["products"]] + [r["product"] for r in service["negative"]]
+    assert named and all(p.endswith(")") and " (" in p for p in named)
+    assert ", ".join(service["aspects"][0]["products"]) in page.locator("#table-aspects tbody tr").first.inner_text()
     headers = page.locator("#table-aspects thead").inner_text()
     assert ("方面" if lang == "zh" else "Aspect") in headers and "f_" not in headers and "undefined" not in headers
     page.screenshot(path=str(ARTIFACTS / f"service-panels-{lang}.png"), full_page=True)

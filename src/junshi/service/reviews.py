@@ -260,32 +260,38 @@ def review_aspects(shop: Shop, start: date | None = None, end: date | None = Non
             hint_en="Load reviews (with their text) first, or choose other days.",
             hint_zh="请先导入带内容的评价，或选择其他日期。",
         )
-    m = c.mentions.assign(negative=c.mentions["n"] * (c.mentions["polarity"] < 0))
-    per_aspect, examples = ({str(k): g for k, g in f.groupby("aspect", sort=False)} for f in (m, c.examples))
+    # summed in plain Python: a few thousand counted rows, where 18 pandas group-bys cost ~0.15 s CPU on any shop
+    totals: dict[str, list[int]] = {}  # aspect -> [mentions, negative]
+    months: dict[str, dict[str, list[int]]] = {}
+    products: dict[str, dict[str, list[int]]] = {}
+    for r in c.mentions.to_dict("records"):
+        aspect, n = str(r["aspect"]), int(r["n"])
+        sums = (n, n if r["polarity"] < 0 else 0)
+        for key, into in ((aspect, totals), (r["month"], months.setdefault(aspect, {})),
+                          (r["product_id"], products.setdefault(aspect, {}))):
+            if not pd.isna(key):  # as a group-by, which leaves out missing keys
+                got = into.setdefault(str(key), [0, 0])
+                got[0], got[1] = got[0] + sums[0], got[1] + sums[1]
+    said: dict[str, list[dict[Any, Any]]] = {}
+    for e in c.examples.to_dict("records"):
+        said.setdefault(str(e["aspect"]), []).append(e)
     out: list[dict[str, Any]] = []
     for a in REVIEW_ASPECTS.values():
-        g = per_aspect.get(a.id)
-        if g is None:
+        if a.id not in totals:
             continue
-        mentions, negative = int(g["n"].sum()), int(g["negative"].sum())
-        trend = g.groupby("month").agg(mentions=("n", "sum"), negative=("negative", "sum")).reset_index()
-        prods = (g[g["product_id"].notna()].groupby("product_id")
-                 .agg(mentions=("n", "sum"), negative=("negative", "sum")).reset_index()
-                 .sort_values(["negative", "mentions", "product_id"], ascending=[False, False, True]))
-        prods = prods[prods["negative"] > 0].head(PRODUCTS)
-        said = examples.get(a.id, c.examples.iloc[:0])
-        ex = said[said["polarity"] < 0] if negative else said
-        ex = ex.sort_values(["created_at", "review_id"], ascending=[False, True]).head(EXAMPLES)
+        mentions, negative = totals[a.id]
+        prods = sorted(((p, m, neg) for p, (m, neg) in products[a.id].items() if neg > 0),
+                       key=lambda x: (-x[2], -x[1], x[0]))[:PRODUCTS]
+        ex = [e for e in said.get(a.id, []) if not negative or e["polarity"] < 0]
+        ex.sort(key=lambda e: (-pd.Timestamp(e["created_at"]).value, str(e["review_id"])))
         out.append({
             "aspect": a.id, "name_zh": a.name.zh, "name_en": a.name.en,
             "mentions": mentions, "negative": negative,
             "negative_share": round(negative / mentions, 4),
             "share": round(mentions / c.read, 4),
-            "trend": [{"month": r["month"], "mentions": int(r["mentions"]), "negative": int(r["negative"])}
-                      for r in trend.to_dict("records")],
-            "products": [{"product_id": str(r["product_id"]), "mentions": int(r["mentions"]),
-                          "negative": int(r["negative"])} for r in prods.to_dict("records")],
-            "examples": [_example(r) for r in ex.to_dict("records")],
+            "trend": [{"month": k, "mentions": v[0], "negative": v[1]} for k, v in sorted(months[a.id].items())],
+            "products": [{"product_id": p, "mentions": m, "negative": neg} for p, m, neg in prods],
+            "examples": [_example(r) for r in ex[:EXAMPLES]],
         })
     out.sort(key=lambda x: (-x["negative"], -x["mentions"]))
     return {

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
+
+from pydantic import Field
 
 from junshi import Shop
+from junshi.analysis.lookups import product_label, product_names
 from junshi.analysis.reviews import negative_reviews, rating_counts
 from junshi.api.models import Card, Model, Trend
 from junshi.api.pages import PageApi, period_endpoint
@@ -42,7 +45,7 @@ class AspectRow(Model):
     mentions: int
     negative: int
     negative_share: float
-    products: list[str]
+    products: list[str] = Field(description="The products with the most negative mentions, as \"name (id)\".")
     example: str | None
 
 
@@ -58,7 +61,7 @@ class DsrForecastRow(Model):
     alert: bool
     certainty: Literal["likely", "possible"] | None
     aspects: list[str]
-    products: list[str]
+    products: list[str] = Field(description="The products with the most low ratings, as \"name (id)\".")
     carriers: list[str]
 
 
@@ -94,7 +97,13 @@ class ServiceResponse(Model):
     overdue: list[OverdueRow]
 
 
-def _aspects(shop: Shop, start: date, end: date, lang: Lang) -> tuple[list[AspectRow], str | None]:
+def _named(names: dict[str, str], products: list[dict[str, Any]]) -> list[str]:
+    """The first three products, named as the 商品 page names them."""
+    return [product_label(names.get(p["product_id"]), p["product_id"]) for p in products[:3]]
+
+
+def _aspects(shop: Shop, start: date, end: date, lang: Lang, names: dict[str, str]
+             ) -> tuple[list[AspectRow], str | None]:
     """The aspect rows, and what they leave out (the CLI's message)."""
     try:
         data = review_aspects(shop, start, end)
@@ -102,12 +111,12 @@ def _aspects(shop: Shop, start: date, end: date, lang: Lang) -> tuple[list[Aspec
         return [], None
     rows = [AspectRow(aspect=a["aspect"], name=REVIEW_ASPECTS[a["aspect"]].name.get(lang),
                       mentions=a["mentions"], negative=a["negative"], negative_share=a["negative_share"],
-                      products=[p["product_id"] for p in a["products"][:3]],
+                      products=_named(names, a["products"]),
                       example=a["examples"][0]["text"] if a["examples"] else None) for a in data["aspects"]]
     return rows, aspects_note(data, lang)
 
 
-def _dsr(shop: Shop, end: date, lang: Lang) -> list[DsrForecastRow]:
+def _dsr(shop: Shop, end: date, lang: Lang, names: dict[str, str]) -> list[DsrForecastRow]:
     try:
         data = dsr_forecast(shop, end)
     except MissingDataError:
@@ -117,7 +126,7 @@ def _dsr(shop: Shop, end: date, lang: Lang) -> list[DsrForecastRow]:
                            method=d["method"], peer=d["peer"], alert=d["alert"], certainty=d["certainty"],
                            aspects=[f"{REVIEW_ASPECTS[a['aspect']].name.get(lang)} {a['negative']}"
                                     for a in d["aspects"][:3]],
-                           products=[p["product_id"] for p in d["products"][:3]],
+                           products=_named(names, d["products"]),
                            carriers=[c["carrier"] for c in d["carriers"][:3]])
             for d in data["scores"]]
 
@@ -128,17 +137,19 @@ def service(shop: Shop, period: Period, lang: Lang) -> ServiceResponse:
     trend = period.trend()
     start, end = trend.start, trend.end
     logi = logistics(shop, start, end, end, breakdowns=("carrier",), ratings=False)  # what the page shows
-    aspects, aspects_note = _aspects(shop, start, end, lang)
+    names = product_names(shop)
+    aspects, aspects_note = _aspects(shop, start, end, lang, names)
     return ServiceResponse(
         cards=cards(shop, period, SERVICE_CARDS, lang),
         start=start.isoformat(), end=end.isoformat(),
         dsr=series(shop, DSR, period),
         shipping=series(shop, SHIPPING, period),
         ratings=[RatingCount(rating=k, reviews=v) for k, v in rating_counts(shop, start, end).items()],
-        negative=[NegativeReview(created_at=r.created_at, rating=r.rating, product=r.product, text=r.text)
+        negative=[NegativeReview(created_at=r.created_at, rating=r.rating, text=r.text,
+                                 product=None if r.product is None else product_label(names.get(r.product), r.product))
                   for r in negative_reviews(shop, start, end)],
         aspects=aspects, aspects_note=aspects_note,
-        dsr_forecast=_dsr(shop, end, lang),
+        dsr_forecast=_dsr(shop, end, lang, names),
         late_share=logi.late_share,
         by_carrier=[CarrierRow(**{k: r[k] for k in ("carrier", "delivered_orders", "late_orders", "late_share")})
                     for r in logi.by_carrier],
