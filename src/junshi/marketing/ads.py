@@ -111,10 +111,13 @@ class Setting:
 def settings(shop: Shop) -> list[Setting]:
     """Per channel, the setting the metric layer answers with (the one most rows use: ``one_attribution``)."""
     from junshi.metrics.facts import ATTRIBUTION, one_attribution
+    from junshi.metrics.query import fetch
 
     t = shop.table("ad_spend")
-    every = t.select("channel", *ATTRIBUTION).distinct().to_pyarrow().to_pylist()
-    kept = one_attribution(t).select("channel", *ATTRIBUTION).distinct().to_pyarrow().to_pylist()
+    every = fetch(shop.warehouse, ("ad settings", shop.shop_id),
+                  lambda *_: t.select("channel", *ATTRIBUTION).distinct()).to_pylist()
+    kept = fetch(shop.warehouse, ("ad settings kept", shop.shop_id),
+                 lambda *_: one_attribution(t).select("channel", *ATTRIBUTION).distinct()).to_pylist()
     out = [Setting(str(r["channel"]), r["attribution_model"], r["attribution_basis"], r["attribution_window"],
                    sum(1 for e in every if e["channel"] == r["channel"]) - 1) for r in kept]
     return sorted(out, key=lambda s: s.channel)
@@ -298,8 +301,11 @@ def guard_rails(shop: Shop, start: dt.date | str | None = None, end: dt.date | s
 
 def _keyword_channels(shop: Shop) -> list[str]:
     """Channels bought by search keyword: known by name, or whose rows name keywords."""
+    from junshi.metrics.query import fetch
+
     t = shop.table("ad_spend")
-    names = t.select("channel", "keyword").distinct().to_pyarrow().to_pylist()
+    names = fetch(shop.warehouse, ("ad keyword channels", shop.shop_id),
+                  lambda *_: t.select("channel", "keyword").distinct()).to_pylist()
     return sorted({str(r["channel"]) for r in names
                    if r["keyword"] is not None or str(r["channel"]).strip().casefold() in KEYWORD_CHANNELS})
 

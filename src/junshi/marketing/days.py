@@ -17,9 +17,11 @@ def report_days(shop: Shop, table: str, column: str, start: dt.date | str | None
                 missing: MissingDataError) -> tuple[dt.date, dt.date]:
     """``start``..``end``; a missing end is the last day of ``table.column``, a missing start 30 days before it.
     ``missing`` is raised when the table has no rows for the shop."""
+    from junshi.metrics.query import fetch
     from junshi.periods import parse_day
 
-    last = shop.table(table)[column].max().execute()
+    last = fetch(shop.warehouse, ("report last day", shop.shop_id, table, column),
+                 lambda *_: shop.table(table).aggregate(last=shop.table(table)[column].max())).column("last")[0].as_py()
     if last is None or last != last:  # no rows: None or NaT
         raise missing
     last_day = last.date() if isinstance(last, dt.datetime) else last

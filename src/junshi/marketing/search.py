@@ -111,10 +111,13 @@ _PERIOD = f"(SELECT * FROM {SEARCHES.name} WHERE shop_id = $shop AND date BETWEE
 def _stored_bought(window_days: int) -> str:
     """SQL: (query, visitor) of the searchers who bought, as :func:`_bought`, from the rollups: the span of a
     searcher's searches of the query is their rows' first to last, their paid orders are matched by dense id."""
+    orders = (f"(SELECT visitor, created_at FROM {SEARCH_ORDERS.name} WHERE shop_id = $shop "
+              f"AND date BETWEEN $start AND $end + {int(window_days)})")
+    # the spans of the searchers with an order of the days only (a tenth of them: 4x less work at 100M events)
     return ("(SELECT DISTINCT s.query, s.visitor FROM (SELECT query, visitor, min(first_at) AS f, max(last_at) AS l "
-            f"FROM {_PERIOD} WHERE visitor IS NOT NULL GROUP BY ALL) s JOIN {SEARCH_ORDERS.name} o "
-            f"ON o.shop_id = $shop AND o.date BETWEEN $start AND $end + {int(window_days)} AND o.visitor = s.visitor "
-            f"AND o.created_at >= s.f AND o.created_at < s.l + INTERVAL {int(window_days)} DAY)")
+            f"FROM {_PERIOD} WHERE visitor IN (SELECT visitor FROM {orders}) GROUP BY ALL) s JOIN {orders} o "
+            f"ON o.visitor = s.visitor AND o.created_at >= s.f "
+            f"AND o.created_at < s.l + INTERVAL {int(window_days)} DAY)")
 
 
 def query_stats(shop: Shop, start: dt.date, end: dt.date, window_days: int = 1) -> dict[str, dict[str, Any]]:
