@@ -156,8 +156,8 @@ def test_spark_rebuilds_the_rollups_exactly_as_duckdb(request: pytest.FixtureReq
     from junshi.warehouse.lake_spark import SparkLakeWarehouse
 
     assert [t.name for t in UNBUILT] == ["rollup_product_cells", "rollup_product_margins", "rollup_landing",
-                                         "rollup_margins", "rollup_categories", "rollup_plan_visitors", "rollup_prints",
-                                         "rollup_placed",
+                                         "rollup_margins", "rollup_categories", "rollup_plan_visitors",
+                                         "rollup_plan_sets", "rollup_prints", "rollup_placed",
                                          "rollup_first_orders", "rollup_checks",
                                          "rollup_repeat_orders", "rollup_repeat_reviews", "rollup_review_tags",
                                          "rollup_path_steps", "rollup_path_touches", "rollup_searches",

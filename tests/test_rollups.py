@@ -18,7 +18,7 @@ from pyroaring import BitMap
 
 from junshi import Shop, connect, rollup
 from junshi.cli.app import main
-from junshi.marketing.abtest import visitor_days
+from junshi.marketing.abtest import _plans, visitor_days
 from junshi.marketing.arms import frame_sums, stored_sums
 from junshi.marketing.attribution import compare
 from junshi.marketing.search import search_report
@@ -162,6 +162,7 @@ def _content(shop: Shop) -> set[tuple[Any, ...]]:
          "cart_visitors_set, paid_buyers_set"),
         ("rollup_product_margins", ["visitor", "buyer"], "product_id, dimension, source, device, region, "
          "customer_type, uv, paid_buyers, uv_set, paid_buyers_set"),
+        ("rollup_plan_sets", ["visitor"], "source, campaign, visitors, visitors_set"),
     ):
         for row in con.execute(f"SELECT date, {cols} FROM {table} WHERE shop_id = ?", [shop.shop_id]).fetchall():
             plain, sets = row[:len(row) - len(kinds)], row[len(row) - len(kinds):]
@@ -237,6 +238,14 @@ def _search_terms(shop: Shop) -> list[dict[str, Any]]:
                           min_searchers=1).as_dict() for a, b in ((0, 3), (1, 3), (1, 1)) for w in (1, 2)]
 
 
+def _plan_lists(shop: Shop) -> list[list[dict[str, Any]]]:
+    """The plans of every day and of the second and third days with their visitors (the creative tests' list; from
+    rollup_plan_sets, or where the rollups are not built, the visits)."""
+    day = DAY0.date()
+    return [_plans(shop, day + dt.timedelta(days=a), day + dt.timedelta(days=b)).astype({"visitors": int})
+            .sort_values(["source", "campaign"], na_position="first").to_dict("records") for a, b in ((0, 3), (1, 2))]
+
+
 def _frames(shop: Shop, monkeypatch: pytest.MonkeyPatch, metrics: list[str] = METRICS,
             **kw: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The same kpi from the rollups and from the raw rows."""
@@ -276,11 +285,11 @@ def test_rollups_equal_rebuild_and_raw(folder: Path, loads: list[tuple[str, list
         for table, rows in loads:
             _load(shop, folder, table, _rows(table, rows))
             assert _content(shop) == _rebuilt(shop)
-        stored = _risk_reads(shop), _attribution(shop), _search_terms(shop)
+        stored = _risk_reads(shop), _attribution(shop), _search_terms(shop), _plan_lists(shop)
         with monkeypatch.context() as m:
             m.setattr(rollup, "built", lambda *_: False)
             m.setattr(rollup, "built_in", lambda *_, **__: None)
-            assert stored == (_risk_reads(shop), _attribution(shop), _search_terms(shop))
+            assert stored == (_risk_reads(shop), _attribution(shop), _search_terms(shop), _plan_lists(shop))
         for kw in ({"start": "2026-06-01", "end": "2026-06-05"}, {"by": "day,source"},
                    {"by": "week,region", "filters": {"device": "a"}}, {"by": "device"}, {"by": "day"},
                    {"by": "day", "filters": {"region": ["a", "b"]}}, {"by": "week"}):

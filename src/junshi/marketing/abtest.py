@@ -283,11 +283,13 @@ def _plans(shop: Shop, start: dt.date, end: dt.date) -> pd.DataFrame:
         s = s.filter(s.campaign.notnull())
         raw: pd.DataFrame = s.group_by("source", "campaign").aggregate(visitors=s.visitor_id.nunique()).execute()
         return raw
-    from junshi.rollup.tables import PLAN_VISITORS
+    from junshi.rollup import bitmaps
+    from junshi.rollup.tables import PLAN_SETS
 
+    bitmaps.register(con)
     stored: pd.DataFrame = con.execute(
-        f"SELECT source, campaign, count(DISTINCT visitor) AS visitors FROM {PLAN_VISITORS.name} WHERE shop_id = ? "
-        "AND date BETWEEN ? AND ? AND campaign IS NOT NULL GROUP BY ALL", [shop.shop_id, start, end]).df()
+        f"SELECT source, campaign, {bitmaps.UNION_COUNT}(list(visitors_set)) AS visitors FROM {PLAN_SETS.name} "
+        "WHERE shop_id = ? AND date BETWEEN ? AND ? GROUP BY ALL", [shop.shop_id, start, end]).df()
     return stored
 
 

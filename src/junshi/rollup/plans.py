@@ -1,6 +1,8 @@
 """``rollup_plan_visitors``: per day and visitor, the visits and paid orders a creative test reads
 (``junshi.marketing.abtest``), so that a readout of a month merges a few million integer-keyed rows instead of
-joining every visit and order of the month and the 28 days before by visitor id.
+joining every visit and order of the month and the 28 days before by visitor id; and ``rollup_plan_sets``, each
+day's visitors of each plan as a set, so that the list of plans counts a month's visitors as a union of 30 sets
+(1.2 s of DuckDB's distinct count over 7M rows at 100M events).
 
 A visitor enters a test with their first visit of one of its plans; their outcomes are their visits from that
 visit on. Per day the rollup keeps each visitor's whole day (a row without a plan) and, per plan and source they
@@ -15,7 +17,7 @@ import datetime as dt
 import duckdb
 
 from junshi.rollup.build import _dates, _drop, _insert, _number, _visit_paid, _within
-from junshi.rollup.tables import PLAN_VISITORS
+from junshi.rollup.tables import PLAN_SETS, PLAN_VISITORS
 
 
 def recompute_plan_visitors(con: duckdb.DuckDBPyConnection, shop_id: str, days: list[dt.date]) -> None:
@@ -45,5 +47,19 @@ def recompute_plan_visitors(con: duckdb.DuckDBPyConnection, shop_id: str, days: 
     _drop(con, "_rollup_members", "_rollup_n")
 
 
-RECOMPUTE = {PLAN_VISITORS.name: recompute_plan_visitors}
+def recompute_plan_sets(con: duckdb.DuckDBPyConnection, shop_id: str, days: list[dt.date]) -> None:
+    """Replace the rows of ``days`` (sorted): per day, plan and source, the set of its visitors."""
+    con.execute(f"DELETE FROM {PLAN_SETS.name} WHERE shop_id = ? AND date IN ({_dates(days)})", [shop_id])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _rollup_members AS SELECT CAST(started_at AS DATE) AS date, visitor_id AS id, "
+        "source, campaign FROM sessions WHERE shop_id = $shop AND visitor_id IS NOT NULL AND campaign IS NOT NULL "
+        f"AND {_within('started_at', days)}", {"shop": shop_id})
+    _number(con, shop_id, "visitor")
+    _insert(con, shop_id, PLAN_SETS.name, "SELECT m.date, m.source, m.campaign, count(DISTINCT i.n) AS visitors, "
+            "list(DISTINCT i.n) AS ids FROM _rollup_members m JOIN _rollup_n i ON i.id = m.id GROUP BY ALL",
+            {"visitors_set": "ids"})
+    _drop(con, "_rollup_members", "_rollup_n")
+
+
+RECOMPUTE = {PLAN_VISITORS.name: recompute_plan_visitors, PLAN_SETS.name: recompute_plan_sets}
 """The recompute of each table, by name."""

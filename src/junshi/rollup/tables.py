@@ -177,6 +177,17 @@ PLAN_VISITORS = Table(
         _c("orders", "INTEGER", "支付订单数", "Paid orders placed in those visits (orders.session_id)", True),
         _c("cents", "BIGINT", "支付金额（分）", "Their pay_amount in whole cents", True),
     ))
+PLAN_SETS = Table(
+    "rollup_plan_sets", "推广计划访客集合",
+    "Per day, plan (sessions.campaign) and source: the distinct visitors of its visits started that day, so that the "
+    "plans' visitors over any days (the creative tests' list) are the size of a union of sets",
+    ("shop_id", "date", "source", "campaign"), (
+        *_CELL[:3],
+        _c("source", "VARCHAR", "流量来源", "The visits' source"),
+        _c("campaign", "VARCHAR", "推广计划", "The plan", True),
+        _c("visitors", "BIGINT", "访客数", "Distinct visitors of its visits started that day", True),
+        _c("visitors_set", "BLOB", "访客集合", "Those visitors as a Roaring bitmap of dense ids", True),
+    ))
 PRINTS = Table(
     "rollup_prints", "买家指纹",
     "Per fingerprint (delivery address, device or IP of orders) and buyer: when the buyer first ordered with it, "
@@ -350,7 +361,7 @@ STATE = Table("rollup_built", "汇总状态", "Shops whose rollups are built (al
 RISK: tuple[Table, ...] = (PRINTS, PLACED, FIRST_ORDERS, CHECK_DAYS, REPEAT_ORDERS, REPEAT_REVIEWS)
 """What the 风控 page reads instead of every order (``junshi.rollup.risk``): refreshed as the rollups are."""
 ROLLUPS: dict[str, Table] = {t.name: t for t in (VISITS, PAID, PRODUCTS, PRODUCT_CELLS, PRODUCT_MARGINS, LANDING,
-                                                  MARGINS, CATEGORIES, PLAN_VISITORS, *RISK, REVIEW_TAGS,
+                                                  MARGINS, CATEGORIES, PLAN_VISITORS, PLAN_SETS, *RISK, REVIEW_TAGS,
                                                   *PATHS, *SEARCH)}
 """The rollup tables, in the order a refresh recomputes them (the margins and categories after the rows they
 merge)."""
