@@ -668,6 +668,18 @@ def _insert(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, rows: str
     con.execute(f"INSERT INTO {rollup} SELECT {select} FROM ({rows}) {where}", {"shop": shop_id})
 
 
+def _replace_visitor_rows(con: duckdb.DuckDBPyConnection, shop_id: str, rollup: str, days: list[dt.date],
+                          members: str, rows: str, sets: dict[str, str] | None = None) -> None:
+    """Replace the rows of ``rollup`` for ``days``: ``members`` (SQL of the raw rows of the days, with ``date`` and
+    the visitor as ``id``) kept as ``_rollup_members``, their visitors numbered (``_rollup_n``), then the rows of
+    ``rows`` (SQL over those two) appended as :func:`_insert` does."""
+    con.execute(f"DELETE FROM {rollup} WHERE shop_id = ? AND date IN ({_dates(days)})", [shop_id])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_members AS {members}", {"shop": shop_id})
+    _number(con, shop_id, "visitor")
+    _insert(con, shop_id, rollup, rows, sets)
+    _drop(con, "_rollup_members", "_rollup_n")
+
+
 def _drop(con: duckdb.DuckDBPyConnection, *temps: str) -> None:
     for temp in temps:
         con.execute(f"DROP TABLE IF EXISTS {temp}")

@@ -16,19 +16,13 @@ import datetime as dt
 
 import duckdb
 
-from junshi.rollup.build import _dates, _drop, _insert, _number, _visit_paid, _within
+from junshi.rollup.build import _replace_visitor_rows, _visit_paid, _within
 from junshi.rollup.tables import PLAN_SETS, PLAN_VISITORS
 
 
 def recompute_plan_visitors(con: duckdb.DuckDBPyConnection, shop_id: str, days: list[dt.date]) -> None:
     """Replace the rows of ``days`` (sorted): per day and visitor their visits with paid orders, and per plan and
     source the visits from the first of that plan on."""
-    con.execute(f"DELETE FROM {PLAN_VISITORS.name} WHERE shop_id = ? AND date IN ({_dates(days)})", [shop_id])
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _rollup_members AS SELECT CAST(started_at AS DATE) AS date, visitor_id AS id, "
-        "session_id, started_at, source, campaign FROM sessions "
-        f"WHERE shop_id = $shop AND visitor_id IS NOT NULL AND {_within('started_at', days)}", {"shop": shop_id})
-    _number(con, shop_id, "visitor")
     paid = _visit_paid("session_id IN (SELECT session_id FROM _rollup_members)")  # the days' visits only
     rows = (
         "WITH v AS (SELECT m.date, i.n AS visitor, m.source, m.campaign, m.started_at, "
@@ -43,22 +37,20 @@ def recompute_plan_visitors(con: duckdb.DuckDBPyConnection, shop_id: str, days: 
         "UNION ALL SELECT f.date, f.visitor, f.source, f.campaign, f.first_at, CAST(count(*) AS INTEGER), "
         "CAST(sum(v.orders) AS INTEGER), CAST(sum(v.cents) AS BIGINT) FROM f JOIN v ON v.date = f.date "
         "AND v.visitor = f.visitor AND v.started_at >= f.first_at GROUP BY ALL")
-    _insert(con, shop_id, PLAN_VISITORS.name, rows)
-    _drop(con, "_rollup_members", "_rollup_n")
+    _replace_visitor_rows(
+        con, shop_id, PLAN_VISITORS.name, days,
+        "SELECT CAST(started_at AS DATE) AS date, visitor_id AS id, session_id, started_at, source, campaign "
+        f"FROM sessions WHERE shop_id = $shop AND visitor_id IS NOT NULL AND {_within('started_at', days)}", rows)
 
 
 def recompute_plan_sets(con: duckdb.DuckDBPyConnection, shop_id: str, days: list[dt.date]) -> None:
     """Replace the rows of ``days`` (sorted): per day, plan and source, the set of its visitors."""
-    con.execute(f"DELETE FROM {PLAN_SETS.name} WHERE shop_id = ? AND date IN ({_dates(days)})", [shop_id])
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _rollup_members AS SELECT CAST(started_at AS DATE) AS date, visitor_id AS id, "
-        "source, campaign FROM sessions WHERE shop_id = $shop AND visitor_id IS NOT NULL AND campaign IS NOT NULL "
-        f"AND {_within('started_at', days)}", {"shop": shop_id})
-    _number(con, shop_id, "visitor")
-    _insert(con, shop_id, PLAN_SETS.name, "SELECT m.date, m.source, m.campaign, count(DISTINCT i.n) AS visitors, "
-            "list(DISTINCT i.n) AS ids FROM _rollup_members m JOIN _rollup_n i ON i.id = m.id GROUP BY ALL",
-            {"visitors_set": "ids"})
-    _drop(con, "_rollup_members", "_rollup_n")
+    _replace_visitor_rows(
+        con, shop_id, PLAN_SETS.name, days,
+        "SELECT CAST(started_at AS DATE) AS date, visitor_id AS id, source, campaign FROM sessions "
+        f"WHERE shop_id = $shop AND visitor_id IS NOT NULL AND campaign IS NOT NULL AND {_within('started_at', days)}",
+        "SELECT m.date, m.source, m.campaign, count(DISTINCT i.n) AS visitors, list(DISTINCT i.n) AS ids "
+        "FROM _rollup_members m JOIN _rollup_n i ON i.id = m.id GROUP BY ALL", {"visitors_set": "ids"})
 
 
 RECOMPUTE = {PLAN_VISITORS.name: recompute_plan_visitors, PLAN_SETS.name: recompute_plan_sets}

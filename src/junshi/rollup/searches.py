@@ -13,36 +13,29 @@ import datetime as dt
 
 import duckdb
 
-from junshi.rollup.build import _dates, _drop, _insert, _number, _within
+from junshi.rollup.build import _replace_visitor_rows, _within
 from junshi.rollup.tables import SEARCH_ORDERS, SEARCHES
 
 
 def recompute_searches(con: duckdb.DuckDBPyConnection, shop_id: str, days: list[dt.date]) -> None:
     """Replace the rows of ``days`` (sorted): per day, query, searcher and clicked product, the searches."""
-    con.execute(f"DELETE FROM {SEARCHES.name} WHERE shop_id = ? AND date IN ({_dates(days)})", [shop_id])
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _rollup_members AS SELECT CAST(ts AS DATE) AS date, visitor_id AS id, query, "
-        "clicked_product_id AS product_id, results_count, ts FROM searches "
-        f"WHERE shop_id = $shop AND {_within('ts', days)}", {"shop": shop_id})
-    _number(con, shop_id, "visitor")
-    _insert(con, shop_id, SEARCHES.name, (
+    _replace_visitor_rows(
+        con, shop_id, SEARCHES.name, days,
+        "SELECT CAST(ts AS DATE) AS date, visitor_id AS id, query, clicked_product_id AS product_id, results_count, "
+        f"ts FROM searches WHERE shop_id = $shop AND {_within('ts', days)}",
         "SELECT m.date, m.query, i.n AS visitor, m.product_id, count(*) AS searches, "
         "count(*) FILTER (m.results_count = 0) AS no_results, min(m.ts) AS first_at, max(m.ts) AS last_at "
-        "FROM _rollup_members m LEFT JOIN _rollup_n i ON i.id = m.id GROUP BY ALL"))
-    _drop(con, "_rollup_members", "_rollup_n")
+        "FROM _rollup_members m LEFT JOIN _rollup_n i ON i.id = m.id GROUP BY ALL")
 
 
 def recompute_search_orders(con: duckdb.DuckDBPyConnection, shop_id: str, days: list[dt.date]) -> None:
     """Replace the rows of ``days`` (sorted): the paid orders placed those days by a visitor."""
-    con.execute(f"DELETE FROM {SEARCH_ORDERS.name} WHERE shop_id = ? AND date IN ({_dates(days)})", [shop_id])
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _rollup_members AS SELECT CAST(created_at AS DATE) AS date, visitor_id AS id, "
-        "order_id, created_at FROM orders WHERE shop_id = $shop AND paid_at IS NOT NULL AND visitor_id IS NOT NULL "
-        f"AND {_within('created_at', days)}", {"shop": shop_id})
-    _number(con, shop_id, "visitor")
-    _insert(con, shop_id, SEARCH_ORDERS.name, "SELECT m.date, m.order_id, i.n AS visitor, m.created_at "
-            "FROM _rollup_members m JOIN _rollup_n i ON i.id = m.id")
-    _drop(con, "_rollup_members", "_rollup_n")
+    _replace_visitor_rows(
+        con, shop_id, SEARCH_ORDERS.name, days,
+        "SELECT CAST(created_at AS DATE) AS date, visitor_id AS id, order_id, created_at FROM orders "
+        f"WHERE shop_id = $shop AND paid_at IS NOT NULL AND visitor_id IS NOT NULL AND {_within('created_at', days)}",
+        "SELECT m.date, m.order_id, i.n AS visitor, m.created_at FROM _rollup_members m "
+        "JOIN _rollup_n i ON i.id = m.id")
 
 
 RECOMPUTE = {SEARCHES.name: recompute_searches, SEARCH_ORDERS.name: recompute_search_orders}
