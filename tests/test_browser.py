@@ -231,6 +231,7 @@ def test_the_service_page_shows_the_dsr_forecast_and_review_aspects_of_the_api(p
     named = [p for a in service["aspects"] for p in a["products"]] + [r["product"] for r in service["negative"]]
     assert named and all(p.endswith(")") and " (" in p for p in named)
     assert ", ".join(service["aspects"][0]["products"]) in page.locator("#table-aspects tbody tr").first.inner_text()
+    assert page.locator("#table-negative thead th").nth(2).inner_text() == ("商品" if lang == "zh" else "Product")
     headers = page.locator("#table-aspects thead").inner_text()
     assert ("方面" if lang == "zh" else "Aspect") in headers and "f_" not in headers and "undefined" not in headers
     page.screenshot(path=str(ARTIFACTS / f"service-panels-{lang}.png"), full_page=True)

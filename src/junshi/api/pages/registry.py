@@ -153,6 +153,7 @@ PAGES: tuple[Page, ...] = (
             "reviews": Text("Reviews", "评价数"),
             "negative": Text("Latest negative reviews", "最新差评"),
             "shipping": Text("Shipping and delivery times", "发货与送达时长"),
+            "product": DIMENSIONS["product"].name,
             "aspects": LISTS["aspects"],
             "dsr_forecast": LISTS["dsr_forecast"],
             "carriers": LISTS["by_carrier"],

@@ -12,7 +12,7 @@ export default async function service() {
   lineChart("chart-dsr", s.dsr.days, s.dsr.series.map((x) => ({ metric: "dsr_item", name: nameOf(x.metric), values: x.values })));
   barChart("chart-ratings", s.ratings.map((r) => "★" + r.rating), [{ name: T.reviews, values: s.ratings.map((r) => r.reviews) }]);
   lineChart("chart-shipping", s.shipping.days, s.shipping.series.map((x) => ({ metric: x.metric, name: nameOf(x.metric), values: x.values })));
-  table("table-negative", [{ key: "created_at", label: T.date }, { key: "rating", label: "★" }, { key: "product", label: T.product_table }, { key: "text", label: T.reason, wide: true }], s.negative);
+  table("table-negative", [{ key: "created_at", label: T.date }, { key: "rating", label: "★" }, { key: "product", label: T.product }, { key: "text", label: T.reason, wide: true }], s.negative);
   const col = (key, wide) => ({ key, label: T["f_" + key], wide });
   table("table-aspects", [{ key: "name", label: T.f_aspect }, col("mentions"), col("negative"), { ...col("negative_share"), unit: "ratio" }, { key: "products", label: T.f_affected_products }, col("example", true)], s.aspects.map((a) => ({ ...a, products: a.products.join(", ") })));
   if (s.aspects_note) {
