@@ -161,7 +161,7 @@ def test_spark_rebuilds_the_rollups_exactly_as_duckdb(request: pytest.FixtureReq
                                          "rollup_first_orders", "rollup_checks",
                                          "rollup_repeat_orders", "rollup_repeat_reviews", "rollup_review_tags",
                                          "rollup_path_steps", "rollup_path_touches", "rollup_searches",
-                                         "rollup_search_orders"]
+                                         "rollup_search_sets", "rollup_search_orders"]
     lake, file = simulated
     figures = ["uv", "pv", "sales", "paid_buyers"]
     with connect(file) as shop:

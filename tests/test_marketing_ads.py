@@ -212,8 +212,9 @@ def test_bad_input(shop: Shop) -> None:
 @pytest.mark.parametrize("kind", ["shop", "stored"])
 def test_search_report(kind: str, request: pytest.FixtureRequest) -> None:
     """连衣裙: 2 searches by v1 and v3 (1 the period before: +1); v1 ordered at 10:00 after searching at 09:00,
-    v3 only on 03-13, after the 1-day window: 1 buyer of 2 (0.5); v3 looked at p1. 碎花连衣裙: v2 (bought) and v1,
-    whose order of 03-11 came before their search of 03-12 15:00: 1 buyer of 2 (0.5); v1 clicked nothing.
+    v3 only on 03-13, after the 1-day window: 1 buyer of 2 (0.5); of the two who clicked p1, v3 did not buy.
+    碎花连衣裙: v2 (bought) and v1, whose order of 03-11 came before their search of 03-12 15:00: 1 buyer of 2 (0.5);
+    v1 clicked nothing.
     汉服: 2 searches, both without results. Searches 6, searchers v1-v4.
     Risers: 汉服 and 碎花连衣裙 +2 (ties by query), then 连衣裙 +1.
     Group 连衣裙 = 连衣裙 + 碎花连衣裙: 4 searches, 2 buyers of 4.
@@ -227,8 +228,8 @@ def test_search_report(kind: str, request: pytest.FixtureRequest) -> None:
     assert (top["碎花连衣裙"]["searchers"], top["碎花连衣裙"]["buyers"]) == (2, 1) and top["汉服"]["no_results"] == 2
     assert r.searches == 6 and r.searchers == 4 and r.no_result_share == pytest.approx(2 / 6)
     assert [(x["query"], x["no_results"], x["no_result_share"]) for x in r.no_results] == [("汉服", 2, 1.0)]
-    assert [(x["query"], x["non_buyers"], x["product_id"], x["product_name"]) for x in r.no_purchase] == [
-        ("碎花连衣裙", 1, None, None), ("连衣裙", 1, "p1", "碎花连衣裙")]
+    assert [(x["query"], x["non_buyers"], x["product_id"], x["product_name"], x["product_visitors"])
+            for x in r.no_purchase] == [("碎花连衣裙", 1, None, None, 0), ("连衣裙", 1, "p1", "碎花连衣裙", 1)]
     assert [(x["query"], x["product_id"], x["searches"], x["days"]) for x in r.out_of_stock] == [("连衣裙", "p1", 2, 1)]
     g = {x["group"]: x for x in r.groups}
     assert sorted(g["连衣裙"]["queries"]) == ["碎花连衣裙", "连衣裙"] and g["连衣裙"]["buyers"] == 2

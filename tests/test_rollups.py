@@ -163,6 +163,7 @@ def _content(shop: Shop) -> set[tuple[Any, ...]]:
         ("rollup_product_margins", ["visitor", "buyer"], "product_id, dimension, source, device, region, "
          "customer_type, uv, paid_buyers, uv_set, paid_buyers_set"),
         ("rollup_plan_sets", ["visitor"], "source, campaign, visitors, visitors_set"),
+        ("rollup_search_sets", ["visitor"], "query, product_id, searches, no_results, searchers_set"),
     ):
         for row in con.execute(f"SELECT date, {cols} FROM {table} WHERE shop_id = ?", [shop.shop_id]).fetchall():
             plain, sets = row[:len(row) - len(kinds)], row[len(row) - len(kinds):]

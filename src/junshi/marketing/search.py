@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from junshi.errors import MissingDataError
 from junshi.jsonable import jsonable
-from junshi.rollup.tables import SEARCH_ORDERS, SEARCHES
+from junshi.rollup.tables import SEARCH_ORDERS, SEARCH_SETS, SEARCHES
 
 if TYPE_CHECKING:
     import jieba
@@ -95,17 +95,21 @@ def _stored(shop: Shop, sql: str, start: dt.date, end: dt.date) -> list[dict[str
     """The rows of ``sql`` over the search rollups of start..end (``$shop``, ``$start``, ``$end``), or None where
     they do not answer (another engine, rollups not built, figures without the suspect orders): read the searches."""
     from junshi import rollup
+    from junshi.rollup import bitmaps
 
     con = rollup.built_in(shop)
     if con is None:
         return None
+    bitmaps.register(con)
     rows: list[dict[str, Any]] = con.sql(sql, params={"shop": shop.shop_id, "start": start, "end": end}
                                          ).to_arrow_table().to_pylist()
     return rows
 
 
 _PERIOD = f"(SELECT * FROM {SEARCHES.name} WHERE shop_id = $shop AND date BETWEEN $start AND $end)"
-"""SQL: the search rollup's rows of the period."""
+"""SQL: the search rollup's rows of the period (per day, query, searcher and clicked product)."""
+_SETS = f"(SELECT * FROM {SEARCH_SETS.name} WHERE shop_id = $shop AND date BETWEEN $start AND $end)"
+"""SQL: the rows of the period of the rollup of searchers' sets (per day, query and clicked product)."""
 
 
 def _stored_bought(window_days: int) -> str:
@@ -122,12 +126,13 @@ def _stored_bought(window_days: int) -> str:
 
 def query_stats(shop: Shop, start: dt.date, end: dt.date, window_days: int = 1) -> dict[str, dict[str, Any]]:
     """Per query: searches, searchers, no_results, clicks, buyers, conversion (buyers / searchers)."""
+    from junshi.rollup.bitmaps import UNION_COUNT
+
     rows = _stored(shop, (
-        "SELECT p.query, sum(p.searches) AS searches, count(p.visitor) AS searchers, sum(p.no_results) AS no_results, "
-        "sum(p.clicks) AS clicks, count(b.visitor) AS buyers FROM (SELECT query, visitor, sum(searches) AS searches, "
-        "sum(no_results) AS no_results, coalesce(sum(searches) FILTER (product_id IS NOT NULL), 0) AS clicks "
-        f"FROM {_PERIOD} GROUP BY ALL) p LEFT JOIN {_stored_bought(window_days)} b ON b.query = p.query "
-        "AND b.visitor = p.visitor GROUP BY p.query"), start, end)
+        f"SELECT q.*, b.buyers FROM (SELECT query, sum(searches) AS searches, {UNION_COUNT}(list(searchers_set)) "
+        "AS searchers, sum(no_results) AS no_results, coalesce(sum(searches) FILTER (product_id IS NOT NULL), 0) "
+        f"AS clicks FROM {_SETS} GROUP BY query) q LEFT JOIN (SELECT query, count(*) AS buyers "
+        f"FROM {_stored_bought(window_days)} GROUP BY query) b ON b.query = q.query"), start, end)
     if rows is None:
         s = _searches(shop, start, end)
         per_query = s.group_by("query").aggregate(
@@ -147,7 +152,7 @@ def query_stats(shop: Shop, start: dt.date, end: dt.date, window_days: int = 1) 
 
 def _searches_by_query(shop: Shop, start: dt.date, end: dt.date) -> dict[str, int]:
     """Per query, its searches of start..end."""
-    rows = _stored(shop, f"SELECT query, sum(searches) AS searches FROM {_PERIOD} GROUP BY query", start, end)
+    rows = _stored(shop, f"SELECT query, sum(searches) AS searches FROM {_SETS} GROUP BY query", start, end)
     if rows is None:
         s = _searches(shop, start, end)
         rows = s.group_by("query").aggregate(searches=s.count()).to_pyarrow().to_pylist()
@@ -157,11 +162,19 @@ def _searches_by_query(shop: Shop, start: dt.date, end: dt.date) -> dict[str, in
 def _looked_at(shop: Shop, start: dt.date, end: dt.date, window_days: int) -> dict[str, tuple[str, int]]:
     """Per query, the product its searchers who did not buy clicked most (ties: the first id), and how many of
     them clicked it."""
+    from pyroaring import BitMap
+
+    from junshi.rollup.bitmaps import union
+
     rows = _stored(shop, (
-        "SELECT r.query, r.product_id AS clicked_product_id, count(DISTINCT r.visitor) AS visitors "
-        f"FROM {_PERIOD} r ANTI JOIN {_stored_bought(window_days)} b ON b.query = r.query AND b.visitor = r.visitor "
-        "WHERE r.product_id IS NOT NULL AND r.visitor IS NOT NULL GROUP BY ALL"), start, end)
-    if rows is None:
+        f"SELECT c.query, c.product_id AS clicked_product_id, c.sets, b.buyers FROM (SELECT query, product_id, "
+        f"list(searchers_set) AS sets FROM {_SETS} WHERE product_id IS NOT NULL GROUP BY ALL) c LEFT JOIN "
+        f"(SELECT query, list(visitor) AS buyers FROM {_stored_bought(window_days)} GROUP BY query) b "
+        "ON b.query = c.query"), start, end)
+    if rows is not None:  # who clicked the product, but for the query's buyers: a difference of sets
+        rows = [{**r, "visitors": len(union(r.pop("sets")) - BitMap(r.pop("buyers") or ()))} for r in rows]
+        rows = [r for r in rows if r["visitors"]]
+    else:
         s = _searches(shop, start, end)
         bought = _bought(shop, s, window_days)
         clicks = s.filter(s.clicked_product_id.notnull() & s.visitor_id.notnull())
@@ -284,7 +297,9 @@ def search_report(shop: Shop, start: dt.date | str | None = None, end: dt.date |
 
 
 def _searchers(shop: Shop, start: dt.date, end: dt.date) -> int:
-    rows = _stored(shop, f"SELECT count(DISTINCT visitor) AS n FROM {_PERIOD}", start, end)
+    from junshi.rollup.bitmaps import UNION_COUNT
+
+    rows = _stored(shop, f"SELECT {UNION_COUNT}(list(searchers_set)) AS n FROM {_SETS}", start, end)
     if rows is not None:
         return _int(rows[0]["n"])
     s = _searches(shop, start, end)

@@ -34,19 +34,24 @@ def serialize(ids: Iterable[int]) -> bytes:
     return bytes(bitmap.serialize())
 
 
-def union_count(blobs: Iterable[bytes]) -> int:
-    """The number of distinct ids in the union of serialized bitmaps. Each set is OR-ed into the first in place:
-    for a week of a product's daily sets about twice as fast as ``BitMap.union(*sets)`` (pyroaring 1.2)."""
-    union: BitMap | None = None
+def union(blobs: Iterable[bytes | None]) -> BitMap:
+    """The union of serialized bitmaps (None: an empty set). Each set is OR-ed into the first in place: for a week of
+    a product's daily sets about twice as fast as ``BitMap.union(*sets)`` (pyroaring 1.2)."""
+    out: BitMap | None = None
     for blob in blobs:
         if blob is None:
             continue
         ids = BitMap.deserialize(blob)
-        if union is None:
-            union = ids
+        if out is None:
+            out = ids
         else:
-            union |= ids
-    return 0 if union is None else len(union)
+            out |= ids
+    return BitMap() if out is None else out
+
+
+def union_count(blobs: Iterable[bytes | None]) -> int:
+    """The number of distinct ids in the union of serialized bitmaps."""
+    return len(union(blobs))
 
 
 def repeat_count(blobs: Iterable[bytes]) -> int:

@@ -48,6 +48,7 @@ from junshi.rollup.tables import (
     REVIEW_TAGS,
     ROLLUPS,
     SEARCH_ORDERS,
+    SEARCH_SETS,
     SEARCHES,
     STATE,
     TABLES,
@@ -142,7 +143,7 @@ INPUTS: dict[str, _Input] = {
                                                                       PATH_TOUCHES.name),
                            join=_THE_VISIT, reads=("sessions",)),
     "searches": _Input("searches", "ts", "TRUE", "search_id, ts, query, visitor_id, results_count, clicked_product_id",
-                       (SEARCHES.name,)),
+                       (SEARCHES.name, SEARCH_SETS.name)),
     "searcher_orders": _Input("orders", "created_at", "paid_at IS NOT NULL AND visitor_id IS NOT NULL",
                               "order_id, created_at, visitor_id", (SEARCH_ORDERS.name,)),
 }

@@ -14,7 +14,7 @@ import datetime as dt
 import duckdb
 
 from junshi.rollup.build import _replace_visitor_rows, _within
-from junshi.rollup.tables import SEARCH_ORDERS, SEARCHES
+from junshi.rollup.tables import SEARCH_ORDERS, SEARCH_SETS, SEARCHES
 
 
 def recompute_searches(con: duckdb.DuckDBPyConnection, shop_id: str, days: list[dt.date]) -> None:
@@ -28,6 +28,17 @@ def recompute_searches(con: duckdb.DuckDBPyConnection, shop_id: str, days: list[
         "FROM _rollup_members m LEFT JOIN _rollup_n i ON i.id = m.id GROUP BY ALL")
 
 
+def recompute_search_sets(con: duckdb.DuckDBPyConnection, shop_id: str, days: list[dt.date]) -> None:
+    """Replace the rows of ``days`` (sorted): per day, query and clicked product, the searches and searchers."""
+    _replace_visitor_rows(
+        con, shop_id, SEARCH_SETS.name, days,
+        "SELECT CAST(ts AS DATE) AS date, visitor_id AS id, query, clicked_product_id AS product_id, results_count "
+        f"FROM searches WHERE shop_id = $shop AND {_within('ts', days)}",
+        "SELECT m.date, m.query, m.product_id, count(*) AS searches, count(*) FILTER (m.results_count = 0) AS "
+        "no_results, list(DISTINCT i.n) FILTER (i.n IS NOT NULL) AS ids FROM _rollup_members m "
+        "LEFT JOIN _rollup_n i ON i.id = m.id GROUP BY ALL", {"searchers_set": "ids"})
+
+
 def recompute_search_orders(con: duckdb.DuckDBPyConnection, shop_id: str, days: list[dt.date]) -> None:
     """Replace the rows of ``days`` (sorted): the paid orders placed those days by a visitor."""
     _replace_visitor_rows(
@@ -38,5 +49,6 @@ def recompute_search_orders(con: duckdb.DuckDBPyConnection, shop_id: str, days: 
         "JOIN _rollup_n i ON i.id = m.id")
 
 
-RECOMPUTE = {SEARCHES.name: recompute_searches, SEARCH_ORDERS.name: recompute_search_orders}
+RECOMPUTE = {SEARCHES.name: recompute_searches, SEARCH_SETS.name: recompute_search_sets,
+             SEARCH_ORDERS.name: recompute_search_orders}
 """The recompute of each table, by name."""

@@ -328,7 +328,20 @@ SEARCH_ORDERS = Table(
         _c("visitor", "UINTEGER", "访客编号", "The visitor's dense id (rollup_ids, kind visitor)", True),
         _ORDERS.column("created_at"),
     ))
-SEARCH: tuple[Table, ...] = (SEARCHES, SEARCH_ORDERS)
+SEARCH_SETS = Table(
+    "rollup_search_sets", "站内搜索词日汇总",
+    "Per day, query and clicked product (empty: no click): the searches, those without results, and the searchers "
+    "as a set, so that a query's searchers over any days, and who clicked which product, are unions of sets",
+    ("shop_id", "date", "query", "product_id"), (
+        *_CELL[:3],
+        _c("query", "VARCHAR", "搜索词", "Search words", True),
+        _c("product_id", "VARCHAR", "点击商品ID", "The product clicked from the results (empty: no click)"),
+        _c("searches", "BIGINT", "搜索次数", "Searches that day", True),
+        _c("no_results", "BIGINT", "无结果搜索次数", "Of those, searches with results_count 0", True),
+        _c("searchers_set", "BLOB", "搜索访客集合", "Their searchers (with a visitor id) as a Roaring bitmap of dense "
+           "ids", True),
+    ))
+SEARCH: tuple[Table, ...] = (SEARCHES, SEARCH_SETS, SEARCH_ORDERS)
 """What the search terms read instead of every search and order (``junshi.rollup.searches``)."""
 FIRST_PAID = Table("rollup_first_paid", "首购日", "Per buyer: the first day they paid (new / returning)",
                    ("shop_id", "id"), (
