@@ -106,8 +106,8 @@ def _stored(shop: Shop, sql: str, start: dt.date, end: dt.date) -> list[dict[str
     return rows
 
 
-_PERIOD = f"(SELECT * FROM {SEARCHES.name} WHERE shop_id = $shop AND date BETWEEN $start AND $end)"
-"""SQL: the search rollup's rows of the period (per day, query, searcher and clicked product)."""
+_SPANS = f"(SELECT * FROM {SEARCHES.name} WHERE shop_id = $shop AND date BETWEEN $start AND $end)"
+"""SQL: the rows of the period of the searchers' spans (per day, query and searcher: first and last search)."""
 _SETS = f"(SELECT * FROM {SEARCH_SETS.name} WHERE shop_id = $shop AND date BETWEEN $start AND $end)"
 """SQL: the rows of the period of the rollup of searchers' sets (per day, query and clicked product)."""
 
@@ -119,7 +119,7 @@ def _stored_bought(window_days: int) -> str:
               f"AND date BETWEEN $start AND $end + {int(window_days)})")
     # the spans of the searchers with an order of the days only (a tenth of them: 4x less work at 100M events)
     return ("(SELECT DISTINCT s.query, s.visitor FROM (SELECT query, visitor, min(first_at) AS f, max(last_at) AS l "
-            f"FROM {_PERIOD} WHERE visitor IN (SELECT visitor FROM {orders}) GROUP BY ALL) s JOIN {orders} o "
+            f"FROM {_SPANS} WHERE visitor IN (SELECT visitor FROM {orders}) GROUP BY ALL) s JOIN {orders} o "
             f"ON o.visitor = s.visitor AND o.created_at >= s.f "
             f"AND o.created_at < s.l + INTERVAL {int(window_days)} DAY)")
 
@@ -189,9 +189,11 @@ def _looked_at(shop: Shop, start: dt.date, end: dt.date, window_days: int) -> di
 
 def _out_of_stock(shop: Shop, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
     """Searches whose clicked product had no stock that day (inventory; without it, the catalogue's stock now)."""
+    from junshi.rollup.bitmaps import UNION_COUNT
+
     rows = _stored(shop, (
         "SELECT r.query, r.product_id AS clicked_product_id, sum(r.searches) AS searches, "
-        f"count(DISTINCT r.visitor) AS searchers, count(DISTINCT r.date) AS days FROM {_PERIOD} r "
+        f"{UNION_COUNT}(list(r.searchers_set)) AS searchers, count(DISTINCT r.date) AS days FROM {_SETS} r "
         "WHERE r.product_id IS NOT NULL AND CASE WHEN EXISTS (SELECT 1 FROM inventory WHERE shop_id = $shop) "
         "THEN EXISTS (SELECT 1 FROM inventory i WHERE i.shop_id = $shop AND i.date = r.date "
         "AND i.product_id = r.product_id AND i.stock <= 0) ELSE EXISTS (SELECT 1 FROM products p "

@@ -305,18 +305,14 @@ PATHS: tuple[Table, ...] = (PATH_STEPS, PATH_TOUCHES)
 """What multi-touch attribution reads instead of every visit (``junshi.rollup.paths``)."""
 SEARCHES = Table(
     "rollup_searches", "站内搜索日汇总",
-    "Per day, query, searcher (dense id; empty: searches without a visitor) and clicked product (empty: no click): "
-    "the searches, those without results, and the first and last of them, so that the search terms of any days "
-    "(junshi.marketing.search) group a few integer-keyed rows per searcher instead of every search",
-    ("shop_id", "date", "query", "visitor", "product_id"), (
+    "Per day, query and searcher (dense id): the first and last of their searches, so that a searcher's span over "
+    "any days, which says whether their order followed the search (junshi.marketing.search), is read from a few "
+    "integer-keyed rows instead of every search", ("shop_id", "date", "query", "visitor"), (
         *_CELL[:3],
         _c("query", "VARCHAR", "搜索词", "Search words", True),
-        _c("visitor", "UINTEGER", "访客编号", "The searcher's dense id (rollup_ids, kind visitor; empty: none)"),
-        _c("product_id", "VARCHAR", "点击商品ID", "The product clicked from the results (empty: no click)"),
-        _c("searches", "BIGINT", "搜索次数", "Searches that day", True),
-        _c("no_results", "BIGINT", "无结果搜索次数", "Of those, searches with results_count 0", True),
-        _c("first_at", "TIMESTAMP", "首次搜索时间", "The first of those searches", True),
-        _c("last_at", "TIMESTAMP", "末次搜索时间", "The last of those searches", True),
+        _c("visitor", "UINTEGER", "访客编号", "The searcher's dense id (rollup_ids, kind visitor)", True),
+        _c("first_at", "TIMESTAMP", "首次搜索时间", "The first of their searches that day", True),
+        _c("last_at", "TIMESTAMP", "末次搜索时间", "The last of their searches that day", True),
     ))
 SEARCH_ORDERS = Table(
     "rollup_search_orders", "搜索访客订单",
