@@ -34,19 +34,23 @@ def serialize(ids: Iterable[int]) -> bytes:
     return bytes(bitmap.serialize())
 
 
+MANY = 16
+"""From this many sets on, :func:`union` ORs them all at once (``BitMap.union``), below one by one in place."""
+
+
 def union(blobs: Iterable[bytes | None]) -> BitMap:
-    """The union of serialized bitmaps (None: an empty set). Each set is OR-ed into the first in place: for a week of
-    a product's daily sets about twice as fast as ``BitMap.union(*sets)`` (pyroaring 1.2)."""
-    out: BitMap | None = None
-    for blob in blobs:
-        if blob is None:
-            continue
-        ids = BitMap.deserialize(blob)
-        if out is None:
-            out = ids
-        else:
-            out |= ids
-    return BitMap() if out is None else out
+    """The union of serialized bitmaps (None: an empty set). Measured on the 104M-event shop's rollups (pyroaring
+    1.2): a week of a product's daily sets unions twice as fast OR-ed into the first in place, while the hundreds of
+    small sets of a source's cells over 30 days union 2.5x as fast all at once (``BitMap.union(*sets)``)."""
+    sets = [BitMap.deserialize(blob) for blob in blobs if blob is not None]
+    if len(sets) >= MANY:
+        return BitMap.union(*sets)
+    if not sets:
+        return BitMap()
+    out = sets[0]
+    for ids in sets[1:]:
+        out |= ids
+    return out
 
 
 def union_count(blobs: Iterable[bytes | None]) -> int:
