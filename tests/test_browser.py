@@ -249,6 +249,14 @@ def test_the_marketing_page_shows_the_channels_and_search_terms_of_the_api(page:
     assert first["channel"] in rows.first.inner_text()
     assert page.locator(f"#table-channels [data-metric=ad_cost][data-value='{first['ad_cost']}']").count() == 1
     assert page.locator("#table-search-no-results tbody tr").count() == len(m["search_no_results"]) > 0
+    # the product the non-buyers looked at is named as on the 商品 page, "name (id)", its count in a column of its own
+    looked = [r for r in m["search_no_purchase"] if r["product_id"] and r["product_name"]]
+    assert looked
+    named = looked[0]
+    cells = page.locator("#table-search-no-purchase tbody tr").nth(m["search_no_purchase"].index(named)) \
+        .locator("td").all_inner_texts()
+    assert cells[4:] == [f"{named['product_name']} ({named['product_id']})", f"{named['product_visitors']:,}"]
+    assert page.locator("#table-search-no-purchase thead th").nth(5).inner_text() == "看过它的未成交人数"
     assert drawn_charts(page)["chart-spend-band"] == 1
     page.screenshot(path=str(ARTIFACTS / "marketing-panels-zh.png"), full_page=True)
 

@@ -135,6 +135,7 @@ PAGES: tuple[Page, ...] = (
             "no_results": Text("No results", "无结果"),
             "non_buyers": Text("Did not buy", "未成交人数"),
             "looked_at": Text("Product they looked at", "看过的商品"),
+            "looked_visitors": Text("Non-buyers who looked at it", "看过它的未成交人数"),
             "change": Text("Change", "变化"),
         },
     ),

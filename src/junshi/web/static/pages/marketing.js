@@ -94,7 +94,9 @@ export default async function marketing() {
     { key: "searches", label: T.searches }, { key: "searchers", label: T.searchers }, { key: "no_results", label: T.no_results }], m.search_no_results);
   table("table-search-no-purchase", [{ key: "query", label: nameOf("query") }, { key: "searchers", label: T.searchers },
     { key: "non_buyers", label: T.non_buyers }, { key: "conversion_text", label: T.search_conversion },
-    { key: "product", label: T.looked_at, wide: true }],
+    { key: "product", label: T.looked_at, wide: true }, { key: "product_visitors", label: T.looked_visitors, unit: "count" }],
     m.search_no_purchase.map((r) => Object.assign({}, r, { conversion_text: fmt(r.conversion, "ratio"),
-      product: r.product_id ? r.product_id + " " + (r.product_name || "") + " (" + fmt(r.product_visitors, "count") + ")" : FORMATS.empty })));
+      // named as on the 商品 page: "name (id)"
+      product: r.product_id ? (r.product_name ? r.product_name + " (" + r.product_id + ")" : r.product_id) : FORMATS.empty,
+      product_visitors: r.product_id ? r.product_visitors : null })));
 }
