@@ -124,16 +124,31 @@ def _stored_bought(window_days: int) -> str:
             f"AND o.created_at < s.l + INTERVAL {int(window_days)} DAY)")
 
 
+def _stored_buyers(shop: Shop, start: dt.date, end: dt.date, window_days: int) -> dict[str, list[int]]:
+    """Per query, the dense ids of its searchers who bought (:func:`_stored_bought`; the rollups answer), kept for
+    the shop's data version: the report's figures and the products its non-buyers clicked both read them."""
+    from junshi import versioned
+
+    def compute() -> dict[str, list[int]]:
+        rows = _stored(shop, f"SELECT query, list(visitor) AS buyers FROM {_stored_bought(window_days)} GROUP BY query",
+                       start, end) or []
+        return {str(r["query"]): r["buyers"] for r in rows}
+
+    return versioned.kept(shop, ("search buyers", start, end, window_days), compute)
+
+
 def query_stats(shop: Shop, start: dt.date, end: dt.date, window_days: int = 1) -> dict[str, dict[str, Any]]:
     """Per query: searches, searchers, no_results, clicks, buyers, conversion (buyers / searchers)."""
     from junshi.rollup.bitmaps import UNION_COUNT
 
     rows = _stored(shop, (
-        f"SELECT q.*, b.buyers FROM (SELECT query, sum(searches) AS searches, {UNION_COUNT}(list(searchers_set)) "
-        "AS searchers, sum(no_results) AS no_results, coalesce(sum(searches) FILTER (product_id IS NOT NULL), 0) "
-        f"AS clicks FROM {_SETS} GROUP BY query) q LEFT JOIN (SELECT query, count(*) AS buyers "
-        f"FROM {_stored_bought(window_days)} GROUP BY query) b ON b.query = q.query"), start, end)
-    if rows is None:
+        f"SELECT query, sum(searches) AS searches, {UNION_COUNT}(list(searchers_set)) AS searchers, "
+        "sum(no_results) AS no_results, coalesce(sum(searches) FILTER (product_id IS NOT NULL), 0) AS clicks "
+        f"FROM {_SETS} GROUP BY query"), start, end)
+    if rows is not None:
+        bought = _stored_buyers(shop, start, end, window_days)
+        rows = [{**r, "buyers": len(bought.get(str(r["query"]), ()))} for r in rows]
+    else:
         s = _searches(shop, start, end)
         per_query = s.group_by("query").aggregate(
             searches=s.count(), searchers=s.visitor_id.nunique(),
@@ -167,12 +182,11 @@ def _looked_at(shop: Shop, start: dt.date, end: dt.date, window_days: int) -> di
     from junshi.rollup.bitmaps import union
 
     rows = _stored(shop, (
-        f"SELECT c.query, c.product_id AS clicked_product_id, c.sets, b.buyers FROM (SELECT query, product_id, "
-        f"list(searchers_set) AS sets FROM {_SETS} WHERE product_id IS NOT NULL GROUP BY ALL) c LEFT JOIN "
-        f"(SELECT query, list(visitor) AS buyers FROM {_stored_bought(window_days)} GROUP BY query) b "
-        "ON b.query = c.query"), start, end)
+        f"SELECT query, product_id AS clicked_product_id, list(searchers_set) AS sets FROM {_SETS} "
+        "WHERE product_id IS NOT NULL GROUP BY ALL"), start, end)
     if rows is not None:  # who clicked the product, but for the query's buyers: a difference of sets
-        rows = [{**r, "visitors": len(union(r.pop("sets")) - BitMap(r.pop("buyers") or ()))} for r in rows]
+        bought = _stored_buyers(shop, start, end, window_days)
+        rows = [{**r, "visitors": len(union(r.pop("sets")) - BitMap(bought.get(str(r["query"]), ())))} for r in rows]
         rows = [r for r in rows if r["visitors"]]
     else:
         s = _searches(shop, start, end)
