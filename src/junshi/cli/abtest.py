@@ -7,7 +7,7 @@ import typer
 
 from junshi.cli.app import app
 from junshi.cli.options import DbOption, FormatOption, ShopOption, TableFormat, open_shop
-from junshi.cli.output import console, print_json
+from junshi.cli.output import console, print_frame, print_json
 from junshi.i18n import get_lang, tr
 
 abtest_app = typer.Typer(
@@ -74,7 +74,7 @@ def abtest_cmd(
 
 
 def _tables(tests: list[Any]) -> None:
-    from rich.table import Table
+    import pandas as pd
 
     from junshi.marketing.abtest import METRIC_NAMES
 
@@ -84,19 +84,19 @@ def _tables(tests: list[Any]) -> None:
                            "期间内没有横向测试（同一流量来源下两个以上的推广计划）。"))
     for t in tests:
         srm = "" if t.srm_pvalue is None else tr("; sample-ratio p = {p:.3g}", "；分流检验 p = {p:.3g}", p=t.srm_pvalue)
-        table = Table(tr("metric", "指标"), t.control, t.treatment, tr("difference [95% CI]", "差异 [95% 置信区间]"),
-                      tr("relative", "相对"), "p", tr("always-valid p", "随时有效 p"),
-                      title=tr("{c} vs {t}, {start} .. {end}: {nc} : {nt} visitors{srm}",
-                               "{c} 对比 {t}，{start} 至 {end}：访客 {nc} : {nt}{srm}", c=t.control, t=t.treatment,
-                               start=t.start, end=t.end, nc=t.visitors["control"], nt=t.visitors["treatment"],
-                               srm=srm))
-        for m in t.metrics:
-            rel = "" if m.rel_effect is None else f"{m.rel_effect:+.1%}"
-            table.add_row(METRIC_NAMES[m.metric](lang) + (" (CUPED)" if m.cuped else ""), f"{m.control:.4g}",
-                          f"{m.treatment:.4g}", f"{m.effect:+.4g} [{m.effect_ci[0]:.4g}, {m.effect_ci[1]:.4g}]",
-                          rel, f"{m.pvalue:.3g}",
-                          "" if m.always_valid_pvalue is None else f"{m.always_valid_pvalue:.3g}")
-        console().print(table)
+        headers = [tr("metric", "指标"), t.control, t.treatment, tr("difference [95% CI]", "差异 [95% 置信区间]"),
+                   tr("relative", "相对"), "p", tr("always-valid p", "随时有效 p")]
+        rows = [[METRIC_NAMES[m.metric](lang) + (" (CUPED)" if m.cuped else ""), f"{m.control:.4g}",
+                 f"{m.treatment:.4g}", f"{m.effect:+.4g} [{m.effect_ci[0]:.4g}, {m.effect_ci[1]:.4g}]",
+                 "" if m.rel_effect is None else f"{m.rel_effect:+.1%}", f"{m.pvalue:.3g}",
+                 "" if m.always_valid_pvalue is None else f"{m.always_valid_pvalue:.3g}"] for m in t.metrics]
+        # positional columns: the two plans' names may be anything, even equal to another header
+        frame = pd.DataFrame(rows, columns=range(len(headers)))
+        print_frame(frame, "table", tr("{c} vs {t}, {start} .. {end}: {nc} : {nt} visitors{srm}",
+                                       "{c} 对比 {t}，{start} 至 {end}：访客 {nc} : {nt}{srm}", c=t.control,
+                                       t=t.treatment, start=t.start, end=t.end, nc=t.visitors["control"],
+                                       nt=t.visitors["treatment"], srm=srm),
+                    labels={str(i): h for i, h in enumerate(headers)})
         console().print(t.verdict_text(lang))
 
 

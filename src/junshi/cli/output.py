@@ -42,6 +42,10 @@ def _console(stderr: bool) -> Console:
     return Console(stderr=stderr)
 
 
+FIGURE = 16
+"""Cells up to which a word is a figure kept whole in a console table (a date, an amount, an id, a bound)."""
+
+
 def print_frame(frame: pd.DataFrame, fmt: str, title: str, number: str = ",.4g", *,
                 units: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None,
                 currency: str = "CNY") -> None:
@@ -79,24 +83,30 @@ def print_frame(frame: pd.DataFrame, fmt: str, title: str, number: str = ",.4g",
 
     columns = [str(c) for c in frame.columns]
     rows = [[cell(col, v) for col, v in zip(columns, row, strict=True)] for row in frame.itertuples(index=False)]
-    # A formatted figure is not cut in two, nor each word of its header, while the table fits the console (a
-    # column of text keeps up to 8 cells of its widest value); then the headers may break inside a word; a table
+    # A figure (a column of units, or of single words up to FIGURE cells: numbers, dates, ids) is not cut in two,
+    # nor each word of its header, while the table fits the console; nor a word of a column of text (a confidence
+    # interval's bounds), which is estimated at up to 8 cells; then the headers may break inside a word; a table
     # wider still folds every column, as Rich does.
     shown = [labels.get(col, col) for col in columns]
+    words = [max([cell_len(w) for r in rows for w in r[i].split()] + [1]) for i in range(len(columns))]
+    figure = [col in units or (words[i] <= FIGURE and all(len(r[i].split()) <= 1 for r in rows))
+              for i, col in enumerate(columns)]
 
-    def fixed(words: bool) -> list[int | None]:
-        return [max([cell_len(r[i]) for r in rows] + [cell_len(w) for w in shown[i].split() if words] + [1])
-                if col in units else None for i, col in enumerate(columns)]
+    def fixed(whole_headers: bool) -> list[int | None]:
+        return [max([cell_len(r[i]) for r in rows] + [cell_len(w) for w in shown[i].split() if whole_headers] + [1])
+                if figure[i] else None for i in range(len(columns))]
 
-    text = [min(8, max([cell_len(r[i]) for r in rows] + [1])) for i in range(len(columns))]
+    text = [max(min(8, max([cell_len(r[i]) for r in rows] + [1])), min(words[i], FIGURE)) for i in range(len(columns))]
 
     def fits(widths: list[int | None]) -> bool:
         return sum(w or t for w, t in zip(widths, text, strict=True)) + 3 * len(columns) + 1 <= console().width
 
-    widths = next((w for w in (fixed(True), fixed(False)) if fits(w)), [None] * len(columns))
+    widths = next((w for w in (fixed(True), fixed(False)) if fits(w)), None)
     table = Table(title=title)
-    for col, label, width in zip(columns, shown, widths, strict=True):
-        table.add_column(label, overflow="fold", justify="right" if col in units else "left", width=width)
+    for i, (col, label) in enumerate(zip(columns, shown, strict=True)):
+        table.add_column(label, overflow="fold", justify="right" if col in units else "left",
+                         width=None if widths is None else widths[i],
+                         min_width=None if widths is None or figure[i] else text[i])
     for r in rows:
         table.add_row(*r)
     console().print(table)
