@@ -171,3 +171,36 @@ def test_capabilities(tmp_path: Path) -> None:
     for name in ("con", "transaction", "upsert", "ensure_shop"):
         assert not hasattr(SparkWarehouse, name), name
     assert not inspect.isabstract(SparkWarehouse)
+
+
+def test_a_write_runs_in_bounded_memory_up_to_its_commit_and_never_raises_a_lower_limit(db_path: Path) -> None:
+    """DuckDB's memory limit is WRITE_MEMORY from BEGIN to after COMMIT (the commit's checkpoint peaked at 4.8 GB
+    RSS on a 100M-event rebuild under the default limit); the limit before comes back; a caller's lower limit
+    stands (the simulator writes in 1 GB)."""
+    from junshi.warehouse.connection import WRITE_MEMORY
+
+    wh = Warehouse(db_path)
+
+    def limit() -> str:
+        return str(wh.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+
+    default = limit()
+    wh.con.execute(f"SET memory_limit = '{WRITE_MEMORY}'")
+    bound = limit()
+    wh.con.execute("RESET memory_limit")
+    assert bound != default
+    seen = []
+    with wh.transaction() as con:
+        con.execute("CREATE TABLE t AS SELECT 1 AS x")
+        seen.append(limit())
+    assert seen == [bound] and limit() == default
+    with pytest.raises(RuntimeError), wh.transaction() as con:  # a failed write rolls back and restores it too
+        con.execute("CREATE TABLE u AS SELECT 1 AS x")
+        raise RuntimeError
+    assert limit() == default and not wh.has_table("u")
+    wh.con.execute("SET memory_limit = '1GB'")
+    low = limit()
+    with wh.transaction():
+        seen.append(limit())
+    assert seen[-1] == low == limit()
+    wh.close()

@@ -12,8 +12,7 @@ A day whose fingerprint moved is recomputed whole from the raw rows; other days 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -179,6 +178,14 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
     those days are fingerprinted and the refresh of a day's load does not read the shop's whole history.
     A shop whose rollups were never built is built whole.
     """
+    from junshi.warehouse.connection import memory_bound
+
+    with memory_bound(con):  # the fingerprints, as the recomputes, read the raw tables
+        return _refresh(con, shop_id, inputs, days)
+
+
+def _refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] | None,
+             days: Iterable[dt.date] | None) -> RefreshReport:
     import time
 
     clock = time.perf_counter()
@@ -221,20 +228,19 @@ def refresh(con: duckdb.DuckDBPyConnection, shop_id: str, inputs: Iterable[str] 
     whole = risk.WHOLE | paths.RECOMPUTE.keys()
     report = RefreshReport()
     bitmaps.register(con)  # junshi_roaring, which serializes the recomputed id sets
-    with _memory_bound(con):
-        for table in ROLLUPS.values():  # in order: the margins after the cells they merge
-            if dirty.get(table.name):
-                recompute = {PRODUCTS.name: _recompute_products, PRODUCT_CELLS.name: _recompute_product_cells,
-                             LANDING.name: _recompute_landing, MARGINS.name: _recompute_margins,
-                             CATEGORIES.name: _recompute_categories,
-                             PRODUCT_MARGINS.name: _recompute_product_margins}.get(table.name, _recompute)
-                days = sorted(dirty[table.name])  # memory bounded by a chunk's rows, not the shop's
-                for chunk in [days] if table.name in whole else _chunks(days):
-                    if table.name in own:
-                        own[table.name](con, shop_id, chunk)
-                    else:
-                        recompute(con, shop_id, table.name, chunk)
-                report.days[table.name] = days
+    for table in ROLLUPS.values():  # in order: the margins after the cells they merge
+        if dirty.get(table.name):
+            recompute = {PRODUCTS.name: _recompute_products, PRODUCT_CELLS.name: _recompute_product_cells,
+                         LANDING.name: _recompute_landing, MARGINS.name: _recompute_margins,
+                         CATEGORIES.name: _recompute_categories,
+                         PRODUCT_MARGINS.name: _recompute_product_margins}.get(table.name, _recompute)
+            days = sorted(dirty[table.name])  # memory bounded by a chunk's rows, not the shop's
+            for chunk in [days] if table.name in whole else _chunks(days):
+                if table.name in own:
+                    own[table.name](con, shop_id, chunk)
+                else:
+                    recompute(con, shop_id, table.name, chunk)
+            report.days[table.name] = days
     con.execute(f"DELETE FROM {STATE.name} WHERE shop_id = ?", [shop_id])
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # a new stamp: plans cached for the old data expire
     con.execute(f"INSERT INTO {STATE.name} VALUES (?, ?)", [shop_id, now])
@@ -284,22 +290,6 @@ def _moved_days(con: duckdb.DuckDBPyConnection, shop_id: str, name: str,
     con.execute("DROP TABLE _rollup_marks")
     days = {r[0] for r in moved}
     return days | {d + dt.timedelta(days=i) for d in days for i in range(1, spec.spill + 1)}
-
-
-MEMORY_LIMIT = "2GB"
-"""DuckDB's memory while rollups are recomputed (its cache of the file's blocks included; it spills to disk
-beyond): a rebuild of a 100M-event shop stays well under 4 GB."""
-
-
-@contextmanager
-def _memory_bound(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """``MEMORY_LIMIT`` on ``con`` for the block; the caller's setting comes back after."""
-    old = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    try:
-        yield
-    finally:
-        con.execute(f"SET memory_limit = '{old}'")
 
 
 def _upgrade(con: duckdb.DuckDBPyConnection, shop_id: str, tables: set[str], dirty: dict[str, set[dt.date]]) -> None:
