@@ -47,3 +47,14 @@ def test_an_interval_breaks_between_its_bounds_never_inside_one(narrow: None,
     out = capsys.readouterr().out
     assert "…" not in out
     assert {"+0.00971", "[0.0007173,", "0.0187]", "+35.2%", "0.0343", "0.222"} <= set(_cells(out)), out
+
+
+def test_columns_without_figures_keep_their_headers_readable(narrow: None, capsys: pytest.CaptureFixture[str]) -> None:
+    """An orders-only shop's logistics: no delivery known, so seven empty columns and a date. They were each made one
+    cell wide (their widest figure), the headers printed a letter a line."""
+    frame = pd.DataFrame([{"Delivered orders": 0, "Late orders": 0, "Late delivery share": None,
+                           "Hours to ship": None, "Days to deliver": None, "Rating, on time": None,
+                           "Rating, late": None, "As of": "2011-12-09"}])
+    output.print_frame(frame, "table", "Logistics")
+    out = capsys.readouterr().out
+    assert "Delivered" in out and "2011-12-09" in out and len(out.splitlines()) < 12, out
