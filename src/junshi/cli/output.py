@@ -89,9 +89,14 @@ def print_frame(frame: pd.DataFrame, fmt: str, title: str, number: str = ",.4g",
     # wider still folds every column, as Rich does.
     shown = [labels.get(col, col) for col in columns]
     words = [max([cell_len(w) for r in rows for w in r[i].split()] + [1]) for i in range(len(columns))]
-    figure = [any(r[i] for r in rows) and (col in units or (words[i] <= FIGURE and all(len(r[i].split()) <= 1
-                                                                                        for r in rows)))
-              for i, col in enumerate(columns)]  # an empty column is left to Rich, its header's width
+
+    def is_figure(i: int, col: str) -> bool:
+        cells = [r[i] for r in rows]
+        if not any(cells):  # an empty column is left to Rich, at its header's width
+            return False
+        return col in units or (words[i] <= FIGURE and all(len(c.split()) <= 1 for c in cells))
+
+    figure = [is_figure(i, col) for i, col in enumerate(columns)]
 
     def fixed(whole_headers: bool) -> list[int | None]:
         return [max([cell_len(r[i]) for r in rows] + [cell_len(w) for w in shown[i].split() if whole_headers] + [1])

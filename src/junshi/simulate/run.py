@@ -153,16 +153,17 @@ def simulate(
 @contextmanager
 def bulk_write_settings(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """DuckDB settings for the writer threads while a simulation runs; the defaults come back after."""
+    from junshi.warehouse.connection import memory_bound
+
     con.execute("SET enable_progress_bar = false")
     con.execute("SET preserve_insertion_order = false")
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     # each writer thread runs its own INSERT: DuckDB's helper threads only for the cores left over
     # (measured on 2 cores: splitting one INSERT over both cores costs about 10% more CPU)
     con.execute(f"SET threads = {max(1, (os.cpu_count() or 2) - N_WRITERS)}")
     try:
-        yield
+        with memory_bound(con, MEMORY_LIMIT):
+            yield
     finally:
-        con.execute("RESET memory_limit")
         con.execute("RESET threads")
 
 

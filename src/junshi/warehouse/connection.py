@@ -123,31 +123,39 @@ WRITE_MEMORY = "1.5GB"
 The commit's checkpoint needs it as much as the writes: a rollup rebuild of a 104M-event shop peaked at 4.73 GiB RSS
 in its commit with DuckDB's default limit (80 % of the machine's memory) back in force; with this bound up to after
 the commit 3.11 GiB (2GB: 3.76 GiB), in the same 11-13 minutes."""
-_UNITS = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
+_UNITS = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40,
+          "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
 
 
-def _memory_limit(con: duckdb.DuckDBPyConnection) -> tuple[str, float]:
-    """DuckDB's memory limit as it says it ("1.8 GiB") and in bytes."""
-    text = str(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
-    number, unit = text.split()
-    return text, float(number) * _UNITS[unit]
+def _size(text: str) -> float:
+    """A DuckDB memory size, as it shows one ("1.8 GiB") or as it is set ("1.5GB"), in bytes."""
+    found = re.fullmatch(r"([\d.]+)\s*([A-Za-z]+)", text.strip())
+    assert found is not None, text
+    return float(found[1]) * _UNITS[found[2]]
+
+
+def _memory_limit(con: duckdb.DuckDBPyConnection) -> str:
+    """DuckDB's memory limit as it shows it ("1.8 GiB")."""
+    return str(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
 
 
 @contextmanager
 def memory_bound(con: duckdb.DuckDBPyConnection, limit: str = WRITE_MEMORY) -> Iterator[None]:
-    """DuckDB's memory limit lowered to ``limit`` for the block (never raised: a caller's lower limit stands); the
-    setting comes back after. The limit is the database's, so readers on other cursors share it meanwhile.
+    """DuckDB's memory limit lowered to ``limit`` for the block; the setting comes back after. A limit already as
+    low stands untouched (a caller's, or this bound around a refresh inside a transaction). The limit is the
+    database's, so readers on other cursors share it meanwhile.
 
     DuckDB shows a limit rounded down to a tenth of its unit ("953.6 MiB" for 1 GB) and reads that back lower still
     (953.5): the default comes back by RESET, another limit half a tenth above what it showed, which shows the same."""
-    old, old_bytes = _memory_limit(con)
+    old = _memory_limit(con)
+    if _size(old) <= _size(limit):
+        yield
+        return
     con.execute("RESET memory_limit")
     number, unit = old.split()
-    restore = ("RESET memory_limit" if _memory_limit(con)[0] == old
+    restore = ("RESET memory_limit" if _memory_limit(con) == old
                else f"SET memory_limit = '{float(number) + 0.05:.2f} {unit}'")
     con.execute(f"SET memory_limit = '{limit}'")
-    if _memory_limit(con)[1] > old_bytes:
-        con.execute(restore)
     try:
         yield
     finally:
