@@ -481,6 +481,26 @@ def test_the_pages_csv_neutralises_formulas_as_python_does(page: Any, base_url: 
     assert browser[1] == "'=label\r\n-5\r\n'=1+1\r\n"  # Blob.text() drops the byte order mark
 
 
+def test_no_page_of_an_orders_only_shop_draws_empty_axes(retail_page: Any, retail_url: str) -> None:
+    """Without visits, ads or searches, each chart of each page either draws a datum or says why not (the 推广
+    page's spend ratio and attribution charts drew bare axes)."""
+    for path in PAGE_PATHS.values():
+        open_page(retail_page, f"{retail_url}{path}?lang=zh&date={RETAIL_DAY}")
+        charts = retail_page.evaluate(
+            """() => Object.fromEntries([...document.querySelectorAll('.chart')].filter((el) => el.checkVisibility())
+              .map((el) => {
+                const c = echarts.getInstanceByDom(el);
+                const data = c ? c.getOption().series.flatMap((s) => s.data || []) : [];
+                const drawn = data.filter((v) => v !== null && v !== undefined && v.value !== null).length;
+                return [el.id, c ? drawn : el.innerText];
+            }))""")
+        # a chart shown without an instance says why in words (暂无, or the risk page's "no ring in these suspects")
+        shown = [(isinstance(v, str) and v) or (isinstance(v, int) and v > 0) for v in charts.values()]
+        assert all(shown), (path, charts)
+    open_page(retail_page, f"{retail_url}/marketing?lang=zh&date={RETAIL_DAY}")
+    assert retail_page.inner_text("#chart-spend-band") == retail_page.inner_text("#chart-attribution") == "暂无。"
+
+
 def test_a_long_product_table_shows_its_first_50_rows_all_on_a_click_and_every_row_in_its_csv(
         retail_page: Any, retail_url: str) -> None:
     """60 products sold on 2011-12-09 (``retail_url``): the table opens on the 50 best sellers (ITEM 60 at £60.00

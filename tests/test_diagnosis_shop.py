@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from junshi import Shop
 from junshi.analysis.decompose import log_mean
+from junshi.analysis.diagnosis import OTHER, UNKNOWN, Cell, _says_nothing
 from junshi.analysis.service import diagnose
 from junshi.errors import ConfigError, MetricError, MissingDataError
 
@@ -140,3 +141,24 @@ def test_without_visits_it_says_so_and_still_adds_up(tiny: Shop) -> None:
     assert abs(j["effects"]["buyers"] - weight * math.log(3 / 7)) <= 0.01
     with pytest.raises(MissingDataError, match="refund"):
         diagnose(tiny, D1, "week", metric="refund_amount")
+
+
+def test_a_split_by_a_mostly_unknown_dimension_is_left_out(tiny: Shop) -> None:
+    """P1 without a category: category cells (unknown) 400 -> 0 and 美妆 150 -> 150, the unknown value 400 of
+    the 700 in both periods (57 %): the split stays. Neither product with one: the split names no place, and is
+    left out with a note. The rule's threshold: unknown 90 of 100 (current + baseline, absolute) is out, 89 is not."""
+    con = tiny.warehouse.con
+    con.execute("UPDATE products SET category = NULL WHERE product_id = 'P1'")
+    cells = {c.value: c.contribution for c in diagnose(tiny, D1, "week", depth=0).dimensions["category"]}
+    assert cells == {"(unknown)": Decimal("-400.00"), "美妆": Decimal("0.00")}
+    con.execute("UPDATE products SET category = NULL")
+    diag = diagnose(tiny, D1, "week", depth=0)
+    assert "category" not in diag.dimensions and "no_dimension:category" in diag.notes
+    assert set(diag.dimensions) >= {"source", "product"}
+
+    def cell(value: str, current: int, baseline: int) -> Cell:
+        return Cell(value, Decimal(current), Decimal(baseline), Decimal(current - baseline), {}, {}, Decimal(0))
+
+    assert _says_nothing([cell(UNKNOWN, 50, 40), cell("美妆", 6, 4)])
+    assert not _says_nothing([cell(UNKNOWN, 50, 39), cell("美妆", 6, 5)])
+    assert _says_nothing([cell(UNKNOWN, 1, 2), cell(OTHER, 3, 0)])

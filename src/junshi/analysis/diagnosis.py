@@ -191,6 +191,20 @@ def _cells(cur: pd.DataFrame, base: pd.DataFrame, dim: str, chain: Chain, parent
     return sorted(out, key=lambda c: (-abs(c.contribution), c.value))
 
 
+MOSTLY_UNKNOWN = 0.9
+"""A split whose unknown value holds this share of the metric (both periods, in absolute value) says nothing."""
+
+
+def _says_nothing(cells: list[Cell]) -> bool:
+    """Whether a dimension's split names no place: no cell of a known value, or the unknown value holding
+    :data:`MOSTLY_UNKNOWN` of the metric (a shop without categories, where only the postage lines are named, would
+    otherwise show "Category (unknown)" as the reason for nearly all of a change)."""
+    size = {c.value: abs(c.current) + abs(c.baseline) for c in cells}
+    known = [v for v in size if v not in (OTHER, UNKNOWN)]
+    total = sum(size.values(), Decimal(0))
+    return not known or (total > 0 and size.get(UNKNOWN, Decimal(0)) >= total * Decimal(str(MOSTLY_UNKNOWN)))
+
+
 def main_factor(effects: Mapping[str, Decimal], change: Decimal) -> str:
     """The factor with the largest effect in the direction of ``change``."""
     sign = 1 if change >= 0 else -1
@@ -293,7 +307,7 @@ class Diagnoser:
             chains[dim] = chain
             try:
                 dims[dim] = self._split(chain, dim, current, baseline, {}, total)
-                if all(c.value == OTHER for c in dims[dim]):
+                if _says_nothing(dims[dim]):
                     del dims[dim]
                     notes.append(f"no_dimension:{dim}")
             except (MetricError, MissingDataError):
@@ -302,7 +316,7 @@ class Diagnoser:
                     continue
                 try:  # visitors cannot be split this way (e.g. new/returning): buyers x spend per buyer
                     cells = self._split(chain.without_visitors(), dim, current, baseline, {}, total)
-                    if all(c.value == OTHER for c in cells):
+                    if _says_nothing(cells):
                         raise MetricError(f"{dim}: no cells", f"{dim}：没有数据")
                     dims[dim] = cells
                     chains[dim] = chain.without_visitors()

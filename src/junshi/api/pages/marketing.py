@@ -3,6 +3,7 @@ models side by side, creatives and on-site search terms."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from junshi import Shop
@@ -172,6 +173,28 @@ def _search(shop: Shop, period: Period) -> dict[str, Any]:
 def marketing(shop: Shop, period: Period, lang: Lang) -> MarketingResponse:
     """The period's paid channels (compared with the period before) under their guard rails, the daily spend ratio
     of the trend's days, the attribution models, creatives and their tests, and search terms."""
+    from junshi.warehouse import Warehouse
+
+    if not isinstance(shop.warehouse, Warehouse):  # a lake's or Spark's cursor is no cheap second reader
+        return _page(shop, period, lang).model_copy(update={"creative_tests": _creative_tests(shop, period)})
+    with ThreadPoolExecutor(1) as pool:  # the tests' sums are one DuckDB query (1.7 s of 30 days at 104M events)
+        # that runs without Python's GIL: on a cursor of its own, beside the rest of the page (3.8 -> 3.0 s)
+        tests = pool.submit(_tests_beside, shop, period)
+        page = _page(shop, period, lang)
+    return page.model_copy(update={"creative_tests": tests.result()})
+
+
+def _tests_beside(shop: Shop, period: Period) -> list[AbTestResponse]:
+    """The creative tests on a new cursor of the shop's DuckDB file (closed after)."""
+    other = Shop(shop.warehouse.cursor(), shop.shop_id)
+    try:
+        return _creative_tests(other, period)
+    finally:
+        other.warehouse.close()
+
+
+def _page(shop: Shop, period: Period, lang: Lang) -> MarketingResponse:
+    """The page but its creative tests."""
     channels: list[ChannelRow] = []
     creatives: list[CreativeRow] = []
     guard, advice = None, []
@@ -189,8 +212,7 @@ def marketing(shop: Shop, period: Period, lang: Lang) -> MarketingResponse:
         start=period.start.isoformat(), end=period.end.isoformat(),
         cards=cards(shop, period, MARKETING_CARDS, lang), channels=channels, guard=guard,
         spend_trend=series(shop, ["spend_ratio"], period), advice=advice,
-        attribution=_attribution(shop, period), creatives=creatives,
-        creative_tests=_creative_tests(shop, period), **_search(shop, period))
+        attribution=_attribution(shop, period), creatives=creatives, creative_tests=[], **_search(shop, period))
 
 
 API = PageApi(endpoint=period_endpoint("marketing", marketing), response=MarketingResponse)

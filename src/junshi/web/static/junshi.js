@@ -163,9 +163,14 @@ export function table(target, columns, rows, opts) {
   fill();
   box.append(el("table", { id: target + "-t" }, [el("thead", {}, [head]), tbody]), el("div", { cls: "table-foot" }, [count, more, csv]));
 }
+/* A datum to draw: not null, nor an item whose value is null. */
+const drawn = (v) => v !== null && v !== undefined && !(typeof v === "object" && !Array.isArray(v) && "value" in v
+  && (v.value === null || v.value === undefined));
+/* The chart of an option, or, when no series has a datum to draw, "none" instead of empty axes (then null). */
 export function chart(id, option) {
   const node = document.getElementById(id);
   if (!node) return null;
+  if (![].concat(option.series || []).some((s) => (s.data || []).some(drawn))) return emptyChart(id);
   node.querySelector(":scope > p.hint")?.remove();
   const c = charts[id] || echarts.init(node);
   charts[id] = c;
@@ -177,8 +182,6 @@ export function nameOf(id) { return meta(id).name; }
 /* Daily lines; series of the same unit share a y axis (the first two axes are drawn); a period of several
    days inside a longer trend is shaded. */
 export function lineChart(id, days, series, period) {
-  const drawn = (s) => s.values.some((v) => v !== null && v !== undefined);
-  if (!days.length || !series.some(drawn)) return emptyChart(id);
   const shade = period && period.days > 1 && days.length > period.days
     ? { silent: true, itemStyle: { color: "rgba(255, 80, 0, 0.07)" }, data: [[{ xAxis: period.start }, { xAxis: period.end }]] } : undefined;
   const unit = (s) => meta(s.metric).unit;
@@ -193,8 +196,8 @@ export function lineChart(id, days, series, period) {
       markArea: i === 0 ? shade : undefined })),
   });
 }
-/* A chart with nothing to draw says so instead of showing empty axes. */
-function emptyChart(id) {
+/* "None" where a chart would have nothing to draw. */
+export function emptyChart(id) {
   const node = document.getElementById(id);
   if (!node) return null;
   if (charts[id]) { charts[id].dispose(); delete charts[id]; }
@@ -203,7 +206,6 @@ function emptyChart(id) {
   return null;
 }
 export function barChart(id, labels, series, horizontal) {
-  if (!labels.length) return emptyChart(id);
   const cat = { type: "category", data: labels, axisLabel: { interval: 0, width: horizontal ? 150 : 90, overflow: "truncate" } };
   return chart(id, {
     legend: { top: 0 },

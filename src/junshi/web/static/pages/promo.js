@@ -1,7 +1,7 @@
 /* 活动 Promotions: the post-mortem of the last big shopping day (cards, the waterfall baseline → pulled forward →
    main day → hangover → actual, daily sales against the counterfactual band, phases, presale, new customers,
    stock-outs with their lost sales), the main day's pace by hour against the target, the next promotion's plan. */
-import { T, Q, api, el, fmt, meta, table, chart } from "../junshi.js";
+import { T, Q, api, el, fmt, meta, table, chart, emptyChart } from "../junshi.js";
 
 const money = (v) => fmt(v, "money");
 const range = (iv) => (iv && iv[0] !== iv[1] ? money(iv[0]) + " ~ " + money(iv[1]) : "");
@@ -129,7 +129,12 @@ export default async function promo() {
     box.textContent = data.notes.join(" ");
   }
   if (data.review) review(data.review);
-  else document.getElementById("promo-cards").append(el("p", { cls: "hint", text: T.no_promotion }));
+  else {
+    document.getElementById("promo-cards").append(el("p", { cls: "hint", text: T.no_promotion }));
+    ["chart-waterfall", "chart-daily"].forEach(emptyChart);
+  }
   if (data.live) live(data.live);
+  else emptyChart("chart-live");
   if (data.plan) plan(data.plan);
+  else emptyChart("chart-plan-days");
 }
