@@ -499,6 +499,13 @@ def test_no_page_of_an_orders_only_shop_draws_empty_axes(retail_page: Any, retai
         assert all(shown), (path, charts)
     open_page(retail_page, f"{retail_url}/marketing?lang=zh&date={RETAIL_DAY}")
     assert retail_page.inner_text("#chart-spend-band") == retail_page.inner_text("#chart-attribution") == "暂无。"
+    # 诊断 without visits: buyers x spend per buyer, no empty visitor and conversion steps
+    open_page(retail_page, f"{retail_url}/diagnosis?lang=zh&date={RETAIL_DAY}")
+    assert retail_page.inner_text("#dimension option[value='']") == "因素（支付买家数 × 客单价）"
+    retail_page.select_option("#dimension", "")
+    steps = retail_page.evaluate(
+        "echarts.getInstanceByDom(document.getElementById('chart-waterfall')).getOption().xAxis[0].data")
+    assert steps[1:-1] == ["支付买家数", "客单价"]
 
 
 def test_a_long_product_table_shows_its_first_50_rows_all_on_a_click_and_every_row_in_its_csv(

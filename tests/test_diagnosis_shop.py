@@ -146,7 +146,8 @@ def test_without_visits_it_says_so_and_still_adds_up(tiny: Shop) -> None:
 def test_a_split_by_a_mostly_unknown_dimension_is_left_out(tiny: Shop) -> None:
     """P1 without a category: category cells (unknown) 400 -> 0 and 美妆 150 -> 150, the unknown value 400 of
     the 700 in both periods (57 %): the split stays. Neither product with one: the split names no place, and is
-    left out with a note. The rule's threshold: unknown 90 of 100 (current + baseline, absolute) is out, 89 is not."""
+    left out with a note, as is device (every visit on mobile). The rule's threshold: unknown 90 of 100 (current
+    + baseline, absolute) is out, 89 is not."""
     con = tiny.warehouse.con
     con.execute("UPDATE products SET category = NULL WHERE product_id = 'P1'")
     cells = {c.value: c.contribution for c in diagnose(tiny, D1, "week", depth=0).dimensions["category"]}
@@ -162,3 +163,22 @@ def test_a_split_by_a_mostly_unknown_dimension_is_left_out(tiny: Shop) -> None:
     assert _says_nothing([cell(UNKNOWN, 50, 40), cell("美妆", 6, 4)])
     assert not _says_nothing([cell(UNKNOWN, 50, 39), cell("美妆", 6, 5)])
     assert _says_nothing([cell(UNKNOWN, 1, 2), cell(OTHER, 3, 0)])
+    assert _says_nothing([cell("CD", 5, 4)]) and _says_nothing([cell("CD", 5, 4), cell(OTHER, 1, 0)])
+    assert not _says_nothing([cell("CD", 5, 4), cell(UNKNOWN, 5, 4)])
+    assert "device" not in diag.dimensions and "no_dimension:device" in diag.notes  # every visit on mobile
+
+
+def test_a_shop_nothing_splits_says_so(tiny: Shop) -> None:
+    """Only 直通车's P2 left (one buyer at 50.00 each day, each new): one source, product, device and region, no
+    returning buyer: no dimension is left, and the note says so instead of listing no movers."""
+    from junshi.analysis.morning_note import diagnosis_text
+
+    con = tiny.warehouse.con
+    for table in ("sessions", "orders", "events"):
+        con.execute(f"DELETE FROM {table} WHERE session_id LIKE '%搜索%' OR session_id LIKE '%P1%'")
+    con.execute("DELETE FROM order_items WHERE product_id = 'P1' OR order_id LIKE '%搜索%'")
+    diag = diagnose(tiny, D1, "week", depth=2)
+    assert (diag.total.current, diag.total.baseline) == (Decimal("50.00"), Decimal("50.00"))
+    assert not diag.dimensions and not diag.path
+    text = diagnosis_text(diag, "CNY")
+    assert "No dimension splits the shop's figures" in text and "Largest movers" not in text

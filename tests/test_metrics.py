@@ -492,6 +492,28 @@ def test_unknown_names_list_the_valid_ones(make_shop: Any) -> None:
         shop.kpi("sales", start="2024-13-01")
 
 
+def test_metrics_and_dimensions_by_their_names(make_shop: Any) -> None:
+    """支付金额 and "Paying buyers" are sales and paid_buyers, 流量来源 is source (case, spaces, hyphens and
+    underscores aside), in splits and filters alike; an unknown name gets the nearest ids, with their Chinese names."""
+    shop = make_shop(orders_data())
+    by_id = shop.kpi("sales,paid_buyers", by="source").records()
+    assert shop.kpi(["支付金额", "paying  BUYERS"], by="流量来源").records() == by_id
+    assert shop.kpi("Spend-per-buyer").records() == shop.kpi("spend_per_buyer").records()
+    source = by_id[0]["source"]
+    assert shop.kpi("sales", filters={"流量来源": source}).records() == \
+        shop.kpi("sales", filters={"source": source}).records()
+    with pytest.raises(MetricError) as near:
+        shop.kpi("转化率")
+    assert near.value.hint_en.startswith("Did you mean order_conversion_rate (下单转化率), payment_conversion_rate "
+                                         "(支付转化率)")
+    with pytest.raises(MetricError) as typo:
+        shop.kpi("selas")
+    assert typo.value.hint_zh.startswith("是否要找 sales (支付金额)？")
+    with pytest.raises(MetricError) as far:
+        shop.kpi("xyzzy")
+    assert far.value.hint_en.startswith("Valid metrics:")
+
+
 @pytest.mark.spark
 def test_spark_url_reuses_the_shared_session(spark_warehouse: Any) -> None:
     """``connect("spark://local")`` runs on the running Spark session and explains in Spark SQL;

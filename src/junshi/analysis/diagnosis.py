@@ -196,11 +196,14 @@ MOSTLY_UNKNOWN = 0.9
 
 
 def _says_nothing(cells: list[Cell]) -> bool:
-    """Whether a dimension's split names no place: no cell of a known value, or the unknown value holding
-    :data:`MOSTLY_UNKNOWN` of the metric (a shop without categories, where only the postage lines are named, would
-    otherwise show "Category (unknown)" as the reason for nearly all of a change)."""
+    """Whether a dimension's split tells no place from another: no cell of a known value; one, and no unknown
+    value (CDNOW's one product, "CD", is the whole shop); or the unknown value holding :data:`MOSTLY_UNKNOWN` of
+    the metric (a shop without categories, where only the postage lines are named, would otherwise show
+    "Category (unknown)" as the reason for nearly all of a change)."""
     size = {c.value: abs(c.current) + abs(c.baseline) for c in cells}
     known = [v for v in size if v not in (OTHER, UNKNOWN)]
+    if len(known) < 2 and UNKNOWN not in size:
+        return True
     total = sum(size.values(), Decimal(0))
     return not known or (total > 0 and size.get(UNKNOWN, Decimal(0)) >= total * Decimal(str(MOSTLY_UNKNOWN)))
 
@@ -516,6 +519,7 @@ def to_json(diag: Diagnosis) -> dict[str, Any]:
         "change": _money(t.change),
         "pct_change": t.pct_change,
         "method": t.method,
+        "factors": list(diag.factors),
         "effects": _effects_json(t.effects),
         "factor_changes": t.factor_changes,
         **_signal_json(diag),

@@ -60,9 +60,12 @@ def _signal(diag: Diagnosis, currency: str) -> str:
     if s.significant:
         return tr("  Beyond normal variation: expected {exp} (normal range {lo} ~ {hi})",
                   "  超出正常波动：预期 {exp}（正常区间 {lo} ~ {hi}）", exp=exp, lo=lo, hi=hi)
-    return tr("  Within normal variation: expected {exp} (normal range {lo} ~ {hi}); the split below describes "
-              "the day, it is no reason to act", "  在正常波动范围内：预期 {exp}（正常区间 {lo} ~ {hi}）；"
-              "以下拆解只描述当天，不构成行动理由", exp=exp, lo=lo, hi=hi)
+    within = tr("  Within normal variation: expected {exp} (normal range {lo} ~ {hi})",
+                "  在正常波动范围内：预期 {exp}（正常区间 {lo} ~ {hi}）", exp=exp, lo=lo, hi=hi)
+    if not diag.dimensions:
+        return within
+    return within + tr("; the split below describes the day, it is no reason to act",
+                       "；以下拆解只描述当天，不构成行动理由")
 
 
 def _significant(diag: Diagnosis, currency: str) -> list[str]:
@@ -133,15 +136,17 @@ def diagnosis_text(diag: Diagnosis, currency: str, *, cells: int = 3) -> str:
         lines.append(tr("Why:", "原因："))
         for i, step in enumerate(diag.path):
             lines.append(f"  {'  ' * i}{'<- ' if i else ''}{_step(diag, step, currency)}")
+    elif not diag.dimensions:
+        lines.append(tr("No dimension splits the shop's figures (each has one value, or none is known).",
+                        "店铺数据没有可拆分的维度（每个维度只有一个取值，或取值未知）。"))
     else:
         lines.append(tr("No single cell explains the change: it is spread across the shop.",
                         "没有单个维度值能解释这次变化：变化分散在全店。"))
-    lines.append(tr("Largest movers:", "变化最大的："))
-    for name, cs in diag.dimensions.items():
-        top = ", ".join(f"{_paid_value(diag, name, c.value)} {_money(c.contribution, currency)}"
-                        for c in cs[:cells] if c.contribution)
-        if top:
-            lines.append(f"  {_dim(name)}: {top}")
+    movers = [f"  {_dim(name)}: {top}" for name, cs in diag.dimensions.items()
+              if (top := ", ".join(f"{_paid_value(diag, name, c.value)} {_money(c.contribution, currency)}"
+                                   for c in cs[:cells] if c.contribution))]
+    if movers:
+        lines += [tr("Largest movers:", "变化最大的："), *movers]
     return "\n".join(lines)
 
 

@@ -53,10 +53,14 @@ def _cell(result: "KpiResult", column: str, value: Any) -> str:
             if suffix == "_change_pct":
                 return format_value(value, "ratio", change=True)
             return format_value(value, m.unit, result.currency, change=suffix == "_change")
-    return EMPTY if value is None else str(value)
+    if value is None:
+        return EMPTY
+    return str(value)[:7] if column == "month" else str(value)  # a month is held as its first day
 
 
 def _header(result: "KpiResult", column: str) -> str:
+    from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
+
     labels = {"_previous": tr("prev.", "对比期"), "_change": "Δ", "_change_pct": "Δ%",
               "_peer_avg": tr("peer avg", "同行平均"), "_peer_top": tr("peer top", "同行优秀")}
     for m in result.metrics:
@@ -64,7 +68,7 @@ def _header(result: "KpiResult", column: str) -> str:
             return m.name()
         if column.startswith(m.id + "_") and column[len(m.id):] in labels:
             return labels[column[len(m.id):]]
-    return column
+    return DIMENSIONS[column].name() if column in DIMENSIONS else column
 
 
 def _print_table(result: "KpiResult") -> None:
@@ -92,7 +96,8 @@ def _print_table(result: "KpiResult") -> None:
 @app.command("kpi")
 def kpi_cmd(
     metrics: Annotated[list[str], typer.Option(
-        "--metrics", "-m", help="Metric ids, comma-separated (see junshi metrics).")],
+        "--metrics", "-m",
+        help="Metrics, comma-separated: ids or names, e.g. sales,uv or 支付金额,访客数 (see junshi metrics).")],
     by: Annotated[list[str] | None, typer.Option(
         "--by", help="Dimension(s): day, week, month, hour, source, device, region, product, category ...")] = None,
     start: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD), shop-local.")] = None,

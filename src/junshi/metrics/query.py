@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from junshi import rollup
 from junshi.errors import MetricError
-from junshi.metrics import plan_store
+from junshi.metrics import names, plan_store
 from junshi.metrics.compiler import Plan, Query, closure, compile_query, dimension_origin, dimension_value, grain
 from junshi.metrics.dimensions import REGISTRY as DIMENSIONS
 from junshi.metrics.facts import ATTRIBUTION, FACTS, PRODUCT_DIMS, TIME_DIMS, Ctx, Fact, one_attribution
@@ -118,10 +118,10 @@ def having_rows(tables: Mapping[str, ibis.Table]) -> set[str]:
 
 def build_query(metrics: str | Sequence[str], by: str | Sequence[str] | None, start: DateLike, end: DateLike,
                 filters: Mapping[str, Any] | None) -> Query:
-    """Normalise the arguments of :func:`kpi` (strings may be comma-separated)."""
-    q = Query(_as_tuple(metrics), _as_tuple(by), None if start is None else parse_day(start, "start"),
-              None if end is None else parse_day(end, "end"),
-              _filters(filters))
+    """Normalise the arguments of :func:`kpi` (strings may be comma-separated; metrics and dimensions by id or by
+    their English or Chinese name)."""
+    q = names.resolve(Query(_as_tuple(metrics), _as_tuple(by), None if start is None else parse_day(start, "start"),
+                            None if end is None else parse_day(end, "end"), _filters(filters)))
     if not q.metrics:
         raise MetricError("No metric asked for.", "没有指定指标。",
                           hint_en="Name at least one metric, e.g. sales,uv.",

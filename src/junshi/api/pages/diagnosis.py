@@ -89,6 +89,8 @@ class DiagnosisResponse(Model):
     change: float
     pct_change: float | None
     method: str
+    factors: list[str] = Field(description="The factors the change was split into, in the formula's order "
+                               "(visitors, conversion, spend_per_buyer; without visits buyers, spend_per_buyer).")
     effects: Effects = Field(description="Effect of each factor on the change (exact: they add up to it).")
     factor_changes: dict[str, float | None]
     significant: bool | None = Field(description="The change is beyond normal variation (null: too little "

@@ -8,7 +8,8 @@ export default async function diagnosis() {
   const load = async (filters) => {
     diag = await api("diagnosis", ask(Object.assign({ vs: vs.value }, filters ? { filter: filters } : {})));
     if (!dimSel.options.length) {
-      dimSel.append(el("option", { value: "", text: T.factors }));
+      const formula = diag.factors.map((k) => diag.factor_labels[k] || k).join(" × ");
+      dimSel.append(el("option", { value: "", text: say(T.factors, { formula }) }));
       for (const d of diag.dimensions) dimSel.append(el("option", { value: d.name, text: d.label }));
       if (diag.dimensions.length) dimSel.value = diag.dimensions[0].name;
     }
@@ -21,7 +22,7 @@ export default async function diagnosis() {
     drawWaterfall(null);
     const ol = document.getElementById("diag-path");
     ol.innerHTML = "";
-    if (!diag.path.length) ol.append(el("li", { cls: "hint", text: T.no_path }));
+    if (!diag.path.length) ol.append(el("li", { cls: "hint", text: diag.dimensions.length ? T.no_path : T.no_dimensions }));
     for (const step of diag.path) {
       const share = step.share === null || step.share === undefined ? "" : " (" + fmt(step.share, "ratio") + ")";
       ol.append(el("li", { "data-step": step.dimension, "data-significant": String(step.significant) }, [el("b", { text: step.label + ": " + step.display + " " }), num(diag.metric, step.contribution, "money"), el("span", { text: share })]));
@@ -54,12 +55,19 @@ function signalNote(d) {
   out.push(el("span", { id: "diag-significant-cells", text: list }));
   return out;
 }
+/* The effects of the diagnosis' factors, in the formula's order (without visits: buyers × spend per buyer; a cell
+   of a split visitors cannot be, such as new / returning, has buyers where visitors × conversion were). */
+function factorSteps(effects) {
+  const known = (k) => effects[k] !== null && effects[k] !== undefined;
+  const order = known("buyers") && !diag.factors.includes("buyers") ? ["buyers"].concat(diag.factors.slice(2)) : diag.factors;
+  return order.filter(known).map((k) => ({ name: diag.factor_labels[k] || k, value: Number(effects[k]) }));
+}
 function drawWaterfall(cell) {
   const dim = diag.dimensions.find((d) => d.name === document.getElementById("dimension").value);
   let steps;
   let title;
   if (cell) {
-    steps = Object.entries(cell.effects).map(([k, v]) => ({ name: diag.factor_labels[k] || k, value: Number(v) }));
+    steps = factorSteps(cell.effects);
     title = dim.label + " = " + cell.display;
   } else if (dim) {
     steps = dim.cells.slice(0, 12).map((c) => ({ name: c.display + (c.significant ? " *" : ""), value: Number(c.contribution), cell: c }));
@@ -67,7 +75,7 @@ function drawWaterfall(cell) {
     if (dim.cells.length > 12) steps.push({ name: T.others, value: rest });
     title = dim.label;
   } else {
-    steps = Object.entries(diag.effects).map(([k, v]) => ({ name: diag.factor_labels[k] || k, value: Number(v) }));
+    steps = factorSteps(diag.effects);
     title = "";
   }
   const start = Number(cell ? cell.baseline : diag.baseline);
