@@ -58,3 +58,21 @@ def test_columns_without_figures_keep_their_headers_readable(narrow: None, capsy
     output.print_frame(frame, "table", "Logistics")
     out = capsys.readouterr().out
     assert "Delivered" in out and "2011-12-09" in out and len(out.splitlines()) < 12, out
+
+
+def test_a_table_too_wide_even_so_prints_a_record_at_a_time(narrow: None, capsys: pytest.CaptureFixture[str]) -> None:
+    """`junshi ads channels`' shape: a channel and twelve figures do not fit 80 cells even with headers broken; folded,
+    every figure was cut (748,941 over two lines). Each channel is a block of header and value lines instead, the
+    figures in their units (money in the shop's currency, a ratio as a percent, a change signed)."""
+    columns = {"channel": None, **{f"m{i}": "money" for i in range(10)}, "share": "ratio", "cost_change": "money"}
+    rows = [{"channel": name, **{f"m{i}": 748941.5 + i for i in range(10)}, "share": 0.5388, "cost_change": 12.5}
+            for name in ("钻展", "直通车")]
+    labels = {k: f"Header {k}" for k in columns}
+    output.print_frame(pd.DataFrame(rows), "table", "Ads", units={k: u for k, u in columns.items() if u},
+                       labels=labels, currency="GBP")
+    lines = capsys.readouterr().out.splitlines()
+    records = [re.split(r"\s*│\s*", line.strip("│ ")) for line in lines if line.startswith("│")]
+    assert records[0] == ["Header channel", "钻展"] and records[13] == ["Header channel", "直通车"]
+    assert records[1] == ["Header m0", "£748,941.50"] and records[11] == ["Header share", "53.88%"]
+    assert records[12] == ["Header cost_change", "+£12.50"] and len(records) == 26
+    assert all(len(line) <= 80 for line in lines)

@@ -9,7 +9,7 @@ import typer
 
 from junshi.cli.app import app
 from junshi.cli.options import DbOption, FormatOption, ShopOption, TableFormat, open_shop
-from junshi.cli.output import console, print_json
+from junshi.cli.output import console, print_frame, print_json
 from junshi.i18n import get_lang, tr
 
 ads_app = typer.Typer(name="ads", no_args_is_help=True, rich_markup_mode=None,
@@ -47,26 +47,18 @@ CompareOption = Annotated[Compare | None, typer.Option("--compare", help="Compar
 
 def _print(rows: list[dict[str, Any]], columns: dict[str, tuple[str, str | None]], fmt: TableFormat, title: str,
            currency: str = "CNY") -> None:
-    """Rows as a Rich table or CSV (through junshi.exports); ``columns``: key -> (header, unit or None)."""
-    if fmt == TableFormat.csv:
-        import pandas as pd
+    """Rows as a console table (:func:`print_frame`) or CSV headed by the headers (through junshi.exports);
+    ``columns``: key -> (header, unit or None)."""
+    import pandas as pd
 
+    if fmt == TableFormat.csv:
         from junshi.exports import write_csv
 
         write_csv(pd.DataFrame([{h: r.get(k) for k, (h, _u) in columns.items()} for r in rows]), sys.stdout)
         return
-    from rich.table import Table
-
-    from junshi.formats import format_value
-
-    table = Table(title=title)
-    for header, unit in columns.values():
-        table.add_column(header, justify="left" if unit is None else "right", overflow="fold")
-    for r in rows:
-        table.add_row(*[(("" if r.get(k) is None else str(r[k])) if u is None else
-                         format_value(r.get(k), u, currency, change=k.endswith("_change")))
-                        for k, (_h, u) in columns.items()])
-    console().print(table)
+    frame = pd.DataFrame([{k: r.get(k) for k in columns} for r in rows], columns=list(columns))
+    print_frame(frame, fmt, title, units={k: u for k, (_h, u) in columns.items() if u},
+                labels={k: h for k, (h, _u) in columns.items()}, currency=currency)
 
 
 def _dim(name: str) -> str:

@@ -1,7 +1,7 @@
 """``junshi kpi`` (metrics by dimensions over a period) and ``junshi metrics`` (the registry, 口径)."""
 
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,7 +17,7 @@ from junshi.cli.options import (
     open_shop,
     option_day,
 )
-from junshi.cli.output import console, err_console
+from junshi.cli.output import console, err_console, print_frame
 from junshi.errors import MetricError
 from junshi.i18n import set_lang, tr
 
@@ -44,18 +44,12 @@ def _where(clauses: list[str] | None) -> dict[str, list[str]]:
     return filters
 
 
-def _cell(result: "KpiResult", column: str, value: Any) -> str:
-    from junshi.formats import EMPTY, format_value
-
+def _unit(result: "KpiResult", column: str) -> str | None:
+    """The unit a column is shown in: its metric's, a relative change's ratio; none for a dimension."""
     for m in result.metrics:
         if column == m.id or column.startswith(m.id + "_"):
-            suffix = column[len(m.id):]
-            if suffix == "_change_pct":
-                return format_value(value, "ratio", change=True)
-            return format_value(value, m.unit, result.currency, change=suffix == "_change")
-    if value is None:
-        return EMPTY
-    return str(value)[:7] if column == "month" else str(value)  # a month is held as its first day
+            return "ratio" if column.endswith("_change_pct") else str(m.unit)
+    return None
 
 
 def _header(result: "KpiResult", column: str) -> str:
@@ -80,17 +74,14 @@ def _print_table(result: "KpiResult") -> None:
         period += tr(" vs {c}", " 对比 {c}", c=result.compare)
         if result.previous_start:
             period += f" ({result.previous_start} ~ {result.previous_end})"
-    from rich.table import Table
-
-    out = console()
-    table = Table(title=period, show_lines=False)
-    for column in result.columns:
-        table.add_column(_header(result, column), justify="left" if column in result.by else "right")
-    for row in result.records():
-        table.add_row(*(_cell(result, c, row[c]) for c in result.columns))
-    out.print(table)
+    frame = result.to_pandas()
+    if "month" in frame:  # a month is held as its first day
+        frame["month"] = [None if v is None or v != v else str(v)[:7] for v in frame["month"]]
+    units = {c: u for c in result.columns if (u := _unit(result, c))}
+    print_frame(frame, "table", period, units=units, labels={c: _header(result, c) for c in result.columns},
+                currency=result.currency)
     for note in result.notes:
-        out.print(f"[yellow]{tr('Note', '注意')}:[/] {note.text()}", highlight=False)
+        console().print(f"[yellow]{tr('Note', '注意')}:[/] {note.text()}", highlight=False)
 
 
 @app.command("kpi")

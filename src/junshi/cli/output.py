@@ -50,9 +50,10 @@ def print_frame(frame: pd.DataFrame, fmt: str, title: str, number: str = ",.4g",
                 units: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None,
                 currency: str = "CNY") -> None:
     """A result table as JSON records (``fmt`` json), CSV through junshi.exports (csv) or a Rich table: columns
-    named in ``units`` as junshi.formats shows that unit (money in ``currency``, a ratio as a percent), other
-    floats as ``number``, empty values blank, headers as ``labels`` says; columns wrap, never cutting names or
-    ids. JSON and CSV keep the raw values and column names."""
+    named in ``units`` as junshi.formats shows that unit (money in ``currency``, a ratio as a percent; a column
+    named ``*_change`` or ``*_change_pct`` signed), other floats as ``number``, empty values blank, headers as
+    ``labels`` says; columns wrap, never cutting names or ids. A table too wide for the console even so is printed
+    a record at a time (:func:`_print_records`). JSON and CSV keep the raw values and column names."""
     import datetime as dt
     import sys
     from decimal import Decimal
@@ -78,15 +79,15 @@ def print_frame(frame: pd.DataFrame, fmt: str, title: str, number: str = ",.4g",
         if isinstance(v, dt.datetime) and v.time() == dt.time():  # a day (pandas keeps days as midnight)
             return v.date().isoformat()
         if col in units and isinstance(v, int | float | Decimal) and not isinstance(v, bool):  # not a label ("10+")
-            return format_value(v, units[col], currency)
+            return format_value(v, units[col], currency, change=col.endswith(("_change", "_change_pct")))
         return format(v, number) if isinstance(v, float) else str(v)
 
     columns = [str(c) for c in frame.columns]
     rows = [[cell(col, v) for col, v in zip(columns, row, strict=True)] for row in frame.itertuples(index=False)]
     # A figure (a column of units, or of single words up to FIGURE cells: numbers, dates, ids) is not cut in two,
     # nor each word of its header, while the table fits the console; nor a word of a column of text (a confidence
-    # interval's bounds), which is estimated at up to 8 cells; then the headers may break inside a word; a table
-    # wider still folds every column, as Rich does.
+    # interval's bounds), which is estimated at up to 8 cells; then the longest headers break inside a word; a
+    # table wider still is printed a record at a time.
     shown = [labels.get(col, col) for col in columns]
     words = [max([cell_len(w) for r in rows for w in r[i].split()] + [1]) for i in range(len(columns))]
 
@@ -104,17 +105,47 @@ def print_frame(frame: pd.DataFrame, fmt: str, title: str, number: str = ",.4g",
 
     text = [max(min(8, max([cell_len(r[i]) for r in rows] + [1])), min(words[i], FIGURE)) for i in range(len(columns))]
 
-    def fits(widths: list[int | None]) -> bool:
-        return sum(w or t for w, t in zip(widths, text, strict=True)) + 3 * len(columns) + 1 <= console().width
+    def excess(widths: list[int | None]) -> int:
+        return sum(w or t for w, t in zip(widths, text, strict=True)) + 3 * len(columns) + 1 - console().width
 
-    widths = next((w for w in (fixed(True), fixed(False)) if fits(w)), None)
+    def narrowed() -> list[int | None] | None:
+        """Whole headers; while the table is too wide, the column whose header is the most wider than its figures
+        gives up what is needed (down to its figures): as few headers as may be break inside a word (边际投入产出比,
+        not 推广渠道 as well); None if it never fits."""
+        widths, floor = fixed(True), fixed(False)
+        while (need := excess(widths)) > 0:
+            slack = {i: w - f for i, (w, f) in enumerate(zip(widths, floor, strict=True))
+                     if w is not None and f is not None and w > f}
+            if not slack:
+                return None
+            most = max(slack, key=lambda i: slack[i])
+            widths[most] = max((floor[most] or 0), (widths[most] or 0) - need)
+        return widths
+
+    widths = narrowed()
+    if widths is None:
+        _print_records(title, shown, rows)
+        return
     table = Table(title=title)
     for i, (col, label) in enumerate(zip(columns, shown, strict=True)):
-        table.add_column(label, overflow="fold", justify="right" if col in units else "left",
-                         width=None if widths is None else widths[i],
-                         min_width=None if widths is None or figure[i] else text[i])
+        table.add_column(label, overflow="fold", justify="right" if col in units else "left", width=widths[i],
+                         min_width=None if figure[i] else text[i])
     for r in rows:
         table.add_row(*r)
+    console().print(table)
+
+
+def _print_records(title: str, headers: list[str], rows: list[list[str]]) -> None:
+    """A table too wide for the console as one record after another, each a column of header and value (as
+    ``psql``'s expanded display): a dozen columns of figures folded into 80 cells cut every figure."""
+    from rich.table import Table
+
+    table = Table(title=title, show_header=False)
+    table.add_column(overflow="fold", style="bold")
+    table.add_column(overflow="fold")
+    for r in rows:
+        for i, (header, value) in enumerate(zip(headers, r, strict=True)):
+            table.add_row(header, value, end_section=i == len(headers) - 1)
     console().print(table)
 
 

@@ -8,7 +8,7 @@ import typer
 
 from junshi.cli.app import app
 from junshi.cli.options import DbOption, FormatOption, ShopOption, TableFormat, open_shop, option_day
-from junshi.cli.output import console, err_console, print_json, print_rows
+from junshi.cli.output import console, err_console, print_frame, print_json
 from junshi.i18n import get_lang
 
 service_app = typer.Typer(
@@ -33,13 +33,15 @@ class LogisticsList(StrEnum):
 
 
 def _print(rows: list[dict[str, Any]], fmt: TableFormat, title: str) -> None:
-    """Rows keyed by JSON field: CSV headed by the fields, a table by their declared names."""
-    from junshi.service.labels import field_name
+    """Rows keyed by JSON field: CSV headed by the fields, a table by their declared names, in their units."""
+    import pandas as pd
 
-    if fmt != TableFormat.csv:
-        lang = get_lang()
-        rows = [{field_name(k).get(lang): v for k, v in r.items()} for r in rows]
-    print_rows(rows, fmt, title)
+    from junshi.service.labels import field_name, field_unit
+
+    frame = pd.DataFrame(rows)
+    lang = get_lang()
+    print_frame(frame, fmt, title, labels={c: field_name(c).get(lang) for c in frame.columns},
+                units={c: u for c in frame.columns if (u := field_unit(c))})
 
 
 @service_app.command("reviews")

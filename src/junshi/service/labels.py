@@ -44,6 +44,13 @@ DIMENSION_FIELDS = {"carrier": "carrier", "region": "region", "product_id": "pro
 METRIC_FIELDS = {"late_share": "late_delivery_share", "hours_to_ship": "hours_to_ship",
                  "days_to_deliver": "days_to_deliver"}
 
+UNITS: dict[str, str] = {
+    "mentions": "count", "negative": "count", "negative_share": "ratio", "delivered_orders": "count",
+    "late_orders": "count", "rating_on_time": "score", "rating_late": "score", "current": "score",
+    "forecast": "score", "peer": "score", "backtest_mae": "score", "orders": "count", "days_overdue": "days",
+}
+"""Units (junshi.formats) of the fields that are not a metric: how a console table shows them."""
+
 LISTS: dict[str, Text] = {
     "aspects": Text(en="What buyers talk about (review aspects)", zh="评价方面（买家在说什么）"),
     "no_aspects": Text(en="None of the {n} Chinese review texts mentions an aspect Junshi knows.",
@@ -84,3 +91,12 @@ def field_name(field: str) -> Text:
 
         return REGISTRY[METRIC_FIELDS[field]].name
     return FIELDS.get(field, Text(en=field, zh=field))
+
+
+def field_unit(field: str) -> str | None:
+    """The unit a field's values are shown in: its metric's, or :data:`UNITS`'; None for text and dimensions."""
+    if field in METRIC_FIELDS:
+        from junshi.metrics.registry import REGISTRY
+
+        return str(REGISTRY[METRIC_FIELDS[field]].unit)
+    return UNITS.get(field)
