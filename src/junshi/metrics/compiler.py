@@ -17,10 +17,10 @@ from typing import Any
 import ibis
 
 from junshi.errors import MetricError
-from junshi.metrics import names
 from junshi.metrics.dimensions import REGISTRY as DIMENSION_REGISTRY
 from junshi.metrics.facts import FACTS, TIME_DIMS, Ctx, Fact
 from junshi.metrics.model import Metric, Source
+from junshi.metrics.names import did_you_mean
 from junshi.metrics.notes import Note
 from junshi.metrics.registry import REGISTRY
 from junshi.metrics.rollups import ROLLUP_FACTS, repeat_count, rollup_source, union_count
@@ -416,7 +416,7 @@ def check_names(q: Query) -> None:
     """Unknown metric or dimension names -> MetricError with the nearest ones and every valid one."""
     unknown = [m for m in q.metrics if m not in REGISTRY]
     if unknown:
-        en, zh = _nearest(unknown, "metric")
+        en, zh = did_you_mean(unknown, "metric")
         valid = ", ".join(m.id for m in REGISTRY.values() if m.public)
         raise MetricError(
             f"Unknown metric(s): {', '.join(unknown)}.", f"未知指标：{'、'.join(unknown)}。",
@@ -425,7 +425,7 @@ def check_names(q: Query) -> None:
     dims = all_dimensions()
     bad = [d for d in [*q.by, *(n for n, _ in q.filters)] if d not in dims]
     if bad:
-        en, zh = _nearest(bad, "dimension")
+        en, zh = did_you_mean(bad, "dimension")
         raise MetricError(
             f"Unknown dimension(s): {', '.join(bad)}.", f"未知维度：{'、'.join(bad)}。",
             hint_en=f"{en}Valid dimensions: {', '.join(dims)}.", hint_zh=f"{zh}可用维度：{', '.join(dims)}。",
@@ -433,17 +433,6 @@ def check_names(q: Query) -> None:
     if len(set(q.by)) != len(q.by):
         raise MetricError("A dimension is repeated in --by.", "--by 中有重复的维度。",
                           hint_en="Give each dimension once.", hint_zh="每个维度只写一次。")
-
-
-def _nearest(unknown: list[str], kind: names.Kind) -> tuple[str, str]:
-    """"Did you mean" sentences (en, zh) naming the ids nearest to the unknown names, each with its Chinese name;
-    empty when none is near."""
-    registry = REGISTRY if kind == "metric" else DIMENSION_REGISTRY
-    near = list(dict.fromkeys(i for name in unknown for i in names.suggestions(name, kind)))
-    if not near:
-        return "", ""
-    said = ", ".join(f"{i} ({registry[i].name.zh})" for i in near)
-    return f"Did you mean {said}? ", f"是否要找 {said}？"
 
 
 def _drop_unsplittable_rolling(q: Query, chosen: dict[str, Source], plan: Plan) -> None:

@@ -7,15 +7,22 @@ import difflib
 import re
 from dataclasses import replace
 from functools import cache
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from junshi.metrics.dimensions import REGISTRY as DIMENSION_REGISTRY
 from junshi.metrics.registry import REGISTRY
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from junshi.metrics.compiler import Query
 
 Kind = Literal["metric", "dimension"]
+
+
+def _registry(kind: Kind) -> Mapping[str, Any]:
+    """Every metric, or every dimension, by id."""
+    return REGISTRY if kind == "metric" else DIMENSION_REGISTRY
 
 
 def _key(name: str) -> str:
@@ -27,19 +34,17 @@ def _key(name: str) -> str:
 @cache
 def _names(kind: Kind) -> dict[str, str]:
     """Compared name -> id, of every public metric or every dimension: its id, English and Chinese names."""
-    items = ([(m.id, m.name) for m in REGISTRY.values() if m.public] if kind == "metric"
-             else [(d.id, d.name) for d in DIMENSION_REGISTRY.values()])
     out: dict[str, str] = {}
-    for ident, name in items:
-        for said in (ident, name.en, name.zh):
-            out.setdefault(_key(said), ident)
+    for item in _registry(kind).values():
+        if kind == "dimension" or item.public:
+            for said in (item.id, item.name.en, item.name.zh):
+                out.setdefault(_key(said), item.id)
     return out
 
 
 def _id(name: str, kind: Kind) -> str:
     """The id a name stands for; the name itself when it is an id, or none's (left for the check to report)."""
-    known = REGISTRY if kind == "metric" else DIMENSION_REGISTRY
-    return name if name in known else _names(kind).get(_key(name), name)
+    return name if name in _registry(kind) else _names(kind).get(_key(name), name)
 
 
 def resolve(q: Query) -> Query:
@@ -55,3 +60,13 @@ def suggestions(name: str, kind: Kind, limit: int = 3) -> list[str]:
     holding = [i for k, i in names.items() if len(key) >= 2 and key in k]
     close = [names[k] for k in difflib.get_close_matches(key, names, n=limit, cutoff=0.6)]
     return list(dict.fromkeys([*holding, *close]))[:limit]
+
+
+def did_you_mean(unknown: list[str], kind: Kind) -> tuple[str, str]:
+    """"Did you mean" sentences (en, zh) naming the ids nearest to the unknown names, each with its Chinese name;
+    empty when none is near."""
+    near = list(dict.fromkeys(i for name in unknown for i in suggestions(name, kind)))
+    if not near:
+        return "", ""
+    said = ", ".join(f"{i} ({_registry(kind)[i].name.zh})" for i in near)
+    return f"Did you mean {said}? ", f"是否要找 {said}？"
