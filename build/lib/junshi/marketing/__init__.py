@@ -1,0 +1,1 @@
+"""推广 Marketing: paid channels, multi-touch attribution, creative tests."""
